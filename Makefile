@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: MIT
+# scorch: one Makefile; everything is built under build/.
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   := build
+V       ?= 0
+
+PKGS    := libelf libdw ncursesw zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -Isrc $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -liberty -lpthread -lm
+
+# The scorch binary: every .c under src/ except the self-profiler library, fuzz entry points
+# and BPF programs.
+SRC := $(shell find src -name '*.c' -not -path 'src/selfprof/*' -not -name '*.bpf.c' | sort)
+OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
+LIB_SRC := $(filter-out src/cli/%,$(SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+# Sanitized objects for unit tests.
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+TOBJ := $(LIB_SRC:%.c=$(BUILD)/tobj/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all clean install test unit demo fuzz bench format
+
+all: $(BUILD)/scorch
+
+$(BUILD)/scorch: $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(TOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $< $(TOBJ) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+test: all unit
+	./tests/run.sh
+
+demo: all
+	./scripts/demo.sh
+
+fuzz:
+	$(MAKE) -f tests/fuzz/Makefile
+
+bench: all
+	./bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/scorch $(DESTDIR)$(PREFIX)/bin/scorch
+
+format:
+	clang-format -i $(shell find src tests -name '*.[ch]')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJ:.o=.d) $(TOBJ:.o=.d)

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: MIT
+/* The profile model: string interning, frame table, stack trie and value columns. */
+#define _GNU_SOURCE
+#include "profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+#define ARENA_BLOCK (1u << 20)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct strent {
+	const char *s;
+	uint32_t len;
+	uint32_t hash;
+};
+
+struct profile {
+	struct profile_meta meta;
+
+	/* strings */
+	struct arena_block *arena;
+	struct strent *strs;
+	uint32_t nstrs, capstrs;
+	uint32_t *strtab; /* open addressing, PROFILE_NONE = empty */
+	uint32_t strtab_mask;
+
+	/* frames */
+	struct frame *frames;
+	uint32_t nframes, capframes;
+	uint32_t *frametab;
+	uint32_t frametab_mask;
+
+	/* trie */
+	uint32_t *nframe, *nparent, *nfirst, *nnext, *ndepth;
+	uint64_t *vals[PROFILE_MAX_COLUMNS];
+	uint32_t nnodes, capnodes;
+	uint32_t *childtab;
+	uint32_t childtab_mask;
+
+	char *colnames[PROFILE_MAX_COLUMNS];
+	int ncols;
+
+	struct timeline_entry *timeline;
+	size_t ntimeline, captimeline;
+};
+
+static uint32_t *table_new(uint32_t size)
+{
+	uint32_t *t = xmalloc(sizeof(*t) * size);
+	memset(t, 0xff, sizeof(*t) * size);
+	return t;
+}
+
+struct profile *profile__new(void)
+{
+	struct profile *p = xcalloc(1, sizeof(*p));
+	p->strtab_mask = 1023;
+	p->strtab = table_new(1024);
+	p->frametab_mask = 1023;
+	p->frametab = table_new(1024);
+	p->childtab_mask = 1023;
+	p->childtab = table_new(1024);
+	p->colnames[0] = xstrdup("samples");
+	p->ncols = 1;
+	/* string 0 is "", node 0 is the root */
+	profile__intern(p, "", 0);
+	p->capnodes = 1024;
+	p->nframe = xmalloc(sizeof(uint32_t) * p->capnodes);
+	p->nparent = xmalloc(sizeof(uint32_t) * p->capnodes);
+	p->nfirst = xmalloc(sizeof(uint32_t) * p->capnodes);
+	p->nnext = xmalloc(sizeof(uint32_t) * p->capnodes);
+	p->ndepth = xmalloc(sizeof(uint32_t) * p->capnodes);
+	p->vals[0] = xcalloc(p->capnodes, sizeof(uint64_t));
+	p->nframe[0] = PROFILE_NONE;
+	p->nparent[0] = PROFILE_NONE;
+	p->nfirst[0] = PROFILE_NONE;
+	p->nnext[0] = PROFILE_NONE;
+	p->ndepth[0] = 0;
+	p->nnodes = 1;
+	return p;
+}
+
+void profile__free(struct profile *p)
+{
+	if (!p)
+		return;
+	struct arena_block *b = p->arena;
+	while (b) {
+		struct arena_block *n = b->next;
+		free(b);
+		b = n;
+	}
+	free(p->strs);
+	free(p->strtab);
+	free(p->frames);
+	free(p->frametab);
+	free(p->nframe);
+	free(p->nparent);
+	free(p->nfirst);
+	free(p->nnext);
+	free(p->ndepth);
+	for (int i = 0; i < PROFILE_MAX_COLUMNS; i++) {
+		free(p->vals[i]);
+		free(p->colnames[i]);
+	}
+	free(p->childtab);
+	free(p->timeline);
+	free(p->meta.event);
+	free(p->meta.cmdline);
+	free(p->meta.host);
+	free(p);
+}
+
+struct profile_meta *profile__meta(struct profile *p)
+{
+	return &p->meta;
+}
+
+int profile__add_column(struct profile *p, const char *name)
+{
+	if (p->ncols >= PROFILE_MAX_COLUMNS)
+		return -ENOSPC;
+	int c = p->ncols++;
+	p->colnames[c] = xstrdup(name);
+	p->vals[c] = xcalloc(p->capnodes, sizeof(uint64_t));
+	return c;
+}
+
+int profile__ncolumns(const struct profile *p)
+{
+	return p->ncols;
+}
+
+const char *profile__column_name(const struct profile *p, int col)
+{
+	return p->colnames[col];
+}
+
+/* ---- strings ---- */
+
+static const char *arena_copy(struct profile *p, const char *s, size_t len)
+{
+	struct arena_block *b = p->arena;
+	if (!b || b->used + len + 1 > b->cap) {
+		size_t cap = len + 1 > ARENA_BLOCK / 4 ? len + 1 : ARENA_BLOCK;
+		struct arena_block *nb = xmalloc(sizeof(*nb) + cap);
+		nb->used = 0;
+		nb->cap = cap;
+		if (cap == ARENA_BLOCK || !b) {
+			nb->next = b;
+			p->arena = nb;
+		} else {
+			/* a big one-off string: keep the current block open for small ones */
+			nb->next = b->next;
+			b->next = nb;
+		}
+		b = nb;
+	}
+	char *d = b->data + b->used;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	b->used += len + 1;
+	return d;
+}
+
+static void strtab_grow(struct profile *p)
+{
+	uint32_t size = (p->strtab_mask + 1) * 2;
+	free(p->strtab);
+	p->strtab = table_new(size);
+	p->strtab_mask = size - 1;
+	for (uint32_t id = 0; id < p->nstrs; id++) {
+		uint32_t i = p->strs[id].hash & p->strtab_mask;
+		while (p->strtab[i] != PROFILE_NONE)
+			i = (i + 1) & p->strtab_mask;
+		p->strtab[i] = id;
+	}
+}
+
+uint32_t profile__intern(struct profile *p, const char *s, size_t len)
+{
+	uint32_t h = (uint32_t)util__hash(s, len);
+	uint32_t i = h & p->strtab_mask;
+	for (;;) {
+		uint32_t id = p->strtab[i];
+		if (id == PROFILE_NONE)
+			break;
+		const struct strent *e = &p->strs[id];
+		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+			return id;
+		i = (i + 1) & p->strtab_mask;
+	}
+	if (p->nstrs == p->capstrs) {
+		p->capstrs = p->capstrs ? p->capstrs * 2 : 1024;
+		p->strs = xrealloc(p->strs, sizeof(*p->strs) * p->capstrs);
+	}
+	uint32_t id = p->nstrs++;
+	p->strs[id].s = arena_copy(p, s, len);
+	p->strs[id].len = (uint32_t)len;
+	p->strs[id].hash = h;
+	p->strtab[i] = id;
+	if (p->nstrs * 2 > p->strtab_mask)
+		strtab_grow(p);
+	return id;
+}
+
+const char *profile__str(const struct profile *p, uint32_t id)
+{
+	return id < p->nstrs ? p->strs[id].s : "";
+}
+
+uint32_t profile__strlen(const struct profile *p, uint32_t id)
+{
+	return id < p->nstrs ? p->strs[id].len : 0;
+}
+
+uint32_t profile__nstrings(const struct profile *p)
+{
+	return p->nstrs;
+}
+
+/* ---- frames ---- */
+
+static uint32_t frame_hash(const struct frame *f)
+{
+	return (uint32_t)util__hash(f, sizeof(*f));
+}
+
+static void frametab_grow(struct profile *p)
+{
+	uint32_t size = (p->frametab_mask + 1) * 2;
+	free(p->frametab);
+	p->frametab = table_new(size);
+	p->frametab_mask = size - 1;
+	for (uint32_t id = 0; id < p->nframes; id++) {
+		uint32_t i = frame_hash(&p->frames[id]) & p->frametab_mask;
+		while (p->frametab[i] != PROFILE_NONE)
+			i = (i + 1) & p->frametab_mask;
+		p->frametab[i] = id;
+	}
+}
+
+uint32_t profile__frame(struct profile *p, uint32_t name, uint32_t module, uint32_t file,
+			uint32_t line, enum frame_kind kind)
+{
+	struct frame f = {name, module, file, line, (uint32_t)kind};
+	uint32_t i = frame_hash(&f) & p->frametab_mask;
+	for (;;) {
+		uint32_t id = p->frametab[i];
+		if (id == PROFILE_NONE)
+			break;
+		if (memcmp(&p->frames[id], &f, sizeof(f)) == 0)
+			return id;
+		i = (i + 1) & p->frametab_mask;
+	}
+	if (p->nframes == p->capframes) {
+		p->capframes = p->capframes ? p->capframes * 2 : 1024;
+		p->frames = xrealloc(p->frames, sizeof(*p->frames) * p->capframes);
+	}
+	uint32_t id = p->nframes++;
+	p->frames[id] = f;
+	p->frametab[i] = id;
+	if (p->nframes * 2 > p->frametab_mask)
+		frametab_grow(p);
+	return id;
+}
+
+uint32_t profile__frame_named(struct profile *p, const char *name, size_t len,
+			      enum frame_kind kind)
+{
+	return profile__frame(p, profile__intern(p, name, len), PROFILE_NONE, PROFILE_NONE, 0,
+			      kind);
+}
+
+const struct frame *profile__frame_get(const struct profile *p, uint32_t frame)
+{
+	return &p->frames[frame];
+}
+
+uint32_t profile__nframes(const struct profile *p)
+{
+	return p->nframes;
+}
+
+/* ---- trie ---- */
+
+static inline uint32_t child_hash(uint32_t parent, uint32_t frame)
+{
+	return (uint32_t)util__hash_u64(((uint64_t)parent << 32) | frame);
+}
+
+static void childtab_grow(struct profile *p)
+{
+	uint32_t size = (p->childtab_mask + 1) * 2;
+	free(p->childtab);
+	p->childtab = table_new(size);
+	p->childtab_mask = size - 1;
+	for (uint32_t n = 1; n < p->nnodes; n++) {
+		uint32_t i = child_hash(p->nparent[n], p->nframe[n]) & p->childtab_mask;
+		while (p->childtab[i] != PROFILE_NONE)
+			i = (i + 1) & p->childtab_mask;
+		p->childtab[i] = n;
+	}
+}
+
+static void nodes_grow(struct profile *p)
+{
+	uint32_t old = p->capnodes;
+	p->capnodes *= 2;
+	size_t sz = sizeof(uint32_t) * p->capnodes;
+	p->nframe = xrealloc(p->nframe, sz);
+	p->nparent = xrealloc(p->nparent, sz);
+	p->nfirst = xrealloc(p->nfirst, sz);
+	p->nnext = xrealloc(p->nnext, sz);
+	p->ndepth = xrealloc(p->ndepth, sz);
+	for (int c = 0; c < p->ncols; c++) {
+		p->vals[c] = xrealloc(p->vals[c], sizeof(uint64_t) * p->capnodes);
+		memset(p->vals[c] + old, 0, sizeof(uint64_t) * (p->capnodes - old));
+	}
+}
+
+uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
+{
+	uint32_t i = child_hash(node, frame) & p->childtab_mask;
+	for (;;) {
+		uint32_t n = p->childtab[i];
+		if (n == PROFILE_NONE)
+			break;
+		if (p->nparent[n] == node && p->nframe[n] == frame)
+			return n;
+		i = (i + 1) & p->childtab_mask;
+	}
+	if (p->nnodes == p->capnodes)
+		nodes_grow(p);
+	uint32_t n = p->nnodes++;
+	p->nframe[n] = frame;
+	p->nparent[n] = node;
+	p->nfirst[n] = PROFILE_NONE;
+	p->nnext[n] = p->nfirst[node];
+	p->nfirst[node] = n;
+	p->ndepth[n] = p->ndepth[node] + 1;
+	p->childtab[i] = n;
+	if (p->nnodes * 2 > p->childtab_mask)
+		childtab_grow(p);
+	return n;
+}
+
+int profile__add(struct profile *p, uint32_t node, int col, uint64_t value)
+{
+	uint64_t *v = &p->vals[col][node];
+	if (__builtin_add_overflow(*v, value, v)) {
+		*v = UINT64_MAX;
+		return -EOVERFLOW;
+	}
+	return 0;
+}
+
+uint32_t profile__add_stack(struct profile *p, const uint32_t *frames, size_t n, int col,
+			    uint64_t value)
+{
+	uint32_t node = PROFILE_ROOT;
+	for (size_t i = 0; i < n; i++)
+		node = profile__child(p, node, frames[i]);
+	profile__add(p, node, col, value);
+	return node;
+}
+
+uint32_t profile__nnodes(const struct profile *p)
+{
+	return p->nnodes;
+}
+
+uint32_t profile__node_frame(const struct profile *p, uint32_t node)
+{
+	return p->nframe[node];
+}
+
+uint32_t profile__node_parent(const struct profile *p, uint32_t node)
+{
+	return p->nparent[node];
+}
+
+uint32_t profile__node_depth(const struct profile *p, uint32_t node)
+{
+	return p->ndepth[node];
+}
+
+uint32_t profile__first_child(const struct profile *p, uint32_t node)
+{
+	return p->nfirst[node];
+}
+
+uint32_t profile__next_sibling(const struct profile *p, uint32_t node)
+{
+	return p->nnext[node];
+}
+
+uint64_t profile__self(const struct profile *p, uint32_t node, int col)
+{
+	return p->vals[col][node];
+}
+
+const char *profile__node_name(const struct profile *p, uint32_t node)
+{
+	if (node == PROFILE_ROOT)
+		return "";
+	return p->strs[p->frames[p->nframe[node]].name].s;
+}
+
+uint64_t *profile__totals(const struct profile *p, int col)
+{
+	uint64_t *t = xmalloc(sizeof(uint64_t) * p->nnodes);
+	memcpy(t, p->vals[col], sizeof(uint64_t) * p->nnodes);
+	/* children always have larger ids than their parent */
+	for (uint32_t n = p->nnodes - 1; n > 0; n--) {
+		uint64_t *d = &t[p->nparent[n]];
+		if (__builtin_add_overflow(*d, t[n], d))
+			*d = UINT64_MAX;
+	}
+	return t;
+}
+
+uint64_t profile__column_total(const struct profile *p, int col)
+{
+	uint64_t sum = 0;
+	for (uint32_t n = 0; n < p->nnodes; n++)
+		if (__builtin_add_overflow(sum, p->vals[col][n], &sum))
+			return UINT64_MAX;
+	return sum;
+}
+
+void profile__clear_values(struct profile *p)
+{
+	for (int c = 0; c < p->ncols; c++)
+		memset(p->vals[c], 0, sizeof(uint64_t) * p->nnodes);
+	p->ntimeline = 0;
+}
+
+void profile__scale_values(struct profile *p, uint64_t num, uint64_t den)
+{
+	if (!den)
+		return;
+	for (int c = 0; c < p->ncols; c++)
+		for (uint32_t n = 0; n < p->nnodes; n++)
+			p->vals[c][n] = (uint64_t)((unsigned __int128)p->vals[c][n] * num / den);
+}
+
+void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t tid, uint32_t node)
+{
+	if (p->ntimeline == p->captimeline) {
+		p->captimeline = p->captimeline ? p->captimeline * 2 : 4096;
+		p->timeline = xrealloc(p->timeline, sizeof(*p->timeline) * p->captimeline);
+	}
+	p->timeline[p->ntimeline++] = (struct timeline_entry){time_ns, tid, node};
+}
+
+const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n)
+{
+	*n = p->ntimeline;
+	return p->timeline;
+}
+
+void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *len,
+		   size_t *cap)
+{
+	uint32_t depth = p->ndepth[node];
+	size_t need = *len;
+	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nparent[n])
+		need += p->strs[p->frames[p->nframe[n]].name].len + 1;
+	if (need + 1 > *cap) {
+		*cap = need * 2 + 64;
+		*buf = xrealloc(*buf, *cap);
+	}
+	size_t end = need - (depth ? 1 : 0);
+	size_t pos = end;
+	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nparent[n]) {
+		const struct strent *s = &p->strs[p->frames[p->nframe[n]].name];
+		pos -= s->len;
+		memcpy(*buf + pos, s->s, s->len);
+		if (pos > *len)
+			(*buf)[--pos] = ';';
+	}
+	*len = end;
+	(*buf)[end] = '\0';
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* The profile model: interned strings, a frame table, a stack trie with typed value columns. */
+#ifndef SCORCH_PROFILE_H
+#define SCORCH_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Every reader (perf script, folded, live recording) fills a struct profile and every
+ * writer (folded, SVG, TUI, ...) reads one.  Ids are dense uint32_t indexes:
+ *   string id  -> profile__str()
+ *   frame id   -> profile__frame_get()   (name, module, file, line, kind)
+ *   node id    -> a position in the stack trie; node 0 is the root and has no frame.
+ * Values are per-node *self* values in numbered columns (samples, before/after, ...);
+ * profile__totals() derives inclusive values.
+ */
+
+#define PROFILE_ROOT 0u
+#define PROFILE_NONE UINT32_MAX
+#define PROFILE_MAX_COLUMNS 4
+
+enum frame_kind {
+	FRAME_USER = 0,
+	FRAME_KERNEL,
+	FRAME_JIT,
+	FRAME_INLINED,
+	FRAME_OFFCPU,
+	FRAME_SYNTHETIC, /* comm, [unknown], thread names */
+};
+
+struct frame {
+	uint32_t name;   /* string id */
+	uint32_t module; /* string id, or PROFILE_NONE */
+	uint32_t file;   /* string id, or PROFILE_NONE */
+	uint32_t line;   /* 0 when unknown */
+	uint32_t kind;   /* enum frame_kind */
+};
+
+struct profile_meta {
+	char *event;      /* "cpu-clock", ... ; owned */
+	char *cmdline;    /* owned */
+	char *host;       /* owned */
+	uint64_t period;  /* sample period, 0 if unknown */
+	uint32_t freq;    /* sampling frequency in Hz, 0 if unknown */
+	uint64_t start_ns;    /* wall-clock start, ns since the epoch */
+	uint64_t duration_ns; /* 0 if unknown */
+	uint64_t lost;        /* samples the source reported lost */
+};
+
+/* One sample in the optional timeline. */
+struct timeline_entry {
+	uint64_t time_ns;
+	uint32_t tid;
+	uint32_t node;
+};
+
+struct profile;
+
+/* Creates an empty profile with one column named "samples". Free with profile__free. */
+struct profile *profile__new(void);
+/* Frees everything; accepts NULL. */
+void profile__free(struct profile *p);
+
+/* Metadata owned by the profile; fields may be set directly (strings via xstrdup). */
+struct profile_meta *profile__meta(struct profile *p);
+
+/* Columns.  Column 0 exists from the start ("samples"). Returns the new column index. */
+int profile__add_column(struct profile *p, const char *name);
+int profile__ncolumns(const struct profile *p);
+const char *profile__column_name(const struct profile *p, int col);
+
+/* Interns len bytes (need not be NUL-terminated); same bytes, same id. */
+uint32_t profile__intern(struct profile *p, const char *s, size_t len);
+/* The NUL-terminated bytes of a string id; stable for the life of the profile. */
+const char *profile__str(const struct profile *p, uint32_t id);
+uint32_t profile__strlen(const struct profile *p, uint32_t id);
+uint32_t profile__nstrings(const struct profile *p);
+
+/* Finds or adds a frame. module/file may be PROFILE_NONE. */
+uint32_t profile__frame(struct profile *p, uint32_t name, uint32_t module, uint32_t file,
+			uint32_t line, enum frame_kind kind);
+/* Shortcut: a frame with just a name (kind as given). */
+uint32_t profile__frame_named(struct profile *p, const char *name, size_t len,
+			      enum frame_kind kind);
+const struct frame *profile__frame_get(const struct profile *p, uint32_t frame);
+uint32_t profile__nframes(const struct profile *p);
+
+/* Finds or creates the child of node with this frame; returns its node id. */
+uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame);
+/* Adds value to node's self value in column col. Returns 0, or -EOVERFLOW (value kept). */
+int profile__add(struct profile *p, uint32_t node, int col, uint64_t value);
+/* Adds a whole stack, root first; returns the leaf node. */
+uint32_t profile__add_stack(struct profile *p, const uint32_t *frames, size_t n, int col,
+			    uint64_t value);
+
+uint32_t profile__nnodes(const struct profile *p);
+uint32_t profile__node_frame(const struct profile *p, uint32_t node);
+uint32_t profile__node_parent(const struct profile *p, uint32_t node);
+uint32_t profile__node_depth(const struct profile *p, uint32_t node);
+uint32_t profile__first_child(const struct profile *p, uint32_t node);
+uint32_t profile__next_sibling(const struct profile *p, uint32_t node);
+uint64_t profile__self(const struct profile *p, uint32_t node, int col);
+/* Name string of the node's frame ("" for the root). */
+const char *profile__node_name(const struct profile *p, uint32_t node);
+
+/*
+ * Inclusive values of every node for column col: returns an array of profile__nnodes()
+ * entries that the caller frees. Saturates at UINT64_MAX instead of wrapping.
+ */
+uint64_t *profile__totals(const struct profile *p, int col);
+/* Sum of all self values in a column (saturating). */
+uint64_t profile__column_total(const struct profile *p, int col);
+
+/* Clears every value (keeps strings, frames and nodes): the "reset" mode of live views. */
+void profile__clear_values(struct profile *p);
+/* Multiplies every value by num/den (live "decay" mode). */
+void profile__scale_values(struct profile *p, uint64_t num, uint64_t den);
+
+/* Optional timeline of samples. */
+void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t tid, uint32_t node);
+const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n);
+
+/*
+ * Ordering used by the folded and SVG writers to reproduce the byte-wise sort of
+ * "frame;frame;... count" lines without building them.  For each node the writer visits
+ * items: the node's own line (if it has a self value) and the block of its descendants.
+ * A sibling's self item sorts as name+self_term (self_term < 0 means end of string,
+ * otherwise that byte, e.g. ' ' when a count follows), a block as name+';'.
+ *
+ * profile__walk_lines calls fn(node, arg) for every node with a non-zero value in any
+ * of the columns in colmask, in exactly the order sorted lines would have.
+ */
+typedef void (*profile_line_fn)(const struct profile *p, uint32_t node, void *arg);
+void profile__walk_lines(const struct profile *p, unsigned colmask, int self_term,
+			 profile_line_fn fn, void *arg);
+
+/*
+ * Appends the path of node (root excluded) joined with ';' to buf[*len..cap) growing it
+ * with xrealloc; used by writers that print stacks.
+ */
+void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *len,
+		   size_t *cap);
+
+#endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* Small shared helpers: checked allocation, hashing, growable byte buffers, errors. */
+#ifndef SCORCH_UTIL_H
+#define SCORCH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Allocation that cannot fail: on exhaustion scorch prints one line and exits 1. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Program name used as the prefix of every user-facing message. */
+extern const char *util__progname;
+
+/* "scorch: <message>\n" on stderr. */
+void util__error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void util__warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the message like util__error and exits with status. */
+void util__die(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* 64-bit hash of a byte string; fast for short strings, good enough spread for tables. */
+static inline uint64_t util__hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ (len * 0xff51afd7ed558ccdull);
+	while (len >= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 29;
+		p += 8;
+		len -= 8;
+	}
+	uint64_t v = 0;
+	memcpy(&v, p, len);
+	h = (h ^ v) * 0x94d049bb133111ebull;
+	h ^= h >> 32;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 29;
+	return h;
+}
+
+static inline uint64_t util__hash_u64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* A growable byte buffer; the caller owns buf and frees it with strbuf__free. */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+void strbuf__grow(struct strbuf *sb, size_t extra);
+void strbuf__free(struct strbuf *sb);
+
+static inline void strbuf__add(struct strbuf *sb, const void *data, size_t n)
+{
+	if (unlikely(sb->len + n + 1 > sb->cap))
+		strbuf__grow(sb, n + 1);
+	memcpy(sb->buf + sb->len, data, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+static inline void strbuf__addc(struct strbuf *sb, char c)
+{
+	if (unlikely(sb->len + 2 > sb->cap))
+		strbuf__grow(sb, 2);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
+
+static inline void strbuf__adds(struct strbuf *sb, const char *s)
+{
+	strbuf__add(sb, s, strlen(s));
+}
+
+void strbuf__addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends the decimal form of v. */
+void strbuf__addu(struct strbuf *sb, uint64_t v);
+
+/*
+ * Reads a whole file ("-" is stdin) into *out (NUL-terminated, caller frees).
+ * Returns 0 or a negative errno.
+ */
+int util__read_file(const char *path, char **out, size_t *len);
+
+/*
+ * Writes data to path atomically (temp file in the same directory + rename); "-" is stdout.
+ * Returns 0 or a negative errno.
+ */
+int util__write_file(const char *path, const void *data, size_t len);
+
+/* True when path ends with suffix. */
+int util__has_suffix(const char *path, const char *suffix);
+
+#endif
