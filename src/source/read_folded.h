@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Reader of folded stacks ("a;b;c 42", optionally "a;b;c BEFORE AFTER") into a profile. */
+#ifndef SCORCH_READ_FOLDED_H
+#define SCORCH_READ_FOLDED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../model/profile.h"
+
+struct folded_opts {
+	bool reverse;   /* flamegraph.pl --reverse: leaf becomes root */
+	bool chain;     /* flamegraph.pl --colors=chain: mark waker frames with _[w] */
+	bool striphex;  /* difffolded.pl -s: 0x1234 -> 0x... */
+};
+
+struct folded_stats {
+	uint64_t lines;      /* lines read */
+	uint64_t valid;      /* lines that were folded stacks */
+	uint64_t ignored;    /* lines that were not */
+	uint64_t fractional; /* counts with a fractional part, rounded to integers */
+	uint64_t first_ignored_line; /* 1-based, 0 if none */
+	int before_col;      /* column holding the first of two counts, -1 if no such line */
+	uint64_t overflow_line; /* line whose count does not fit in 64 bits, 0 if none */
+};
+
+/*
+ * Parses folded text with flamegraph.pl's rules: the count is the last whitespace-separated
+ * token (digits, optional fraction), everything before the whitespace is the stack, frames
+ * are separated by ';'. A line with two counts is "stack before after": after goes to col,
+ * before to a "before" column the reader adds (reported in st->before_col).
+ * Returns 0, or -EOVERFLOW when a count or a sum does not fit in 64 bits (st->overflow_line).
+ */
+int folded__read(const char *buf, size_t len, struct profile *p, int col,
+		 const struct folded_opts *opts, struct folded_stats *st);
+
+#endif
