@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: MIT
+/* `perf script` text -> profile, reproducing stackcollapse-perf.pl's parsing rules. */
+#define _GNU_SOURCE
+#include "read_perf_script.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "perf_names.h"
+#include "../symbol/symbolizer.h"
+
+/* TEMP until src/symbol lands: lets the tree link without it. */
+#pragma weak symbolizer__inline_chain
+#include "../util/util.h"
+
+/* perl's \s, \d and \w on byte strings */
+static inline bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static inline bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool is_word(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+struct span {
+	const char *s;
+	size_t n;
+};
+
+/* perl: ^(\S.+?)\s+(\d+)\/ *(\d+)*\s+  (without the space before the star) */
+static bool match_event(const char *s, size_t n, struct span *comm, struct span *pid,
+			struct span *tid)
+{
+	if (n < 5 || is_space((unsigned char)s[0]))
+		return false;
+	size_t i = 2;
+	while (i < n) {
+		if (!is_space((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && is_space((unsigned char)s[j]))
+			j++;
+		if (j < n && is_digit((unsigned char)s[j])) {
+			size_t k = j;
+			while (k < n && is_digit((unsigned char)s[k]))
+				k++;
+			size_t sl = k;
+			while (sl < n && s[sl] == '/')
+				sl++;
+			size_t t = sl;
+			while (t < n && is_digit((unsigned char)s[t]))
+				t++;
+			if (k < n && is_space((unsigned char)s[k])) {
+				*tid = (struct span){NULL, 0};
+			} else if (t < n && is_space((unsigned char)s[t])) {
+				*tid = (struct span){s + sl, t - sl};
+			} else {
+				i = j;
+				continue;
+			}
+			*comm = (struct span){s, i};
+			*pid = (struct span){s + j, k - j};
+			return true;
+		}
+		i = j;
+	}
+	return false;
+}
+
+/* /:\s*(\d+)*\s+(\S+):\s*$/ */
+static bool match_period_event(const char *s, size_t n, struct span *period, struct span *event)
+{
+	size_t e = n;
+	while (e > 0 && is_space((unsigned char)s[e - 1]))
+		e--;
+	if (e < 2 || s[e - 1] != ':')
+		return false;
+	size_t tb = e - 1;
+	while (tb > 0 && !is_space((unsigned char)s[tb - 1]))
+		tb--;
+	if (tb == e - 1 || tb == 0)
+		return false;
+	size_t a = tb;
+	while (a > 0 && is_space((unsigned char)s[a - 1]))
+		a--;
+	*event = (struct span){s + tb, e - 1 - tb};
+	if (a > 0 && s[a - 1] == ':') {
+		*period = (struct span){NULL, 0};
+		return true;
+	}
+	size_t d = a;
+	while (d > 0 && is_digit((unsigned char)s[d - 1]))
+		d--;
+	if (d == a)
+		return false;
+	size_t c = d;
+	while (c > 0 && is_space((unsigned char)s[c - 1]))
+		c--;
+	if (c > 0 && s[c - 1] == ':') {
+		*period = (struct span){s + d, a - d};
+		return true;
+	}
+	return false;
+}
+
+/* /^\s*(\w+)\s*(.+) \((.*)\)/ with perl's backtracking made explicit */
+static bool match_stack(const char *s, size_t n, struct span *pc, struct span *func,
+			struct span *mod)
+{
+	size_t st = 0;
+	while (st < n && is_space((unsigned char)s[st]))
+		st++;
+	if (st == n || !is_word((unsigned char)s[st]))
+		return false;
+	const char *lc = memrchr(s, ')', n);
+	if (!lc)
+		return false;
+	size_t q = (size_t)(lc - s);
+	if (q < 2)
+		return false;
+	size_t P = q - 2;
+	for (;;) {
+		if (s[P] == ' ' && s[P + 1] == '(')
+			break;
+		if (P == 0)
+			return false;
+		P--;
+	}
+	size_t we = st;
+	while (we < n && is_word((unsigned char)s[we]))
+		we++;
+	size_t fmax = we;
+	while (fmax < n && is_space((unsigned char)s[fmax]))
+		fmax++;
+	size_t e, f;
+	if (P >= fmax + 1) {
+		e = we;
+		f = fmax;
+	} else if (P >= we + 1) {
+		e = we;
+		f = P - 1;
+	} else if (P >= st + 2) {
+		e = P - 1;
+		f = e;
+	} else {
+		return false;
+	}
+	*pc = (struct span){s + st, e - st};
+	*func = (struct span){s + f, P - f};
+	*mod = (struct span){s + P + 2, q - P - 2};
+	return true;
+}
+
+/* /(perf-\d+.map|kernel\.|\[[^\]]+\])/: modules --inline does not look into */
+static bool inline_skips(const char *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i + 5 <= n && !memcmp(m + i, "perf-", 5)) {
+			size_t j = i + 5, d = j;
+			while (d < n && is_digit((unsigned char)m[d]))
+				d++;
+			if (d > j && d + 4 <= n && !memcmp(m + d + 1, "map", 3))
+				return true;
+		}
+		if (i + 7 <= n && !memcmp(m + i, "kernel.", 7))
+			return true;
+		if (m[i] == '[') {
+			size_t j = i + 1;
+			while (j < n && m[j] != ']')
+				j++;
+			if (j < n && j > i + 1)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* m:/tmp/perf-\d+\.map: */
+static bool is_jit_map(const char *m, size_t n)
+{
+	for (const char *p = m; (p = memmem(p, n - (size_t)(p - m), "/tmp/perf-", 10));) {
+		const char *d = p + 10, *e = m + n;
+		while (d < e && is_digit((unsigned char)*d))
+			d++;
+		if (d > p + 10 && e - d >= 4 && !memcmp(d, ".map", 4))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+static bool contains(const char *s, size_t n, const char *needle)
+{
+	return memmem(s, n, needle, strlen(needle)) != NULL;
+}
+
+struct reader {
+	struct profile *p;
+	const struct perf_script_opts *o;
+	struct perf_script_stats *st;
+	int col;
+	/* current sample */
+	bool have_pname;
+	bool java;
+	uint32_t *pname;
+	size_t npname, cappname;
+	uint64_t period;
+	/* frames of the current sample in input order, and where each line's group starts */
+	uint32_t *fr;
+	size_t nfr, capfr;
+	size_t *grp;
+	size_t ngrp, capgrp;
+	uint32_t *stack;
+	size_t capstack;
+	struct strbuf name;
+	/* event filter */
+	char *filter;
+	bool filter_defaulted, filter_warned;
+	/* input */
+	const char *pos, *end;
+	int err;
+};
+
+static void push_id(uint32_t **v, size_t *n, size_t *cap, uint32_t id)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, sizeof(**v) * *cap);
+	}
+	(*v)[(*n)++] = id;
+}
+
+/* Interns a name; a ';' inside splits it into frames so the folded line stays the same. */
+static void push_names(struct reader *r, uint32_t **v, size_t *n, size_t *cap, const char *s,
+		       size_t len)
+{
+	const char *semi;
+	while ((semi = memchr(s, ';', len))) {
+		push_id(v, n, cap, profile__frame_named(r->p, s, (size_t)(semi - s), FRAME_USER));
+		len -= (size_t)(semi - s) + 1;
+		s = semi + 1;
+	}
+	push_id(v, n, cap, profile__frame_named(r->p, s, len, FRAME_USER));
+}
+
+static bool next_line(struct reader *r, struct span *l)
+{
+	if (r->pos >= r->end)
+		return false;
+	const char *nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
+	l->s = r->pos;
+	l->n = nl ? (size_t)(nl - r->pos) : (size_t)(r->end - r->pos);
+	r->pos = nl ? nl + 1 : r->end;
+	r->st->lines++;
+	return true;
+}
+
+static void end_sample(struct reader *r)
+{
+	size_t need = r->npname + r->nfr;
+	if (need > r->capstack) {
+		r->capstack = need * 2;
+		r->stack = xrealloc(r->stack, sizeof(*r->stack) * r->capstack);
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < r->npname; i++)
+		r->stack[k++] = r->pname[i];
+	for (size_t g = r->ngrp; g-- > 0;) {
+		size_t a = r->grp[g], b = g + 1 < r->ngrp ? r->grp[g + 1] : r->nfr;
+		for (size_t i = a; i < b; i++)
+			r->stack[k++] = r->fr[i];
+	}
+	uint32_t node = PROFILE_ROOT;
+	for (size_t i = 0; i < k; i++)
+		node = profile__child(r->p, node, r->stack[i]);
+	if (profile__add(r->p, node, r->col, r->period) < 0 && !r->err) {
+		r->err = -EOVERFLOW;
+		r->st->overflow_line = r->st->lines;
+	}
+	r->st->samples++;
+	r->nfr = 0;
+	r->ngrp = 0;
+	r->have_pname = false;
+}
+
+static void event_line(struct reader *r, struct span line, struct span comm, struct span pid,
+		       struct span tid)
+{
+	struct span period = {NULL, 0}, event;
+	if (match_period_event(line.s, line.n, &period, &event)) {
+		if (!r->filter) {
+			r->filter = xstrndup(event.s, event.n);
+			r->filter_defaulted = true;
+		} else if (strlen(r->filter) != event.n || memcmp(r->filter, event.s, event.n)) {
+			if (r->filter_defaulted && !r->filter_warned) {
+				fprintf(stderr, "Filtering for events of type: %.*s\n", (int)event.n,
+					event.s);
+				r->filter_warned = true;
+			}
+			r->st->filtered++;
+			return;
+		}
+	}
+	uint64_t v = 1;
+	if (period.n && !(period.n == 1 && period.s[0] == '0')) {
+		v = 0;
+		for (size_t i = 0; i < period.n; i++) {
+			if (__builtin_mul_overflow(v, 10, &v) ||
+			    __builtin_add_overflow(v, (uint64_t)(period.s[i] - '0'), &v)) {
+				if (!r->err) {
+					r->err = -EOVERFLOW;
+					r->st->overflow_line = r->st->lines;
+				}
+				v = UINT64_MAX;
+				break;
+			}
+		}
+	}
+	r->period = v;
+	/* perl: a TID of "0" is false, so "0/0" reads as TID 0 and PID "?" */
+	if (!tid.n || (tid.n == 1 && tid.s[0] == '0')) {
+		tid = pid;
+		pid = (struct span){"?", 1};
+	}
+	r->name.len = 0;
+	perf_names__comm(&r->name, comm.s, comm.n);
+	if (r->o->tid || r->o->pid) {
+		strbuf__addc(&r->name, '-');
+		strbuf__add(&r->name, pid.s, pid.n);
+		if (r->o->tid) {
+			strbuf__addc(&r->name, '/');
+			strbuf__add(&r->name, tid.s, tid.n);
+		}
+	}
+	r->npname = 0;
+	push_names(r, &r->pname, &r->npname, &r->cappname, r->name.buf, r->name.len);
+	/* The reference corpus was produced by the stackcollapse-perf.pl that tidied Java
+	 * names only when the root is exactly "java" (before it matched /^java/). */
+	r->java = r->name.len == 4 && !memcmp(r->name.buf, "java", 4);
+	r->have_pname = true;
+}
+
+static void start_group(struct reader *r)
+{
+	if (r->ngrp == r->capgrp) {
+		r->capgrp = r->capgrp ? r->capgrp * 2 : 64;
+		r->grp = xrealloc(r->grp, sizeof(*r->grp) * r->capgrp);
+	}
+	r->grp[r->ngrp++] = r->nfr;
+}
+
+static void stack_line(struct reader *r, struct span pc, struct span func, struct span mod)
+{
+	const struct perf_script_opts *o = r->o;
+	if (o->inlines && o->sym && symbolizer__inline_chain && !inline_skips(mod.s, mod.n)) {
+		char *path = xstrndup(mod.s, mod.n);
+		char *raw = xstrndup(func.s, func.n);
+		char *pcs = xstrndup(pc.s, pc.n);
+		uint64_t addr = strtoull(pcs, NULL, 16);
+		free(pcs);
+		struct strbuf res = {0};
+		int ok = symbolizer__inline_chain(o->sym, path, addr, raw, o->context, &res) == 0 &&
+			 res.len && strcmp(res.buf, "??") && strcmp(res.buf, "??:??:0");
+		free(path);
+		free(raw);
+		if (ok) {
+			start_group(r);
+			push_names(r, &r->fr, &r->nfr, &r->capfr, res.buf, res.len);
+			strbuf__free(&res);
+			return;
+		}
+		strbuf__free(&res);
+	}
+	/* s/\+0x[\da-f]+$// */
+	size_t fl = func.n, h = fl;
+	while (h > 0 && (is_digit((unsigned char)func.s[h - 1]) ||
+			 (func.s[h - 1] >= 'a' && func.s[h - 1] <= 'f')))
+		h--;
+	if (h < fl && h >= 3 && !memcmp(func.s + h - 3, "+0x", 3))
+		fl = h - 3;
+	if (fl && func.s[0] == '(')
+		return;
+
+	/* perl's split /\->/ drops trailing empty fields */
+	size_t nf = fl;
+	while (nf >= 2 && func.s[nf - 2] == '-' && func.s[nf - 1] == '>')
+		nf -= 2;
+	start_group(r);
+	size_t group_start = r->nfr;
+	bool is_unknown = false;
+	size_t a = 0;
+	while (a < nf) {
+		const char *arrow = memmem(func.s + a, nf - a, "->", 2);
+		size_t b = arrow ? (size_t)(arrow - func.s) : nf;
+		struct span f = {func.s + a, b - a};
+		a = arrow ? b + 2 : nf;
+
+		r->name.len = 0;
+		if (f.n == 9 && !memcmp(f.s, "[unknown]", 9)) {
+			bool mod_unknown = mod.n == 9 && !memcmp(mod.s, "[unknown]", 9);
+			if (mod_unknown)
+				is_unknown = true;
+			perf_names__unknown(&r->name, mod_unknown ? NULL : mod.s, mod.n, pc.s, pc.n,
+					    o->addrs);
+		} else {
+			strbuf__add(&r->name, f.s, f.n);
+		}
+		perf_names__tidy(&r->name, 0, r->java);
+
+		if (r->nfr > group_start) {
+			if (!contains(r->name.buf, r->name.len, "_[i]"))
+				strbuf__add(&r->name, "_[i]", 4);
+		} else if (o->kernel && mod.n &&
+			   (mod.s[0] == '[' ||
+			    (mod.n >= 7 && !memcmp(mod.s + mod.n - 7, "vmlinux", 7))) &&
+			   !contains(mod.s, mod.n, "unknown")) {
+			strbuf__add(&r->name, "_[k]", 4);
+		} else if (o->jit && is_jit_map(mod.s, mod.n)) {
+			if (!contains(r->name.buf, r->name.len, "_[j]"))
+				strbuf__add(&r->name, "_[j]", 4);
+		}
+
+		if (o->srcline && !is_unknown) {
+			struct span sl;
+			if (next_line(r, &sl)) {
+				/* s/\[.*?\]//g, then trim */
+				struct strbuf t = {0};
+				for (size_t i = 0; i < sl.n; i++) {
+					if (sl.s[i] == '[') {
+						const char *c = memchr(sl.s + i + 1, ']', sl.n - i - 1);
+						if (c) {
+							i = (size_t)(c - sl.s);
+							continue;
+						}
+					}
+					strbuf__addc(&t, sl.s[i]);
+				}
+				size_t ts = 0, te = t.len;
+				while (ts < te && is_space((unsigned char)t.buf[ts]))
+					ts++;
+				while (te > ts && is_space((unsigned char)t.buf[te - 1]))
+					te--;
+				if (te > ts) {
+					strbuf__addc(&r->name, ':');
+					strbuf__add(&r->name, t.buf + ts, te - ts);
+				}
+				strbuf__free(&t);
+			}
+		}
+		push_names(r, &r->fr, &r->nfr, &r->capfr, r->name.buf, r->name.len);
+	}
+}
+
+int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
+		      const struct perf_script_opts *opts, struct perf_script_stats *st)
+{
+	struct reader r = {.p = p, .o = opts, .st = st, .col = col, .pos = buf, .end = buf + len};
+	memset(st, 0, sizeof(*st));
+	if (opts->event_filter && *opts->event_filter)
+		r.filter = xstrdup(opts->event_filter);
+	int max_warn = opts->max_warnings ? opts->max_warnings : 10;
+	struct span l;
+
+	while (next_line(&r, &l)) {
+		if (l.n && l.s[0] == '#')
+			continue;
+		if (l.n == 0) {
+			if (r.have_pname)
+				end_sample(&r);
+			continue;
+		}
+		struct span comm, pid, tid, pc, func, mod;
+		if (match_event(l.s, l.n, &comm, &pid, &tid)) {
+			event_line(&r, l, comm, pid, tid);
+		} else if (match_stack(l.s, l.n, &pc, &func, &mod)) {
+			if (r.have_pname)
+				stack_line(&r, pc, func, mod);
+		} else {
+			if (st->unrecognized++ < (uint64_t)max_warn)
+				fprintf(stderr, "Unrecognized line %llu: %.*s\n",
+					(unsigned long long)st->lines, (int)(l.n > 200 ? 200 : l.n),
+					l.s);
+		}
+	}
+	if (st->unrecognized > (uint64_t)max_warn)
+		fprintf(stderr, "... %llu unrecognized lines in all\n",
+			(unsigned long long)st->unrecognized);
+	free(r.pname);
+	free(r.fr);
+	free(r.grp);
+	free(r.stack);
+	free(r.filter);
+	strbuf__free(&r.name);
+	return r.err;
+}

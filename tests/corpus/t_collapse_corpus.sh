@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Conformance: scorch collapse must reproduce stackcollapse-perf.pl's output byte for byte
+# for every input and option of the reference corpus.
+source "$(dirname "$0")/../lib.sh"
+dir=$CORPUS/stackcollapse-perf
+if [ ! -d "$dir/expected" ]; then
+	skip "collapse corpus" "reference corpus not found at $dir"
+	exit 0
+fi
+n=0
+for exp in "$dir"/expected/*-collapsed-*.txt; do
+	base=$(basename "$exp" .txt)
+	opt=${base##*-collapsed-}
+	name=${base%-collapsed-*}
+	"$SCORCH" collapse --"$opt" "$dir/$name.txt" >"$TMP/out" 2>"$TMP/err"
+	if cmp -s "$exp" "$TMP/out"; then
+		ok "collapse --$opt $name"
+	else
+		fail "collapse --$opt $name" "$(diff "$exp" "$TMP/out" | head -5 | tr '\n' '|')"
+	fi
+	n=$((n + 1))
+done
+expect_eq "corpus has 78 cases" 78 "$n"
