@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+/* ELF function symbols (.symtab, else the debug file's, else .dynsym) and load-bias maths. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+
+struct raw_sym {
+	uint64_t start;
+	uint64_t size;
+	size_t name_off;
+	uint8_t bind;
+};
+
+struct raw_syms {
+	struct raw_sym *v;
+	size_t n;
+	size_t cap;
+	struct strbuf names;
+};
+
+static int elf_open_fd(const char *path, int *fd, Elf **elf)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOSYS;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		if (*elf)
+			elf_end(*elf);
+		close(*fd);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static Elf_Scn *find_section(Elf *elf, uint32_t type, const char *name)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (type && sh.sh_type != type)
+			continue;
+		if (name) {
+			const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
+			if (!n || strcmp(n, name) != 0)
+				continue;
+		}
+		return scn;
+	}
+	return NULL;
+}
+
+static int find_build_id(Elf *elf, uint8_t *buf, size_t size)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		size_t off = 0, name_off, desc_off;
+		GElf_Nhdr nh;
+		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)data->d_buf + name_off, "GNU", 4) != 0)
+				continue;
+			size_t n = nh.n_descsz < size ? nh.n_descsz : size;
+			memcpy(buf, (char *)data->d_buf + desc_off, n);
+			return (int)n;
+		}
+	}
+	return -ENODATA;
+}
+
+int symelf__read_build_id(const char *path, uint8_t *buf, size_t size)
+{
+	int fd;
+	Elf *elf;
+	int err = elf_open_fd(path, &fd, &elf);
+	if (err)
+		return err;
+	err = find_build_id(elf, buf, size);
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
+static char *read_debuglink(Elf *elf)
+{
+	Elf_Scn *scn = find_section(elf, 0, ".gnu_debuglink");
+	if (!scn)
+		return NULL;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	if (!data || !data->d_buf || data->d_size == 0)
+		return NULL;
+	return xstrndup(data->d_buf, strnlen(data->d_buf, data->d_size));
+}
+
+static bool is_function(const GElf_Sym *sym)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+	return (type == STT_FUNC || type == STT_GNU_IFUNC) && sym->st_name != 0 &&
+	       sym->st_shndx != SHN_UNDEF && sym->st_value != 0;
+}
+
+/* Appends the function symbols of the first section of sh_type; returns how many. */
+static size_t read_symbols(Elf *elf, uint32_t sh_type, struct raw_syms *rs)
+{
+	Elf_Scn *scn = find_section(elf, sh_type, NULL);
+	if (!scn)
+		return 0;
+	GElf_Shdr sh;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	if (!gelf_getshdr(scn, &sh) || !data || sh.sh_entsize == 0)
+		return 0;
+	size_t count = sh.sh_size / sh.sh_entsize, added = 0;
+	for (size_t i = 0; i < count; i++) {
+		GElf_Sym sym;
+		if (!gelf_getsym(data, (int)i, &sym) || !is_function(&sym))
+			continue;
+		const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		if (rs->n == rs->cap) {
+			rs->cap = rs->cap ? rs->cap * 2 : 256;
+			rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
+		}
+		rs->v[rs->n++] = (struct raw_sym){ .start = sym.st_value,
+						   .size = sym.st_size,
+						   .name_off = rs->names.len,
+						   .bind = GELF_ST_BIND(sym.st_info) };
+		strbuf__add(&rs->names, name, strlen(name) + 1);
+		added++;
+	}
+	return added;
+}
+
+static int leading_underscores(const char *s)
+{
+	int n = 0;
+	while (s[n] == '_')
+		n++;
+	return n;
+}
+
+/* Which of two symbols at one address names it, in the order perf decides: a sized one,
+ * a non-weak one, a global one, fewer leading underscores, then the longer name. */
+static bool better_sym(const struct symelf_sym *a, const struct symelf_sym *b)
+{
+	bool sa = a->end > a->start, sb = b->end > b->start;
+	if (sa != sb)
+		return sa;
+	bool wa = a->bind == STB_WEAK, wb = b->bind == STB_WEAK;
+	if (wa != wb)
+		return !wa;
+	bool ga = a->bind == STB_GLOBAL, gb = b->bind == STB_GLOBAL;
+	if (ga != gb)
+		return ga;
+	int ua = leading_underscores(a->name), ub = leading_underscores(b->name);
+	if (ua != ub)
+		return ua < ub;
+	return strlen(a->name) > strlen(b->name);
+}
+
+static int cmp_sym(const void *pa, const void *pb)
+{
+	const struct symelf_sym *a = pa, *b = pb;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int cmp_named(const void *pa, const void *pb)
+{
+	const struct symelf_named *a = pa, *b = pb;
+	return strcmp(a->name, b->name);
+}
+
+static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
+{
+	ef->names = rs->names.buf ? rs->names.buf : xstrdup("");
+	ef->syms = xcalloc(rs->n ? rs->n : 1, sizeof(*ef->syms));
+	for (size_t i = 0; i < rs->n; i++) {
+		ef->syms[i] = (struct symelf_sym){ .start = rs->v[i].start,
+						   .end = rs->v[i].start + rs->v[i].size,
+						   .name = ef->names + rs->v[i].name_off,
+						   .bind = rs->v[i].bind };
+	}
+	free(rs->v);
+	/* Every name, aliases included, for lookups by name (collapse --inline fallback). */
+	ef->named = xcalloc(rs->n ? rs->n : 1, sizeof(*ef->named));
+	ef->nnamed = rs->n;
+	for (size_t i = 0; i < rs->n; i++)
+		ef->named[i] = (struct symelf_named){ .name = ef->syms[i].name,
+						      .start = ef->syms[i].start };
+	qsort(ef->named, ef->nnamed, sizeof(*ef->named), cmp_named);
+	qsort(ef->syms, rs->n, sizeof(*ef->syms), cmp_sym);
+	/* One symbol per address. */
+	size_t out = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		if (out && ef->syms[out - 1].start == ef->syms[i].start) {
+			if (better_sym(&ef->syms[i], &ef->syms[out - 1]))
+				ef->syms[out - 1] = ef->syms[i];
+			continue;
+		}
+		ef->syms[out++] = ef->syms[i];
+	}
+	ef->nsyms = out;
+	/* Size-less symbols (assembly) run to the next symbol, the last one to a page end. */
+	for (size_t i = 0; i < out; i++) {
+		struct symelf_sym *s = &ef->syms[i];
+		if (s->end > s->start)
+			continue;
+		s->end = i + 1 < out ? ef->syms[i + 1].start : (s->start + 4096) & ~4095ull;
+	}
+}
+
+static void read_loads(Elf *elf, struct symelf *ef)
+{
+	size_t phnum;
+	if (elf_getphdrnum(elf, &phnum) != 0)
+		return;
+	ef->loads = xcalloc(phnum ? phnum : 1, sizeof(*ef->loads));
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		ef->loads[ef->nloads++] = (struct symelf_load){
+			.vaddr = ph.p_vaddr, .offset = ph.p_offset, .filesz = ph.p_filesz
+		};
+	}
+}
+
+static size_t read_debug_symbols(const char *debug_path, struct raw_syms *rs)
+{
+	int fd;
+	Elf *elf;
+	if (elf_open_fd(debug_path, &fd, &elf) != 0)
+		return 0;
+	size_t n = read_symbols(elf, SHT_SYMTAB, rs);
+	elf_end(elf);
+	close(fd);
+	return n;
+}
+
+int symelf__open(const char *path, struct symelf **out)
+{
+	int fd;
+	Elf *elf;
+	int err = elf_open_fd(path, &fd, &elf);
+	if (err)
+		return err;
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(elf, &eh)) {
+		elf_end(elf);
+		close(fd);
+		return -ENOEXEC;
+	}
+	struct symelf *ef = xcalloc(1, sizeof(*ef));
+	ef->path = xstrdup(path);
+	ef->type = eh.e_type;
+	int n = find_build_id(elf, ef->build_id, sizeof(ef->build_id));
+	ef->build_id_len = n > 0 ? (size_t)n : 0;
+	read_loads(elf, ef);
+	char *debuglink = read_debuglink(elf);
+	ef->debug_path = debuginfo__find(path, ef->build_id, ef->build_id_len, debuglink);
+	free(debuglink);
+
+	struct raw_syms rs = { 0 };
+	if (read_symbols(elf, SHT_SYMTAB, &rs) == 0) {
+		if (!ef->debug_path || read_debug_symbols(ef->debug_path, &rs) == 0)
+			read_symbols(elf, SHT_DYNSYM, &rs);
+	}
+	elf_end(elf);
+	close(fd);
+	finish_symbols(ef, &rs);
+	*out = ef;
+	return 0;
+}
+
+void symelf__free(struct symelf *ef)
+{
+	if (!ef)
+		return;
+	for (size_t i = 0; i < ef->nsyms; i++) {
+		if (ef->syms[i].pretty && ef->syms[i].pretty != ef->syms[i].name)
+			free((char *)ef->syms[i].pretty);
+	}
+	for (size_t i = 0; i < ef->nnamed; i++) {
+		if (ef->named[i].pretty && ef->named[i].pretty != ef->named[i].name)
+			free((char *)ef->named[i].pretty);
+	}
+	symdw__free(ef->dw);
+	free(ef->named);
+	free(ef->syms);
+	free(ef->names);
+	free(ef->loads);
+	free(ef->debug_path);
+	free(ef->path);
+	free(ef);
+}
+
+uint64_t symelf__offset_to_vaddr(const struct symelf *ef, uint64_t off)
+{
+	for (size_t i = 0; i < ef->nloads; i++) {
+		const struct symelf_load *l = &ef->loads[i];
+		if (off >= l->offset && off < l->offset + l->filesz)
+			return l->vaddr + (off - l->offset);
+	}
+	/* Past the file-backed part (bss) of the last segment: keep that segment's bias. */
+	if (ef->nloads) {
+		const struct symelf_load *l = &ef->loads[ef->nloads - 1];
+		if (off >= l->offset)
+			return l->vaddr + (off - l->offset);
+	}
+	return off;
+}
+
+struct symelf_sym *symelf__find(const struct symelf *ef, uint64_t vaddr)
+{
+	size_t lo = 0, hi = ef->nsyms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ef->syms[mid].start <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	struct symelf_sym *s = &ef->syms[lo - 1];
+	return vaddr < s->end ? s : NULL;
+}
+
+const char *symelf__pretty(struct symelf *ef, struct symelf_sym *sym, bool demangle)
+{
+	(void)ef;
+	if (!demangle)
+		return sym->name;
+	if (!sym->pretty) {
+		char *d = demangle__name(sym->name, false);
+		sym->pretty = d ? d : sym->name;
+	}
+	return sym->pretty;
+}
+
+int symelf__find_name(struct symelf *ef, const char *name, uint64_t *start)
+{
+	size_t lo = 0, hi = ef->nnamed;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ef->named[mid].name, name);
+		if (c == 0) {
+			*start = ef->named[mid].start;
+			return 0;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* perf script prints demangled names: compare against those too. */
+	for (size_t i = 0; i < ef->nnamed; i++) {
+		struct symelf_named *nm = &ef->named[i];
+		if (!nm->pretty) {
+			char *d = demangle__name(nm->name, false);
+			nm->pretty = d ? d : nm->name;
+		}
+		if (strcmp(nm->pretty, name) == 0) {
+			*start = nm->start;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
