@@ -1,12 +1,118 @@
 // SPDX-License-Identifier: MIT
-/* scorch view: placeholder until the subcommand lands. */
+/* scorch view: option parsing for the terminal UI on a saved folded profile. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
+#include "../source/read_folded.h"
+#include "../tui/tui.h"
 #include "../util/util.h"
+
+static const char view_usage[] =
+	"usage: scorch view [options] FILE\n"
+	"\n"
+	"Opens a saved profile (folded stacks, \"a;b;c 42\" per line) in the terminal UI:\n"
+	"a flame graph at the terminal's width, a top-functions table and, when the file has\n"
+	"them, per-thread views. \"-\" reads standard input (keys then come from the terminal).\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     show this help\n"
+	"\n"
+	"Keys (press ? in the UI for the full list):\n"
+	"  arrows/hjkl move, Enter zoom, Esc/Backspace zoom out, / regex search, n/N next/prev\n"
+	"  match, # search the selected function, r reset, i icicle, Tab next view, q quit.\n"
+	"\n"
+	"Colours follow the terminal: truecolor when COLORTERM=truecolor and the terminfo entry\n"
+	"has RGB (e.g. TERM=xterm-direct), else 256 or 8 colours; NO_COLOR=1 turns them off.\n"
+	"\n"
+	"Examples:\n"
+	"  scorch view app.folded\n"
+	"  scorch record -F 999 -o app.folded -- ./app && scorch view app.folded\n"
+	"  perf script | scorch collapse > out.folded && scorch view out.folded\n";
+
+enum { OPT_BENCH = 256, OPT_SIZE, OPT_ITERS };
+
+static const struct option view_options[] = {
+	{"help", no_argument, NULL, 'h'},
+	/* undocumented: redraw benchmark used by bench/tui.sh */
+	{"bench-layout", no_argument, NULL, OPT_BENCH},
+	{"size", required_argument, NULL, OPT_SIZE},
+	{"iters", required_argument, NULL, OPT_ITERS},
+	{NULL, 0, NULL, 0},
+};
+
+static int load(const char *path, struct profile *p)
+{
+	char *buf;
+	size_t len;
+	int rc = util__read_file(path, &buf, &len);
+	if (rc < 0) {
+		util__error("view: cannot read '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	struct folded_stats st;
+	memset(&st, 0, sizeof(st));
+	rc = folded__read(buf, len, p, 0, NULL, &st);
+	free(buf);
+	if (rc < 0) {
+		util__error("view: '%s' line %llu: a count does not fit in 64 bits", path,
+			    (unsigned long long)st.overflow_line);
+		return rc;
+	}
+	if (!st.valid) {
+		util__error("view: '%s' holds no folded stacks (lines like \"main;work 42\"); "
+			    "convert perf output with 'scorch collapse' first", path);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 int cmd_view(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	util__error("'view' is not available in this build yet");
-	return 2;
+	bool bench = false;
+	int cols = 200, rows = 60, iters = 21, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", view_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(view_usage, stdout);
+			return 0;
+		case OPT_BENCH:
+			bench = true;
+			break;
+		case OPT_SIZE:
+			if (sscanf(optarg, "%dx%d", &cols, &rows) != 2 || cols < 10 || rows < 5 ||
+			    cols > 1000 || rows > 1000) {
+				util__error("view: --size wants COLSxROWS, e.g. 200x60");
+				return 2;
+			}
+			break;
+		case OPT_ITERS:
+			iters = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "Try 'scorch view --help'.\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		util__error("view: expected one FILE; see 'scorch view --help'");
+		return 2;
+	}
+	const char *path = argv[optind];
+	struct profile *p = profile__new();
+	int rc = load(path, p);
+	if (rc == 0) {
+		if (bench) {
+			rc = tui__bench(p, cols, rows, iters);
+		} else {
+			struct tui_opts o = {.title = path, .p = p, .backend = "file"};
+			rc = tui__run(&o);
+		}
+	}
+	profile__free(p);
+	return rc < 0 ? 1 : 0;
 }

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/* Redraw benchmark: layout and draw of a profile into an off-screen terminal. */
+#define _GNU_SOURCE
+#include <curses.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "../util/util.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int tui__bench(struct profile *p, int cols, int rows, int iters)
+{
+	char lines[16], columns[16];
+	snprintf(lines, sizeof(lines), "%d", rows);
+	snprintf(columns, sizeof(columns), "%d", cols);
+	setenv("LINES", lines, 1);
+	setenv("COLUMNS", columns, 1);
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	if (!out || !in) {
+		int err = -errno;
+		util__error("cannot open /dev/null: %s", strerror(-err));
+		if (out)
+			fclose(out);
+		if (in)
+			fclose(in);
+		return err;
+	}
+	SCREEN *scr = newterm("xterm-256color", out, in);
+	if (!scr) {
+		util__error("no terminfo entry for xterm-256color; install ncurses-term");
+		fclose(out);
+		fclose(in);
+		return -ENOTTY;
+	}
+	set_term(scr);
+	color__init();
+
+	struct tui_opts o = {.title = "bench", .p = p, .backend = "file"};
+	struct tui t;
+	memset(&t, 0, sizeof(t));
+	t.o = &o;
+	t.p = p;
+	t.hover = PROFILE_NONE;
+	getmaxyx(stdscr, t.rows, t.cols);
+
+	uint64_t t0 = tui__now_ns();
+	snap__take(&t.snap, p);
+	uint64_t snap_ns = tui__now_ns() - t0;
+	t.have_snap = true;
+	table__refresh(&t);
+
+	/* alternate between the whole graph and its widest branch so every redraw changes */
+	uint32_t big = PROFILE_ROOT;
+	for (uint32_t k = t.snap.kid_off[0]; k < t.snap.kid_off[1]; k++)
+		if (big == PROFILE_ROOT || t.snap.total[t.snap.kids[k]] > t.snap.total[big])
+			big = t.snap.kids[k];
+	if (iters < 1)
+		iters = 1;
+	uint64_t *ns = xmalloc(sizeof(uint64_t) * (size_t)iters);
+	size_t frames = 0;
+	for (int i = 0; i < iters; i++) {
+		uint64_t a = tui__now_ns();
+		t.zoom = t.sel = (i & 1) ? big : PROFILE_ROOT;
+		layout__build(&t.lay, &t.snap, t.zoom, t.cols);
+		ui__draw(&t);
+		ns[i] = tui__now_ns() - a;
+		frames = t.lay.n;
+	}
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+	qsort(ns, (size_t)iters, sizeof(uint64_t), cmp_u64);
+	printf("terminal: %dx%d, %u nodes, %zu frames drawn\n", t.cols, t.rows, t.snap.nnodes, frames);
+	printf("snapshot: %.2f ms (totals, children by name, functions, threads; once per refresh)\n",
+	       (double)snap_ns / 1e6);
+	printf("redraw: median %.3f ms, min %.3f ms, max %.3f ms over %d redraws\n",
+	       (double)ns[iters / 2] / 1e6, (double)ns[0] / 1e6, (double)ns[iters - 1] / 1e6, iters);
+	free(ns);
+	free(t.order);
+	layout__free(&t.lay);
+	snap__free(&t.snap);
+	return 0;
+}

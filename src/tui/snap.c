@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/* Snapshot of a profile for the UI: totals, children ordered by name, functions, threads. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "../util/util.h"
+
+static int frame_name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct profile *p = arg;
+	uint32_t fa = *(const uint32_t *)a, fb = *(const uint32_t *)b;
+	int c = strcmp(profile__str(p, profile__frame_get(p, fa)->name),
+		       profile__str(p, profile__frame_get(p, fb)->name));
+	if (c)
+		return c;
+	return fa < fb ? -1 : fa > fb;
+}
+
+/*
+ * Children by name in O(nodes + frames) after one sort of the frame table: nodes are
+ * bucketed by their frame's rank, then distributed to their parents in that order.
+ */
+static void build_children(struct snap *s, const struct profile *p)
+{
+	uint32_t nf = profile__nframes(p), nn = s->nnodes;
+	uint32_t *byname = xmalloc(sizeof(uint32_t) * (nf + 1));
+	for (uint32_t i = 0; i < nf; i++)
+		byname[i] = i;
+	qsort_r(byname, nf, sizeof(uint32_t), frame_name_cmp, (void *)p);
+	uint32_t *rank = xmalloc(sizeof(uint32_t) * (nf + 1));
+	for (uint32_t i = 0; i < nf; i++)
+		rank[byname[i]] = i;
+
+	uint32_t *cnt = xcalloc(nf + 1, sizeof(uint32_t));
+	for (uint32_t n = 1; n < nn; n++)
+		cnt[rank[profile__node_frame(p, n)] + 1]++;
+	for (uint32_t i = 0; i < nf; i++)
+		cnt[i + 1] += cnt[i];
+	uint32_t *sorted = xmalloc(sizeof(uint32_t) * (nn + 1));
+	for (uint32_t n = 1; n < nn; n++)
+		sorted[cnt[rank[profile__node_frame(p, n)]]++] = n;
+
+	s->kid_off = xcalloc(nn + 1, sizeof(uint32_t));
+	for (uint32_t n = 1; n < nn; n++)
+		s->kid_off[profile__node_parent(p, n) + 1]++;
+	for (uint32_t n = 0; n < nn; n++)
+		s->kid_off[n + 1] += s->kid_off[n];
+	uint32_t *pos = xmalloc(sizeof(uint32_t) * (nn + 1));
+	memcpy(pos, s->kid_off, sizeof(uint32_t) * nn);
+	s->kids = xmalloc(sizeof(uint32_t) * (nn + 1));
+	for (uint32_t i = 0; i + 1 < nn; i++) {
+		uint32_t n = sorted[i];
+		s->kids[pos[profile__node_parent(p, n)]++] = n;
+	}
+	free(pos);
+	free(sorted);
+	free(cnt);
+	free(rank);
+	free(byname);
+}
+
+/* Per-function self and total; a recursive function's inner calls are not counted twice. */
+static void build_funcs(struct snap *s, const struct profile *p)
+{
+	uint32_t nstr = profile__nstrings(p), nn = s->nnodes;
+	uint32_t *idx = xmalloc(sizeof(uint32_t) * (nstr + 1));
+	memset(idx, 0xff, sizeof(uint32_t) * (nstr + 1));
+	uint32_t *onstack = xcalloc(nstr + 1, sizeof(uint32_t));
+	uint32_t cap = 256;
+	s->funcs = xmalloc(sizeof(*s->funcs) * cap);
+	s->nfuncs = 0;
+
+	struct it {
+		uint32_t node, next;
+	} *st = xmalloc(sizeof(*st) * (s->maxdepth + 2));
+	size_t depth = 0;
+	st[depth++] = (struct it){PROFILE_ROOT, s->kid_off[PROFILE_ROOT]};
+	while (depth) {
+		struct it *top = &st[depth - 1];
+		if (top->next == s->kid_off[top->node + 1]) {
+			if (top->node != PROFILE_ROOT)
+				onstack[profile__frame_get(p, profile__node_frame(p, top->node))->name]--;
+			depth--;
+			continue;
+		}
+		uint32_t n = s->kids[top->next++];
+		const struct frame *f = profile__frame_get(p, profile__node_frame(p, n));
+		uint32_t fi = idx[f->name];
+		if (fi == PROFILE_NONE) {
+			if (s->nfuncs == cap) {
+				cap *= 2;
+				s->funcs = xrealloc(s->funcs, sizeof(*s->funcs) * cap);
+			}
+			fi = idx[f->name] = s->nfuncs++;
+			s->funcs[fi] = (struct func_row){f->name, PROFILE_NONE, 0, n, 0, 0};
+		}
+		struct func_row *r = &s->funcs[fi];
+		if (r->file == PROFILE_NONE && f->file != PROFILE_NONE) {
+			r->file = f->file;
+			r->line = f->line;
+		}
+		r->self += s->self[n];
+		if (!onstack[f->name])
+			r->total += s->total[n];
+		if (s->total[n] > s->total[r->best])
+			r->best = n;
+		onstack[f->name]++;
+		st[depth++] = (struct it){n, s->kid_off[n]};
+	}
+	(void)nn;
+	free(st);
+	free(onstack);
+	free(idx);
+}
+
+static void build_threads(struct snap *s, const struct profile *p)
+{
+	size_t n;
+	const struct timeline_entry *tl = profile__timeline(p, &n);
+	s->ntl = n;
+	s->nthreads = 0;
+	if (!n)
+		return;
+	s->tl = xmalloc(sizeof(*s->tl) * n);
+	memcpy(s->tl, tl, sizeof(*s->tl) * n);
+
+	uint8_t *off = NULL;
+	uint32_t nf = profile__nframes(p);
+	for (uint32_t f = 0; f < nf; f++)
+		if (profile__frame_get(p, f)->kind == FRAME_OFFCPU)
+			s->has_offcpu = true;
+	if (s->has_offcpu) {
+		off = xcalloc(s->nnodes, 1);
+		for (uint32_t i = 1; i < s->nnodes; i++)
+			off[i] = off[profile__node_parent(p, i)] ||
+				 profile__frame_get(p, profile__node_frame(p, i))->kind ==
+					 FRAME_OFFCPU;
+	}
+
+	uint32_t mask = 1023;
+	while (mask < 4 * 1024 * 1024 && mask / 2 < n)
+		mask = mask * 2 + 1;
+	uint32_t *tab = xmalloc(sizeof(uint32_t) * (mask + 1));
+	memset(tab, 0xff, sizeof(uint32_t) * (mask + 1));
+	uint32_t cap = 64;
+	s->threads = xmalloc(sizeof(*s->threads) * cap);
+	s->t0 = UINT64_MAX;
+	s->t1 = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct timeline_entry *e = &s->tl[i];
+		if (e->node >= s->nnodes)
+			continue;
+		s->t0 = e->time_ns < s->t0 ? e->time_ns : s->t0;
+		s->t1 = e->time_ns > s->t1 ? e->time_ns : s->t1;
+		uint32_t h = (uint32_t)util__hash_u64(e->tid) & mask;
+		while (tab[h] != PROFILE_NONE && s->threads[tab[h]].tid != e->tid)
+			h = (h + 1) & mask;
+		if (tab[h] == PROFILE_NONE) {
+			if (s->nthreads * 2 > mask)
+				continue; /* absurd thread counts: keep the first ones */
+			if (s->nthreads == cap) {
+				cap *= 2;
+				s->threads = xrealloc(s->threads, sizeof(*s->threads) * cap);
+			}
+			uint32_t top = e->node;
+			while (top != PROFILE_ROOT && profile__node_parent(p, top) != PROFILE_ROOT)
+				top = profile__node_parent(p, top);
+			tab[h] = s->nthreads;
+			s->threads[s->nthreads++] = (struct thread_row){
+				e->tid,
+				top == PROFILE_ROOT ? PROFILE_NONE
+						    : profile__frame_get(p, profile__node_frame(p, top))->name,
+				0, 0};
+		}
+		struct thread_row *r = &s->threads[tab[h]];
+		r->samples++;
+		if (off && off[e->node])
+			r->offcpu++;
+	}
+	free(tab);
+	free(off);
+}
+
+void snap__take(struct snap *s, const struct profile *p)
+{
+	snap__free(s);
+	s->p = p;
+	s->nnodes = profile__nnodes(p);
+	s->total = profile__totals(p, 0);
+	s->self = xmalloc(sizeof(uint64_t) * s->nnodes);
+	s->maxdepth = 0;
+	for (uint32_t n = 0; n < s->nnodes; n++) {
+		s->self[n] = profile__self(p, n, 0);
+		uint32_t d = profile__node_depth(p, n);
+		s->maxdepth = d > s->maxdepth ? d : s->maxdepth;
+	}
+	build_children(s, p);
+	build_funcs(s, p);
+	build_threads(s, p);
+}
+
+void snap__free(struct snap *s)
+{
+	free(s->total);
+	free(s->self);
+	free(s->kid_off);
+	free(s->kids);
+	free(s->funcs);
+	free(s->threads);
+	free(s->tl);
+	memset(s, 0, sizeof(*s));
+}

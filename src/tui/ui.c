@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: MIT
+/* The UI loop: snapshots, one key dispatcher, header, status line, prompt and help. */
+#define _GNU_SOURCE
+#include <curses.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "internal.h"
+#include "../util/util.h"
+
+uint64_t tui__now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void ui__put_clipped(int y, int x, int w, const char *s, int attr)
+{
+	char buf[1024];
+	if (w <= 0)
+		return;
+	if (w > (int)sizeof(buf) - 1)
+		w = (int)sizeof(buf) - 1;
+	size_t len = strlen(s);
+	int i = 0;
+	if (len <= (size_t)w) {
+		for (; i < (int)len; i++)
+			buf[i] = s[i];
+	} else if (w >= 3) {
+		for (; i < w - 2; i++)
+			buf[i] = s[i];
+		buf[i++] = '.';
+		buf[i++] = '.';
+	} else if (w == 2) {
+		buf[i++] = '.';
+		buf[i++] = '.';
+	}
+	for (int k = 0; k < i; k++)
+		if ((unsigned char)buf[k] < 0x20 || (unsigned char)buf[k] >= 0x7f)
+			buf[k] = '?'; /* one byte, one cell: keeps the layout exact */
+	for (; i < w; i++)
+		buf[i] = ' ';
+	buf[w] = '\0';
+	attrset(attr);
+	mvaddnstr(y, x, buf, w);
+	attrset(A_NORMAL);
+}
+
+void ui__fmt_count(uint64_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static const char *const view_names[VIEW_COUNT] = {"Flame", "Top functions", "Threads",
+						    "Timeline"};
+static const char *const mode_names[MODE_COUNT] = {"reset", "accumulate", "decay"};
+
+static void draw_header(struct tui *t)
+{
+	int hdr = color__role(ROLE_HEADER);
+	attrset(hdr);
+	mvhline(0, 0, ' ', t->cols);
+	mvaddstr(0, 0, " scorch ");
+	int x = 8;
+	for (int v = 0; v < VIEW_COUNT && x < t->cols; v++) {
+		char tab[40];
+		snprintf(tab, sizeof(tab), " %s ", view_names[v]);
+		int w = (int)strlen(tab);
+		if (x + w > t->cols)
+			w = t->cols - x;
+		ui__put_clipped(0, x, w, tab, v == (int)t->view ? color__role(ROLE_TAB) | (int)A_BOLD : hdr);
+		x += w;
+	}
+	char right[300];
+	snprintf(right, sizeof(right), "%s%s%s ", t->icicle && t->view == VIEW_FLAME ? "icicle " : "",
+		 t->o->title ? "| " : "", t->o->title ? t->o->title : "");
+	if (x + 2 < t->cols)
+		ui__put_clipped(0, x + 1, t->cols - x - 1, right, hdr);
+}
+
+static void fmt_elapsed(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t s = ns / 1000000000ull;
+	if (s >= 3600)
+		snprintf(buf, len, "%llu:%02llu:%02llu", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+	else
+		snprintf(buf, len, "%llu:%02llu", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+}
+
+static void update_self_cpu(struct tui *t)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru))
+		return;
+	uint64_t used = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+			(uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+	uint64_t now = tui__now_ns();
+	if (t->cpu_wall_ns && now > t->cpu_wall_ns)
+		t->self_cpu = 100.0 * (double)(used - t->cpu_used_ns) / (double)(now - t->cpu_wall_ns);
+	t->cpu_wall_ns = now;
+	t->cpu_used_ns = used;
+}
+
+static void draw_status(struct tui *t)
+{
+	struct tui_stats st = {0};
+	if (t->o->live)
+		t->o->live->stats(t->o->live->ctx, &st);
+	else
+		st.backend = t->o->backend ? t->o->backend : "file";
+	char buf[512], el[32], rate[32] = "", lost[48] = "";
+	uint64_t samples = t->o->live ? st.samples : (t->have_snap ? t->snap.total[0] : 0);
+	fmt_elapsed(st.elapsed_ns, el, sizeof(el));
+	if (st.freq)
+		snprintf(rate, sizeof(rate), " | %u Hz", st.freq);
+	if (t->o->live)
+		snprintf(lost, sizeof(lost), " | lost %llu", (unsigned long long)st.lost);
+	int n = snprintf(buf, sizeof(buf), " %s%s%s%s | %llu samples%s", st.backend ? st.backend : "?",
+			 st.event ? " " : "", st.event ? st.event : "", rate,
+			 (unsigned long long)samples, lost);
+	if (t->o->live)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " | %s | %s%s%s", el,
+			      mode_names[t->mode], t->frozen ? " | FROZEN" : "",
+			      st.ended ? " | target exited" : "");
+	snprintf(buf + n, sizeof(buf) - (size_t)n, " | scorch %.1f%% CPU | ? help ", t->self_cpu);
+	ui__put_clipped(t->rows - 1, 0, t->cols, buf, color__role(ROLE_STATUS));
+}
+
+static const char *const help_lines[] = {
+	"Keys",
+	"  arrows / hjkl   move to parent, child, neighbours",
+	"  Enter           zoom into the selected frame",
+	"  Esc, Backspace  zoom out one level",
+	"  /               search (POSIX extended regex); in the table: filter",
+	"  n / N           next / previous match",
+	"  #               search the selected function",
+	"  r               reset zoom and search",
+	"  PgUp PgDn g G   scroll deep stacks",
+	"  i               flame / icicle orientation",
+	"  Tab, Shift-Tab  flame graph, top functions, threads, timeline",
+	"  s               (table) sort by self, total, name",
+	"  m               (live) mode: reset, accumulate, decay",
+	"  z               (live) freeze / unfreeze the display",
+	"  q, Ctrl-C       quit",
+	"Mouse: hover shows a frame, click selects, double-click zooms, wheel scrolls",
+	"",
+	"Press any key to close this help.",
+};
+
+static void draw_help(struct tui *t)
+{
+	int h = (int)ARRAY_SIZE(help_lines) + 2, w = 78;
+	if (w > t->cols)
+		w = t->cols;
+	if (h > t->rows)
+		h = t->rows;
+	int y0 = (t->rows - h) / 2, x0 = (t->cols - w) / 2;
+	for (int i = 0; i < h; i++) {
+		const char *s = i > 0 && i - 1 < (int)ARRAY_SIZE(help_lines) ? help_lines[i - 1] : "";
+		char line[200];
+		snprintf(line, sizeof(line), " %s", s);
+		ui__put_clipped(y0 + i, x0, w, line, color__role(ROLE_STATUS) | (i == 1 ? A_BOLD : 0));
+	}
+}
+
+void ui__draw(struct tui *t)
+{
+	erase();
+	draw_header(t);
+	if (!t->have_snap) {
+		mvaddstr(2, 2, "waiting for samples...");
+	} else {
+		switch (t->view) {
+		case VIEW_FLAME:
+			flame__draw(t);
+			break;
+		case VIEW_TABLE:
+			table__draw(t);
+			break;
+		case VIEW_THREADS:
+			threads__draw(t);
+			break;
+		case VIEW_TIMELINE:
+			timeline__draw(t);
+			break;
+		default:
+			break;
+		}
+	}
+	draw_status(t);
+	if (t->prompting) {
+		char line[300];
+		snprintf(line, sizeof(line), "%s: %.*s", t->view == VIEW_TABLE ? "filter" : "search",
+			 (int)t->plen, t->pbuf);
+		ui__put_clipped(t->rows - 2, 0, t->cols, line, A_BOLD);
+		int cx = (int)strlen(line);
+		if (cx < t->cols)
+			mvaddch(t->rows - 2, cx, ' ' | A_REVERSE);
+	}
+	if (t->help)
+		draw_help(t);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+static void take_snapshot(struct tui *t)
+{
+	uint64_t t0 = tui__now_ns();
+	snap__take(&t->snap, t->p);
+	t->have_snap = true;
+	if (t->zoom >= t->snap.nnodes)
+		t->zoom = PROFILE_ROOT;
+	if (t->sel >= t->snap.nnodes)
+		t->sel = t->zoom;
+	layout__build(&t->lay, &t->snap, t->zoom, t->cols);
+	flame__search_update(t);
+	table__refresh(t);
+	t->last_snap_ns = tui__now_ns();
+	t->snap_ns_cost = t->last_snap_ns - t0;
+}
+
+static void apply_prompt(struct tui *t)
+{
+	char pat[256], err[160];
+	snprintf(pat, sizeof(pat), "%.*s", (int)t->plen, t->pbuf);
+	struct search *s = t->view == VIEW_TABLE ? &t->filter : &t->search;
+	if (!pat[0])
+		search__clear(s);
+	else if (search__set(s, pat, err, sizeof(err)) < 0)
+		snprintf(t->msg, sizeof(t->msg), "%s", err);
+	if (t->view == VIEW_TABLE) {
+		t->tcur = t->ttop = 0;
+		table__refresh(t);
+	} else {
+		flame__search_update(t);
+	}
+}
+
+static int prompt_key(struct tui *t, int ch)
+{
+	switch (ch) {
+	case 27:
+		t->prompting = false;
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		t->prompting = false;
+		apply_prompt(t);
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (t->plen)
+			t->plen--;
+		break;
+	case 21: /* ^U */
+		t->plen = 0;
+		break;
+	case 3:
+		return KEY_QUIT;
+	default:
+		if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && t->plen + 1 < sizeof(t->pbuf))
+			t->pbuf[t->plen++] = (char)ch;
+		else
+			return KEY_HANDLED;
+	}
+	return KEY_HANDLED | KEY_REDRAW;
+}
+
+static int mouse_event(struct tui *t)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return KEY_HANDLED;
+	if (ev.y == 0 && (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) {
+		/* a click on a tab switches views */
+		int x = 8;
+		for (int v = 0; v < VIEW_COUNT; v++) {
+			int w = (int)strlen(view_names[v]) + 2;
+			if (ev.x >= x && ev.x < x + w) {
+				t->view = (enum view)v;
+				return KEY_HANDLED | KEY_REDRAW;
+			}
+			x += w;
+		}
+		return KEY_HANDLED;
+	}
+	switch (t->view) {
+	case VIEW_FLAME:
+		return flame__mouse(t, ev.y, ev.x, ev.bstate);
+	case VIEW_TABLE:
+		return table__mouse(t, ev.y, ev.x, ev.bstate);
+	default:
+		return KEY_HANDLED;
+	}
+}
+
+static int handle_key(struct tui *t, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		getmaxyx(stdscr, t->rows, t->cols);
+		if (t->have_snap)
+			layout__build(&t->lay, &t->snap, t->zoom, t->cols);
+		return KEY_HANDLED | KEY_REDRAW;
+	}
+	if (t->help) {
+		t->help = false;
+		return ch == 'q' || ch == 3 ? KEY_QUIT : KEY_HANDLED | KEY_REDRAW;
+	}
+	if (t->prompting)
+		return prompt_key(t, ch);
+	if (ch == KEY_MOUSE)
+		return t->have_snap ? mouse_event(t) : KEY_HANDLED;
+	t->msg[0] = '\0';
+	switch (ch) {
+	case 'q':
+	case 3:
+		return KEY_QUIT;
+	case '\t':
+		t->view = (enum view)((t->view + 1) % VIEW_COUNT);
+		return KEY_HANDLED | KEY_REDRAW;
+	case KEY_BTAB:
+		t->view = (enum view)((t->view + VIEW_COUNT - 1) % VIEW_COUNT);
+		return KEY_HANDLED | KEY_REDRAW;
+	case '?':
+	case KEY_F(1):
+		t->help = true;
+		return KEY_HANDLED | KEY_REDRAW;
+	case '/':
+		if (t->view != VIEW_FLAME && t->view != VIEW_TABLE)
+			break;
+		t->prompting = true;
+		t->plen = 0;
+		return KEY_HANDLED | KEY_REDRAW;
+	case 'm':
+		if (!t->o->live)
+			break;
+		t->mode = (enum live_mode)((t->mode + 1) % MODE_COUNT);
+		snprintf(t->msg, sizeof(t->msg), "update mode: %s", mode_names[t->mode]);
+		return KEY_HANDLED | KEY_REDRAW;
+	case 'z':
+		if (!t->o->live)
+			break;
+		t->frozen = !t->frozen;
+		snprintf(t->msg, sizeof(t->msg), "%s", t->frozen ? "display frozen (z to resume)"
+								 : "display resumed");
+		return KEY_HANDLED | KEY_REDRAW;
+	}
+	if (!t->have_snap)
+		return KEY_UNHANDLED;
+	switch (t->view) {
+	case VIEW_FLAME:
+		return flame__key(t, ch);
+	case VIEW_TABLE:
+		return table__key(t, ch);
+	default:
+		return threads__key(t, ch);
+	}
+}
+
+/* One step of a live source: poll it, and take a snapshot when the refresh interval is up. */
+static bool live_step(struct tui *t, bool *ended)
+{
+	const struct tui_live *lv = t->o->live;
+	struct tui_stats st = {0};
+	lv->stats(lv->ctx, &st);
+	*ended = st.ended;
+	int rc = st.ended ? 0 : lv->poll(lv->ctx, t->p, 50);
+	if (rc < 0 && rc != -EINTR) {
+		snprintf(t->msg, sizeof(t->msg), "sampling stopped: %s", strerror(-rc));
+		*ended = true;
+	}
+	uint64_t now = tui__now_ns();
+	unsigned every = lv->refresh_ms ? lv->refresh_ms : 1000;
+	if (t->frozen || (t->have_snap && now - t->last_snap_ns < (uint64_t)every * 1000000ull))
+		return false;
+	take_snapshot(t);
+	if (t->mode == MODE_RESET)
+		profile__clear_values(t->p);
+	else if (t->mode == MODE_DECAY)
+		profile__scale_values(t->p, 1, 2);
+	update_self_cpu(t);
+	return true;
+}
+
+int tui__run(const struct tui_opts *o)
+{
+	struct tui t;
+	memset(&t, 0, sizeof(t));
+	t.o = o;
+	t.p = o->p;
+	t.hover = PROFILE_NONE;
+	t.last_click_node = PROFILE_NONE;
+	t.mode = MODE_RESET;
+	char err[256];
+	int rc = term__open(err, sizeof(err));
+	if (rc < 0) {
+		util__error("%s", err);
+		return rc;
+	}
+	getmaxyx(stdscr, t.rows, t.cols);
+	update_self_cpu(&t);
+	if (!o->live)
+		take_snapshot(&t);
+	else
+		t.last_snap_ns = tui__now_ns();
+
+	bool dirty = true, ended = false;
+	uint64_t last_status = tui__now_ns();
+	while (!term__stop_requested()) {
+		if (dirty) {
+			ui__draw(&t);
+			dirty = false;
+		}
+		bool poll_live = o->live && !ended;
+		timeout(poll_live ? 0 : 500);
+		int ch = getch();
+		if (ch == ERR) {
+			if (poll_live)
+				dirty |= live_step(&t, &ended);
+			uint64_t now = tui__now_ns();
+			if (now - last_status >= 1000000000ull) {
+				update_self_cpu(&t);
+				last_status = now;
+				dirty = true;
+			}
+			continue;
+		}
+		int r = handle_key(&t, ch);
+		if (r & KEY_QUIT)
+			break;
+		if (r & (KEY_REDRAW | KEY_RELAYOUT))
+			dirty = true;
+	}
+	term__close();
+	search__clear(&t.search);
+	search__clear(&t.filter);
+	free(t.order);
+	layout__free(&t.lay);
+	snap__free(&t.snap);
+	return 0;
+}
