@@ -1,12 +1,294 @@
 // SPDX-License-Identifier: MIT
-/* scorch top: placeholder until the subcommand lands. */
+/* scorch top: option parsing and the glue between a live perf session and the terminal UI. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "../source/perf_event.h"
+#include "../tui/tui.h"
 #include "../util/util.h"
+
+/* The sampler is written in parallel; until it links in, top says so instead of failing. */
+#pragma weak perf_session__open
+#pragma weak perf_session__start
+#pragma weak perf_session__poll
+#pragma weak perf_session__stats
+#pragma weak perf_session__close
+
+static const char top_usage[] =
+	"usage: scorch top [-F HZ] (-p PID[,PID...] | -a | -- CMD [ARGS...]) [--refresh MS]\n"
+	"                  [--off-cpu]\n"
+	"\n"
+	"Samples stacks live and shows them as a flame graph in the terminal, refreshed every\n"
+	"--refresh milliseconds. Tab switches to the top-functions table, the per-thread CPU\n"
+	"view and the per-thread timeline. Needs root or kernel.perf_event_paranoid <= 1 for\n"
+	"other users' processes (-a needs root or paranoid <= 0).\n"
+	"\n"
+	"Targets (exactly one):\n"
+	"  -p, --pid PID[,PID...]  sample running processes\n"
+	"  -a, --all-cpus          sample the whole system\n"
+	"  -- CMD [ARGS...]        start CMD and sample it; its output is shown after exit\n"
+	"\n"
+	"Options:\n"
+	"  -F, --freq HZ           sampling frequency (default 99)\n"
+	"      --refresh MS        screen refresh interval in ms (default 1000, minimum 50)\n"
+	"      --off-cpu           also record off-CPU time (needs the BPF backend)\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Live keys: m cycles the update mode (reset: each refresh shows the last interval;\n"
+	"accumulate: everything since start; decay: older samples fade by half per refresh),\n"
+	"z freezes the display, ? lists every key, q or Ctrl-C quits.\n"
+	"\n"
+	"Examples:\n"
+	"  scorch top -a                          live view of the whole system\n"
+	"  scorch top -p 1234,1240 -F 499         two processes at 499 Hz\n"
+	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n";
+
+enum { OPT_REFRESH = 256, OPT_OFFCPU };
+
+static const struct option top_options[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"freq", required_argument, NULL, 'F'},
+	{"pid", required_argument, NULL, 'p'},
+	{"all-cpus", no_argument, NULL, 'a'},
+	{"refresh", required_argument, NULL, OPT_REFRESH},
+	{"off-cpu", no_argument, NULL, OPT_OFFCPU},
+	{NULL, 0, NULL, 0},
+};
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max || *s == '-')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_pids(const char *arg, struct record_opts *o)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long v;
+		if (parse_uint(tok, 1, 0x3fffffff, &v) < 0) {
+			util__error("top: '%s' is not a pid (use -p PID[,PID...])", tok);
+			free(copy);
+			return -EINVAL;
+		}
+		o->pids = xrealloc(o->pids, sizeof(*o->pids) * (size_t)(o->npids + 1));
+		o->pids[o->npids++] = (pid_t)v;
+	}
+	free(copy);
+	if (!o->npids) {
+		util__error("top: -p needs at least one pid");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct live {
+	struct perf_session *s;
+	unsigned freq;
+};
+
+static int live_poll(void *ctx, struct profile *p, int timeout_ms)
+{
+	struct live *l = ctx;
+	return perf_session__poll(l->s, p, timeout_ms);
+}
+
+static void live_stats(void *ctx, struct tui_stats *st)
+{
+	struct live *l = ctx;
+	struct record_stats rs;
+	memset(&rs, 0, sizeof(rs));
+	perf_session__stats(l->s, &rs);
+	st->backend = "perf_event";
+	st->event = rs.event;
+	st->freq = l->freq;
+	st->samples = rs.samples;
+	st->lost = rs.lost;
+	st->elapsed_ns = rs.elapsed_ns;
+	st->ended = rs.targets_exited;
+}
+
+/* The started command must not draw over the UI nor read its keys. */
+struct saved_fds {
+	int fd[3];
+	FILE *out;
+};
+
+static int redirect_child_io(struct saved_fds *sv)
+{
+	sv->out = tmpfile();
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!sv->out || null < 0) {
+		int err = -errno;
+		if (sv->out)
+			fclose(sv->out);
+		if (null >= 0)
+			close(null);
+		sv->out = NULL;
+		return err;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 3; i++)
+		sv->fd[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+	dup2(null, 0);
+	dup2(fileno(sv->out), 1);
+	dup2(fileno(sv->out), 2);
+	close(null);
+	return 0;
+}
+
+static void restore_io(struct saved_fds *sv)
+{
+	for (int i = 0; i < 3; i++)
+		if (sv->fd[i] >= 0) {
+			dup2(sv->fd[i], i);
+			close(sv->fd[i]);
+			sv->fd[i] = -1;
+		}
+}
+
+static void show_child_output(struct saved_fds *sv)
+{
+	if (!sv->out)
+		return;
+	long size = ftell(sv->out);
+	fseek(sv->out, 0, SEEK_END);
+	size = ftell(sv->out);
+	if (size > 0) {
+		long from = size > 65536 ? size - 65536 : 0;
+		fseek(sv->out, from, SEEK_SET);
+		char buf[4096];
+		size_t n;
+		fprintf(stderr, "scorch: output of the command%s:\n", from ? " (last 64 KiB)" : "");
+		while ((n = fread(buf, 1, sizeof(buf), sv->out)) > 0)
+			fwrite(buf, 1, n, stderr);
+	}
+	fclose(sv->out);
+	sv->out = NULL;
+}
 
 int cmd_top(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	util__error("'top' is not available in this build yet");
+	struct record_opts o;
+	memset(&o, 0, sizeof(o));
+	o.scope = SCOPE_PIDS;
+	o.freq = 99;
+	o.timeline = true;
+	o.demangle = true;
+	unsigned long refresh = 1000, v;
+	int ntargets = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+hF:p:a", top_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(top_usage, stdout);
+			free(o.pids);
+			return 0;
+		case 'F':
+			if (parse_uint(optarg, 1, 100000, &v) < 0) {
+				util__error("top: -F wants a frequency in Hz between 1 and 100000");
+				goto usage;
+			}
+			o.freq = (unsigned)v;
+			break;
+		case 'p':
+			if (parse_pids(optarg, &o) < 0)
+				goto usage;
+			ntargets += o.npids == 1 || ntargets == 0;
+			break;
+		case 'a':
+			o.scope = SCOPE_ALL;
+			ntargets++;
+			break;
+		case OPT_REFRESH:
+			if (parse_uint(optarg, 50, 3600000, &v) < 0) {
+				util__error("top: --refresh wants milliseconds, at least 50");
+				goto usage;
+			}
+			refresh = v;
+			break;
+		case OPT_OFFCPU:
+			util__error("top: --off-cpu needs the BPF backend, which this build does not "
+				    "have yet; run without it for on-CPU samples");
+			free(o.pids);
+			return 2;
+		default:
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		o.scope = SCOPE_COMMAND;
+		o.argv = argv + optind;
+		ntargets++;
+	}
+	if (o.npids && o.scope != SCOPE_PIDS)
+		ntargets++;
+	if (ntargets != 1) {
+		util__error("top: give exactly one target: -p PID, -a or -- CMD");
+		goto usage;
+	}
+	if (!perf_session__open || !perf_session__poll) {
+		util__error("top: live sampling is not available in this build yet "
+			    "(use 'scorch view FILE' on a saved profile)");
+		free(o.pids);
+		return 2;
+	}
+
+	char err[256] = "";
+	struct saved_fds sv = {{-1, -1, -1}, NULL};
+	if (o.scope == SCOPE_COMMAND && redirect_child_io(&sv) < 0)
+		util__warn("top: cannot redirect the command's output; it may draw over the screen");
+	struct perf_session *s = perf_session__open(&o, err, sizeof(err));
+	int open_errno = errno;
+	restore_io(&sv);
+	if (!s) {
+		util__error("top: %s", err[0] ? err : strerror(open_errno));
+		show_child_output(&sv);
+		free(o.pids);
+		return open_errno == ENOENT || open_errno == EACCES ? 127 : 1;
+	}
+	int rc = perf_session__start(s);
+	if (rc < 0) {
+		util__error("top: cannot start sampling: %s", strerror(-rc));
+		perf_session__close(s);
+		show_child_output(&sv);
+		free(o.pids);
+		return 1;
+	}
+
+	struct profile *p = profile__new();
+	struct live l = {s, o.freq};
+	struct tui_live lv = {&l, live_poll, live_stats, (unsigned)refresh};
+	char title[256];
+	if (o.scope == SCOPE_COMMAND)
+		snprintf(title, sizeof(title), "top -- %s", o.argv[0]);
+	else if (o.scope == SCOPE_ALL)
+		snprintf(title, sizeof(title), "top -a (all CPUs)");
+	else
+		snprintf(title, sizeof(title), "top -p %d%s", (int)o.pids[0], o.npids > 1 ? ",..." : "");
+	struct tui_opts to = {.title = title, .p = p, .live = &lv};
+	rc = tui__run(&to);
+	perf_session__close(s);
+	show_child_output(&sv);
+	profile__free(p);
+	free(o.pids);
+	return rc < 0 ? 1 : 0;
+
+usage:
+	fprintf(stderr, "Try 'scorch top --help'.\n");
+	free(o.pids);
 	return 2;
 }
