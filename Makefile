@@ -36,6 +36,10 @@ all: $(BUILD)/scorch
 $(BUILD)/scorch: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Embedded assets: the SVG's script lives in a .js file and is compiled in as a string.
+src/sink/svg_script.h: src/sink/svg_script.js scripts/embed.py
+	python3 scripts/embed.py $< $@ svg_script
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "svg_options.h"
 #include "../sink/sink.h"
 #include "../source/read_perf_script.h"
 #include "../symbol/symbolizer.h"
@@ -69,39 +70,6 @@ static const struct option collapse_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-
-/* Reads every named file (or stdin) into one buffer, as perl's <> does. */
-int cli__read_inputs(int n, char **files, char **buf, size_t *len);
-
-int cli__read_inputs(int n, char **files, char **buf, size_t *len)
-{
-	if (n == 0)
-		return util__read_file("-", buf, len) < 0 ? (util__error("cannot read stdin: %s",
-									 strerror(errno)),
-							     -1)
-							  : 0;
-	struct strbuf all = {0};
-	for (int i = 0; i < n; i++) {
-		char *b;
-		size_t l;
-		int err = util__read_file(files[i], &b, &l);
-		if (err < 0) {
-			util__error("cannot read '%s': %s", files[i], strerror(-err));
-			strbuf__free(&all);
-			return -1;
-		}
-		if (n == 1) {
-			*buf = b;
-			*len = l;
-			return 0;
-		}
-		strbuf__add(&all, b, l);
-		free(b);
-	}
-	*buf = all.buf ? all.buf : xstrdup("");
-	*len = all.len;
-	return 0;
-}
 
 int cmd_collapse(int argc, char **argv)
 {

@@ -1,11 +1,181 @@
 // SPDX-License-Identifier: MIT
-/* scorch diff: placeholder. */
+/* scorch diff: two folded profiles -> differential flame graph (difffolded.pl semantics). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
+#include "svg_options.h"
+#include "../source/read_folded.h"
 #include "../util/util.h"
+
+int cli__write_graph(const struct profile *p, int col, int before_col, const char *out_path,
+		     const struct svg_opts *o);
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: scorch diff [-n] [-s] BEFORE AFTER [-o OUT.svg | --folded] [svg options]\n"
+		"\n"
+		"Compares two folded profiles. Frames are as wide as in AFTER and coloured by the\n"
+		"change of their own samples: red grew, blue shrank, white unchanged (difffolded.pl\n"
+		"piped into flamegraph.pl). --folded prints \"stack BEFORE_COUNT AFTER_COUNT\" lines\n"
+		"instead, as difffolded.pl does.\n"
+		"\n"
+		"Options:\n"
+		"  -n, --normalize    scale BEFORE's counts so both totals match\n"
+		"  -s, --strip-hex    replace hex addresses (0x7f3a...) with 0x... before comparing\n"
+		"  --folded           print the two-column folded text instead of an SVG\n"
+		"  -o, --output FILE  write to FILE (default stdout); .folded writes folded text\n"
+		"  -h, --help         this help\n"
+		"All `scorch flamegraph` options apply to the SVG (e.g. --negate, --title).\n"
+		"\n"
+		"Examples:\n"
+		"  scorch diff before.folded after.folded -o diff.svg\n"
+		"  scorch diff -n before.folded after.folded --folded > diff.folded\n"
+		"  scorch diff after.folded before.folded --negate -o reduced.svg\n");
+}
+
+/* Two-column folded text: "stack before after", sorted. */
+struct diff_ctx {
+	struct strbuf *out;
+	int before, after;
+	char *path;
+	size_t cap;
+};
+
+static void diff_line(const struct profile *p, uint32_t node, void *arg)
+{
+	struct diff_ctx *c = arg;
+	size_t len = 0;
+	profile__path(p, node, &c->path, &len, &c->cap);
+	strbuf__add(c->out, c->path, len);
+	strbuf__addc(c->out, ' ');
+	strbuf__addu(c->out, profile__self(p, node, c->before));
+	strbuf__addc(c->out, ' ');
+	strbuf__addu(c->out, profile__self(p, node, c->after));
+	strbuf__addc(c->out, '\n');
+}
+
+static int read_one(const char *path, struct profile *p, int col, bool striphex)
+{
+	char *buf;
+	size_t len;
+	int err = util__read_file(path, &buf, &len);
+	if (err < 0) {
+		util__error("diff: cannot read '%s': %s", path, strerror(-err));
+		return -1;
+	}
+	struct folded_opts fo = {.striphex = striphex};
+	struct folded_stats st;
+	/* read into a scratch column, then move: the reader may add a "before" column */
+	err = folded__read(buf, len, p, col, &fo, &st);
+	free(buf);
+	if (err == -EOVERFLOW) {
+		util__error("diff: %s:%llu: count does not fit in 64 bits", path,
+			    (unsigned long long)st.overflow_line);
+		return -1;
+	}
+	if (st.before_col >= 0) {
+		util__error("diff: %s has two counts per line; pass single-count folded files",
+			    path);
+		return -1;
+	}
+	if (st.valid == 0) {
+		util__error("diff: no valid folded stacks in '%s'", path);
+		return -1;
+	}
+	if (st.ignored)
+		util__warn("%s: ignored %llu lines with invalid format (first: line %llu)", path,
+			   (unsigned long long)st.ignored,
+			   (unsigned long long)st.first_ignored_line);
+	return 0;
+}
 
 int cmd_diff(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return 2;
+	struct svg_opts o;
+	svg_opts__init(&o);
+	bool normalize = false, striphex = false, folded = false;
+	const char *out_path = NULL;
+	enum { OPT_FOLDED = 1000 };
+	size_t n = svg_options__count;
+	struct option *table = xcalloc(n + 6, sizeof(*table));
+	memcpy(table, svg_options__table, sizeof(*table) * n);
+	table[n++] = (struct option){"normalize", no_argument, NULL, 'n'};
+	table[n++] = (struct option){"strip-hex", no_argument, NULL, 's'};
+	table[n++] = (struct option){"folded", no_argument, NULL, OPT_FOLDED};
+	table[n++] = (struct option){"output", required_argument, NULL, 'o'};
+	table[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "nsho:", table, NULL)) != -1) {
+		int r = svg_options__apply(c, optarg, &o);
+		if (r < 0) {
+			free(table);
+			return 2;
+		}
+		if (r > 0)
+			continue;
+		switch (c) {
+		case 'n': normalize = true; break;
+		case 's': striphex = true; break;
+		case OPT_FOLDED: folded = true; break;
+		case 'o': out_path = optarg; break;
+		case 'h':
+			usage(stdout);
+			free(table);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'scorch diff --help'.\n");
+			free(table);
+			return 2;
+		}
+	}
+	free(table);
+	if (argc - optind != 2) {
+		util__error("diff: want two folded files, BEFORE and AFTER (see 'scorch diff --help')");
+		return 2;
+	}
+	struct profile *p = profile__new();
+	int before = profile__add_column(p, "before");
+	int after = 0;
+	if (read_one(argv[optind], p, before, striphex) < 0 ||
+	    read_one(argv[optind + 1], p, after, striphex) < 0) {
+		profile__free(p);
+		return 2;
+	}
+	if (normalize) {
+		uint64_t t1 = profile__column_total(p, before), t2 = profile__column_total(p, after);
+		if (t1 != t2 && t1) {
+			struct profile *q = p;
+			for (uint32_t node = 0; node < profile__nnodes(q); node++) {
+				uint64_t v = profile__self(q, node, before);
+				if (!v)
+					continue;
+				/* difffolded.pl: int(count * total2 / total1) in doubles */
+				double scaled = (double)v * (double)t2 / (double)t1;
+				uint64_t nv = (uint64_t)scaled;
+				profile__set(q, node, before, nv);
+			}
+		}
+	}
+	int status;
+	if (folded || (out_path && sink__format_for(out_path) == SINK_FOLDED &&
+		       strcmp(out_path, "-"))) {
+		struct strbuf out = {0};
+		struct diff_ctx ctx = {&out, before, after, NULL, 0};
+		profile__walk_lines(p, (1u << before) | (1u << after), -1, diff_line, &ctx);
+		free(ctx.path);
+		int err = util__write_file(out_path ? out_path : "-", out.buf ? out.buf : "", out.len);
+		strbuf__free(&out);
+		status = err < 0 ? 1 : 0;
+		if (err < 0)
+			util__error("diff: cannot write '%s': %s", out_path, strerror(-err));
+	} else {
+		status = cli__write_graph(p, after, before, out_path ? out_path : "-", &o);
+	}
+	profile__free(p);
+	return status;
 }

@@ -51,6 +51,9 @@ struct profile {
 
 	struct timeline_entry *timeline;
 	size_t ntimeline, captimeline;
+
+	struct sequence_entry *seq;
+	size_t nseq, capseq;
 };
 
 static uint32_t *table_new(uint32_t size)
@@ -114,6 +117,7 @@ void profile__free(struct profile *p)
 	}
 	free(p->childtab);
 	free(p->timeline);
+	free(p->seq);
 	free(p->meta.event);
 	free(p->meta.cmdline);
 	free(p->meta.host);
@@ -364,6 +368,11 @@ int profile__add(struct profile *p, uint32_t node, int col, uint64_t value)
 	return 0;
 }
 
+void profile__set(struct profile *p, uint32_t node, int col, uint64_t value)
+{
+	p->vals[col][node] = value;
+}
+
 uint32_t profile__add_stack(struct profile *p, const uint32_t *frames, size_t n, int col,
 			    uint64_t value)
 {
@@ -491,4 +500,19 @@ void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *l
 	}
 	*len = end;
 	(*buf)[end] = '\0';
+}
+
+void profile__sequence_add(struct profile *p, uint32_t node, uint64_t value)
+{
+	if (p->nseq == p->capseq) {
+		p->capseq = p->capseq ? p->capseq * 2 : 4096;
+		p->seq = xrealloc(p->seq, sizeof(*p->seq) * p->capseq);
+	}
+	p->seq[p->nseq++] = (struct sequence_entry){node, value};
+}
+
+const struct sequence_entry *profile__sequence(const struct profile *p, size_t *n)
+{
+	*n = p->nseq;
+	return p->seq;
 }

@@ -90,6 +90,8 @@ uint32_t profile__nframes(const struct profile *p);
 uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame);
 /* Adds value to node's self value in column col. Returns 0, or -EOVERFLOW (value kept). */
 int profile__add(struct profile *p, uint32_t node, int col, uint64_t value);
+/* Sets node's value in column col (used to rescale one column). */
+void profile__set(struct profile *p, uint32_t node, int col, uint64_t value);
 /* Adds a whole stack, root first; returns the leaf node. */
 uint32_t profile__add_stack(struct profile *p, const uint32_t *frames, size_t n, int col,
 			    uint64_t value);
@@ -120,6 +122,17 @@ void profile__scale_values(struct profile *p, uint64_t num, uint64_t den);
 /* Optional timeline of samples. */
 void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t tid, uint32_t node);
 const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n);
+
+/*
+ * Optional sequence of (leaf node, value) in input order: folded lines as they came, for
+ * flame charts (time order, no merging of non-adjacent stacks).
+ */
+struct sequence_entry {
+	uint32_t node;
+	uint64_t value;
+};
+void profile__sequence_add(struct profile *p, uint32_t node, uint64_t value);
+const struct sequence_entry *profile__sequence(const struct profile *p, size_t *n);
 
 /*
  * Ordering used by the folded and SVG writers to reproduce the byte-wise sort of

@@ -224,6 +224,8 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 			if (two && st->before_col < 0)
 				st->before_col = profile__add_column(p, "before");
 			uint64_t after = two ? v2 : v1;
+			if (opts->keep_order)
+				profile__sequence_add(p, node, after);
 			if (profile__add(p, node, col, after) < 0 ||
 			    (two && profile__add(p, node, st->before_col, v1) < 0)) {
 				st->overflow_line = st->lines;

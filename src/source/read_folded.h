@@ -13,6 +13,7 @@ struct folded_opts {
 	bool reverse;   /* flamegraph.pl --reverse: leaf becomes root */
 	bool chain;     /* flamegraph.pl --colors=chain: mark waker frames with _[w] */
 	bool striphex;  /* difffolded.pl -s: 0x1234 -> 0x... */
+	bool keep_order; /* also record lines in input order (profile__sequence) */
 };
 
 struct folded_stats {

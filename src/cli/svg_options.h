@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* flamegraph.pl's command-line options, shared by `flamegraph` and `diff`. */
+#ifndef SCORCH_SVG_OPTIONS_H
+#define SCORCH_SVG_OPTIONS_H
+
+#include <getopt.h>
+
+#include "../sink/sink.h"
+
+/* getopt_long option entries for every flamegraph.pl option (values >= 300). */
+extern const struct option svg_options__table[];
+extern const size_t svg_options__count;
+/* The option lines of --help. */
+extern const char svg_options__help[];
+
+/* Applies one parsed option; returns 1 if c was an SVG option, 0 if not, -1 on a bad value. */
+int svg_options__apply(int c, const char *arg, struct svg_opts *o);
+
+/* Reads every named file (or stdin when n == 0) into one buffer, as perl's <> does.
+ * Returns 0, or -1 after printing which file could not be read. */
+int cli__read_inputs(int n, char **files, char **buf, size_t *len);
+
+#endif
