@@ -1,12 +1,408 @@
 // SPDX-License-Identifier: MIT
-/* scorch record: placeholder until the subcommand lands. */
+/* scorch record: sample stacks of a command, pids, CPUs or the whole system into files. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "../model/profile.h"
+#include "../sink/sink.h"
+#include "../source/perf_event.h"
 #include "../util/util.h"
+
+#define MAX_OUTPUTS 16
+#define POLL_MS 100
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: scorch record [options] (-p PID[,PID...] | -a | -C CPU | [--] CMD [ARGS...])\n"
+		"\n"
+		"Samples call stacks with perf_event_open and writes flame graphs or folded stacks.\n"
+		"Frame names match 'perf script | stackcollapse-perf.pl' for the same binaries.\n"
+		"\n"
+		"What to sample (choose one):\n"
+		"  -p PID[,PID...]    existing processes, all their threads and children\n"
+		"  -a, --all-cpus     every process on every online CPU\n"
+		"  -C, --cpu CPU      every process on one CPU\n"
+		"  [--] CMD [ARGS]    start CMD and sample it from its first instruction;\n"
+		"                     scorch exits with CMD's exit status\n"
+		"\n"
+		"Options:\n"
+		"  -F, --freq HZ      sampling frequency (default 99)\n"
+		"  -d, --duration S   stop after S seconds (fractions allowed); otherwise stop when\n"
+		"                     the targets exit, or at Ctrl-C (the output is still written)\n"
+		"  -o, --output FILE  write FILE; the extension picks the format: .svg (flame\n"
+		"                     graph), .folded or .txt (folded stacks), - (folded to stdout).\n"
+		"                     Repeat for several files. Default: scorch.svg\n"
+		"      --kernel-only  kernel stacks only (samples taken in the kernel)\n"
+		"      --user-only    user stacks only (time in the kernel is charged to the user\n"
+		"                     frame that entered it)\n"
+		"      --pid          root frame is comm-PID instead of comm\n"
+		"      --tid          root frame is comm-PID/TID\n"
+		"      --group-by-cpu a '[cpu N]' frame under the root frame\n"
+		"      --skip-idle    drop samples of the idle task (pid 0, 'swapper')\n"
+		"      --inline       show functions inlined into the sampled ones (DWARF)\n"
+		"      --srcline      keep source file:line of each frame (for viewers)\n"
+		"      --no-demangle  show C++/Rust symbols as mangled in the binary\n"
+		"  -q, --quiet        no progress and no summary on stderr\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"Examples:\n"
+		"  scorch record -F 999 -o out.svg -- ./myprog arg     profile a command\n"
+		"  scorch record -p 1234 -d 10 -o app.folded           a running process for 10 s\n"
+		"  scorch record -a --skip-idle -d 5 -o sys.svg -o sys.folded   the whole system\n"
+		"  scorch record --tid -o threads.svg -- make -j2      one root frame per thread\n"
+		"\n"
+		"Needs root, or kernel.perf_event_paranoid <= 1 for your own processes (<= -1 for -a\n"
+		"and -C). Without a hardware PMU (VMs) scorch samples the cpu-clock software event.\n");
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), fmt, arg);
+	util__error("%s; see 'scorch record --help'", msg);
+	return 2;
+}
+
+/* A whole decimal number > 0 that fits, or -1. */
+static long parse_positive(const char *s, long max)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0 || v > max)
+		return -1;
+	return v;
+}
+
+static int parse_pids(const char *arg, struct record_opts *o)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long v = parse_positive(tok, 0x7fffffff);
+		if (v < 0) {
+			free(copy);
+			return -1;
+		}
+		o->pids = xrealloc(o->pids, sizeof(*o->pids) * (o->npids + 1));
+		o->pids[o->npids++] = (pid_t)v;
+	}
+	free(copy);
+	return o->npids ? 0 : -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+enum {
+	OPT_KERNEL_ONLY = 256,
+	OPT_USER_ONLY,
+	OPT_ROOT_PID,
+	OPT_ROOT_TID,
+	OPT_GROUP_CPU,
+	OPT_SKIP_IDLE,
+	OPT_INLINE,
+	OPT_SRCLINE,
+	OPT_NO_DEMANGLE,
+};
+
+static const struct option longopts[] = {
+	{"freq", required_argument, NULL, 'F'},
+	{"duration", required_argument, NULL, 'd'},
+	{"all-cpus", no_argument, NULL, 'a'},
+	{"cpu", required_argument, NULL, 'C'},
+	{"output", required_argument, NULL, 'o'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"kernel-only", no_argument, NULL, OPT_KERNEL_ONLY},
+	{"user-only", no_argument, NULL, OPT_USER_ONLY},
+	{"pid", no_argument, NULL, OPT_ROOT_PID},
+	{"tid", no_argument, NULL, OPT_ROOT_TID},
+	{"group-by-cpu", no_argument, NULL, OPT_GROUP_CPU},
+	{"skip-idle", no_argument, NULL, OPT_SKIP_IDLE},
+	{"inline", no_argument, NULL, OPT_INLINE},
+	{"srcline", no_argument, NULL, OPT_SRCLINE},
+	{"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
+	{NULL, 0, NULL, 0},
+};
+
+struct cli {
+	struct record_opts o;
+	double duration;
+	const char *outputs[MAX_OUTPUTS];
+	int noutputs;
+	bool quiet;
+	int ntargets; /* how many of -p, -a, -C, CMD were given */
+};
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct cli *c)
+{
+	struct record_opts *o = &c->o;
+	o->freq = 99;
+	o->demangle = true;
+	o->stacks = STACKS_BOTH;
+	o->root = ROOT_COMM;
+	int opt;
+	bool seen_p = false, seen_a = false, seen_c = false;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:qh", longopts, NULL)) != -1) {
+		long v;
+		switch (opt) {
+		case 'F':
+			v = parse_positive(optarg, 10000000);
+			if (v < 0)
+				return bad_usage("invalid frequency '%s': expected a whole number of Hz > 0",
+						 optarg);
+			o->freq = (unsigned)v;
+			break;
+		case 'd': {
+			char *end;
+			errno = 0;
+			c->duration = strtod(optarg, &end);
+			if (errno || *end || !(c->duration > 0) || c->duration > 1e7)
+				return bad_usage("invalid duration '%s': expected seconds > 0", optarg);
+			break;
+		}
+		case 'p':
+			if (parse_pids(optarg, o) < 0)
+				return bad_usage("invalid pid list '%s': expected PID[,PID...]", optarg);
+			seen_p = true;
+			break;
+		case 'a':
+			seen_a = true;
+			break;
+		case 'C':
+			v = parse_positive(optarg, 1 << 20);
+			if (v < 0 && strcmp(optarg, "0") != 0)
+				return bad_usage("invalid CPU '%s': expected one CPU number", optarg);
+			o->cpu = v < 0 ? 0 : (int)v;
+			seen_c = true;
+			break;
+		case 'o':
+			if (c->noutputs == MAX_OUTPUTS)
+				return bad_usage("too many -o options (at most %s)", "16");
+			if (sink__format_for(optarg) == SINK_UNKNOWN)
+				return bad_usage("cannot tell the format of '%s': use a .svg, .folded or "
+						 ".txt file name",
+						 optarg);
+			c->outputs[c->noutputs++] = optarg;
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_KERNEL_ONLY:
+			if (o->stacks == STACKS_USER_ONLY)
+				return bad_usage("%s", "--kernel-only and --user-only exclude each other");
+			o->stacks = STACKS_KERNEL_ONLY;
+			break;
+		case OPT_USER_ONLY:
+			if (o->stacks == STACKS_KERNEL_ONLY)
+				return bad_usage("%s", "--kernel-only and --user-only exclude each other");
+			o->stacks = STACKS_USER_ONLY;
+			break;
+		case OPT_ROOT_PID:
+			if (o->root == ROOT_COMM)
+				o->root = ROOT_PID;
+			break;
+		case OPT_ROOT_TID:
+			o->root = ROOT_TID;
+			break;
+		case OPT_GROUP_CPU:
+			o->group_by_cpu = true;
+			break;
+		case OPT_SKIP_IDLE:
+			o->skip_idle = true;
+			break;
+		case OPT_INLINE:
+			o->inlines = true;
+			break;
+		case OPT_SRCLINE:
+			o->srcline = true;
+			break;
+		case OPT_NO_DEMANGLE:
+			o->demangle = false;
+			break;
+		case ':':
+			return bad_usage("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt) {
+				char s[3] = {'-', (char)optopt, 0};
+				return bad_usage("unknown option '%s'", s);
+			}
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	bool cmd = optind < argc;
+	c->ntargets = seen_p + seen_a + seen_c + cmd;
+	if (c->ntargets == 0)
+		return bad_usage("%s", "nothing to sample: give -p PID, -a, -C CPU or a command");
+	if (c->ntargets > 1)
+		return bad_usage("%s", "choose one of -p, -a, -C or a command");
+	o->scope = seen_p ? SCOPE_PIDS : seen_a ? SCOPE_ALL : seen_c ? SCOPE_CPU : SCOPE_COMMAND;
+	if (cmd)
+		o->argv = argv + optind;
+	if (c->noutputs == 0)
+		c->outputs[c->noutputs++] = "scorch.svg";
+	return -1;
+}
+
+static void progress(const struct cli *c, const struct record_stats *st)
+{
+	double el = (double)st->elapsed_ns / 1e9;
+	if (c->duration > 0)
+		fprintf(stderr, "\rscorch: recording %.1f/%.1f s, %llu samples\033[K", el,
+			c->duration, (unsigned long long)st->samples);
+	else
+		fprintf(stderr, "\rscorch: recording %.1f s, %llu samples (Ctrl-C to stop)\033[K", el,
+			(unsigned long long)st->samples);
+}
+
+/* The sampling loop; returns 0 or a negative errno from polling. */
+static int run(struct perf_session *s, struct profile *p, const struct cli *c)
+{
+	bool tty = !c->quiet && isatty(STDERR_FILENO);
+	double start = now_s(), last = 0;
+	double end = c->duration > 0 ? start + c->duration : 0;
+	int ret = 0;
+	while (!exiting) {
+		int timeout = POLL_MS;
+		if (end) {
+			double left = end - now_s();
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
+		int r = perf_session__poll(s, p, timeout);
+		if (r < 0 && r != -EINTR) {
+			ret = r;
+			break;
+		}
+		struct record_stats st;
+		perf_session__stats(s, &st);
+		if (st.targets_exited)
+			break;
+		if (tty && now_s() - last >= 0.25) {
+			last = now_s();
+			progress(c, &st);
+		}
+	}
+	/* Whatever arrived since the last poll (Ctrl-C, -d): one last drain, no waiting. */
+	perf_session__poll(s, p, 0);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	return ret;
+}
+
+static int exit_status_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 1;
+}
 
 int cmd_record(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	util__error("'record' is not available in this build yet");
-	return 2;
+	struct cli c = {0};
+	int status = parse_args(argc, argv, &c);
+	if (status >= 0) {
+		free(c.o.pids);
+		return status;
+	}
+	char err[512] = "";
+	struct perf_session *s = perf_session__open(&c.o, err, sizeof(err));
+	if (!s) {
+		int e = errno;
+		util__error("%s", err);
+		free(c.o.pids);
+		if (c.o.scope == SCOPE_COMMAND && e == ENOENT)
+			return 127;
+		if (c.o.scope == SCOPE_COMMAND && e == EACCES)
+			return 126;
+		return 1;
+	}
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns -EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct profile *p = profile__new();
+	int ret = perf_session__start(s);
+	struct record_stats st;
+	if (ret < 0) {
+		perf_session__stop(s);
+		perf_session__stats(s, &st);
+		if (c.o.scope == SCOPE_COMMAND && st.child_status >= 0)
+			status = exit_status_of(st.child_status);
+		else
+			util__error("cannot start sampling: %s", strerror(-ret)), status = 1;
+		goto out;
+	}
+	perf_session__stats(s, &st);
+	if (st.note && !c.quiet)
+		util__warn("%s", st.note);
+
+	ret = run(s, p, &c);
+	perf_session__stop(s);
+	perf_session__stats(s, &st);
+	status = 0;
+	if (ret < 0) {
+		util__error("reading perf events failed: %s", strerror(-ret));
+		status = 1;
+	}
+	if (st.samples == 0 && !c.quiet)
+		util__warn("no samples collected; was the target running on a CPU?");
+	struct strbuf written = {0};
+	for (int i = 0; i < c.noutputs; i++) {
+		if (sink__write(p, 0, c.outputs[i], NULL) < 0) {
+			status = 1;
+			continue;
+		}
+		strbuf__addf(&written, "%s%s", written.len ? ", " : "", c.outputs[i]);
+	}
+	if (!c.quiet)
+		fprintf(stderr,
+			"scorch: %llu samples (%s, %u Hz, %.1f s), %llu lost, %llu throttled; "
+			"wrote %s\n",
+			(unsigned long long)st.samples, st.event, c.o.freq, st.elapsed_ns / 1e9,
+			(unsigned long long)st.lost, (unsigned long long)st.throttled,
+			written.len ? written.buf : "nothing");
+	strbuf__free(&written);
+	if (status == 0 && c.o.scope == SCOPE_COMMAND && st.child_status >= 0)
+		status = exit_status_of(st.child_status);
+out:
+	perf_session__close(s);
+	profile__free(p);
+	free(c.o.pids);
+	return status;
 }

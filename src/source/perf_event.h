@@ -37,24 +37,38 @@ struct record_stats {
 	const char *event;   /* "cpu-clock" or the hardware event used */
 	bool targets_exited; /* every target process has exited */
 	int child_status;    /* SCOPE_COMMAND: wait status of the command, -1 while running */
+	const char *note;    /* one line worth telling the user (event fallback), or NULL */
 };
 
 struct perf_session;
 
 /*
  * Opens events (and starts the command for SCOPE_COMMAND, stopped until enabled).
- * On failure returns NULL and writes a one-line reason into err.
+ * On failure returns NULL, writes a one-line reason into err and sets errno: ENOENT for a
+ * command that does not exist, EACCES for one that cannot be executed, ESRCH for a pid that
+ * does not exist, EPERM when perf_event_paranoid forbids the events, EINVAL for bad options.
  */
 struct perf_session *perf_session__open(const struct record_opts *opts, char *err,
 					size_t errlen);
-/* Enables sampling (starts the command for SCOPE_COMMAND). */
+/*
+ * Enables sampling (starts the command for SCOPE_COMMAND). Returns 0 or a negative errno;
+ * when exec of the command fails it returns that -errno (the command printed why).
+ */
 int perf_session__start(struct perf_session *s);
 /*
  * Waits up to timeout_ms for data, then drains every ring buffer into p (symbolizing new
  * samples). Returns 0, -EINTR when interrupted by a signal, or another negative errno.
+ * Keep passing the same profile: the symbol cache holds its frame ids (another profile
+ * flushes the cache). Timeline times are ns since perf_session__start; the session fills
+ * p's metadata (event, frequency, start, duration, lost, command line).
  */
 int perf_session__poll(struct perf_session *s, struct profile *p, int timeout_ms);
 void perf_session__stats(const struct perf_session *s, struct record_stats *st);
+/*
+ * Stops sampling; for SCOPE_COMMAND a command still running gets SIGTERM and is reaped, so
+ * that child_status is final. Stats stay readable until close. Idempotent.
+ */
+void perf_session__stop(struct perf_session *s);
 /* Stops sampling, reaps the command; returns. Accepts NULL. */
 void perf_session__close(struct perf_session *s);
 

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* Test workload: threads burning CPU in hot/warm/cool functions in a 60/30/10 split by construction. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/*
+ * Every round calls the three functions with 6, 3 and 1 units of identical work, so their
+ * shares of on-CPU samples are 60%, 30% and 10% whatever the machine's speed.
+ * Usage: cpu_split [SECONDS [EXIT_STATUS [THREADS]]]  (defaults 2, 0, 2)
+ */
+#define UNIT 20000
+
+static volatile unsigned long sink;
+
+static unsigned long spin_step(unsigned long x)
+{
+	return x * 6364136223846793005ul + 1442695040888963407ul;
+}
+
+__attribute__((noinline)) void hot_function(int units)
+{
+	unsigned long x = sink;
+	for (long i = 0; i < (long)units * UNIT; i++)
+		x = spin_step(x);
+	sink = x;
+}
+
+__attribute__((noinline)) void warm_function(int units)
+{
+	unsigned long x = sink;
+	for (long i = 0; i < (long)units * UNIT; i++)
+		x = spin_step(x);
+	sink = x;
+}
+
+__attribute__((noinline)) void cool_function(int units)
+{
+	unsigned long x = sink;
+	for (long i = 0; i < (long)units * UNIT; i++)
+		x = spin_step(x);
+	sink = x;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double seconds = 2;
+
+__attribute__((noinline)) static void *worker(void *arg)
+{
+	double end = now() + seconds;
+	(void)arg;
+	while (now() < end) {
+		hot_function(6);
+		warm_function(3);
+		cool_function(1);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int status = 0, nthreads = 2;
+	if (argc > 1)
+		seconds = atof(argv[1]);
+	if (argc > 2)
+		status = atoi(argv[2]);
+	if (argc > 3)
+		nthreads = atoi(argv[3]);
+	if (nthreads < 1 || nthreads > 256) {
+		fprintf(stderr, "cpu_split: THREADS must be 1..256\n");
+		return 2;
+	}
+	pthread_t tids[256];
+	for (int i = 1; i < nthreads; i++)
+		if (pthread_create(&tids[i], NULL, worker, NULL) != 0) {
+			fprintf(stderr, "cpu_split: pthread_create failed\n");
+			return 1;
+		}
+	worker(NULL);
+	for (int i = 1; i < nthreads; i++)
+		pthread_join(tids[i], NULL);
+	return status;
+}
