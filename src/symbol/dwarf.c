@@ -141,23 +141,35 @@ int symdw__frames(struct symdw *d, uint64_t pc, struct symdw_frame *out, int max
 			inner.line = (uint32_t)lineno;
 	}
 
-	Dwarf_Die *scopes = NULL;
-	int nscopes = dwarf_getscopes(cu, pc, &scopes);
+	/*
+	 * dwarf_getscopes continues an inlined instance into its abstract origin's scopes; the
+	 * chain of callers is the DIE nesting, so walk outward from the innermost function DIE.
+	 */
+	Dwarf_Die *scopes = NULL, *chain = NULL;
+	int nscopes = dwarf_getscopes(cu, pc, &scopes), nchain = 0;
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+			nchain = dwarf_getscopes_die(&scopes[i], &chain);
+			break;
+		}
+	}
+	free(scopes);
 	/* Frames innermost first while walking out; reversed at the end. */
 	int n = 0;
 	struct symdw_frame cur = inner;
-	for (int i = 0; i < nscopes && n < max; i++) {
-		int tag = dwarf_tag(&scopes[i]);
+	for (int i = 0; i < nchain && n < max; i++) {
+		int tag = dwarf_tag(&chain[i]);
 		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
 			continue;
-		cur.name = die_name(&scopes[i]);
+		cur.name = die_name(&chain[i]);
 		out[n++] = cur;
 		if (tag == DW_TAG_subprogram)
 			break;
 		/* The function this one was inlined into is at the call site. */
-		call_site(cu, &scopes[i], &cur);
+		call_site(cu, &chain[i], &cur);
 	}
-	free(scopes);
+	free(chain);
 	if (n == 0) {
 		if (!inner.file)
 			return -ENOENT;

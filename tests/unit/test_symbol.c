@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for src/symbol: real programs compiled at test time, kallsyms, JIT maps. */
+#define _GNU_SOURCE /* dladdr */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "symbol/internal.h"
+#include "symbol/symbolizer.h"
+
+/* A pid above pid_max: never a live process, so only what the test adds is known. */
+#define FAKE_PID 0x7ff00000u
+
+static char tmpdir[64];
+static char prog_path[PATH_MAX]; /* C, PIE, with two levels of forced inlining */
+static char cxx_path[PATH_MAX];  /* C++: template member, anonymous namespace */
+
+/* Line numbers below are asserted by the inline tests. */
+static const char prog_src[] =
+	"#include <stdio.h>\n"						/* 1 */
+	"#include <unistd.h>\n"						/* 2 */
+	"static inline __attribute__((always_inline)) int leaf_fn(int a)\n" /* 3 */
+	"{\n"								/* 4 */
+	"	__asm__ volatile(\".globl scorch_mark\\nscorch_mark:\\n\\tnop\");\n" /* 5 */
+	"	return a * 3;\n"					/* 6 */
+	"}\n"								/* 7 */
+	"static inline __attribute__((always_inline)) int mid_fn(int a)\n" /* 8 */
+	"{\n"								/* 9 */
+	"	return leaf_fn(a + 1) + 2;\n"				/* 10 */
+	"}\n"								/* 11 */
+	"__attribute__((noinline)) int outer_fn(int a)\n"		/* 12 */
+	"{\n"								/* 13 */
+	"	return mid_fn(a) * 5;\n"				/* 14 */
+	"}\n"								/* 15 */
+	"int main(int argc, char **argv)\n"				/* 16 */
+	"{\n"								/* 17 */
+	"	char c;\n"						/* 18 */
+	"	printf(\"%p\\n\", (void *)main);\n"			/* 19 */
+	"	fflush(stdout);\n"					/* 20 */
+	"	(void)!read(0, &c, 1);\n"				/* 21 */
+	"	return outer_fn(argc) & 1;\n"				/* 22 */
+	"}\n";
+
+static const char cxx_src[] =
+	"#include <cstdio>\n"
+	"#include <unistd.h>\n"
+	"namespace geo {\n"
+	"template <typename T> struct Vec {\n"
+	"	T x;\n"
+	"	__attribute__((noinline)) T dot(const Vec &o) const { return x * o.x + 1; }\n"
+	"};\n"
+	"}\n"
+	"namespace {\n"
+	"__attribute__((noinline)) int hidden(int v) { return v * 7 + 1; }\n"
+	"}\n"
+	"int main(int argc, char **)\n"
+	"{\n"
+	"	volatile double d = argc;\n"
+	"	geo::Vec<double> a{ d };\n"
+	"	char c;\n"
+	"	printf(\"%p\\n\", (void *)main);\n"
+	"	fflush(stdout);\n"
+	"	(void)!read(0, &c, 1);\n"
+	"	return (int)a.dot(a) + hidden(argc);\n"
+	"}\n";
+
+/* ---- helpers ---- */
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* Address of an exact symbol name in `nm` output (mangled), or 0. */
+static uint64_t nm_addr(const char *bin, const char *sym)
+{
+	char cmd[PATH_MAX + 32], line[1024];
+	snprintf(cmd, sizeof(cmd), "nm '%s'", bin);
+	FILE *p = popen(cmd, "r");
+	uint64_t addr = 0;
+	while (p && fgets(line, sizeof(line), p)) {
+		char name[900], type;
+		uint64_t a;
+		if (sscanf(line, "%" SCNx64 " %c %899s", &a, &type, name) == 3 &&
+		    strcmp(name, sym) == 0)
+			addr = a;
+	}
+	if (p)
+		pclose(p);
+	return addr;
+}
+
+struct child {
+	pid_t pid;
+	int in;          /* write end of its stdin: closing it lets it exit */
+	uint64_t main_rt; /* runtime address of main, as it printed */
+};
+
+static int child_start(const char *bin, struct child *c)
+{
+	int to[2], from[2];
+	if (pipe(to) || pipe(from))
+		return -1;
+	c->pid = fork();
+	if (c->pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		execl(bin, bin, (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	c->in = to[1];
+	FILE *f = fdopen(from[0], "r");
+	char line[64] = "";
+	if (!f || !fgets(line, sizeof(line), f))
+		return -1;
+	fclose(f);
+	c->main_rt = strtoull(line, NULL, 16);
+	return c->main_rt ? 0 : -1;
+}
+
+static void child_stop(struct child *c)
+{
+	kill(c->pid, SIGKILL);
+	close(c->in);
+	waitpid(c->pid, NULL, 0);
+}
+
+static int setup_programs(void **state)
+{
+	char cmd[4 * PATH_MAX];
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/scorch-symtest-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	char src[PATH_MAX + 16];
+	snprintf(src, sizeof(src), "%s/prog.c", tmpdir);
+	snprintf(prog_path, sizeof(prog_path), "%s/prog", tmpdir);
+	if (write_text(src, prog_src))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "cc -g -O2 -fno-omit-frame-pointer -fPIE -pie -o '%s' '%s'",
+		 prog_path, src);
+	if (system(cmd) != 0)
+		return -1;
+	snprintf(src, sizeof(src), "%s/cxx.cpp", tmpdir);
+	snprintf(cxx_path, sizeof(cxx_path), "%s/cxx", tmpdir);
+	if (write_text(src, cxx_src))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "g++ -g -O2 -fno-omit-frame-pointer -o '%s' '%s'", cxx_path,
+		 src);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown_programs(void **state)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- demangling ---- */
+
+static void test_demangle_table(void **state)
+{
+	static const struct {
+		const char *mangled;
+		bool params;
+		const char *want; /* NULL: not mangled */
+	} cases[] = {
+		{ "_ZN2ns3fooIiEEvT_", false, "ns::foo<int>" },
+		{ "_ZN2ns3fooIiEEvT_", true, "void ns::foo<int>(int)" },
+		{ "_ZNK3geo3VecIdE3dotERKS1_", true,
+		  "geo::Vec<double>::dot(geo::Vec<double> const&) const" },
+		{ "_Z3bari.constprop.0", false, "bar" },
+		{ "_ZN4core3ptr13drop_in_place17h0123456789abcdefE", false,
+		  "core::ptr::drop_in_place" },
+		{ "_RNvCs1234_7mycrate3foo", false, "mycrate::foo" },
+		{ "main", false, NULL },
+		{ "_Zgarbage", false, NULL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = demangle__name(cases[i].mangled, cases[i].params);
+		if (cases[i].want)
+			assert_string_equal(got, cases[i].want);
+		else
+			assert_null(got);
+		free(got);
+	}
+}
+
+/* ---- kallsyms ---- */
+
+static void test_kallsyms_fixture(void **state)
+{
+	char path[] = "/tmp/scorch-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(write_text(path, "ffffffff81000000 T _stext\n"
+					  "ffffffff81000000 t __pfx_stext\n"
+					  "ffffffff81000100 T do_work\n"
+					  "ffffffff81000180 D some_data\n"
+					  "ffffffff81000200 t helper\n"
+					  "ffffffffc0001000 t nf_ct_get\t[nf_conntrack]\n"
+					  "ffffffffc0001040 T nf_ct_put\t[nf_conntrack]\n"),
+			 0);
+	struct kallsyms *k = NULL;
+	assert_int_equal(kallsyms__load(path, &k), 0);
+	static const struct {
+		uint64_t addr;
+		const char *name, *module;
+		uint64_t start;
+	} cases[] = {
+		{ 0xffffffff81000010, "_stext", "[kernel.kallsyms]", 0xffffffff81000000 },
+		/* data symbols do not cut a function short */
+		{ 0xffffffff810001a0, "do_work", "[kernel.kallsyms]", 0xffffffff81000100 },
+		{ 0xffffffff81000200, "helper", "[kernel.kallsyms]", 0xffffffff81000200 },
+		{ 0xffffffffc0001003, "nf_ct_get", "[nf_conntrack]", 0xffffffffc0001000 },
+		{ 0xffffffffc0001050, "nf_ct_put", "[nf_conntrack]", 0xffffffffc0001040 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct ksym *s = kallsyms__find(k, cases[i].addr);
+		assert_non_null(s);
+		assert_string_equal(s->name, cases[i].name);
+		assert_string_equal(s->module, cases[i].module);
+		assert_true(s->start == cases[i].start);
+	}
+	assert_null(kallsyms__find(k, 0xffffffff80000000));
+	kallsyms__free(k);
+
+	/* What a non-root user sees: every address zero. */
+	assert_int_equal(write_text(path, "0000000000000000 T _stext\n0000000000000000 T x\n"), 0);
+	assert_int_equal(kallsyms__load(path, &k), -EPERM);
+	unlink(path);
+}
+
+static void test_kallsyms_live(void **state)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	assert_non_null(f);
+	char line[512];
+	uint64_t addr = 0;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t a;
+		char name[256], type;
+		if (sscanf(line, "%" SCNx64 " %c %255s", &a, &type, name) == 3 &&
+		    strcmp(name, "schedule") == 0 && (type == 'T' || type == 't'))
+			addr = a;
+	}
+	fclose(f);
+	if (addr == 0) {
+		skip(); /* kptr_restrict hides addresses unless root */
+		return;
+	}
+	struct symbolizer *s = symbolizer__new(NULL);
+	struct sym_frame fr[4];
+	assert_int_equal(symbolizer__resolve(s, 0, addr + 1, true, fr, 4), 1);
+	assert_string_equal(fr[0].name, "schedule");
+	assert_string_equal(fr[0].module, "[kernel.kallsyms]");
+	assert_int_equal(fr[0].offset, 1);
+	assert_int_equal(fr[0].kernel, 1);
+	/* Below the kernel text nothing resolves, but the frame is still a kernel one. */
+	assert_int_equal(symbolizer__resolve(s, 0, 0xffff800000000000ull, true, fr, 4), 1);
+	assert_null(fr[0].name);
+	assert_string_equal(fr[0].module, "[kernel.kallsyms]");
+	symbolizer__free(s);
+}
+
+/* ---- user space: real programs ---- */
+
+static const struct symbolizer_opts plain = { .demangle = true };
+
+static void test_pie_symbols(void **state)
+{
+	struct child c;
+	assert_int_equal(child_start(prog_path, &c), 0);
+	uint64_t main_f = nm_addr(prog_path, "main"), outer_f = nm_addr(prog_path, "outer_fn");
+	assert_true(main_f && outer_f);
+	uint64_t bias = c.main_rt - main_f;
+	assert_true(bias != 0); /* PIE: loaded away from its link address */
+
+	struct symbolizer *s = symbolizer__new(&plain);
+	assert_int_equal(symbolizer__add_pid(s, (uint32_t)c.pid), 0);
+	struct sym_frame fr[4];
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias + outer_f + 2, false, fr, 4), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+	assert_int_equal(fr[0].offset, 2);
+	assert_string_equal(fr[0].module, prog_path);
+	assert_null(fr[0].file);
+	assert_int_equal(fr[0].kernel, 0);
+	assert_int_equal(fr[0].jit, 0);
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, c.main_rt, false, fr, 4), 1);
+	assert_string_equal(fr[0].name, "main");
+	assert_int_equal(fr[0].offset, 0);
+	/* The ELF header is mapped but is no function: perf prints "[unknown] (path)". */
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias, false, fr, 4), 1);
+	assert_null(fr[0].name);
+	assert_string_equal(fr[0].module, prog_path);
+	/* Nothing mapped at all. */
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, 0x1000, false, fr, 4), 1);
+	assert_null(fr[0].name);
+	assert_string_equal(fr[0].module, "[unknown]");
+
+	child_stop(&c);
+	/* Maps were captured: the exited process still symbolizes. */
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias + outer_f, false, fr, 4), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+	assert_int_equal(symbolizer__add_pid(s, 0x7ffffff0u), -ESRCH);
+	symbolizer__free(s);
+}
+
+static void test_inline_frames(void **state)
+{
+	struct child c;
+	assert_int_equal(child_start(prog_path, &c), 0);
+	uint64_t bias = c.main_rt - nm_addr(prog_path, "main");
+	uint64_t mark = bias + nm_addr(prog_path, "scorch_mark");
+
+	struct symbolizer_opts o = { .demangle = true, .inlines = true, .srcline = true };
+	struct symbolizer *s = symbolizer__new(&o);
+	struct sym_frame fr[8];
+	/* No add_pid: the first resolve of a pid captures its maps. */
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, mark, false, fr, 8), 3);
+	static const struct {
+		const char *name;
+		uint32_t line;
+		uint8_t inlined;
+	} want[] = { { "outer_fn", 14, 0 }, { "mid_fn", 10, 1 }, { "leaf_fn", 5, 1 } };
+	char src[PATH_MAX + 16];
+	snprintf(src, sizeof(src), "%s/prog.c", tmpdir);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(fr[i].name, want[i].name);
+		assert_int_equal(fr[i].line, want[i].line);
+		assert_int_equal(fr[i].inlined, want[i].inlined);
+		assert_string_equal(fr[i].file, src);
+		assert_string_equal(fr[i].module, prog_path);
+	}
+	/* max limits the chain; the outermost frame always comes first. */
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, mark, false, fr, 2), 2);
+	assert_string_equal(fr[0].name, "outer_fn");
+	assert_string_equal(fr[1].name, "mid_fn");
+	symbolizer__free(s);
+
+	/* srcline without inlines: one frame carrying the innermost line. */
+	struct symbolizer_opts o2 = { .demangle = true, .srcline = true };
+	s = symbolizer__new(&o2);
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, mark, false, fr, 8), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+	assert_int_equal(fr[0].line, 5);
+	symbolizer__free(s);
+	child_stop(&c);
+}
+
+static void test_inline_chain(void **state)
+{
+	uint64_t mark = nm_addr(prog_path, "scorch_mark");
+	uint64_t outer = nm_addr(prog_path, "outer_fn");
+	assert_true(mark && outer);
+	struct symbolizer *s = symbolizer__new(&plain);
+	struct strbuf sb = { 0 };
+	assert_int_equal(symbolizer__inline_chain(s, prog_path, mark, NULL, false, &sb), 0);
+	assert_string_equal(sb.buf, "outer_fn;mid_fn;leaf_fn");
+	sb.len = 0;
+	assert_int_equal(symbolizer__inline_chain(s, prog_path, mark, NULL, true, &sb), 0);
+	assert_string_equal(sb.buf, "outer_fn:prog.c:14;mid_fn:prog.c:10;leaf_fn:prog.c:5");
+
+	/* A runtime pc (PIE) means nothing in the file: fall back to func+0xOFF. */
+	char raw[64];
+	snprintf(raw, sizeof(raw), "outer_fn+0x%" PRIx64, mark - outer);
+	sb.len = 0;
+	assert_int_equal(symbolizer__inline_chain(s, prog_path, 0x55550000dead, raw, false, &sb), 0);
+	assert_string_equal(sb.buf, "outer_fn;mid_fn;leaf_fn");
+
+	/* Nothing known: negative errno and out untouched. */
+	strbuf__free(&sb);
+	assert_true(symbolizer__inline_chain(s, prog_path, 0x55550000dead, NULL, false, &sb) < 0);
+	assert_true(symbolizer__inline_chain(s, prog_path, 0x55550000dead, "nosuch+0x4", false,
+					     &sb) < 0);
+	assert_int_equal(symbolizer__inline_chain(s, "/nonexistent/bin", 0x1000, NULL, false, &sb),
+			 -ENOENT);
+	assert_null(sb.buf);
+
+	/* addr2line -C: full C++ signature. */
+	uint64_t dot = nm_addr(cxx_path, "_ZNK3geo3VecIdE3dotERKS1_.isra.0");
+	if (!dot)
+		dot = nm_addr(cxx_path, "_ZNK3geo3VecIdE3dotERKS1_");
+	assert_true(dot != 0);
+	assert_int_equal(symbolizer__inline_chain(s, cxx_path, dot, NULL, true, &sb), 0);
+	assert_string_equal(sb.buf, "geo::Vec<double>::dot(geo::Vec<double> const&) const:cxx.cpp:6");
+	strbuf__free(&sb);
+	symbolizer__free(s);
+}
+
+static void test_cxx_names(void **state)
+{
+	struct child c;
+	assert_int_equal(child_start(cxx_path, &c), 0);
+	uint64_t bias = c.main_rt - nm_addr(cxx_path, "main");
+	uint64_t dot = nm_addr(cxx_path, "_ZNK3geo3VecIdE3dotERKS1_.isra.0");
+	if (!dot)
+		dot = nm_addr(cxx_path, "_ZNK3geo3VecIdE3dotERKS1_");
+	uint64_t hidden = nm_addr(cxx_path, "_ZN12_GLOBAL__N_16hiddenEi");
+	assert_true(dot && hidden);
+
+	struct symbolizer *s = symbolizer__new(&plain);
+	struct sym_frame fr[2];
+	/* perf script prints demangled names without parameters or clone suffixes. */
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias + dot + 1, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "geo::Vec<double>::dot");
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias + hidden, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "(anonymous namespace)::hidden");
+	symbolizer__free(s);
+
+	struct symbolizer_opts raw = { .demangle = false };
+	s = symbolizer__new(&raw);
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias + hidden, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "_ZN12_GLOBAL__N_16hiddenEi");
+	symbolizer__free(s);
+	child_stop(&c);
+}
+
+/* The path /proc/self/maps gives for the mapping that holds addr. */
+static int self_map_path(uint64_t addr, char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[PATH_MAX + 128];
+	int found = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		uint64_t lo, hi;
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n", &lo, &hi, &pos) >= 2 &&
+		    addr >= lo && addr < hi) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(out, size, "%s", line + pos);
+			found = 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_shared_library(void **state)
+{
+	void *h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	assert_non_null(h);
+	/* getpid, __getpid and __GI_getpid share an address: like perf, prefer the global
+	 * non-weak alias. */
+	static const struct {
+		const char *sym, *want;
+	} cases[] = { { "a64l", "a64l" }, { "qsort", "qsort" }, { "getpid", "__getpid" } };
+	struct symbolizer *s = symbolizer__new(&plain);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		void *p = dlsym(h, cases[i].sym);
+		assert_non_null(p);
+		Dl_info info;
+		assert_true(dladdr(p, &info) != 0);
+		assert_ptr_equal(info.dli_saddr, p);
+		char mod[PATH_MAX];
+		assert_int_equal(self_map_path((uintptr_t)p, mod, sizeof(mod)), 0);
+		struct sym_frame fr[2];
+		assert_int_equal(symbolizer__resolve(s, (uint32_t)getpid(), (uintptr_t)p + 1, false,
+						     fr, 2),
+				 1);
+		assert_string_equal(fr[0].name, cases[i].want);
+		assert_int_equal(fr[0].offset, 1);
+		assert_string_equal(fr[0].module, mod);
+		if (i < 2)
+			assert_string_equal(fr[0].name, info.dli_sname);
+	}
+	symbolizer__free(s);
+	dlclose(h);
+}
+
+/* ---- synthetic maps: JIT, fork, exec, overlapping mmaps ---- */
+
+static void test_jitmap(void **state)
+{
+	char path[64], jit_module[64];
+	snprintf(path, sizeof(path), "/tmp/perf-%u.map", FAKE_PID);
+	snprintf(jit_module, sizeof(jit_module), "/tmp/perf-%u.map", FAKE_PID);
+	assert_int_equal(write_text(path, "7f0000001000 40 LazyCompile:~add script.js:3\n"
+					  "7f0000001040 20 Stub\n"
+					  "7f0000001040 18 Stub2\n"),
+			 0);
+	struct symbolizer *s = symbolizer__new(&plain);
+	symbolizer__add_mapping(s, FAKE_PID, 0x7f0000000000, 0x10000, 0, "//anon");
+	struct sym_frame fr[2];
+	assert_int_equal(symbolizer__resolve(s, FAKE_PID, 0x7f0000001010, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "LazyCompile:~add script.js:3");
+	assert_string_equal(fr[0].module, jit_module);
+	assert_int_equal(fr[0].offset, 0x10);
+	assert_int_equal(fr[0].jit, 1);
+	/* A later line for the same start wins (the code was re-JITed). */
+	assert_int_equal(symbolizer__resolve(s, FAKE_PID, 0x7f0000001041, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "Stub2");
+	/* Anonymous code without an entry: perf prints "[unknown] (/tmp/perf-PID.map)". */
+	assert_int_equal(symbolizer__resolve(s, FAKE_PID, 0x7f0000002000, false, fr, 2), 1);
+	assert_null(fr[0].name);
+	assert_string_equal(fr[0].module, jit_module);
+	assert_int_equal(fr[0].jit, 0);
+	/* The runtime appends: the file is re-read. */
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("7f0000003000 100 NewFn\n", f);
+	fclose(f);
+	assert_int_equal(symbolizer__resolve(s, FAKE_PID, 0x7f0000003004, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "NewFn");
+	/* Not mapped at all. */
+	assert_int_equal(symbolizer__resolve(s, FAKE_PID, 0x1000, false, fr, 2), 1);
+	assert_null(fr[0].name);
+	assert_string_equal(fr[0].module, "[unknown]");
+	symbolizer__free(s);
+	unlink(path);
+}
+
+static void test_maps_fork_forget(void **state)
+{
+	uint64_t outer = nm_addr(prog_path, "outer_fn");
+	assert_true(outer != 0);
+	const uint64_t base = 0x560000000000;
+	const uint32_t parent = FAKE_PID + 1, child = FAKE_PID + 2;
+	struct symbolizer *s = symbolizer__new(&plain);
+	/* Text segment the way ld.so maps it: file page 0x1000 at base + 0x1000. */
+	symbolizer__add_mapping(s, parent, base, 0x1000, 0, prog_path);
+	symbolizer__add_mapping(s, parent, base + 0x1000, 0x1000, 0x1000, prog_path);
+	struct sym_frame fr[2];
+	assert_int_equal(symbolizer__resolve(s, parent, base + outer, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+
+	symbolizer__fork(s, parent, child);
+	assert_int_equal(symbolizer__resolve(s, child, base + outer + 1, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+	assert_int_equal(fr[0].offset, 1);
+
+	/* exec: the child's old maps go away; the parent keeps its own. */
+	symbolizer__forget_pid(s, child);
+	assert_int_equal(symbolizer__resolve(s, child, base + outer, false, fr, 2), 1);
+	assert_null(fr[0].name);
+	assert_string_equal(fr[0].module, "[unknown]");
+	assert_int_equal(symbolizer__resolve(s, parent, base + outer, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+
+	/* A new mmap over part of an old one replaces that part only. */
+	symbolizer__add_mapping(s, parent, base + 0x100, 0x100, 0, "//anon");
+	assert_int_equal(symbolizer__resolve(s, parent, base + 0x180, false, fr, 2), 1);
+	char jit[64];
+	snprintf(jit, sizeof(jit), "/tmp/perf-%u.map", parent);
+	assert_string_equal(fr[0].module, jit);
+	assert_int_equal(symbolizer__resolve(s, parent, base + 0x280, false, fr, 2), 1);
+	assert_string_equal(fr[0].module, prog_path);
+	assert_int_equal(symbolizer__resolve(s, parent, base + outer, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+	symbolizer__free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_demangle_table),
+		cmocka_unit_test(test_kallsyms_fixture),
+		cmocka_unit_test(test_kallsyms_live),
+		cmocka_unit_test(test_pie_symbols),
+		cmocka_unit_test(test_inline_frames),
+		cmocka_unit_test(test_inline_chain),
+		cmocka_unit_test(test_cxx_names),
+		cmocka_unit_test(test_shared_library),
+		cmocka_unit_test(test_jitmap),
+		cmocka_unit_test(test_maps_fork_forget),
+	};
+	return cmocka_run_group_tests(tests, setup_programs, teardown_programs);
+}
