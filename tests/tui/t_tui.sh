@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Terminal UI tests: drive the real scorch binary inside tmux and assert screen text by row.
+. "$(dirname "$0")/../lib.sh"
+
+if ! command -v tmux >/dev/null; then
+	skip "tui tests" "tmux is not installed"
+	exit 0
+fi
+if [ ! -x "$SCORCH" ]; then
+	fail "tui tests" "no scorch binary at $SCORCH"
+	exit 0
+fi
+
+SOCK="scorch-tui-test-$$"
+S="t"
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup_tmux() { tm kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
+trap cleanup_tmux EXIT
+
+# screen row N (0-based), trailing blanks removed
+row() { tm capture-pane -t "$S" -p | sed -n "$(($1 + 1))p" | sed 's/[[:space:]]*$//'; }
+screen() { tm capture-pane -t "$S" -p; }
+
+# wait_row N TEXT [SECONDS]: waits until row N is exactly TEXT; returns 1 on timeout.
+wait_row() {
+	local n=$1 want=$2 secs=${3:-3}
+	local end=$(($(date +%s%N) + secs * 1000000000))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		[ "$(row "$n")" == "$want" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_grep REGEX [SECONDS]: waits until the screen matches an extended regex.
+wait_grep() {
+	local re=$1 secs=${2:-3}
+	local end=$(($(date +%s%N) + secs * 1000000000))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		screen | grep -Eq -- "$re" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# expect_row NAME N TEXT: row N becomes exactly TEXT within the deadline.
+expect_row() {
+	if wait_row "$2" "$3"; then ok "$1"; else fail "$1" "row $2: expected [$3] got [$(row "$2")]"; fi
+}
+
+start_shell() {
+	tm kill-server >/dev/null 2>&1
+	tm new-session -d -s "$S" -x "${1:-120}" -y "${2:-30}" \
+		"env -u NO_COLOR PS1='READY\$ ' TERM=xterm-256color bash --norc --noprofile"
+	wait_grep 'READY\$' 5
+}
+
+# The terminal is usable again: prompt back, echo and canonical mode on.
+expect_sane() {
+	local name=$1
+	tm send-keys -t "$S" "clear; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(echo|icanon)' | tr '\n' ' '; echo END" Enter
+	if ! wait_grep '^(-?echo|-?icanon) .*END' 5; then
+		fail "$name" "no shell prompt after exit: $(screen | tail -5)"
+		return
+	fi
+	local modes
+	modes=$(screen | grep -E 'END$' | tail -1)
+	case "$modes" in
+	*-echo* | *-icanon*) fail "$name" "terminal left in raw mode: $modes" ;;
+	*echo*icanon* | *icanon*echo*) ok "$name" ;;
+	*) fail "$name" "stty output: $modes" ;;
+	esac
+}
+
+# ---- a known profile: 1200 samples so that one sample is 0.1 cell at 120 columns ----
+F="$TMP/known.folded"
+cat >"$F" <<'FOLDED'
+main;parse;read_line 360
+main;parse;tokenize 239
+main;parse;tokenize;tiny 1
+main;compute;mul 480
+main;compute;add_numbers_with_a_long_name 120
+FOLDED
+
+expect_exit "view --help shows examples" 0 "" "$SCORCH" view --help
+"$SCORCH" view --help | grep -q 'Examples:' && ok "view --help has an Examples section" ||
+	fail "view --help has an Examples section"
+"$SCORCH" top --help | grep -q -- 'scorch top -a' && ok "top --help has examples" ||
+	fail "top --help has examples"
+expect_exit "view of a missing file fails with its name" 1 "nosuch.folded" \
+	"$SCORCH" view "$TMP/nosuch.folded"
+printf 'not a profile\n' >"$TMP/bad.folded"
+expect_exit "view of a file without stacks explains" 1 "no folded stacks" "$SCORCH" view "$TMP/bad.folded"
+expect_exit "view without a terminal refuses" 1 "needs a terminal" sh -c "'$SCORCH' view '$F' </dev/null >/dev/null"
+
+start_shell 120 30 || { fail "tmux shell starts" "$(screen)"; exit 0; }
+tm send-keys -t "$S" "'$SCORCH' view '$F'" Enter
+
+# flame orientation: depth 0 ("all") on the last graph row (27), deeper frames above
+expect_row "root frame on the bottom graph row" 27 "all"
+expect_row "depth 1 on row 26" 26 "main"
+expect_row "depth 2 ordered by name with exact widths" 25 "$(printf '%-60s%s' compute parse)"
+expect_row "depth 3 widths, gaps and '..' truncation" 24 \
+	"$(printf '%-12s%-48s%-36s%s' 'add_numbe..' mul read_line tokenize)"
+expect_row "a frame narrower than a cell is hidden" 23 ""
+expect_row "info line describes the selection" 28 "all  1200 samples, 100.00% of total, 100.00% of zoom"
+case "$(row 0)" in
+*"Flame"*"Top functions"*"Threads"*"Timeline"*) ok "header lists the views" ;;
+*) fail "header lists the views" "$(row 0)" ;;
+esac
+case "$(row 29)" in
+*file*"1200 samples"*) ok "status line shows backend and samples" ;;
+*) fail "status line shows backend and samples" "$(row 29)" ;;
+esac
+
+# navigation: up to main, up to compute (the widest child), right to parse; Enter zooms
+tm send-keys -t "$S" Up Up Right
+expect_row "arrows move to child and sibling" 28 "parse  600 samples, 50.00% of total, 50.00% of zoom"
+tm send-keys -t "$S" Enter
+expect_row "Enter zooms: children span the width" 24 "$(printf '%-72s%s' read_line tokenize)"
+expect_row "zoomed frame fills its row" 25 "parse"
+expect_row "info shows % of zoom" 28 "parse  600 samples, 50.00% of total, 100.00% of zoom"
+
+# search highlights and reports the matched share
+tm send-keys -t "$S" / 'read|mul' Enter
+if wait_grep 'match /read\|mul/: 70\.00%'; then ok "/ search shows the matched %"; else
+	fail "/ search shows the matched %" "$(row 28)"; fi
+tm send-keys -t "$S" Escape
+expect_row "Esc zooms out" 24 "$(printf '%-12s%-48s%-36s%s' 'add_numbe..' mul read_line tokenize)"
+# the selection is parse (the frame we zoomed out of): n goes right/up from it, then wraps
+tm send-keys -t "$S" n
+if wait_grep '^read_line  360 samples, 30\.00% of total, 30\.00% of zoom +match /read\|mul/: 70\.00%'; then
+	ok "n selects the next match after the selection"; else
+	fail "n selects the next match after the selection" "$(row 28)"; fi
+tm send-keys -t "$S" n
+if wait_grep '^mul  480 samples, 40\.00% of total'; then ok "n wraps around to the first match"; else
+	fail "n wraps around to the first match" "$(row 28)"; fi
+tm send-keys -t "$S" N
+if wait_grep '^read_line  360 samples'; then ok "N goes back to the previous match"; else
+	fail "N goes back to the previous match" "$(row 28)"; fi
+tm send-keys -t "$S" '#'
+if wait_grep 'match /\^read_line\$/: 30\.00%'; then ok "# searches the selected name"; else
+	fail "# searches the selected name" "$(row 28)"; fi
+tm send-keys -t "$S" r
+expect_row "r resets selection and search" 28 "all  1200 samples, 100.00% of total, 100.00% of zoom"
+
+# icicle orientation: root on the first graph row
+tm send-keys -t "$S" i
+expect_row "i switches to icicle" 1 "all"
+expect_row "icicle depth 2 under the root" 3 "$(printf '%-60s%s' compute parse)"
+tm send-keys -t "$S" i
+expect_row "i back to flame" 27 "all"
+
+# resize re-lays out at the new width and height
+tm resize-window -t "$S" -x 80 -y 20
+expect_row "resize: root on the new bottom row" 17 "all"
+expect_row "resize: widths follow the new width" 14 \
+	"$(printf '%-8s%-32s%-24s%s' 'add_n..' mul read_line tokenize)"
+tm resize-window -t "$S" -x 120 -y 30
+expect_row "resize back" 24 "$(printf '%-12s%-48s%-36s%s' 'add_numbe..' mul read_line tokenize)"
+
+# top functions table
+tm send-keys -t "$S" Tab
+expect_row "Tab shows the table sorted by self" 2 " 40.00%  40.00%          480  mul"
+tm send-keys -t "$S" s
+expect_row "s sorts by total" 2 "  0.00% 100.00%            0  main"
+tm send-keys -t "$S" / read Enter
+expect_row "/ filters the table" 2 " 30.00%  30.00%          360  read_line"
+expect_row "filter leaves one row" 3 ""
+tm send-keys -t "$S" Enter
+if wait_grep '^read_line  360 samples, 30\.00% of total, 30\.00% of zoom +match /\^read_line\$/: 30\.00%'; then
+	ok "Enter jumps to the function in the graph"; else
+	fail "Enter jumps to the function in the graph" "$(row 28)"; fi
+
+# threads and timeline views on a file without thread ids
+tm send-keys -t "$S" r Tab Tab
+if wait_grep 'no per-thread data in this file'; then ok "threads view says the file has no per-thread data"; else
+	fail "threads view says the file has no per-thread data" "$(screen | sed -n 2,5p)"; fi
+tm send-keys -t "$S" Tab
+if wait_grep 'Timeline' && wait_grep 'no per-thread data in this file'; then ok "timeline view says so too"; else
+	fail "timeline view says so too"; fi
+tm send-keys -t "$S" Tab '?'
+if wait_grep 'Press any key to close this help'; then ok "? shows help"; else fail "? shows help"; fi
+tm send-keys -t "$S" Space q
+expect_sane "q quits and the terminal is sane"
+
+# SIGTERM and SIGSEGV restore the terminal too
+for sig in TERM SEGV; do
+	tm send-keys -t "$S" "clear; '$SCORCH' view '$F'" Enter
+	wait_row 27 "all" || { fail "view restarts for SIG$sig"; continue; }
+	vpid=$(pgrep -n -f "scorch.* view $F" || true)
+	if [ -z "$vpid" ]; then fail "SIG$sig restores the terminal" "scorch pid not found"; continue; fi
+	kill -"$sig" "$vpid"
+	if [ "$sig" = SEGV ]; then
+		if wait_grep 'fatal signal in the terminal UI; terminal restored'; then
+			ok "SIGSEGV: message printed after the screen is gone"; else
+			fail "SIGSEGV: message printed after the screen is gone" "$(screen | tail -4)"; fi
+	fi
+	expect_sane "SIG$sig restores the terminal"
+done
+
+# ---- live: scorch top -- WORKLOAD ----
+live_skip=""
+if ! is_root && [ "$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3)" -gt 1 ]; then
+	live_skip="not root and perf_event_paranoid > 1"
+elif ! "$SCORCH" record --help >/dev/null 2>&1; then
+	live_skip="scorch record is not implemented yet"
+elif "$SCORCH" top -- true </dev/null 2>&1 | grep -q 'not available in this build'; then
+	live_skip="live sampling is not in this build yet"
+elif ! command -v cc >/dev/null; then
+	live_skip="no C compiler for the workload"
+fi
+if [ -n "$live_skip" ]; then
+	skip "top shows the workload's hot function" "$live_skip"
+else
+	cat >"$TMP/busy.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+__attribute__((noinline)) static unsigned long scorch_hot_spin(unsigned long n)
+{
+	volatile unsigned long x = 0;
+	for (unsigned long i = 0; i < n; i++)
+		x += i * 2654435761u;
+	return x;
+}
+int main(void)
+{
+	time_t end = time(NULL) + 20;
+	unsigned long s = 0;
+	while (time(NULL) < end)
+		s += scorch_hot_spin(50000000);
+	printf("%lu\n", s);
+	return 0;
+}
+C
+	if cc -O1 -fno-omit-frame-pointer -g -o "$TMP/busy" "$TMP/busy.c"; then
+		tm send-keys -t "$S" "clear; '$SCORCH' top -F 199 -- '$TMP/busy'" Enter
+		if wait_grep 'scorch_hot_spin' 3; then ok "top shows the workload's hot function within 3 s"; else
+			fail "top shows the workload's hot function within 3 s" "$(screen | tail -8)"; fi
+		case "$(row 29)" in
+		*perf_event*samples*"lost "*) ok "top status line: backend, samples, lost" ;;
+		*) fail "top status line: backend, samples, lost" "$(row 29)" ;;
+		esac
+		tm send-keys -t "$S" m
+		if wait_grep 'accumulate'; then ok "m switches the update mode"; else fail "m switches the update mode"; fi
+		tm send-keys -t "$S" z
+		if wait_grep 'FROZEN'; then ok "z freezes the display"; else fail "z freezes the display"; fi
+		tm send-keys -t "$S" Tab Tab
+		if wait_grep 'busy' 3; then ok "threads view lists the workload's thread"; else
+			fail "threads view lists the workload's thread" "$(screen | sed -n 2,6p)"; fi
+		tm send-keys -t "$S" q
+		expect_sane "top: q quits and the terminal is sane"
+	else
+		fail "workload compiles"
+	fi
+fi
