@@ -260,6 +260,33 @@ static size_t read_debug_symbols(const char *debug_path, struct raw_syms *rs)
 	return n;
 }
 
+/* Reads everything symelf needs from an open ELF; path names it (and finds debug files). */
+static int load(Elf *elf, const char *path, bool find_debug, struct symelf **out)
+{
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(elf, &eh))
+		return -ENOEXEC;
+	struct symelf *ef = xcalloc(1, sizeof(*ef));
+	ef->path = xstrdup(path);
+	ef->type = eh.e_type;
+	int n = find_build_id(elf, ef->build_id, sizeof(ef->build_id));
+	ef->build_id_len = n > 0 ? (size_t)n : 0;
+	read_loads(elf, ef);
+	if (find_debug) {
+		char *debuglink = read_debuglink(elf);
+		ef->debug_path = debuginfo__find(path, ef->build_id, ef->build_id_len, debuglink);
+		free(debuglink);
+	}
+	struct raw_syms rs = { 0 };
+	if (read_symbols(elf, SHT_SYMTAB, &rs) == 0) {
+		if (!ef->debug_path || read_debug_symbols(ef->debug_path, &rs) == 0)
+			read_symbols(elf, SHT_DYNSYM, &rs);
+	}
+	finish_symbols(ef, &rs);
+	*out = ef;
+	return 0;
+}
+
 int symelf__open(const char *path, struct symelf **out)
 {
 	int fd;
@@ -267,32 +294,27 @@ int symelf__open(const char *path, struct symelf **out)
 	int err = elf_open_fd(path, &fd, &elf);
 	if (err)
 		return err;
-	GElf_Ehdr eh;
-	if (!gelf_getehdr(elf, &eh)) {
-		elf_end(elf);
-		close(fd);
-		return -ENOEXEC;
-	}
-	struct symelf *ef = xcalloc(1, sizeof(*ef));
-	ef->path = xstrdup(path);
-	ef->type = eh.e_type;
-	int n = find_build_id(elf, ef->build_id, sizeof(ef->build_id));
-	ef->build_id_len = n > 0 ? (size_t)n : 0;
-	read_loads(elf, ef);
-	char *debuglink = read_debuglink(elf);
-	ef->debug_path = debuginfo__find(path, ef->build_id, ef->build_id_len, debuglink);
-	free(debuglink);
-
-	struct raw_syms rs = { 0 };
-	if (read_symbols(elf, SHT_SYMTAB, &rs) == 0) {
-		if (!ef->debug_path || read_debug_symbols(ef->debug_path, &rs) == 0)
-			read_symbols(elf, SHT_DYNSYM, &rs);
-	}
+	err = load(elf, path, true, out);
 	elf_end(elf);
 	close(fd);
-	finish_symbols(ef, &rs);
-	*out = ef;
-	return 0;
+	return err;
+}
+
+int symelf__open_memory(const void *image, size_t len, const char *name, struct symelf **out)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOSYS;
+	/* libelf wants a writable buffer it does not own. */
+	char *copy = xmalloc(len);
+	memcpy(copy, image, len);
+	Elf *elf = elf_memory(copy, len);
+	int err = -ENOEXEC;
+	if (elf && elf_kind(elf) == ELF_K_ELF)
+		err = load(elf, name, false, out);
+	if (elf)
+		elf_end(elf);
+	free(copy);
+	return err;
 }
 
 void symelf__free(struct symelf *ef)

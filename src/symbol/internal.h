@@ -78,6 +78,8 @@ struct symelf {
 /* Opens path, reads build-id, program headers and function symbols (from a separate debug
  * file when the file itself has no .symtab). The ELF is closed again. */
 int symelf__open(const char *path, struct symelf **out);
+/* The same for an in-memory image such as the vDSO; name becomes ef->path. */
+int symelf__open_memory(const void *image, size_t len, const char *name, struct symelf **out);
 void symelf__free(struct symelf *ef);
 /* Reads the build-id note of an ELF file. Returns its length (>0) or a negative errno. */
 int symelf__read_build_id(const char *path, uint8_t *buf, size_t size);

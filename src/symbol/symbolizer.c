@@ -19,6 +19,8 @@ struct symbolizer {
 	struct symmap *pids; /* "%u" -> struct pidmaps */
 	struct kallsyms *ksyms;
 	bool ksyms_tried;
+	struct symelf *vdso; /* this kernel's vDSO, read from our own address space */
+	bool vdso_tried;
 };
 
 /* Marks a file that could not be read, so it is not opened again. */
@@ -56,6 +58,7 @@ void symbolizer__free(struct symbolizer *s)
 	symmap__free(s->pids, free_pidmaps);
 	symmap__free(s->strings, NULL);
 	kallsyms__free(s->ksyms);
+	symelf__free(s->vdso);
 	free(s);
 }
 
@@ -131,6 +134,32 @@ static struct symdw *dwarf_for(struct symelf *ef)
 			symdw__open(ef->debug_path, &ef->dw);
 	}
 	return ef->dw;
+}
+
+/*
+ * Every process of one kernel gets the same vDSO image, so ours stands in for theirs (perf
+ * does the same). Its bounds come from our own maps.
+ */
+static struct symelf *vdso_elf(struct symbolizer *s)
+{
+	if (s->vdso_tried)
+		return s->vdso;
+	s->vdso_tried = true;
+	struct pidmaps *self = pidmaps__new(0);
+	struct symmap *tmp = symmap__new();
+	if (procmaps__read("/proc/self/maps", self, tmp) == 0) {
+		for (size_t i = 0; i < self->n; i++) {
+			const struct mapping *m = &self->v[i];
+			if (m->kind == MAP_VDSO) {
+				symelf__open_memory((const void *)(uintptr_t)m->start,
+						    m->end - m->start, "[vdso]", &s->vdso);
+				break;
+			}
+		}
+	}
+	pidmaps__free(self);
+	symmap__free(tmp, NULL);
+	return s->vdso;
 }
 
 /* ---- pids ---- */
@@ -327,9 +356,17 @@ int symbolizer__resolve(struct symbolizer *s, uint32_t pid, uint64_t addr, bool 
 		if (!resolve_jit(s, pm, addr, out))
 			out->module = pm->jit_path; /* what perf prints for anonymous code */
 		return 1;
-	case MAP_VDSO:
+	case MAP_VDSO: {
 		out->module = m->path;
+		struct symelf *ef = vdso_elf(s);
+		struct symelf_sym *sym =
+			ef ? symelf__find(ef, symelf__offset_to_vaddr(ef, addr - m->start)) : NULL;
+		if (sym) {
+			out->name = symelf__pretty(ef, sym, s->opts.demangle);
+			out->offset = symelf__offset_to_vaddr(ef, addr - m->start) - sym->start;
+		}
 		return 1;
+	}
 	case MAP_FILE:
 		return resolve_file(s, pid, m, addr, out, max);
 	case MAP_OTHER:

@@ -491,6 +491,27 @@ static void test_shared_library(void **state)
 	dlclose(h);
 }
 
+static void test_vdso(void **state)
+{
+	void *h = dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD);
+	if (!h) {
+		skip();
+		return;
+	}
+	void *p = dlsym(h, "__vdso_clock_gettime");
+	assert_non_null(p);
+	struct symbolizer *s = symbolizer__new(&plain);
+	struct sym_frame fr[2];
+	assert_int_equal(symbolizer__resolve(s, (uint32_t)getpid(), (uintptr_t)p + 3, false, fr, 2),
+			 1);
+	/* clock_gettime is the weak alias; perf names the global one. */
+	assert_string_equal(fr[0].name, "__vdso_clock_gettime");
+	assert_string_equal(fr[0].module, "[vdso]");
+	assert_int_equal(fr[0].offset, 3);
+	symbolizer__free(s);
+	dlclose(h);
+}
+
 /* ---- synthetic maps: JIT, fork, exec, overlapping mmaps ---- */
 
 static void test_jitmap(void **state)
@@ -584,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_inline_chain),
 		cmocka_unit_test(test_cxx_names),
 		cmocka_unit_test(test_shared_library),
+		cmocka_unit_test(test_vdso),
 		cmocka_unit_test(test_jitmap),
 		cmocka_unit_test(test_maps_fork_forget),
 	};
