@@ -16,7 +16,12 @@ struct symbolizer_opts {
 	bool srcline;  /* fill file/line from DWARF */
 };
 
-/* One symbolized frame. Strings are owned by the symbolizer and live as long as it. */
+/*
+ * One symbolized frame. Strings are owned by the symbolizer and live as long as it.
+ * Names are in the form perf script prints: demangled without parameters or clone suffixes
+ * ("ns::Box<int>::spin"), and among aliases at one address the one perf picks (sized, then
+ * non-weak, then global, then fewer leading underscores, then the longer name: "__getpid").
+ */
 struct sym_frame {
 	const char *name;   /* function name; NULL when no symbol covers the address */
 	const char *module; /* "/usr/lib/x86_64-linux-gnu/libc.so.6", "[kernel.kallsyms]",
@@ -65,5 +70,7 @@ int symbolizer__resolve(struct symbolizer *s, uint32_t pid, uint64_t addr, bool 
  */
 int symbolizer__inline_chain(struct symbolizer *s, const char *path, uint64_t pc,
 			     const char *rawfunc, bool context, struct strbuf *out);
+/* (Names here are addr2line -C's: with parameters, "ns::f(int) const"; unknown file "??",
+ * unknown line "?".) */
 
 #endif
