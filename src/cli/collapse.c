@@ -12,8 +12,6 @@
 #include "../symbol/symbolizer.h"
 #include "../util/util.h"
 
-#pragma weak symbolizer__new
-#pragma weak symbolizer__free
 
 static const char collapse_usage[] =
 	"usage: scorch collapse [options] [FILE...|-]\n"
@@ -109,10 +107,7 @@ int cmd_collapse(int argc, char **argv)
 	struct symbolizer *sym = NULL;
 	if (o.inlines) {
 		struct symbolizer_opts so = {.demangle = true, .inlines = true, .srcline = true};
-		if (symbolizer__new)
-			sym = symbolizer__new(&so);
-		if (!sym)
-			util__warn("collapse: --inline is not available in this build");
+		sym = symbolizer__new(&so);
 		o.sym = sym;
 	}
 	struct profile *p = profile__new();

@@ -659,6 +659,8 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 				strbuf__addf(out, ", %.2f%%", 100 * samples / scale_total);
 				if (fr->has_delta) {
 					double d = o->negate ? -fr->delta : fr->delta;
+					if (d == 0)
+						d = 0; /* perl's integer zero has no sign */
 					strbuf__addf(out, "; %s%.2f%%", d > 0 ? "+" : "",
 						     100 * d / scale_total);
 				}

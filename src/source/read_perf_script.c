@@ -9,9 +9,6 @@
 
 #include "perf_names.h"
 #include "../symbol/symbolizer.h"
-
-/* TEMP until src/symbol lands: lets the tree link without it. */
-#pragma weak symbolizer__inline_chain
 #include "../util/util.h"
 
 /* perl's \s, \d and \w on byte strings */
@@ -362,7 +359,7 @@ static void start_group(struct reader *r)
 static void stack_line(struct reader *r, struct span pc, struct span func, struct span mod)
 {
 	const struct perf_script_opts *o = r->o;
-	if (o->inlines && o->sym && symbolizer__inline_chain && !inline_skips(mod.s, mod.n)) {
+	if (o->inlines && o->sym && !inline_skips(mod.s, mod.n)) {
 		char *path = xstrndup(mod.s, mod.n);
 		char *raw = xstrndup(func.s, func.n);
 		char *pcs = xstrndup(pc.s, pc.n);
@@ -486,13 +483,14 @@ int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
 			if (r.have_pname)
 				stack_line(&r, pc, func, mod);
 		} else {
-			if (st->unrecognized++ < (uint64_t)max_warn)
+			if (max_warn > 0 && st->unrecognized < (uint64_t)max_warn)
 				fprintf(stderr, "Unrecognized line %llu: %.*s\n",
 					(unsigned long long)st->lines, (int)(l.n > 200 ? 200 : l.n),
 					l.s);
+			st->unrecognized++;
 		}
 	}
-	if (st->unrecognized > (uint64_t)max_warn)
+	if (max_warn > 0 && st->unrecognized > (uint64_t)max_warn)
 		fprintf(stderr, "... %llu unrecognized lines in all\n",
 			(unsigned long long)st->unrecognized);
 	free(r.pname);

@@ -106,12 +106,17 @@ void strbuf__free(struct strbuf *sb)
 
 void strbuf__addf(struct strbuf *sb, const char *fmt, ...)
 {
+	char tmp[256];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
+	if ((size_t)n < sizeof(tmp)) {
+		strbuf__add(sb, tmp, (size_t)n);
+		return;
+	}
 	strbuf__grow(sb, (size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# scorch flamegraph / diff: frame geometry, titles, colours and labels. The expected frames
+# below are flamegraph.pl's output for the same input (same x, y, width, fill, title).
+source "$(dirname "$0")/../lib.sh"
+frames() { python3 "$ROOT/tests/svgframes.py" "$1"; }
+
+printf 'main;a;b 30\nmain;a 10\nmain;c 60\n' >"$TMP/t1.folded"
+printf 'main;a;b 1234567\nmain;c;d 7654321\nmain;c;e 1\n' >"$TMP/t2.folded"
+printf 'main;a;b 30 10\nmain;a 10 10\nmain;c 20 60\nmain;x 5 0\n' >"$TMP/t3.folded"
+
+check_frames() {
+	local name=$1 expected=$2
+	shift 2
+	if ! "$SCORCH" "$@" >"$TMP/out.svg" 2>"$TMP/err"; then
+		fail "$name" "exit $?: $(cat "$TMP/err")"
+		return
+	fi
+	local got
+	got=$(frames "$TMP/out.svg")
+	if [ "$got" == "$expected" ]; then ok "$name"; else fail "$name" "$(diff <(echo "$expected") <(echo "$got") | head -8 | tr '\n' '|')"; fi
+}
+
+check_frames "flame graph geometry, titles, colours" "height 134
+b (30 samples, 30.00%)|128.0|37|354.0|15.0|rgb(230,117,28)|b
+a (40 samples, 40.00%)|10.0|53|472.0|15.0|rgb(236,146,35)|a
+c (60 samples, 60.00%)|482.0|53|708.0|15.0|rgb(224,87,20)|c
+main (100 samples, 100.00%)|10.0|69|1180.0|15.0|rgb(243,179,42)|main
+all (100 samples, 100%)|10.0|85|1180.0|15.0|rgb(213,39,9)|" flamegraph "$TMP/t1.folded"
+
+check_frames "icicle graph (--inverted)" "height 134
+all (100 samples, 100%)|10.0|36|1180.0|15.0|rgb(213,39,9)|
+main (100 samples, 100.00%)|10.0|52|1180.0|15.0|rgb(243,179,42)|main
+a (40 samples, 40.00%)|10.0|68|472.0|15.0|rgb(236,146,35)|a
+c (60 samples, 60.00%)|482.0|68|708.0|15.0|rgb(224,87,20)|c
+b (30 samples, 30.00%)|128.0|84|354.0|15.0|rgb(230,117,28)|b" flamegraph --inverted "$TMP/t1.folded"
+
+check_frames "thousands separators, percentages, 0.1px widths, minwidth 1%" "height 134
+b (1,234,567 samples, 13.89%)|10.0|37|163.9|15.0|rgb(230,117,28)|b
+d (7,654,321 samples, 86.11%)|173.9|37|1016.1|15.0|rgb(217,57,13)|d
+a (1,234,567 samples, 13.89%)|10.0|53|163.9|15.0|rgb(236,146,35)|a
+c (7,654,322 samples, 86.11%)|173.9|53|1016.1|15.0|rgb(224,87,20)|c
+main (8,888,889 samples, 100.00%)|10.0|69|1180.0|15.0|rgb(243,179,42)|main
+all (8,888,889 samples, 100%)|10.0|85|1180.0|15.0|rgb(213,39,9)|" flamegraph --minwidth 1% "$TMP/t2.folded"
+
+diff_expected="height 134
+b (10 samples, 12.50%; -25.00%)|157.5|37|147.5|15.0|rgb(105,105,255)|b
+a (20 samples, 25.00%; 0.00%)|10.0|53|295.0|15.0|rgb(255,255,255)|a
+c (60 samples, 75.00%; +50.00%)|305.0|53|885.0|15.0|rgb(255,0,0)|c
+main (80 samples, 100.00%; 0.00%)|10.0|69|1180.0|15.0|rgb(255,255,255)|main
+all (80 samples, 100%)|10.0|85|1180.0|15.0|rgb(255,255,255)|"
+check_frames "differential colours from two-count input" "$diff_expected" flamegraph "$TMP/t3.folded"
+
+check_frames "--negate swaps the differential hues" "height 134
+b (10 samples, 12.50%; +25.00%)|157.5|37|147.5|15.0|rgb(255,105,105)|b
+a (20 samples, 25.00%; 0.00%)|10.0|53|295.0|15.0|rgb(255,255,255)|a
+c (60 samples, 75.00%; -50.00%)|305.0|53|885.0|15.0|rgb(0,0,255)|c
+main (80 samples, 100.00%; 0.00%)|10.0|69|1180.0|15.0|rgb(255,255,255)|main
+all (80 samples, 100%)|10.0|85|1180.0|15.0|rgb(255,255,255)|" flamegraph --negate "$TMP/t3.folded"
+
+# scorch diff = difffolded.pl | flamegraph.pl
+awk '{print $1, $2}' "$TMP/t3.folded" >"$TMP/before.folded"
+awk '{print $1, $3}' "$TMP/t3.folded" | grep -v ' 0$' >"$TMP/after.folded"
+check_frames "scorch diff draws the differential SVG" "$diff_expected" diff "$TMP/before.folded" "$TMP/after.folded"
+"$SCORCH" diff --folded "$TMP/before.folded" "$TMP/after.folded" >"$TMP/d.txt"
+expect_eq "scorch diff --folded prints stack before after" "main;a 10 10
+main;a;b 30 10
+main;c 20 60
+main;x 5 0" "$(cat "$TMP/d.txt")"
+printf 'a;b 10\na;c 30\n' >"$TMP/n1.folded"
+printf 'a;b 10\na;c 10\n' >"$TMP/n2.folded"
+expect_eq "scorch diff -n scales BEFORE to AFTER's total" "a;b 5 10
+a;c 15 10" "$("$SCORCH" diff -n --folded "$TMP/n1.folded" "$TMP/n2.folded")"
+printf 'f;0x7f00ab 3\n' >"$TMP/h1.folded"
+printf 'f;0x7f11cd 4\n' >"$TMP/h2.folded"
+expect_eq "scorch diff -s strips hex addresses" "f;0x... 3 4" "$("$SCORCH" diff -s --folded "$TMP/h1.folded" "$TMP/h2.folded")"
+
+# labels: truncated with .. to the frame's width, annotations stripped, XML escaped
+printf 'root;averyveryveryverylongfunctionname_that_does_not_fit 1\nroot;x<y>&z_[k] 50\n' >"$TMP/l.folded"
+"$SCORCH" flamegraph --width 300 "$TMP/l.folded" >"$TMP/l.svg"
+expect_eq "labels cut with .., annotation stripped, escaped" \
+	"averyveryveryverylongfunctionname_that_does_not_fit (1 samples, 1.96%)|10.0|37|5.5|15.0|rgb(227,103,24)|
+x&lt;y&gt;&amp;z (50 samples, 98.04%)|15.5|37|274.5|15.0|rgb(241,167,40)|x&lt;y&gt;&amp;z
+root (51 samples, 100.00%)|10.0|53|280.0|15.0|rgb(243,177,42)|root" "$(frames "$TMP/l.svg" | sed -n '2,4p')"
+printf 'root;abcdefghijklmnop 20\nroot;z 80\n' >"$TMP/tr.folded"
+check_frames "a label that does not fit ends in .." "height 118
+abcdefghijklmnop (20 samples, 20.00%)|10.0|37|56.0|15.0|rgb(212,35,8)|abcde..
+z (80 samples, 80.00%)|66.0|37|224.0|15.0|rgb(225,94,22)|z
+root (100 samples, 100.00%)|10.0|53|280.0|15.0|rgb(243,177,42)|root
+all (100 samples, 100%)|10.0|69|280.0|15.0|rgb(213,39,9)|" flamegraph --width 300 "$TMP/tr.folded"
+
+# options that change the page around the frames
+"$SCORCH" flamegraph --title 'My "title"' --subtitle sub --countname bytes --nametype 'Func:' "$TMP/t1.folded" >"$TMP/o.svg"
+check "custom title, subtitle and count name" grep -q '<text id="title" x="600.00" y="24">My "title"</text>' "$TMP/o.svg"
+check "subtitle line" grep -q '<text id="subtitle" x="600.00" y="48">sub</text>' "$TMP/o.svg"
+check "count name in titles" grep -q '<title>c (60 bytes, 60.00%)</title>' "$TMP/o.svg"
+expect_eq "subtitle adds 24px" 'height="158"' "$(grep -o 'height="158"' "$TMP/o.svg" | head -1)"
+"$SCORCH" flamegraph --colors mem --width 800 --height 20 "$TMP/t1.folded" >"$TMP/m.svg"
+expect_eq "mem palette, width and frame height" "c (60 samples, 60.00%)|322.0|57|468.0|19.0|rgb(0,209,79)|c" \
+	"$(frames "$TMP/m.svg" | grep '^c ')"
+check "mem palette uses the green background" grep -q 'stop-color="#e0ffe0"' "$TMP/m.svg"
+"$SCORCH" flamegraph "$TMP/t1.folded" -o "$TMP/file.svg"
+check "-o writes the SVG file" grep -q '<title>all (100 samples, 100%)</title>' "$TMP/file.svg"
+"$SCORCH" flamegraph "$TMP/t1.folded" -o "$TMP/file.folded"
+expect_eq "-o x.folded writes folded text" "main;a 10
+main;a;b 30
+main;c 60" "$(cat "$TMP/file.folded")"

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+/* libFuzzer target: perf script text -> profile -> folded text, with every option mix. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "model/profile.h"
+#include "sink/sink.h"
+#include "source/read_perf_script.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	struct perf_script_opts o = {0};
+	uint8_t flags = data[0];
+	o.pid = flags & 1;
+	o.tid = flags & 2;
+	o.kernel = flags & 4;
+	o.jit = flags & 8;
+	o.addrs = flags & 16;
+	o.srcline = flags & 32;
+	o.max_warnings = -1;
+	struct profile *p = profile__new();
+	struct perf_script_stats st;
+	perf_script__read((const char *)data + 1, size - 1, p, 0, &o, &st);
+	struct strbuf out = {0};
+	folded__render(p, 0, &out);
+	strbuf__free(&out);
+	profile__free(p);
+	return 0;
+}
