@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -132,6 +133,13 @@ int term__open(char *err, size_t errlen)
 	}
 	set_term(scr);
 	active = 1;
+	char *cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		restore();
+		snprintf(err, errlen, "terminal type '%s' cannot move the cursor; set TERM (e.g. TERM=xterm-256color)",
+			 getenv("TERM") ? getenv("TERM") : "");
+		return -ENOTTY;
+	}
 	stop = 0;
 	raw();
 	noecho();

@@ -185,6 +185,21 @@ if wait_grep 'Press any key to close this help'; then ok "? shows help"; else fa
 tm send-keys -t "$S" Space q
 expect_sane "q quits and the terminal is sane"
 
+# deep stacks scroll: 41 depths in 27 graph rows
+DEEP="$TMP/deep.folded"
+{ s=d1; for i in $(seq 2 40); do s="$s;d$i"; done; echo "$s 5"; } >"$DEEP"
+tm send-keys -t "$S" "clear; '$SCORCH' view '$DEEP'" Enter
+expect_row "deep stack: top graph row shows depth 26" 1 "d26"
+tm send-keys -t "$S" G
+expect_row "G scrolls to the deepest frame" 1 "d40"
+expect_row "G: bottom row shows depth 14" 27 "d14"
+tm send-keys -t "$S" NPage
+expect_row "PgDn scrolls back toward the root" 27 "d1"
+tm send-keys -t "$S" g
+expect_row "g returns to the root" 27 "all"
+tm send-keys -t "$S" q
+expect_sane "q quits the deep view"
+
 # SIGTERM and SIGSEGV restore the terminal too
 for sig in TERM SEGV; do
 	tm send-keys -t "$S" "clear; '$SCORCH' view '$F'" Enter
