@@ -77,3 +77,22 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d)
+
+# ---- self-profiler library (owner: record/selfprof) ------------------------------------------
+# build/libscorch-selfprof.so: LD_PRELOAD-able SIGPROF sampler from src/selfprof/, plus the
+# shared frame-naming rule and util. Position independent, only the scorch_selfprof_* API and
+# the pthread_create wrapper are exported (-fvisibility=hidden).
+SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c)) src/source/frame_name.c src/util/util.c
+SELFPROF_OBJ := $(SELFPROF_SRC:%.c=$(BUILD)/pic/%.o)
+SELFPROF_LIB := $(BUILD)/libscorch-selfprof.so
+
+all: $(SELFPROF_LIB)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -fno-omit-frame-pointer -c -o $@ $<
+
+$(SELFPROF_LIB): $(SELFPROF_OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ -lelf -liberty -lpthread
+
+-include $(SELFPROF_OBJ:.o=.d)

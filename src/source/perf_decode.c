@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "frame_name.h"
 
 #define MAX_INLINE 16
 #define KERNEL_KEY UINT64_MAX
@@ -241,46 +242,16 @@ static uint32_t root_frame(struct perf_decoder *d, struct profile *p, uint32_t p
 	return c->root;
 }
 
-/*
- * The frame name stackcollapse-perf.pl would print for what perf script shows: the symbol,
- * else "[module basename]", else "[unknown]"; then ';' -> ':', everything from the first '('
- * cut (except "(anonymous namespace)") unless the name looks like ".(...).", quotes removed.
- */
+/* The name stackcollapse-perf.pl prints for what perf script would show for f. */
 static void frame_name(const struct sym_frame *f, struct strbuf *sb)
 {
-	sb->len = 0;
 	if (f->name) {
+		sb->len = 0;
 		strbuf__adds(sb, f->name);
-	} else if (f->module && strcmp(f->module, "[unknown]") != 0) {
-		const char *slash = strrchr(f->module, '/');
-		strbuf__addc(sb, '[');
-		strbuf__adds(sb, slash ? slash + 1 : f->module);
-		strbuf__addc(sb, ']');
 	} else {
-		strbuf__adds(sb, "[unknown]");
+		frame_name__module(sb, f->module);
 	}
-	char *s = sb->buf;
-	for (size_t i = 0; i < sb->len; i++)
-		if (s[i] == ';')
-			s[i] = ':';
-	/* Perl's m/\.\(.*\)\./ */
-	const char *dp = strstr(s, ".(");
-	bool dotted = dp && strstr(dp + 2, ").") != NULL;
-	if (!dotted) {
-		for (char *q = strchr(s, '('); q; q = strchr(q + 1, '(')) {
-			if (strncmp(q, "(anonymous namespace)", 21) != 0) {
-				*q = '\0';
-				sb->len = (size_t)(q - s);
-				break;
-			}
-		}
-	}
-	size_t o = 0;
-	for (size_t i = 0; i < sb->len; i++)
-		if (s[i] != '"' && s[i] != '\'')
-			s[o++] = s[i];
-	s[o] = '\0';
-	sb->len = o;
+	frame_name__tidy(sb);
 }
 
 static void pool_reserve(struct perf_decoder *d, size_t n)
