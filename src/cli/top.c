@@ -189,7 +189,8 @@ int cmd_top(int argc, char **argv)
 	o.timeline = true;
 	o.demangle = true;
 	unsigned long refresh = 1000, v;
-	int ntargets = 0, c;
+	int ntargets, c;
+	bool all = false;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hF:p:a", top_options, NULL)) != -1) {
 		switch (c) {
@@ -207,11 +208,9 @@ int cmd_top(int argc, char **argv)
 		case 'p':
 			if (parse_pids(optarg, &o) < 0)
 				goto usage;
-			ntargets += o.npids == 1 || ntargets == 0;
 			break;
 		case 'a':
-			o.scope = SCOPE_ALL;
-			ntargets++;
+			all = true;
 			break;
 		case OPT_REFRESH:
 			if (parse_uint(optarg, 50, 3600000, &v) < 0) {
@@ -229,13 +228,14 @@ int cmd_top(int argc, char **argv)
 			goto usage;
 		}
 	}
+	/* -p may repeat; it still counts as one target */
+	ntargets = (o.npids > 0) + all + (optind < argc);
 	if (optind < argc) {
 		o.scope = SCOPE_COMMAND;
 		o.argv = argv + optind;
-		ntargets++;
+	} else if (all) {
+		o.scope = SCOPE_ALL;
 	}
-	if (o.npids && o.scope != SCOPE_PIDS)
-		ntargets++;
 	if (ntargets != 1) {
 		util__error("top: give exactly one target: -p PID, -a or -- CMD");
 		goto usage;
@@ -245,6 +245,13 @@ int cmd_top(int argc, char **argv)
 			    "(use 'scorch view FILE' on a saved profile)");
 		free(o.pids);
 		return 2;
+	}
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		util__error("top: the live view needs a terminal on stdin and stdout "
+			    "(to save a profile instead, use 'scorch record')");
+		free(o.pids);
+		return 1;
 	}
 
 	char err[256] = "";
