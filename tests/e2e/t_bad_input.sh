@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Bad input gets one clear line on stderr and a non-zero exit; nothing is half-written.
+source "$(dirname "$0")/../lib.sh"
+
+printf 'this is not\nperf script output\n' >"$TMP/garbage.txt"
+head -c 65536 /bin/ls >"$TMP/binary.bin"
+: >"$TMP/empty.txt"
+
+expect_exit "collapse: garbage" 2 "collapse: no samples found in the input" "$SCORCH" collapse "$TMP/garbage.txt"
+expect_exit "collapse: binary data" 2 "collapse: no samples found" "$SCORCH" collapse "$TMP/binary.bin"
+expect_exit "collapse: empty file" 2 "collapse: no samples found in the input (0 lines" "$SCORCH" collapse "$TMP/empty.txt"
+expect_exit "collapse: missing file" 2 "cannot read '$TMP/nope.txt': No such file or directory" "$SCORCH" collapse "$TMP/nope.txt"
+expect_exit "collapse: a directory" 2 "cannot read '$TMP': Is a directory" "$SCORCH" collapse "$TMP"
+expect_exit "collapse: unknown option" 2 "unrecognized option '--bogus'" "$SCORCH" collapse --bogus
+expect_exit "collapse: unknown output format" 2 "cannot tell the format of 'out.png'" "$SCORCH" collapse -o out.png "$TMP/garbage.txt"
+printf 'ab 1 1.0: 99999999999999999999 cycles:\n\t1 f (m)\n\n' >"$TMP/bigperiod.txt"
+expect_exit "collapse: period overflows 64 bits" 2 "line 1: sample period or sum does not fit in 64 bits" "$SCORCH" collapse "$TMP/bigperiod.txt"
+
+expect_exit "flamegraph: garbage" 2 "flamegraph: no valid folded stacks in the input (2 lines" "$SCORCH" flamegraph "$TMP/garbage.txt"
+expect_exit "flamegraph: binary data" 2 "flamegraph: no valid folded stacks" "$SCORCH" flamegraph "$TMP/binary.bin"
+expect_exit "flamegraph: empty file" 2 "flamegraph: no valid folded stacks in the input (0 lines" "$SCORCH" flamegraph "$TMP/empty.txt"
+expect_exit "flamegraph: missing file" 2 "cannot read '$TMP/nope.folded': No such file or directory" "$SCORCH" flamegraph "$TMP/nope.folded"
+printf 'a;b 18446744073709551616\n' >"$TMP/over.folded"
+expect_exit "flamegraph: count overflows 64 bits" 2 "flamegraph: line 1: count does not fit in 64 bits" "$SCORCH" flamegraph "$TMP/over.folded"
+printf 'a;b 18446744073709551615\na;b 1\n' >"$TMP/sum.folded"
+expect_exit "flamegraph: sum overflows 64 bits" 2 "flamegraph: line 2: count does not fit in 64 bits" "$SCORCH" flamegraph "$TMP/sum.folded"
+printf 'a;b 18446744073709551615\n' >"$TMP/max.folded"
+expect_exit "flamegraph: the largest 64-bit count is fine" 0 "" "$SCORCH" flamegraph "$TMP/max.folded"
+expect_exit "flamegraph: bad --minwidth" 2 "value 'abc' is invalid for --minwidth" "$SCORCH" flamegraph --minwidth abc "$TMP/max.folded"
+expect_exit "flamegraph: bad --width" 2 "--width wants a positive integer, not 'wide'" "$SCORCH" flamegraph --width wide "$TMP/max.folded"
+expect_exit "flamegraph: unknown palette" 2 "unknown --colors palette 'pink'" "$SCORCH" flamegraph --colors pink "$TMP/max.folded"
+expect_exit "flamegraph: bad --bgcolors" 2 "unrecognized --bgcolors \"pink\"" "$SCORCH" flamegraph --bgcolors pink "$TMP/max.folded"
+expect_exit "flamegraph: notes with markup" 2 "--notes can't contain < or >" "$SCORCH" flamegraph --notes '<b>' "$TMP/max.folded"
+
+# a 10 MB line: as a frame name it is valid, without a count it is reported
+python3 -c "import sys; sys.stdout.write('main;' + 'x' * 10485760 + ' 3\nmain;y 1\n')" >"$TMP/long.folded"
+expect_exit "flamegraph: a 10 MB frame name renders" 0 "" "$SCORCH" flamegraph "$TMP/long.folded" -o "$TMP/long.svg"
+check "flamegraph: the 10 MB frame is in the SVG" grep -q '<title>xxxxxxxxxx' "$TMP/long.svg"
+python3 -c "import sys; sys.stdout.write('x' * 10485760 + '\nmain;y 1\n')" >"$TMP/longbad.folded"
+expect_exit "flamegraph: a 10 MB line without a count is ignored and reported" 0 "ignored 1 lines with invalid format (first: line 1)" "$SCORCH" flamegraph "$TMP/longbad.folded"
+python3 -c "import sys; sys.stdout.write('ab 1 1.0: 1 cycles:\n\t1 ' + 'f' * 10485760 + ' (m)\n\n')" >"$TMP/longperf.txt"
+expect_exit "collapse: a 10 MB frame line" 0 "" "$SCORCH" collapse "$TMP/longperf.txt"
+
+printf 'a;b 5\nnot a stack\n\na;c 2\n' >"$TMP/mixed.folded"
+expect_exit "flamegraph: invalid lines are counted on stderr" 0 "ignored 2 lines with invalid format (first: line 2)" "$SCORCH" flamegraph "$TMP/mixed.folded"
+
+expect_exit "diff: one file" 2 "diff: want two folded files" "$SCORCH" diff "$TMP/mixed.folded"
+expect_exit "diff: missing file" 2 "diff: cannot read '$TMP/nope': No such file or directory" "$SCORCH" diff "$TMP/nope" "$TMP/mixed.folded"
+expect_exit "diff: garbage" 2 "diff: no valid folded stacks in '$TMP/garbage.txt'" "$SCORCH" diff "$TMP/garbage.txt" "$TMP/mixed.folded"
+expect_exit "unknown command" 2 "'frobnicate' is not a scorch command" "$SCORCH" frobnicate
+expect_exit "no command" 2 "usage: scorch <command>" "$SCORCH"
+
+# an output that cannot be written leaves no file behind and says why
+expect_exit "flamegraph: unwritable output" 1 "cannot write '/nonexistent/dir/x.svg': No such file or directory" "$SCORCH" flamegraph "$TMP/mixed.folded" -o /nonexistent/dir/x.svg
+for c in collapse flamegraph diff record top view; do
+	"$SCORCH" "$c" --help >"$TMP/help" 2>&1
+	st=$?
+	if [ $st = 0 ] && grep -q "^usage: scorch $c" "$TMP/help" && grep -q "Example" "$TMP/help"; then ok "$c --help has usage and examples"; else fail "$c --help has usage and examples" "exit $st: $(head -3 "$TMP/help")"; fi
+done
