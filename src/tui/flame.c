@@ -202,7 +202,7 @@ static int go_child(struct tui *t)
 {
 	uint32_t d = profile__node_depth(t->p, t->sel) + 1;
 	if (d >= t->lay.nrows)
-		return KEY_HANDLED;
+		return TUI_HANDLED;
 	const struct lframe *best = NULL;
 	for (uint32_t i = t->lay.row[d]; i < t->lay.row[d + 1]; i++) {
 		const struct lframe *f = &t->lay.f[i];
@@ -211,14 +211,14 @@ static int go_child(struct tui *t)
 	}
 	if (best)
 		select_node(t, best->node);
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 static int go_parent(struct tui *t)
 {
 	if (t->sel != PROFILE_ROOT)
 		select_node(t, profile__node_parent(t->p, t->sel));
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 static int go_side(struct tui *t, int dir)
@@ -226,7 +226,7 @@ static int go_side(struct tui *t, int dir)
 	const struct lframe *f = layout__find(&t->lay, &t->snap, t->sel);
 	if (!f) {
 		select_node(t, t->zoom);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	uint32_t d = profile__node_depth(t->p, t->sel);
 	size_t i = (size_t)(f - t->lay.f);
@@ -234,7 +234,7 @@ static int go_side(struct tui *t, int dir)
 		select_node(t, t->lay.f[i - 1].node);
 	else if (dir > 0 && i + 1 < t->lay.row[d + 1])
 		select_node(t, t->lay.f[i + 1].node);
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 /* Next (dir 1) or previous (dir -1) visible match, left to right then bottom-up. */
@@ -242,7 +242,7 @@ static int go_match(struct tui *t, int dir)
 {
 	if (!t->search.on) {
 		snprintf(t->msg, sizeof(t->msg), "no search: press / to search");
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	const struct layout *l = &t->lay;
 	const struct lframe *cur = layout__find(l, &t->snap, t->sel);
@@ -273,7 +273,7 @@ static int go_match(struct tui *t, int dir)
 		snprintf(t->msg, sizeof(t->msg), "no visible frame matches /%.120s/", t->search.pat);
 	else
 		select_node(t, bn);
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 int flame__key(struct tui *t, int ch)
@@ -297,7 +297,7 @@ int flame__key(struct tui *t, int ch)
 	case '\r':
 	case KEY_ENTER:
 		zoom_to(t, t->sel);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 27:
 	case KEY_BACKSPACE:
 	case 127:
@@ -307,49 +307,49 @@ int flame__key(struct tui *t, int ch)
 			zoom_to(t, profile__node_parent(t->p, t->zoom));
 			select_node(t, old);
 		}
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 'n':
 		return go_match(t, 1);
 	case 'N':
 		return go_match(t, -1);
 	case '#': {
 		if (t->sel == PROFILE_ROOT)
-			return KEY_HANDLED;
+			return TUI_HANDLED;
 		char q[600], pat[620], err[160];
 		search__quote(profile__node_name(t->p, t->sel), q, sizeof(q));
 		snprintf(pat, sizeof(pat), "^%s$", q);
 		if (search__set(&t->search, pat, err, sizeof(err)) < 0)
 			snprintf(t->msg, sizeof(t->msg), "%s", err);
 		flame__search_update(t);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	case 'r':
 		search__clear(&t->search);
 		t->scroll = 0;
 		zoom_to(t, PROFILE_ROOT);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 'i':
 		t->icicle = !t->icicle;
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case KEY_PPAGE:
 		t->scroll += t->icicle ? -gh / 2 : gh / 2;
 		clamp_scroll(t);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case KEY_NPAGE:
 		t->scroll += t->icicle ? gh / 2 : -gh / 2;
 		clamp_scroll(t);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 'g':
 	case KEY_HOME:
 		t->scroll = 0;
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 'G':
 	case KEY_END:
 		t->scroll = (int)t->lay.nrows;
 		clamp_scroll(t);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
-	return KEY_UNHANDLED;
+	return TUI_UNHANDLED;
 }
 
 int flame__mouse(struct tui *t, int y, int x, unsigned long bstate)
@@ -359,18 +359,18 @@ int flame__mouse(struct tui *t, int y, int x, unsigned long bstate)
 	if (bstate & BUTTON4_PRESSED) {
 		t->scroll += t->icicle ? -1 : 1;
 		clamp_scroll(t);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 #ifdef BUTTON5_PRESSED
 	if (bstate & BUTTON5_PRESSED) {
 		t->scroll += t->icicle ? 1 : -1;
 		clamp_scroll(t);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 #endif
 	if (bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) {
 		if (!f)
-			return KEY_HANDLED;
+			return TUI_HANDLED;
 		uint64_t now = tui__now_ns();
 		if (f->node == t->last_click_node && now - t->last_click_ns < DOUBLE_CLICK_NS) {
 			zoom_to(t, f->node);
@@ -381,18 +381,18 @@ int flame__mouse(struct tui *t, int y, int x, unsigned long bstate)
 			t->last_click_ns = now;
 		}
 		t->hover = PROFILE_NONE;
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (bstate & BUTTON1_DOUBLE_CLICKED) {
 		if (f)
 			zoom_to(t, f->node);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	/* motion: hover */
 	uint32_t h = f ? f->node : PROFILE_NONE;
 	if (h != t->hover) {
 		t->hover = h;
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
-	return KEY_HANDLED;
+	return TUI_HANDLED;
 }

@@ -104,11 +104,10 @@ enum table_sort { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_COUNT };
 
 /* What a key handler tells the loop. */
 enum {
-	KEY_UNHANDLED = 0,
-	KEY_HANDLED = 1 << 0,
-	KEY_REDRAW = 1 << 1,
-	KEY_QUIT = 1 << 2,
-	KEY_RELAYOUT = 1 << 3, /* zoom or width changed: rebuild the layout */
+	TUI_UNHANDLED = 0,
+	TUI_HANDLED = 1 << 0,
+	TUI_REDRAW = 1 << 1,
+	TUI_QUIT = 1 << 2,
 };
 
 struct search {

@@ -110,9 +110,19 @@ static void hold_stderr(void)
 
 int term__open(char *err, size_t errlen)
 {
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		snprintf(err, errlen, "the terminal UI needs a terminal on stdin and stdout");
+	if (!isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen, "the terminal UI needs a terminal on stdout");
 		return -ENOTTY;
+	}
+	/* the profile may have come on stdin ("scorch view -"): keys then come from the tty */
+	FILE *in = stdin;
+	if (!isatty(STDIN_FILENO)) {
+		in = fopen("/dev/tty", "r");
+		if (!in) {
+			snprintf(err, errlen, "the terminal UI needs a terminal for keys (/dev/tty: %s)",
+				 strerror(errno));
+			return -ENOTTY;
+		}
 	}
 	setlocale(LC_ALL, "");
 	/* Esc zooms out: do not wait a second to tell it from an escape sequence */
@@ -123,7 +133,7 @@ int term__open(char *err, size_t errlen)
 		atexit(at_exit);
 		atexit_done = true;
 	}
-	SCREEN *scr = newterm(NULL, stdout, stdin);
+	SCREEN *scr = newterm(NULL, stdout, in);
 	if (!scr) {
 		active = 1;
 		restore();

@@ -264,21 +264,21 @@ static int prompt_key(struct tui *t, int ch)
 		t->plen = 0;
 		break;
 	case 3:
-		return KEY_QUIT;
+		return TUI_QUIT;
 	default:
 		if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && t->plen + 1 < sizeof(t->pbuf))
 			t->pbuf[t->plen++] = (char)ch;
 		else
-			return KEY_HANDLED;
+			return TUI_HANDLED;
 	}
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 static int mouse_event(struct tui *t)
 {
 	MEVENT ev;
 	if (getmouse(&ev) != OK)
-		return KEY_HANDLED;
+		return TUI_HANDLED;
 	if (ev.y == 0 && (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) {
 		/* a click on a tab switches views */
 		int x = 8;
@@ -286,11 +286,11 @@ static int mouse_event(struct tui *t)
 			int w = (int)strlen(view_names[v]) + 2;
 			if (ev.x >= x && ev.x < x + w) {
 				t->view = (enum view)v;
-				return KEY_HANDLED | KEY_REDRAW;
+				return TUI_HANDLED | TUI_REDRAW;
 			}
 			x += w;
 		}
-		return KEY_HANDLED;
+		return TUI_HANDLED;
 	}
 	switch (t->view) {
 	case VIEW_FLAME:
@@ -298,7 +298,7 @@ static int mouse_event(struct tui *t)
 	case VIEW_TABLE:
 		return table__mouse(t, ev.y, ev.x, ev.bstate);
 	default:
-		return KEY_HANDLED;
+		return TUI_HANDLED;
 	}
 }
 
@@ -308,53 +308,53 @@ static int handle_key(struct tui *t, int ch)
 		getmaxyx(stdscr, t->rows, t->cols);
 		if (t->have_snap)
 			layout__build(&t->lay, &t->snap, t->zoom, t->cols);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (t->help) {
 		t->help = false;
-		return ch == 'q' || ch == 3 ? KEY_QUIT : KEY_HANDLED | KEY_REDRAW;
+		return ch == 'q' || ch == 3 ? TUI_QUIT : TUI_HANDLED | TUI_REDRAW;
 	}
 	if (t->prompting)
 		return prompt_key(t, ch);
 	if (ch == KEY_MOUSE)
-		return t->have_snap ? mouse_event(t) : KEY_HANDLED;
+		return t->have_snap ? mouse_event(t) : TUI_HANDLED;
 	t->msg[0] = '\0';
 	switch (ch) {
 	case 'q':
 	case 3:
-		return KEY_QUIT;
+		return TUI_QUIT;
 	case '\t':
 		t->view = (enum view)((t->view + 1) % VIEW_COUNT);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case KEY_BTAB:
 		t->view = (enum view)((t->view + VIEW_COUNT - 1) % VIEW_COUNT);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case '?':
 	case KEY_F(1):
 		t->help = true;
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case '/':
 		if (t->view != VIEW_FLAME && t->view != VIEW_TABLE)
 			break;
 		t->prompting = true;
 		t->plen = 0;
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 'm':
 		if (!t->o->live)
 			break;
 		t->mode = (enum live_mode)((t->mode + 1) % MODE_COUNT);
 		snprintf(t->msg, sizeof(t->msg), "update mode: %s", mode_names[t->mode]);
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 'z':
 		if (!t->o->live)
 			break;
 		t->frozen = !t->frozen;
 		snprintf(t->msg, sizeof(t->msg), "%s", t->frozen ? "display frozen (z to resume)"
 								 : "display resumed");
-		return KEY_HANDLED | KEY_REDRAW;
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (!t->have_snap)
-		return KEY_UNHANDLED;
+		return TUI_UNHANDLED;
 	switch (t->view) {
 	case VIEW_FLAME:
 		return flame__key(t, ch);
@@ -434,9 +434,9 @@ int tui__run(const struct tui_opts *o)
 			continue;
 		}
 		int r = handle_key(&t, ch);
-		if (r & KEY_QUIT)
+		if (r & TUI_QUIT)
 			break;
-		if (r & (KEY_REDRAW | KEY_RELAYOUT))
+		if (r & TUI_REDRAW)
 			dirty = true;
 	}
 	term__close();

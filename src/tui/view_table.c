@@ -100,7 +100,7 @@ void table__draw(struct tui *t)
 static int jump(struct tui *t)
 {
 	if (!t->norder)
-		return KEY_HANDLED;
+		return TUI_HANDLED;
 	const struct func_row *r = &t->snap.funcs[t->order[t->tcur]];
 	char q[600], pat[620], err[160];
 	search__quote(profile__str(t->p, r->name), q, sizeof(q));
@@ -109,7 +109,7 @@ static int jump(struct tui *t)
 		flame__search_update(t);
 	t->view = VIEW_FLAME;
 	flame__reveal(t, r->best);
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 int table__key(struct tui *t, int ch)
@@ -152,10 +152,10 @@ int table__key(struct tui *t, int ch)
 	case KEY_ENTER:
 		return jump(t);
 	default:
-		return KEY_UNHANDLED;
+		return TUI_UNHANDLED;
 	}
 	keep_cursor(t);
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 int table__mouse(struct tui *t, int y, int x, unsigned long bstate)
@@ -168,10 +168,10 @@ int table__mouse(struct tui *t, int y, int x, unsigned long bstate)
 		return table__key(t, KEY_DOWN);
 #endif
 	if (!(bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
-		return KEY_HANDLED;
+		return TUI_HANDLED;
 	int row = t->ttop + y - 2;
 	if (y < 2 || row >= (int)t->norder)
-		return KEY_HANDLED;
+		return TUI_HANDLED;
 	uint64_t now = tui__now_ns();
 	bool dbl = (bstate & BUTTON1_DOUBLE_CLICKED) ||
 		   (row == t->tcur && now - t->last_click_ns < 400000000ull);
@@ -179,5 +179,5 @@ int table__mouse(struct tui *t, int y, int x, unsigned long bstate)
 	t->last_click_ns = now;
 	if (dbl)
 		return jump(t);
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }

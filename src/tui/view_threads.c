@@ -204,9 +204,9 @@ int threads__key(struct tui *t, int ch)
 		t->thr_top = 0;
 		break;
 	default:
-		return KEY_UNHANDLED;
+		return TUI_UNHANDLED;
 	}
 	if (t->thr_top < 0)
 		t->thr_top = 0;
-	return KEY_HANDLED | KEY_REDRAW;
+	return TUI_HANDLED | TUI_REDRAW;
 }

@@ -205,6 +205,15 @@ expect_row "g returns to the root" 27 "all"
 tm send-keys -t "$S" q
 expect_sane "q quits the deep view"
 
+# a profile on stdin: keys come from the terminal
+tm send-keys -t "$S" "clear; cat '$F' | '$SCORCH' view -" Enter
+expect_row "view - reads the profile from stdin" 24 \
+	"$(printf '%-12s%-48s%-36s%s' 'add_numbe..' mul read_line tokenize)"
+tm send-keys -t "$S" Up
+expect_row "view -: keys still work" 28 "main  1200 samples, 100.00% of total, 100.00% of zoom"
+tm send-keys -t "$S" q
+expect_sane "view -: q quits and the terminal is sane"
+
 # SIGTERM and SIGSEGV restore the terminal too
 for sig in TERM SEGV; do
 	tm send-keys -t "$S" "clear; '$SCORCH' view '$F'" Enter
