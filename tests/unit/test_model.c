@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests: the profile model, the line-order walk, the folded and perf-script readers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include <cmocka.h>
+
+#include "model/profile.h"
+#include "sink/sink.h"
+#include "source/read_folded.h"
+#include "source/read_perf_script.h"
+
+static char *folded_of(const struct profile *p, int col)
+{
+	struct strbuf sb = {0};
+	folded__render(p, col, &sb);
+	return sb.buf ? sb.buf : strdup("");
+}
+
+static void test_intern(void **state)
+{
+	(void)state;
+	struct profile *p = profile__new();
+	uint32_t a = profile__intern(p, "alpha", 5);
+	uint32_t b = profile__intern(p, "beta", 4);
+	assert_int_not_equal(a, b);
+	assert_int_equal(a, profile__intern(p, "alphabet", 5));
+	assert_string_equal(profile__str(p, b), "beta");
+	/* many strings force the table to grow; ids stay stable */
+	char buf[32];
+	for (int i = 0; i < 50000; i++) {
+		int n = snprintf(buf, sizeof(buf), "s%d", i);
+		assert_int_equal(profile__intern(p, buf, (size_t)n), profile__intern(p, buf, (size_t)n));
+	}
+	assert_string_equal(profile__str(p, a), "alpha");
+	assert_int_equal(profile__nstrings(p), 50000 + 3); /* + "" + alpha + beta */
+	profile__free(p);
+}
+
+static void test_trie_totals(void **state)
+{
+	(void)state;
+	struct profile *p = profile__new();
+	uint32_t f[3] = {profile__frame_named(p, "main", 4, FRAME_USER),
+			 profile__frame_named(p, "a", 1, FRAME_USER),
+			 profile__frame_named(p, "b", 1, FRAME_USER)};
+	uint32_t ab = profile__add_stack(p, f, 3, 0, 30);
+	uint32_t a = profile__add_stack(p, f, 2, 0, 10);
+	assert_int_equal(profile__add_stack(p, f, 3, 0, 5), ab);
+	assert_int_equal(profile__node_parent(p, ab), a);
+	assert_int_equal(profile__node_depth(p, ab), 3);
+	uint64_t *t = profile__totals(p, 0);
+	assert_int_equal(t[PROFILE_ROOT], 45);
+	assert_int_equal(t[a], 45);
+	assert_int_equal(t[ab], 35);
+	free(t);
+	assert_int_equal(profile__column_total(p, 0), 45);
+	assert_int_equal(profile__add(p, ab, 0, UINT64_MAX), -EOVERFLOW);
+	profile__scale_values(p, 1, 2);
+	assert_int_equal(profile__self(p, a, 0), 5);
+	profile__clear_values(p);
+	assert_int_equal(profile__column_total(p, 0), 0);
+	profile__free(p);
+}
+
+/* The walk must visit stacks in the byte order of sorted folded lines, even when a name
+ * is a prefix of a sibling's and the next byte sorts before ';' (e.g. "f" vs "f.cold"). */
+static void test_walk_order(void **state)
+{
+	(void)state;
+	static const char input[] = "r;f.cold 1\nr;f;x 2\nr;f 3\nr;f-x;y 4\nr;e 5\nr;f;a 6\n";
+	struct profile *p = profile__new();
+	struct folded_stats st;
+	assert_int_equal(folded__read(input, sizeof(input) - 1, p, 0, NULL, &st), 0);
+	char *out = folded_of(p, 0);
+	assert_string_equal(out, "r;e 5\nr;f 3\nr;f-x;y 4\nr;f.cold 1\nr;f;a 6\nr;f;x 2\n");
+	free(out);
+	profile__free(p);
+}
+
+struct folded_case {
+	const char *line;
+	const char *expect; /* folded output, or NULL when the line is ignored */
+};
+
+static void test_folded_lines(void **state)
+{
+	(void)state;
+	static const struct folded_case cases[] = {
+		{"a;b 12", "a;b 12\n"},
+		{"a;b\t7", "a;b 7\n"},
+		{"a b;c d 3", "a b;c d 3\n"},
+		{"a;b  4", "a;b  4\n"},        /* the stack keeps a trailing space, as in perl */
+		{"a;b 2.5", "a;b 3\n"},         /* fractions round */
+		{"a;b;; 5", "a;b 5\n"},         /* perl's split drops trailing empty frames */
+		{";a 1", ";a 1\n"},
+		{"a;b 1 9", NULL},              /* two counts: the second is the value, see below */
+		{"a;b", NULL},
+		{"a;b x1", NULL},
+		{"a;b 1.2.3", NULL},
+		{"a;b 5\r", NULL},
+		{"12", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct profile *p = profile__new();
+		struct folded_stats st;
+		folded__read(cases[i].line, strlen(cases[i].line), p, 0, NULL, &st);
+		char *out = folded_of(p, 0);
+		if (cases[i].expect) {
+			if (st.valid != 1 || strcmp(out, cases[i].expect))
+				fail_msg("[%s]: valid %d, got [%s] want [%s]", cases[i].line,
+					 (int)st.valid, out, cases[i].expect);
+		} else if (st.before_col < 0) {
+			assert_int_equal(st.ignored, 1);
+			assert_string_equal(out, "");
+		} else {
+			assert_string_equal(out, "a;b 9\n");
+			assert_int_equal(profile__self(p, profile__first_child(p, profile__first_child(p, 0)),
+						       st.before_col), 1);
+		}
+		free(out);
+		profile__free(p);
+	}
+}
+
+struct perf_case {
+	const char *name;
+	const char *input;
+	struct perf_script_opts opts;
+	const char *expect;
+};
+
+static void test_perf_script(void **state)
+{
+	(void)state;
+	static const struct perf_case cases[] = {
+		{"period and pid/tid",
+		 "my app 10/11 [000] 1.5: 250 cpu-clock:pppH: \n\t ff f1+0x1 (/bin/x)\n\t ee main (/bin/x)\n\n",
+		 {.tid = true}, "my_app-10/11;main;f1 250\n"},
+		{"no period counts 1, pid form",
+		 "app 10 1.5: cycles: \n\tff f1 (/bin/x)\n\n", {.pid = true}, "app-?;f1 1\n"},
+		{"unknown with module, addrs",
+		 "app 1 1.0: 1 c:\n\tdead [unknown] (/usr/lib/libz.so.1)\n\tbeef [unknown] ([unknown])\n\n",
+		 {.addrs = true}, "app;[unknown <beef>];[libz.so.1 <dead>] 1\n"},
+		{"kernel and jit annotations",
+		 "app 1 1.0: 1 c:\n\t1 k ([kernel.kallsyms])\n\t2 j (/tmp/perf-1.map)\n\t3 u (/bin/u)\n\n",
+		 {.kernel = true, .jit = true}, "app;u;j_[j];k_[k] 1\n"},
+		{"inlined frames",
+		 "app 1 1.0: 1 c:\n\t1 in->out (/bin/u)\n\n", {0}, "app;in;out_[i] 1\n"},
+		{"tidy: params, quotes, semicolons",
+		 "app 1 1.0: 1 c:\n\t1 ns::f(int, char) (/bin/u)\n\t2 a;b\"c' (/bin/u)\n\n", {0},
+		 "app;a:bc;ns::f 1\n"},
+		{"srcline lines",
+		 "app 1 1.0: 1 c:\n\t1 f+0x1 (/bin/u)\n  u.c:12\n\t2 g (/bin/u)\n  u[123]\n\n",
+		 {.srcline = true}, "app;g:u;f:u.c:12 1\n"},
+		{"last sample without a blank line is dropped like perl does",
+		 "app 1 1.0: 1 c:\n\t1 f (/bin/u)\n\napp 1 2.0: 1 c:\n\t1 g (/bin/u)\n", {0},
+		 "app;f 1\n"},
+		{"stacks of one sample add up, sorted bytewise",
+		 "app 1 1.0: 5 c:\n\t1 f.cold (/bin/u)\n\napp 1 2.0: 2 c:\n\t1 f (/bin/u)\n\n"
+		 "app 1 3.0: 3 c:\n\t1 f.cold (/bin/u)\n\n",
+		 {0}, "app;f 2\napp;f.cold 8\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct profile *p = profile__new();
+		struct perf_script_stats st;
+		struct perf_script_opts o = cases[i].opts;
+		o.max_warnings = -1;
+		assert_int_equal(perf_script__read(cases[i].input, strlen(cases[i].input), p, 0, &o, &st), 0);
+		char *out = folded_of(p, 0);
+		if (strcmp(out, cases[i].expect))
+			fail_msg("%s: got [%s] want [%s]", cases[i].name, out, cases[i].expect);
+		free(out);
+		profile__free(p);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intern),
+		cmocka_unit_test(test_trie_totals),
+		cmocka_unit_test(test_walk_order),
+		cmocka_unit_test(test_folded_lines),
+		cmocka_unit_test(test_perf_script),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
