@@ -370,7 +370,7 @@ int cmd_record(int argc, char **argv)
 	}
 	perf_session__stats(s, &st);
 	if (st.note && !c.quiet)
-		util__warn("%s", st.note);
+		fprintf(stderr, "%s: %s\n", util__progname, st.note);
 
 	ret = run(s, p, &c);
 	perf_session__stop(s);

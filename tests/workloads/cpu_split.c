@@ -3,12 +3,16 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /*
  * Every round calls the three functions with 6, 3 and 1 units of identical work, so their
  * shares of on-CPU samples are 60%, 30% and 10% whatever the machine's speed.
  * Usage: cpu_split [SECONDS [EXIT_STATUS [THREADS]]]  (defaults 2, 0, 2)
+ *        cpu_split --rounds N [THREADS]   fixed work (for benchmarks); prints on stderr
+ *                                          "elapsed=S cpu=S end=EPOCH" at the end
  */
 #define UNIT 20000
 
@@ -51,12 +55,13 @@ static double now(void)
 }
 
 static double seconds = 2;
+static long rounds; /* > 0: fixed work instead of a duration */
 
 __attribute__((noinline)) static void *worker(void *arg)
 {
 	double end = now() + seconds;
 	(void)arg;
-	while (now() < end) {
+	for (long r = 0; rounds ? r < rounds : now() < end; r++) {
 		hot_function(6);
 		warm_function(3);
 		cool_function(1);
@@ -67,12 +72,18 @@ __attribute__((noinline)) static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	int status = 0, nthreads = 2;
-	if (argc > 1)
-		seconds = atof(argv[1]);
-	if (argc > 2)
-		status = atoi(argv[2]);
-	if (argc > 3)
-		nthreads = atoi(argv[3]);
+	double start = now();
+	if (argc > 2 && !strcmp(argv[1], "--rounds")) {
+		rounds = atol(argv[2]);
+		nthreads = argc > 3 ? atoi(argv[3]) : 1;
+	} else {
+		if (argc > 1)
+			seconds = atof(argv[1]);
+		if (argc > 2)
+			status = atoi(argv[2]);
+		if (argc > 3)
+			nthreads = atoi(argv[3]);
+	}
 	if (nthreads < 1 || nthreads > 256) {
 		fprintf(stderr, "cpu_split: THREADS must be 1..256\n");
 		return 2;
@@ -86,5 +97,15 @@ int main(int argc, char **argv)
 	worker(NULL);
 	for (int i = 1; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
+	if (rounds) {
+		struct rusage ru;
+		struct timespec wall;
+		getrusage(RUSAGE_SELF, &ru);
+		clock_gettime(CLOCK_REALTIME, &wall);
+		fprintf(stderr, "elapsed=%.6f cpu=%.6f end=%.6f\n", now() - start,
+			ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+				ru.ru_stime.tv_usec / 1e6,
+			wall.tv_sec + wall.tv_nsec / 1e9);
+	}
 	return status;
 }
