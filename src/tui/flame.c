@@ -194,6 +194,7 @@ static void zoom_to(struct tui *t, uint32_t n)
 	t->zoom = n;
 	layout__build(&t->lay, &t->snap, t->zoom, t->cols);
 	t->sel = n;
+	t->hover = PROFILE_NONE;
 	show_sel(t);
 }
 

@@ -178,6 +178,23 @@ if wait_grep '^read_line  360 samples, 30\.00% of total, 30\.00% of zoom +match 
 	ok "Enter jumps to the function in the graph"; else
 	fail "Enter jumps to the function in the graph" "$(row 28)"; fi
 
+# mouse, as xterm SGR reports (1-based columns and rows): hover, click, double-click
+tm send-keys -t "$S" r
+expect_row "back in the flame view" 27 "all"
+tm send-keys -t "$S" -l $'\e[<35;71;25M'
+expect_row "hover shows name, samples, % of total and of zoom" 28 \
+	"read_line  360 samples, 30.00% of total, 30.00% of zoom"
+tm send-keys -t "$S" -l $'\e[<0;20;25M'
+sleep 0.05
+tm send-keys -t "$S" -l $'\e[<0;20;25m'
+sleep 0.5 # longer than a double-click
+tm send-keys -t "$S" -l $'\e[<35;20;25M'
+expect_row "click selects" 28 "mul  480 samples, 40.00% of total, 40.00% of zoom"
+tm send-keys -t "$S" -l $'\e[<0;20;25M\e[<0;20;25m\e[<0;20;25M\e[<0;20;25m'
+expect_row "double-click zooms" 24 "mul"
+expect_row "double-click: info shows the zoomed frame" 28 "mul  480 samples, 40.00% of total, 100.00% of zoom"
+tm send-keys -t "$S" r
+
 # threads and timeline views on a file without thread ids
 tm send-keys -t "$S" r Tab Tab
 if wait_grep 'no per-thread data in this file'; then ok "threads view says the file has no per-thread data"; else
