@@ -57,7 +57,7 @@ static void usage(FILE *f)
 		"      --group-by-cpu a '[cpu N]' frame under the root frame\n"
 		"      --skip-idle    drop samples of the idle task (pid 0, 'swapper')\n"
 		"      --inline       show functions inlined into the sampled ones (DWARF)\n"
-		"      --srcline      keep source file:line of each frame (for viewers)\n"
+		"      --srcline      one frame per source line: names become func:file.c:LINE\n"
 		"      --no-demangle  show C++/Rust symbols as mangled in the binary\n"
 		"  -q, --quiet        no progress and no summary on stderr\n"
 		"  -h, --help         this help\n"

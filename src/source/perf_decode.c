@@ -286,6 +286,11 @@ static const uint32_t *resolve(struct perf_decoder *d, struct profile *p, uint32
 	d->pool[d->npool++] = (uint32_t)nf;
 	for (int i = 0; i < nf; i++) {
 		frame_name(&f[i], &d->name);
+		if (d->opts->srcline && f[i].file) {
+			/* One frame per source line, named like `collapse --inline` with context. */
+			const char *base = strrchr(f[i].file, '/');
+			strbuf__addf(&d->name, ":%s:%u", base ? base + 1 : f[i].file, f[i].line);
+		}
 		uint32_t name = profile__intern(p, d->name.buf, d->name.len);
 		uint32_t mod = f[i].module ? profile__intern(p, f[i].module, strlen(f[i].module))
 					   : PROFILE_NONE;
