@@ -101,7 +101,8 @@ int cmd_collapse(int argc, char **argv)
 	}
 	char *buf;
 	size_t len;
-	if (cli__read_inputs(argc - optind, argv + optind, &buf, &len) < 0)
+	int mapped;
+	if (cli__read_inputs(argc - optind, argv + optind, &buf, &len, &mapped) < 0)
 		return 2;
 
 	struct symbolizer *sym = NULL;
@@ -113,7 +114,7 @@ int cmd_collapse(int argc, char **argv)
 	struct profile *p = profile__new();
 	struct perf_script_stats st;
 	int err = perf_script__read(buf, len, p, 0, &o, &st);
-	free(buf);
+	util__unmap_file(buf, len, mapped);
 	if (sym)
 		symbolizer__free(sym);
 	int status = 0;

@@ -110,7 +110,8 @@ int cmd_flamegraph(int argc, char **argv)
 
 	char *buf;
 	size_t len;
-	if (cli__read_inputs(argc - optind, argv + optind, &buf, &len) < 0)
+	int mapped;
+	if (cli__read_inputs(argc - optind, argv + optind, &buf, &len, &mapped) < 0)
 		return 2;
 	struct profile *p = profile__new();
 	struct folded_opts fo = {.reverse = o.reverse,
@@ -118,7 +119,7 @@ int cmd_flamegraph(int argc, char **argv)
 				 .keep_order = o.flamechart};
 	struct folded_stats st;
 	int err = folded__read(buf, len, p, 0, &fo, &st);
-	free(buf);
+	util__unmap_file(buf, len, mapped);
 	int status = 0;
 	if (err == -EOVERFLOW) {
 		util__error("flamegraph: line %llu: count does not fit in 64 bits",

@@ -144,8 +144,17 @@ int svg_options__apply(int c, const char *arg, struct svg_opts *o)
 	}
 }
 
-int cli__read_inputs(int n, char **files, char **buf, size_t *len)
+int cli__read_inputs(int n, char **files, char **buf, size_t *len, int *mapped)
 {
+	*mapped = 0;
+	if (n == 1) {
+		int err = util__map_file(files[0], buf, len, mapped);
+		if (err < 0) {
+			util__error("cannot read '%s': %s", files[0], strerror(-err));
+			return -1;
+		}
+		return 0;
+	}
 	if (n == 0) {
 		int err = util__read_file("-", buf, len);
 		if (err < 0) {

@@ -18,6 +18,6 @@ int svg_options__apply(int c, const char *arg, struct svg_opts *o);
 
 /* Reads every named file (or stdin when n == 0) into one buffer, as perl's <> does.
  * Returns 0, or -1 after printing which file could not be read. */
-int cli__read_inputs(int n, char **files, char **buf, size_t *len);
+int cli__read_inputs(int n, char **files, char **buf, size_t *len, int *mapped);
 
 #endif

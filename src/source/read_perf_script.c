@@ -201,8 +201,22 @@ static bool contains(const char *s, size_t n, const char *needle)
 	return memmem(s, n, needle, strlen(needle)) != NULL;
 }
 
+/*
+ * Stack lines repeat (the same pc, symbol and module in thousands of samples), so the frames
+ * a line produced are remembered by the line's bytes. One cache per Java-tidy setting,
+ * since that depends on the sample's process name.
+ */
+struct line_cache {
+	struct profile *keys; /* a string interner */
+	uint32_t *start, *count;
+	size_t cap;
+	uint32_t *ids;
+	size_t nids, capids;
+};
+
 struct reader {
 	struct profile *p;
+	struct line_cache cache[2];
 	const struct perf_script_opts *o;
 	struct perf_script_stats *st;
 	int col;
@@ -458,6 +472,59 @@ static void stack_line(struct reader *r, struct span pc, struct span func, struc
 	}
 }
 
+static void cache_free(struct line_cache *c)
+{
+	profile__free(c->keys);
+	free(c->start);
+	free(c->count);
+	free(c->ids);
+}
+
+/* Handles a stack line through the cache; returns false when the line is not a stack line. */
+static bool cached_stack_line(struct reader *r, struct span l)
+{
+	struct line_cache *c = &r->cache[r->java];
+	if (!c->keys)
+		c->keys = profile__new();
+	uint32_t id = profile__intern(c->keys, l.s, l.n);
+	if (id < c->cap && c->start[id] != UINT32_MAX) {
+		uint32_t n = c->count[id];
+		if (n == UINT32_MAX)
+			return false;
+		if (!n)
+			return true;
+		start_group(r);
+		for (uint32_t i = 0; i < n; i++)
+			push_id(&r->fr, &r->nfr, &r->capfr, c->ids[c->start[id] + i]);
+		return true;
+	}
+	if (id >= c->cap) {
+		size_t old = c->cap;
+		c->cap = (id + 1) * 2;
+		c->start = xrealloc(c->start, sizeof(*c->start) * c->cap);
+		c->count = xrealloc(c->count, sizeof(*c->count) * c->cap);
+		memset(c->start + old, 0xff, sizeof(*c->start) * (c->cap - old));
+	}
+	struct span pc, func, mod;
+	if (!match_stack(l.s, l.n, &pc, &func, &mod)) {
+		c->start[id] = 0;
+		c->count[id] = UINT32_MAX;
+		return false;
+	}
+	size_t ngrp = r->ngrp, nfr = r->nfr;
+	stack_line(r, pc, func, mod);
+	uint32_t n = r->ngrp > ngrp ? (uint32_t)(r->nfr - nfr) : 0;
+	if (c->nids + n > c->capids) {
+		c->capids = (c->nids + n) * 2 + 256;
+		c->ids = xrealloc(c->ids, sizeof(*c->ids) * c->capids);
+	}
+	c->start[id] = (uint32_t)c->nids;
+	c->count[id] = n;
+	memcpy(c->ids + c->nids, r->fr + nfr, sizeof(*c->ids) * n);
+	c->nids += n;
+	return true;
+}
+
 int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
 		      const struct perf_script_opts *opts, struct perf_script_stats *st)
 {
@@ -477,12 +544,19 @@ int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
 			continue;
 		}
 		struct span comm, pid, tid, pc, func, mod;
-		if (match_event(l.s, l.n, &comm, &pid, &tid)) {
+		bool recognized;
+		if (is_space((unsigned char)l.s[0]) && !opts->srcline) {
+			/* cannot be a sample header: a frame line, or not recognized */
+			recognized = r.have_pname ? cached_stack_line(&r, l)
+						  : match_stack(l.s, l.n, &pc, &func, &mod);
+		} else if (match_event(l.s, l.n, &comm, &pid, &tid)) {
 			event_line(&r, l, comm, pid, tid);
-		} else if (match_stack(l.s, l.n, &pc, &func, &mod)) {
+			recognized = true;
+		} else if ((recognized = match_stack(l.s, l.n, &pc, &func, &mod))) {
 			if (r.have_pname)
 				stack_line(&r, pc, func, mod);
-		} else {
+		}
+		if (!recognized) {
 			if (max_warn > 0 && st->unrecognized < (uint64_t)max_warn)
 				fprintf(stderr, "Unrecognized line %llu: %.*s\n",
 					(unsigned long long)st->lines, (int)(l.n > 200 ? 200 : l.n),
@@ -493,6 +567,8 @@ int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
 	if (max_warn > 0 && st->unrecognized > (uint64_t)max_warn)
 		fprintf(stderr, "... %llu unrecognized lines in all\n",
 			(unsigned long long)st->unrecognized);
+	cache_free(&r.cache[0]);
+	cache_free(&r.cache[1]);
 	free(r.pname);
 	free(r.fr);
 	free(r.grp);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -228,4 +229,38 @@ int util__has_suffix(const char *path, const char *suffix)
 {
 	size_t a = strlen(path), b = strlen(suffix);
 	return a >= b && strcmp(path + a - b, suffix) == 0;
+}
+
+int util__map_file(const char *path, char **out, size_t *len, int *mapped)
+{
+	*mapped = 0;
+	if (strcmp(path, "-") != 0) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > (1 << 20)) {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+				       fd, 0);
+			close(fd);
+			if (m != MAP_FAILED) {
+				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+				*out = m;
+				*len = (size_t)st.st_size;
+				*mapped = 1;
+				return 0;
+			}
+		} else {
+			close(fd);
+		}
+	}
+	return util__read_file(path, out, len);
+}
+
+void util__unmap_file(char *buf, size_t len, int mapped)
+{
+	if (mapped)
+		munmap(buf, len);
+	else
+		free(buf);
 }

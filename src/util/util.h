@@ -107,6 +107,13 @@ void strbuf__addu(struct strbuf *sb, uint64_t v);
 int util__read_file(const char *path, char **out, size_t *len);
 
 /*
+ * Like util__read_file, but maps regular files instead of copying them (big inputs are read
+ * once, sequentially). Release with util__unmap_file(buf, len, mapped).
+ */
+int util__map_file(const char *path, char **out, size_t *len, int *mapped);
+void util__unmap_file(char *buf, size_t len, int mapped);
+
+/*
  * Writes data to path atomically (temp file in the same directory + rename); "-" is stdout.
  * Returns 0 or a negative errno.
  */
