@@ -428,7 +428,9 @@ SP_EXPORT int scorch_selfprof_start(unsigned hz)
 		if (*c == ' ')
 			*c = '_';
 	owner_pid = getpid();
-	pthread_atfork(NULL, NULL, in_child_after_fork);
+	static bool atfork_done;
+	if (!atfork_done && pthread_atfork(NULL, NULL, in_child_after_fork) == 0)
+		atfork_done = true;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigprof;

@@ -138,6 +138,11 @@ timeout 10 "$SCORCH" record -q -p "$wpid" -o "$TMP/ended.folded"
 expect_eq "-p stops when the process exits" 0 "$?"
 wait "$wpid" 2>/dev/null
 
+# -C: one CPU; an offline CPU is refused with its number.
+"$SCORCH" record -q -C 0 -d 0.5 -o "$TMP/c.folded"
+expect_eq "-C 0 records" 0 "$?"
+expect_exit "-C of an offline CPU" 1 "CPU 4095 is not online" "$SCORCH" record -C 4095 -d 0.1 -o "$TMP/c.folded"
+
 # Without privileges: a clear hint.
 if command -v setpriv >/dev/null && [ -x "$SCORCH" ]; then
 	expect_exit "no permission for -a as nobody" 1 "no permission to open perf events" \
