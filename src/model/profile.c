@@ -23,6 +23,16 @@ struct strent {
 	uint32_t hash;
 };
 
+struct node {
+	uint32_t frame, parent, first, next, depth;
+	uint32_t nchild; /* CHILDREN_HASHED set once the children are in childtab */
+};
+
+/* Fan-out from which a node's children are found through the hash table instead of its
+ * list: most nodes have a handful of children and are never hashed at all. */
+#define CHILDREN_HASHED 0x80000000u
+#define HASH_FANOUT 8
+
 struct profile {
 	struct profile_meta meta;
 
@@ -39,12 +49,13 @@ struct profile {
 	uint32_t *frametab;
 	uint32_t frametab_mask;
 
-	/* trie */
-	uint32_t *nframe, *nparent, *nfirst, *nnext, *ndepth;
+	/* trie: one record per node so a lookup touches one cache line */
+	struct node *nodes;
 	uint64_t *vals[PROFILE_MAX_COLUMNS];
 	uint32_t nnodes, capnodes;
 	uint32_t *childtab;
 	uint32_t childtab_mask;
+	uint32_t nhashed;
 
 	char *colnames[PROFILE_MAX_COLUMNS];
 	int ncols;
@@ -77,17 +88,9 @@ struct profile *profile__new(void)
 	/* string 0 is "", node 0 is the root */
 	profile__intern(p, "", 0);
 	p->capnodes = 1024;
-	p->nframe = xmalloc(sizeof(uint32_t) * p->capnodes);
-	p->nparent = xmalloc(sizeof(uint32_t) * p->capnodes);
-	p->nfirst = xmalloc(sizeof(uint32_t) * p->capnodes);
-	p->nnext = xmalloc(sizeof(uint32_t) * p->capnodes);
-	p->ndepth = xmalloc(sizeof(uint32_t) * p->capnodes);
+	p->nodes = xmalloc(sizeof(*p->nodes) * p->capnodes);
 	p->vals[0] = xcalloc(p->capnodes, sizeof(uint64_t));
-	p->nframe[0] = PROFILE_NONE;
-	p->nparent[0] = PROFILE_NONE;
-	p->nfirst[0] = PROFILE_NONE;
-	p->nnext[0] = PROFILE_NONE;
-	p->ndepth[0] = 0;
+	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0, 0};
 	p->nnodes = 1;
 	return p;
 }
@@ -106,11 +109,7 @@ void profile__free(struct profile *p)
 	free(p->strtab);
 	free(p->frames);
 	free(p->frametab);
-	free(p->nframe);
-	free(p->nparent);
-	free(p->nfirst);
-	free(p->nnext);
-	free(p->ndepth);
+	free(p->nodes);
 	for (int i = 0; i < PROFILE_MAX_COLUMNS; i++) {
 		free(p->vals[i]);
 		free(p->colnames[i]);
@@ -302,17 +301,21 @@ static inline uint32_t child_hash(uint32_t parent, uint32_t frame)
 	return (uint32_t)util__hash_u64(((uint64_t)parent << 32) | frame);
 }
 
-static void childtab_grow(struct profile *p)
+static void childtab_put(struct profile *p, uint32_t n)
 {
-	uint32_t size = (p->childtab_mask + 1) * 2;
-	free(p->childtab);
-	p->childtab = table_new(size);
-	p->childtab_mask = size - 1;
-	for (uint32_t n = 1; n < p->nnodes; n++) {
-		uint32_t i = child_hash(p->nparent[n], p->nframe[n]) & p->childtab_mask;
-		while (p->childtab[i] != PROFILE_NONE)
-			i = (i + 1) & p->childtab_mask;
-		p->childtab[i] = n;
+	uint32_t i = child_hash(p->nodes[n].parent, p->nodes[n].frame) & p->childtab_mask;
+	while (p->childtab[i] != PROFILE_NONE)
+		i = (i + 1) & p->childtab_mask;
+	p->childtab[i] = n;
+	if (++p->nhashed * 2 > p->childtab_mask) {
+		uint32_t size = (p->childtab_mask + 1) * 2;
+		free(p->childtab);
+		p->childtab = table_new(size);
+		p->childtab_mask = size - 1;
+		p->nhashed = 0;
+		for (uint32_t m = 1; m < p->nnodes; m++)
+			if (p->nodes[p->nodes[m].parent].nchild & CHILDREN_HASHED)
+				childtab_put(p, m);
 	}
 }
 
@@ -320,12 +323,7 @@ static void nodes_grow(struct profile *p)
 {
 	uint32_t old = p->capnodes;
 	p->capnodes *= 2;
-	size_t sz = sizeof(uint32_t) * p->capnodes;
-	p->nframe = xrealloc(p->nframe, sz);
-	p->nparent = xrealloc(p->nparent, sz);
-	p->nfirst = xrealloc(p->nfirst, sz);
-	p->nnext = xrealloc(p->nnext, sz);
-	p->ndepth = xrealloc(p->ndepth, sz);
+	p->nodes = xrealloc(p->nodes, sizeof(*p->nodes) * p->capnodes);
 	for (int c = 0; c < p->ncols; c++) {
 		p->vals[c] = xrealloc(p->vals[c], sizeof(uint64_t) * p->capnodes);
 		memset(p->vals[c] + old, 0, sizeof(uint64_t) * (p->capnodes - old));
@@ -334,27 +332,36 @@ static void nodes_grow(struct profile *p)
 
 uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
 {
-	uint32_t i = child_hash(node, frame) & p->childtab_mask;
-	for (;;) {
-		uint32_t n = p->childtab[i];
-		if (n == PROFILE_NONE)
-			break;
-		if (p->nparent[n] == node && p->nframe[n] == frame)
-			return n;
-		i = (i + 1) & p->childtab_mask;
+	struct node *parent = &p->nodes[node];
+	if (parent->nchild & CHILDREN_HASHED) {
+		uint32_t i = child_hash(node, frame) & p->childtab_mask;
+		for (;;) {
+			uint32_t n = p->childtab[i];
+			if (n == PROFILE_NONE)
+				break;
+			if (p->nodes[n].parent == node && p->nodes[n].frame == frame)
+				return n;
+			i = (i + 1) & p->childtab_mask;
+		}
+	} else {
+		for (uint32_t c = parent->first; c != PROFILE_NONE; c = p->nodes[c].next)
+			if (p->nodes[c].frame == frame)
+				return c;
 	}
 	if (p->nnodes == p->capnodes)
 		nodes_grow(p);
 	uint32_t n = p->nnodes++;
-	p->nframe[n] = frame;
-	p->nparent[n] = node;
-	p->nfirst[n] = PROFILE_NONE;
-	p->nnext[n] = p->nfirst[node];
-	p->nfirst[node] = n;
-	p->ndepth[n] = p->ndepth[node] + 1;
-	p->childtab[i] = n;
-	if (p->nnodes * 2 > p->childtab_mask)
-		childtab_grow(p);
+	parent = &p->nodes[node];
+	p->nodes[n] = (struct node){frame, node, PROFILE_NONE, parent->first, parent->depth + 1, 0};
+	parent->first = n;
+	parent->nchild++;
+	if (parent->nchild & CHILDREN_HASHED) {
+		childtab_put(p, n);
+	} else if (parent->nchild == HASH_FANOUT) {
+		parent->nchild |= CHILDREN_HASHED;
+		for (uint32_t c = parent->first; c != PROFILE_NONE; c = p->nodes[c].next)
+			childtab_put(p, c);
+	}
 	return n;
 }
 
@@ -390,27 +397,27 @@ uint32_t profile__nnodes(const struct profile *p)
 
 uint32_t profile__node_frame(const struct profile *p, uint32_t node)
 {
-	return p->nframe[node];
+	return p->nodes[node].frame;
 }
 
 uint32_t profile__node_parent(const struct profile *p, uint32_t node)
 {
-	return p->nparent[node];
+	return p->nodes[node].parent;
 }
 
 uint32_t profile__node_depth(const struct profile *p, uint32_t node)
 {
-	return p->ndepth[node];
+	return p->nodes[node].depth;
 }
 
 uint32_t profile__first_child(const struct profile *p, uint32_t node)
 {
-	return p->nfirst[node];
+	return p->nodes[node].first;
 }
 
 uint32_t profile__next_sibling(const struct profile *p, uint32_t node)
 {
-	return p->nnext[node];
+	return p->nodes[node].next;
 }
 
 uint64_t profile__self(const struct profile *p, uint32_t node, int col)
@@ -422,7 +429,7 @@ const char *profile__node_name(const struct profile *p, uint32_t node)
 {
 	if (node == PROFILE_ROOT)
 		return "";
-	return p->strs[p->frames[p->nframe[node]].name].s;
+	return p->strs[p->frames[p->nodes[node].frame].name].s;
 }
 
 uint64_t *profile__totals(const struct profile *p, int col)
@@ -431,7 +438,7 @@ uint64_t *profile__totals(const struct profile *p, int col)
 	memcpy(t, p->vals[col], sizeof(uint64_t) * p->nnodes);
 	/* children always have larger ids than their parent */
 	for (uint32_t n = p->nnodes - 1; n > 0; n--) {
-		uint64_t *d = &t[p->nparent[n]];
+		uint64_t *d = &t[p->nodes[n].parent];
 		if (__builtin_add_overflow(*d, t[n], d))
 			*d = UINT64_MAX;
 	}
@@ -481,18 +488,18 @@ const struct timeline_entry *profile__timeline(const struct profile *p, size_t *
 void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *len,
 		   size_t *cap)
 {
-	uint32_t depth = p->ndepth[node];
+	uint32_t depth = p->nodes[node].depth;
 	size_t need = *len;
-	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nparent[n])
-		need += p->strs[p->frames[p->nframe[n]].name].len + 1;
+	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nodes[n].parent)
+		need += p->strs[p->frames[p->nodes[n].frame].name].len + 1;
 	if (need + 1 > *cap) {
 		*cap = need * 2 + 64;
 		*buf = xrealloc(*buf, *cap);
 	}
 	size_t end = need - (depth ? 1 : 0);
 	size_t pos = end;
-	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nparent[n]) {
-		const struct strent *s = &p->strs[p->frames[p->nframe[n]].name];
+	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nodes[n].parent) {
+		const struct strent *s = &p->strs[p->frames[p->nodes[n].frame].name];
 		pos -= s->len;
 		memcpy(*buf + pos, s->s, s->len);
 		if (pos > *len)

@@ -2,6 +2,7 @@
 /* SVG flame graph writer: flamegraph.pl's layout, titles and colours, with scorch's script. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,12 +40,18 @@ struct flow {
 	size_t cappath;
 	struct svg_frame *frames;
 	size_t nframes, capframes;
+	double min_width; /* frames narrower than this (in count units) are dropped at once */
+	uint32_t depthmax;
 };
 
 static void flow_close(struct flow *f, size_t keep)
 {
 	while (f->nopen > keep) {
 		struct open_frame *o = &f->open[--f->nopen];
+		if (f->time - o->stime < f->min_width)
+			continue;
+		if (f->nopen > f->depthmax)
+			f->depthmax = (uint32_t)f->nopen;
 		if (f->nframes == f->capframes) {
 			f->capframes = f->capframes ? f->capframes * 2 : 1024;
 			f->frames = xrealloc(f->frames, sizeof(*f->frames) * f->capframes);
@@ -446,24 +453,21 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 	struct flow f = {.p = p, .value_col = value_col, .before_col = before_col, .maxdelta = 1};
 	size_t nseq;
 	const struct sequence_entry *seq = profile__sequence(p, &nseq);
-	if (o->flamechart && seq) {
+	bool chart = o->flamechart && seq;
+	/* the total is known before the layout, so narrow frames are never stored */
+	double time = 0;
+	if (chart) {
 		for (size_t i = 0; i < nseq; i++)
-			flow_line(&f, seq[i].node, seq[i].value, 0, 0);
+			time += (double)seq[i].value;
 	} else {
-		unsigned mask = 1u << value_col;
-		if (before_col >= 0)
-			mask |= 1u << before_col;
-		profile__walk_lines(p, mask, ' ', flow_cb, &f);
+		time = (double)profile__column_total(p, value_col);
 	}
-	flow_close(&f, 0);
-	double time = f.time;
 	int status = 0;
 	if (time <= 0) {
 		util__error("flamegraph: no stack counts found");
 		status = -ENODATA;
 		goto out;
 	}
-
 	double timemax = time;
 	if (o->total) {
 		double t = strtod(o->total, NULL);
@@ -481,17 +485,19 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 	double widthpertime = (double)(imagewidth - 2 * XPAD) / timemax;
 	double minwidth_time = mw[mwl - 1] == '%' ? timemax * minwidth_f / 100
 						  : minwidth_f / widthpertime;
-
-	uint32_t depthmax = 0;
-	size_t kept = 0;
-	for (size_t i = 0; i < f.nframes; i++) {
-		struct svg_frame *fr = &f.frames[i];
-		if (fr->etime - fr->stime < minwidth_time)
-			continue;
-		if (fr->depth > depthmax)
-			depthmax = fr->depth;
-		f.frames[kept++] = *fr;
+	f.min_width = minwidth_time;
+	if (chart) {
+		for (size_t i = 0; i < nseq; i++)
+			flow_line(&f, seq[i].node, seq[i].value, 0, 0);
+	} else {
+		unsigned mask = 1u << value_col;
+		if (before_col >= 0)
+			mask |= 1u << before_col;
+		profile__walk_lines(p, mask, ' ', flow_cb, &f);
 	}
+	flow_close(&f, 0);
+	uint32_t depthmax = f.depthmax;
+	size_t kept = f.nframes;
 
 	double ypad1 = fontsize * 3, ypad2 = fontsize * 2 + 10, ypad3 = fontsize * 2;
 	int has_sub = o->subtitle && *o->subtitle;

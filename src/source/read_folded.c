@@ -4,6 +4,7 @@
 #include "read_folded.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,10 +27,11 @@ static inline int is_digit(unsigned char c)
  */
 static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *val, int *frac)
 {
+	/* the count is the token after the last whitespace: only digits and '.' can be in it */
 	size_t i = len;
-	while (i > 0 && !is_space((unsigned char)s[i - 1]))
+	while (i > 0 && (is_digit((unsigned char)s[i - 1]) || s[i - 1] == '.'))
 		i--;
-	if (i == 0)
+	if (i == 0 || i == len || !is_space((unsigned char)s[i - 1]))
 		return 0;
 	const char *t = s + i, *end = s + len;
 	if (t == end || !is_digit((unsigned char)*t))
@@ -65,9 +67,28 @@ static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *v
 	return 1;
 }
 
+struct span {
+	const char *s;
+	size_t len;
+	size_t lineno;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	size_t m = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, m);
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
 struct frame_buf {
 	uint32_t *ids;
 	size_t n, cap;
+	/* string id -> frame id, so each name is hashed once per occurrence, not twice */
+	uint32_t *frame_of;
+	size_t capframe_of;
 };
 
 static void push_frame(struct profile *p, struct frame_buf *fb, const char *s, size_t len)
@@ -76,7 +97,16 @@ static void push_frame(struct profile *p, struct frame_buf *fb, const char *s, s
 		fb->cap = fb->cap ? fb->cap * 2 : 64;
 		fb->ids = xrealloc(fb->ids, sizeof(*fb->ids) * fb->cap);
 	}
-	fb->ids[fb->n++] = profile__frame_named(p, s, len, FRAME_USER);
+	uint32_t sid = profile__intern(p, s, len);
+	if (sid >= fb->capframe_of) {
+		size_t old = fb->capframe_of;
+		fb->capframe_of = (sid + 1) * 2;
+		fb->frame_of = xrealloc(fb->frame_of, sizeof(*fb->frame_of) * fb->capframe_of);
+		memset(fb->frame_of + old, 0xff, sizeof(*fb->frame_of) * (fb->capframe_of - old));
+	}
+	if (fb->frame_of[sid] == PROFILE_NONE)
+		fb->frame_of[sid] = profile__frame(p, sid, PROFILE_NONE, PROFILE_NONE, 0, FRAME_USER);
+	fb->ids[fb->n++] = fb->frame_of[sid];
 }
 
 /* perl's split(";", $stack): keeps leading and inner empty fields, drops trailing ones. */
@@ -93,6 +123,73 @@ static void split_frames(struct profile *p, struct frame_buf *fb, const char *s,
 	uint32_t empty = profile__frame_named(p, "", 0, FRAME_USER);
 	while (fb->n > first && fb->ids[fb->n - 1] == empty)
 		fb->n--;
+}
+
+/*
+ * The previous line's stack, so a line that shares leading frames with it (folded files
+ * are usually sorted) reuses their nodes without hashing a name or looking up a child.
+ */
+struct prev_line {
+	const char *s;
+	size_t len;
+	uint32_t *nodes; /* node of frame k */
+	size_t *ends;    /* offset just past frame k in s */
+	size_t n, cap;
+};
+
+static void prev_reserve(struct prev_line *pl, size_t n)
+{
+	if (n > pl->cap) {
+		pl->cap = n * 2 + 16;
+		pl->nodes = xrealloc(pl->nodes, sizeof(*pl->nodes) * pl->cap);
+		pl->ends = xrealloc(pl->ends, sizeof(*pl->ends) * pl->cap);
+	}
+}
+
+/* Inserts stack s[0..len) (split like perl's split(";")) and returns its leaf node. */
+static uint32_t insert_shared(struct profile *p, struct frame_buf *fb, struct prev_line *pl,
+			      const char *s, size_t len)
+{
+	size_t m = len < pl->len ? len : pl->len, L = 0;
+	while (L + 8 <= m && !memcmp(s + L, pl->s + L, 8))
+		L += 8;
+	while (L < m && s[L] == pl->s[L])
+		L++;
+	size_t k = 0;
+	while (k < pl->n && pl->ends[k] <= L &&
+	       (pl->ends[k] == len || s[pl->ends[k]] == ';'))
+		k++;
+	/* the rest of s, split at ';' */
+	size_t n = k;
+	size_t start = k ? pl->ends[k - 1] + 1 : 0;
+	if (k && pl->ends[k - 1] == len)
+		start = len + 1; /* s ends exactly with the shared frames */
+	while (start <= len) {
+		const char *semi = memchr(s + start, ';', len - start);
+		size_t end = semi ? (size_t)(semi - s) : len;
+		prev_reserve(pl, n + 1);
+		pl->ends[n] = end;
+		pl->nodes[n] = PROFILE_NONE;
+		n++;
+		start = end + 1;
+	}
+	/* perl drops trailing empty fields, shared ones included */
+	while (n > 0 && pl->ends[n - 1] == (n > 1 ? pl->ends[n - 2] + 1 : 0))
+		n--;
+	if (k > n)
+		k = n;
+	uint32_t node = k ? pl->nodes[k - 1] : PROFILE_ROOT;
+	for (size_t j = k; j < n; j++) {
+		size_t b = j ? pl->ends[j - 1] + 1 : 0;
+		fb->n = 0;
+		push_frame(p, fb, s + b, pl->ends[j] - b);
+		node = profile__child(p, node, fb->ids[0]);
+		pl->nodes[j] = node;
+	}
+	pl->s = s;
+	pl->len = len;
+	pl->n = n;
+	return node;
 }
 
 /* flamegraph.pl --colors=chain rewrites each stack: parts after ";--;" get "_[w]" marks. */
@@ -156,14 +253,36 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	memset(st, 0, sizeof(*st));
 	st->before_col = -1;
 	struct frame_buf fb = {0};
+	struct prev_line prev = {0};
 	struct strbuf tmp = {0};
 	const char *end = buf + len;
 	const char *line = buf;
 	int err = 0;
 
+	/* Lines are processed in sorted order when the input is not sorted already: then
+	 * neighbours share their leading frames and insert_shared() skips most lookups. */
+	struct span *spans = NULL;
+	size_t nspans = 0, capspans = 0;
+	bool sorted = true;
 	while (line < end) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		if (nspans == capspans) {
+			capspans = capspans ? capspans * 2 : 4096;
+			spans = xrealloc(spans, sizeof(*spans) * capspans);
+		}
+		spans[nspans] = (struct span){line, llen, nspans + 1};
+		if (nspans && sorted && span_cmp(&spans[nspans - 1], &spans[nspans]) > 0)
+			sorted = false;
+		nspans++;
+		line = nl ? nl + 1 : end;
+	}
+	if (!sorted && !opts->keep_order && !opts->reverse && !opts->chain && !opts->striphex)
+		qsort(spans, nspans, sizeof(*spans), span_cmp);
+	for (size_t si = 0; si < nspans; si++) {
+		line = spans[si].s;
+		size_t llen = spans[si].len;
+		uint64_t lineno = spans[si].lineno;
 		st->lines++;
 		size_t slen;
 		uint64_t v1, v2 = 0;
@@ -184,19 +303,25 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 			}
 		}
 		if (m < 0) {
-			st->overflow_line = st->lines;
+			st->overflow_line = lineno;
 			err = -EOVERFLOW;
 			break;
 		}
 		if (m == 0) {
 			st->ignored++;
-			if (!st->first_ignored_line)
-				st->first_ignored_line = st->lines;
+			if (!st->first_ignored_line || lineno < st->first_ignored_line)
+				st->first_ignored_line = lineno;
 		} else {
 			st->valid++;
 			if (frac)
 				st->fractional++;
 			const char *s = line;
+			uint32_t node = PROFILE_ROOT;
+			bool plain = !opts->striphex && !opts->chain && !opts->reverse;
+			if (plain) {
+				node = insert_shared(p, &fb, &prev, s, slen);
+				goto add;
+			}
 			if (opts->striphex) {
 				strip_hex(&tmp, s, slen);
 				s = tmp.buf;
@@ -218,9 +343,9 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 					fb.ids[j] = t;
 				}
 			}
-			uint32_t node = PROFILE_ROOT;
 			for (size_t i = 0; i < fb.n; i++)
 				node = profile__child(p, node, fb.ids[i]);
+add:
 			if (two && st->before_col < 0)
 				st->before_col = profile__add_column(p, "before");
 			uint64_t after = two ? v2 : v1;
@@ -228,14 +353,17 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 				profile__sequence_add(p, node, after);
 			if (profile__add(p, node, col, after) < 0 ||
 			    (two && profile__add(p, node, st->before_col, v1) < 0)) {
-				st->overflow_line = st->lines;
+				st->overflow_line = lineno;
 				err = -EOVERFLOW;
 				break;
 			}
 		}
-		line = nl ? nl + 1 : end;
 	}
+	free(spans);
 	free(fb.ids);
+	free(fb.frame_of);
+	free(prev.nodes);
+	free(prev.ends);
 	strbuf__free(&tmp);
 	return err;
 }

@@ -24,7 +24,7 @@ expect_exit "flamegraph: missing file" 2 "cannot read '$TMP/nope.folded': No suc
 printf 'a;b 18446744073709551616\n' >"$TMP/over.folded"
 expect_exit "flamegraph: count overflows 64 bits" 2 "flamegraph: line 1: count does not fit in 64 bits" "$SCORCH" flamegraph "$TMP/over.folded"
 printf 'a;b 18446744073709551615\na;b 1\n' >"$TMP/sum.folded"
-expect_exit "flamegraph: sum overflows 64 bits" 2 "flamegraph: line 2: count does not fit in 64 bits" "$SCORCH" flamegraph "$TMP/sum.folded"
+expect_exit "flamegraph: sum overflows 64 bits" 2 "flamegraph: line 1: count does not fit in 64 bits" "$SCORCH" flamegraph "$TMP/sum.folded"
 printf 'a;b 18446744073709551615\n' >"$TMP/max.folded"
 expect_exit "flamegraph: the largest 64-bit count is fine" 0 "" "$SCORCH" flamegraph "$TMP/max.folded"
 expect_exit "flamegraph: bad --minwidth" 2 "value 'abc' is invalid for --minwidth" "$SCORCH" flamegraph --minwidth abc "$TMP/max.folded"
