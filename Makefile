@@ -12,7 +12,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter
-CFLAGS  ?= -O2 -g
+CFLAGS  ?= -O2 -g -fno-omit-frame-pointer
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -Isrc $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -liberty -lpthread -lm
 

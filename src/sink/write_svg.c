@@ -69,14 +69,19 @@ static void flow_line(struct flow *f, uint32_t node, uint64_t after, int has_del
 		f->cappath = (depth + 1) * 2;
 		f->path = xrealloc(f->path, sizeof(*f->path) * f->cappath);
 	}
-	for (uint32_t n = node, i = (uint32_t)depth;; n = profile__node_parent(p, n), i--) {
+	/* climb from the leaf only until the path meets the frames still open */
+	size_t same = depth + 1;
+	uint32_t n = node;
+	while (same > 0) {
+		size_t i = same - 1;
+		if (i < f->nopen && f->open[i].node == n)
+			break;
 		f->path[i] = n;
+		same = i;
 		if (n == PROFILE_ROOT)
 			break;
+		n = profile__node_parent(p, n);
 	}
-	size_t same = 0;
-	while (same < f->nopen && same <= depth && f->open[same].node == f->path[same])
-		same++;
 	flow_close(f, same);
 	if (depth + 1 > f->capopen) {
 		f->capopen = (depth + 1) * 2;
