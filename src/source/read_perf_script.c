@@ -520,7 +520,8 @@ static bool cached_stack_line(struct reader *r, struct span l)
 	}
 	c->start[id] = (uint32_t)c->nids;
 	c->count[id] = n;
-	memcpy(c->ids + c->nids, r->fr + nfr, sizeof(*c->ids) * n);
+	if (n)
+		memcpy(c->ids + c->nids, r->fr + nfr, sizeof(*c->ids) * n);
 	c->nids += n;
 	return true;
 }
