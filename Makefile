@@ -29,7 +29,7 @@ TOBJ := $(LIB_SRC:%.c=$(BUILD)/tobj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean install test unit demo fuzz bench format
+.PHONY: all clean install test unit demo fuzz bench format deps
 
 all: $(BUILD)/scorch
 
@@ -54,21 +54,33 @@ $(BUILD)/tests/%: tests/unit/%.c $(TOBJ)
 
 unit: $(UNIT_BIN)
 
-test: all unit
+# The README's two commands: each installs what is missing first (scripts/install-deps.sh),
+# then builds in a fresh make so pkg-config sees the new packages.
+deps:
+	./scripts/install-deps.sh
+
+test: deps
+	$(MAKE) all unit
 	./tests/run.sh
 
-demo: all
+demo: deps
+	$(MAKE) all
 	./scripts/demo.sh
 
 fuzz:
 	$(MAKE) -f tests/fuzz/Makefile
 
-bench: all
+bench: deps
+	$(MAKE) all
 	./bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/scorch $(DESTDIR)$(PREFIX)/bin/scorch
+	install -d $(DESTDIR)$(PREFIX)/lib
+	install -m 0644 $(BUILD)/libscorch-selfprof.so $(DESTDIR)$(PREFIX)/lib/libscorch-selfprof.so
+	install -d $(DESTDIR)$(PREFIX)/include/scorch
+	install -m 0644 src/selfprof/selfprof.h $(DESTDIR)$(PREFIX)/include/scorch/selfprof.h
 
 format:
 	clang-format -i $(shell find src tests -name '*.[ch]')

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# make bench: every benchmark, each printing medians and ratios against its reference tool.
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+echo "== offline: collapse, flamegraph, diff vs the perl FlameGraph scripts"
+"$ROOT/bench/offline.sh"
+echo
+echo "== record vs perf record + perf script + collapse + flamegraph"
+if [ "$(id -u)" = 0 ]; then "$ROOT/bench/record.sh"; else echo "skipped: needs root"; fi
+echo
+echo "== terminal UI redraw"
+"$ROOT/bench/tui.sh"
