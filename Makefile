@@ -94,7 +94,8 @@ clean:
 # build/libscorch-selfprof.so: LD_PRELOAD-able SIGPROF sampler from src/selfprof/, plus the
 # shared frame-naming rule and util. Position independent, only the scorch_selfprof_* API and
 # the pthread_create wrapper are exported (-fvisibility=hidden).
-SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c)) src/source/frame_name.c src/util/util.c
+SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c)) src/source/frame_name.c src/source/perf_names.c \
+		src/util/util.c
 SELFPROF_OBJ := $(SELFPROF_SRC:%.c=$(BUILD)/pic/%.o)
 SELFPROF_LIB := $(BUILD)/libscorch-selfprof.so
 

@@ -100,14 +100,14 @@ int cmd_diff(int argc, char **argv)
 	bool normalize = false, striphex = false, folded = false;
 	const char *out_path = NULL;
 	enum { OPT_FOLDED = 1000 };
-	size_t n = svg_options__count;
-	struct option *table = xcalloc(n + 6, sizeof(*table));
-	memcpy(table, svg_options__table, sizeof(*table) * n);
-	table[n++] = (struct option){"normalize", no_argument, NULL, 'n'};
-	table[n++] = (struct option){"strip-hex", no_argument, NULL, 's'};
-	table[n++] = (struct option){"folded", no_argument, NULL, OPT_FOLDED};
-	table[n++] = (struct option){"output", required_argument, NULL, 'o'};
-	table[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	static const struct option extra[] = {
+		{"normalize", no_argument, NULL, 'n'},
+		{"strip-hex", no_argument, NULL, 's'},
+		{"folded", no_argument, NULL, OPT_FOLDED},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+	};
+	struct option *table = svg_options__table_with(extra, ARRAY_SIZE(extra));
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "nsho:", table, NULL)) != -1) {

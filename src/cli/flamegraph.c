@@ -34,15 +34,6 @@ static void usage(FILE *f)
 		svg_options__help);
 }
 
-/* Builds the getopt table: the SVG options plus ours. */
-static struct option *options_table(const struct option *extra, size_t nextra)
-{
-	struct option *t = xcalloc(svg_options__count + nextra + 1, sizeof(*t));
-	memcpy(t, svg_options__table, sizeof(*t) * svg_options__count);
-	memcpy(t + svg_options__count, extra, sizeof(*t) * nextra);
-	return t;
-}
-
 /* Renders p to out_path (SVG, or folded by extension). Returns an exit status. */
 int cli__write_graph(const struct profile *p, int col, int before_col, const char *out_path,
 		     const struct svg_opts *o);
@@ -83,7 +74,7 @@ int cmd_flamegraph(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 	};
-	struct option *table = options_table(extra, 2);
+	struct option *table = svg_options__table_with(extra, 2);
 	int c;
 	optind = 1;
 	while ((c = getopt_long_only(argc, argv, "ho:", table, NULL)) != -1) {

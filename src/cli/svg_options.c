@@ -70,6 +70,14 @@ const char svg_options__help[] =
 	"                     (title, href, target, id, class, g_extra, a_extra)\n"
 	"  --encoding ENC     XML encoding declared in the SVG header\n";
 
+struct option *svg_options__table_with(const struct option *extra, size_t n)
+{
+	struct option *t = xcalloc(svg_options__count + n + 1, sizeof(*t));
+	memcpy(t, svg_options__table, sizeof(*t) * svg_options__count);
+	memcpy(t + svg_options__count, extra, sizeof(*t) * n);
+	return t;
+}
+
 static int parse_int(const char *name, const char *arg, int *out)
 {
 	char *end;

@@ -13,6 +13,9 @@ extern const size_t svg_options__count;
 /* The option lines of --help. */
 extern const char svg_options__help[];
 
+/* A getopt_long table: the SVG options followed by n extra entries; caller frees. */
+struct option *svg_options__table_with(const struct option *extra, size_t n);
+
 /* Applies one parsed option; returns 1 if c was an SVG option, 0 if not, -1 on a bad value. */
 int svg_options__apply(int c, const char *arg, struct svg_opts *o);
 

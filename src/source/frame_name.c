@@ -1,46 +1,20 @@
 // SPDX-License-Identifier: MIT
-/* Frame names as stackcollapse-perf.pl prints them; shared by record and the self-profiler. */
+/* Frame names as stackcollapse-perf.pl prints them, for record and the self-profiler. */
 #include "frame_name.h"
 
-#include <stdbool.h>
+#include <string.h>
+
+#include "perf_names.h"
 
 void frame_name__tidy(struct strbuf *sb)
 {
 	if (!sb->buf)
-		strbuf__adds(sb, "");
-	char *s = sb->buf;
-	for (size_t i = 0; i < sb->len; i++)
-		if (s[i] == ';')
-			s[i] = ':';
-	/* Perl's m/\.\(.*\)\./ keeps Java-like "a.(b).c" names whole. */
-	const char *dp = strstr(s, ".(");
-	bool dotted = dp && strstr(dp + 2, ").") != NULL;
-	if (!dotted) {
-		for (char *q = strchr(s, '('); q; q = strchr(q + 1, '(')) {
-			if (strncmp(q, "(anonymous namespace)", 21) != 0) {
-				*q = '\0';
-				sb->len = (size_t)(q - s);
-				break;
-			}
-		}
-	}
-	size_t o = 0;
-	for (size_t i = 0; i < sb->len; i++)
-		if (s[i] != '"' && s[i] != '\'')
-			s[o++] = s[i];
-	s[o] = '\0';
-	sb->len = o;
+		strbuf__add(sb, "", 0);
+	perf_names__tidy(sb, 0, false);
 }
 
 void frame_name__module(struct strbuf *sb, const char *module)
 {
 	sb->len = 0;
-	if (!module || strcmp(module, "[unknown]") == 0) {
-		strbuf__adds(sb, "[unknown]");
-		return;
-	}
-	const char *slash = strrchr(module, '/');
-	strbuf__addc(sb, '[');
-	strbuf__adds(sb, slash ? slash + 1 : module);
-	strbuf__addc(sb, ']');
+	perf_names__unknown(sb, module, module ? strlen(module) : 0, NULL, 0, false);
 }
