@@ -185,6 +185,8 @@ static const char svg_script[] =
 	"window.addEventListener(\"click\", function (e) {\n"
 	"	var g = frame_of(e.target);\n"
 	"	if (g) {\n"
+	"		/* frames with a --nameattr link follow it only on Ctrl-click */\n"
+	"		if (g.nodeName == \"a\") { if (e.ctrlKey) return; e.preventDefault(); }\n"
 	"		if (g.classList.contains(\"parent\") && g === frames.firstElementChild) unzoom(); else zoom(g);\n"
 	"		return;\n"
 	"	}\n"

@@ -182,6 +182,8 @@ function search(t) {
 window.addEventListener("click", function (e) {
 	var g = frame_of(e.target);
 	if (g) {
+		/* frames with a --nameattr link follow it only on Ctrl-click */
+		if (g.nodeName == "a") { if (e.ctrlKey) return; e.preventDefault(); }
 		if (g.classList.contains("parent") && g === frames.firstElementChild) unzoom(); else zoom(g);
 		return;
 	}

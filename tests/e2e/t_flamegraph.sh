@@ -105,3 +105,45 @@ check "-o writes the SVG file" grep -q '<title>all (100 samples, 100%)</title>' 
 expect_eq "-o x.folded writes folded text" "main;a 10
 main;a;b 30
 main;c 60" "$(cat "$TMP/file.folded")"
+
+# more flamegraph.pl options, expected frames from flamegraph.pl
+check_frames "--hash colours by name hash" "height 134
+b (30 samples, 30.00%)|128.0|37|354.0|15.0|rgb(232,127,30)|b
+a (40 samples, 40.00%)|10.0|53|472.0|15.0|rgb(235,140,33)|a
+c (60 samples, 60.00%)|482.0|53|708.0|15.0|rgb(230,115,27)|c
+main (100 samples, 100.00%)|10.0|69|1180.0|15.0|rgb(247,83,46)|main
+all (100 samples, 100%)|10.0|85|1180.0|15.0|rgb(255,230,55)|" flamegraph --hash "$TMP/t1.folded"
+printf 'main;a;b 30\nmain;c 60\nmain;a;b 10\n' >"$TMP/fc.folded"
+check_frames "--flamechart keeps input order and does not merge" "height 134
+b (30 samples, 30.00%)|10.0|37|354.0|15.0|rgb(230,117,28)|b
+b (10 samples, 10.00%)|1072.0|37|118.0|15.0|rgb(230,117,28)|b
+a (30 samples, 30.00%)|10.0|53|354.0|15.0|rgb(236,146,35)|a
+c (60 samples, 60.00%)|364.0|53|708.0|15.0|rgb(224,87,20)|c
+a (10 samples, 10.00%)|1072.0|53|118.0|15.0|rgb(236,146,35)|a
+main (100 samples, 100.00%)|10.0|69|1180.0|15.0|rgb(243,179,42)|main
+all (100 samples, 100%)|10.0|85|1180.0|15.0|rgb(213,39,9)|" flamegraph --flamechart "$TMP/fc.folded"
+check_frames "--reverse merges from the leaves" "height 134
+main (30 samples, 30.00%)|128.0|37|354.0|15.0|rgb(243,179,42)|main
+main (10 samples, 10.00%)|10.0|53|118.0|15.0|rgb(243,179,42)|main
+a (30 samples, 30.00%)|128.0|53|354.0|15.0|rgb(236,146,35)|a
+main (60 samples, 60.00%)|482.0|53|708.0|15.0|rgb(243,179,42)|main
+a (10 samples, 10.00%)|10.0|69|118.0|15.0|rgb(236,146,35)|a
+b (30 samples, 30.00%)|128.0|69|354.0|15.0|rgb(230,117,28)|b
+c (60 samples, 60.00%)|482.0|69|708.0|15.0|rgb(224,87,20)|c
+all (100 samples, 100%)|10.0|85|1180.0|15.0|rgb(213,39,9)|" flamegraph --reverse "$TMP/t1.folded"
+printf 'c\thref=http://x/c\ttitle=C func\tclass=hot\n' >"$TMP/na.txt"
+"$SCORCH" flamegraph --nameattr "$TMP/na.txt" "$TMP/t1.folded" >"$TMP/na.svg"
+check "--nameattr: link, class and title" grep -qF '<a xlink:href="http://x/c" target="_top" class="hot"><title>C func</title><rect x="482.0" y="53" width="708.0"' "$TMP/na.svg"
+(cd "$TMP" && "$SCORCH" flamegraph --cp t1.folded >cp.svg)
+expect_eq "--cp writes palette.map" "a->rgb(236,146,35)
+b->rgb(230,117,28)
+c->rgb(224,87,20)
+main->rgb(243,179,42)" "$(grep -v '^->' "$TMP/palette.map")"
+printf 'a->rgb(1,2,3)\n' >"$TMP/palette.map"
+(cd "$TMP" && "$SCORCH" flamegraph --cp t1.folded >cp2.svg)
+check "--cp reuses colours from palette.map" grep -qF '<title>a (40 samples, 40.00%)</title><rect x="10.0" y="53" width="472.0" height="15.0" fill="rgb(1,2,3)"' "$TMP/cp2.svg"
+"$SCORCH" flamegraph --encoding ISO-8859-1 --notes "built by ci" "$TMP/t1.folded" >"$TMP/enc.svg"
+check "--encoding in the XML declaration" grep -qF '<?xml version="1.0" encoding="ISO-8859-1" standalone="no"?>' "$TMP/enc.svg"
+check "--notes in a comment" grep -qF '<!-- NOTES: built by ci -->' "$TMP/enc.svg"
+"$SCORCH" flamegraph --factor 2.5 "$TMP/t1.folded" >"$TMP/f.svg"
+expect_eq "--factor scales the counts in titles" "b (75 samples, 30.00%)|128.0|37|354.0|15.0|rgb(230,117,28)|b" "$(frames "$TMP/f.svg" | sed -n 2p)"
