@@ -105,9 +105,14 @@ int cmd_flamegraph(int argc, char **argv)
 	if (cli__read_inputs(argc - optind, argv + optind, &buf, &len, &mapped) < 0)
 		return 2;
 	struct profile *p = profile__new();
+	bool chain = !strcmp(o.colors, "chain");
+	/* chain graphs: flamegraph.pl sorts the lines before it marks the waker frames, so the
+	 * layout follows the original lines' order */
 	struct folded_opts fo = {.reverse = o.reverse,
-				 .chain = !strcmp(o.colors, "chain"),
-				 .keep_order = o.flamechart};
+				 .chain = chain,
+				 .keep_order = o.flamechart || chain,
+				 .sort = chain && !o.flamechart};
+	o.sequence = fo.keep_order;
 	struct folded_stats st;
 	int err = folded__read(buf, len, p, 0, &fo, &st);
 	util__unmap_file(buf, len, mapped);

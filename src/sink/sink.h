@@ -24,6 +24,7 @@ struct svg_opts {
 	const char *colors;    /* "hot" */
 	const char *bgcolors;  /* "" = by palette */
 	bool hash, random, cp, reverse, inverted, flamechart, negate;
+	bool sequence; /* lay out profile__sequence() (flame charts, chain graphs) */
 	const char *notes;
 	double factor;         /* 1 */
 	const char *total;     /* NULL or a number string */

@@ -458,7 +458,7 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 	struct flow f = {.p = p, .value_col = value_col, .before_col = before_col, .maxdelta = 1};
 	size_t nseq;
 	const struct sequence_entry *seq = profile__sequence(p, &nseq);
-	bool chart = o->flamechart && seq;
+	bool chart = (o->flamechart || o->sequence) && seq;
 	/* the total is known before the layout, so narrow frames are never stored */
 	double time = 0;
 	if (chart) {

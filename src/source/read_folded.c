@@ -277,7 +277,8 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 		nspans++;
 		line = nl ? nl + 1 : end;
 	}
-	if (!sorted && !opts->keep_order && !opts->reverse && !opts->chain && !opts->striphex)
+	if (!sorted && (opts->sort || (!opts->keep_order && !opts->reverse && !opts->chain &&
+				       !opts->striphex)))
 		qsort(spans, nspans, sizeof(*spans), span_cmp);
 	for (size_t si = 0; si < nspans; si++) {
 		line = spans[si].s;

@@ -13,7 +13,8 @@ struct folded_opts {
 	bool reverse;   /* flamegraph.pl --reverse: leaf becomes root */
 	bool chain;     /* flamegraph.pl --colors=chain: mark waker frames with _[w] */
 	bool striphex;  /* difffolded.pl -s: 0x1234 -> 0x... */
-	bool keep_order; /* also record lines in input order (profile__sequence) */
+	bool keep_order; /* also record lines in reading order (profile__sequence) */
+	bool sort;       /* read lines in byte order, as flamegraph.pl sorts them */
 };
 
 struct folded_stats {

@@ -147,3 +147,16 @@ check "--encoding in the XML declaration" grep -qF '<?xml version="1.0" encoding
 check "--notes in a comment" grep -qF '<!-- NOTES: built by ci -->' "$TMP/enc.svg"
 "$SCORCH" flamegraph --factor 2.5 "$TMP/t1.folded" >"$TMP/f.svg"
 expect_eq "--factor scales the counts in titles" "b (75 samples, 30.00%)|128.0|37|354.0|15.0|rgb(230,117,28)|b" "$(frames "$TMP/f.svg" | sed -n 2p)"
+printf 'a;b 3\na;c;--;d;e 2\nx;y 1\n' >"$TMP/ch.folded"
+check_frames "--colors chain marks wakers and adds the -- separator" "height 166
+e (2 samples, 33.33%)|600.0|37|393.3|15.0|rgb(92,203,203)|e
+d (2 samples, 33.33%)|600.0|53|393.3|15.0|rgb(99,210,210)|d
+-- (3 samples, 50.00%)|10.0|69|590.0|15.0|rgb(160,160,160)|--
+-- (2 samples, 33.33%)|600.0|69|393.3|15.0|rgb(160,160,160)|--
+-- (1 samples, 16.67%)|993.3|69|196.7|15.0|rgb(160,160,160)|--
+b (3 samples, 50.00%)|10.0|85|590.0|15.0|rgb(110,110,230)|b
+c (2 samples, 33.33%)|600.0|85|393.3|15.0|rgb(102,102,224)|c
+y (1 samples, 16.67%)|993.3|85|196.7|15.0|rgb(112,112,231)|y
+a (5 samples, 83.33%)|10.0|101|983.3|15.0|rgb(118,118,236)|a
+x (1 samples, 16.67%)|993.3|101|196.7|15.0|rgb(120,120,238)|x
+all (6 samples, 100%)|10.0|117|1180.0|15.0|rgb(90,90,213)|" flamegraph --colors chain "$TMP/ch.folded"
