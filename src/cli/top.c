@@ -14,13 +14,6 @@
 #include "../tui/tui.h"
 #include "../util/util.h"
 
-/* The sampler is written in parallel; until it links in, top says so instead of failing. */
-#pragma weak perf_session__open
-#pragma weak perf_session__start
-#pragma weak perf_session__poll
-#pragma weak perf_session__stats
-#pragma weak perf_session__close
-
 static const char top_usage[] =
 	"usage: scorch top [-F HZ] (-p PID[,PID...] | -a | -- CMD [ARGS...]) [--refresh MS]\n"
 	"                  [--off-cpu]\n"
@@ -240,13 +233,6 @@ int cmd_top(int argc, char **argv)
 		util__error("top: give exactly one target: -p PID, -a or -- CMD");
 		goto usage;
 	}
-	if (!perf_session__open || !perf_session__poll) {
-		util__error("top: live sampling is not available in this build yet "
-			    "(use 'scorch view FILE' on a saved profile)");
-		free(o.pids);
-		return 2;
-	}
-
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		util__error("top: the live view needs a terminal on stdin and stdout "
 			    "(to save a profile instead, use 'scorch record')");
