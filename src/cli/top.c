@@ -253,6 +253,7 @@ int cmd_top(int argc, char **argv)
 		free(o.pids);
 		return open_errno == ENOENT || open_errno == EACCES ? 127 : 1;
 	}
+	perf_session__wake_on(s, STDIN_FILENO); /* keys interrupt the wait for samples */
 	int rc = perf_session__start(s);
 	if (rc < 0) {
 		util__error("top: cannot start sampling: %s", strerror(-rc));

@@ -66,6 +66,7 @@ struct perf_session {
 	size_t nrefs, caprefs;
 	uint64_t seq;
 	struct pollfd *pfds;
+	int wake_fd; /* perf_session__wake_on: poll returns as soon as it is readable */
 	int *pfd_ring;
 	const struct profile *meta_prof;
 	char *cmdline;
@@ -531,7 +532,8 @@ struct perf_session *perf_session__open(const struct record_opts *opts, char *er
 	} else if (opts->scope == SCOPE_COMMAND) {
 		add_target(s, s->child);
 	}
-	s->pfds = xcalloc((size_t)(s->ncpus + s->ntargets), sizeof(*s->pfds));
+	s->wake_fd = -1;
+	s->pfds = xcalloc((size_t)(s->ncpus + s->ntargets + 1), sizeof(*s->pfds));
 	s->pfd_ring = xcalloc((size_t)(s->ncpus + s->ntargets), sizeof(*s->pfd_ring));
 	free(tasks);
 	return s;
@@ -667,6 +669,11 @@ static void update_meta(struct perf_session *s, struct profile *p)
 	m->lost = s->st.lost;
 }
 
+void perf_session__wake_on(struct perf_session *s, int fd)
+{
+	s->wake_fd = fd;
+}
+
 int perf_session__poll(struct perf_session *s, struct profile *p, int timeout_ms)
 {
 	int n = 0;
@@ -680,6 +687,9 @@ int perf_session__poll(struct perf_session *s, struct profile *p, int timeout_ms
 	for (int i = 0; i < s->ntargets; i++)
 		if (!s->targets[i].dead && s->targets[i].pidfd >= 0)
 			s->pfds[n++] = (struct pollfd){.fd = s->targets[i].pidfd, .events = POLLIN};
+	int ntask = n;
+	if (s->wake_fd >= 0)
+		s->pfds[n++] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
 	int ret = 0;
 	if (poll(s->pfds, (nfds_t)n, timeout_ms) < 0) {
 		ret = -errno;
@@ -691,7 +701,7 @@ int perf_session__poll(struct perf_session *s, struct profile *p, int timeout_ms
 		if (s->pfds[i].revents & POLLHUP)
 			s->rings[s->pfd_ring[i]].hup = true;
 	/* Reap first: a task's samples are all in the buffer once it is seen dead. */
-	reap_targets(s, nrings, n);
+	reap_targets(s, nrings, ntask);
 	s->batch.len = 0;
 	s->nrefs = 0;
 	for (int i = 0; i < s->ncpus; i++)

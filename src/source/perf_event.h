@@ -63,6 +63,8 @@ int perf_session__start(struct perf_session *s);
  * p's metadata (event, frequency, start, duration, lost, command line).
  */
 int perf_session__poll(struct perf_session *s, struct profile *p, int timeout_ms);
+/* Makes perf_session__poll return early when fd is readable (a UI's keyboard); -1: none. */
+void perf_session__wake_on(struct perf_session *s, int fd);
 void perf_session__stats(const struct perf_session *s, struct record_stats *st);
 /*
  * Stops sampling; for SCOPE_COMMAND a command still running gets SIGTERM and is reaped, so
