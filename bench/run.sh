@@ -10,3 +10,6 @@ if [ "$(id -u)" = 0 ]; then "$ROOT/bench/record.sh"; else echo "skipped: needs r
 echo
 echo "== terminal UI redraw"
 "$ROOT/bench/tui.sh"
+echo
+echo "== terminal UI keystroke latency while recording"
+"$ROOT/bench/tui_latency.sh"
