@@ -30,6 +30,7 @@ if [ ! -s "$OUT/perf-30mb.txt" ]; then
 	for _ in $(seq 10); do cat "$TMP/one.txt"; done >"$OUT/perf-30mb.txt"
 fi
 [ -s "$OUT/200k.folded" ] || python3 "$ROOT/bench/gen_folded.py" 200000 >"$OUT/200k.folded"
+[ -s "$OUT/200k-sorted.folded" ] || LC_ALL=C sort "$OUT/200k.folded" >"$OUT/200k-sorted.folded"
 if [ ! -s "$OUT/200k-after.folded" ]; then
 	# the "after" profile: same stacks, counts shifted, a tenth of them gone
 	awk 'NR % 10 != 3 { n = $NF; $NF = ""; sub(/ $/, ""); print $0, (NR % 7 == 0 ? n * 3 : n) }' \
@@ -88,6 +89,13 @@ else
 	printf 'SVG size: scorch %d bytes\n' "$(stat -c %s "$TMP/s.svg")"
 fi
 
+# 2b. the same stacks sorted, as stackcollapse and scorch collapse write them
+for i in $(seq "$RUNS"); do
+	timed sc_fgs "$TMP/ss.svg" "$SCORCH" flamegraph "$OUT/200k-sorted.folded"
+	[ -n "$FG" ] && [ "$i" -le "$PERL_FG_RUNS" ] && timed pl_fgs "$TMP/ps.svg" perl "$FG/flamegraph.pl" "$OUT/200k-sorted.folded"
+done
+report "fg sorted" sc_fgs pl_fgs "$(stat -c %s "$OUT/200k-sorted.folded")"
+
 # 3. diff: difffolded.pl (| flamegraph.pl) vs scorch diff
 for i in $(seq "$RUNS"); do
 	timed sc_diff "$TMP/sd.txt" "$SCORCH" diff --folded "$OUT/200k.folded" "$OUT/200k-after.folded"
@@ -95,3 +103,9 @@ for i in $(seq "$RUNS"); do
 done
 [ -n "$FG" ] && { cmp -s <(sort "$TMP/sd.txt") <(sort "$TMP/pd.txt") && echo "diff: same lines as difffolded.pl" || echo "diff: OUTPUT DIFFERS"; }
 report "diff" sc_diff pl_diff "$(stat -c %s "$OUT/200k.folded")"
+[ -s "$OUT/200k-after-sorted.folded" ] || LC_ALL=C sort "$OUT/200k-after.folded" >"$OUT/200k-after-sorted.folded"
+for i in $(seq "$RUNS"); do
+	timed sc_diffs "$TMP/sd.txt" "$SCORCH" diff --folded "$OUT/200k-sorted.folded" "$OUT/200k-after-sorted.folded"
+	[ -n "$FG" ] && timed pl_diffs "$TMP/pd.txt" perl "$FG/difffolded.pl" "$OUT/200k-sorted.folded" "$OUT/200k-after-sorted.folded"
+done
+report "diff sorted" sc_diffs pl_diffs "$(stat -c %s "$OUT/200k-sorted.folded")"

@@ -62,7 +62,8 @@ static int read_one(const char *path, struct profile *p, int col, bool striphex)
 {
 	char *buf;
 	size_t len;
-	int err = util__read_file(path, &buf, &len);
+	int mapped;
+	int err = util__map_file(path, &buf, &len, &mapped);
 	if (err < 0) {
 		util__error("diff: cannot read '%s': %s", path, strerror(-err));
 		return -1;
@@ -71,7 +72,7 @@ static int read_one(const char *path, struct profile *p, int col, bool striphex)
 	struct folded_stats st;
 	/* read into a scratch column, then move: the reader may add a "before" column */
 	err = folded__read(buf, len, p, col, &fo, &st);
-	free(buf);
+	util__unmap_file(buf, len, mapped);
 	if (err == -EOVERFLOW) {
 		util__error("diff: %s:%llu: count does not fit in 64 bits", path,
 			    (unsigned long long)st.overflow_line);
