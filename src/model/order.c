@@ -70,6 +70,12 @@ static int has_value(const struct profile *p, uint32_t node, unsigned colmask)
 void profile__walk_lines(const struct profile *p, unsigned colmask, int self_term,
 			 profile_line_fn fn, void *arg)
 {
+	profile__walk_lines_pruned(p, colmask, self_term, fn, NULL, arg);
+}
+
+void profile__walk_lines_pruned(const struct profile *p, unsigned colmask, int self_term,
+				profile_line_fn fn, profile_skip_fn skip, void *arg)
+{
 	struct sort_ctx ctx = {p, self_term};
 	struct item *items = NULL;
 	size_t nitems = 0, capitems = 0;
@@ -114,7 +120,7 @@ void profile__walk_lines(const struct profile *p, unsigned colmask, int self_ter
 		struct item it = items[f->pos++];
 		if (it.kind == ITEM_SELF)
 			fn(p, it.node, arg);
-		else
+		else if (!skip || !skip(p, it.node, arg))
 			expand = it.node;
 	}
 	free(items);

@@ -147,6 +147,14 @@ const struct sequence_entry *profile__sequence(const struct profile *p, size_t *
 typedef void (*profile_line_fn)(const struct profile *p, uint32_t node, void *arg);
 void profile__walk_lines(const struct profile *p, unsigned colmask, int self_term,
 			 profile_line_fn fn, void *arg);
+/*
+ * The same walk, but before descending into the descendants of a node it asks skip(node):
+ * when that returns true the block is not visited (a writer that will not draw anything
+ * that small accounts for its total itself).
+ */
+typedef int (*profile_skip_fn)(const struct profile *p, uint32_t node, void *arg);
+void profile__walk_lines_pruned(const struct profile *p, unsigned colmask, int self_term,
+				profile_line_fn fn, profile_skip_fn skip, void *arg);
 
 /*
  * Appends the path of node (root excluded) joined with ';' to buf[*len..cap) growing it

@@ -42,6 +42,7 @@ struct flow {
 	size_t nframes, capframes;
 	double min_width; /* frames narrower than this (in count units) are dropped at once */
 	uint32_t depthmax;
+	uint64_t *totals; /* inclusive values of value_col, for skipping narrow subtrees */
 };
 
 static void flow_close(struct flow *f, size_t keep)
@@ -61,7 +62,12 @@ static void flow_close(struct flow *f, size_t keep)
 	}
 }
 
-static void flow_line(struct flow *f, uint32_t node, uint64_t after, int has_delta, double d)
+/*
+ * Closes the open frames that are not on node's path (node included) and fills f->path
+ * with the nodes below them; returns how many frames stay open. It climbs from node only
+ * until the path meets the open frames, so a line costs what it changes, not its depth.
+ */
+static size_t flow_sync(struct flow *f, uint32_t node)
 {
 	const struct profile *p = f->p;
 	size_t depth = profile__node_depth(p, node);
@@ -69,7 +75,6 @@ static void flow_line(struct flow *f, uint32_t node, uint64_t after, int has_del
 		f->cappath = (depth + 1) * 2;
 		f->path = xrealloc(f->path, sizeof(*f->path) * f->cappath);
 	}
-	/* climb from the leaf only until the path meets the frames still open */
 	size_t same = depth + 1;
 	uint32_t n = node;
 	while (same > 0) {
@@ -83,13 +88,28 @@ static void flow_line(struct flow *f, uint32_t node, uint64_t after, int has_del
 		n = profile__node_parent(p, n);
 	}
 	flow_close(f, same);
-	if (depth + 1 > f->capopen) {
-		f->capopen = (depth + 1) * 2;
+	return same;
+}
+
+/* Opens path[same..last] at the current time; the frame at depth `leaf` gets delta d. */
+static void flow_open(struct flow *f, size_t same, size_t last, size_t leaf, int has_delta,
+		      double d)
+{
+	if (last + 1 > f->capopen) {
+		f->capopen = (last + 1) * 2;
 		f->open = xrealloc(f->open, sizeof(*f->open) * f->capopen);
 	}
-	for (size_t i = same; i <= depth; i++)
-		f->open[i] = (struct open_frame){f->path[i], f->time, i == depth ? d : 0, has_delta};
-	f->nopen = depth + 1;
+	for (size_t i = same; i <= last; i++)
+		f->open[i] = (struct open_frame){f->path[i], f->time, i == leaf ? d : 0, has_delta};
+	if (last + 1 > f->nopen)
+		f->nopen = last + 1;
+}
+
+static void flow_line(struct flow *f, uint32_t node, uint64_t after, int has_delta, double d)
+{
+	size_t depth = profile__node_depth(f->p, node);
+	size_t same = flow_sync(f, node);
+	flow_open(f, same, depth, depth, has_delta, d);
 	f->time += (double)after;
 }
 
@@ -99,12 +119,43 @@ static void flow_cb(const struct profile *p, uint32_t node, void *arg)
 	uint64_t after = profile__self(p, node, f->value_col);
 	if (f->before_col >= 0) {
 		double d = (double)after - (double)profile__self(p, node, f->before_col);
-		if (fabs(d) > f->maxdelta)
-			f->maxdelta = fabs(d);
 		flow_line(f, node, after, 1, d);
 	} else {
 		flow_line(f, node, after, 0, 0);
 	}
+}
+
+/*
+ * Everything below node is narrower than the minimum width: nothing there is drawn, so
+ * the layout only moves on by its total. (node's own frame stays open and widens.)
+ */
+static int flow_skip(const struct profile *p, uint32_t node, void *arg)
+{
+	struct flow *f = arg;
+	uint64_t below = f->totals[node] - profile__self(p, node, f->value_col);
+	if ((double)below >= f->min_width)
+		return 0;
+	/* as if the block's lines were laid out: the frames open from the previous line close,
+	 * node's ancestors open (node's own frame for the block alone would be too narrow) */
+	size_t depth = profile__node_depth(p, node);
+	size_t same = flow_sync(f, node);
+	if (same < depth)
+		flow_open(f, same, depth - 1, SIZE_MAX, f->before_col >= 0, 0);
+	f->time += (double)below;
+	return 1;
+}
+
+/* flamegraph.pl scales differential colours by the largest change of any one line. */
+static double max_delta(const struct profile *p, int value_col, int before_col)
+{
+	double max = 1;
+	for (uint32_t n = 0; n < profile__nnodes(p); n++) {
+		double d = fabs((double)profile__self(p, n, value_col) -
+				(double)profile__self(p, n, before_col));
+		if (d > max)
+			max = d;
+	}
+	return max;
 }
 
 /* ---- number formatting as perl prints it ---- */
@@ -496,9 +547,12 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 			flow_line(&f, seq[i].node, seq[i].value, 0, 0);
 	} else {
 		unsigned mask = 1u << value_col;
-		if (before_col >= 0)
+		if (before_col >= 0) {
 			mask |= 1u << before_col;
-		profile__walk_lines(p, mask, ' ', flow_cb, &f);
+			f.maxdelta = max_delta(p, value_col, before_col);
+		}
+		f.totals = profile__totals(p, value_col);
+		profile__walk_lines_pruned(p, mask, ' ', flow_cb, flow_skip, &f);
 	}
 	flow_close(&f, 0);
 	uint32_t depthmax = f.depthmax;
@@ -751,5 +805,6 @@ out:
 	free(f.open);
 	free(f.path);
 	free(f.frames);
+	free(f.totals);
 	return status;
 }
