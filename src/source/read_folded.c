@@ -4,6 +4,7 @@
 #include "read_folded.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,42 @@ static int span_cmp(const void *a, const void *b)
 	if (c)
 		return c;
 	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+struct sort_job {
+	struct span *a;
+	size_t n;
+};
+
+static void *sort_half(void *arg)
+{
+	struct sort_job *j = arg;
+	qsort(j->a, j->n, sizeof(*j->a), span_cmp);
+	return NULL;
+}
+
+/* Sorts lines byte-wise; big inputs sort their two halves on two threads, then merge. */
+static void spans_sort(struct span *a, size_t n)
+{
+	pthread_t t;
+	size_t h = n / 2;
+	struct sort_job job = {a + h, n - h};
+	if (n < 20000 || pthread_create(&t, NULL, sort_half, &job) != 0) {
+		qsort(a, n, sizeof(*a), span_cmp);
+		return;
+	}
+	qsort(a, h, sizeof(*a), span_cmp);
+	pthread_join(t, NULL);
+	struct span *out = xmalloc(sizeof(*out) * n);
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		out[k++] = span_cmp(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
+	while (i < h)
+		out[k++] = a[i++];
+	while (j < n)
+		out[k++] = a[j++];
+	memcpy(a, out, sizeof(*a) * n);
+	free(out);
 }
 
 struct frame_buf {
@@ -279,7 +316,7 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	}
 	if (!sorted && (opts->sort || (!opts->keep_order && !opts->reverse && !opts->chain &&
 				       !opts->striphex)))
-		qsort(spans, nspans, sizeof(*spans), span_cmp);
+		spans_sort(spans, nspans);
 	for (size_t si = 0; si < nspans; si++) {
 		line = spans[si].s;
 		size_t llen = spans[si].len;
