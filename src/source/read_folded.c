@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,10 +69,30 @@ static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *v
 	return 1;
 }
 
+/* Length of the common prefix of a and b (n bytes at most), a word at a time. */
+static size_t common_prefix(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	while (i + 32 <= n && !memcmp(a + i, b + i, 32))
+		i += 32;
+	while (i + 8 <= n) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return i + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+		i += 8;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
 struct span {
 	const char *s;
 	size_t len;
 	size_t lineno;
+	size_t lcp; /* common prefix with the line before it in input order */
 };
 
 static int span_cmp(const void *a, const void *b)
@@ -185,13 +206,10 @@ static void prev_reserve(struct prev_line *pl, size_t n)
 
 /* Inserts stack s[0..len) (split like perl's split(";")) and returns its leaf node. */
 static uint32_t insert_shared(struct profile *p, struct frame_buf *fb, struct prev_line *pl,
-			      const char *s, size_t len)
+			      const char *s, size_t len, size_t lcp)
 {
-	size_t m = len < pl->len ? len : pl->len, L = 0;
-	while (L + 8 <= m && !memcmp(s + L, pl->s + L, 8))
-		L += 8;
-	while (L < m && s[L] == pl->s[L])
-		L++;
+	size_t m = len < pl->len ? len : pl->len;
+	size_t L = lcp != SIZE_MAX ? (lcp < m ? lcp : m) : common_prefix(s, pl->s, m);
 	size_t k = 0;
 	while (k < pl->n && pl->ends[k] <= L &&
 	       (pl->ends[k] == len || s[pl->ends[k]] == ';'))
@@ -308,15 +326,23 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 			capspans = capspans ? capspans * 2 : 4096;
 			spans = xrealloc(spans, sizeof(*spans) * capspans);
 		}
-		spans[nspans] = (struct span){line, llen, nspans + 1};
-		if (nspans && sorted && span_cmp(&spans[nspans - 1], &spans[nspans]) > 0)
-			sorted = false;
+		spans[nspans] = (struct span){line, llen, nspans + 1, 0};
+		if (nspans) {
+			struct span *a = &spans[nspans - 1], *b = &spans[nspans];
+			size_t m = a->len < b->len ? a->len : b->len;
+			size_t l = common_prefix(a->s, b->s, m);
+			b->lcp = l;
+			if (sorted && (l < m ? (unsigned char)a->s[l] > (unsigned char)b->s[l]
+					     : a->len > b->len))
+				sorted = false;
+		}
 		nspans++;
 		line = nl ? nl + 1 : end;
 	}
 	if (!sorted && (opts->sort || (!opts->keep_order && !opts->reverse && !opts->chain &&
 				       !opts->striphex)))
 		spans_sort(spans, nspans);
+	size_t prev_si = SIZE_MAX; /* the line prev describes */
 	for (size_t si = 0; si < nspans; si++) {
 		line = spans[si].s;
 		size_t llen = spans[si].len;
@@ -357,7 +383,11 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 			uint32_t node = PROFILE_ROOT;
 			bool plain = !opts->striphex && !opts->chain && !opts->reverse;
 			if (plain) {
-				node = insert_shared(p, &fb, &prev, s, slen);
+				/* in input order the prefix shared with the line before is known */
+				node = insert_shared(p, &fb, &prev, s, slen,
+						     sorted && si && prev_si == si - 1 ? spans[si].lcp
+										       : SIZE_MAX);
+				prev_si = si;
 				goto add;
 			}
 			if (opts->striphex) {
