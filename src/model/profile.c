@@ -523,3 +523,37 @@ const struct sequence_entry *profile__sequence(const struct profile *p, size_t *
 	*n = p->nseq;
 	return p->seq;
 }
+
+static uint32_t map_str(struct profile *dst, const struct profile *src, uint32_t id)
+{
+	if (id == PROFILE_NONE)
+		return PROFILE_NONE;
+	return profile__intern(dst, src->strs[id].s, src->strs[id].len);
+}
+
+int profile__merge(struct profile *dst, const struct profile *src, const int *colmap)
+{
+	uint32_t *fmap = xmalloc(sizeof(*fmap) * (src->nframes ? src->nframes : 1));
+	for (uint32_t f = 0; f < src->nframes; f++) {
+		const struct frame *fr = &src->frames[f];
+		fmap[f] = profile__frame(dst, map_str(dst, src, fr->name),
+					 map_str(dst, src, fr->module), map_str(dst, src, fr->file),
+					 fr->line, (enum frame_kind)fr->kind);
+	}
+	/* parents come before their children, so one pass in id order maps every node */
+	uint32_t *nmap = xmalloc(sizeof(*nmap) * src->nnodes);
+	nmap[0] = PROFILE_ROOT;
+	int err = 0;
+	for (uint32_t n = 0; n < src->nnodes; n++) {
+		if (n)
+			nmap[n] = profile__child(dst, nmap[src->nodes[n].parent],
+						 fmap[src->nodes[n].frame]);
+		for (int c = 0; c < src->ncols; c++)
+			if (colmap[c] >= 0 && src->vals[c][n] &&
+			    profile__add(dst, nmap[n], colmap[c], src->vals[c][n]) < 0)
+				err = -EOVERFLOW;
+	}
+	free(nmap);
+	free(fmap);
+	return err;
+}

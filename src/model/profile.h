@@ -114,6 +114,13 @@ uint64_t *profile__totals(const struct profile *p, int col);
 /* Sum of all self values in a column (saturating). */
 uint64_t profile__column_total(const struct profile *p, int col);
 
+/*
+ * Adds every stack of src to dst: frames are matched by their strings, values of src column
+ * c go to dst column colmap[c] (skipped when negative). src is not changed.
+ * Returns 0, or -EOVERFLOW if a sum no longer fits (that value saturates).
+ */
+int profile__merge(struct profile *dst, const struct profile *src, const int *colmap);
+
 /* Clears every value (keeps strings, frames and nodes): the "reset" mode of live views. */
 void profile__clear_values(struct profile *p);
 /* Multiplies every value by num/den (live "decay" mode). */

@@ -34,6 +34,29 @@ unsigned svg_color__next_cp(const unsigned char **pp, const unsigned char *end)
 	return cp;
 }
 
+/* "rgb(r,g,b)" without printf: it is written for every frame */
+static void rgb(char *buf, int r, int g, int b)
+{
+	int v[3] = {r, g, b};
+	char *p = buf;
+	memcpy(p, "rgb(", 4);
+	p += 4;
+	for (int i = 0; i < 3; i++) {
+		int x = v[i];
+		if (x < 0) {
+			*p++ = '-';
+			x = -x;
+		}
+		if (x >= 100)
+			*p++ = (char)('0' + x / 100);
+		if (x >= 10)
+			*p++ = (char)('0' + x / 10 % 10);
+		*p++ = (char)('0' + x % 10);
+		*p++ = i < 2 ? ',' : ')';
+	}
+	*p = '\0';
+}
+
 /* perl's drand48 after srand(seed): the first value. */
 static double perl_rand_after_srand(uint32_t seed)
 {
@@ -175,16 +198,16 @@ void svg_color__name(char *buf, const char *type, bool hash, bool random, const 
 		v1 = v2 = v3 = random_namehash(name, len);
 	}
 	if (!strcmp(type, "hot")) {
-		sprintf(buf, "rgb(%d,%d,%d)", 205 + (int)(50 * v3), (int)(230 * v1), (int)(55 * v2));
+		rgb(buf, 205 + (int)(50 * v3), (int)(230 * v1), (int)(55 * v2));
 		return;
 	}
 	if (!strcmp(type, "mem")) {
-		sprintf(buf, "rgb(%d,%d,%d)", 0, 190 + (int)(50 * v2), (int)(210 * v1));
+		rgb(buf, 0, 190 + (int)(50 * v2), (int)(210 * v1));
 		return;
 	}
 	if (!strcmp(type, "io")) {
 		int r = 80 + (int)(60 * v1);
-		sprintf(buf, "rgb(%d,%d,%d)", r, r, 190 + (int)(55 * v2));
+		rgb(buf, r, r, 190 + (int)(55 * v2));
 		return;
 	}
 	if (!strcmp(type, "java"))
@@ -200,24 +223,24 @@ void svg_color__name(char *buf, const char *type, bool hash, bool random, const 
 
 	if (!strcmp(type, "red")) {
 		int x = 50 + (int)(80 * v1);
-		sprintf(buf, "rgb(%d,%d,%d)", 200 + (int)(55 * v1), x, x);
+		rgb(buf, 200 + (int)(55 * v1), x, x);
 	} else if (!strcmp(type, "green")) {
 		int x = 50 + (int)(60 * v1);
-		sprintf(buf, "rgb(%d,%d,%d)", x, 200 + (int)(55 * v1), x);
+		rgb(buf, x, 200 + (int)(55 * v1), x);
 	} else if (!strcmp(type, "blue")) {
 		int x = 80 + (int)(60 * v1);
-		sprintf(buf, "rgb(%d,%d,%d)", x, x, 205 + (int)(50 * v1));
+		rgb(buf, x, x, 205 + (int)(50 * v1));
 	} else if (!strcmp(type, "yellow")) {
 		int x = 175 + (int)(55 * v1);
-		sprintf(buf, "rgb(%d,%d,%d)", x, x, 50 + (int)(20 * v1));
+		rgb(buf, x, x, 50 + (int)(20 * v1));
 	} else if (!strcmp(type, "purple")) {
 		int x = 190 + (int)(65 * v1);
-		sprintf(buf, "rgb(%d,%d,%d)", x, 80 + (int)(60 * v1), x);
+		rgb(buf, x, 80 + (int)(60 * v1), x);
 	} else if (!strcmp(type, "aqua")) {
-		sprintf(buf, "rgb(%d,%d,%d)", 50 + (int)(60 * v1), 165 + (int)(55 * v1),
+		rgb(buf, 50 + (int)(60 * v1), 165 + (int)(55 * v1),
 			165 + (int)(55 * v1));
 	} else if (!strcmp(type, "orange")) {
-		sprintf(buf, "rgb(%d,%d,0)", 190 + (int)(65 * v1), 90 + (int)(65 * v1));
+		rgb(buf, 190 + (int)(65 * v1), 90 + (int)(65 * v1), 0);
 	} else {
 		strcpy(buf, "rgb(0,0,0)");
 	}
@@ -232,5 +255,5 @@ void svg_color__delta(char *buf, double value, double max, bool negate)
 		g = b = (int)(210 * (max - value) / max);
 	else if (value < 0)
 		r = g = (int)(210 * (max + value) / max);
-	sprintf(buf, "rgb(%d,%d,%d)", r, g, b);
+	rgb(buf, r, g, b);
 }

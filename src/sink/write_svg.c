@@ -211,7 +211,22 @@ static void add_num(struct strbuf *sb, double v)
 static void add_count(struct strbuf *sb, double v)
 {
 	char tmp[64];
-	int n = snprintf(tmp, sizeof(tmp), "%.0f", v);
+	int n;
+	if (v >= 0 && v < 9e15 && v == floor(v)) {
+		/* the common case, an integral count: no printf */
+		uint64_t k = (uint64_t)v;
+		char rev[24];
+		int r = 0;
+		do {
+			rev[r++] = (char)('0' + k % 10);
+			k /= 10;
+		} while (k);
+		for (n = 0; n < r; n++)
+			tmp[n] = rev[r - 1 - n];
+		tmp[n] = '\0';
+	} else {
+		n = snprintf(tmp, sizeof(tmp), "%.0f", v);
+	}
 	int start = (tmp[0] == '-' || tmp[0] == '+') ? 1 : 0;
 	strbuf__add(sb, tmp, (size_t)start);
 	int digits = n - start;
@@ -663,10 +678,8 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 				y1 = ypad1 + (double)fr->depth * frameheight;
 				y2 = ypad1 + (double)(fr->depth + 1) * frameheight - FRAMEPAD;
 			}
+			/* sprintf("%.0f") as perl does: round half to even */
 			double samples = nearbyint((etime - fr->stime) * factor);
-			char sbuf[64];
-			snprintf(sbuf, sizeof(sbuf), "%.0f", (etime - fr->stime) * factor);
-			samples = strtod(sbuf, NULL);
 
 			const char *attrs = nameattr.keys ? kv_get(&nameattr, name, nlen) : NULL;
 			size_t vl;
@@ -721,7 +734,10 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 				add_count(out, samples);
 				strbuf__addc(out, ' ');
 				strbuf__adds(out, o->countname);
-				strbuf__addf(out, ", %.2f%%", 100 * samples / scale_total);
+				strbuf__add(out, ", ", 2);
+				fmt_fixed(nb, 100 * samples / scale_total, 2, NULL);
+				strbuf__adds(out, nb);
+				strbuf__addc(out, '%');
 				if (fr->has_delta) {
 					double d = o->negate ? -fr->delta : fr->delta;
 					if (d == 0)

@@ -299,52 +299,33 @@ static void strip_hex(struct strbuf *out, const char *s, size_t len)
 	}
 }
 
-int folded__read(const char *buf, size_t len, struct profile *p, int col,
-		 const struct folded_opts *opts, struct folded_stats *st)
+/* One range of lines read into one profile (the reader may run two at once). */
+struct range_job {
+	struct profile *p;
+	int col;
+	const struct folded_opts *opts;
+	const struct span *spans;
+	size_t from, to;
+	bool sorted;
+	struct folded_stats st;
+	int err;
+};
+
+static void read_range(struct range_job *j)
 {
-	static const struct folded_opts defaults;
-	if (!opts)
-		opts = &defaults;
-	memset(st, 0, sizeof(*st));
-	st->before_col = -1;
+	const struct folded_opts *opts = j->opts;
+	struct folded_stats *st = &j->st;
+	struct profile *p = j->p;
+	const struct span *spans = j->spans;
 	struct frame_buf fb = {0};
 	struct prev_line prev = {0};
 	struct strbuf tmp = {0};
-	const char *end = buf + len;
-	const char *line = buf;
 	int err = 0;
-
-	/* Lines are processed in sorted order when the input is not sorted already: then
-	 * neighbours share their leading frames and insert_shared() skips most lookups. */
-	struct span *spans = NULL;
-	size_t nspans = 0, capspans = 0;
-	bool sorted = true;
-	while (line < end) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		if (nspans == capspans) {
-			capspans = capspans ? capspans * 2 : 4096;
-			spans = xrealloc(spans, sizeof(*spans) * capspans);
-		}
-		spans[nspans] = (struct span){line, llen, nspans + 1, 0};
-		if (nspans) {
-			struct span *a = &spans[nspans - 1], *b = &spans[nspans];
-			size_t m = a->len < b->len ? a->len : b->len;
-			size_t l = common_prefix(a->s, b->s, m);
-			b->lcp = l;
-			if (sorted && (l < m ? (unsigned char)a->s[l] > (unsigned char)b->s[l]
-					     : a->len > b->len))
-				sorted = false;
-		}
-		nspans++;
-		line = nl ? nl + 1 : end;
-	}
-	if (!sorted && (opts->sort || (!opts->keep_order && !opts->reverse && !opts->chain &&
-				       !opts->striphex)))
-		spans_sort(spans, nspans);
+	memset(st, 0, sizeof(*st));
+	st->before_col = -1;
 	size_t prev_si = SIZE_MAX; /* the line prev describes */
-	for (size_t si = 0; si < nspans; si++) {
-		line = spans[si].s;
+	for (size_t si = j->from; si < j->to; si++) {
+		const char *line = spans[si].s;
 		size_t llen = spans[si].len;
 		uint64_t lineno = spans[si].lineno;
 		st->lines++;
@@ -375,21 +356,19 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 			st->ignored++;
 			if (!st->first_ignored_line || lineno < st->first_ignored_line)
 				st->first_ignored_line = lineno;
+			continue;
+		}
+		st->valid++;
+		if (frac)
+			st->fractional++;
+		const char *s = line;
+		uint32_t node = PROFILE_ROOT;
+		if (!opts->striphex && !opts->chain && !opts->reverse) {
+			/* in input order the prefix shared with the line before is known */
+			node = insert_shared(p, &fb, &prev, s, slen,
+					     j->sorted && prev_si == si - 1 ? spans[si].lcp : SIZE_MAX);
+			prev_si = si;
 		} else {
-			st->valid++;
-			if (frac)
-				st->fractional++;
-			const char *s = line;
-			uint32_t node = PROFILE_ROOT;
-			bool plain = !opts->striphex && !opts->chain && !opts->reverse;
-			if (plain) {
-				/* in input order the prefix shared with the line before is known */
-				node = insert_shared(p, &fb, &prev, s, slen,
-						     sorted && si && prev_si == si - 1 ? spans[si].lcp
-										       : SIZE_MAX);
-				prev_si = si;
-				goto add;
-			}
 			if (opts->striphex) {
 				strip_hex(&tmp, s, slen);
 				s = tmp.buf;
@@ -405,33 +384,138 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 			split_frames(p, &fb, s, slen);
 			strbuf__free(&chained);
 			if (opts->reverse) {
-				for (size_t i = 0, j = fb.n ? fb.n - 1 : 0; i < j; i++, j--) {
+				for (size_t i = 0, k = fb.n ? fb.n - 1 : 0; i < k; i++, k--) {
 					uint32_t t = fb.ids[i];
-					fb.ids[i] = fb.ids[j];
-					fb.ids[j] = t;
+					fb.ids[i] = fb.ids[k];
+					fb.ids[k] = t;
 				}
 			}
 			for (size_t i = 0; i < fb.n; i++)
 				node = profile__child(p, node, fb.ids[i]);
-add:
-			if (two && st->before_col < 0)
-				st->before_col = profile__add_column(p, "before");
-			uint64_t after = two ? v2 : v1;
-			if (opts->keep_order)
-				profile__sequence_add(p, node, after);
-			if (profile__add(p, node, col, after) < 0 ||
-			    (two && profile__add(p, node, st->before_col, v1) < 0)) {
-				st->overflow_line = lineno;
-				err = -EOVERFLOW;
-				break;
-			}
+		}
+		if (two && st->before_col < 0)
+			st->before_col = profile__add_column(p, "before");
+		uint64_t after = two ? v2 : v1;
+		if (opts->keep_order)
+			profile__sequence_add(p, node, after);
+		if (profile__add(p, node, j->col, after) < 0 ||
+		    (two && profile__add(p, node, st->before_col, v1) < 0)) {
+			st->overflow_line = lineno;
+			err = -EOVERFLOW;
+			break;
 		}
 	}
-	free(spans);
 	free(fb.ids);
 	free(fb.frame_of);
 	free(prev.nodes);
 	free(prev.ends);
 	strbuf__free(&tmp);
+	j->err = err;
+}
+
+static void *read_range_thread(void *arg)
+{
+	read_range(arg);
+	return NULL;
+}
+
+/*
+ * Big plain inputs are read by two threads into two profiles (each half of the sorted lines
+ * shares its prefixes within itself), then the second is merged into the first.
+ */
+static int read_two_halves(struct profile *p, int col, const struct folded_opts *opts,
+			   const struct span *spans, size_t n, bool sorted, struct folded_stats *st)
+{
+	struct profile *q = profile__new();
+	while (profile__ncolumns(q) <= col)
+		profile__add_column(q, "samples");
+	size_t h = n / 2;
+	struct range_job a = {p, col, opts, spans, 0, h, sorted, {0}, 0};
+	struct range_job b = {q, col, opts, spans, h, n, sorted, {0}, 0};
+	pthread_t t;
+	if (pthread_create(&t, NULL, read_range_thread, &b) != 0) {
+		profile__free(q);
+		a.to = n;
+		read_range(&a);
+		*st = a.st;
+		return a.err;
+	}
+	read_range(&a);
+	pthread_join(t, NULL);
+	*st = a.st;
+	st->lines += b.st.lines;
+	st->valid += b.st.valid;
+	st->ignored += b.st.ignored;
+	st->fractional += b.st.fractional;
+	if (b.st.first_ignored_line &&
+	    (!st->first_ignored_line || b.st.first_ignored_line < st->first_ignored_line))
+		st->first_ignored_line = b.st.first_ignored_line;
+	int err = a.err ? a.err : b.err;
+	if (!st->overflow_line)
+		st->overflow_line = b.st.overflow_line;
+	int colmap[PROFILE_MAX_COLUMNS];
+	for (int c = 0; c < PROFILE_MAX_COLUMNS; c++)
+		colmap[c] = -1;
+	colmap[col] = col;
+	if (b.st.before_col >= 0) {
+		if (st->before_col < 0)
+			st->before_col = profile__add_column(p, "before");
+		colmap[b.st.before_col] = st->before_col;
+	}
+	if (!err && profile__merge(p, q, colmap) < 0) {
+		err = -EOVERFLOW;
+		st->overflow_line = spans[h].lineno;
+	}
+	profile__free(q);
+	return err;
+}
+
+int folded__read(const char *buf, size_t len, struct profile *p, int col,
+		 const struct folded_opts *opts, struct folded_stats *st)
+{
+	static const struct folded_opts defaults;
+	if (!opts)
+		opts = &defaults;
+	const char *end = buf + len;
+	const char *line = buf;
+
+	/* Lines are processed in sorted order when the input is not sorted already: then
+	 * neighbours share their leading frames and insert_shared() skips most lookups. */
+	struct span *spans = NULL;
+	size_t nspans = 0, capspans = 0;
+	bool sorted = true;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		if (nspans == capspans) {
+			capspans = capspans ? capspans * 2 : 4096;
+			spans = xrealloc(spans, sizeof(*spans) * capspans);
+		}
+		spans[nspans] = (struct span){line, llen, nspans + 1, 0};
+		if (nspans) {
+			struct span *a = &spans[nspans - 1], *b = &spans[nspans];
+			size_t m = a->len < b->len ? a->len : b->len;
+			size_t l = common_prefix(a->s, b->s, m);
+			b->lcp = l;
+			if (sorted && (l < m ? (unsigned char)a->s[l] > (unsigned char)b->s[l]
+					     : a->len > b->len))
+				sorted = false;
+		}
+		nspans++;
+		line = nl ? nl + 1 : end;
+	}
+	bool plain = !opts->keep_order && !opts->reverse && !opts->chain && !opts->striphex;
+	if (!sorted && (opts->sort || plain))
+		spans_sort(spans, nspans);
+	int err;
+	if (plain && nspans >= 50000 && p != NULL) {
+		err = read_two_halves(p, col, opts, spans, nspans, sorted, st);
+	} else {
+		struct range_job j = {p, col, opts, spans, 0, nspans, sorted, {0}, 0};
+		read_range(&j);
+		*st = j.st;
+		err = j.err;
+	}
+	free(spans);
 	return err;
 }
