@@ -299,6 +299,67 @@ static void strip_hex(struct strbuf *out, const char *s, size_t len)
 	}
 }
 
+/* The lines of buf[from..to) with the prefix each shares with the one before. */
+struct span_list {
+	const char *from, *to;
+	struct span *v;
+	size_t n, cap;
+	bool sorted;
+};
+
+/* Sets b->lcp and returns whether a..b is in byte order. */
+static bool link_spans(const struct span *a, struct span *b)
+{
+	size_t m = a->len < b->len ? a->len : b->len;
+	size_t l = common_prefix(a->s, b->s, m);
+	b->lcp = l;
+	return l < m ? (unsigned char)a->s[l] <= (unsigned char)b->s[l] : a->len <= b->len;
+}
+
+static void collect_spans(struct span_list *sl)
+{
+	const char *line = sl->from, *end = sl->to;
+	sl->sorted = true;
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		if (sl->n == sl->cap) {
+			sl->cap = sl->cap ? sl->cap * 2 : 4096;
+			sl->v = xrealloc(sl->v, sizeof(*sl->v) * sl->cap);
+		}
+		sl->v[sl->n] = (struct span){line, llen, sl->n + 1, 0};
+		if (sl->n && !link_spans(&sl->v[sl->n - 1], &sl->v[sl->n]))
+			sl->sorted = false;
+		sl->n++;
+		line = nl ? nl + 1 : end;
+	}
+}
+
+static void *collect_spans_thread(void *arg)
+{
+	collect_spans(arg);
+	return NULL;
+}
+
+/* Appends b's lines to a's (b's line numbers continue a's). Frees b's array. */
+static void append_spans(struct span_list *a, struct span_list *b)
+{
+	if (a->n + b->n > a->cap) {
+		a->cap = a->n + b->n;
+		a->v = xrealloc(a->v, sizeof(*a->v) * a->cap);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		a->v[a->n + i] = b->v[i];
+		a->v[a->n + i].lineno += a->n;
+	}
+	bool sorted = a->sorted && b->sorted;
+	if (a->n && b->n && !link_spans(&a->v[a->n - 1], &a->v[a->n]))
+		sorted = false;
+	a->sorted = sorted;
+	a->n += b->n;
+	free(b->v);
+}
+
 /* One range of lines read into one profile (the reader may run two at once). */
 struct range_job {
 	struct profile *p;
@@ -477,33 +538,33 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	if (!opts)
 		opts = &defaults;
 	const char *end = buf + len;
-	const char *line = buf;
 
 	/* Lines are processed in sorted order when the input is not sorted already: then
 	 * neighbours share their leading frames and insert_shared() skips most lookups. */
-	struct span *spans = NULL;
-	size_t nspans = 0, capspans = 0;
-	bool sorted = true;
-	while (line < end) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		if (nspans == capspans) {
-			capspans = capspans ? capspans * 2 : 4096;
-			spans = xrealloc(spans, sizeof(*spans) * capspans);
+	struct span_list all = {0};
+	const char *mid = len > (8u << 20) ? memchr(buf + len / 2, '\n', len - len / 2) : NULL;
+	if (mid) {
+		/* big input: the second half is split into lines on another thread */
+		struct span_list second = {.from = mid + 1, .to = end};
+		pthread_t t;
+		if (pthread_create(&t, NULL, collect_spans_thread, &second) == 0) {
+			all.from = buf;
+			all.to = mid + 1;
+			collect_spans(&all);
+			pthread_join(t, NULL);
+			append_spans(&all, &second);
+		} else {
+			mid = NULL;
 		}
-		spans[nspans] = (struct span){line, llen, nspans + 1, 0};
-		if (nspans) {
-			struct span *a = &spans[nspans - 1], *b = &spans[nspans];
-			size_t m = a->len < b->len ? a->len : b->len;
-			size_t l = common_prefix(a->s, b->s, m);
-			b->lcp = l;
-			if (sorted && (l < m ? (unsigned char)a->s[l] > (unsigned char)b->s[l]
-					     : a->len > b->len))
-				sorted = false;
-		}
-		nspans++;
-		line = nl ? nl + 1 : end;
 	}
+	if (!mid) {
+		all.from = buf;
+		all.to = end;
+		collect_spans(&all);
+	}
+	struct span *spans = all.v;
+	size_t nspans = all.n;
+	bool sorted = all.sorted;
 	bool plain = !opts->keep_order && !opts->reverse && !opts->chain && !opts->striphex;
 	if (!sorted && (opts->sort || plain))
 		spans_sort(spans, nspans);
