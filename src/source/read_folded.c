@@ -105,6 +105,13 @@ static int span_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* SCORCH_THREADS=1 keeps the reader on one thread (for comparisons and debugging). */
+static bool use_threads(void)
+{
+	const char *e = getenv("SCORCH_THREADS");
+	return !(e && atoi(e) == 1);
+}
+
 struct sort_job {
 	struct span *a;
 	size_t n;
@@ -123,7 +130,7 @@ static void spans_sort(struct span *a, size_t n)
 	pthread_t t;
 	size_t h = n / 2;
 	struct sort_job job = {a + h, n - h};
-	if (n < 20000 || pthread_create(&t, NULL, sort_half, &job) != 0) {
+	if (n < 20000 || !use_threads() || pthread_create(&t, NULL, sort_half, &job) != 0) {
 		qsort(a, n, sizeof(*a), span_cmp);
 		return;
 	}
@@ -542,7 +549,8 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	/* Lines are processed in sorted order when the input is not sorted already: then
 	 * neighbours share their leading frames and insert_shared() skips most lookups. */
 	struct span_list all = {0};
-	const char *mid = len > (8u << 20) ? memchr(buf + len / 2, '\n', len - len / 2) : NULL;
+	bool threads = use_threads();
+	const char *mid = threads && len > (8u << 20) ? memchr(buf + len / 2, '\n', len - len / 2) : NULL;
 	if (mid) {
 		/* big input: the second half is split into lines on another thread */
 		struct span_list second = {.from = mid + 1, .to = end};
@@ -569,7 +577,7 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	if (!sorted && (opts->sort || plain))
 		spans_sort(spans, nspans);
 	int err;
-	if (plain && nspans >= 50000 && p != NULL) {
+	if (threads && plain && nspans >= 50000) {
 		err = read_two_halves(p, col, opts, spans, nspans, sorted, st);
 	} else {
 		struct range_job j = {p, col, opts, spans, 0, nspans, sorted, {0}, 0};
