@@ -41,16 +41,15 @@ static void usage(FILE *f)
 struct diff_ctx {
 	struct strbuf *out;
 	int before, after;
-	char *path;
-	size_t cap;
+	struct profile_path path;
 };
 
 static void diff_line(const struct profile *p, uint32_t node, void *arg)
 {
 	struct diff_ctx *c = arg;
-	size_t len = 0;
-	profile__path(p, node, &c->path, &len, &c->cap);
-	strbuf__add(c->out, c->path, len);
+	size_t len;
+	const char *path = profile_path__of(&c->path, p, node, &len);
+	strbuf__add(c->out, path, len);
 	strbuf__addc(c->out, ' ');
 	strbuf__addu(c->out, profile__self(p, node, c->before));
 	strbuf__addc(c->out, ' ');
@@ -166,9 +165,9 @@ int cmd_diff(int argc, char **argv)
 	if (folded || (out_path && sink__format_for(out_path) == SINK_FOLDED &&
 		       strcmp(out_path, "-"))) {
 		struct strbuf out = {0};
-		struct diff_ctx ctx = {&out, before, after, NULL, 0};
+		struct diff_ctx ctx = {&out, before, after, {0}};
 		profile__walk_lines(p, (1u << before) | (1u << after), -1, diff_line, &ctx);
-		free(ctx.path);
+		profile_path__free(&ctx.path);
 		int err = util__write_file(out_path ? out_path : "-", out.buf ? out.buf : "", out.len);
 		strbuf__free(&out);
 		status = err < 0 ? 1 : 0;

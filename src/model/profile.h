@@ -170,4 +170,20 @@ void profile__walk_lines_pruned(const struct profile *p, unsigned colmask, int s
 void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *len,
 		   size_t *cap);
 
+/*
+ * Incremental path text for walks that visit nodes in trie order: each call returns node's
+ * path (frames joined with ';') and rebuilds only the part below the deepest frame it
+ * shares with the previous call. Zero-initialise; free with profile_path__free.
+ */
+struct profile_path {
+	char *buf;
+	size_t len, cap;
+	uint32_t *nodes; /* node at depth d+1 */
+	size_t *ends;    /* buf offset after that node's name */
+	size_t depth, capdepth;
+};
+const char *profile_path__of(struct profile_path *pp, const struct profile *p, uint32_t node,
+			     size_t *len);
+void profile_path__free(struct profile_path *pp);
+
 #endif

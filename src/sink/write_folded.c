@@ -7,8 +7,7 @@
 struct folded_ctx {
 	struct strbuf *out;
 	int col;
-	char *path;
-	size_t cap;
+	struct profile_path path;
 };
 
 static void emit_line(const struct profile *p, uint32_t node, void *arg)
@@ -17,9 +16,9 @@ static void emit_line(const struct profile *p, uint32_t node, void *arg)
 	uint64_t v = profile__self(p, node, c->col);
 	if (!v)
 		return;
-	size_t len = 0;
-	profile__path(p, node, &c->path, &len, &c->cap);
-	strbuf__add(c->out, c->path, len);
+	size_t len;
+	const char *path = profile_path__of(&c->path, p, node, &len);
+	strbuf__add(c->out, path, len);
 	strbuf__addc(c->out, ' ');
 	strbuf__addu(c->out, v);
 	strbuf__addc(c->out, '\n');
@@ -27,7 +26,7 @@ static void emit_line(const struct profile *p, uint32_t node, void *arg)
 
 void folded__render(const struct profile *p, int col, struct strbuf *out)
 {
-	struct folded_ctx c = {out, col, NULL, 0};
+	struct folded_ctx c = {out, col, {0}};
 	profile__walk_lines(p, 1u << col, -1, emit_line, &c);
-	free(c.path);
+	profile_path__free(&c.path);
 }
