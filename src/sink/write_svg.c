@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sink.h"
+#include "svg_attrs.h"
 #include "svg_color.h"
 #include "svg_script.h"
 
@@ -267,145 +268,6 @@ static size_t strip_annotation(const char *s, size_t n)
 	return n;
 }
 
-/* ---- --nameattr and --cp ---- */
-
-struct kv_map {
-	struct profile *keys; /* used as a string interner */
-	char **vals;
-	size_t cap;
-};
-
-static void kv_set(struct kv_map *m, const char *k, size_t kn, const char *v)
-{
-	if (!m->keys)
-		m->keys = profile__new();
-	uint32_t id = profile__intern(m->keys, k, kn);
-	if (id >= m->cap) {
-		size_t old = m->cap;
-		m->cap = (id + 1) * 2;
-		m->vals = xrealloc(m->vals, sizeof(*m->vals) * m->cap);
-		memset(m->vals + old, 0, sizeof(*m->vals) * (m->cap - old));
-	}
-	free(m->vals[id]);
-	m->vals[id] = xstrdup(v);
-}
-
-static const char *kv_get(struct kv_map *m, const char *k, size_t kn)
-{
-	if (!m->keys)
-		return NULL;
-	size_t before = profile__nstrings(m->keys);
-	uint32_t id = profile__intern(m->keys, k, kn);
-	(void)before;
-	return id < m->cap ? m->vals[id] : NULL;
-}
-
-static void kv_free(struct kv_map *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->vals[i]);
-	free(m->vals);
-	profile__free(m->keys);
-}
-
-static int load_nameattr(const char *path, struct kv_map *m)
-{
-	char *buf;
-	size_t len;
-	int err = util__read_file(path, &buf, &len);
-	if (err < 0) {
-		util__error("flamegraph: cannot read --nameattr file '%s': %s", path, strerror(-err));
-		return err;
-	}
-	for (char *line = buf, *next; line < buf + len; line = next) {
-		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-		next = nl ? nl + 1 : buf + len;
-		if (nl)
-			*nl = '\0';
-		char *tab = strchr(line, '\t');
-		if (!tab) {
-			util__error("flamegraph: invalid format in '%s': want NAME<TAB>attr=value...",
-				    path);
-			free(buf);
-			return -EINVAL;
-		}
-		kv_set(m, line, (size_t)(tab - line), tab + 1);
-	}
-	free(buf);
-	return 0;
-}
-
-/* Looks up attribute key in a "k=v<TAB>k=v" list. */
-static const char *attr_get(const char *attrs, const char *key, size_t *vlen)
-{
-	size_t kl = strlen(key);
-	for (const char *a = attrs; a && *a;) {
-		const char *end = strchr(a, '\t');
-		size_t n = end ? (size_t)(end - a) : strlen(a);
-		if (n > kl && !memcmp(a, key, kl) && a[kl] == '=') {
-			*vlen = n - kl - 1;
-			return a + kl + 1;
-		}
-		a = end ? end + 1 : NULL;
-	}
-	return NULL;
-}
-
-static void load_palette(const char *path, struct kv_map *m)
-{
-	char *buf;
-	size_t len;
-	if (util__read_file(path, &buf, &len) < 0)
-		return;
-	for (char *line = buf, *next; line < buf + len; line = next) {
-		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-		next = nl ? nl + 1 : buf + len;
-		if (nl)
-			*nl = '\0';
-		char *arrow = strstr(line, "->");
-		if (arrow) {
-			char *v = arrow + 2, *more = strstr(v, "->");
-			if (more)
-				*more = '\0';
-			kv_set(m, line, (size_t)(arrow - line), v);
-		}
-	}
-	free(buf);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void save_palette(const char *path, struct kv_map *m)
-{
-	if (!m->keys)
-		return;
-	size_t n = 0;
-	char **lines = xmalloc(sizeof(*lines) * (m->cap + 1));
-	for (uint32_t id = 0; id < m->cap; id++) {
-		if (!m->vals[id])
-			continue;
-		struct strbuf l = {0};
-		strbuf__adds(&l, profile__str(m->keys, id));
-		strbuf__adds(&l, "->");
-		strbuf__adds(&l, m->vals[id]);
-		strbuf__addc(&l, '\n');
-		lines[n++] = l.buf;
-	}
-	qsort(lines, n, sizeof(*lines), cmp_str);
-	struct strbuf out = {0};
-	for (size_t i = 0; i < n; i++) {
-		strbuf__adds(&out, lines[i]);
-		free(lines[i]);
-	}
-	free(lines);
-	if (util__write_file(path, out.buf ? out.buf : "", out.len) < 0)
-		util__warn("cannot write palette file '%s'", path);
-	strbuf__free(&out);
-}
-
 /* ---- rendering ---- */
 
 static void add_text(struct strbuf *sb, const char *id, double x, double y, const char *extra,
@@ -584,13 +446,13 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 						  : "Flame Graph";
 
 	struct kv_map nameattr = {0}, palette = {0};
-	if (o->nameattr && load_nameattr(o->nameattr, &nameattr) < 0) {
+	if (o->nameattr && svg_attrs__load_nameattr(o->nameattr, &nameattr) < 0) {
 		status = -EINVAL;
-		kv_free(&nameattr);
+		svg_attrs__free(&nameattr);
 		goto out;
 	}
 	if (o->cp)
-		load_palette(o->palette_file, &palette);
+		svg_attrs__load_palette(o->palette_file, &palette);
 
 	strbuf__grow(out, kept * 150 + 8192);
 	add_header(out, o, imagewidth, imageheight);
@@ -681,22 +543,22 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 			/* sprintf("%.0f") as perl does: round half to even */
 			double samples = nearbyint((etime - fr->stime) * factor);
 
-			const char *attrs = nameattr.keys ? kv_get(&nameattr, name, nlen) : NULL;
+			const char *attrs = nameattr.keys ? svg_attrs__get(&nameattr, name, nlen) : NULL;
 			size_t vl;
-			const char *href = attrs ? attr_get(attrs, "href", &vl) : NULL;
+			const char *href = attrs ? svg_attrs__attr(attrs, "href", &vl) : NULL;
 			size_t hrefl = href ? vl : 0;
 			strbuf__adds(out, href ? "<a" : "<g");
 			if (href) {
 				strbuf__adds(out, " xlink:href=\"");
 				strbuf__add(out, href, hrefl);
 				strbuf__adds(out, "\" target=\"");
-				const char *tg = attr_get(attrs, "target", &vl);
+				const char *tg = svg_attrs__attr(attrs, "target", &vl);
 				if (tg)
 					strbuf__add(out, tg, vl);
 				else
 					strbuf__adds(out, "_top");
 				strbuf__addc(out, '"');
-				const char *ae = attr_get(attrs, "a_extra", &vl);
+				const char *ae = svg_attrs__attr(attrs, "a_extra", &vl);
 				if (ae) {
 					strbuf__addc(out, ' ');
 					strbuf__add(out, ae, vl);
@@ -704,20 +566,20 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 			}
 			static const char *const gattrs[] = {"id", "class"};
 			for (int a = 0; attrs && a < 2; a++) {
-				const char *v = attr_get(attrs, gattrs[a], &vl);
+				const char *v = svg_attrs__attr(attrs, gattrs[a], &vl);
 				if (v) {
 					strbuf__addf(out, " %s=\"", gattrs[a]);
 					strbuf__add(out, v, vl);
 					strbuf__addc(out, '"');
 				}
 			}
-			const char *ge = attrs ? attr_get(attrs, "g_extra", &vl) : NULL;
+			const char *ge = attrs ? svg_attrs__attr(attrs, "g_extra", &vl) : NULL;
 			if (ge) {
 				strbuf__addc(out, ' ');
 				strbuf__add(out, ge, vl);
 			}
 			strbuf__adds(out, "><title>");
-			const char *tover = attrs ? attr_get(attrs, "title", &vl) : NULL;
+			const char *tover = attrs ? svg_attrs__attr(attrs, "title", &vl) : NULL;
 			if (tover) {
 				strbuf__add(out, tover, vl);
 			} else if (is_root) {
@@ -756,13 +618,13 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 			else if (fr->has_delta)
 				svg_color__delta(color, fr->delta, f.maxdelta, o->negate);
 			else if (o->cp) {
-				const char *c = kv_get(&palette, name, nlen);
+				const char *c = svg_attrs__get(&palette, name, nlen);
 				if (c) {
 					snprintf(color, sizeof(color), "%s", c);
 				} else {
 					svg_color__name(color, o->colors, o->hash, o->random, name,
 							nlen);
-					kv_set(&palette, name, nlen, color);
+					svg_attrs__set(&palette, name, nlen, color);
 				}
 			} else {
 				svg_color__name(color, o->colors, o->hash, o->random, name, nlen);
@@ -814,9 +676,9 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 	}
 	strbuf__adds(out, "</g>\n</svg>\n");
 	if (o->cp)
-		save_palette(o->palette_file, &palette);
-	kv_free(&nameattr);
-	kv_free(&palette);
+		svg_attrs__save_palette(o->palette_file, &palette);
+	svg_attrs__free(&nameattr);
+	svg_attrs__free(&palette);
 out:
 	free(f.open);
 	free(f.path);
