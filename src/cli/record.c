@@ -30,7 +30,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: scorch record [options] (-p PID[,PID...] | -a | -C CPU | [--] CMD [ARGS...])\n"
+		"usage: scorch record [options] (-p PID[,PID...] | -a | -C CPUS | [--] CMD [ARGS...])\n"
 		"\n"
 		"Samples call stacks with perf_event_open and writes flame graphs or folded stacks.\n"
 		"Frame names match 'perf script | stackcollapse-perf.pl' for the same binaries.\n"
@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		"What to sample (choose one):\n"
 		"  -p PID[,PID...]    existing processes, all their threads and children\n"
 		"  -a, --all-cpus     every process on every online CPU\n"
-		"  -C, --cpu CPU      every process on one CPU\n"
+		"  -C, --cpu CPUS     every process on these CPUs: 0, 0,2 or 0-3\n"
 		"  [--] CMD [ARGS]    start CMD and sample it from its first instruction;\n"
 		"                     scorch exits with CMD's exit status\n"
 		"\n"
@@ -107,6 +107,45 @@ static int parse_pids(const char *arg, struct record_opts *o)
 	}
 	free(copy);
 	return o->npids ? 0 : -1;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* "0", "0,2", "0-3,6": a sorted list of unique CPU numbers, or -1. */
+static int parse_cpus(const char *arg, struct record_opts *o)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	int n = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		if (dash)
+			*dash = '\0';
+		long a = !strcmp(tok, "0") ? 0 : parse_positive(tok, 1 << 16);
+		long b = dash ? (!strcmp(dash + 1, "0") ? 0 : parse_positive(dash + 1, 1 << 16)) : a;
+		if (a < 0 || b < 0 || b < a) {
+			free(copy);
+			return -1;
+		}
+		for (long c = a; c <= b; c++) {
+			o->cpu_list = xrealloc(o->cpu_list, sizeof(*o->cpu_list) * (size_t)(n + 1));
+			o->cpu_list[n++] = (int)c;
+		}
+	}
+	free(copy);
+	if (!n)
+		return -1;
+	qsort(o->cpu_list, (size_t)n, sizeof(*o->cpu_list), cmp_int);
+	int u = 0;
+	for (int i = 0; i < n; i++)
+		if (!u || o->cpu_list[u - 1] != o->cpu_list[i])
+			o->cpu_list[u++] = o->cpu_list[i];
+	o->ncpu_list = u;
+	o->cpu = o->cpu_list[0];
+	return 0;
 }
 
 static double now_s(void)
@@ -196,10 +235,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			seen_a = true;
 			break;
 		case 'C':
-			v = parse_positive(optarg, 1 << 20);
-			if (v < 0 && strcmp(optarg, "0") != 0)
-				return bad_usage("invalid CPU '%s': expected one CPU number", optarg);
-			o->cpu = v < 0 ? 0 : (int)v;
+			if (parse_cpus(optarg, o) < 0)
+				return bad_usage("invalid CPU list '%s': expected e.g. 0, 0,2 or 0-3",
+						 optarg);
 			seen_c = true;
 			break;
 		case 'o':
@@ -336,6 +374,7 @@ int cmd_record(int argc, char **argv)
 	int status = parse_args(argc, argv, &c);
 	if (status >= 0) {
 		free(c.o.pids);
+		free(c.o.cpu_list);
 		return status;
 	}
 	char err[512] = "";
@@ -344,6 +383,7 @@ int cmd_record(int argc, char **argv)
 		int e = errno;
 		util__error("%s", err);
 		free(c.o.pids);
+		free(c.o.cpu_list);
 		if (c.o.scope == SCOPE_COMMAND && e == ENOENT)
 			return 127;
 		if (c.o.scope == SCOPE_COMMAND && e == EACCES)
@@ -404,5 +444,6 @@ out:
 	perf_session__close(s);
 	profile__free(p);
 	free(c.o.pids);
+	free(c.o.cpu_list);
 	return status;
 }

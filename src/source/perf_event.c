@@ -425,7 +425,11 @@ static char *join_cmdline(const struct record_opts *o)
 		for (int i = 0; i < o->npids; i++)
 			strbuf__addf(&sb, "%s%d", i ? "," : "", (int)o->pids[i]);
 	} else if (o->scope == SCOPE_CPU) {
-		strbuf__addf(&sb, "-C %d", o->cpu);
+		strbuf__adds(&sb, "-C ");
+		if (!o->ncpu_list)
+			strbuf__addf(&sb, "%d", o->cpu);
+		for (int i = 0; i < o->ncpu_list; i++)
+			strbuf__addf(&sb, "%s%d", i ? "," : "", o->cpu_list[i]);
 	} else {
 		strbuf__adds(&sb, "-a");
 	}
@@ -459,17 +463,25 @@ struct perf_session *perf_session__open(const struct record_opts *opts, char *er
 	s->cmdline = join_cmdline(opts);
 	s->ncpus = online_cpus(&s->cpus);
 	if (opts->scope == SCOPE_CPU) {
-		bool found = false;
-		for (int i = 0; i < s->ncpus; i++)
-			found |= s->cpus[i] == opts->cpu;
-		if (!found) {
-			snprintf(err, errlen, "CPU %d is not online (see /sys/devices/system/cpu/online)",
-				 opts->cpu);
-			ret = -EINVAL;
-			goto out_free;
+		const int *want = opts->ncpu_list ? opts->cpu_list : &opts->cpu;
+		int nwant = opts->ncpu_list ? opts->ncpu_list : 1;
+		int kept = 0;
+		for (int w = 0; w < nwant; w++) {
+			bool found = false;
+			for (int i = 0; i < s->ncpus; i++)
+				found |= s->cpus[i] == want[w];
+			if (!found) {
+				snprintf(err, errlen,
+					 "CPU %d is not online (see /sys/devices/system/cpu/online)",
+					 want[w]);
+				ret = -EINVAL;
+				goto out_free;
+			}
 		}
-		s->cpus[0] = opts->cpu;
-		s->ncpus = 1;
+		/* want is sorted and unique, and no longer than the online list it is in */
+		for (int w = 0; w < nwant; w++)
+			s->cpus[kept++] = want[w];
+		s->ncpus = kept;
 	}
 	s->rings = xcalloc((size_t)s->ncpus, sizeof(*s->rings));
 	for (int i = 0; i < s->ncpus; i++)

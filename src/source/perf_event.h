@@ -17,7 +17,9 @@ struct record_opts {
 	enum record_scope scope;
 	pid_t *pids;        /* SCOPE_PIDS */
 	int npids;
-	int cpu;            /* SCOPE_CPU */
+	int cpu;            /* SCOPE_CPU: the CPU when cpu_list is empty */
+	int *cpu_list;      /* SCOPE_CPU: several CPUs (-C 0,2-3), sorted, unique */
+	int ncpu_list;
 	char **argv;        /* SCOPE_COMMAND: the command to start */
 	unsigned freq;      /* Hz, default 99 */
 	enum record_stacks stacks;

@@ -146,6 +146,9 @@ wait "$wpid" 2>/dev/null
 "$SCORCH" record -q -C 0 -d 0.5 -o "$TMP/c.folded"
 expect_eq "-C 0 records" 0 "$?"
 expect_exit "-C of an offline CPU" 1 "CPU 4095 is not online" "$SCORCH" record -C 4095 -d 0.1 -o "$TMP/c.folded"
+"$SCORCH" record -q -C 0-1 -d 0.3 -o "$TMP/c2.folded"
+expect_eq "-C 0-1 records a CPU list" 0 "$?"
+expect_exit "-C with a bad list" 2 "invalid CPU list '3-1'" "$SCORCH" record -C 3-1 -d 0.1 -o "$TMP/c.folded"
 
 # Without privileges: a clear hint.
 if command -v setpriv >/dev/null && [ -x "$SCORCH" ]; then
