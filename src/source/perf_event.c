@@ -2,6 +2,7 @@
 /* perf_event_open sessions: one event per CPU (and task), ring buffers, the command under test. */
 #define _GNU_SOURCE
 #include "perf_event.h"
+#include "sysinfo.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -80,59 +81,6 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int read_int_file(const char *path, int dflt)
-{
-	char buf[64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return dflt;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return dflt;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
-/* Online CPUs from /sys ("0-3,6"), so hot-unplugged holes are skipped; sized at run time. */
-static int online_cpus(int **out)
-{
-	char buf[4096];
-	int n = 0, cap = 16;
-	int *cpus = xmalloc(sizeof(*cpus) * cap);
-	int fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
-	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (len > 0) {
-		buf[len] = '\0';
-		for (char *p = buf; *p && *p != '\n';) {
-			char *end;
-			long a = strtol(p, &end, 10), b = a;
-			if (end == p)
-				break;
-			if (*end == '-')
-				b = strtol(end + 1, &end, 10);
-			for (long c = a; c <= b; c++) {
-				if (n == cap)
-					cpus = xrealloc(cpus, sizeof(*cpus) * (cap *= 2));
-				cpus[n++] = (int)c;
-			}
-			p = *end == ',' ? end + 1 : end;
-		}
-	}
-	if (n == 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		for (long i = 0; i < (c > 0 ? c : 1); i++) {
-			if (n == cap)
-				cpus = xrealloc(cpus, sizeof(*cpus) * (cap *= 2));
-			cpus[n++] = (int)i;
-		}
-	}
-	*out = cpus;
-	return n;
-}
-
 static int sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
 {
 	return (int)syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -148,33 +96,6 @@ static int sys_pidfd_open(pid_t pid)
 #endif
 }
 
-/* 0 when argv0 can be executed (as execvp would find it), else -ENOENT or -EACCES. */
-static int find_command(const char *argv0)
-{
-	if (strchr(argv0, '/'))
-		return access(argv0, X_OK) == 0 ? 0 : (errno == ENOENT ? -ENOENT : -EACCES);
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	int res = -ENOENT;
-	while (*path) {
-		size_t len = strcspn(path, ":");
-		char full[4096];
-		snprintf(full, sizeof(full), "%.*s%s%s", (int)len, len ? path : ".", "/", argv0);
-		struct stat sb;
-		if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode)) {
-			if (access(full, X_OK) == 0)
-				return 0;
-			res = -EACCES;
-		}
-		path += len;
-		if (*path == ':')
-			path++;
-	}
-	return res;
-}
-
-/* Forks the command, held before exec until perf_session__start writes to go_fd. */
 static int spawn_held(struct perf_session *s, char *err, size_t errlen)
 {
 	int go[2], ep[2];
@@ -278,8 +199,8 @@ static int map_ring(struct perf_session *s, struct ring *r, int fd)
 static void open_error(struct perf_session *s, int e, pid_t pid, int cpu, char *err,
 		       size_t errlen)
 {
-	int paranoid = read_int_file("/proc/sys/kernel/perf_event_paranoid", 2);
-	int maxrate = read_int_file("/proc/sys/kernel/perf_event_max_sample_rate", 0);
+	int paranoid = sysinfo__read_int("/proc/sys/kernel/perf_event_paranoid", 2);
+	int maxrate = sysinfo__read_int("/proc/sys/kernel/perf_event_max_sample_rate", 0);
 	bool wide = s->opts.scope == SCOPE_ALL || s->opts.scope == SCOPE_CPU;
 	if (e == EACCES || e == EPERM) {
 		snprintf(err, errlen,
@@ -436,15 +357,6 @@ static char *join_cmdline(const struct record_opts *o)
 	return sb.buf ? sb.buf : xstrdup("");
 }
 
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 struct perf_session *perf_session__open(const struct record_opts *opts, char *err,
 					size_t errlen)
 {
@@ -461,7 +373,7 @@ struct perf_session *perf_session__open(const struct record_opts *opts, char *er
 	s->page = (size_t)sysconf(_SC_PAGESIZE);
 	s->data_pages = DATA_PAGES;
 	s->cmdline = join_cmdline(opts);
-	s->ncpus = online_cpus(&s->cpus);
+	s->ncpus = sysinfo__online_cpus(&s->cpus);
 	if (opts->scope == SCOPE_CPU) {
 		const int *want = opts->ncpu_list ? opts->cpu_list : &opts->cpu;
 		int nwant = opts->ncpu_list ? opts->ncpu_list : 1;
@@ -486,7 +398,7 @@ struct perf_session *perf_session__open(const struct record_opts *opts, char *er
 	s->rings = xcalloc((size_t)s->ncpus, sizeof(*s->rings));
 	for (int i = 0; i < s->ncpus; i++)
 		s->rings[i].fd = -1;
-	raise_nofile();
+	sysinfo__raise_nofile();
 
 	switch (opts->scope) {
 	case SCOPE_PIDS:
@@ -502,7 +414,7 @@ struct perf_session *perf_session__open(const struct record_opts *opts, char *er
 			ret = -EINVAL;
 			goto out_free;
 		}
-		ret = find_command(opts->argv[0]);
+		ret = sysinfo__find_command(opts->argv[0]);
 		if (ret < 0) {
 			snprintf(err, errlen, ret == -ENOENT ? "command not found: %s"
 							     : "permission denied: %s",
