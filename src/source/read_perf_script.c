@@ -355,9 +355,9 @@ static void event_line(struct reader *r, struct span line, struct span comm, str
 	}
 	r->npname = 0;
 	push_names(r, &r->pname, &r->npname, &r->cappname, r->name.buf, r->name.len);
-	/* The reference corpus was produced by the stackcollapse-perf.pl that tidied Java
-	 * names only when the root is exactly "java" (before it matched /^java/). */
-	r->java = r->name.len == 4 && !memcmp(r->name.buf, "java", 4);
+	/* stackcollapse-perf.pl tidies Java names when the root matches /^java/, so
+	 * "java-PID" and "java-PID/TID" roots count too. */
+	r->java = r->name.len >= 4 && !memcmp(r->name.buf, "java", 4);
 	r->have_pname = true;
 }
 
