@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Backend-neutral live sampling: options, statistics and the ops table every backend fills. */
+#ifndef SCORCH_SAMPLER_H
+#define SCORCH_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../model/profile.h"
+
+/*
+ * The flow: a backend (perf_event.c, bpf.c) produces raw samples {pid, tid, cpu, time,
+ * kernel ips, user ips, weight} and process events (comm, fork, exec, mmap, exit); the stack
+ * builder (stack.h) turns them into profile stacks through the caller's symbolizer. Process
+ * spawn and reap (`-- CMD`) live in target.h. cli/ only sees this header.
+ */
+
+enum sampler_backend { SAMPLER_AUTO, SAMPLER_PERF, SAMPLER_BPF };
+enum sampler_scope { SCOPE_PIDS, SCOPE_ALL, SCOPE_CPU, SCOPE_COMMAND };
+enum sampler_stacks { STACKS_BOTH, STACKS_KERNEL_ONLY, STACKS_USER_ONLY };
+enum sampler_root { ROOT_COMM, ROOT_PID, ROOT_TID };
+
+struct sampler_opts {
+	enum sampler_backend backend;
+	enum sampler_scope scope;
+	pid_t *pids;        /* SCOPE_PIDS; SCOPE_COMMAND: filled with the started command's pid */
+	int npids;
+	int *cpu_list;      /* SCOPE_CPU: sorted, unique */
+	int ncpu_list;
+	char **argv;        /* SCOPE_COMMAND: the command to start (see target.h) */
+	unsigned freq;      /* Hz, default 99 */
+	enum sampler_stacks stacks;
+	enum sampler_root root;
+	bool group_by_cpu;
+	bool skip_idle;
+	bool inlines, srcline, demangle;
+	bool timeline;      /* keep (time, pid, tid, cpu, leaf) per sample in the profile */
+};
+
+struct sampler_stats {
+	const char *backend;  /* "perf_event", "bpf" */
+	const char *event;    /* "cpu-clock" or the hardware event used */
+	uint64_t samples;
+	uint64_t lost;        /* samples the kernel could not deliver (ring full, map full) */
+	uint64_t throttled;   /* throttle events */
+	uint64_t errors;      /* other per-sample failures the backend counted */
+	uint64_t elapsed_ns;
+	double self_cpu;      /* scorch's own CPU use, percent of one core */
+	bool targets_exited;  /* every target process has exited */
+	const char *note;     /* one line worth telling the user (event fallback), or NULL */
+};
+
+struct sampler;
+
+/*
+ * What a backend implements. open() sets up events for the targets in opts (for
+ * SCOPE_COMMAND the target module has already started the command, held before exec, and put
+ * its pid in opts->pids); poll() waits up to timeout_ms for data (returns 0, -EINTR when a
+ * signal arrived, or another -errno); drain() moves everything that arrived into p through
+ * the stack builder; stats() fills st; close() frees, accepts a half-open sampler.
+ * Each returns 0 or a negative errno; open() writes a one-line reason into err.
+ */
+struct sampler_ops {
+	const char *name;
+	int (*open)(struct sampler *s, char *err, size_t errlen);
+	int (*poll)(struct sampler *s, int timeout_ms);
+	int (*drain)(struct sampler *s, struct profile *p);
+	void (*stats)(const struct sampler *s, struct sampler_stats *st);
+	void (*close)(struct sampler *s);
+};
+
+#endif
