@@ -6,14 +6,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "../model/profile.h"
 #include "../sink/sink.h"
-#include "../source/perf_event.h"
+#include "../source/sampler.h"
+#include "../source/target.h"
+#include "../symbol/symbolizer.h"
 #include "../util/util.h"
 
 #define MAX_OUTPUTS 16
@@ -93,22 +95,6 @@ static long parse_positive(const char *s, long max)
 	return v;
 }
 
-static int parse_pids(const char *arg, struct record_opts *o)
-{
-	char *copy = xstrdup(arg), *save = NULL;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		long v = parse_positive(tok, 0x7fffffff);
-		if (v < 0) {
-			free(copy);
-			return -1;
-		}
-		o->pids = xrealloc(o->pids, sizeof(*o->pids) * (o->npids + 1));
-		o->pids[o->npids++] = (pid_t)v;
-	}
-	free(copy);
-	return o->npids ? 0 : -1;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -116,7 +102,7 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* "0", "0,2", "0-3,6": a sorted list of unique CPU numbers, or -1. */
-static int parse_cpus(const char *arg, struct record_opts *o)
+static int parse_cpus(const char *arg, struct sampler_opts *o)
 {
 	char *copy = xstrdup(arg), *save = NULL;
 	int n = 0;
@@ -144,7 +130,6 @@ static int parse_cpus(const char *arg, struct record_opts *o)
 		if (!u || o->cpu_list[u - 1] != o->cpu_list[i])
 			o->cpu_list[u++] = o->cpu_list[i];
 	o->ncpu_list = u;
-	o->cpu = o->cpu_list[0];
 	return 0;
 }
 
@@ -188,7 +173,7 @@ static const struct option longopts[] = {
 };
 
 struct cli {
-	struct record_opts o;
+	struct sampler_opts o;
 	double duration;
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
@@ -199,7 +184,7 @@ struct cli {
 /* Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct cli *c)
 {
-	struct record_opts *o = &c->o;
+	struct sampler_opts *o = &c->o;
 	o->freq = 99;
 	o->demangle = true;
 	o->stacks = STACKS_BOTH;
@@ -227,8 +212,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		}
 		case 'p':
-			if (parse_pids(optarg, o) < 0)
-				return bad_usage("invalid pid list '%s': expected PID[,PID...]", optarg);
+			if (cli__parse_pids("record", optarg, &o->pids, &o->npids) < 0)
+				return 2;
 			seen_p = true;
 			break;
 		case 'a':
@@ -311,7 +296,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	return -1;
 }
 
-static void progress(const struct cli *c, const struct record_stats *st)
+static void progress(const struct cli *c, const struct sampler_stats *st)
 {
 	double el = (double)st->elapsed_ns / 1e9;
 	if (c->duration > 0)
@@ -322,8 +307,8 @@ static void progress(const struct cli *c, const struct record_stats *st)
 			(unsigned long long)st->samples);
 }
 
-/* The sampling loop; returns 0 or a negative errno from polling. */
-static int run(struct perf_session *s, struct profile *p, const struct cli *c)
+/* The sampling loop; returns 0 or a negative errno from polling or draining. */
+static int run(struct sampler *s, struct profile *p, const struct cli *c)
 {
 	bool tty = !c->quiet && isatty(STDERR_FILENO);
 	double start = now_s(), last = 0;
@@ -338,13 +323,18 @@ static int run(struct perf_session *s, struct profile *p, const struct cli *c)
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
-		int r = perf_session__poll(s, p, timeout);
+		int r = sampler__poll(s, timeout);
 		if (r < 0 && r != -EINTR) {
 			ret = r;
 			break;
 		}
-		struct record_stats st;
-		perf_session__stats(s, &st);
+		r = sampler__drain(s, p);
+		if (r < 0) {
+			ret = r;
+			break;
+		}
+		struct sampler_stats st;
+		sampler__stats(s, &st);
 		if (st.targets_exited)
 			break;
 		if (tty && now_s() - last >= 0.25) {
@@ -353,19 +343,11 @@ static int run(struct perf_session *s, struct profile *p, const struct cli *c)
 		}
 	}
 	/* Whatever arrived since the last poll (Ctrl-C, -d): one last drain, no waiting. */
-	perf_session__poll(s, p, 0);
+	sampler__poll(s, 0);
+	sampler__drain(s, p);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	return ret;
-}
-
-static int exit_status_of(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return 1;
 }
 
 int cmd_record(int argc, char **argv)
@@ -377,18 +359,24 @@ int cmd_record(int argc, char **argv)
 		free(c.o.cpu_list);
 		return status;
 	}
+	struct symbolizer_opts so = {
+		.demangle = c.o.demangle, .inlines = c.o.inlines, .srcline = c.o.srcline};
+	struct symbolizer *sym = symbolizer__new(&so);
+	if (!sym) {
+		util__error("out of memory creating the symbolizer");
+		free(c.o.pids);
+		free(c.o.cpu_list);
+		return 1;
+	}
 	char err[512] = "";
-	struct perf_session *s = perf_session__open(&c.o, err, sizeof(err));
+	struct sampler *s = sampler__open(&c.o, sym, err, sizeof(err));
 	if (!s) {
 		int e = errno;
 		util__error("%s", err);
+		symbolizer__free(sym);
 		free(c.o.pids);
 		free(c.o.cpu_list);
-		if (c.o.scope == SCOPE_COMMAND && e == ENOENT)
-			return 127;
-		if (c.o.scope == SCOPE_COMMAND && e == EACCES)
-			return 126;
-		return 1;
+		return c.o.scope == SCOPE_COMMAND ? target__start_exit_code(e) : 1;
 	}
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns -EINTR */
@@ -397,27 +385,17 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	struct profile *p = profile__new();
-	int ret = perf_session__start(s);
-	struct record_stats st;
-	if (ret < 0) {
-		perf_session__stop(s);
-		perf_session__stats(s, &st);
-		if (c.o.scope == SCOPE_COMMAND && st.child_status >= 0)
-			status = exit_status_of(st.child_status);
-		else
-			util__error("cannot start sampling: %s", strerror(-ret)), status = 1;
-		goto out;
-	}
-	perf_session__stats(s, &st);
+	struct sampler_stats st;
+	sampler__stats(s, &st);
 	if (st.note && !c.quiet)
 		fprintf(stderr, "%s: %s\n", util__progname, st.note);
 
-	ret = run(s, p, &c);
-	perf_session__stop(s);
-	perf_session__stats(s, &st);
+	int ret = run(s, p, &c);
+	sampler__stop(s);
+	sampler__stats(s, &st);
 	status = 0;
 	if (ret < 0) {
-		util__error("reading perf events failed: %s", strerror(-ret));
+		util__error("reading samples failed: %s", strerror(-ret));
 		status = 1;
 	}
 	if (st.samples == 0 && !c.quiet)
@@ -438,10 +416,10 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");
 	strbuf__free(&written);
-	if (status == 0 && c.o.scope == SCOPE_COMMAND && st.child_status >= 0)
-		status = exit_status_of(st.child_status);
-out:
-	perf_session__close(s);
+	if (status == 0 && c.o.scope == SCOPE_COMMAND && sampler__exit_code(s) >= 0)
+		status = sampler__exit_code(s);
+	sampler__close(s);
+	symbolizer__free(sym);
 	profile__free(p);
 	free(c.o.pids);
 	free(c.o.cpu_list);

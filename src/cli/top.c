@@ -9,8 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_common.h"
 #include "commands.h"
-#include "../source/perf_event.h"
+#include "../source/sampler.h"
+#include "../source/target.h"
+#include "../symbol/symbolizer.h"
 #include "../tui/tui.h"
 #include "../util/util.h"
 
@@ -66,45 +69,25 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	return 0;
 }
 
-static int parse_pids(const char *arg, struct record_opts *o)
-{
-	char *copy = xstrdup(arg), *save = NULL;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned long v;
-		if (parse_uint(tok, 1, 0x3fffffff, &v) < 0) {
-			util__error("top: '%s' is not a pid (use -p PID[,PID...])", tok);
-			free(copy);
-			return -EINVAL;
-		}
-		o->pids = xrealloc(o->pids, sizeof(*o->pids) * (size_t)(o->npids + 1));
-		o->pids[o->npids++] = (pid_t)v;
-	}
-	free(copy);
-	if (!o->npids) {
-		util__error("top: -p needs at least one pid");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 struct live {
-	struct perf_session *s;
+	struct sampler *s;
 	unsigned freq;
 };
 
 static int live_poll(void *ctx, struct profile *p, int timeout_ms)
 {
 	struct live *l = ctx;
-	return perf_session__poll(l->s, p, timeout_ms);
+	int ret = sampler__poll(l->s, timeout_ms);
+	int dr = sampler__drain(l->s, p);
+	return ret < 0 ? ret : dr;
 }
 
 static void live_stats(void *ctx, struct tui_stats *st)
 {
 	struct live *l = ctx;
-	struct record_stats rs;
-	memset(&rs, 0, sizeof(rs));
-	perf_session__stats(l->s, &rs);
-	st->backend = "perf_event";
+	struct sampler_stats rs;
+	sampler__stats(l->s, &rs);
+	st->backend = rs.backend;
 	st->event = rs.event;
 	st->freq = l->freq;
 	st->samples = rs.samples;
@@ -175,7 +158,7 @@ static void show_child_output(struct saved_fds *sv)
 
 int cmd_top(int argc, char **argv)
 {
-	struct record_opts o;
+	struct sampler_opts o;
 	memset(&o, 0, sizeof(o));
 	o.scope = SCOPE_PIDS;
 	o.freq = 99;
@@ -199,7 +182,7 @@ int cmd_top(int argc, char **argv)
 			o.freq = (unsigned)v;
 			break;
 		case 'p':
-			if (parse_pids(optarg, &o) < 0)
+			if (cli__parse_pids("top", optarg, &o.pids, &o.npids) < 0)
 				goto usage;
 			break;
 		case 'a':
@@ -240,28 +223,29 @@ int cmd_top(int argc, char **argv)
 		return 1;
 	}
 
+	struct symbolizer_opts so = {.demangle = o.demangle, .inlines = o.inlines,
+				     .srcline = o.srcline};
+	struct symbolizer *sym = symbolizer__new(&so);
+	if (!sym) {
+		util__error("top: out of memory creating the symbolizer");
+		free(o.pids);
+		return 1;
+	}
 	char err[256] = "";
 	struct saved_fds sv = {{-1, -1, -1}, NULL};
 	if (o.scope == SCOPE_COMMAND && redirect_child_io(&sv) < 0)
 		util__warn("top: cannot redirect the command's output; it may draw over the screen");
-	struct perf_session *s = perf_session__open(&o, err, sizeof(err));
+	struct sampler *s = sampler__open(&o, sym, err, sizeof(err));
 	int open_errno = errno;
 	restore_io(&sv);
 	if (!s) {
 		util__error("top: %s", err[0] ? err : strerror(open_errno));
 		show_child_output(&sv);
+		symbolizer__free(sym);
 		free(o.pids);
-		return open_errno == ENOENT || open_errno == EACCES ? 127 : 1;
+		return o.scope == SCOPE_COMMAND ? target__start_exit_code(open_errno) : 1;
 	}
-	perf_session__wake_on(s, STDIN_FILENO); /* keys interrupt the wait for samples */
-	int rc = perf_session__start(s);
-	if (rc < 0) {
-		util__error("top: cannot start sampling: %s", strerror(-rc));
-		perf_session__close(s);
-		show_child_output(&sv);
-		free(o.pids);
-		return 1;
-	}
+	sampler__wake_on(s, STDIN_FILENO); /* keys interrupt the wait for samples */
 
 	struct profile *p = profile__new();
 	struct live l = {s, o.freq};
@@ -274,8 +258,9 @@ int cmd_top(int argc, char **argv)
 	else
 		snprintf(title, sizeof(title), "top -p %d%s", (int)o.pids[0], o.npids > 1 ? ",..." : "");
 	struct tui_opts to = {.title = title, .p = p, .live = &lv};
-	rc = tui__run(&to);
-	perf_session__close(s);
+	int rc = tui__run(&to);
+	sampler__close(s);
+	symbolizer__free(sym);
 	show_child_output(&sv);
 	profile__free(p);
 	free(o.pids);

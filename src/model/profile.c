@@ -470,13 +470,15 @@ void profile__scale_values(struct profile *p, uint64_t num, uint64_t den)
 			p->vals[c][n] = (uint64_t)((unsigned __int128)p->vals[c][n] * num / den);
 }
 
-void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t tid, uint32_t node)
+void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t pid, uint32_t tid,
+			   uint32_t cpu, uint32_t node)
 {
 	if (p->ntimeline == p->captimeline) {
 		p->captimeline = p->captimeline ? p->captimeline * 2 : 4096;
 		p->timeline = xrealloc(p->timeline, sizeof(*p->timeline) * p->captimeline);
 	}
-	p->timeline[p->ntimeline++] = (struct timeline_entry){time_ns, tid, node};
+	p->timeline[p->ntimeline++] = (struct timeline_entry){
+		.time_ns = time_ns, .pid = pid, .tid = tid, .cpu = cpu, .node = node};
 }
 
 const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n)

@@ -48,11 +48,13 @@ struct profile_meta {
 	uint64_t lost;        /* samples the source reported lost */
 };
 
-/* One sample in the optional timeline. */
+/* One sample in the optional timeline: when, where (process, thread, CPU), which stack. */
 struct timeline_entry {
-	uint64_t time_ns;
+	uint64_t time_ns; /* since the start of sampling */
+	uint32_t pid;
 	uint32_t tid;
-	uint32_t node;
+	uint32_t cpu;
+	uint32_t node;    /* the leaf node of the sample's stack */
 };
 
 struct profile;
@@ -126,8 +128,9 @@ void profile__clear_values(struct profile *p);
 /* Multiplies every value by num/den (live "decay" mode). */
 void profile__scale_values(struct profile *p, uint64_t num, uint64_t den);
 
-/* Optional timeline of samples. */
-void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t tid, uint32_t node);
+/* Optional timeline of samples: appends one entry (in arrival order). */
+void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t pid, uint32_t tid,
+			   uint32_t cpu, uint32_t node);
 const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n);
 
 /*

@@ -71,4 +71,43 @@ struct sampler_ops {
 	void (*close)(struct sampler *s);
 };
 
+struct symbolizer;
+
+/*
+ * The front every caller uses. Opens a sampler with the backend opts->backend asks for
+ * (SAMPLER_AUTO: perf_event). For SCOPE_COMMAND it starts opts->argv held before exec, sets
+ * up the events on it, then lets it run (target.h). sym is the caller's, and must outlive the
+ * sampler. Sampling runs from here on.
+ * On failure returns NULL, writes a one-line reason into err and sets errno: ENOENT (not
+ * found) or EACCES (not executable) only when the command could not be started; ESRCH for
+ * a pid that does not exist, EPERM when perf_event_paranoid forbids the events, EINVAL for
+ * bad options (an offline CPU), EOPNOTSUPP for a backend this build lacks.
+ */
+struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer *sym, char *err,
+			      size_t errlen);
+/*
+ * Waits up to timeout_ms for samples, a target's exit, or the wake fd. Returns 0, -EINTR
+ * when a signal arrived, or another negative errno. Call sampler__drain afterwards.
+ */
+int sampler__poll(struct sampler *s, int timeout_ms);
+/*
+ * Moves every sample and process event that arrived into p (column 0, symbolized), and fills
+ * p's metadata (event, frequency, start, duration, lost, command line, host). Keep passing
+ * the same profile: the symbol cache holds its frame ids. Returns 0 or a negative errno.
+ */
+int sampler__drain(struct sampler *s, struct profile *p);
+/* Makes sampler__poll return as soon as fd is readable (a UI's keyboard); -1: none. */
+void sampler__wake_on(struct sampler *s, int fd);
+/* Current statistics; elapsed_ns stops growing at sampler__stop. */
+void sampler__stats(const struct sampler *s, struct sampler_stats *st);
+/*
+ * Ends the measured time and, for SCOPE_COMMAND, stops the command if it still runs
+ * (SIGTERM, as perf record does) and reaps it. Stats stay readable. Idempotent.
+ */
+void sampler__stop(struct sampler *s);
+/* SCOPE_COMMAND: the command's exit code (0..255, 128 + signal) once it has ended, else -1. */
+int sampler__exit_code(const struct sampler *s);
+/* Stops (as sampler__stop) and frees; accepts NULL. */
+void sampler__close(struct sampler *s);
+
 #endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Option parsing shared by the subcommands that sample (record, top). */
+#ifndef SCORCH_CLI_COMMON_H
+#define SCORCH_CLI_COMMON_H
+
+#include <sys/types.h>
+
+/*
+ * Appends the pids of a "-p PID[,PID...]" argument to *pids (realloc'd; caller frees) and
+ * *npids. Each must be a whole decimal number > 0. On a bad list prints
+ * "scorch CMD: 'x' is not a pid (use -p PID[,PID...])" naming the subcommand cmd, and
+ * returns -EINVAL (the pids before the bad one stay appended); else 0.
+ */
+int cli__parse_pids(const char *cmd, const char *arg, pid_t **pids, int *npids);
+
+#endif
