@@ -35,6 +35,9 @@ expect_exit "unknown output format" 2 "cannot tell the format of 'x.png'" "$SCOR
 expect_exit "-d 0 is refused" 2 "invalid duration '0'" "$SCORCH" record -d 0 -a
 expect_exit "--help" 0 "" "$SCORCH" record --help
 check "--help has examples" grep -q "scorch record -F 999 -o out.svg -- ./myprog" "$TMP/ee.out"
+expect_exit "a bad pid names the subcommand" 2 "scorch record: 'x' is not a pid (use -p PID[,PID...])" \
+	"$SCORCH" record -p 1,x -o "$TMP/x.folded"
+expect_exit "an empty pid list" 2 "scorch record: -p needs at least one pid" "$SCORCH" record -p , -o "$TMP/x.folded"
 expect_exit "a command that does not exist" 127 "command not found: no-such-command-xyz" \
 	"$SCORCH" record -o "$TMP/x.folded" -- no-such-command-xyz
 

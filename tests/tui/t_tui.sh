@@ -96,7 +96,7 @@ expect_exit "view without a terminal refuses" 1 "needs a terminal" sh -c "'$SCOR
 
 expect_exit "top without a target is a usage error" 2 "give exactly one target" "$SCORCH" top
 expect_exit "top with two targets is a usage error" 2 "give exactly one target" "$SCORCH" top -a -p 1
-expect_exit "top rejects a bad pid" 2 "'x' is not a pid" "$SCORCH" top -p x
+expect_exit "top rejects a bad pid" 2 "scorch top: 'x' is not a pid" "$SCORCH" top -p x
 expect_exit "top rejects a too short refresh" 2 "--refresh wants milliseconds" "$SCORCH" top --refresh 10 -a
 
 start_shell 120 30 || { fail "tmux shell starts" "$(screen)"; exit 0; }
