@@ -39,8 +39,8 @@ static void handle_sample(struct stack_builder *b, struct profile *p,
 	if (room < sizeof(*s) || s->nr > (room - sizeof(*s)) / sizeof(uint64_t))
 		return;
 	/* Guest and hypervisor parts of the chain are skipped. */
-	struct raw_sample rs = {.pid = s->pid, .tid = s->tid, .cpu = s->cpu, .time_ns = s->time,
-				.weight = 1};
+	struct raw_sample rs = {
+	    .pid = s->pid, .tid = s->tid, .cpu = s->cpu, .time_ns = s->time, .weight = 1};
 	rs.kips = chain_part(s, (uint64_t)PERF_CONTEXT_KERNEL, &rs.nkips);
 	rs.uips = chain_part(s, (uint64_t)PERF_CONTEXT_USER, &rs.nuips);
 	if (stack_builder__sample(b, p, &rs))

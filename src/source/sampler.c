@@ -16,15 +16,15 @@
 
 /* Indexed by enum sampler_backend; NULL: not in this build. */
 static const struct sampler_ops *const backends[] = {
-	[SAMPLER_AUTO] = NULL, /* resolved by pick_backend */
-	[SAMPLER_PERF] = &sampler_perf_ops,
-	[SAMPLER_BPF] = NULL, /* bpf.c: &sampler_bpf_ops */
+    [SAMPLER_AUTO] = NULL, /* resolved by pick_backend */
+    [SAMPLER_PERF] = &sampler_perf_ops,
+    [SAMPLER_BPF] = NULL, /* bpf.c: &sampler_bpf_ops */
 };
 
 static const char *const backend_names[] = {
-	[SAMPLER_AUTO] = "auto",
-	[SAMPLER_PERF] = "perf_event",
-	[SAMPLER_BPF] = "bpf",
+    [SAMPLER_AUTO] = "auto",
+    [SAMPLER_PERF] = "perf_event",
+    [SAMPLER_BPF] = "bpf",
 };
 
 static const struct sampler_ops *pick_backend(enum sampler_backend want)
@@ -75,7 +75,7 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 		unsigned b = (unsigned)opts->backend;
 		snprintf(err, errlen, "the %s backend is not available in this build",
 			 b < sizeof(backend_names) / sizeof(backend_names[0]) ? backend_names[b]
-									    : "requested");
+									      : "requested");
 		errno = EOPNOTSUPP;
 		return NULL;
 	}

@@ -14,7 +14,8 @@
  * The flow: a backend (perf_event.c, bpf.c) produces raw samples {pid, tid, cpu, time,
  * kernel ips, user ips, weight} and process events (comm, fork, exec, mmap, exit); the stack
  * builder (stack.h) turns them into profile stacks through the caller's symbolizer. Process
- * spawn and reap (`-- CMD`) live in target.h. cli/ only sees this header.
+ * spawn and reap (`-- CMD`) live in target.h. cli/ sees only this header and target.h (exit
+ * codes); backends also see sampler_backend.h (struct sampler, the backend table).
  */
 
 enum sampler_backend { SAMPLER_AUTO, SAMPLER_PERF, SAMPLER_BPF };
@@ -25,7 +26,7 @@ enum sampler_root { ROOT_COMM, ROOT_PID, ROOT_TID };
 struct sampler_opts {
 	enum sampler_backend backend;
 	enum sampler_scope scope;
-	pid_t *pids;        /* SCOPE_PIDS; SCOPE_COMMAND: filled with the started command's pid */
+	pid_t *pids;        /* SCOPE_PIDS; SCOPE_COMMAND: the sampler's copy holds the command's pid */
 	int npids;
 	int *cpu_list;      /* SCOPE_CPU: sorted, unique */
 	int ncpu_list;

@@ -15,20 +15,23 @@
  * Filled by the front (sampler.c) before ops->open: a backend reads opts, feeds samples and
  * process events to stacks (which symbolizes through sym), and keeps its own state in priv.
  * The front owns everything else: the target processes, the wake fd, time and metadata.
+ * There is no start op: open() leaves sampling running (SCOPE_COMMAND: armed for the exec of
+ * the held command, e.g. perf's enable_on_exec), and the front releases the command after it.
+ * close() may find priv NULL (open failed early) and must then do nothing.
  */
 struct sampler {
 	const struct sampler_ops *ops;
 	struct sampler_opts opts;     /* a copy; freq defaulted; SCOPE_COMMAND: pids = {command} */
-	struct symbolizer *sym;       /* the caller's */
+	struct symbolizer *sym;	      /* the caller's */
 	struct stack_builder *stacks; /* owned by the front */
-	struct target *target;        /* processes whose exit ends sampling */
-	int wake_fd;                  /* sampler__wake_on; -1: none */
-	pid_t command_pid;            /* storage for opts.pids under SCOPE_COMMAND */
+	struct target *target;	      /* processes whose exit ends sampling */
+	int wake_fd;		      /* sampler__wake_on; -1: none */
+	pid_t command_pid;	      /* storage for opts.pids under SCOPE_COMMAND */
 	uint64_t t0_ns, wall0_ns, tstop_ns;
 	bool stopped;
 	const struct profile *meta_prof; /* the profile whose metadata is filled */
 	char *cmdline;
-	void *priv;                   /* the backend's state */
+	void *priv; /* the backend's state */
 };
 
 /*

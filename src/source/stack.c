@@ -30,19 +30,19 @@ struct kmap {
 };
 
 struct pidinfo {
-	uint32_t gen;   /* bumped on exec and pid reuse: part of the address cache key */
-	uint8_t known;  /* the symbolizer has this pid's maps */
+	uint32_t gen;  /* bumped on exec and pid reuse: part of the address cache key */
+	uint8_t known; /* the symbolizer has this pid's maps */
 };
 
 struct comminfo {
 	char comm[16];
 	uint32_t pid;
-	uint32_t root;             /* cached root frame id, valid when root_prof matches */
+	uint32_t root; /* cached root frame id, valid when root_prof matches */
 	const struct profile *root_prof;
 };
 
 struct stack_builder {
-	struct sampler_opts opts;      /* a copy: root, group_by_cpu, skip_idle, inlines, ... */
+	struct sampler_opts opts; /* a copy: root, group_by_cpu, skip_idle, inlines, ... */
 	struct symbolizer *sym;
 	struct kmap pids, comms, addrs;
 	struct pidinfo *pidv;
@@ -52,7 +52,7 @@ struct stack_builder {
 	uint32_t *pool; /* address cache: [count, frame ids...] runs */
 	size_t npool, cappool;
 	const struct profile *cache_prof; /* frame ids in the cache belong to this profile */
-	uint32_t *stack;                  /* scratch: frame ids leaf first */
+	uint32_t *stack;		  /* scratch: frame ids leaf first */
 	size_t capstack;
 	uint32_t *rev;
 	size_t caprev;
@@ -288,7 +288,8 @@ static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint3
 	for (int i = 0; i < nf; i++) {
 		frame_name(&f[i], &b->name);
 		if (b->opts.srcline && f[i].file) {
-			/* One frame per source line, named like `collapse --inline` with context. */
+			/* One frame per source line, named like `collapse --inline` with context.
+			 */
 			const char *base = strrchr(f[i].file, '/');
 			strbuf__addf(&b->name, ":%s:%u", base ? base + 1 : f[i].file, f[i].line);
 		}
@@ -302,7 +303,7 @@ static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint3
 		}
 		enum frame_kind kind = f[i].kernel ? FRAME_KERNEL
 				       : f[i].jit  ? FRAME_JIT
-				       : i > 0     ? FRAME_INLINED
+				       : i > 0	   ? FRAME_INLINED
 						   : FRAME_USER;
 		if (!f[i].name)
 			kind = FRAME_SYNTHETIC;
@@ -372,8 +373,8 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 		b->rev[m++] = b->stack[i];
 	uint32_t leaf = profile__add_stack(p, b->rev, m, 0, s->weight ? s->weight : 1);
 	if (b->opts.timeline)
-		profile__timeline_add(p, s->time_ns > b->t0 ? s->time_ns - b->t0 : 0, s->pid, s->tid,
-				      s->cpu, leaf);
+		profile__timeline_add(p, s->time_ns > b->t0 ? s->time_ns - b->t0 : 0, s->pid,
+				      s->tid, s->cpu, leaf);
 	return true;
 }
 

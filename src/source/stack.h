@@ -18,12 +18,12 @@
  */
 struct raw_sample {
 	uint32_t pid, tid, cpu;
-	uint64_t time_ns;    /* CLOCK_MONOTONIC (perf's clockid, bpf_ktime_get_ns) */
+	uint64_t time_ns;     /* CLOCK_MONOTONIC (perf's clockid, bpf_ktime_get_ns) */
 	const uint64_t *kips; /* kernel addresses */
 	uint32_t nkips;
 	const uint64_t *uips; /* user addresses of pid */
 	uint32_t nuips;
-	uint64_t weight;     /* samples this stands for (an in-kernel count); 0 counts as 1 */
+	uint64_t weight; /* samples this stands for (an in-kernel count); 0 counts as 1 */
 };
 
 struct stack_builder;

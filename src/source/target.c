@@ -68,7 +68,8 @@ int target__spawn(struct target *t, char *const argv[], char *err, size_t errlen
 	}
 	int ret = sysinfo__find_command(argv[0]);
 	if (ret < 0) {
-		snprintf(err, errlen, ret == -ENOENT ? "command not found: %s" : "permission denied: %s",
+		snprintf(err, errlen,
+			 ret == -ENOENT ? "command not found: %s" : "permission denied: %s",
 			 argv[0]);
 		return ret;
 	}

@@ -84,8 +84,8 @@ static void test_user_stack_names_and_return_addresses(void **state)
 	fixture_init(&f, &o);
 	/* leaf first: the exact PC in stk_leaf, then a return address just inside stk_caller */
 	uint64_t ips[] = {(uint64_t)(uintptr_t)stk_leaf, (uint64_t)(uintptr_t)stk_caller + 1};
-	struct raw_sample s = {.pid = f.pid, .tid = f.tid, .cpu = 1, .time_ns = 1500,
-			       .uips = ips, .nuips = 2};
+	struct raw_sample s = {
+	    .pid = f.pid, .tid = f.tid, .cpu = 1, .time_ns = 1500, .uips = ips, .nuips = 2};
 	stack_builder__set_origin(f.b, 1000);
 	assert_true(stack_builder__sample(f.b, f.p, &s));
 	char want[128];
@@ -104,8 +104,7 @@ static void test_user_stack_names_and_return_addresses(void **state)
 	assert_int_equal(tl[0].cpu, 1);
 
 	/* A return address at a function's first byte is a call from the code before it. */
-	uint64_t ret_at_start[] = {(uint64_t)(uintptr_t)stk_leaf,
-				   (uint64_t)(uintptr_t)stk_caller};
+	uint64_t ret_at_start[] = {(uint64_t)(uintptr_t)stk_leaf, (uint64_t)(uintptr_t)stk_caller};
 	s.uips = ret_at_start;
 	assert_true(stack_builder__sample(f.b, f.p, &s));
 	got = path_of(f.p, 1);
@@ -180,9 +179,9 @@ static void test_skip_idle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_user_stack_names_and_return_addresses),
-		cmocka_unit_test(test_root_frames),
-		cmocka_unit_test(test_skip_idle),
+	    cmocka_unit_test(test_user_stack_names_and_return_addresses),
+	    cmocka_unit_test(test_root_frames),
+	    cmocka_unit_test(test_skip_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
