@@ -109,6 +109,8 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 			ret = -EPERM;
 		goto out_close;
 	}
+	if (opts->scope == SCOPE_COMMAND)
+		stack_builder__new_image(s->stacks, (uint32_t)s->command_pid);
 	if (opts->scope == SCOPE_PIDS) {
 		for (int i = 0; i < opts->npids; i++) {
 			stack_builder__add_pid(s->stacks, (uint32_t)opts->pids[i]);

@@ -323,6 +323,14 @@ static void stack_push(struct stack_builder *b, size_t *n, uint32_t id)
 	}
 	b->stack[(*n)++] = id;
 }
+void stack_builder__new_image(struct stack_builder *b, uint32_t pid)
+{
+	struct pidinfo *pi = pid_get(b, pid);
+	pi->gen++;
+	pi->known = 1;
+	symbolizer__forget_pid(b->sym, pid);
+}
+
 int stack_builder__add_pid(struct stack_builder *b, uint32_t pid)
 {
 	pid_get(b, pid)->known = 1;
@@ -383,13 +391,8 @@ void stack_builder__comm(struct stack_builder *b, uint32_t pid, uint32_t tid, co
 {
 	bool fresh;
 	comm_set(comm_get(b, tid, &fresh), pid, comm);
-	if (exec) {
-		/* New image: its maps arrive as mmap events right after this. */
-		struct pidinfo *pi = pid_get(b, pid);
-		pi->gen++;
-		pi->known = 1;
-		symbolizer__forget_pid(b->sym, pid);
-	}
+	if (exec)
+		stack_builder__new_image(b, pid); /* its maps arrive as mmap events right after */
 }
 
 void stack_builder__fork(struct stack_builder *b, uint32_t ppid, uint32_t ptid, uint32_t pid,
@@ -421,10 +424,8 @@ void stack_builder__exit(struct stack_builder *b, uint32_t pid, uint32_t tid)
 void stack_builder__mmap(struct stack_builder *b, uint32_t pid, uint64_t start, uint64_t len,
 			 uint64_t pgoff, const char *path)
 {
-	struct pidinfo *pi = pid_get(b, pid);
-	if (!pi->known) {
-		pid_ensure(b, pid); /* /proc already lists this mapping */
-		return;
-	}
+	/* The record is the truth: add it even when /proc was read just now (a process that
+	 * already exited has no /proc, and its samples still need this mapping). */
+	pid_ensure(b, pid);
 	symbolizer__add_mapping(b->sym, pid, start, len, pgoff, path);
 }

@@ -42,6 +42,12 @@ void stack_builder__free(struct stack_builder *b);
 void stack_builder__set_origin(struct stack_builder *b, uint64_t t0_ns);
 
 /*
+ * Declares that pid is about to exec a new image whose maps will all arrive as mmap events
+ * (the held command of `-- CMD`): nothing is read from /proc for it.
+ */
+void stack_builder__new_image(struct stack_builder *b, uint32_t pid);
+
+/*
  * Reads pid's maps from /proc now (an existing process, while it still lives). Processes
  * first seen later are read on their first sample or mmap. Returns 0 or -ESRCH.
  */
