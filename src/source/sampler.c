@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "sampler.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,27 @@ static char *join_cmdline(const struct sampler_opts *o)
 	return sb.buf ? sb.buf : xstrdup("");
 }
 
+/*
+ * System-wide: capture the maps of every process that already runs, as perf does at start,
+ * so that one which exits before its first sample is drained still symbolizes. Processes
+ * born later arrive through fork, exec and mmap events.
+ */
+static void add_running_pids(struct stack_builder *b)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	pid_t self = getpid();
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		unsigned long pid = strtoul(e->d_name, &end, 10);
+		if (*end || !pid || pid == (unsigned long)self)
+			continue;
+		stack_builder__add_pid(b, (uint32_t)pid);
+	}
+	closedir(d);
+}
+
 struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer *sym, char *err,
 			      size_t errlen)
 {
@@ -111,6 +133,8 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 	}
 	if (opts->scope == SCOPE_COMMAND)
 		stack_builder__new_image(s->stacks, (uint32_t)s->command_pid);
+	if (opts->scope == SCOPE_ALL || opts->scope == SCOPE_CPU)
+		add_running_pids(s->stacks);
 	if (opts->scope == SCOPE_PIDS) {
 		for (int i = 0; i < opts->npids; i++) {
 			stack_builder__add_pid(s->stacks, (uint32_t)opts->pids[i]);
