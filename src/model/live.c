@@ -360,10 +360,17 @@ void live__publish(struct live *l)
 static void *live_thread(void *arg)
 {
 	struct live *l = arg;
-	/* signals go to the viewer's thread (the terminal UI handles SIGINT, SIGWINCH) */
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/*
+	 * Asynchronous signals go to the viewer's thread (the terminal UI handles SIGINT,
+	 * SIGWINCH); faults stay deliverable here so that their handlers still run.
+	 */
+	static const int async[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD,
+				    SIGTSTP, SIGCONT, SIGALRM, SIGUSR1, SIGUSR2};
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(async); i++)
+		sigaddset(&set, async[i]);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	uint64_t every = (uint64_t)l->opts.interval_ms * 1000000ull;
 	uint64_t next = now_ns() + every;
