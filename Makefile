@@ -52,7 +52,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(TOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $< $(TOBJ) $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/tests/test_live_tsan
+
+# The live profile's threads once more under ThreadSanitizer (it cannot share ASan's objects).
+TSAN_SRC := $(sort $(wildcard src/model/*.c)) src/util/util.c
+$(BUILD)/tests/test_live_tsan: tests/unit/test_live.c $(TSAN_SRC) $(wildcard src/model/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -fsanitize=thread -O1 -o $@ $< $(TSAN_SRC) \
+		$(LDLIBS) -lcmocka
 
 # The README's two commands: each installs what is missing first (scripts/install-deps.sh),
 # then builds in a fresh make so pkg-config sees the new packages.

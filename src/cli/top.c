@@ -69,31 +69,56 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	return 0;
 }
 
-struct live {
+/* The live source over a sampler: what src/model/live.c polls from its thread. */
+struct top_source {
 	struct sampler *s;
 	unsigned freq;
 };
 
-static int live_poll(void *ctx, struct profile *p, int timeout_ms)
+static int top_poll(void *ctx, struct profile *p, int timeout_ms)
 {
-	struct live *l = ctx;
-	int ret = sampler__poll(l->s, timeout_ms);
-	int dr = sampler__drain(l->s, p);
-	return ret < 0 ? ret : dr;
+	struct top_source *ts = ctx;
+	int ret = sampler__poll(ts->s, timeout_ms);
+	int dr = sampler__drain(ts->s, p);
+	return ret < 0 && ret != -EINTR ? ret : dr;
 }
 
-static void live_stats(void *ctx, struct tui_stats *st)
+static void top_stats(void *ctx, struct live_stats *st)
 {
-	struct live *l = ctx;
+	struct top_source *ts = ctx;
 	struct sampler_stats rs;
-	sampler__stats(l->s, &rs);
+	sampler__stats(ts->s, &rs);
 	st->backend = rs.backend;
 	st->event = rs.event;
-	st->freq = l->freq;
+	st->note = rs.note;
+	st->freq = ts->freq;
 	st->samples = rs.samples;
 	st->lost = rs.lost;
 	st->elapsed_ns = rs.elapsed_ns;
 	st->ended = rs.targets_exited;
+}
+
+/*
+ * Runs the terminal UI over a live profile fed by s: sampling happens on the live thread,
+ * the UI thread only reads snapshots. Returns tui__run's result or a negative errno.
+ */
+static int top_run_ui(struct sampler *s, unsigned freq, unsigned refresh_ms,
+		      const char *title)
+{
+	struct top_source ts = {s, freq};
+	struct live_source src = {&ts, top_poll, top_stats};
+	struct live_opts lo = {.interval_ms = refresh_ms};
+	struct live *l = live__new(&src, &lo);
+	int rc = live__start(l);
+	if (rc < 0) {
+		util__error("top: cannot start the sampling thread: %s", strerror(-rc));
+		live__free(l);
+		return rc;
+	}
+	struct tui_opts to = {.title = title, .live = l};
+	rc = tui__run(&to);
+	live__free(l); /* stops the thread before the session closes */
+	return rc;
 }
 
 /* The started command must not draw over the UI nor read its keys. */
@@ -245,24 +270,19 @@ int cmd_top(int argc, char **argv)
 		free(o.pids);
 		return o.scope == SCOPE_COMMAND ? target__start_exit_code(open_errno) : 1;
 	}
-	sampler__wake_on(s, STDIN_FILENO); /* keys interrupt the wait for samples */
 
-	struct profile *p = profile__new();
-	struct live l = {s, o.freq};
-	struct tui_live lv = {&l, live_poll, live_stats, (unsigned)refresh};
 	char title[256];
+	int rc;
 	if (o.scope == SCOPE_COMMAND)
 		snprintf(title, sizeof(title), "top -- %s", o.argv[0]);
 	else if (o.scope == SCOPE_ALL)
 		snprintf(title, sizeof(title), "top -a (all CPUs)");
 	else
 		snprintf(title, sizeof(title), "top -p %d%s", (int)o.pids[0], o.npids > 1 ? ",..." : "");
-	struct tui_opts to = {.title = title, .p = p, .live = &lv};
-	int rc = tui__run(&to);
+	rc = top_run_ui(s, o.freq, (unsigned)refresh, title);
 	sampler__close(s);
 	symbolizer__free(sym);
 	show_child_output(&sv);
-	profile__free(p);
 	free(o.pids);
 	return rc < 0 ? 1 : 0;
 

@@ -34,7 +34,7 @@ static void end_row(struct layout *l)
 	l->row[++l->nrows] = (uint32_t)l->n;
 }
 
-void layout__build(struct layout *l, const struct snap *s, uint32_t zoom, int width)
+void layout__build(struct layout *l, const struct aggregate *s, uint32_t zoom, int width)
 {
 	l->n = 0;
 	l->nrows = 0;
@@ -106,7 +106,7 @@ const struct lframe *layout__at(const struct layout *l, uint32_t d, int x)
 	return NULL;
 }
 
-const struct lframe *layout__find(const struct layout *l, const struct snap *s, uint32_t node)
+const struct lframe *layout__find(const struct layout *l, const struct aggregate *s, uint32_t node)
 {
 	if (node >= s->nnodes)
 		return NULL;

@@ -291,6 +291,9 @@ C
 		if wait_grep 'accumulate'; then ok "m switches the update mode"; else fail "m switches the update mode"; fi
 		tm send-keys -t "$S" z
 		if wait_grep 'FROZEN'; then ok "z freezes the display"; else fail "z freezes the display"; fi
+		tm send-keys -t "$S" a
+		if wait_grep 'WHOLE RUN' && wait_grep 'scorch_hot_spin'; then ok "a shows the whole run"; else
+			fail "a shows the whole run" "$(screen | tail -3)"; fi
 		tm send-keys -t "$S" Tab Tab
 		if wait_grep 'busy' 3; then ok "threads view lists the workload's thread"; else
 			fail "threads view lists the workload's thread" "$(screen | sed -n 2,6p)"; fi
