@@ -61,7 +61,9 @@ static void usage(FILE *f)
 		"      --inline       show functions inlined into the sampled ones (DWARF)\n"
 		"      --srcline      one frame per source line: names become func:file.c:LINE\n"
 		"      --no-demangle  show C++/Rust symbols as mangled in the binary\n"
+		"  -g                 frame-pointer call graphs (the default; accepted as perf does)\n"
 		"  -q, --quiet        no progress and no summary on stderr\n"
+		"  -v, --verbose      also say which event was chosen and why\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"Examples:\n"
@@ -159,6 +161,7 @@ static const struct option longopts[] = {
 	{"cpu", required_argument, NULL, 'C'},
 	{"output", required_argument, NULL, 'o'},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"kernel-only", no_argument, NULL, OPT_KERNEL_ONLY},
 	{"user-only", no_argument, NULL, OPT_USER_ONLY},
@@ -177,7 +180,7 @@ struct cli {
 	double duration;
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
-	bool quiet;
+	bool quiet, verbose;
 	int ntargets; /* how many of -p, -a, -C, CMD were given */
 };
 
@@ -193,7 +196,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	bool seen_p = false, seen_a = false, seen_c = false;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:qvgh", longopts, NULL)) != -1) {
 		long v;
 		switch (opt) {
 		case 'F':
@@ -237,6 +240,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'q':
 			c->quiet = true;
 			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'g':
+			break; /* frame pointers are the default call graph */
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -387,6 +395,8 @@ int cmd_record(int argc, char **argv)
 	struct profile *p = profile__new();
 	struct sampler_stats st;
 	sampler__stats(s, &st);
+	if (st.info && c.verbose && !c.quiet)
+		fprintf(stderr, "%s: %s\n", util__progname, st.info);
 	if (st.note && !c.quiet)
 		fprintf(stderr, "%s: %s\n", util__progname, st.note);
 
@@ -412,7 +422,8 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr,
 			"scorch: %llu samples (%s, %u Hz, %.1f s), %llu lost, %llu throttled; "
 			"wrote %s\n",
-			(unsigned long long)st.samples, st.event, c.o.freq, st.elapsed_ns / 1e9,
+			(unsigned long long)st.samples, st.event, st.freq ? st.freq : c.o.freq,
+			st.elapsed_ns / 1e9,
 			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");
 	strbuf__free(&written);

@@ -50,7 +50,9 @@ struct perf_backend {
 	uint64_t seq;
 	struct pollfd *pfds;
 	int *pfd_ring;
-	char note[200];
+	char note[400];
+	const char *info; /* said only with -v: the event fallback */
+	unsigned freq;    /* -F, capped to the kernel's limit */
 };
 
 static int sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
@@ -66,10 +68,11 @@ static void attr_init(struct perf_event_attr *a, const struct perf_backend *pb, 
 	a->type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
 	a->config = hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK;
 	a->freq = 1;
-	a->sample_freq = pb->o->freq;
+	a->sample_freq = pb->freq;
 	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 			 PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
 	a->disabled = 1;
+	a->mmap = 1; /* with mmap2: executable mappings (dlopen) arrive as MMAP2 records */
 	a->mmap2 = 1;
 	a->comm = 1;
 	a->comm_exec = 1;
@@ -140,15 +143,39 @@ static void open_error(struct perf_backend *pb, int e, pid_t pid, int cpu, char 
 			 "too many open files: %d events so far (threads x %d CPUs); raise the "
 			 "limit with 'ulimit -n'",
 			 pb->nfds, pb->ncpus);
-	else if (e == EINVAL && maxrate > 0 && pb->o->freq > (unsigned)maxrate)
+	else if (e == EINVAL && maxrate > 0 && pb->freq > (unsigned)maxrate)
 		snprintf(err, errlen,
 			 "-F %u is above kernel.perf_event_max_sample_rate (%d); lower -F or raise "
 			 "the sysctl",
-			 pb->o->freq, maxrate);
+			 pb->freq, maxrate);
 	else
 		snprintf(err, errlen, "cannot open a cpu-clock event on CPU %d: %s", cpu,
 			 strerror(e));
 	errno = e;
+}
+
+/* Notes accumulate ("; "-joined): a later one never hides an earlier one. */
+static void add_note(struct perf_backend *pb, const char *msg)
+{
+	size_t len = strlen(pb->note);
+	snprintf(pb->note + len, sizeof(pb->note) - len, "%s%s", len ? "; " : "", msg);
+}
+
+/*
+ * The kernel refuses a rate above kernel.perf_event_max_sample_rate (and lowers that limit
+ * itself when sampling interrupts take too long): cap -F to it as perf does, with a note.
+ */
+static void cap_freq(struct perf_backend *pb)
+{
+	int maxrate = sysinfo__read_int("/proc/sys/kernel/perf_event_max_sample_rate", 0);
+	if (maxrate <= 0 || pb->freq <= (unsigned)maxrate)
+		return;
+	char msg[160];
+	snprintf(msg, sizeof(msg),
+		 "-F %u is above kernel.perf_event_max_sample_rate; sampling at %d Hz", pb->freq,
+		 maxrate);
+	add_note(pb, msg);
+	pb->freq = (unsigned)maxrate;
 }
 
 /* Opens one event per (task, CPU); all events of a CPU share that CPU's ring buffer. */
@@ -166,16 +193,14 @@ static int open_events(struct perf_backend *pb, const pid_t *tasks, int ntasks, 
 				int e = errno;
 				if (hw && e != EACCES && e != EPERM && e != ESRCH && e != EMFILE) {
 					hw = false; /* no PMU (VMs): the hrtimer-based clock */
-					snprintf(pb->note, sizeof(pb->note),
-						 "no hardware cycle counter here; sampling cpu-clock");
+					pb->info = "no hardware cycle counter here; sampling cpu-clock";
 				} else if ((e == EACCES || e == EPERM) && !user_only_perm &&
 					   (pb->o->scope == SCOPE_PIDS ||
 					    pb->o->scope == SCOPE_COMMAND) &&
 					   pb->o->stacks != STACKS_KERNEL_ONLY) {
 					user_only_perm = true;
-					snprintf(pb->note, sizeof(pb->note),
-						 "kernel frames not sampled (perf_event_paranoid); "
-						 "run as root to include them");
+					add_note(pb, "kernel frames not sampled (perf_event_paranoid); "
+						     "run as root to include them");
 				} else {
 					break;
 				}
@@ -288,6 +313,8 @@ static int perf_open(struct sampler *s, char *err, size_t errlen)
 	pb->event = "cpu-clock";
 	pb->page = (size_t)sysconf(_SC_PAGESIZE);
 	pb->data_pages = DATA_PAGES;
+	pb->freq = s->opts.freq;
+	cap_freq(pb);
 	ret = pick_cpus(pb, err, errlen);
 	if (ret < 0)
 		return ret;
@@ -421,6 +448,8 @@ static void perf_stats(const struct sampler *s, struct sampler_stats *st)
 	st->lost = pb->st.lost;
 	st->throttled = pb->st.throttled;
 	st->note = pb->note[0] ? pb->note : NULL;
+	st->info = pb->info;
+	st->freq = pb->freq;
 }
 
 static void perf_close(struct sampler *s)

@@ -50,7 +50,9 @@ struct sampler_stats {
 	uint64_t elapsed_ns;
 	double self_cpu;      /* scorch's own CPU use, percent of one core */
 	bool targets_exited;  /* every target process has exited */
-	const char *note;     /* one line worth telling the user (event fallback), or NULL */
+	const char *note;     /* one line worth telling the user (rate capped, no kernel frames) */
+	const char *info;     /* one line for -v only (the event fallback), or NULL */
+	unsigned freq;        /* the rate actually asked of the kernel (-F may be capped) */
 };
 
 struct sampler;
