@@ -19,8 +19,8 @@ struct namer {
 	struct symbolizer *sym;
 	uint32_t pid;
 	struct profile *p;
-	struct hashmap addrs; /* (address, 0) -> frame id + 1, or SKIP_FRAME */
-	struct hashmap names; /* (name string id, 0) -> frame id + 1 */
+	struct hashmap addrs;	/* (address, 0) -> frame id + 1, or SKIP_FRAME */
+	struct hashmap names;	/* (name string id, 0) -> frame id + 1 */
 	const char *own_module; /* this library's path in the maps: its frames are left out */
 	struct strbuf sb;
 };
@@ -34,9 +34,10 @@ static uint32_t frame_for_name(struct namer *nm, bool symbol)
 	uint32_t name = profile__intern(nm->p, nm->sb.buf, nm->sb.len);
 	bool fresh;
 	struct hashmap_entry *e = hashmap__put_u64(&nm->names, name, 0, &fresh);
-	if (fresh)
-		e->value = (uint64_t)profile__frame(nm->p, name, PROFILE_NONE, PROFILE_NONE, 0,
-						    symbol ? FRAME_USER : FRAME_SYNTHETIC) + 1;
+	if (fresh) {
+		enum frame_kind kind = symbol ? FRAME_USER : FRAME_SYNTHETIC;
+		e->value = profile__frame(nm->p, name, PROFILE_NONE, PROFILE_NONE, 0, kind) + 1ull;
+	}
 	return (uint32_t)(e->value - 1);
 }
 
@@ -98,7 +99,8 @@ static void build_profile(struct namer *nm, const struct hashmap *stacks, const 
 int selfprof__write(const struct hashmap *stacks, const char *comm, const char *path)
 {
 	struct symbolizer_opts so = {.demangle = true};
-	struct namer nm = {.sym = symbolizer__new(&so), .pid = (uint32_t)getpid(), .p = profile__new()};
+	struct namer nm = {
+	    .sym = symbolizer__new(&so), .pid = (uint32_t)getpid(), .p = profile__new()};
 	/* Snapshot our maps now: every library that is still loaded resolves. */
 	int err = symbolizer__add_pid(nm.sym, nm.pid);
 	if (err == 0) {

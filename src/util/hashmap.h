@@ -19,8 +19,8 @@
  * exits through xmalloc, like the rest of scorch.
  */
 struct hashmap_entry {
-	uint64_t hash;  /* never 0 in a used slot; 0 marks an empty one */
-	uint64_t a, b;  /* the key: the integer pair, or (uintptr_t) the key copy and its length */
+	uint64_t hash;	/* never 0 in a used slot; 0 marks an empty one */
+	uint64_t a, b;	/* the key: the integer pair, or (uintptr_t) the key copy and its length */
 	uint64_t value; /* the caller's */
 };
 
