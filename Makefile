@@ -98,13 +98,16 @@ clean:
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d)
 
 # ---- self-profiler library (owner: record/selfprof) ------------------------------------------
-# build/libscorch-selfprof.so: LD_PRELOAD-able SIGPROF sampler from src/selfprof/, plus the
-# shared frame-naming rule and util. Position independent, only the scorch_selfprof_* API and
-# the pthread_create wrapper are exported (-fvisibility=hidden).
-SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c)) src/source/frame_name.c src/source/perf_names.c \
-		src/util/util.c
+# build/libscorch-selfprof.so: LD_PRELOAD-able SIGPROF sampler from src/selfprof/. At write time
+# it hands raw addresses to the same symbolizer, profile model and writers as the scorch binary,
+# so those are compiled in too and libelf, libdw, zlib and libiberty are linked. Position
+# independent; only the scorch_selfprof_* API and the pthread_create wrapper are exported
+# (-fvisibility=hidden, and --exclude-libs hides what the static libiberty brings).
+SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c src/symbol/*.c src/model/*.c src/sink/*.c \
+		src/util/*.c)) src/source/frame_name.c src/source/perf_names.c
 SELFPROF_OBJ := $(SELFPROF_SRC:%.c=$(BUILD)/pic/%.o)
 SELFPROF_LIB := $(BUILD)/libscorch-selfprof.so
+SELFPROF_LIBS := $(shell pkg-config --libs libelf libdw zlib 2>/dev/null) -liberty -lpthread -lm
 
 all: $(SELFPROF_LIB)
 
@@ -113,6 +116,6 @@ $(BUILD)/pic/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -fno-omit-frame-pointer -c -o $@ $<
 
 $(SELFPROF_LIB): $(SELFPROF_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ -lelf -liberty -lpthread
+	$(CC) $(CFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ $(SELFPROF_LIBS)
 
 -include $(SELFPROF_OBJ:.o=.d)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hashmap.h"
 #include "../util/util.h"
 
 static int frame_name_cmp(const void *a, const void *b, void *arg)
@@ -125,6 +126,8 @@ static int by_samples(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
+#define MAX_THREADS (2u << 20) /* threads the thread views keep apart */
+
 static void build_threads(struct aggregate *s, const struct profile *p)
 {
 	size_t n;
@@ -150,11 +153,7 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 					 FRAME_OFFCPU;
 	}
 
-	uint32_t mask = 1023;
-	while (mask < 4 * 1024 * 1024 && mask / 2 < n)
-		mask = mask * 2 + 1;
-	uint32_t *tab = xmalloc(sizeof(uint32_t) * (mask + 1));
-	memset(tab, 0xff, sizeof(uint32_t) * (mask + 1));
+	struct hashmap tab = {0}; /* tid -> row */
 	uint32_t cap = 64;
 	s->threads = xmalloc(sizeof(*s->threads) * cap);
 	for (size_t i = 0; i < n; i++) {
@@ -163,11 +162,9 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 			continue;
 		s->t0 = e->time_ns < s->t0 ? e->time_ns : s->t0;
 		s->t1 = e->time_ns > s->t1 ? e->time_ns : s->t1;
-		uint32_t h = (uint32_t)util__hash_u64(e->tid) & mask;
-		while (tab[h] != PROFILE_NONE && s->threads[tab[h]].tid != e->tid)
-			h = (h + 1) & mask;
-		if (tab[h] == PROFILE_NONE) {
-			if (s->nthreads * 2 > mask)
+		struct hashmap_entry *row = hashmap__get_u64(&tab, e->tid, 0);
+		if (!row) {
+			if (s->nthreads >= MAX_THREADS)
 				continue; /* absurd thread counts: keep the first ones */
 			if (s->nthreads == cap) {
 				cap *= 2;
@@ -176,19 +173,20 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 			uint32_t top = e->node;
 			while (top != PROFILE_ROOT && profile__node_parent(p, top) != PROFILE_ROOT)
 				top = profile__node_parent(p, top);
-			tab[h] = s->nthreads;
+			row = hashmap__put_u64(&tab, e->tid, 0, NULL);
+			row->value = s->nthreads;
 			s->threads[s->nthreads++] = (struct agg_thread){
 				e->tid,
 				top == PROFILE_ROOT ? PROFILE_NONE
 						    : profile__frame_get(p, profile__node_frame(p, top))->name,
 				0, 0};
 		}
-		struct agg_thread *r = &s->threads[tab[h]];
+		struct agg_thread *r = &s->threads[row->value];
 		r->samples++;
 		if (off && off[e->node])
 			r->offcpu++;
 	}
-	free(tab);
+	hashmap__destroy(&tab);
 	free(off);
 	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
 }

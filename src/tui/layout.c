@@ -88,22 +88,20 @@ void layout__free(struct layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* util__bsearch_le comparator: a column against a frame's left edge. */
+static int cmp_x(const void *key, const void *elem)
+{
+	int x = *(const int *)key, fx = ((const struct lframe *)elem)->x;
+	return x < fx ? -1 : x > fx;
+}
+
 const struct lframe *layout__at(const struct layout *l, uint32_t d, int x)
 {
 	if (d >= l->nrows || x < 0)
 		return NULL;
-	uint32_t lo = l->row[d], hi = l->row[d + 1];
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct lframe *f = &l->f[mid];
-		if (x < f->x)
-			hi = mid;
-		else if (x >= f->x + f->w)
-			lo = mid + 1;
-		else
-			return f;
-	}
-	return NULL;
+	const struct lframe *f = util__bsearch_le(&x, &l->f[l->row[d]], l->row[d + 1] - l->row[d],
+						  sizeof(*l->f), cmp_x);
+	return f && x < f->x + f->w ? f : NULL;
 }
 
 const struct lframe *layout__find(const struct layout *l, const struct aggregate *s, uint32_t node)

@@ -131,18 +131,12 @@ void timeline__draw(struct tui *t)
 	uint32_t max = 0;
 	for (size_t i = 0; i < s->ntl; i++) {
 		const struct timeline_entry *e = &s->tl[i];
-		int lo = 0, hi = nrow;
-		while (lo < hi) {
-			int mid = (lo + hi) / 2;
-			if (map[2 * mid] < e->tid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo >= nrow || map[2 * lo] != e->tid || e->time_ns < s->t0)
+		const uint32_t *row =
+			util__bsearch_le(&e->tid, map, (size_t)nrow, sizeof(uint32_t) * 2, by_tid);
+		if (!row || row[0] != e->tid || e->time_ns < s->t0)
 			continue;
 		int b = (int)((unsigned __int128)(e->time_ns - s->t0) * (unsigned)nb / range);
-		uint32_t *c = &cells[(size_t)map[2 * lo + 1] * (size_t)nb + (size_t)b];
+		uint32_t *c = &cells[(size_t)row[1] * (size_t)nb + (size_t)b];
 		if (++*c > max)
 			max = *c;
 	}

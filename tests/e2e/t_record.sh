@@ -172,4 +172,37 @@ else
 	near "selfprof hot_function share" 60 "$(share "$TMP/self.folded" hot_function)" 10
 	SCORCH_SELFPROF_OUT="$TMP/selfcc.folded" LD_PRELOAD="$SELFPROF" "$WL/templates" 1
 	check "selfprof demangles like perf" grep -qF ';scorch_demo::scale<3> ' "$TMP/selfcc.folded"
+
+	# The linked API: the same samples written as folded and, by extension, as an SVG whose
+	# frame totals must be the folded file's (summed here with awk).
+	cat >"$TMP/api.c" <<'EOC'
+#include "selfprof/selfprof.h"
+static volatile unsigned long sink;
+__attribute__((noinline)) static void spin_a(unsigned long n) { for (unsigned long i = 0; i < n; i++) sink += i; }
+__attribute__((noinline)) static void spin_b(unsigned long n) { for (unsigned long i = 0; i < n; i++) sink ^= i; }
+int main(int argc, char **argv)
+{
+	(void)argc;
+	if (scorch_selfprof_start(499) != 0)
+		return 1;
+	spin_a(600000000ul);
+	spin_b(300000000ul);
+	scorch_selfprof_stop();
+	return scorch_selfprof_write_folded(argv[1]) != 0 || scorch_selfprof_write_folded(argv[2]) != 0;
+}
+EOC
+	if cc -O1 -fno-omit-frame-pointer -I"$ROOT/src" -o "$TMP/api" "$TMP/api.c" -L"$(dirname "$SELFPROF")" \
+		-lscorch-selfprof -Wl,-rpath,"$(dirname "$SELFPROF")" && "$TMP/api" "$TMP/api.folded" "$TMP/api.svg"; then
+		check "selfprof API: folded stacks of the spinning functions" grep -q '^api;.*;spin_a [0-9]*$' "$TMP/api.folded"
+		total=$(awk '{ t += $NF } END { print t + 0 }' "$TMP/api.folded")
+		a=$(awk '/;spin_a /{ t += $NF } END { print t + 0 }' "$TMP/api.folded")
+		b=$(awk '/;spin_b /{ t += $NF } END { print t + 0 }' "$TMP/api.folded")
+		check "selfprof API: spin_a (twice the work) has more samples than spin_b" [ "$a" -gt "$b" ]
+		frames=$(python3 "$ROOT/tests/svgframes.py" "$TMP/api.svg")
+		check "selfprof API: .svg is a flame graph of all $total samples" grep -qF "all ($total samples, 100%)" <<<"$frames"
+		check "selfprof API: .svg has spin_a's $a samples" grep -qF "spin_a ($a samples," <<<"$frames"
+		check "selfprof API: .svg has spin_b's $b samples" grep -qF "spin_b ($b samples," <<<"$frames"
+	else
+		fail "selfprof API program" "build or run failed"
+	fi
 fi
