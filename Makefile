@@ -55,7 +55,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(TOBJ)
 unit: $(UNIT_BIN) $(BUILD)/tests/test_live_tsan
 
 # The live profile's threads once more under ThreadSanitizer (it cannot share ASan's objects).
-TSAN_SRC := $(sort $(wildcard src/model/*.c)) src/util/util.c
+TSAN_SRC := $(sort $(wildcard src/model/*.c)) src/util/util.c src/util/hashmap.c
 $(BUILD)/tests/test_live_tsan: tests/unit/test_live.c $(TSAN_SRC) $(wildcard src/model/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -fsanitize=thread -O1 -o $@ $< $(TSAN_SRC) \
