@@ -11,23 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/hashmap.h"
 #include "../util/util.h"
 #include "frame_name.h"
 
 #define MAX_INLINE 16
 #define KERNEL_KEY UINT64_MAX
-
-/* Open addressing map from a 128-bit key to a uint32_t value. */
-struct kent {
-	uint64_t a, b;
-	uint32_t v;
-	uint32_t used;
-};
-
-struct kmap {
-	struct kent *e;
-	uint32_t cap, n;
-};
 
 struct pidinfo {
 	uint32_t gen;  /* bumped on exec and pid reuse: part of the address cache key */
@@ -44,7 +33,7 @@ struct comminfo {
 struct stack_builder {
 	struct sampler_opts opts; /* a copy: root, group_by_cpu, skip_idle, inlines, ... */
 	struct symbolizer *sym;
-	struct kmap pids, comms, addrs;
+	struct hashmap pids, comms, addrs; /* pid, tid, (pid key, addr) -> index */
 	struct pidinfo *pidv;
 	uint32_t npidv, cappidv;
 	struct comminfo *commv;
@@ -60,60 +49,6 @@ struct stack_builder {
 	uint64_t t0; /* timeline origin */
 };
 
-static uint64_t key_hash(uint64_t a, uint64_t b)
-{
-	return util__hash_u64(a ^ util__hash_u64(b));
-}
-
-static void kmap__grow(struct kmap *m)
-{
-	uint32_t ncap = m->cap ? m->cap * 2 : 256;
-	struct kent *ne = xcalloc(ncap, sizeof(*ne));
-	for (uint32_t i = 0; i < m->cap; i++) {
-		if (!m->e[i].used)
-			continue;
-		uint32_t j = key_hash(m->e[i].a, m->e[i].b) & (ncap - 1);
-		while (ne[j].used)
-			j = (j + 1) & (ncap - 1);
-		ne[j] = m->e[i];
-	}
-	free(m->e);
-	m->e = ne;
-	m->cap = ncap;
-}
-
-/* Returns the value slot for key; *fresh says it was just inserted (value 0). */
-static uint32_t *kmap__get(struct kmap *m, uint64_t a, uint64_t b, bool *fresh)
-{
-	if ((m->n + 1) * 10 >= m->cap * 7)
-		kmap__grow(m);
-	uint32_t j = key_hash(a, b) & (m->cap - 1);
-	while (m->e[j].used) {
-		if (m->e[j].a == a && m->e[j].b == b) {
-			*fresh = false;
-			return &m->e[j].v;
-		}
-		j = (j + 1) & (m->cap - 1);
-	}
-	m->e[j] = (struct kent){.a = a, .b = b, .v = 0, .used = 1};
-	m->n++;
-	*fresh = true;
-	return &m->e[j].v;
-}
-
-static void kmap__clear(struct kmap *m)
-{
-	if (m->e)
-		memset(m->e, 0, sizeof(*m->e) * m->cap);
-	m->n = 0;
-}
-
-static void kmap__destroy(struct kmap *m)
-{
-	free(m->e);
-	m->e = NULL;
-	m->cap = m->n = 0;
-}
 
 struct stack_builder *stack_builder__new(const struct sampler_opts *opts, struct symbolizer *sym)
 {
@@ -127,9 +62,9 @@ void stack_builder__free(struct stack_builder *b)
 {
 	if (!b)
 		return;
-	kmap__destroy(&b->pids);
-	kmap__destroy(&b->comms);
-	kmap__destroy(&b->addrs);
+	hashmap__destroy(&b->pids);
+	hashmap__destroy(&b->comms);
+	hashmap__destroy(&b->addrs);
 	free(b->pidv);
 	free(b->commv);
 	free(b->pool);
@@ -147,7 +82,7 @@ void stack_builder__set_origin(struct stack_builder *b, uint64_t t0_ns)
 static struct pidinfo *pid_get(struct stack_builder *b, uint32_t pid)
 {
 	bool fresh;
-	uint32_t *v = kmap__get(&b->pids, pid, 0, &fresh);
+	uint64_t *v = &hashmap__put_u64(&b->pids, pid, 0, &fresh)->value;
 	if (fresh) {
 		if (b->npidv == b->cappidv) {
 			b->cappidv = b->cappidv ? b->cappidv * 2 : 256;
@@ -173,7 +108,7 @@ static struct pidinfo *pid_ensure(struct stack_builder *b, uint32_t pid)
 
 static struct comminfo *comm_get(struct stack_builder *b, uint32_t tid, bool *fresh)
 {
-	uint32_t *v = kmap__get(&b->comms, tid, 0, fresh);
+	uint64_t *v = &hashmap__put_u64(&b->comms, tid, 0, fresh)->value;
 	if (*fresh) {
 		if (b->ncommv == b->capcommv) {
 			b->capcommv = b->capcommv ? b->capcommv * 2 : 256;
@@ -269,7 +204,7 @@ static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint3
 {
 	uint64_t key = kernel ? KERNEL_KEY : ((uint64_t)gen << 32 | pid);
 	bool fresh;
-	uint32_t *v = kmap__get(&b->addrs, key, addr, &fresh);
+	uint64_t *v = &hashmap__put_u64(&b->addrs, key, addr, &fresh)->value;
 	if (!fresh) {
 		*n = b->pool[*v];
 		return &b->pool[*v + 1];
@@ -356,7 +291,7 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 	if (b->opts.skip_idle && s->pid == 0)
 		return false;
 	if (b->cache_prof != p) {
-		kmap__clear(&b->addrs);
+		hashmap__clear(&b->addrs);
 		b->npool = 0;
 		b->cache_prof = p;
 	}
