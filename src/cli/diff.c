@@ -139,7 +139,7 @@ int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	struct profile *p = profile__new();
-	int before = profile__add_column(p, "before");
+	int before = profile__add_column(p, "before", COLUMN_SAMPLES);
 	int after = 0;
 	if (read_one(argv[optind], p, before, striphex) < 0 ||
 	    read_one(argv[optind + 1], p, after, striphex) < 0) {
