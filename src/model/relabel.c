@@ -23,19 +23,35 @@ static void push(struct labels *l, uint32_t id)
 	l->ids[l->nids++] = id;
 }
 
-/*
- * Fills l with the frames of dst for every frame of src; returns true when nothing
- * changes (each label is one piece equal to the frame's name, no new frame is shared).
- */
-static bool label_frames(const struct profile *src, struct profile *dst, profile_label_fn label,
+/* True when every label is its frame's name, without ';', and no two frames share a name. */
+static bool labels_unchanged(const struct profile *src, profile_label_fn label, void *arg)
+{
+	uint32_t nf = profile__nframes(src);
+	uint8_t *used = xcalloc(profile__nstrings(src) / 8 + 1, 1);
+	struct strbuf sb = {0};
+	bool same = true;
+	for (uint32_t f = 0; f < nf && same; f++) {
+		sb.len = 0;
+		label(src, f, &sb, arg);
+		uint32_t name = profile__frame_get(src, f)->name;
+		const char *s = sb.buf ? sb.buf : "";
+		if (sb.len != profile__strlen(src, name) || memcmp(s, profile__str(src, name), sb.len) ||
+		    memchr(s, ';', sb.len) || (used[name / 8] & (1u << (name % 8))))
+			same = false;
+		used[name / 8] |= (uint8_t)(1u << (name % 8));
+	}
+	free(used);
+	strbuf__free(&sb);
+	return same;
+}
+
+/* Fills l with the frames of dst for every frame of src. */
+static void label_frames(const struct profile *src, struct profile *dst, profile_label_fn label,
 			 void *arg, struct labels *l)
 {
 	uint32_t nf = profile__nframes(src);
 	l->start = xmalloc(sizeof(*l->start) * (nf ? nf : 1));
 	l->count = xmalloc(sizeof(*l->count) * (nf ? nf : 1));
-	bool *used = NULL;
-	size_t capused = 0;
-	bool same = true;
 	struct strbuf sb = {0};
 	for (uint32_t f = 0; f < nf; f++) {
 		sb.len = 0;
@@ -48,31 +64,11 @@ static bool label_frames(const struct profile *src, struct profile *dst, profile
 			push(l, profile__frame_named(dst, s, (size_t)(semi - s), FRAME_USER));
 			len -= (size_t)(semi - s) + 1;
 			s = semi + 1;
-			same = false;
 		}
-		uint32_t id = profile__frame_named(dst, s, len, FRAME_USER);
-		push(l, id);
+		push(l, profile__frame_named(dst, s, len, FRAME_USER));
 		l->count[f] = (uint32_t)(l->nids - l->start[f]);
-		if (!same)
-			continue;
-		uint32_t name = profile__frame_get(src, f)->name;
-		if (len != profile__strlen(src, name) || memcmp(s, profile__str(src, name), len)) {
-			same = false;
-			continue;
-		}
-		if (id >= capused) {
-			size_t old = capused;
-			capused = (id + 1) * 2;
-			used = xrealloc(used, sizeof(*used) * capused);
-			memset(used + old, 0, sizeof(*used) * (capused - old));
-		}
-		if (used[id])
-			same = false;
-		used[id] = true;
 	}
-	free(used);
 	strbuf__free(&sb);
-	return same;
 }
 
 static void copy_meta(struct profile *dst, const struct profile *src)
@@ -87,15 +83,11 @@ static void copy_meta(struct profile *dst, const struct profile *src)
 
 struct profile *profile__relabel(const struct profile *src, profile_label_fn label, void *arg)
 {
+	if (labels_unchanged(src, label, arg))
+		return NULL;
 	struct profile *dst = profile__new();
 	struct labels l = {0};
-	if (label_frames(src, dst, label, arg, &l)) {
-		free(l.start);
-		free(l.count);
-		free(l.ids);
-		profile__free(dst);
-		return NULL;
-	}
+	label_frames(src, dst, label, arg, &l);
 	int ncols = profile__ncolumns(src);
 	profile__set_column(dst, 0, profile__column_name(src, 0), profile__column_type(src, 0));
 	for (int c = 1; c < ncols; c++)
