@@ -32,13 +32,21 @@ static const char collapse_usage[] =
 	"  --context             with --inline, add :file:line to each expanded frame\n"
 	"  --srcline             input is `perf script -F+srcline`: add file:line to frames\n"
 	"  -o, --output FILE     write to FILE instead of stdout; the name's ending picks the\n"
-	"                        format (see 'scorch flamegraph --help'), e.g. .svg\n"
+	"                        format: %s\n"
 	"  -h, --help            this help\n"
 	"\n"
 	"Examples:\n"
 	"  perf record -F 99 -g -- ./app && perf script | scorch collapse > app.folded\n"
 	"  scorch collapse --pid --all perf.txt -o app.svg\n"
 	"  perf script -F+srcline | scorch collapse --srcline\n";
+
+static void usage(FILE *f)
+{
+	struct strbuf formats = {0};
+	sink__list(&formats);
+	fprintf(f, collapse_usage, formats.buf);
+	strbuf__free(&formats);
+}
 
 enum {
 	OPT_PID = 256,
@@ -88,7 +96,7 @@ int cmd_collapse(int argc, char **argv)
 		case OPT_CONTEXT: o.context = true; break;
 		case OPT_SRCLINE: o.srcline = true; break;
 		case 'o': out_path = optarg; break;
-		case 'h': fputs(collapse_usage, stdout); return 0;
+		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "Try 'scorch collapse --help'.\n");
 			return 2;

@@ -12,6 +12,8 @@
 
 static void usage(FILE *f)
 {
+	struct strbuf formats = {0};
+	sink__list(&formats);
 	fprintf(f,
 		"usage: scorch diff [-n] [-s] BEFORE AFTER [-o OUT.svg | --folded] [svg options]\n"
 		"\n"
@@ -24,14 +26,17 @@ static void usage(FILE *f)
 		"  -n, --normalize    scale BEFORE's counts so both totals match\n"
 		"  -s, --strip-hex    replace hex addresses (0x7f3a...) with 0x... before comparing\n"
 		"  --folded           print the two-column folded text instead of an SVG\n"
-		"  -o, --output FILE  write to FILE (default stdout); .folded writes folded text\n"
+		"  -o, --output FILE  write to FILE (default stdout, SVG); the name's ending picks\n"
+		"                     the format: %s\n"
 		"  -h, --help         this help\n"
 		"All `scorch flamegraph` options apply to the SVG (e.g. --negate, --title).\n"
 		"\n"
 		"Examples:\n"
 		"  scorch diff before.folded after.folded -o diff.svg\n"
 		"  scorch diff -n before.folded after.folded --folded > diff.folded\n"
-		"  scorch diff after.folded before.folded --negate -o reduced.svg\n");
+		"  scorch diff after.folded before.folded --negate -o reduced.svg\n",
+		formats.buf);
+	strbuf__free(&formats);
 }
 
 static int read_one(const char *path, struct profile *p, int col, bool striphex)
