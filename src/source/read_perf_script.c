@@ -406,6 +406,10 @@ static void srcline_text(struct span sl, struct strbuf *t)
 		ts++;
 	while (te > ts && is_space((unsigned char)t->buf[te - 1]))
 		te--;
+	if (te == ts) {
+		t->len = 0; /* an empty source line adds nothing */
+		return;
+	}
 	memmove(t->buf, t->buf + ts, te - ts);
 	t->len = te - ts;
 	t->buf[t->len] = '\0';
