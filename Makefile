@@ -13,7 +13,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g -fno-omit-frame-pointer
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -Isrc $(PKG_CFLAGS)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -Isrc -I$(BUILD)/gen $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -liberty -lpthread -lm
 
 # The scorch binary: every .c under src/ except the self-profiler library, fuzz entry points
@@ -36,9 +36,15 @@ all: $(BUILD)/scorch
 $(BUILD)/scorch: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Embedded assets: the SVG's script lives in a .js file and is compiled in as a string.
-src/sink/svg_script.h: src/sink/svg_script.js scripts/embed.py
+# Embedded assets: the SVG's script lives in a .js file and is compiled in as a string
+# (build/gen/svg_script.h, generated, not committed). Objects that include it depend on it
+# explicitly, since the -MMD files do not exist before the first build.
+GEN_HDR := $(BUILD)/gen/svg_script.h
+$(BUILD)/gen/svg_script.h: src/sink/svg_script.js scripts/embed.py
+	@mkdir -p $(dir $@)
 	python3 scripts/embed.py $< $@ svg_script
+
+$(BUILD)/obj/src/sink/write_svg.o $(BUILD)/tobj/src/sink/write_svg.o: $(GEN_HDR)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -231,7 +231,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'o':
 			if (c->noutputs == MAX_OUTPUTS)
 				return bad_usage("too many -o options (at most %s)", "16");
-			if (sink__format_for(optarg) == SINK_UNKNOWN)
+			if (!sink__for_path(optarg))
 				return bad_usage("cannot tell the format of '%s': use a .svg, .folded or "
 						 ".txt file name",
 						 optarg);
@@ -412,7 +412,7 @@ int cmd_record(int argc, char **argv)
 		util__warn("no samples collected; was the target running on a CPU?");
 	struct strbuf written = {0};
 	for (int i = 0; i < c.noutputs; i++) {
-		if (sink__write(p, 0, c.outputs[i], NULL) < 0) {
+		if (sink__write(p, c.outputs[i], NULL, NULL) < 0) {
 			status = 1;
 			continue;
 		}
