@@ -80,7 +80,7 @@ static struct profile *clone_structure(const struct profile *src)
 {
 	struct profile *dst = profile__new();
 	for (int c = 1; c < profile__ncolumns(src); c++)
-		profile__add_column(dst, profile__column_name(src, c));
+		profile__add_column(dst, profile__column_name(src, c), profile__column_type(src, c));
 	uint32_t ns = profile__nstrings(src), nf = profile__nframes(src), nn = profile__nnodes(src);
 	for (uint32_t i = 1; i < ns; i++)
 		profile__intern(dst, profile__str(src, i), profile__strlen(src, i));

@@ -109,17 +109,11 @@ int selfprof__write(const struct hashmap *stacks, const char *comm, const char *
 		if (self.module && strcmp(self.module, "[unknown]") != 0)
 			nm.own_module = self.module;
 		build_profile(&nm, stacks, comm);
-		struct strbuf out = {0};
-		if (sink__format_for(path) == SINK_SVG) {
-			struct svg_opts svg;
-			svg_opts__init(&svg);
-			err = svg__render(nm.p, 0, -1, &svg, &out);
-		} else {
-			folded__render(nm.p, 0, &out); /* any other name, as always */
-		}
-		if (err == 0)
-			err = util__write_file(path, out.buf ? out.buf : "", out.len);
-		strbuf__free(&out);
+		/* An .svg name gets a flame graph; any other name folded stacks, as always. */
+		const struct sink *sk = sink__for_path(path);
+		if (!sk || strcmp(sk->name, "svg") != 0)
+			sk = sink__by_name("folded");
+		err = sink__write(nm.p, path, sk, NULL);
 	}
 	hashmap__destroy(&nm.addrs);
 	hashmap__destroy(&nm.names);
