@@ -1,0 +1,727 @@
+// SPDX-License-Identifier: MIT
+/* The eBPF sampler's user side: load, size and attach profile.bpf.c, drain its maps. */
+#define _GNU_SOURCE
+#include "bpf.h"
+#include "sysinfo.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+#include "profile.skel.h"
+
+#define SIDEBAND_PAGES 32    /* 128 KiB per CPU: process events only, no samples */
+#define DRAIN_INTERVAL_S 2   /* the front drains every second; room for one late drain */
+#define MIN_ENTRIES 1024u
+#define MAX_COUNTS (1u << 20)
+#define MAX_STACKS (1u << 15) /* ~1 KiB each, per set: 32 MiB x 2 sets at most by default */
+#define TRACKED_TGIDS 65536u  /* `-- CMD`: processes the command may start */
+
+struct ring {
+	int fd;
+	void *base;
+	size_t mask; /* data area size - 1 */
+};
+
+struct rec_ref {
+	uint64_t time;
+	uint64_t seq;
+	size_t off;
+};
+
+struct stack_slot {
+	uint32_t off; /* into frames, + 1; 0: not read in this drain */
+	uint32_t n;
+};
+
+struct bpf_backend {
+	struct sampler_opts opts;
+	struct profile_bpf *skel;
+	bool per_thread;
+	int *cpus; /* sampled CPUs */
+	int ncpus;
+	struct bpf_link **links;
+	int nlinks;
+	int npossible;
+	uint64_t *pcpu; /* one value per possible CPU: scratch for per-CPU maps */
+	struct ring *rings; /* side-band, one per online CPU */
+	int nrings;
+	struct pollfd *pfds;
+	size_t page;
+	const char *event;
+	uint64_t t0;
+	/* drain scratch */
+	struct profile_key *keys;
+	uint64_t *vals;
+	size_t capkv;
+	uint64_t *frames;
+	size_t nframes, capframes;
+	struct stack_slot *slots; /* indexed by stack id */
+	uint32_t nslots;
+	uint32_t *used; /* ids with a slot set in this drain */
+	size_t nused;
+	uint64_t stackbuf[PROFILE_MAX_STACK];
+	struct strbuf batch;
+	struct rec_ref *refs;
+	size_t nrefs, caprefs;
+	uint64_t seq;
+	struct bpf_backend_detail d;
+	char note[160];
+};
+
+static char libbpf_last[256]; /* libbpf's last warning, for error messages */
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char line[sizeof(libbpf_last)];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0)
+		memcpy(libbpf_last, line, sizeof(line));
+	return 0;
+}
+
+static uint64_t clock_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t roundup_pow2(uint32_t v)
+{
+	uint32_t p = 1;
+	while (p < v && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+/* An override from the environment, or dflt. */
+static uint32_t env_entries(const char *name, uint32_t dflt)
+{
+	const char *s = getenv(name);
+	if (!s || !*s)
+		return dflt;
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+	if (*end || v == 0 || v > (1ul << 28)) {
+		util__warn("ignoring %s=%s: not a number of entries in 1..%lu", name, s, 1ul << 28);
+		return dflt;
+	}
+	return (uint32_t)v;
+}
+
+int bpf_backend__available(char *why, size_t whylen)
+{
+	if (geteuid() != 0) {
+		snprintf(why, whylen, "the BPF backend needs root");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		int e = errno;
+		snprintf(why, whylen, "no kernel BTF (/sys/kernel/btf/vmlinux: %s)", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
+{
+	return (int)syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* The sampling event for one CPU: cycles where the PMU has them, else cpu-clock. */
+static int open_sampler_event(struct bpf_backend *b, int cpu, bool *hw)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = *hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
+	a.config = *hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK;
+	a.freq = 1;
+	a.sample_freq = b->opts.freq;
+	a.exclude_user = b->opts.stacks == STACKS_KERNEL_ONLY;
+	int fd = sys_perf_event_open(&a, -1, cpu);
+	if (fd < 0 && *hw && errno != EACCES && errno != EPERM && errno != EMFILE) {
+		*hw = false; /* no PMU (VMs): the hrtimer-based clock */
+		snprintf(b->note, sizeof(b->note), "no hardware cycle counter here; sampling cpu-clock");
+		return open_sampler_event(b, cpu, hw);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_error(struct bpf_backend *b, int e, const char *what, int cpu, char *err,
+		      size_t errlen)
+{
+	int maxrate = sysinfo__read_int("/proc/sys/kernel/perf_event_max_sample_rate", 0);
+	if (e == EINVAL && maxrate > 0 && b->opts.freq > (unsigned)maxrate)
+		snprintf(err, errlen,
+			 "-F %u is above kernel.perf_event_max_sample_rate (%d); lower -F or raise "
+			 "the sysctl",
+			 b->opts.freq, maxrate);
+	else if (e == EMFILE || e == ENFILE)
+		snprintf(err, errlen, "too many open files for %d CPUs; raise 'ulimit -n'", b->ncpus);
+	else
+		snprintf(err, errlen, "cannot open the %s event on CPU %d: %s", what, cpu,
+			 strerror(e));
+	return -e;
+}
+
+static int attach_samplers(struct bpf_backend *b, char *err, size_t errlen)
+{
+	bool hw = true;
+	b->links = xcalloc((size_t)b->ncpus, sizeof(*b->links));
+	for (int i = 0; i < b->ncpus; i++) {
+		int fd = open_sampler_event(b, b->cpus[i], &hw);
+		if (fd < 0)
+			return open_error(b, -fd, hw ? "cycles" : "cpu-clock", b->cpus[i], err,
+					  errlen);
+		struct bpf_link *l = bpf_program__attach_perf_event(b->skel->progs.on_sample, fd);
+		if (!l) {
+			int e = errno;
+			close(fd);
+			snprintf(err, errlen, "cannot attach the BPF sampler on CPU %d: %s",
+				 b->cpus[i], strerror(e));
+			return -e;
+		}
+		b->links[b->nlinks++] = l; /* the link owns fd */
+	}
+	b->event = hw ? "cycles" : "cpu-clock";
+	return 0;
+}
+
+/* Process events for the symbolizer: a no-sample dummy event per online CPU. */
+static int open_sideband(struct bpf_backend *b, char *err, size_t errlen)
+{
+	int *online;
+	int n = sysinfo__online_cpus(&online);
+	b->rings = xcalloc((size_t)n, sizeof(*b->rings));
+	b->pfds = xcalloc((size_t)n, sizeof(*b->pfds));
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_DUMMY;
+	a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
+			PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN; /* perf_decode.c's layout */
+	a.mmap = 1;
+	a.mmap2 = 1;
+	a.comm = 1;
+	a.comm_exec = 1;
+	a.task = 1;
+	a.sample_id_all = 1;
+	a.use_clockid = 1;
+	a.clockid = CLOCK_MONOTONIC;
+	a.watermark = 1;
+	a.wakeup_watermark = (uint32_t)(SIDEBAND_PAGES * b->page / 4);
+	int ret = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = sys_perf_event_open(&a, -1, online[i]);
+		if (fd < 0) {
+			ret = open_error(b, errno, "side-band", online[i], err, errlen);
+			break;
+		}
+		size_t len = (SIDEBAND_PAGES + 1) * b->page;
+		void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (base == MAP_FAILED) {
+			int e = errno;
+			close(fd);
+			snprintf(err, errlen, "cannot map the side-band ring of CPU %d: %s", online[i],
+				 strerror(e));
+			ret = -e;
+			break;
+		}
+		b->rings[b->nrings] = (struct ring){fd, base, SIDEBAND_PAGES * b->page - 1};
+		b->pfds[b->nrings++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	free(online);
+	return ret;
+}
+
+static void size_maps(struct bpf_backend *b)
+{
+	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
+	uint64_t counts = per_drain < MIN_ENTRIES ? MIN_ENTRIES : per_drain;
+	/* Two stacks a sample, and a sparse table: a stack map has no chaining, so a bucket
+	 * taken by another stack loses the new one (-EEXIST). */
+	uint64_t stacks = 4 * per_drain < MIN_ENTRIES ? MIN_ENTRIES : 4 * per_drain;
+	b->d.counts_entries = env_entries("SCORCH_BPF_COUNTS_ENTRIES",
+					  counts > MAX_COUNTS ? MAX_COUNTS : (uint32_t)counts);
+	b->d.stack_entries = env_entries("SCORCH_BPF_STACK_ENTRIES",
+					 stacks > MAX_STACKS ? MAX_STACKS
+							     : roundup_pow2((uint32_t)stacks));
+	struct profile_bpf *s = b->skel;
+	bpf_map__set_max_entries(s->maps.counts0, b->d.counts_entries);
+	bpf_map__set_max_entries(s->maps.counts1, b->d.counts_entries);
+	bpf_map__set_max_entries(s->maps.stacks0, b->d.stack_entries);
+	bpf_map__set_max_entries(s->maps.stacks1, b->d.stack_entries);
+	uint32_t ntgids = 1;
+	if (b->opts.scope == SCOPE_COMMAND)
+		ntgids = TRACKED_TGIDS;
+	else if (b->opts.scope == SCOPE_PIDS && b->opts.npids > 0)
+		ntgids = (uint32_t)b->opts.npids;
+	bpf_map__set_max_entries(s->maps.tgids, ntgids);
+	b->nslots = roundup_pow2(b->d.stack_entries); /* ids are bucket numbers */
+}
+
+static void configure(struct bpf_backend *b)
+{
+	struct profile_bpf *s = b->skel;
+	const struct sampler_opts *o = &b->opts;
+	bool tracked = o->scope == SCOPE_PIDS || o->scope == SCOPE_COMMAND;
+	s->rodata->filter = tracked ? FILTER_TGIDS : FILTER_NONE;
+	s->rodata->skip_idle = o->skip_idle;
+	/* The root frame names the thread (its comm), so counts stay per thread. */
+	s->rodata->per_thread = b->per_thread;
+	s->rodata->group_by_cpu = o->group_by_cpu;
+	s->rodata->want_user = o->stacks != STACKS_KERNEL_ONLY;
+	s->rodata->want_kernel = o->stacks != STACKS_USER_ONLY;
+	bpf_program__set_autoload(s->progs.on_fork, o->scope == SCOPE_COMMAND);
+	bpf_program__set_autoload(s->progs.on_exit, tracked);
+}
+
+static int add_targets(struct bpf_backend *b, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(b->skel->maps.tgids);
+	for (int i = 0; i < b->opts.npids; i++) {
+		__u32 tgid = (__u32)b->opts.pids[i];
+		__u8 one = 1;
+		if (kill(b->opts.pids[i], 0) < 0 && errno == ESRCH) {
+			snprintf(err, errlen, "no such process: %d", (int)b->opts.pids[i]);
+			return -ESRCH;
+		}
+		if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) < 0) {
+			int e = errno;
+			snprintf(err, errlen, "cannot track pid %u: %s", tgid, strerror(e));
+			return -e;
+		}
+	}
+	return 0;
+}
+
+static int load_error(int e, char *err, size_t errlen)
+{
+	if (e == EPERM || e == EACCES)
+		snprintf(err, errlen,
+			 "loading BPF programs needs root (CAP_BPF, CAP_PERFMON); use --backend perf");
+	else
+		snprintf(err, errlen, "cannot load the BPF sampler: %s%s%s", strerror(e),
+			 libbpf_last[0] ? ": " : "", libbpf_last);
+	return -e;
+}
+
+int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
+		      size_t errlen)
+{
+	*out = NULL;
+	if ((o->scope == SCOPE_PIDS || o->scope == SCOPE_COMMAND) && o->npids <= 0) {
+		snprintf(err, errlen, "no target process to sample");
+		return -EINVAL;
+	}
+	if (o->freq == 0) {
+		snprintf(err, errlen, "the sampling frequency must be above 0");
+		return -EINVAL;
+	}
+	libbpf_set_print(libbpf_print);
+	libbpf_last[0] = '\0';
+	struct bpf_backend *b = xcalloc(1, sizeof(*b));
+	b->opts = *o;
+	b->opts.pids = NULL;
+	b->opts.cpu_list = NULL;
+	b->opts.argv = NULL;
+	b->per_thread = true;
+	b->page = (size_t)sysconf(_SC_PAGESIZE);
+	b->t0 = clock_mono();
+	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
+		b->ncpus = o->ncpu_list;
+		b->cpus = xmalloc(sizeof(*b->cpus) * (size_t)b->ncpus);
+		memcpy(b->cpus, o->cpu_list, sizeof(*b->cpus) * (size_t)b->ncpus);
+	} else {
+		b->ncpus = sysinfo__online_cpus(&b->cpus);
+	}
+	int ret = libbpf_num_possible_cpus();
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot count the possible CPUs: %s", strerror(-ret));
+		goto out_close;
+	}
+	b->npossible = ret;
+	b->pcpu = xcalloc((size_t)b->npossible, sizeof(*b->pcpu));
+	sysinfo__raise_nofile();
+
+	b->skel = profile_bpf__open();
+	if (!b->skel) {
+		ret = load_error(errno, err, errlen);
+		goto out_close;
+	}
+	configure(b);
+	size_maps(b);
+	ret = profile_bpf__load(b->skel);
+	if (ret) {
+		ret = load_error(-ret, err, errlen);
+		goto out_close;
+	}
+	ret = add_targets(b, err, errlen);
+	if (ret)
+		goto out_close;
+	/* Process events first: a sample must never reach the drain before its process's maps. */
+	ret = open_sideband(b, err, errlen);
+	if (ret)
+		goto out_close;
+	ret = profile_bpf__attach(b->skel); /* the fork and exit tracepoints */
+	if (ret) {
+		snprintf(err, errlen, "cannot attach the BPF process tracking: %s", strerror(-ret));
+		goto out_close;
+	}
+	ret = attach_samplers(b, err, errlen);
+	if (ret)
+		goto out_close;
+	b->nslots = b->nslots ? b->nslots : 1;
+	b->slots = xcalloc(b->nslots, sizeof(*b->slots));
+	b->used = xmalloc(sizeof(*b->used) * b->nslots);
+	if (o->timeline)
+		snprintf(b->note, sizeof(b->note),
+			 "the BPF backend counts in the kernel: no per-sample timeline");
+	*out = b;
+	return 0;
+
+out_close:
+	bpf_backend__close(b);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int bpf_backend__poll(struct bpf_backend *b, int timeout_ms)
+{
+	if (poll(b->pfds, (nfds_t)b->nrings, timeout_ms) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The record's time: sample_id_all ends non-sample records with {..., time, cpu}. */
+static uint64_t record_time(const struct perf_event_header *h)
+{
+	uint64_t t;
+	if (h->type == PERF_RECORD_SAMPLE || h->size < sizeof(*h) + 16)
+		return 0;
+	memcpy(&t, (const char *)h + h->size - 16, sizeof(t));
+	return t;
+}
+
+static void read_ring(struct bpf_backend *b, struct ring *r)
+{
+	struct perf_event_mmap_page *mp = r->base;
+	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = mp->data_tail;
+	const char *data = (const char *)r->base + b->page;
+	size_t size = r->mask + 1;
+	while (tail < head) {
+		size_t off = tail & r->mask;
+		struct perf_event_header h;
+		memcpy(&h, data + off, sizeof(h)); /* 8-byte aligned: never wraps */
+		if (h.size < sizeof(h) || h.size > head - tail)
+			break;
+		if (b->batch.len + h.size + 1 > b->batch.cap)
+			strbuf__grow(&b->batch, h.size + 1);
+		char *dst = b->batch.buf + b->batch.len;
+		size_t first = size - off < h.size ? size - off : h.size;
+		memcpy(dst, data + off, first);
+		memcpy(dst + first, data, h.size - first);
+		if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
+			uint64_t lost;
+			memcpy(&lost, dst + sizeof(h) + 8, sizeof(lost));
+			b->d.sideband_lost += lost;
+		}
+		if (b->nrefs == b->caprefs) {
+			b->caprefs = b->caprefs ? b->caprefs * 2 : 256;
+			b->refs = xrealloc(b->refs, sizeof(*b->refs) * b->caprefs);
+		}
+		b->refs[b->nrefs++] = (struct rec_ref){
+			.time = record_time((const void *)dst), .seq = b->seq++, .off = b->batch.len};
+		b->batch.len += h.size;
+		tail += h.size;
+	}
+	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct rec_ref *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void drain_sideband(struct bpf_backend *b, bpf_record_fn record, void *ctx)
+{
+	b->batch.len = 0;
+	b->nrefs = 0;
+	for (int i = 0; i < b->nrings; i++)
+		read_ring(b, &b->rings[i]);
+	/* Per-CPU rings interleave: replay in time order so forks and execs come first. */
+	qsort(b->refs, b->nrefs, sizeof(*b->refs), cmp_ref);
+	for (size_t i = 0; record && i < b->nrefs; i++)
+		record(ctx, (const void *)(b->batch.buf + b->refs[i].off));
+}
+
+/*
+ * Points new samples at the other map set, then waits until no CPU is still writing into the
+ * old one: a CPU whose sequence is odd is inside the program and finishes within
+ * microseconds. Returns the set to drain.
+ */
+static uint32_t flip_sets(struct bpf_backend *b)
+{
+	uint32_t old = __atomic_load_n(&b->skel->bss->active_set, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->skel->bss->active_set, old ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	int fd = bpf_map__fd(b->skel->maps.inflight);
+	__u32 zero = 0;
+	uint64_t *now = xmalloc(sizeof(*now) * (size_t)b->npossible);
+	if (bpf_map_lookup_elem(fd, &zero, b->pcpu) == 0) {
+		for (int c = 0; c < b->npossible; c++) {
+			if (!(b->pcpu[c] & 1))
+				continue;
+			int tries = 0;
+			for (; tries < 10000; tries++) { /* 50 ms at most */
+				usleep(5);
+				if (bpf_map_lookup_elem(fd, &zero, now) != 0 || now[c] != b->pcpu[c])
+					break;
+			}
+			if (tries == 10000)
+				b->d.wait_timeouts++;
+		}
+	}
+	free(now);
+	return old;
+}
+
+static void grow_kv(struct bpf_backend *b)
+{
+	b->capkv = b->capkv ? b->capkv * 2 : 4096;
+	b->keys = xrealloc(b->keys, sizeof(*b->keys) * b->capkv);
+	b->vals = xrealloc(b->vals, sizeof(*b->vals) * b->capkv);
+}
+
+/* Every (key, count) of a counts hash, deleted from it, into b->keys / b->vals. */
+static int take_counts(struct bpf_backend *b, int fd, size_t *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	uint64_t in = 0, outb = 0;
+	bool first = true;
+	*n = 0;
+	for (;;) {
+		if (b->capkv - *n < 256)
+			grow_kv(b);
+		__u32 cnt = (__u32)(b->capkv - *n);
+		int ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &outb,
+							  b->keys + *n, b->vals + *n, &cnt, &bo);
+		ret = ret < 0 ? -errno : 0;
+		*n += cnt;
+		if (ret == -ENOENT)
+			return 0;
+		if (ret == -ENOSPC && cnt == 0) { /* one bucket holds more than the room left */
+			grow_kv(b);
+			continue;
+		}
+		if (ret < 0 && first && *n == 0)
+			break; /* no batch operations here: walk the keys instead */
+		if (ret < 0)
+			return ret;
+		in = outb;
+		first = false;
+	}
+	/* Fallback: the set is no longer written, so walk, then delete what was read. */
+	struct profile_key cur, next;
+	bool have = false;
+	while (bpf_map_get_next_key(fd, have ? &cur : NULL, &next) == 0) {
+		if (*n == b->capkv)
+			grow_kv(b);
+		if (bpf_map_lookup_elem(fd, &next, &b->vals[*n]) == 0)
+			b->keys[(*n)++] = next;
+		cur = next;
+		have = true;
+	}
+	for (size_t i = 0; i < *n; i++)
+		bpf_map_delete_elem(fd, &b->keys[i]);
+	return 0;
+}
+
+/* The frames of stack id (leaf first), read once per drain and deleted from the kernel. */
+static void get_stack(struct bpf_backend *b, int fd, __s32 id, const uint64_t **ips,
+		      uint32_t *n)
+{
+	*ips = NULL;
+	*n = 0;
+	if (id < 0)
+		return;
+	if ((uint32_t)id >= b->nslots) {
+		b->d.stacks_missing++;
+		return;
+	}
+	struct stack_slot *sl = &b->slots[id];
+	if (!sl->off) {
+		__u32 key = (__u32)id;
+		uint32_t k = 0;
+		if (bpf_map_lookup_elem(fd, &key, b->stackbuf) == 0) {
+			b->d.bytes_moved += sizeof(b->stackbuf);
+			while (k < PROFILE_MAX_STACK && b->stackbuf[k])
+				k++;
+			bpf_map_delete_elem(fd, &key);
+		} else {
+			b->d.stacks_missing++;
+		}
+		if (b->nframes + k + 1 > b->capframes) {
+			b->capframes = (b->nframes + k + 1) * 2;
+			b->frames = xrealloc(b->frames, sizeof(*b->frames) * b->capframes);
+		}
+		memcpy(b->frames + b->nframes, b->stackbuf, sizeof(*b->frames) * k);
+		sl->off = (uint32_t)b->nframes + 1;
+		sl->n = k;
+		b->nframes += k;
+		b->used[b->nused++] = (uint32_t)id;
+	}
+	*ips = b->frames + sl->off - 1;
+	*n = sl->n;
+}
+
+/* Stacks no count refers to (their count was lost): free them so the map stays empty. */
+static void sweep_stacks(struct bpf_backend *b, int fd)
+{
+	__u32 id, next;
+	bool have = false;
+	size_t n = 0;
+	while (bpf_map_get_next_key(fd, have ? &id : NULL, &next) == 0) {
+		id = next;
+		have = true;
+		if (n < b->nslots)
+			b->used[n++] = id;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &b->used[i]);
+}
+
+static void read_counters(const struct bpf_backend *b, uint64_t *out)
+{
+	int fd = bpf_map__fd(b->skel->maps.counters);
+	uint64_t *v = xmalloc(sizeof(*v) * (size_t)b->npossible);
+	for (__u32 i = 0; i < PC_NR; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, v) != 0)
+			continue;
+		for (int c = 0; c < b->npossible; c++)
+			out[i] += v[c];
+	}
+	free(v);
+}
+
+int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_fn sample,
+		       void *ctx)
+{
+	uint32_t set = flip_sets(b);
+	/* After the flip, so every process event older than the drained samples is delivered. */
+	drain_sideband(b, record, ctx);
+	struct profile_bpf *s = b->skel;
+	int cfd = bpf_map__fd(set ? s->maps.counts1 : s->maps.counts0);
+	int sfd = bpf_map__fd(set ? s->maps.stacks1 : s->maps.stacks0);
+	size_t n;
+	int ret = take_counts(b, cfd, &n);
+	b->d.bytes_moved += n * (sizeof(*b->keys) + sizeof(*b->vals));
+	uint64_t now = clock_mono();
+	b->nframes = 0;
+	b->nused = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct profile_key *k = &b->keys[i];
+		struct raw_sample rs = {
+			.pid = k->tgid,
+			.tid = b->per_thread ? k->tid : k->tgid,
+			.cpu = b->opts.group_by_cpu ? k->cpu : UINT32_MAX,
+			.time_ns = now,
+			.weight = b->vals[i],
+		};
+		get_stack(b, sfd, k->kstack, &rs.kips, &rs.nkips);
+		get_stack(b, sfd, k->ustack, &rs.uips, &rs.nuips);
+		if (sample)
+			sample(ctx, &rs);
+	}
+	for (size_t i = 0; i < b->nused; i++)
+		b->slots[b->used[i]].off = 0;
+	sweep_stacks(b, sfd);
+	read_counters(b, b->d.counters);
+	b->d.drains++;
+	return ret;
+}
+
+static bool tracked_empty(const struct bpf_backend *b)
+{
+	__u32 k;
+	return bpf_map_get_next_key(bpf_map__fd(b->skel->maps.tgids), NULL, &k) != 0;
+}
+
+void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d)
+{
+	*d = b->d;
+	read_counters(b, d->counters);
+}
+
+void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
+{
+	struct bpf_backend_detail d;
+	bpf_backend__detail(b, &d);
+	memset(st, 0, sizeof(*st));
+	st->backend = "bpf";
+	st->event = b->event;
+	st->samples = d.counters[PC_SAMPLES];
+	st->lost = d.counters[PC_HASH_FULL] + d.sideband_lost;
+	st->errors = d.counters[PC_USTACK_COLLISION] + d.counters[PC_KSTACK_COLLISION] +
+		     d.counters[PC_STACKMAP_FULL] + d.counters[PC_STACK_ERROR] +
+		     d.counters[PC_TRACK_FULL] + d.stacks_missing;
+	st->elapsed_ns = clock_mono() - b->t0;
+	struct rusage ru;
+	if (st->elapsed_ns && getrusage(RUSAGE_SELF, &ru) == 0) {
+		double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		st->self_cpu = cpu * 1e11 / (double)st->elapsed_ns;
+	}
+	st->targets_exited = (b->opts.scope == SCOPE_PIDS || b->opts.scope == SCOPE_COMMAND) &&
+			     tracked_empty(b);
+	st->note = b->note[0] ? b->note : NULL;
+}
+
+void bpf_backend__close(struct bpf_backend *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	for (int i = 0; i < b->nrings; i++) {
+		munmap(b->rings[i].base, b->rings[i].mask + 1 + b->page);
+		close(b->rings[i].fd);
+	}
+	profile_bpf__destroy(b->skel);
+	free(b->links);
+	free(b->rings);
+	free(b->pfds);
+	free(b->cpus);
+	free(b->pcpu);
+	free(b->keys);
+	free(b->vals);
+	free(b->frames);
+	free(b->slots);
+	free(b->used);
+	free(b->refs);
+	strbuf__free(&b->batch);
+	free(b);
+}
