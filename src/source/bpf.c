@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -79,6 +80,7 @@ struct bpf_backend {
 	uint64_t seq;
 	struct bpf_backend_detail d;
 	char note[160];
+	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
 };
 
 static char libbpf_last[256]; /* libbpf's last warning, for error messages */
@@ -295,14 +297,15 @@ static void configure(struct bpf_backend *b)
 	bpf_program__set_autoload(s->progs.on_exit, tracked);
 }
 
-static int add_targets(struct bpf_backend *b, char *err, size_t errlen)
+static int add_targets(struct bpf_backend *b, const struct sampler_opts *o, char *err,
+		       size_t errlen)
 {
 	int fd = bpf_map__fd(b->skel->maps.tgids);
-	for (int i = 0; i < b->opts.npids; i++) {
-		__u32 tgid = (__u32)b->opts.pids[i];
+	for (int i = 0; i < o->npids; i++) {
+		__u32 tgid = (__u32)o->pids[i];
 		__u8 one = 1;
-		if (kill(b->opts.pids[i], 0) < 0 && errno == ESRCH) {
-			snprintf(err, errlen, "no such process: %d", (int)b->opts.pids[i]);
+		if (kill(o->pids[i], 0) < 0 && errno == ESRCH) {
+			snprintf(err, errlen, "no such process: %d", (int)o->pids[i]);
 			return -ESRCH;
 		}
 		if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) < 0) {
@@ -375,7 +378,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 		ret = load_error(-ret, err, errlen);
 		goto out_close;
 	}
-	ret = add_targets(b, err, errlen);
+	ret = add_targets(b, o, err, errlen);
 	if (ret)
 		goto out_close;
 	/* Process events first: a sample must never reach the drain before its process's maps. */
@@ -661,6 +664,18 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	sweep_stacks(b, sfd);
 	read_counters(b, b->d.counters);
 	b->d.drains++;
+	const uint64_t *c = b->d.counters;
+	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_KSTACK_COLLISION] + c[PC_STACKMAP_FULL];
+	if (lost * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
+		snprintf(b->hint, sizeof(b->hint),
+			 "%" PRIu64 " stacks lost in the full stack map; raise "
+			 "SCORCH_BPF_STACK_ENTRIES (now %u)",
+			 lost, b->d.stack_entries);
+	if (c[PC_HASH_FULL] * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
+		snprintf(b->hint, sizeof(b->hint),
+			 "%" PRIu64 " samples lost in the full counts map; raise "
+			 "SCORCH_BPF_COUNTS_ENTRIES (now %u)",
+			 c[PC_HASH_FULL], b->d.counts_entries);
 	return ret;
 }
 
@@ -697,7 +712,7 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 	}
 	st->targets_exited = (b->opts.scope == SCOPE_PIDS || b->opts.scope == SCOPE_COMMAND) &&
 			     tracked_empty(b);
-	st->note = b->note[0] ? b->note : NULL;
+	st->note = b->hint[0] ? b->hint : b->note[0] ? b->note : NULL;
 }
 
 void bpf_backend__close(struct bpf_backend *b)
