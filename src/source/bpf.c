@@ -42,9 +42,26 @@ struct rec_ref {
 	size_t off;
 };
 
+/*
+ * A stack id's frames, kept while the id stays in the kernel's stack map: without
+ * BPF_F_REUSE_STACKID the kernel never puts another stack under a live id, so a stack kept
+ * there is not read again. Only stacks that recur (referred to by this set's last two drains)
+ * are kept: one-off stacks would crowd the map, and a stack map has no chaining, so every
+ * bucket taken raises the odds that a new stack collides (-EEXIST) and is lost.
+ */
 struct stack_slot {
-	uint32_t off; /* into frames, + 1; 0: not read in this drain */
+	uint64_t *ips; /* NULL: not cached */
 	uint32_t n;
+	uint64_t seen, prev; /* the set's drains that last referred to this id */
+};
+
+/* The stacks of one map set, indexed by stack id. */
+struct stack_cache {
+	struct stack_slot *slots;
+	uint32_t *ids; /* the cached ids */
+	size_t nids;
+	uint64_t hash_full; /* PC_HASH_FULL at this set's last drain */
+	uint64_t drains;    /* of this set, counting the one under way */
 };
 
 struct bpf_backend {
@@ -67,12 +84,8 @@ struct bpf_backend {
 	struct profile_key *keys;
 	uint64_t *vals;
 	size_t capkv;
-	uint64_t *frames;
-	size_t nframes, capframes;
-	struct stack_slot *slots; /* indexed by stack id */
-	uint32_t nslots;
-	uint32_t *used; /* ids with a slot set in this drain */
-	size_t nused;
+	struct stack_cache cache[PROFILE_NSETS];
+	uint32_t nslots; /* stack ids are below this */
 	uint64_t stackbuf[PROFILE_MAX_STACK];
 	struct strbuf batch;
 	struct rec_ref *refs;
@@ -394,8 +407,10 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	if (ret)
 		goto out_close;
 	b->nslots = b->nslots ? b->nslots : 1;
-	b->slots = xcalloc(b->nslots, sizeof(*b->slots));
-	b->used = xmalloc(sizeof(*b->used) * b->nslots);
+	for (int i = 0; i < PROFILE_NSETS; i++) {
+		b->cache[i].slots = xcalloc(b->nslots, sizeof(*b->cache[i].slots));
+		b->cache[i].ids = xmalloc(sizeof(*b->cache[i].ids) * b->nslots);
+	}
 	if (o->timeline)
 		snprintf(b->note, sizeof(b->note),
 			 "the BPF backend counts in the kernel: no per-sample timeline");
@@ -562,9 +577,9 @@ static int take_counts(struct bpf_backend *b, int fd, size_t *n)
 	return 0;
 }
 
-/* The frames of stack id (leaf first), read once per drain and deleted from the kernel. */
-static void get_stack(struct bpf_backend *b, int fd, __s32 id, const uint64_t **ips,
-		      uint32_t *n)
+/* The frames of stack id (leaf first), from the cache or read from the kernel once. */
+static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, __s32 id,
+		      const uint64_t **ips, uint32_t *n)
 {
 	*ips = NULL;
 	*n = 0;
@@ -574,46 +589,62 @@ static void get_stack(struct bpf_backend *b, int fd, __s32 id, const uint64_t **
 		b->d.stacks_missing++;
 		return;
 	}
-	struct stack_slot *sl = &b->slots[id];
-	if (!sl->off) {
+	struct stack_slot *sl = &c->slots[id];
+	if (!sl->ips) {
 		__u32 key = (__u32)id;
-		uint32_t k = 0;
-		if (bpf_map_lookup_elem(fd, &key, b->stackbuf) == 0) {
-			b->d.bytes_moved += sizeof(b->stackbuf);
-			while (k < PROFILE_MAX_STACK && b->stackbuf[k])
-				k++;
-			bpf_map_delete_elem(fd, &key);
-		} else {
+		if (bpf_map_lookup_elem(fd, &key, b->stackbuf) != 0) {
 			b->d.stacks_missing++;
+			return;
 		}
-		if (b->nframes + k + 1 > b->capframes) {
-			b->capframes = (b->nframes + k + 1) * 2;
-			b->frames = xrealloc(b->frames, sizeof(*b->frames) * b->capframes);
-		}
-		memcpy(b->frames + b->nframes, b->stackbuf, sizeof(*b->frames) * k);
-		sl->off = (uint32_t)b->nframes + 1;
+		b->d.bytes_moved += sizeof(b->stackbuf);
+		uint32_t k = 0;
+		while (k < PROFILE_MAX_STACK && b->stackbuf[k])
+			k++;
+		sl->ips = xmalloc(sizeof(*sl->ips) * (k ? k : 1));
+		memcpy(sl->ips, b->stackbuf, sizeof(*sl->ips) * k);
 		sl->n = k;
-		b->nframes += k;
-		b->used[b->nused++] = (uint32_t)id;
+		c->ids[c->nids++] = (uint32_t)id;
 	}
-	*ips = b->frames + sl->off - 1;
+	if (sl->seen != c->drains) {
+		sl->prev = sl->seen;
+		sl->seen = c->drains;
+	}
+	*ips = sl->ips;
 	*n = sl->n;
 }
 
-/* Stacks no count refers to (their count was lost): free them so the map stays empty. */
-static void sweep_stacks(struct bpf_backend *b, int fd)
+/*
+ * Frees, in the kernel and here, the stacks that do not recur. A stack whose count was lost
+ * (full counts hash) was never referred to: sweep the whole map when that happened.
+ */
+static void prune_stacks(struct bpf_backend *b, struct stack_cache *c, int fd)
 {
+	for (size_t i = 0; i < c->nids;) {
+		uint32_t id = c->ids[i];
+		struct stack_slot *sl = &c->slots[id];
+		if (sl->seen == c->drains && sl->prev + 1 == c->drains) {
+			i++;
+			continue;
+		}
+		bpf_map_delete_elem(fd, &id);
+		free(sl->ips);
+		sl->ips = NULL;
+		sl->n = 0;
+		c->ids[i] = c->ids[--c->nids];
+	}
+	if (b->d.counters[PC_HASH_FULL] == c->hash_full)
+		return;
+	c->hash_full = b->d.counters[PC_HASH_FULL];
 	__u32 id, next;
 	bool have = false;
-	size_t n = 0;
 	while (bpf_map_get_next_key(fd, have ? &id : NULL, &next) == 0) {
+		if (have && (id >= b->nslots || !c->slots[id].ips))
+			bpf_map_delete_elem(fd, &id);
 		id = next;
 		have = true;
-		if (n < b->nslots)
-			b->used[n++] = id;
 	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &b->used[i]);
+	if (have && (id >= b->nslots || !c->slots[id].ips))
+		bpf_map_delete_elem(fd, &id);
 }
 
 static void read_counters(const struct bpf_backend *b, uint64_t *out)
@@ -643,8 +674,9 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	int ret = take_counts(b, cfd, &n);
 	b->d.bytes_moved += n * (sizeof(*b->keys) + sizeof(*b->vals));
 	uint64_t now = clock_mono();
-	b->nframes = 0;
-	b->nused = 0;
+	struct stack_cache *cache = &b->cache[set];
+	cache->drains++;
+	read_counters(b, b->d.counters);
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_key *k = &b->keys[i];
 		struct raw_sample rs = {
@@ -654,15 +686,12 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 			.time_ns = now,
 			.weight = b->vals[i],
 		};
-		get_stack(b, sfd, k->kstack, &rs.kips, &rs.nkips);
-		get_stack(b, sfd, k->ustack, &rs.uips, &rs.nuips);
+		get_stack(b, cache, sfd, k->kstack, &rs.kips, &rs.nkips);
+		get_stack(b, cache, sfd, k->ustack, &rs.uips, &rs.nuips);
 		if (sample)
 			sample(ctx, &rs);
 	}
-	for (size_t i = 0; i < b->nused; i++)
-		b->slots[b->used[i]].off = 0;
-	sweep_stacks(b, sfd);
-	read_counters(b, b->d.counters);
+	prune_stacks(b, cache, sfd);
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
 	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_KSTACK_COLLISION] + c[PC_STACKMAP_FULL];
@@ -733,9 +762,12 @@ void bpf_backend__close(struct bpf_backend *b)
 	free(b->pcpu);
 	free(b->keys);
 	free(b->vals);
-	free(b->frames);
-	free(b->slots);
-	free(b->used);
+	for (int i = 0; i < PROFILE_NSETS; i++) {
+		for (size_t k = 0; k < b->cache[i].nids; k++)
+			free(b->cache[i].slots[b->cache[i].ids[k]].ips);
+		free(b->cache[i].slots);
+		free(b->cache[i].ids);
+	}
 	free(b->refs);
 	strbuf__free(&b->batch);
 	free(b);

@@ -71,8 +71,9 @@ int bpf_backend__poll(struct bpf_backend *b, int timeout_ms);
 /*
  * Moves everything counted since the last drain out of the kernel: first the side-band
  * records in time order through record (may be NULL), then one sample per distinct key
- * through sample, with weight = count. Stack ids are freed in the kernel as they are read.
- * Returns 0 or -errno.
+ * through sample, with weight = count. A stack is copied out of the kernel once and kept
+ * (there and here) while drains refer to it; stacks the drain did not refer to are deleted, so
+ * the stack maps hold only what the last interval used. Returns 0 or -errno.
  */
 int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_fn sample,
 		       void *ctx);
