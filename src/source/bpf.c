@@ -2,19 +2,17 @@
 /* The eBPF sampler's user side: load, size and attach profile.bpf.c, drain its maps. */
 #define _GNU_SOURCE
 #include "bpf.h"
+#include "bpf_sideband.h"
 #include "sysinfo.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -23,24 +21,11 @@
 #include "../util/util.h"
 #include "profile.skel.h"
 
-#define SIDEBAND_PAGES 32    /* 128 KiB per CPU: process events only, no samples */
 #define DRAIN_INTERVAL_S 2   /* the front drains every second; room for one late drain */
 #define MIN_ENTRIES 1024u
 #define MAX_COUNTS (1u << 20)
 #define MAX_STACKS (1u << 15) /* ~1 KiB each, per set: 32 MiB x 2 sets at most by default */
 #define TRACKED_TGIDS 65536u  /* `-- CMD`: processes the command may start */
-
-struct ring {
-	int fd;
-	void *base;
-	size_t mask; /* data area size - 1 */
-};
-
-struct rec_ref {
-	uint64_t time;
-	uint64_t seq;
-	size_t off;
-};
 
 /*
  * A stack id's frames, kept while the id stays in the kernel's stack map: without
@@ -74,10 +59,7 @@ struct bpf_backend {
 	int nlinks;
 	int npossible;
 	uint64_t *pcpu; /* one value per possible CPU: scratch for per-CPU maps */
-	struct ring *rings; /* side-band, one per online CPU */
-	int nrings;
-	struct pollfd *pfds;
-	size_t page;
+	struct bpf_sideband *sb;
 	const char *event;
 	uint64_t t0;
 	/* drain scratch */
@@ -87,10 +69,6 @@ struct bpf_backend {
 	struct stack_cache cache[PROFILE_NSETS];
 	uint32_t nslots; /* stack ids are below this */
 	uint64_t stackbuf[PROFILE_MAX_STACK];
-	struct strbuf batch;
-	struct rec_ref *refs;
-	size_t nrefs, caprefs;
-	uint64_t seq;
 	struct bpf_backend_detail d;
 	char note[160];
 	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
@@ -220,54 +198,6 @@ static int attach_samplers(struct bpf_backend *b, char *err, size_t errlen)
 	return 0;
 }
 
-/* Process events for the symbolizer: a no-sample dummy event per online CPU. */
-static int open_sideband(struct bpf_backend *b, char *err, size_t errlen)
-{
-	int *online;
-	int n = sysinfo__online_cpus(&online);
-	b->rings = xcalloc((size_t)n, sizeof(*b->rings));
-	b->pfds = xcalloc((size_t)n, sizeof(*b->pfds));
-	struct perf_event_attr a;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_DUMMY;
-	a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
-			PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN; /* perf_decode.c's layout */
-	a.mmap = 1;
-	a.mmap2 = 1;
-	a.comm = 1;
-	a.comm_exec = 1;
-	a.task = 1;
-	a.sample_id_all = 1;
-	a.use_clockid = 1;
-	a.clockid = CLOCK_MONOTONIC;
-	a.watermark = 1;
-	a.wakeup_watermark = (uint32_t)(SIDEBAND_PAGES * b->page / 4);
-	int ret = 0;
-	for (int i = 0; i < n; i++) {
-		int fd = sys_perf_event_open(&a, -1, online[i]);
-		if (fd < 0) {
-			ret = open_error(b, errno, "side-band", online[i], err, errlen);
-			break;
-		}
-		size_t len = (SIDEBAND_PAGES + 1) * b->page;
-		void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (base == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			snprintf(err, errlen, "cannot map the side-band ring of CPU %d: %s", online[i],
-				 strerror(e));
-			ret = -e;
-			break;
-		}
-		b->rings[b->nrings] = (struct ring){fd, base, SIDEBAND_PAGES * b->page - 1};
-		b->pfds[b->nrings++] = (struct pollfd){.fd = fd, .events = POLLIN};
-	}
-	free(online);
-	return ret;
-}
-
 static void size_maps(struct bpf_backend *b)
 {
 	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
@@ -361,7 +291,6 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->opts.cpu_list = NULL;
 	b->opts.argv = NULL;
 	b->per_thread = true;
-	b->page = (size_t)sysconf(_SC_PAGESIZE);
 	b->t0 = clock_mono();
 	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
 		b->ncpus = o->ncpu_list;
@@ -395,7 +324,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	if (ret)
 		goto out_close;
 	/* Process events first: a sample must never reach the drain before its process's maps. */
-	ret = open_sideband(b, err, errlen);
+	ret = bpf_sideband__open(&b->sb, err, errlen);
 	if (ret)
 		goto out_close;
 	ret = profile_bpf__attach(b->skel); /* the fork and exit tracepoints */
@@ -424,75 +353,7 @@ out_close:
 
 int bpf_backend__poll(struct bpf_backend *b, int timeout_ms)
 {
-	if (poll(b->pfds, (nfds_t)b->nrings, timeout_ms) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The record's time: sample_id_all ends non-sample records with {..., time, cpu}. */
-static uint64_t record_time(const struct perf_event_header *h)
-{
-	uint64_t t;
-	if (h->type == PERF_RECORD_SAMPLE || h->size < sizeof(*h) + 16)
-		return 0;
-	memcpy(&t, (const char *)h + h->size - 16, sizeof(t));
-	return t;
-}
-
-static void read_ring(struct bpf_backend *b, struct ring *r)
-{
-	struct perf_event_mmap_page *mp = r->base;
-	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = mp->data_tail;
-	const char *data = (const char *)r->base + b->page;
-	size_t size = r->mask + 1;
-	while (tail < head) {
-		size_t off = tail & r->mask;
-		struct perf_event_header h;
-		memcpy(&h, data + off, sizeof(h)); /* 8-byte aligned: never wraps */
-		if (h.size < sizeof(h) || h.size > head - tail)
-			break;
-		if (b->batch.len + h.size + 1 > b->batch.cap)
-			strbuf__grow(&b->batch, h.size + 1);
-		char *dst = b->batch.buf + b->batch.len;
-		size_t first = size - off < h.size ? size - off : h.size;
-		memcpy(dst, data + off, first);
-		memcpy(dst + first, data, h.size - first);
-		if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
-			uint64_t lost;
-			memcpy(&lost, dst + sizeof(h) + 8, sizeof(lost));
-			b->d.sideband_lost += lost;
-		}
-		if (b->nrefs == b->caprefs) {
-			b->caprefs = b->caprefs ? b->caprefs * 2 : 256;
-			b->refs = xrealloc(b->refs, sizeof(*b->refs) * b->caprefs);
-		}
-		b->refs[b->nrefs++] = (struct rec_ref){
-			.time = record_time((const void *)dst), .seq = b->seq++, .off = b->batch.len};
-		b->batch.len += h.size;
-		tail += h.size;
-	}
-	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
-}
-
-static int cmp_ref(const void *a, const void *b)
-{
-	const struct rec_ref *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void drain_sideband(struct bpf_backend *b, bpf_record_fn record, void *ctx)
-{
-	b->batch.len = 0;
-	b->nrefs = 0;
-	for (int i = 0; i < b->nrings; i++)
-		read_ring(b, &b->rings[i]);
-	/* Per-CPU rings interleave: replay in time order so forks and execs come first. */
-	qsort(b->refs, b->nrefs, sizeof(*b->refs), cmp_ref);
-	for (size_t i = 0; record && i < b->nrefs; i++)
-		record(ctx, (const void *)(b->batch.buf + b->refs[i].off));
+	return bpf_sideband__poll(b->sb, timeout_ms);
 }
 
 /*
@@ -666,7 +527,7 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 {
 	uint32_t set = flip_sets(b);
 	/* After the flip, so every process event older than the drained samples is delivered. */
-	drain_sideband(b, record, ctx);
+	bpf_sideband__drain(b->sb, record, ctx);
 	struct profile_bpf *s = b->skel;
 	int cfd = bpf_map__fd(set ? s->maps.counts1 : s->maps.counts0);
 	int sfd = bpf_map__fd(set ? s->maps.stacks1 : s->maps.stacks0);
@@ -717,6 +578,7 @@ static bool tracked_empty(const struct bpf_backend *b)
 void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d)
 {
 	*d = b->d;
+	d->sideband_lost = bpf_sideband__lost(b->sb);
 	read_counters(b, d->counters);
 }
 
@@ -750,14 +612,9 @@ void bpf_backend__close(struct bpf_backend *b)
 		return;
 	for (int i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
-	for (int i = 0; i < b->nrings; i++) {
-		munmap(b->rings[i].base, b->rings[i].mask + 1 + b->page);
-		close(b->rings[i].fd);
-	}
+	bpf_sideband__close(b->sb);
 	profile_bpf__destroy(b->skel);
 	free(b->links);
-	free(b->rings);
-	free(b->pfds);
 	free(b->cpus);
 	free(b->pcpu);
 	free(b->keys);
@@ -768,7 +625,5 @@ void bpf_backend__close(struct bpf_backend *b)
 		free(b->cache[i].slots);
 		free(b->cache[i].ids);
 	}
-	free(b->refs);
-	strbuf__free(&b->batch);
 	free(b);
 }

@@ -47,6 +47,7 @@ struct tally {
 	uint64_t per_pid[2];
 	pid_t fork_child;       /* PERF_RECORD_FORK seen for this pid */
 	bool fork_seen;
+	bool exit_seen;         /* PERF_RECORD_EXIT seen for pid[0] */
 };
 
 static void on_sample(void *ctx, const struct raw_sample *s)
@@ -78,6 +79,12 @@ static void on_record(void *ctx, const struct perf_event_header *h)
 		memcpy(&pid, h + 1, sizeof(pid)); /* {pid, ppid, tid, ptid, time} */
 		if (t->fork_child && pid == (uint32_t)t->fork_child)
 			t->fork_seen = true;
+	} else if (h->type == PERF_RECORD_EXIT) {
+		uint32_t pid, tid;
+		memcpy(&pid, h + 1, sizeof(pid));
+		memcpy(&tid, (const char *)(h + 1) + 8, sizeof(tid));
+		if (pid == (uint32_t)t->pid[0] && tid == pid)
+			t->exit_seen = true;
 	}
 }
 
@@ -319,6 +326,44 @@ static void test_system_wide(void **state)
 	stop(pid);
 }
 
+/*
+ * A target that exits between two drains: its counts stay in the kernel and are drained
+ * after its exit, whose record reaches the caller first (the symbolizer keeps its maps).
+ */
+static void test_exit_between_drains(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	pid_t pid = start_spinner();
+	struct sampler_opts o = base_opts();
+	o.scope = SCOPE_PIDS;
+	o.pids = &pid;
+	o.npids = 1;
+	char err[256] = "";
+	struct bpf_backend *b;
+	int ret = bpf_backend__open(&b, &o, err, sizeof(err));
+	if (ret)
+		print_message("# open: %s\n", err);
+	assert_int_equal(ret, 0);
+	double cpu0 = cpu_seconds(pid), cpu = 0;
+	for (int ms = 0; ms < MAX_RUN_MS && cpu < 0.2; ms += 50) {
+		usleep(50000);
+		cpu = cpu_seconds(pid) - cpu0;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	struct tally t = {.pid = {pid, 0}};
+	assert_int_equal(bpf_backend__drain(b, on_record, on_sample, &t), 0);
+	assert_true(t.exit_seen);
+	assert_rate(t.per_pid[0], cpu);
+	assert_true(t.pc_in_spin >= t.per_pid[0] * 99 / 100);
+	struct sampler_stats st;
+	bpf_backend__stats(b, &st);
+	assert_true(st.targets_exited);
+	assert_no_errors(b);
+	bpf_backend__close(b);
+}
+
 /* A pid that does not exist is refused with its number in the message. */
 static void test_no_such_pid(void **state)
 {
@@ -349,6 +394,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pid_spinner, kill_children),
 		cmocka_unit_test_teardown(test_command_follows_fork, kill_children),
 		cmocka_unit_test_teardown(test_system_wide, kill_children),
+		cmocka_unit_test_teardown(test_exit_between_drains, kill_children),
 		cmocka_unit_test_teardown(test_no_such_pid, kill_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
