@@ -44,3 +44,19 @@ int cli__parse_pids(const char *cmd, const char *arg, pid_t **pids, int *npids)
 	}
 	return 0;
 }
+
+int cli__parse_backend(const char *cmd, const char *arg, enum sampler_backend *out)
+{
+	static const struct {
+		const char *name;
+		enum sampler_backend b;
+	} names[] = {{"auto", SAMPLER_AUTO}, {"perf", SAMPLER_PERF}, {"bpf", SAMPLER_BPF}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i].name) == 0) {
+			*out = names[i].b;
+			return 0;
+		}
+	}
+	util__error("%s: unknown backend '%s' (use perf, bpf or auto)", cmd, arg);
+	return -EINVAL;
+}

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include "../source/sampler.h"
+
 /*
  * Appends the pids of a "-p PID[,PID...]" argument to *pids (realloc'd; caller frees) and
  * *npids. Each must be a whole decimal number > 0. On a bad list prints
@@ -12,5 +14,11 @@
  * returns -EINVAL (the pids before the bad one stay appended); else 0.
  */
 int cli__parse_pids(const char *cmd, const char *arg, pid_t **pids, int *npids);
+
+/*
+ * --backend NAME: "perf", "bpf" or "auto" into *out. Prints "scorch CMD: ..." and returns
+ * -EINVAL for anything else.
+ */
+int cli__parse_backend(const char *cmd, const char *arg, enum sampler_backend *out);
 
 #endif

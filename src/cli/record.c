@@ -61,6 +61,8 @@ static void usage(FILE *f)
 		"      --inline       show functions inlined into the sampled ones (DWARF)\n"
 		"      --srcline      one frame per source line: names become func:file.c:LINE\n"
 		"      --no-demangle  show C++/Rust symbols as mangled in the binary\n"
+		"      --backend B    perf, bpf or auto (default): auto takes bpf when root with\n"
+		"                     kernel BTF (stacks counted in the kernel), else perf_event\n"
 		"  -g                 frame-pointer call graphs (the default; accepted as perf does)\n"
 		"  -q, --quiet        no progress and no summary on stderr\n"
 		"  -v, --verbose      also say which event was chosen and why\n"
@@ -72,8 +74,9 @@ static void usage(FILE *f)
 		"  scorch record -a --skip-idle -d 5 -o sys.svg -o sys.folded   the whole system\n"
 		"  scorch record --tid -o threads.svg -- make -j2      one root frame per thread\n"
 		"\n"
-		"Needs root, or kernel.perf_event_paranoid <= 1 for your own processes (<= -1 for -a\n"
-		"and -C). Without a hardware PMU (VMs) scorch samples the cpu-clock software event.\n");
+		"Needs root (or CAP_PERFMON), or kernel.perf_event_paranoid <= 1 for your own\n"
+		"processes (<= 0 for -a and -C); the bpf backend needs root (CAP_BPF+CAP_PERFMON).\n"
+		" Without a hardware PMU (VMs) scorch samples the cpu-clock software event.\n");
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -152,10 +155,12 @@ enum {
 	OPT_INLINE,
 	OPT_SRCLINE,
 	OPT_NO_DEMANGLE,
+	OPT_BACKEND,
 };
 
 static const struct option longopts[] = {
 	{"freq", required_argument, NULL, 'F'},
+	{"backend", required_argument, NULL, OPT_BACKEND},
 	{"duration", required_argument, NULL, 'd'},
 	{"all-cpus", no_argument, NULL, 'a'},
 	{"cpu", required_argument, NULL, 'C'},
@@ -267,6 +272,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_GROUP_CPU:
 			o->group_by_cpu = true;
+			break;
+		case OPT_BACKEND:
+			if (cli__parse_backend("record", optarg, &o->backend) < 0)
+				return 2;
 			break;
 		case OPT_SKIP_IDLE:
 			o->skip_idle = true;
@@ -420,9 +429,9 @@ int cmd_record(int argc, char **argv)
 	}
 	if (!c.quiet)
 		fprintf(stderr,
-			"scorch: %llu samples (%s, %u Hz, %.1f s), %llu lost, %llu throttled; "
+			"scorch: %llu samples (%s, %s, %u Hz, %.1f s), %llu lost, %llu throttled; "
 			"wrote %s\n",
-			(unsigned long long)st.samples, st.event, st.freq ? st.freq : c.o.freq,
+			(unsigned long long)st.samples, st.backend, st.event, st.freq ? st.freq : c.o.freq,
 			st.elapsed_ns / 1e9,
 			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");

@@ -19,12 +19,12 @@
 
 static const char top_usage[] =
 	"usage: scorch top [-F HZ] (-p PID[,PID...] | -a | -- CMD [ARGS...]) [--refresh MS]\n"
-	"                  [--off-cpu]\n"
+	"                  [--backend perf|bpf|auto]\n"
 	"\n"
 	"Samples stacks live and shows them as a flame graph in the terminal, refreshed every\n"
 	"--refresh milliseconds. Tab switches to the top-functions table, the per-thread CPU\n"
-	"view and the per-thread timeline. Needs root or kernel.perf_event_paranoid <= 1 for\n"
-	"other users' processes (-a needs root or paranoid <= 0).\n"
+	"view and the per-thread timeline. Needs root (or CAP_PERFMON), or\n"
+	"kernel.perf_event_paranoid <= 1 for your own processes (<= 0 for -a).\n"
 	"\n"
 	"Targets (exactly one):\n"
 	"  -p, --pid PID[,PID...]  sample running processes\n"
@@ -34,7 +34,8 @@ static const char top_usage[] =
 	"Options:\n"
 	"  -F, --freq HZ           sampling frequency (default 99)\n"
 	"      --refresh MS        screen refresh interval in ms (default 1000, minimum 50)\n"
-	"      --off-cpu           also record off-CPU time (needs the BPF backend)\n"
+	"      --backend B         perf, bpf or auto (default: perf_event, because the\n"
+	"                          timeline views need per-sample times)\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Live keys: m cycles the update mode (reset: each refresh shows the last interval;\n"
@@ -46,7 +47,7 @@ static const char top_usage[] =
 	"  scorch top -p 1234,1240 -F 499         two processes at 499 Hz\n"
 	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n";
 
-enum { OPT_REFRESH = 256, OPT_OFFCPU };
+enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_BACKEND };
 
 static const struct option top_options[] = {
 	{"help", no_argument, NULL, 'h'},
@@ -55,6 +56,7 @@ static const struct option top_options[] = {
 	{"all-cpus", no_argument, NULL, 'a'},
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"off-cpu", no_argument, NULL, OPT_OFFCPU},
+	{"backend", required_argument, NULL, OPT_BACKEND},
 	{NULL, 0, NULL, 0},
 };
 
@@ -219,6 +221,10 @@ int cmd_top(int argc, char **argv)
 				goto usage;
 			}
 			refresh = v;
+			break;
+		case OPT_BACKEND:
+			if (cli__parse_backend("top", optarg, &o.backend) < 0)
+				goto usage;
 			break;
 		case OPT_OFFCPU:
 			util__error("top: --off-cpu needs the BPF backend, which this build does not "

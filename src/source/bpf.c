@@ -74,6 +74,7 @@ struct bpf_backend {
 	uint64_t stackbuf[PROFILE_MAX_STACK];
 	struct bpf_backend_detail d;
 	char note[160];
+	const char *info; /* -v only: the event fallback */
 	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
 };
 
@@ -155,7 +156,7 @@ static int open_sampler_event(struct bpf_backend *b, int cpu, bool *hw)
 	int fd = sys_perf_event_open(&a, -1, cpu);
 	if (fd < 0 && *hw && errno != EACCES && errno != EPERM && errno != EMFILE) {
 		*hw = false; /* no PMU (VMs): the hrtimer-based clock */
-		snprintf(b->note, sizeof(b->note), "no hardware cycle counter here; sampling cpu-clock");
+		b->info = "no hardware cycle counter here; sampling cpu-clock";
 		return open_sampler_event(b, cpu, hw);
 	}
 	return fd < 0 ? -errno : fd;
@@ -252,10 +253,8 @@ static int add_targets(struct bpf_backend *b, const struct sampler_opts *o, char
 	for (int i = 0; i < o->npids; i++) {
 		__u32 tgid = (__u32)o->pids[i];
 		__u8 one = 1;
-		if (kill(o->pids[i], 0) < 0 && errno == ESRCH) {
-			snprintf(err, errlen, "no such process: %d", (int)o->pids[i]);
-			return -ESRCH;
-		}
+		/* The front checked it exists; one that exited while the programs loaded is
+		 * seen as exited by the target watch, not as an error. */
 		if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) < 0) {
 			int e = errno;
 			snprintf(err, errlen, "cannot track pid %u: %s", tgid, strerror(e));
@@ -609,6 +608,8 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 	st->targets_exited = (b->opts.scope == SCOPE_PIDS || b->opts.scope == SCOPE_COMMAND) &&
 			     tracked_empty(b);
 	st->note = b->hint[0] ? b->hint : b->note[0] ? b->note : NULL;
+	st->info = b->info;
+	st->freq = b->opts.freq;
 }
 
 void bpf_backend__close(struct bpf_backend *b)

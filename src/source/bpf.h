@@ -10,21 +10,8 @@
 
 #include "../bpf/profile.h"
 #include "sampler.h"
+#include "stack.h"
 
-/*
- * One aggregated sample, as the stack builder (stack.h) takes it. Identical to stack.h's
- * struct raw_sample: when both branches meet, this copy goes and bpf.h includes stack.h.
- * ips are leaf first; the first user ip is the exact PC.
- */
-struct raw_sample {
-	uint32_t pid, tid, cpu;
-	uint64_t time_ns;
-	const uint64_t *kips;
-	uint32_t nkips;
-	const uint64_t *uips;
-	uint32_t nuips;
-	uint64_t weight;
-};
 
 /*
  * What this backend adds to struct sampler_stats: every kernel counter (indexed by enum

@@ -172,7 +172,8 @@ void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ct
 	for (int i = 0; i < sb->nrings; i++)
 		read_ring(sb, &sb->rings[i]);
 	/* Per-CPU rings interleave: replay in time order so forks and execs come first. */
-	qsort(sb->refs, sb->nrefs, sizeof(*sb->refs), cmp_ref);
+	if (sb->nrefs)
+		qsort(sb->refs, sb->nrefs, sizeof(*sb->refs), cmp_ref);
 	for (size_t i = 0; record && i < sb->nrefs; i++)
 		record(ctx, (const void *)(sb->batch.buf + sb->refs[i].off));
 }

@@ -129,10 +129,26 @@ static void open_error(struct perf_backend *pb, int e, pid_t pid, int cpu, char 
 	int maxrate = sysinfo__read_int("/proc/sys/kernel/perf_event_max_sample_rate", 0);
 	bool wide = pb->o->scope == SCOPE_ALL || pb->o->scope == SCOPE_CPU;
 	if (e == EACCES || e == EPERM) {
-		snprintf(err, errlen,
-			 "no permission to open perf events (kernel.perf_event_paranoid=%d); run as "
-			 "root, or allow it with: sudo sysctl kernel.perf_event_paranoid=%d",
-			 paranoid, wide ? -1 : 1);
+		/* CPU-wide events need paranoid <= 0, a task's events <= 1 (kernel frames
+		 * included; 2 allows user frames only). At or below that, it is not the sysctl:
+		 * the process belongs to another user (ptrace access) or a LSM said no. */
+		int need = wide ? 0 : 1;
+		if (paranoid > need)
+			snprintf(err, errlen,
+				 "no permission to open perf events (kernel.perf_event_paranoid=%d); "
+				 "run as root (or with CAP_PERFMON), or allow it with: sudo sysctl "
+				 "kernel.perf_event_paranoid=%d",
+				 paranoid, need);
+		else if (!wide && pid > 0)
+			snprintf(err, errlen,
+				 "no permission to profile pid %d: it belongs to another user; run as "
+				 "root or with CAP_PERFMON",
+				 (int)pid);
+		else
+			snprintf(err, errlen,
+				 "no permission to open perf events although "
+				 "kernel.perf_event_paranoid=%d; run as root or with CAP_PERFMON",
+				 paranoid);
 		errno = EPERM;
 		return;
 	}

@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +15,15 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "bpf.h"
 #include "sampler_backend.h"
+#include "sysinfo.h"
 
 /* Indexed by enum sampler_backend; NULL: not in this build. */
 static const struct sampler_ops *const backends[] = {
     [SAMPLER_AUTO] = NULL, /* resolved by pick_backend */
     [SAMPLER_PERF] = &sampler_perf_ops,
-    [SAMPLER_BPF] = NULL, /* bpf.c: &sampler_bpf_ops */
+    [SAMPLER_BPF] = &sampler_bpf_ops,
 };
 
 static const char *const backend_names[] = {
@@ -28,10 +32,25 @@ static const char *const backend_names[] = {
     [SAMPLER_BPF] = "bpf",
 };
 
-static const struct sampler_ops *pick_backend(enum sampler_backend want)
+/*
+ * --backend auto: BPF when this machine can run it (root, kernel BTF) and the options need
+ * nothing it lacks (per-sample times for the timeline), else perf_event. why says which and
+ * why, for -v.
+ */
+static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char *why,
+					      size_t whylen)
 {
-	if (want == SAMPLER_AUTO)
-		want = SAMPLER_PERF; /* the BPF backend will be preferred once it exists */
+	enum sampler_backend want = o->backend;
+	if (want == SAMPLER_AUTO) {
+		char reason[160] = "";
+		if (o->timeline)
+			snprintf(reason, sizeof(reason), "the timeline needs per-sample times");
+		else if (bpf_backend__available(reason, sizeof(reason)) == 0)
+			reason[0] = '\0';
+		want = reason[0] ? SAMPLER_PERF : SAMPLER_BPF;
+		snprintf(why, whylen, "backend auto: %s%s%s", backend_names[want],
+			 reason[0] ? " (bpf: " : "", reason[0] ? ")" : "");
+	}
 	if ((size_t)want >= sizeof(backends) / sizeof(backends[0]))
 		return NULL;
 	return backends[want];
@@ -89,10 +108,52 @@ static void add_running_pids(struct stack_builder *b)
 	closedir(d);
 }
 
+/*
+ * What every backend would refuse, checked once before any of them spends time loading:
+ * pids that do not exist, CPUs that are not online.
+ */
+static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
+{
+	if (o->scope == SCOPE_PIDS) {
+		for (int i = 0; i < o->npids; i++) {
+			if (kill(o->pids[i], 0) < 0 && errno == ESRCH) {
+				snprintf(err, errlen, "no such process: %d", (int)o->pids[i]);
+				return -ESRCH;
+			}
+		}
+	}
+	if (o->scope != SCOPE_CPU)
+		return 0;
+	if (o->ncpu_list < 1) {
+		snprintf(err, errlen, "no CPU given");
+		return -EINVAL;
+	}
+	int *online = NULL;
+	int n = sysinfo__online_cpus(&online), ret = 0;
+	for (int w = 0; w < o->ncpu_list && !ret; w++) {
+		bool found = false;
+		for (int i = 0; i < n; i++)
+			found |= online[i] == o->cpu_list[w];
+		if (!found) {
+			snprintf(err, errlen, "CPU %d is not online (see /sys/devices/system/cpu/online)",
+				 o->cpu_list[w]);
+			ret = -EINVAL;
+		}
+	}
+	free(online);
+	return ret;
+}
+
 struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer *sym, char *err,
 			      size_t errlen)
 {
-	const struct sampler_ops *ops = pick_backend(opts->backend);
+	char why[200] = "";
+	int ret = check_targets(opts, err, errlen);
+	if (ret < 0) {
+		errno = ret == -ESRCH ? ESRCH : EINVAL;
+		return NULL;
+	}
+	const struct sampler_ops *ops = pick_backend(opts, why, sizeof(why));
 	if (!ops) {
 		unsigned b = (unsigned)opts->backend;
 		snprintf(err, errlen, "the %s backend is not available in this build",
@@ -103,8 +164,8 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 	}
 	struct sampler *s = xcalloc(1, sizeof(*s));
 	bool opened = false;
-	int ret;
 	s->ops = ops;
+	s->pick_note = xstrdup(why);
 	s->opts = *opts;
 	if (!s->opts.freq)
 		s->opts.freq = 99;
@@ -211,12 +272,17 @@ int sampler__drain(struct sampler *s, struct profile *p)
 	return ret;
 }
 
-void sampler__stats(const struct sampler *s, struct sampler_stats *st)
+void sampler__stats(struct sampler *s, struct sampler_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	s->ops->stats(s, st);
 	if (!st->backend)
 		st->backend = s->ops->name;
+	if (s->pick_note[0]) { /* -v: how auto chose, then what the backend said */
+		snprintf(s->info, sizeof(s->info), "%s%s%s", s->pick_note, st->info ? "; " : "",
+			 st->info ? st->info : "");
+		st->info = s->info;
+	}
 	uint64_t end = s->stopped ? s->tstop_ns : clock_ns(CLOCK_MONOTONIC);
 	st->elapsed_ns = end - s->t0_ns;
 	struct rusage ru;
@@ -252,5 +318,6 @@ void sampler__close(struct sampler *s)
 	target__free(s->target); /* stops and reaps the command */
 	stack_builder__free(s->stacks);
 	free(s->cmdline);
+	free(s->pick_note);
 	free(s);
 }

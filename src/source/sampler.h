@@ -102,7 +102,7 @@ int sampler__drain(struct sampler *s, struct profile *p);
 /* Makes sampler__poll return as soon as fd is readable (a UI's keyboard); -1: none. */
 void sampler__wake_on(struct sampler *s, int fd);
 /* Current statistics; elapsed_ns stops growing at sampler__stop. */
-void sampler__stats(const struct sampler *s, struct sampler_stats *st);
+void sampler__stats(struct sampler *s, struct sampler_stats *st);
 /*
  * Ends the measured time and, for SCOPE_COMMAND, stops the command if it still runs
  * (SIGTERM, as perf record does) and reaps it. Stats stay readable. Idempotent.

@@ -31,6 +31,8 @@ struct sampler {
 	bool stopped;
 	const struct profile *meta_prof; /* the profile whose metadata is filled */
 	char *cmdline;
+	char *pick_note; /* how --backend auto chose, for -v ("" otherwise) */
+	char info[320];  /* sampler__stats: pick_note joined with the backend's info */
 	void *priv; /* the backend's state */
 };
 
@@ -44,5 +46,6 @@ int sampler__wait_fds(const struct sampler *s, struct pollfd *out, int max);
 
 /* The backends. Add a new one here and in the table in sampler.c. */
 extern const struct sampler_ops sampler_perf_ops;
+extern const struct sampler_ops sampler_bpf_ops;
 
 #endif
