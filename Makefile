@@ -109,3 +109,38 @@ $(SELFPROF_LIB): $(SELFPROF_OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ -lelf -liberty -lpthread
 
 -include $(SELFPROF_OBJ:.o=.d)
+
+# ---- BPF programs (owner: source/bpf) ---------------------------------------------------------
+# src/bpf/X.bpf.c -> build/bpf/X.bpf.o (clang, CO-RE against build/gen/vmlinux.h, generated
+# from the running kernel's BTF and never committed) -> build/gen/X.skel.h (bpftool), which
+# src/source/bpf.c includes. The scorch binary and the unit tests link libbpf.
+BPF_CLANG   ?= clang
+BPF_STRIP   ?= llvm-strip
+BPFTOOL     ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_SRC  := $(sort $(wildcard src/bpf/*.bpf.c))
+BPF_OBJ  := $(BPF_SRC:src/bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:src/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/gen -Isrc/bpf -Wall -Werror
+
+ALL_CFLAGS += -I$(BUILD)/gen $(shell pkg-config --cflags libbpf 2>/dev/null)
+LDLIBS     += $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+
+$(BUILD)/gen/vmlinux.h: $(VMLINUX_BTF)
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/gen/vmlinux.h $(wildcard src/bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(BPF_STRIP) -g $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+.SECONDARY: $(BPF_OBJ)
+
+# Every object of the binary and the unit tests is compiled after the skeletons exist.
+$(OBJ) $(TOBJ): | $(BPF_SKEL)
+$(BUILD)/obj/src/source/bpf.o $(BUILD)/tobj/src/source/bpf.o: $(BPF_SKEL)
+$(BUILD)/obj/src/source/bpf_offcpu.o $(BUILD)/tobj/src/source/bpf_offcpu.o: $(BPF_SKEL)
