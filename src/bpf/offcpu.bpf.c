@@ -86,10 +86,14 @@ static __always_inline bool wanted(__u32 tgid)
 	return !filter_tgids || bpf_map_lookup_elem(&tgids, &tgid);
 }
 
-/* A stack id of current's kernel or user stack, or -1 (with the failure counted). */
+/*
+ * A stack id of current's kernel or user stack, or -1 (with the failure counted). Kernel
+ * stacks skip this program's frame and bpf_trace_runN, so they start at the tracepoint's
+ * caller (__schedule, try_to_wake_up).
+ */
 static __always_inline __s32 stack_id(void *ctx, bool user)
 {
-	long id = bpf_get_stackid(ctx, &stacks, user ? BPF_F_USER_STACK : 0);
+	long id = bpf_get_stackid(ctx, &stacks, user ? BPF_F_USER_STACK : 2 /* frames to skip */);
 
 	if (id >= 0)
 		return id;
