@@ -49,6 +49,11 @@ static int kallsyms_load(void)
 	unsigned long long addr;
 	size_t cap = 0;
 
+	if (nksyms) { /* loaded by an earlier attempt */
+		if (f)
+			fclose(f);
+		return 0;
+	}
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -183,6 +188,7 @@ static int build_workload(char *bin, size_t len)
 {
 	char cmd[1024];
 
+	strcpy(tmpdir, "/tmp/scorch-offcpu-XXXXXX"); /* a retry needs a fresh template */
 	if (!mkdtemp(tmpdir))
 		return -errno;
 	snprintf(bin, len, "%s/offcpu_split", tmpdir);
