@@ -14,7 +14,7 @@ for mutant in /bin/true /bin/false; do
 		SCORCH=$mutant SCORCH_SELFPROF=$mutant bash "$suite" >"$log" 2>&1
 		st=$?
 		p=$(grep -c '^ok - ' "$log")
-		printf '%-11s %-32s %3d passed, %3d failed, %3d skipped, exit %d\n' "$mutant" "$suite" "$p" \
+		printf '%-11s %-34s %3d passed, %3d failed, %3d skipped, exit %d\n' "$mutant" "$suite" "$p" \
 			"$(grep -c '^not ok - ' "$log")" "$(grep -c '^skip - ' "$log")" "$st"
 		grep '^ok - ' "$log" | sed "s|^|    PASSES WITH $mutant: |"
 		passing=$((passing + p))
