@@ -13,7 +13,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g -fno-omit-frame-pointer
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -Isrc $(PKG_CFLAGS)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -Isrc -I$(BUILD)/gen $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -liberty -lpthread -lm
 
 # The scorch binary: every .c under src/ except the self-profiler library, fuzz entry points
@@ -36,9 +36,15 @@ all: $(BUILD)/scorch
 $(BUILD)/scorch: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Embedded assets: the SVG's script lives in a .js file and is compiled in as a string.
-src/sink/svg_script.h: src/sink/svg_script.js scripts/embed.py
+# Embedded assets: the SVG's script lives in a .js file and is compiled in as a string
+# (build/gen/svg_script.h, generated, not committed). Objects that include it depend on it
+# explicitly, since the -MMD files do not exist before the first build.
+GEN_HDR := $(BUILD)/gen/svg_script.h
+$(BUILD)/gen/svg_script.h: src/sink/svg_script.js scripts/embed.py
+	@mkdir -p $(dir $@)
 	python3 scripts/embed.py $< $@ svg_script
+
+$(BUILD)/obj/src/sink/write_svg.o $(BUILD)/tobj/src/sink/write_svg.o: $(GEN_HDR)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -52,7 +58,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(TOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $< $(TOBJ) $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/tests/test_live_tsan
+
+# The live profile's threads once more under ThreadSanitizer (it cannot share ASan's objects).
+TSAN_SRC := $(sort $(wildcard src/model/*.c)) src/util/util.c src/util/hashmap.c
+$(BUILD)/tests/test_live_tsan: tests/unit/test_live.c $(TSAN_SRC) $(wildcard src/model/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -fsanitize=thread -O1 -o $@ $< $(TSAN_SRC) \
+		$(LDLIBS) -lcmocka
 
 # The README's two commands: each installs what is missing first (scripts/install-deps.sh),
 # then builds in a fresh make so pkg-config sees the new packages.
@@ -95,13 +108,16 @@ clean:
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d)
 
 # ---- self-profiler library (owner: record/selfprof) ------------------------------------------
-# build/libscorch-selfprof.so: LD_PRELOAD-able SIGPROF sampler from src/selfprof/, plus the
-# shared frame-naming rule and util. Position independent, only the scorch_selfprof_* API and
-# the pthread_create wrapper are exported (-fvisibility=hidden).
-SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c)) src/source/frame_name.c src/source/perf_names.c \
-		src/util/util.c
+# build/libscorch-selfprof.so: LD_PRELOAD-able SIGPROF sampler from src/selfprof/. At write time
+# it hands raw addresses to the same symbolizer, profile model and writers as the scorch binary,
+# so those are compiled in too and libelf, libdw, zlib and libiberty are linked. Position
+# independent; only the scorch_selfprof_* API and the pthread_create wrapper are exported
+# (-fvisibility=hidden, and --exclude-libs hides what the static libiberty brings).
+SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c src/symbol/*.c src/model/*.c src/sink/*.c \
+		src/util/*.c)) src/source/frame_name.c src/source/perf_names.c
 SELFPROF_OBJ := $(SELFPROF_SRC:%.c=$(BUILD)/pic/%.o)
 SELFPROF_LIB := $(BUILD)/libscorch-selfprof.so
+SELFPROF_LIBS := $(shell pkg-config --libs libelf libdw zlib 2>/dev/null) -liberty -lpthread -lm
 
 all: $(SELFPROF_LIB)
 
@@ -110,6 +126,41 @@ $(BUILD)/pic/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -fno-omit-frame-pointer -c -o $@ $<
 
 $(SELFPROF_LIB): $(SELFPROF_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ -lelf -liberty -lpthread
+	$(CC) $(CFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ $(SELFPROF_LIBS)
 
 -include $(SELFPROF_OBJ:.o=.d)
+
+# ---- BPF programs (owner: source/bpf) ---------------------------------------------------------
+# src/bpf/X.bpf.c -> build/bpf/X.bpf.o (clang, CO-RE against build/gen/vmlinux.h, generated
+# from the running kernel's BTF and never committed) -> build/gen/X.skel.h (bpftool), which
+# src/source/bpf.c includes. The scorch binary and the unit tests link libbpf.
+BPF_CLANG   ?= clang
+BPF_STRIP   ?= llvm-strip
+BPFTOOL     ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_SRC  := $(sort $(wildcard src/bpf/*.bpf.c))
+BPF_OBJ  := $(BPF_SRC:src/bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:src/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/gen -Isrc/bpf -Wall -Werror
+
+ALL_CFLAGS += -I$(BUILD)/gen $(shell pkg-config --cflags libbpf 2>/dev/null)
+LDLIBS     += $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+
+$(BUILD)/gen/vmlinux.h: $(VMLINUX_BTF)
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/gen/vmlinux.h $(wildcard src/bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(BPF_STRIP) -g $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+.SECONDARY: $(BPF_OBJ)
+
+# Every object of the binary and the unit tests is compiled after the skeletons exist.
+$(OBJ) $(TOBJ): | $(BPF_SKEL)
+$(BUILD)/obj/src/source/bpf.o $(BUILD)/tobj/src/source/bpf.o: $(BPF_SKEL)
+$(BUILD)/obj/src/source/bpf_offcpu.o $(BUILD)/tobj/src/source/bpf_offcpu.o: $(BPF_SKEL)

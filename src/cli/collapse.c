@@ -12,7 +12,6 @@
 #include "../symbol/symbolizer.h"
 #include "../util/util.h"
 
-
 static const char collapse_usage[] =
 	"usage: scorch collapse [options] [FILE...|-]\n"
 	"\n"
@@ -32,13 +31,22 @@ static const char collapse_usage[] =
 	"  --inline              expand inlined functions with DWARF (libdw) of the binaries\n"
 	"  --context             with --inline, add :file:line to each expanded frame\n"
 	"  --srcline             input is `perf script -F+srcline`: add file:line to frames\n"
-	"  -o, --output FILE     write to FILE instead of stdout; .svg writes a flame graph\n"
+	"  -o, --output FILE     write to FILE instead of stdout; the name's ending picks the\n"
+	"                        format: %s\n"
 	"  -h, --help            this help\n"
 	"\n"
 	"Examples:\n"
 	"  perf record -F 99 -g -- ./app && perf script | scorch collapse > app.folded\n"
 	"  scorch collapse --pid --all perf.txt -o app.svg\n"
 	"  perf script -F+srcline | scorch collapse --srcline\n";
+
+static void usage(FILE *f)
+{
+	struct strbuf formats = {0};
+	sink__list(&formats);
+	fprintf(f, collapse_usage, formats.buf);
+	strbuf__free(&formats);
+}
 
 enum {
 	OPT_PID = 256,
@@ -88,15 +96,19 @@ int cmd_collapse(int argc, char **argv)
 		case OPT_CONTEXT: o.context = true; break;
 		case OPT_SRCLINE: o.srcline = true; break;
 		case 'o': out_path = optarg; break;
-		case 'h': fputs(collapse_usage, stdout); return 0;
+		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "Try 'scorch collapse --help'.\n");
 			return 2;
 		}
 	}
-	if (sink__format_for(out_path) == SINK_UNKNOWN) {
-		util__error("collapse: cannot tell the format of '%s' (use .folded, .txt or .svg)",
-			    out_path);
+	const struct sink *sink = sink__for_path(out_path);
+	if (!sink) {
+		struct strbuf known = {0};
+		sink__list(&known);
+		util__error("cannot tell the format of '%s': use a file name ending in %s", out_path,
+			    known.buf);
+		strbuf__free(&known);
 		return 2;
 	}
 	char *buf;
@@ -128,9 +140,16 @@ int cmd_collapse(int argc, char **argv)
 			    (unsigned long long)st.lines, (unsigned long long)st.unrecognized);
 		status = 2;
 	} else {
-		err = sink__write(p, 0, out_path, NULL);
+		/* stackcollapse-perf.pl's names: the reader keeps kinds and source lines apart,
+		 * the writer marks them as the options ask ("->" inlined frames always) */
+		struct sink_opts so;
+		sink_opts__init(&so);
+		so.annotate = SINK_ANNOTATE_INLINED | (o.kernel ? SINK_ANNOTATE_KERNEL : 0) |
+			      (o.jit ? SINK_ANNOTATE_JIT : 0);
+		so.srcline = o.srcline;
+		err = sink__write(p, out_path, sink, &so);
 		if (err < 0)
-			status = 1;
+			status = err == -EINVAL ? 2 : 1;
 	}
 	profile__free(p);
 	return status;

@@ -10,11 +10,10 @@
 #include "../source/read_folded.h"
 #include "../util/util.h"
 
-int cli__write_graph(const struct profile *p, int col, int before_col, const char *out_path,
-		     const struct svg_opts *o);
-
 static void usage(FILE *f)
 {
+	struct strbuf formats = {0};
+	sink__list(&formats);
 	fprintf(f,
 		"usage: scorch diff [-n] [-s] BEFORE AFTER [-o OUT.svg | --folded] [svg options]\n"
 		"\n"
@@ -27,34 +26,17 @@ static void usage(FILE *f)
 		"  -n, --normalize    scale BEFORE's counts so both totals match\n"
 		"  -s, --strip-hex    replace hex addresses (0x7f3a...) with 0x... before comparing\n"
 		"  --folded           print the two-column folded text instead of an SVG\n"
-		"  -o, --output FILE  write to FILE (default stdout); .folded writes folded text\n"
+		"  -o, --output FILE  write to FILE (default stdout, SVG); the name's ending picks\n"
+		"                     the format: %s\n"
 		"  -h, --help         this help\n"
 		"All `scorch flamegraph` options apply to the SVG (e.g. --negate, --title).\n"
 		"\n"
 		"Examples:\n"
 		"  scorch diff before.folded after.folded -o diff.svg\n"
 		"  scorch diff -n before.folded after.folded --folded > diff.folded\n"
-		"  scorch diff after.folded before.folded --negate -o reduced.svg\n");
-}
-
-/* Two-column folded text: "stack before after", sorted. */
-struct diff_ctx {
-	struct strbuf *out;
-	int before, after;
-	struct profile_path path;
-};
-
-static void diff_line(const struct profile *p, uint32_t node, void *arg)
-{
-	struct diff_ctx *c = arg;
-	size_t len;
-	const char *path = profile_path__of(&c->path, p, node, &len);
-	strbuf__add(c->out, path, len);
-	strbuf__addc(c->out, ' ');
-	strbuf__addu(c->out, profile__self(p, node, c->before));
-	strbuf__addc(c->out, ' ');
-	strbuf__addu(c->out, profile__self(p, node, c->after));
-	strbuf__addc(c->out, '\n');
+		"  scorch diff after.folded before.folded --negate -o reduced.svg\n",
+		formats.buf);
+	strbuf__free(&formats);
 }
 
 static int read_one(const char *path, struct profile *p, int col, bool striphex)
@@ -139,7 +121,7 @@ int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	struct profile *p = profile__new();
-	int before = profile__add_column(p, "before");
+	int before = profile__add_column(p, "before", COLUMN_SAMPLES);
 	int after = 0;
 	if (read_one(argv[optind], p, before, striphex) < 0 ||
 	    read_one(argv[optind + 1], p, after, striphex) < 0) {
@@ -161,21 +143,14 @@ int cmd_diff(int argc, char **argv)
 			}
 		}
 	}
-	int status;
-	if (folded || (out_path && sink__format_for(out_path) == SINK_FOLDED &&
-		       strcmp(out_path, "-"))) {
-		struct strbuf out = {0};
-		struct diff_ctx ctx = {&out, before, after, {0}};
-		profile__walk_lines(p, (1u << before) | (1u << after), -1, diff_line, &ctx);
-		profile_path__free(&ctx.path);
-		int err = util__write_file(out_path ? out_path : "-", out.buf ? out.buf : "", out.len);
-		strbuf__free(&out);
-		status = err < 0 ? 1 : 0;
-		if (err < 0)
-			util__error("diff: cannot write '%s': %s", out_path, strerror(-err));
-	} else {
-		status = cli__write_graph(p, after, before, out_path ? out_path : "-", &o);
-	}
+	struct sink_opts so;
+	sink_opts__init(&so);
+	so.col = after;
+	so.before_col = before;
+	so.svg = &o;
+	/* --folded, or a folded file name: difffolded.pl's "stack BEFORE AFTER" lines */
+	const struct sink *s = folded ? sink__by_name("folded") : NULL;
+	int status = cli__write_graph(p, s, out_path ? out_path : "-", &so);
 	profile__free(p);
 	return status;
 }

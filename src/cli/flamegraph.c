@@ -12,6 +12,8 @@
 
 static void usage(FILE *f)
 {
+	struct strbuf formats = {0};
+	sink__list(&formats);
 	fprintf(f,
 		"usage: scorch flamegraph [options] [FILE...|-] [-o OUT.svg]\n"
 		"\n"
@@ -23,7 +25,8 @@ static void usage(FILE *f)
 		"flamegraph.pl; single-dash forms (-title) work too.\n"
 		"\n"
 		"Options:\n%s"
-		"  -o, --output FILE  write to FILE (default stdout); .folded writes folded text\n"
+		"  -o, --output FILE  write to FILE (default stdout, SVG); the name's ending picks\n"
+		"                     the format: %s\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"Examples:\n"
@@ -31,38 +34,22 @@ static void usage(FILE *f)
 		"  scorch flamegraph --title \"malloc()\" --colors mem --width 1600 app.folded -o m.svg\n"
 		"  scorch flamegraph --inverted --minwidth 0.5%% app.folded > icicle.svg\n"
 		"  perf script | scorch collapse | scorch flamegraph > cpu.svg\n",
-		svg_options__help);
+		svg_options__help, formats.buf);
+	strbuf__free(&formats);
 }
 
-/* Renders p to out_path (SVG, or folded by extension). Returns an exit status. */
-int cli__write_graph(const struct profile *p, int col, int before_col, const char *out_path,
-		     const struct svg_opts *o);
-
-int cli__write_graph(const struct profile *p, int col, int before_col, const char *out_path,
-		     const struct svg_opts *o)
+/*
+ * Writes p to out_path through the sink registry: SVG for stdout, else by the file name's
+ * ending. Returns an exit status: 2 for a bad format, option or empty input, 1 when the
+ * file could not be written. Shared with `scorch diff`.
+ */
+int cli__write_graph(const struct profile *p, const struct sink *s, const char *out_path,
+		     const struct sink_opts *so)
 {
-	enum sink_format fmt = sink__format_for(out_path);
-	if (!strcmp(out_path, "-"))
-		fmt = SINK_SVG;
-	if (fmt == SINK_UNKNOWN) {
-		util__error("cannot tell the output format of '%s' (use .svg or .folded)", out_path);
-		return 2;
-	}
-	if (fmt == SINK_FOLDED)
-		return sink__write(p, col, out_path, o) < 0 ? 1 : 0;
-	struct strbuf out = {0};
-	int err = svg__render(p, col, before_col, o, &out);
-	if (err < 0) {
-		strbuf__free(&out);
-		return 2;
-	}
-	err = util__write_file(out_path, out.buf, out.len);
-	strbuf__free(&out);
-	if (err < 0) {
-		util__error("cannot write '%s': %s", out_path, strerror(-err));
-		return 1;
-	}
-	return 0;
+	if (!s && !strcmp(out_path, "-"))
+		s = sink__by_name("svg");
+	int err = sink__write(p, out_path, s, so);
+	return err == -EINVAL ? 2 : err < 0 ? 1 : 0;
 }
 
 int cmd_flamegraph(int argc, char **argv)
@@ -134,7 +121,11 @@ int cmd_flamegraph(int argc, char **argv)
 		if (st.fractional)
 			util__warn("%llu counts had a fractional part and were rounded",
 				   (unsigned long long)st.fractional);
-		status = cli__write_graph(p, 0, st.before_col, out_path, &o);
+		struct sink_opts so;
+		sink_opts__init(&so);
+		so.before_col = st.before_col;
+		so.svg = &o;
+		status = cli__write_graph(p, NULL, out_path, &so);
 	}
 	profile__free(p);
 	return status;

@@ -6,14 +6,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "../model/profile.h"
 #include "../sink/sink.h"
-#include "../source/perf_event.h"
+#include "../source/sampler.h"
+#include "../source/target.h"
+#include "../symbol/symbolizer.h"
 #include "../util/util.h"
 
 #define MAX_OUTPUTS 16
@@ -59,7 +61,11 @@ static void usage(FILE *f)
 		"      --inline       show functions inlined into the sampled ones (DWARF)\n"
 		"      --srcline      one frame per source line: names become func:file.c:LINE\n"
 		"      --no-demangle  show C++/Rust symbols as mangled in the binary\n"
+		"      --backend B    perf, bpf or auto (default): auto takes bpf when root with\n"
+		"                     kernel BTF (stacks counted in the kernel), else perf_event\n"
+		"  -g                 frame-pointer call graphs (the default; accepted as perf does)\n"
 		"  -q, --quiet        no progress and no summary on stderr\n"
+		"  -v, --verbose      also say which event was chosen and why\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"Examples:\n"
@@ -68,8 +74,9 @@ static void usage(FILE *f)
 		"  scorch record -a --skip-idle -d 5 -o sys.svg -o sys.folded   the whole system\n"
 		"  scorch record --tid -o threads.svg -- make -j2      one root frame per thread\n"
 		"\n"
-		"Needs root, or kernel.perf_event_paranoid <= 1 for your own processes (<= -1 for -a\n"
-		"and -C). Without a hardware PMU (VMs) scorch samples the cpu-clock software event.\n");
+		"Needs root (or CAP_PERFMON), or kernel.perf_event_paranoid <= 1 for your own\n"
+		"processes (<= 0 for -a and -C); the bpf backend needs root (CAP_BPF+CAP_PERFMON).\n"
+		" Without a hardware PMU (VMs) scorch samples the cpu-clock software event.\n");
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -93,22 +100,6 @@ static long parse_positive(const char *s, long max)
 	return v;
 }
 
-static int parse_pids(const char *arg, struct record_opts *o)
-{
-	char *copy = xstrdup(arg), *save = NULL;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		long v = parse_positive(tok, 0x7fffffff);
-		if (v < 0) {
-			free(copy);
-			return -1;
-		}
-		o->pids = xrealloc(o->pids, sizeof(*o->pids) * (o->npids + 1));
-		o->pids[o->npids++] = (pid_t)v;
-	}
-	free(copy);
-	return o->npids ? 0 : -1;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -116,7 +107,7 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* "0", "0,2", "0-3,6": a sorted list of unique CPU numbers, or -1. */
-static int parse_cpus(const char *arg, struct record_opts *o)
+static int parse_cpus(const char *arg, struct sampler_opts *o)
 {
 	char *copy = xstrdup(arg), *save = NULL;
 	int n = 0;
@@ -144,7 +135,6 @@ static int parse_cpus(const char *arg, struct record_opts *o)
 		if (!u || o->cpu_list[u - 1] != o->cpu_list[i])
 			o->cpu_list[u++] = o->cpu_list[i];
 	o->ncpu_list = u;
-	o->cpu = o->cpu_list[0];
 	return 0;
 }
 
@@ -165,15 +155,18 @@ enum {
 	OPT_INLINE,
 	OPT_SRCLINE,
 	OPT_NO_DEMANGLE,
+	OPT_BACKEND,
 };
 
 static const struct option longopts[] = {
 	{"freq", required_argument, NULL, 'F'},
+	{"backend", required_argument, NULL, OPT_BACKEND},
 	{"duration", required_argument, NULL, 'd'},
 	{"all-cpus", no_argument, NULL, 'a'},
 	{"cpu", required_argument, NULL, 'C'},
 	{"output", required_argument, NULL, 'o'},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"kernel-only", no_argument, NULL, OPT_KERNEL_ONLY},
 	{"user-only", no_argument, NULL, OPT_USER_ONLY},
@@ -188,18 +181,18 @@ static const struct option longopts[] = {
 };
 
 struct cli {
-	struct record_opts o;
+	struct sampler_opts o;
 	double duration;
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
-	bool quiet;
+	bool quiet, verbose;
 	int ntargets; /* how many of -p, -a, -C, CMD were given */
 };
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct cli *c)
 {
-	struct record_opts *o = &c->o;
+	struct sampler_opts *o = &c->o;
 	o->freq = 99;
 	o->demangle = true;
 	o->stacks = STACKS_BOTH;
@@ -208,7 +201,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	bool seen_p = false, seen_a = false, seen_c = false;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:qvgh", longopts, NULL)) != -1) {
 		long v;
 		switch (opt) {
 		case 'F':
@@ -227,8 +220,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		}
 		case 'p':
-			if (parse_pids(optarg, o) < 0)
-				return bad_usage("invalid pid list '%s': expected PID[,PID...]", optarg);
+			if (cli__parse_pids("record", optarg, &o->pids, &o->npids) < 0)
+				return 2;
 			seen_p = true;
 			break;
 		case 'a':
@@ -243,7 +236,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'o':
 			if (c->noutputs == MAX_OUTPUTS)
 				return bad_usage("too many -o options (at most %s)", "16");
-			if (sink__format_for(optarg) == SINK_UNKNOWN)
+			if (!sink__for_path(optarg))
 				return bad_usage("cannot tell the format of '%s': use a .svg, .folded or "
 						 ".txt file name",
 						 optarg);
@@ -252,6 +245,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'q':
 			c->quiet = true;
 			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'g':
+			break; /* frame pointers are the default call graph */
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -274,6 +272,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_GROUP_CPU:
 			o->group_by_cpu = true;
+			break;
+		case OPT_BACKEND:
+			if (cli__parse_backend("record", optarg, &o->backend) < 0)
+				return 2;
 			break;
 		case OPT_SKIP_IDLE:
 			o->skip_idle = true;
@@ -311,7 +313,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	return -1;
 }
 
-static void progress(const struct cli *c, const struct record_stats *st)
+static void progress(const struct cli *c, const struct sampler_stats *st)
 {
 	double el = (double)st->elapsed_ns / 1e9;
 	if (c->duration > 0)
@@ -322,8 +324,8 @@ static void progress(const struct cli *c, const struct record_stats *st)
 			(unsigned long long)st->samples);
 }
 
-/* The sampling loop; returns 0 or a negative errno from polling. */
-static int run(struct perf_session *s, struct profile *p, const struct cli *c)
+/* The sampling loop; returns 0 or a negative errno from polling or draining. */
+static int run(struct sampler *s, struct profile *p, const struct cli *c)
 {
 	bool tty = !c->quiet && isatty(STDERR_FILENO);
 	double start = now_s(), last = 0;
@@ -338,13 +340,18 @@ static int run(struct perf_session *s, struct profile *p, const struct cli *c)
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
-		int r = perf_session__poll(s, p, timeout);
+		int r = sampler__poll(s, timeout);
 		if (r < 0 && r != -EINTR) {
 			ret = r;
 			break;
 		}
-		struct record_stats st;
-		perf_session__stats(s, &st);
+		r = sampler__drain(s, p);
+		if (r < 0) {
+			ret = r;
+			break;
+		}
+		struct sampler_stats st;
+		sampler__stats(s, &st);
 		if (st.targets_exited)
 			break;
 		if (tty && now_s() - last >= 0.25) {
@@ -353,19 +360,11 @@ static int run(struct perf_session *s, struct profile *p, const struct cli *c)
 		}
 	}
 	/* Whatever arrived since the last poll (Ctrl-C, -d): one last drain, no waiting. */
-	perf_session__poll(s, p, 0);
+	sampler__poll(s, 0);
+	sampler__drain(s, p);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	return ret;
-}
-
-static int exit_status_of(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return 1;
 }
 
 int cmd_record(int argc, char **argv)
@@ -377,18 +376,24 @@ int cmd_record(int argc, char **argv)
 		free(c.o.cpu_list);
 		return status;
 	}
+	struct symbolizer_opts so = {
+		.demangle = c.o.demangle, .inlines = c.o.inlines, .srcline = c.o.srcline};
+	struct symbolizer *sym = symbolizer__new(&so);
+	if (!sym) {
+		util__error("out of memory creating the symbolizer");
+		free(c.o.pids);
+		free(c.o.cpu_list);
+		return 1;
+	}
 	char err[512] = "";
-	struct perf_session *s = perf_session__open(&c.o, err, sizeof(err));
+	struct sampler *s = sampler__open(&c.o, sym, err, sizeof(err));
 	if (!s) {
 		int e = errno;
 		util__error("%s", err);
+		symbolizer__free(sym);
 		free(c.o.pids);
 		free(c.o.cpu_list);
-		if (c.o.scope == SCOPE_COMMAND && e == ENOENT)
-			return 127;
-		if (c.o.scope == SCOPE_COMMAND && e == EACCES)
-			return 126;
-		return 1;
+		return c.o.scope == SCOPE_COMMAND ? target__start_exit_code(e) : 1;
 	}
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns -EINTR */
@@ -397,34 +402,26 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	struct profile *p = profile__new();
-	int ret = perf_session__start(s);
-	struct record_stats st;
-	if (ret < 0) {
-		perf_session__stop(s);
-		perf_session__stats(s, &st);
-		if (c.o.scope == SCOPE_COMMAND && st.child_status >= 0)
-			status = exit_status_of(st.child_status);
-		else
-			util__error("cannot start sampling: %s", strerror(-ret)), status = 1;
-		goto out;
-	}
-	perf_session__stats(s, &st);
+	struct sampler_stats st;
+	sampler__stats(s, &st);
+	if (st.info && c.verbose && !c.quiet)
+		fprintf(stderr, "%s: %s\n", util__progname, st.info);
 	if (st.note && !c.quiet)
 		fprintf(stderr, "%s: %s\n", util__progname, st.note);
 
-	ret = run(s, p, &c);
-	perf_session__stop(s);
-	perf_session__stats(s, &st);
+	int ret = run(s, p, &c);
+	sampler__stop(s);
+	sampler__stats(s, &st);
 	status = 0;
 	if (ret < 0) {
-		util__error("reading perf events failed: %s", strerror(-ret));
+		util__error("reading samples failed: %s", strerror(-ret));
 		status = 1;
 	}
 	if (st.samples == 0 && !c.quiet)
 		util__warn("no samples collected; was the target running on a CPU?");
 	struct strbuf written = {0};
 	for (int i = 0; i < c.noutputs; i++) {
-		if (sink__write(p, 0, c.outputs[i], NULL) < 0) {
+		if (sink__write(p, c.outputs[i], NULL, NULL) < 0) {
 			status = 1;
 			continue;
 		}
@@ -432,16 +429,17 @@ int cmd_record(int argc, char **argv)
 	}
 	if (!c.quiet)
 		fprintf(stderr,
-			"scorch: %llu samples (%s, %u Hz, %.1f s), %llu lost, %llu throttled; "
+			"scorch: %llu samples (%s, %s, %u Hz, %.1f s), %llu lost, %llu throttled; "
 			"wrote %s\n",
-			(unsigned long long)st.samples, st.event, c.o.freq, st.elapsed_ns / 1e9,
+			(unsigned long long)st.samples, st.backend, st.event, st.freq ? st.freq : c.o.freq,
+			st.elapsed_ns / 1e9,
 			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");
 	strbuf__free(&written);
-	if (status == 0 && c.o.scope == SCOPE_COMMAND && st.child_status >= 0)
-		status = exit_status_of(st.child_status);
-out:
-	perf_session__close(s);
+	if (status == 0 && c.o.scope == SCOPE_COMMAND && sampler__exit_code(s) >= 0)
+		status = sampler__exit_code(s);
+	sampler__close(s);
+	symbolizer__free(sym);
 	profile__free(p);
 	free(c.o.pids);
 	free(c.o.cpu_list);

@@ -9,19 +9,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_common.h"
 #include "commands.h"
-#include "../source/perf_event.h"
+#include "../source/sampler.h"
+#include "../source/target.h"
+#include "../symbol/symbolizer.h"
 #include "../tui/tui.h"
 #include "../util/util.h"
 
 static const char top_usage[] =
 	"usage: scorch top [-F HZ] (-p PID[,PID...] | -a | -- CMD [ARGS...]) [--refresh MS]\n"
-	"                  [--off-cpu]\n"
+	"                  [--backend perf|bpf|auto]\n"
 	"\n"
 	"Samples stacks live and shows them as a flame graph in the terminal, refreshed every\n"
 	"--refresh milliseconds. Tab switches to the top-functions table, the per-thread CPU\n"
-	"view and the per-thread timeline. Needs root or kernel.perf_event_paranoid <= 1 for\n"
-	"other users' processes (-a needs root or paranoid <= 0).\n"
+	"view and the per-thread timeline. Needs root (or CAP_PERFMON), or\n"
+	"kernel.perf_event_paranoid <= 1 for your own processes (<= 0 for -a).\n"
 	"\n"
 	"Targets (exactly one):\n"
 	"  -p, --pid PID[,PID...]  sample running processes\n"
@@ -31,7 +34,8 @@ static const char top_usage[] =
 	"Options:\n"
 	"  -F, --freq HZ           sampling frequency (default 99)\n"
 	"      --refresh MS        screen refresh interval in ms (default 1000, minimum 50)\n"
-	"      --off-cpu           also record off-CPU time (needs the BPF backend)\n"
+	"      --backend B         perf, bpf or auto (default: perf_event, because the\n"
+	"                          timeline views need per-sample times)\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Live keys: m cycles the update mode (reset: each refresh shows the last interval;\n"
@@ -43,7 +47,7 @@ static const char top_usage[] =
 	"  scorch top -p 1234,1240 -F 499         two processes at 499 Hz\n"
 	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n";
 
-enum { OPT_REFRESH = 256, OPT_OFFCPU };
+enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_BACKEND };
 
 static const struct option top_options[] = {
 	{"help", no_argument, NULL, 'h'},
@@ -52,6 +56,7 @@ static const struct option top_options[] = {
 	{"all-cpus", no_argument, NULL, 'a'},
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"off-cpu", no_argument, NULL, OPT_OFFCPU},
+	{"backend", required_argument, NULL, OPT_BACKEND},
 	{NULL, 0, NULL, 0},
 };
 
@@ -66,51 +71,56 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	return 0;
 }
 
-static int parse_pids(const char *arg, struct record_opts *o)
-{
-	char *copy = xstrdup(arg), *save = NULL;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned long v;
-		if (parse_uint(tok, 1, 0x3fffffff, &v) < 0) {
-			util__error("top: '%s' is not a pid (use -p PID[,PID...])", tok);
-			free(copy);
-			return -EINVAL;
-		}
-		o->pids = xrealloc(o->pids, sizeof(*o->pids) * (size_t)(o->npids + 1));
-		o->pids[o->npids++] = (pid_t)v;
-	}
-	free(copy);
-	if (!o->npids) {
-		util__error("top: -p needs at least one pid");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-struct live {
-	struct perf_session *s;
+/* The live source over a sampler: what src/model/live.c polls from its thread. */
+struct top_source {
+	struct sampler *s;
 	unsigned freq;
 };
 
-static int live_poll(void *ctx, struct profile *p, int timeout_ms)
+static int top_poll(void *ctx, struct profile *p, int timeout_ms)
 {
-	struct live *l = ctx;
-	return perf_session__poll(l->s, p, timeout_ms);
+	struct top_source *ts = ctx;
+	int ret = sampler__poll(ts->s, timeout_ms);
+	int dr = sampler__drain(ts->s, p);
+	return ret < 0 && ret != -EINTR ? ret : dr;
 }
 
-static void live_stats(void *ctx, struct tui_stats *st)
+static void top_stats(void *ctx, struct live_stats *st)
 {
-	struct live *l = ctx;
-	struct record_stats rs;
-	memset(&rs, 0, sizeof(rs));
-	perf_session__stats(l->s, &rs);
-	st->backend = "perf_event";
+	struct top_source *ts = ctx;
+	struct sampler_stats rs;
+	sampler__stats(ts->s, &rs);
+	st->backend = rs.backend;
 	st->event = rs.event;
-	st->freq = l->freq;
+	st->note = rs.note;
+	st->freq = ts->freq;
 	st->samples = rs.samples;
 	st->lost = rs.lost;
 	st->elapsed_ns = rs.elapsed_ns;
 	st->ended = rs.targets_exited;
+}
+
+/*
+ * Runs the terminal UI over a live profile fed by s: sampling happens on the live thread,
+ * the UI thread only reads snapshots. Returns tui__run's result or a negative errno.
+ */
+static int top_run_ui(struct sampler *s, unsigned freq, unsigned refresh_ms,
+		      const char *title)
+{
+	struct top_source ts = {s, freq};
+	struct live_source src = {&ts, top_poll, top_stats};
+	struct live_opts lo = {.interval_ms = refresh_ms};
+	struct live *l = live__new(&src, &lo);
+	int rc = live__start(l);
+	if (rc < 0) {
+		util__error("top: cannot start the sampling thread: %s", strerror(-rc));
+		live__free(l);
+		return rc;
+	}
+	struct tui_opts to = {.title = title, .live = l};
+	rc = tui__run(&to);
+	live__free(l); /* stops the thread before the session closes */
+	return rc;
 }
 
 /* The started command must not draw over the UI nor read its keys. */
@@ -175,7 +185,7 @@ static void show_child_output(struct saved_fds *sv)
 
 int cmd_top(int argc, char **argv)
 {
-	struct record_opts o;
+	struct sampler_opts o;
 	memset(&o, 0, sizeof(o));
 	o.scope = SCOPE_PIDS;
 	o.freq = 99;
@@ -199,7 +209,7 @@ int cmd_top(int argc, char **argv)
 			o.freq = (unsigned)v;
 			break;
 		case 'p':
-			if (parse_pids(optarg, &o) < 0)
+			if (cli__parse_pids("top", optarg, &o.pids, &o.npids) < 0)
 				goto usage;
 			break;
 		case 'a':
@@ -211,6 +221,10 @@ int cmd_top(int argc, char **argv)
 				goto usage;
 			}
 			refresh = v;
+			break;
+		case OPT_BACKEND:
+			if (cli__parse_backend("top", optarg, &o.backend) < 0)
+				goto usage;
 			break;
 		case OPT_OFFCPU:
 			util__error("top: --off-cpu needs the BPF backend, which this build does not "
@@ -240,44 +254,41 @@ int cmd_top(int argc, char **argv)
 		return 1;
 	}
 
+	struct symbolizer_opts so = {.demangle = o.demangle, .inlines = o.inlines,
+				     .srcline = o.srcline};
+	struct symbolizer *sym = symbolizer__new(&so);
+	if (!sym) {
+		util__error("top: out of memory creating the symbolizer");
+		free(o.pids);
+		return 1;
+	}
 	char err[256] = "";
 	struct saved_fds sv = {{-1, -1, -1}, NULL};
 	if (o.scope == SCOPE_COMMAND && redirect_child_io(&sv) < 0)
 		util__warn("top: cannot redirect the command's output; it may draw over the screen");
-	struct perf_session *s = perf_session__open(&o, err, sizeof(err));
+	struct sampler *s = sampler__open(&o, sym, err, sizeof(err));
 	int open_errno = errno;
 	restore_io(&sv);
 	if (!s) {
 		util__error("top: %s", err[0] ? err : strerror(open_errno));
 		show_child_output(&sv);
+		symbolizer__free(sym);
 		free(o.pids);
-		return open_errno == ENOENT || open_errno == EACCES ? 127 : 1;
-	}
-	perf_session__wake_on(s, STDIN_FILENO); /* keys interrupt the wait for samples */
-	int rc = perf_session__start(s);
-	if (rc < 0) {
-		util__error("top: cannot start sampling: %s", strerror(-rc));
-		perf_session__close(s);
-		show_child_output(&sv);
-		free(o.pids);
-		return 1;
+		return o.scope == SCOPE_COMMAND ? target__start_exit_code(open_errno) : 1;
 	}
 
-	struct profile *p = profile__new();
-	struct live l = {s, o.freq};
-	struct tui_live lv = {&l, live_poll, live_stats, (unsigned)refresh};
 	char title[256];
+	int rc;
 	if (o.scope == SCOPE_COMMAND)
 		snprintf(title, sizeof(title), "top -- %s", o.argv[0]);
 	else if (o.scope == SCOPE_ALL)
 		snprintf(title, sizeof(title), "top -a (all CPUs)");
 	else
 		snprintf(title, sizeof(title), "top -p %d%s", (int)o.pids[0], o.npids > 1 ? ",..." : "");
-	struct tui_opts to = {.title = title, .p = p, .live = &lv};
-	rc = tui__run(&to);
-	perf_session__close(s);
+	rc = top_run_ui(s, o.freq, (unsigned)refresh, title);
+	sampler__close(s);
+	symbolizer__free(sym);
 	show_child_output(&sv);
-	profile__free(p);
 	free(o.pids);
 	return rc < 0 ? 1 : 0;
 

@@ -105,14 +105,17 @@ int cmd_view(int argc, char **argv)
 	const char *path = argv[optind];
 	struct profile *p = profile__new();
 	int rc = load(path, p);
-	if (rc == 0) {
-		if (bench) {
+	if (rc < 0 || bench) {
+		if (rc == 0)
 			rc = tui__bench(p, cols, rows, iters);
-		} else {
-			struct tui_opts o = {.title = path, .p = p, .backend = "file"};
-			rc = tui__run(&o);
-		}
+		profile__free(p);
+		return rc < 0 ? 1 : 0;
 	}
-	profile__free(p);
+	/* a saved file is a fixed snapshot: the UI reads it the way it reads live ones */
+	struct live_stats st = {.backend = "file"};
+	struct live_snap *snap = live_snap__of_profile(p, &st);
+	struct tui_opts o = {.title = path, .snap = snap};
+	rc = tui__run(&o);
+	live_snap__put(snap);
 	return rc < 0 ? 1 : 0;
 }

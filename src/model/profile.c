@@ -4,6 +4,7 @@
 #include "profile.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,12 @@ struct profile {
 	uint32_t *frametab;
 	uint32_t frametab_mask;
 
+	/* mappings */
+	struct mapping *maps;
+	uint32_t nmaps, capmaps;
+	uint32_t *maptab;
+	uint32_t maptab_mask;
+
 	/* trie: one record per node so a lookup touches one cache line */
 	struct node *nodes;
 	uint64_t *vals[PROFILE_MAX_COLUMNS];
@@ -58,6 +65,7 @@ struct profile {
 	uint32_t nhashed;
 
 	char *colnames[PROFILE_MAX_COLUMNS];
+	enum column_type coltypes[PROFILE_MAX_COLUMNS];
 	int ncols;
 
 	struct timeline_entry *timeline;
@@ -81,6 +89,8 @@ struct profile *profile__new(void)
 	p->strtab = table_new(1024);
 	p->frametab_mask = 1023;
 	p->frametab = table_new(1024);
+	p->maptab_mask = 63;
+	p->maptab = table_new(64);
 	p->childtab_mask = 1023;
 	p->childtab = table_new(1024);
 	p->colnames[0] = xstrdup("samples");
@@ -109,6 +119,8 @@ void profile__free(struct profile *p)
 	free(p->strtab);
 	free(p->frames);
 	free(p->frametab);
+	free(p->maps);
+	free(p->maptab);
 	free(p->nodes);
 	for (int i = 0; i < PROFILE_MAX_COLUMNS; i++) {
 		free(p->vals[i]);
@@ -128,14 +140,39 @@ struct profile_meta *profile__meta(struct profile *p)
 	return &p->meta;
 }
 
-int profile__add_column(struct profile *p, const char *name)
+int profile__add_column(struct profile *p, const char *name, enum column_type type)
 {
 	if (p->ncols >= PROFILE_MAX_COLUMNS)
 		return -ENOSPC;
 	int c = p->ncols++;
 	p->colnames[c] = xstrdup(name);
+	p->coltypes[c] = type;
 	p->vals[c] = xcalloc(p->capnodes, sizeof(uint64_t));
 	return c;
+}
+
+void profile__set_column(struct profile *p, int col, const char *name, enum column_type type)
+{
+	free(p->colnames[col]);
+	p->colnames[col] = xstrdup(name);
+	p->coltypes[col] = type;
+}
+
+enum column_type profile__column_type(const struct profile *p, int col)
+{
+	return p->coltypes[col];
+}
+
+const char *profile__column_unit(const struct profile *p, int col)
+{
+	switch (p->coltypes[col]) {
+	case COLUMN_SAMPLES: return "samples";
+	case COLUMN_COUNT: return "count";
+	case COLUMN_NANOSECONDS: return "ns";
+	case COLUMN_MICROSECONDS: return "us";
+	case COLUMN_BYTES: return "bytes";
+	}
+	return "count";
 }
 
 int profile__ncolumns(const struct profile *p)
@@ -233,9 +270,12 @@ uint32_t profile__nstrings(const struct profile *p)
 
 /* ---- frames ---- */
 
+/* The identity of a frame: its fields up to (not including) mapping, addr. */
+#define FRAME_KEY_SIZE offsetof(struct frame, mapping)
+
 static uint32_t frame_hash(const struct frame *f)
 {
-	return (uint32_t)util__hash(f, sizeof(*f));
+	return (uint32_t)util__hash(f, FRAME_KEY_SIZE);
 }
 
 static void frametab_grow(struct profile *p)
@@ -252,17 +292,22 @@ static void frametab_grow(struct profile *p)
 	}
 }
 
-uint32_t profile__frame(struct profile *p, uint32_t name, uint32_t module, uint32_t file,
-			uint32_t line, enum frame_kind kind)
+/* Finds f by its identity or adds it; an existing frame learns an address it lacked. */
+static uint32_t frame_put(struct profile *p, const struct frame *f)
 {
-	struct frame f = {name, module, file, line, (uint32_t)kind};
-	uint32_t i = frame_hash(&f) & p->frametab_mask;
+	uint32_t i = frame_hash(f) & p->frametab_mask;
 	for (;;) {
 		uint32_t id = p->frametab[i];
 		if (id == PROFILE_NONE)
 			break;
-		if (memcmp(&p->frames[id], &f, sizeof(f)) == 0)
+		struct frame *e = &p->frames[id];
+		if (memcmp(e, f, FRAME_KEY_SIZE) == 0) {
+			if (!e->addr && f->addr) {
+				e->addr = f->addr;
+				e->mapping = f->mapping;
+			}
 			return id;
+		}
 		i = (i + 1) & p->frametab_mask;
 	}
 	if (p->nframes == p->capframes) {
@@ -270,11 +315,24 @@ uint32_t profile__frame(struct profile *p, uint32_t name, uint32_t module, uint3
 		p->frames = xrealloc(p->frames, sizeof(*p->frames) * p->capframes);
 	}
 	uint32_t id = p->nframes++;
-	p->frames[id] = f;
+	p->frames[id] = *f;
 	p->frametab[i] = id;
 	if (p->nframes * 2 > p->frametab_mask)
 		frametab_grow(p);
 	return id;
+}
+
+uint32_t profile__frame(struct profile *p, uint32_t name, uint32_t module, uint32_t file,
+			uint32_t line, enum frame_kind kind)
+{
+	struct frame f = {.name = name,
+			  .module = module,
+			  .file = file,
+			  .line = line,
+			  .kind = (uint32_t)kind,
+			  .raw = PROFILE_NONE,
+			  .mapping = PROFILE_NONE};
+	return frame_put(p, &f);
 }
 
 uint32_t profile__frame_named(struct profile *p, const char *name, size_t len,
@@ -282,6 +340,100 @@ uint32_t profile__frame_named(struct profile *p, const char *name, size_t len,
 {
 	return profile__frame(p, profile__intern(p, name, len), PROFILE_NONE, PROFILE_NONE, 0,
 			      kind);
+}
+
+static uint32_t intern_opt(struct profile *p, const char *s, size_t len)
+{
+	return s ? profile__intern(p, s, len ? len : strlen(s)) : PROFILE_NONE;
+}
+
+uint32_t profile__frame_full(struct profile *p, const struct frame_info *fi)
+{
+	struct frame f = {
+		.name = profile__intern(p, fi->name, fi->name_len ? fi->name_len : strlen(fi->name)),
+		.module = intern_opt(p, fi->module, 0),
+		.file = intern_opt(p, fi->file, 0),
+		.line = fi->line,
+		.kind = (uint32_t)fi->kind,
+		.raw = intern_opt(p, fi->raw, fi->raw_len),
+		.mapping = fi->map ? profile__mapping(p, fi->map) : PROFILE_NONE,
+		.addr = fi->addr,
+	};
+	return frame_put(p, &f);
+}
+
+/* ---- mappings ---- */
+
+static uint32_t map_hash(const struct mapping *m)
+{
+	return (uint32_t)util__hash(m, sizeof(*m));
+}
+
+static void maptab_grow(struct profile *p)
+{
+	uint32_t size = (p->maptab_mask + 1) * 2;
+	free(p->maptab);
+	p->maptab = table_new(size);
+	p->maptab_mask = size - 1;
+	for (uint32_t id = 0; id < p->nmaps; id++) {
+		uint32_t i = map_hash(&p->maps[id]) & p->maptab_mask;
+		while (p->maptab[i] != PROFILE_NONE)
+			i = (i + 1) & p->maptab_mask;
+		p->maptab[i] = id;
+	}
+}
+
+static uint32_t map_put(struct profile *p, const struct mapping *m)
+{
+	uint32_t i = map_hash(m) & p->maptab_mask;
+	for (;;) {
+		uint32_t id = p->maptab[i];
+		if (id == PROFILE_NONE)
+			break;
+		if (memcmp(&p->maps[id], m, sizeof(*m)) == 0)
+			return id;
+		i = (i + 1) & p->maptab_mask;
+	}
+	if (p->nmaps == p->capmaps) {
+		p->capmaps = p->capmaps ? p->capmaps * 2 : 64;
+		p->maps = xrealloc(p->maps, sizeof(*p->maps) * p->capmaps);
+	}
+	uint32_t id = p->nmaps++;
+	p->maps[id] = *m;
+	p->maptab[i] = id;
+	if (p->nmaps * 2 > p->maptab_mask)
+		maptab_grow(p);
+	return id;
+}
+
+uint32_t profile__mapping(struct profile *p, const struct mapping_info *mi)
+{
+	struct mapping m = {.path = intern_opt(p, mi->path ? mi->path : "", 0),
+			    .build_id = PROFILE_NONE,
+			    .start = mi->start,
+			    .end = mi->end,
+			    .pgoff = mi->pgoff};
+	if (mi->build_id && mi->build_id_len) {
+		static const char hex[] = "0123456789abcdef";
+		char buf[2 * 64];
+		size_t n = mi->build_id_len > 64 ? 64 : mi->build_id_len;
+		for (size_t i = 0; i < n; i++) {
+			buf[2 * i] = hex[mi->build_id[i] >> 4];
+			buf[2 * i + 1] = hex[mi->build_id[i] & 15];
+		}
+		m.build_id = profile__intern(p, buf, 2 * n);
+	}
+	return map_put(p, &m);
+}
+
+const struct mapping *profile__mapping_get(const struct profile *p, uint32_t mapping)
+{
+	return &p->maps[mapping];
+}
+
+uint32_t profile__nmappings(const struct profile *p)
+{
+	return p->nmaps;
 }
 
 const struct frame *profile__frame_get(const struct profile *p, uint32_t frame)
@@ -470,13 +622,15 @@ void profile__scale_values(struct profile *p, uint64_t num, uint64_t den)
 			p->vals[c][n] = (uint64_t)((unsigned __int128)p->vals[c][n] * num / den);
 }
 
-void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t tid, uint32_t node)
+void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t pid, uint32_t tid,
+			   uint32_t cpu, uint32_t node)
 {
 	if (p->ntimeline == p->captimeline) {
 		p->captimeline = p->captimeline ? p->captimeline * 2 : 4096;
 		p->timeline = xrealloc(p->timeline, sizeof(*p->timeline) * p->captimeline);
 	}
-	p->timeline[p->ntimeline++] = (struct timeline_entry){time_ns, tid, node};
+	p->timeline[p->ntimeline++] = (struct timeline_entry){
+		.time_ns = time_ns, .pid = pid, .tid = tid, .cpu = cpu, .node = node};
 }
 
 const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n)
@@ -533,13 +687,24 @@ static uint32_t map_str(struct profile *dst, const struct profile *src, uint32_t
 
 int profile__merge(struct profile *dst, const struct profile *src, const int *colmap)
 {
+	uint32_t *mmap = xmalloc(sizeof(*mmap) * (src->nmaps ? src->nmaps : 1));
+	for (uint32_t m = 0; m < src->nmaps; m++) {
+		struct mapping mp = src->maps[m];
+		mp.path = map_str(dst, src, mp.path);
+		mp.build_id = map_str(dst, src, mp.build_id);
+		mmap[m] = map_put(dst, &mp);
+	}
 	uint32_t *fmap = xmalloc(sizeof(*fmap) * (src->nframes ? src->nframes : 1));
 	for (uint32_t f = 0; f < src->nframes; f++) {
-		const struct frame *fr = &src->frames[f];
-		fmap[f] = profile__frame(dst, map_str(dst, src, fr->name),
-					 map_str(dst, src, fr->module), map_str(dst, src, fr->file),
-					 fr->line, (enum frame_kind)fr->kind);
+		struct frame fr = src->frames[f];
+		fr.name = map_str(dst, src, fr.name);
+		fr.module = map_str(dst, src, fr.module);
+		fr.file = map_str(dst, src, fr.file);
+		fr.raw = map_str(dst, src, fr.raw);
+		fr.mapping = fr.mapping == PROFILE_NONE ? PROFILE_NONE : mmap[fr.mapping];
+		fmap[f] = frame_put(dst, &fr);
 	}
+	free(mmap);
 	/* parents come before their children, so one pass in id order maps every node */
 	uint32_t *nmap = xmalloc(sizeof(*nmap) * src->nnodes);
 	nmap[0] = PROFILE_ROOT;

@@ -29,12 +29,62 @@ enum frame_kind {
 	FRAME_SYNTHETIC, /* comm, [unknown], thread names */
 };
 
+/*
+ * A frame keeps what every exporter needs. name is the display name as the folded format
+ * prints it, *without* the writer's annotations (_[k], _[j], _[i], :file:line are added by
+ * the folded and SVG writers from their options, see sink_opts). Identity (what
+ * profile__frame_full() deduplicates on) is every field except addr and mapping: those two
+ * are one representative location (the first seen), so a function sampled at many
+ * addresses or in many processes stays one frame and one trie node.
+ */
 struct frame {
-	uint32_t name;   /* string id */
-	uint32_t module; /* string id, or PROFILE_NONE */
-	uint32_t file;   /* string id, or PROFILE_NONE */
-	uint32_t line;   /* 0 when unknown */
-	uint32_t kind;   /* enum frame_kind */
+	uint32_t name;    /* display name, string id */
+	uint32_t module;  /* string id, or PROFILE_NONE */
+	uint32_t file;    /* string id, or PROFILE_NONE */
+	uint32_t line;    /* 0 when unknown */
+	uint32_t kind;    /* enum frame_kind */
+	uint32_t raw;     /* raw symbol (mangled, with arguments) string id, or PROFILE_NONE */
+	uint32_t mapping; /* mapping id (profile__mapping_get), or PROFILE_NONE */
+	uint32_t unused;  /* zero */
+	uint64_t addr;    /* an instruction address in this frame, 0 when unknown */
+};
+
+/* One mapped file of a process, as pprof and perf describe it. */
+struct mapping {
+	uint32_t path;     /* string id */
+	uint32_t build_id; /* string id of the lower-case hex build-id, or PROFILE_NONE */
+	uint64_t start, end; /* mapped address range [start, end) */
+	uint64_t pgoff;      /* file offset of start */
+};
+
+/* What a source knows about one frame, for profile__frame_full(). NULL/0 = unknown. */
+struct mapping_info {
+	const char *path;
+	const unsigned char *build_id;
+	size_t build_id_len;
+	uint64_t start, end, pgoff;
+};
+
+struct frame_info {
+	const char *name; /* display name (required) */
+	size_t name_len;  /* bytes of name; 0 means strlen(name) */
+	const char *raw;  /* raw symbol, or NULL */
+	size_t raw_len;   /* 0 means strlen(raw) */
+	const char *module;
+	const char *file;
+	uint32_t line;
+	enum frame_kind kind;
+	uint64_t addr;
+	const struct mapping_info *map;
+};
+
+/* What a value column measures; decides the unit writers print. */
+enum column_type {
+	COLUMN_SAMPLES = 0, /* "samples" */
+	COLUMN_COUNT,       /* events of any other kind: "count" */
+	COLUMN_NANOSECONDS, /* "ns" */
+	COLUMN_MICROSECONDS, /* "us" */
+	COLUMN_BYTES,       /* "bytes" */
 };
 
 struct profile_meta {
@@ -48,14 +98,17 @@ struct profile_meta {
 	uint64_t lost;        /* samples the source reported lost */
 };
 
-/* One sample in the optional timeline. */
+/* One sample in the optional timeline: when, where (process, thread, CPU), which stack. */
 struct timeline_entry {
-	uint64_t time_ns;
+	uint64_t time_ns; /* since the start of sampling */
+	uint32_t pid;
 	uint32_t tid;
-	uint32_t node;
+	uint32_t cpu;
+	uint32_t node;    /* the leaf node of the sample's stack */
 };
 
 struct profile;
+struct strbuf;
 
 /* Creates an empty profile with one column named "samples". Free with profile__free. */
 struct profile *profile__new(void);
@@ -65,10 +118,18 @@ void profile__free(struct profile *p);
 /* Metadata owned by the profile; fields may be set directly (strings via xstrdup). */
 struct profile_meta *profile__meta(struct profile *p);
 
-/* Columns.  Column 0 exists from the start ("samples"). Returns the new column index. */
-int profile__add_column(struct profile *p, const char *name);
+/*
+ * Columns. Column 0 exists from the start ("samples", COLUMN_SAMPLES). Returns the new
+ * column index, or -ENOSPC after PROFILE_MAX_COLUMNS.
+ */
+int profile__add_column(struct profile *p, const char *name, enum column_type type);
 int profile__ncolumns(const struct profile *p);
 const char *profile__column_name(const struct profile *p, int col);
+enum column_type profile__column_type(const struct profile *p, int col);
+/* Renames and retypes an existing column (e.g. column 0 of an off-CPU profile). */
+void profile__set_column(struct profile *p, int col, const char *name, enum column_type type);
+/* The unit of a column's values: "samples", "count", "ns", "us" or "bytes". */
+const char *profile__column_unit(const struct profile *p, int col);
 
 /* Interns len bytes (need not be NUL-terminated); same bytes, same id. */
 uint32_t profile__intern(struct profile *p, const char *s, size_t len);
@@ -77,14 +138,21 @@ const char *profile__str(const struct profile *p, uint32_t id);
 uint32_t profile__strlen(const struct profile *p, uint32_t id);
 uint32_t profile__nstrings(const struct profile *p);
 
-/* Finds or adds a frame. module/file may be PROFILE_NONE. */
+/* Finds or adds a frame (no raw symbol, address or mapping). module/file may be PROFILE_NONE. */
 uint32_t profile__frame(struct profile *p, uint32_t name, uint32_t module, uint32_t file,
 			uint32_t line, enum frame_kind kind);
 /* Shortcut: a frame with just a name (kind as given). */
 uint32_t profile__frame_named(struct profile *p, const char *name, size_t len,
 			      enum frame_kind kind);
+/* Finds or adds the frame fi describes (strings interned, mapping added as needed). */
+uint32_t profile__frame_full(struct profile *p, const struct frame_info *fi);
 const struct frame *profile__frame_get(const struct profile *p, uint32_t frame);
 uint32_t profile__nframes(const struct profile *p);
+
+/* Finds or adds a mapping; build_id may be NULL. Returns its id. */
+uint32_t profile__mapping(struct profile *p, const struct mapping_info *mi);
+const struct mapping *profile__mapping_get(const struct profile *p, uint32_t mapping);
+uint32_t profile__nmappings(const struct profile *p);
 
 /* Finds or creates the child of node with this frame; returns its node id. */
 uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame);
@@ -121,13 +189,25 @@ uint64_t profile__column_total(const struct profile *p, int col);
  */
 int profile__merge(struct profile *dst, const struct profile *src, const int *colmap);
 
+/*
+ * A view of p for writers: every frame renamed by label() (which appends to out), frames
+ * split at ';' in a label, and stacks that now read the same merged, with columns,
+ * metadata and the sequence carried over (not the timeline). The new frames carry only
+ * names. Returns NULL when the view would equal p (every label is its frame's name, no
+ * two frames share a name, no ';'): use p itself then. Free the result with profile__free.
+ */
+typedef void (*profile_label_fn)(const struct profile *p, uint32_t frame, struct strbuf *out,
+				 void *arg);
+struct profile *profile__relabel(const struct profile *p, profile_label_fn label, void *arg);
+
 /* Clears every value (keeps strings, frames and nodes): the "reset" mode of live views. */
 void profile__clear_values(struct profile *p);
 /* Multiplies every value by num/den (live "decay" mode). */
 void profile__scale_values(struct profile *p, uint64_t num, uint64_t den);
 
-/* Optional timeline of samples. */
-void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t tid, uint32_t node);
+/* Optional timeline of samples: appends one entry (in arrival order). */
+void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t pid, uint32_t tid,
+			   uint32_t cpu, uint32_t node);
 const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n);
 
 /*

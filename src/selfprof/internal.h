@@ -3,35 +3,25 @@
 #ifndef SCORCH_SELFPROF_INTERNAL_H
 #define SCORCH_SELFPROF_INTERNAL_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include "../util/hashmap.h"
 
 #define SP_EXPORT __attribute__((visibility("default")))
 
-/* One distinct stack: pcs[0] is the interrupted pc, then return addresses outwards. */
-struct sp_stack {
-	uint64_t hash;
-	uint64_t count;
-	uint32_t n;
-	uint32_t off; /* into the pc pool */
-};
-
-struct sp_agg {
-	struct sp_stack *stacks;
-	uint32_t nstacks, capstacks;
-	uint32_t *index; /* open addressing: stack index + 1, 0 = empty */
-	uint32_t capindex;
-	uintptr_t *pcs;
-	size_t npcs, cappcs;
-};
-
 /*
+ * The aggregate is a byte-keyed hash map: each key is one distinct stack as raw addresses,
+ * uintptr_t pcs[n] (pcs[0] the interrupted pc, then return addresses outwards; the map's
+ * key copies are malloc-aligned), and its value is the number of samples with that stack.
+ *
  * Moves every published sample into the aggregate and hands it to fn under the aggregate's
  * lock (fn must not call back into the sampler). Returns fn's result.
  */
-int selfprof__with_samples(int (*fn)(const struct sp_agg *agg, void *arg), void *arg);
+int selfprof__with_samples(int (*fn)(const struct hashmap *stacks, void *arg), void *arg);
 
-/* Writes agg as folded stacks rooted at comm into path. Returns 0 or a negative errno. */
-int selfprof__write(const struct sp_agg *agg, const char *comm, const char *path);
+/*
+ * Symbolizes stacks (addresses of this process, whose maps are read now) with the shared
+ * symbolizer and writes them rooted at comm into path: an SVG flame graph for "*.svg",
+ * folded stacks for any other name. Returns 0 or a negative errno.
+ */
+int selfprof__write(const struct hashmap *stacks, const char *comm, const char *path);
 
 #endif

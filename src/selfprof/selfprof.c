@@ -53,7 +53,7 @@ static char comm[32] = "[unknown]";
 static pid_t owner_pid;
 
 static pthread_mutex_t agg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sp_agg agg;
+static struct hashmap agg; /* raw stack -> samples */
 
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct timer_ent *timers;
@@ -147,73 +147,10 @@ static void on_sigprof(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-static uint64_t stack_hash(const uintptr_t *pc, uint32_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-	for (uint32_t i = 0; i < n; i++) {
-		h ^= (uint64_t)pc[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	return h;
-}
-
-static void agg_reindex(void)
-{
-	uint32_t cap = agg.capindex ? agg.capindex * 2 : 1024;
-	uint32_t *idx = calloc(cap, sizeof(*idx));
-	if (!idx)
-		return;
-	for (uint32_t i = 0; i < agg.nstacks; i++) {
-		uint32_t j = (uint32_t)agg.stacks[i].hash & (cap - 1);
-		while (idx[j])
-			j = (j + 1) & (cap - 1);
-		idx[j] = i + 1;
-	}
-	free(agg.index);
-	agg.index = idx;
-	agg.capindex = cap;
-}
-
-/* Adds one stack; on allocation failure the sample is counted as dropped. */
+/* Adds one stack (drainer side, under agg_lock). */
 static void agg_add(const uintptr_t *pc, uint32_t n)
 {
-	if ((agg.nstacks + 1) * 2 >= agg.capindex)
-		agg_reindex();
-	if (!agg.index) {
-		atomic_fetch_add(&dropped, 1);
-		return;
-	}
-	uint64_t h = stack_hash(pc, n);
-	uint32_t j = (uint32_t)h & (agg.capindex - 1);
-	for (; agg.index[j]; j = (j + 1) & (agg.capindex - 1)) {
-		struct sp_stack *s = &agg.stacks[agg.index[j] - 1];
-		if (s->hash == h && s->n == n && !memcmp(&agg.pcs[s->off], pc, n * sizeof(*pc))) {
-			s->count++;
-			return;
-		}
-	}
-	if (agg.nstacks == agg.capstacks) {
-		uint32_t cap = agg.capstacks ? agg.capstacks * 2 : 1024;
-		void *p = realloc(agg.stacks, cap * sizeof(*agg.stacks));
-		if (!p)
-			return (void)atomic_fetch_add(&dropped, 1);
-		agg.stacks = p;
-		agg.capstacks = cap;
-	}
-	if (agg.npcs + n > agg.cappcs) {
-		size_t cap = (agg.npcs + n) * 2 + 4096;
-		void *p = realloc(agg.pcs, cap * sizeof(*agg.pcs));
-		if (!p)
-			return (void)atomic_fetch_add(&dropped, 1);
-		agg.pcs = p;
-		agg.cappcs = cap;
-	}
-	memcpy(&agg.pcs[agg.npcs], pc, n * sizeof(*pc));
-	agg.stacks[agg.nstacks] =
-		(struct sp_stack){.hash = h, .count = 1, .n = n, .off = (uint32_t)agg.npcs};
-	agg.npcs += n;
-	agg.index[j] = ++agg.nstacks;
+	hashmap__put_bytes(&agg, pc, n * sizeof(*pc), NULL)->value++;
 }
 
 /* Consumer: under agg_lock. */
@@ -249,7 +186,7 @@ static void *drainer_main(void *arg)
 	return NULL;
 }
 
-int selfprof__with_samples(int (*fn)(const struct sp_agg *a, void *arg), void *arg)
+int selfprof__with_samples(int (*fn)(const struct hashmap *stacks, void *arg), void *arg)
 {
 	pthread_mutex_lock(&agg_lock);
 	drain_locked();
@@ -467,9 +404,9 @@ SP_EXPORT int scorch_selfprof_stop(void)
 	return 0;
 }
 
-static int write_cb(const struct sp_agg *a, void *arg)
+static int write_cb(const struct hashmap *stacks, void *arg)
 {
-	return selfprof__write(a, comm, arg);
+	return selfprof__write(stacks, comm, arg);
 }
 
 SP_EXPORT int scorch_selfprof_write_folded(const char *path)

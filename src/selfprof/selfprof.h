@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* scorch's self-profiler: SIGPROF stack sampling inside a process, written as folded stacks. */
+/* scorch's self-profiler: SIGPROF stack sampling inside a process, written as folded or SVG. */
 #ifndef SCORCH_SELFPROF_H
 #define SCORCH_SELFPROF_H
 
@@ -10,7 +10,8 @@ extern "C" {
 /*
  * Two ways to use build/libscorch-selfprof.so:
  *  - LD_PRELOAD=build/libscorch-selfprof.so SCORCH_SELFPROF_OUT=out.folded prog args
- *    (SCORCH_SELFPROF_HZ sets the rate, default 99; "%p" in the file name becomes the pid).
+ *    (SCORCH_SELFPROF_HZ sets the rate, default 99; "%p" in the file name becomes the pid;
+ *    a name ending in ".svg" gets a flame graph).
  *    Sampling starts before main and the file is written at exit.
  *  - link with -lscorch-selfprof and call the functions below.
  * Each thread is sampled on its own CPU-time clock, so only running threads are sampled.
@@ -22,7 +23,11 @@ extern "C" {
 int scorch_selfprof_start(unsigned hz);
 /* Stops sampling (keeps the samples). Returns 0 or -errno. */
 int scorch_selfprof_stop(void);
-/* Writes the samples so far as sorted folded stacks (atomically). Returns 0 or -errno. */
+/*
+ * Writes the samples so far (atomically): an SVG flame graph when path ends in ".svg", sorted
+ * folded stacks otherwise. Names come from scorch's symbolizer, as `scorch record` prints
+ * them. Returns 0 or -errno.
+ */
 int scorch_selfprof_write_folded(const char *path);
 
 #ifdef __cplusplus

@@ -1,60 +1,76 @@
 /* SPDX-License-Identifier: MIT */
-/* Writers of a struct profile: folded text and SVG flame graphs, chosen by file extension. */
+/* The registry of writers of a struct profile (folded text, SVG, ...), chosen by file name. */
 #ifndef SCORCH_SINK_H
 #define SCORCH_SINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../model/profile.h"
 #include "../util/util.h"
 
-/* flamegraph.pl's options, same names and defaults. */
-struct svg_opts {
-	const char *title;    /* NULL: "Flame Graph" / "Icicle Graph" / "Flame Chart" */
-	const char *subtitle; /* NULL or "" for none */
-	int width;            /* 1200 */
-	int frameheight;      /* 16 */
-	double fontsize;      /* 12 */
-	double fontwidth;     /* 0.59 */
-	const char *minwidth; /* "0.1" pixels, or "N%" */
-	const char *fonttype; /* "Verdana" */
-	const char *countname; /* "samples" */
-	const char *nametype;  /* "Function:" */
-	const char *colors;    /* "hot" */
-	const char *bgcolors;  /* "" = by palette */
-	bool hash, random, cp, reverse, inverted, flamechart, negate;
-	bool sequence; /* lay out profile__sequence() (flame charts, chain graphs) */
-	const char *notes;
-	double factor;         /* 1 */
-	const char *total;     /* NULL or a number string */
-	const char *nameattr;  /* file */
-	const char *encoding;  /* NULL */
-	const char *palette_file; /* "palette.map" */
+struct svg_opts;
+
+/* Frame kinds the folded and SVG writers mark, as stackcollapse-perf.pl names them. */
+enum sink_annotate {
+	SINK_ANNOTATE_KERNEL = 1u << 0,  /* "_[k]" after FRAME_KERNEL names */
+	SINK_ANNOTATE_JIT = 1u << 1,     /* "_[j]" after FRAME_JIT names (unless already there) */
+	SINK_ANNOTATE_INLINED = 1u << 2, /* "_[i]" after FRAME_INLINED names (unless already there) */
 };
 
-void svg_opts__init(struct svg_opts *o);
+/* What every writer understands; format-specific settings hang off a pointer. */
+struct sink_opts {
+	int col;           /* the value column (widths, counts) */
+	int before_col;    /* a diff's "before" column, or -1 */
+	unsigned annotate; /* enum sink_annotate bits */
+	bool srcline;      /* append ":file[:line]" to frames that know their source line */
+	const struct svg_opts *svg; /* for the svg writer; NULL = flamegraph.pl's defaults */
+};
+
+/* col 0, no before column, no annotations, default SVG options. */
+void sink_opts__init(struct sink_opts *o);
+
+struct sink {
+	const char *name;             /* "folded", "svg": used in messages */
+	const char *const *suffixes;  /* lower-case file name endings, NULL-terminated */
+	/*
+	 * Appends p rendered as this format to out. Returns 0, or a negative errno with a
+	 * one-line reason (without the format's name) in err.
+	 */
+	int (*write)(const struct profile *p, const struct sink_opts *o, struct strbuf *out,
+		     char *err, size_t errlen);
+};
+
+/* The sink for a file name by its ending (case-insensitive; "-" is folded), or NULL. */
+const struct sink *sink__for_path(const char *path);
+/* The sink with this name, or NULL. */
+const struct sink *sink__by_name(const char *name);
+/* Appends the known file name endings, e.g. ".folded, .txt, .collapsed, .svg". */
+void sink__list(struct strbuf *sb);
 
 /*
- * Renders p as an SVG flame graph into out. With a "before" column (diff) pass
- * before_col >= 0: frames are coloured by after-minus-before as flamegraph.pl does for
- * two-column input; widths use value_col. Returns 0 or a negative errno with a message
- * printed.
+ * Writes p to path (atomically; "-" is stdout) with sink s, or the sink path's ending names
+ * when s is NULL; o NULL means sink_opts__init() defaults. Prints a one-line message naming
+ * the format on failure. Returns 0; -EINVAL when nothing was written because the format is
+ * unknown, an option is invalid or the profile is empty; another negative errno when the
+ * file could not be written.
  */
-int svg__render(const struct profile *p, int value_col, int before_col, const struct svg_opts *o,
-		struct strbuf *out);
-
-/* Folded lines "a;b;c N" sorted byte-wise (stackcollapse order). */
-void folded__render(const struct profile *p, int col, struct strbuf *out);
-
-enum sink_format { SINK_FOLDED, SINK_SVG, SINK_UNKNOWN };
-/* Format from a file name's extension (.folded/.txt/.svg; "-" is folded). */
-enum sink_format sink__format_for(const char *path);
+int sink__write(const struct profile *p, const char *path, const struct sink *s,
+		const struct sink_opts *o);
 
 /*
- * Writes p (column col) to path in the format its extension names, atomically.
- * svg may be NULL for defaults. Returns 0 or a negative errno; prints a one-line message.
+ * The profile writers print: frames named by the options (annotations, source lines) and
+ * stacks that read the same merged. Returns p itself when nothing changes, else a new
+ * profile to free with sink__view_free(). Used by the folded and SVG writers.
  */
-int sink__write(const struct profile *p, int col, const char *path, const struct svg_opts *svg);
+const struct profile *sink__view(const struct profile *p, const struct sink_opts *o);
+void sink__view_free(const struct profile *p, const struct profile *view);
+
+/* The registered writers (each in its own file). */
+int folded__write(const struct profile *p, const struct sink_opts *o, struct strbuf *out,
+		  char *err, size_t errlen);
+int svg__write(const struct profile *p, const struct sink_opts *o, struct strbuf *out,
+	       char *err, size_t errlen);
 
 #endif

@@ -39,14 +39,14 @@ void svg_attrs__free(struct kv_map *m)
 	profile__free(m->keys);
 }
 
-int svg_attrs__load_nameattr(const char *path, struct kv_map *m)
+int svg_attrs__load_nameattr(const char *path, struct kv_map *m, char *err, size_t errlen)
 {
 	char *buf;
 	size_t len;
-	int err = util__read_file(path, &buf, &len);
-	if (err < 0) {
-		util__error("flamegraph: cannot read --nameattr file '%s': %s", path, strerror(-err));
-		return err;
+	int r = util__read_file(path, &buf, &len);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot read --nameattr file '%s': %s", path, strerror(-r));
+		return r;
 	}
 	for (char *line = buf, *next; line < buf + len; line = next) {
 		char *nl = memchr(line, '\n', (size_t)(buf + len - line));
@@ -55,8 +55,8 @@ int svg_attrs__load_nameattr(const char *path, struct kv_map *m)
 			*nl = '\0';
 		char *tab = strchr(line, '\t');
 		if (!tab) {
-			util__error("flamegraph: invalid format in '%s': want NAME<TAB>attr=value...",
-				    path);
+			snprintf(err, errlen, "invalid format in '%s': want NAME<TAB>attr=value...",
+				 path);
 			free(buf);
 			return -EINVAL;
 		}

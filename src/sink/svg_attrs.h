@@ -20,8 +20,8 @@ void svg_attrs__set(struct kv_map *m, const char *k, size_t kn, const char *v);
 const char *svg_attrs__get(struct kv_map *m, const char *k, size_t kn);
 void svg_attrs__free(struct kv_map *m);
 
-/* Reads NAME<TAB>key=value<TAB>... lines. Returns 0 or a negative errno (message printed). */
-int svg_attrs__load_nameattr(const char *path, struct kv_map *m);
+/* Reads NAME<TAB>key=value<TAB>... lines. Returns 0 or a negative errno (reason in err). */
+int svg_attrs__load_nameattr(const char *path, struct kv_map *m, char *err, size_t errlen);
 /* The value of key in a "k=v<TAB>k=v" list (its length in *vlen), or NULL. */
 const char *svg_attrs__attr(const char *attrs, const char *key, size_t *vlen);
 

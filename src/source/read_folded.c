@@ -462,7 +462,7 @@ static void read_range(struct range_job *j)
 				node = profile__child(p, node, fb.ids[i]);
 		}
 		if (two && st->before_col < 0)
-			st->before_col = profile__add_column(p, "before");
+			st->before_col = profile__add_column(p, "before", profile__column_type(p, j->col));
 		uint64_t after = two ? v2 : v1;
 		if (opts->keep_order)
 			profile__sequence_add(p, node, after);
@@ -496,7 +496,7 @@ static int read_two_halves(struct profile *p, int col, const struct folded_opts 
 {
 	struct profile *q = profile__new();
 	while (profile__ncolumns(q) <= col)
-		profile__add_column(q, "samples");
+		profile__add_column(q, "samples", COLUMN_SAMPLES);
 	size_t h = n / 2;
 	struct range_job a = {p, col, opts, spans, 0, h, sorted, {0}, 0};
 	struct range_job b = {q, col, opts, spans, h, n, sorted, {0}, 0};
@@ -527,7 +527,7 @@ static int read_two_halves(struct profile *p, int col, const struct folded_opts 
 	colmap[col] = col;
 	if (b.st.before_col >= 0) {
 		if (st->before_col < 0)
-			st->before_col = profile__add_column(p, "before");
+			st->before_col = profile__add_column(p, "before", profile__column_type(p, col));
 		colmap[b.st.before_col] = st->before_col;
 	}
 	if (!err && profile__merge(p, q, colmap) < 0) {

@@ -253,15 +253,15 @@ static void push_id(uint32_t **v, size_t *n, size_t *cap, uint32_t id)
 
 /* Interns a name; a ';' inside splits it into frames so the folded line stays the same. */
 static void push_names(struct reader *r, uint32_t **v, size_t *n, size_t *cap, const char *s,
-		       size_t len)
+		       size_t len, enum frame_kind kind)
 {
 	const char *semi;
 	while ((semi = memchr(s, ';', len))) {
-		push_id(v, n, cap, profile__frame_named(r->p, s, (size_t)(semi - s), FRAME_USER));
+		push_id(v, n, cap, profile__frame_named(r->p, s, (size_t)(semi - s), kind));
 		len -= (size_t)(semi - s) + 1;
 		s = semi + 1;
 	}
-	push_id(v, n, cap, profile__frame_named(r->p, s, len, FRAME_USER));
+	push_id(v, n, cap, profile__frame_named(r->p, s, len, kind));
 }
 
 static bool next_line(struct reader *r, struct span *l)
@@ -354,7 +354,8 @@ static void event_line(struct reader *r, struct span line, struct span comm, str
 		}
 	}
 	r->npname = 0;
-	push_names(r, &r->pname, &r->npname, &r->cappname, r->name.buf, r->name.len);
+	push_names(r, &r->pname, &r->npname, &r->cappname, r->name.buf, r->name.len,
+		   FRAME_SYNTHETIC);
 	/* stackcollapse-perf.pl tidies Java names when the root matches /^java/, so
 	 * "java-PID" and "java-PID/TID" roots count too. */
 	r->java = r->name.len >= 4 && !memcmp(r->name.buf, "java", 4);
@@ -368,6 +369,89 @@ static void start_group(struct reader *r)
 		r->grp = xrealloc(r->grp, sizeof(*r->grp) * r->capgrp);
 	}
 	r->grp[r->ngrp++] = r->nfr;
+}
+
+/* The kind of the part-th frame of a stack line, as stackcollapse-perf.pl decides its
+ * annotation: later "->" parts are inlined, else kernel or JIT by the module's name. */
+static enum frame_kind frame_kind_of(const struct perf_script_opts *o, size_t part,
+				     struct span mod)
+{
+	if (part > 0)
+		return FRAME_INLINED;
+	bool kernel = mod.n && (mod.s[0] == '[' ||
+				(mod.n >= 7 && !memcmp(mod.s + mod.n - 7, "vmlinux", 7))) &&
+		      !contains(mod.s, mod.n, "unknown");
+	bool jit = is_jit_map(mod.s, mod.n);
+	/* a module can look like both: the annotation perl would print decides */
+	if (kernel && (o->kernel || !jit || !o->jit))
+		return FRAME_KERNEL;
+	return jit ? FRAME_JIT : FRAME_USER;
+}
+
+/* perf's srcline line without [...] parts, trimmed (stackcollapse-perf.pl --srcline). */
+static void srcline_text(struct span sl, struct strbuf *t)
+{
+	for (size_t i = 0; i < sl.n; i++) {
+		if (sl.s[i] == '[') {
+			const char *c = memchr(sl.s + i + 1, ']', sl.n - i - 1);
+			if (c) {
+				i = (size_t)(c - sl.s);
+				continue;
+			}
+		}
+		strbuf__addc(t, sl.s[i]);
+	}
+	size_t ts = 0, te = t->len;
+	while (ts < te && is_space((unsigned char)t->buf[ts]))
+		ts++;
+	while (te > ts && is_space((unsigned char)t->buf[te - 1]))
+		te--;
+	if (te == ts) {
+		t->len = 0; /* an empty source line adds nothing */
+		return;
+	}
+	memmove(t->buf, t->buf + ts, te - ts);
+	t->len = te - ts;
+	t->buf[t->len] = '\0';
+}
+
+/*
+ * "file:123" -> file and line 123, in place in t, when printing them back gives the same
+ * text (no leading zero, line > 0); anything else ("??:0", "libc.so.6") stays the file.
+ */
+static void split_srcline(struct strbuf *t, struct frame_info *fi)
+{
+	fi->file = t->buf;
+	const char *colon = memrchr(t->buf, ':', t->len);
+	if (!colon)
+		return;
+	const char *d = colon + 1, *e = t->buf + t->len;
+	if (d == e || *d == '0' || e - d > 9)
+		return;
+	uint32_t line = 0;
+	for (const char *c = d; c < e; c++) {
+		if (!is_digit((unsigned char)*c))
+			return;
+		line = line * 10 + (uint32_t)(*c - '0');
+	}
+	t->buf[colon - t->buf] = '\0';
+	fi->line = line;
+}
+
+static uint64_t parse_hex(struct span pc)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < pc.n && i < 16; i++) {
+		char c = pc.s[i];
+		int d = is_digit((unsigned char)c) ? c - '0'
+			: (c >= 'a' && c <= 'f') ? c - 'a' + 10
+			: (c >= 'A' && c <= 'F') ? c - 'A' + 10
+						 : -1;
+		if (d < 0)
+			return 0;
+		v = v << 4 | (uint64_t)d;
+	}
+	return v;
 }
 
 static void stack_line(struct reader *r, struct span pc, struct span func, struct span mod)
@@ -386,7 +470,7 @@ static void stack_line(struct reader *r, struct span pc, struct span func, struc
 		free(raw);
 		if (ok) {
 			start_group(r);
-			push_names(r, &r->fr, &r->nfr, &r->capfr, res.buf, res.len);
+			push_names(r, &r->fr, &r->nfr, &r->capfr, res.buf, res.len, FRAME_USER);
 			strbuf__free(&res);
 			return;
 		}
@@ -407,17 +491,18 @@ static void stack_line(struct reader *r, struct span pc, struct span func, struc
 	while (nf >= 2 && func.s[nf - 2] == '-' && func.s[nf - 1] == '>')
 		nf -= 2;
 	start_group(r);
-	size_t group_start = r->nfr;
 	bool is_unknown = false;
+	uint64_t addr = parse_hex(pc);
 	size_t a = 0;
-	while (a < nf) {
+	for (size_t part = 0; a < nf; part++) {
 		const char *arrow = memmem(func.s + a, nf - a, "->", 2);
 		size_t b = arrow ? (size_t)(arrow - func.s) : nf;
 		struct span f = {func.s + a, b - a};
 		a = arrow ? b + 2 : nf;
 
 		r->name.len = 0;
-		if (f.n == 9 && !memcmp(f.s, "[unknown]", 9)) {
+		bool unknown_sym = f.n == 9 && !memcmp(f.s, "[unknown]", 9);
+		if (unknown_sym) {
 			bool mod_unknown = mod.n == 9 && !memcmp(mod.s, "[unknown]", 9);
 			if (mod_unknown)
 				is_unknown = true;
@@ -428,47 +513,28 @@ static void stack_line(struct reader *r, struct span pc, struct span func, struc
 		}
 		perf_names__tidy(&r->name, 0, r->java);
 
-		if (r->nfr > group_start) {
-			if (!contains(r->name.buf, r->name.len, "_[i]"))
-				strbuf__add(&r->name, "_[i]", 4);
-		} else if (o->kernel && mod.n &&
-			   (mod.s[0] == '[' ||
-			    (mod.n >= 7 && !memcmp(mod.s + mod.n - 7, "vmlinux", 7))) &&
-			   !contains(mod.s, mod.n, "unknown")) {
-			strbuf__add(&r->name, "_[k]", 4);
-		} else if (o->jit && is_jit_map(mod.s, mod.n)) {
-			if (!contains(r->name.buf, r->name.len, "_[j]"))
-				strbuf__add(&r->name, "_[j]", 4);
-		}
-
+		struct strbuf src = {0};
 		if (o->srcline && !is_unknown) {
 			struct span sl;
-			if (next_line(r, &sl)) {
-				/* s/\[.*?\]//g, then trim */
-				struct strbuf t = {0};
-				for (size_t i = 0; i < sl.n; i++) {
-					if (sl.s[i] == '[') {
-						const char *c = memchr(sl.s + i + 1, ']', sl.n - i - 1);
-						if (c) {
-							i = (size_t)(c - sl.s);
-							continue;
-						}
-					}
-					strbuf__addc(&t, sl.s[i]);
-				}
-				size_t ts = 0, te = t.len;
-				while (ts < te && is_space((unsigned char)t.buf[ts]))
-					ts++;
-				while (te > ts && is_space((unsigned char)t.buf[te - 1]))
-					te--;
-				if (te > ts) {
-					strbuf__addc(&r->name, ':');
-					strbuf__add(&r->name, t.buf + ts, te - ts);
-				}
-				strbuf__free(&t);
-			}
+			if (next_line(r, &sl))
+				srcline_text(sl, &src);
 		}
-		push_names(r, &r->fr, &r->nfr, &r->capfr, r->name.buf, r->name.len);
+		struct strbuf modname = {0};
+		strbuf__add(&modname, mod.s, mod.n);
+		struct frame_info fi = {.name = r->name.buf,
+					.name_len = r->name.len,
+					.raw = unknown_sym ? NULL : f.s,
+					.raw_len = f.n,
+					.module = mod.n ? modname.buf : NULL,
+					.kind = frame_kind_of(o, part, mod),
+					.addr = addr};
+		if (src.len)
+			split_srcline(&src, &fi);
+		uint32_t id = r->name.len ? profile__frame_full(r->p, &fi)
+					  : profile__frame_named(r->p, "", 0, fi.kind);
+		push_id(&r->fr, &r->nfr, &r->capfr, id);
+		strbuf__free(&modname);
+		strbuf__free(&src);
 	}
 }
 

@@ -14,7 +14,8 @@
  * The flow: a backend (perf_event.c, bpf.c) produces raw samples {pid, tid, cpu, time,
  * kernel ips, user ips, weight} and process events (comm, fork, exec, mmap, exit); the stack
  * builder (stack.h) turns them into profile stacks through the caller's symbolizer. Process
- * spawn and reap (`-- CMD`) live in target.h. cli/ only sees this header.
+ * spawn and reap (`-- CMD`) live in target.h. cli/ sees only this header and target.h (exit
+ * codes); backends also see sampler_backend.h (struct sampler, the backend table).
  */
 
 enum sampler_backend { SAMPLER_AUTO, SAMPLER_PERF, SAMPLER_BPF };
@@ -25,7 +26,7 @@ enum sampler_root { ROOT_COMM, ROOT_PID, ROOT_TID };
 struct sampler_opts {
 	enum sampler_backend backend;
 	enum sampler_scope scope;
-	pid_t *pids;        /* SCOPE_PIDS; SCOPE_COMMAND: filled with the started command's pid */
+	pid_t *pids;        /* SCOPE_PIDS; SCOPE_COMMAND: the sampler's copy holds the command's pid */
 	int npids;
 	int *cpu_list;      /* SCOPE_CPU: sorted, unique */
 	int ncpu_list;
@@ -49,7 +50,9 @@ struct sampler_stats {
 	uint64_t elapsed_ns;
 	double self_cpu;      /* scorch's own CPU use, percent of one core */
 	bool targets_exited;  /* every target process has exited */
-	const char *note;     /* one line worth telling the user (event fallback), or NULL */
+	const char *note;     /* one line worth telling the user (rate capped, no kernel frames) */
+	const char *info;     /* one line for -v only (the event fallback), or NULL */
+	unsigned freq;        /* the rate actually asked of the kernel (-F may be capped) */
 };
 
 struct sampler;
@@ -70,5 +73,44 @@ struct sampler_ops {
 	void (*stats)(const struct sampler *s, struct sampler_stats *st);
 	void (*close)(struct sampler *s);
 };
+
+struct symbolizer;
+
+/*
+ * The front every caller uses. Opens a sampler with the backend opts->backend asks for
+ * (SAMPLER_AUTO: perf_event). For SCOPE_COMMAND it starts opts->argv held before exec, sets
+ * up the events on it, then lets it run (target.h). sym is the caller's, and must outlive the
+ * sampler. Sampling runs from here on.
+ * On failure returns NULL, writes a one-line reason into err and sets errno: ENOENT (not
+ * found) or EACCES (not executable) only when the command could not be started; ESRCH for
+ * a pid that does not exist, EPERM when perf_event_paranoid forbids the events, EINVAL for
+ * bad options (an offline CPU), EOPNOTSUPP for a backend this build lacks.
+ */
+struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer *sym, char *err,
+			      size_t errlen);
+/*
+ * Waits up to timeout_ms for samples, a target's exit, or the wake fd. Returns 0, -EINTR
+ * when a signal arrived, or another negative errno. Call sampler__drain afterwards.
+ */
+int sampler__poll(struct sampler *s, int timeout_ms);
+/*
+ * Moves every sample and process event that arrived into p (column 0, symbolized), and fills
+ * p's metadata (event, frequency, start, duration, lost, command line, host). Keep passing
+ * the same profile: the symbol cache holds its frame ids. Returns 0 or a negative errno.
+ */
+int sampler__drain(struct sampler *s, struct profile *p);
+/* Makes sampler__poll return as soon as fd is readable (a UI's keyboard); -1: none. */
+void sampler__wake_on(struct sampler *s, int fd);
+/* Current statistics; elapsed_ns stops growing at sampler__stop. */
+void sampler__stats(struct sampler *s, struct sampler_stats *st);
+/*
+ * Ends the measured time and, for SCOPE_COMMAND, stops the command if it still runs
+ * (SIGTERM, as perf record does) and reaps it. Stats stay readable. Idempotent.
+ */
+void sampler__stop(struct sampler *s);
+/* SCOPE_COMMAND: the command's exit code (0..255, 128 + signal) once it has ended, else -1. */
+int sampler__exit_code(const struct sampler *s);
+/* Stops (as sampler__stop) and frees; accepts NULL. */
+void sampler__close(struct sampler *s);
 
 #endif

@@ -92,7 +92,7 @@ int sysinfo__find_command(const char *argv0)
 	return res;
 }
 
-/* Forks the command, held before exec until perf_session__start writes to go_fd. */
+/* Lets one event per CPU and thread fit: open files up to the hard limit. */
 void sysinfo__raise_nofile(void)
 {
 	struct rlimit rl;

@@ -193,6 +193,12 @@ static int cmp_named(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
+/* util__bsearch_le comparator: a name against a struct symelf_named. */
+static int cmp_name_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct symelf_named *)elem)->name);
+}
+
 static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
 {
 	ef->names = rs->names.buf ? rs->names.buf : xstrdup("");
@@ -357,18 +363,9 @@ uint64_t symelf__offset_to_vaddr(const struct symelf *ef, uint64_t off)
 
 struct symelf_sym *symelf__find(const struct symelf *ef, uint64_t vaddr)
 {
-	size_t lo = 0, hi = ef->nsyms;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ef->syms[mid].start <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return NULL;
-	struct symelf_sym *s = &ef->syms[lo - 1];
-	return vaddr < s->end ? s : NULL;
+	struct symelf_sym *s =
+		util__bsearch_le(&vaddr, ef->syms, ef->nsyms, sizeof(*ef->syms), util__cmp_u64_key);
+	return s && vaddr < s->end ? s : NULL;
 }
 
 const char *symelf__pretty(struct symelf *ef, struct symelf_sym *sym, bool demangle)
@@ -385,18 +382,11 @@ const char *symelf__pretty(struct symelf *ef, struct symelf_sym *sym, bool deman
 
 int symelf__find_name(struct symelf *ef, const char *name, uint64_t *start)
 {
-	size_t lo = 0, hi = ef->nnamed;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ef->named[mid].name, name);
-		if (c == 0) {
-			*start = ef->named[mid].start;
-			return 0;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	const struct symelf_named *hit =
+		util__bsearch_le(name, ef->named, ef->nnamed, sizeof(*ef->named), cmp_name_key);
+	if (hit && strcmp(hit->name, name) == 0) {
+		*start = hit->start;
+		return 0;
 	}
 	/* perf script prints demangled names: compare against those too. */
 	for (size_t i = 0; i < ef->nnamed; i++) {

@@ -164,4 +164,10 @@ const struct jit_sym *jitmap__find(const struct jitmap *j, uint64_t addr);
 /* True when the file changed since it was loaded (the JIT keeps appending). */
 bool jitmap__stale(const struct jitmap *j, const char *path);
 
+/* util__cmp_u64_key finds these by their first field. */
+_Static_assert(offsetof(struct ksym, start) == 0, "ksym sorts by start");
+_Static_assert(offsetof(struct symelf_sym, start) == 0, "symelf_sym sorts by start");
+_Static_assert(offsetof(struct mapping, start) == 0, "mapping sorts by start");
+_Static_assert(offsetof(struct jit_sym, start) == 0, "jit_sym sorts by start");
+
 #endif

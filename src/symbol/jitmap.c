@@ -87,14 +87,9 @@ void jitmap__free(struct jitmap *j)
 
 const struct jit_sym *jitmap__find(const struct jitmap *j, uint64_t addr)
 {
-	size_t lo = 0, hi = j->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (j->syms[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	const struct jit_sym *last =
+		util__bsearch_le(&addr, j->syms, j->n, sizeof(*j->syms), util__cmp_u64_key);
+	size_t lo = last ? (size_t)(last - j->syms) + 1 : 0;
 	/* Entries may nest (stubs inside code blobs): take the nearest one that covers addr. */
 	for (size_t i = lo; i-- > 0 && lo - i <= 8;) {
 		if (addr < j->syms[i].end)

@@ -133,18 +133,12 @@ void kallsyms__free(struct kallsyms *k)
 
 const struct ksym *kallsyms__find(const struct kallsyms *k, uint64_t addr)
 {
-	size_t lo = 0, hi = k->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->syms[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	const struct ksym *last =
+		util__bsearch_le(&addr, k->syms, k->n, sizeof(*k->syms), util__cmp_u64_key);
+	if (!last)
 		return NULL;
-	size_t i = lo - 1;
-	const struct ksym *best = &k->syms[i];
+	size_t i = (size_t)(last - k->syms);
+	const struct ksym *best = last;
 	while (i > 0 && k->syms[i - 1].start == best->start) {
 		i--;
 		if (better_alias(&k->syms[i], best))

@@ -86,17 +86,8 @@ void pidmaps__insert(struct pidmaps *pm, const struct mapping *m)
 
 struct mapping *pidmaps__find_mut(struct pidmaps *pm, uint64_t addr)
 {
-	size_t lo = 0, hi = pm->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (pm->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || addr >= pm->v[lo - 1].end)
-		return NULL;
-	return &pm->v[lo - 1];
+	struct mapping *m = util__bsearch_le(&addr, pm->v, pm->n, sizeof(*pm->v), util__cmp_u64_key);
+	return m && addr < m->end ? m : NULL;
 }
 
 const struct mapping *pidmaps__find(const struct pidmaps *pm, uint64_t addr)

@@ -43,7 +43,8 @@ int tui__bench(struct profile *p, int cols, int rows, int iters)
 	set_term(scr);
 	color__init();
 
-	struct tui_opts o = {.title = "bench", .p = p, .backend = "file"};
+	struct tui_opts o = {.title = "bench"};
+	struct aggregate agg;
 	struct tui t;
 	memset(&t, 0, sizeof(t));
 	t.o = &o;
@@ -52,16 +53,17 @@ int tui__bench(struct profile *p, int cols, int rows, int iters)
 	getmaxyx(stdscr, t.rows, t.cols);
 
 	uint64_t t0 = tui__now_ns();
-	snap__take(&t.snap, p);
+	aggregate__build(&agg, p, 0);
 	uint64_t snap_ns = tui__now_ns() - t0;
+	t.snap = &agg;
 	t.have_snap = true;
 	table__refresh(&t);
 
 	/* alternate between the whole graph and its widest branch so every redraw changes */
 	uint32_t big = PROFILE_ROOT;
-	for (uint32_t k = t.snap.kid_off[0]; k < t.snap.kid_off[1]; k++)
-		if (big == PROFILE_ROOT || t.snap.total[t.snap.kids[k]] > t.snap.total[big])
-			big = t.snap.kids[k];
+	for (uint32_t k = agg.kid_off[0]; k < agg.kid_off[1]; k++)
+		if (big == PROFILE_ROOT || agg.total[agg.kids[k]] > agg.total[big])
+			big = agg.kids[k];
 	if (iters < 1)
 		iters = 1;
 	uint64_t *ns = xmalloc(sizeof(uint64_t) * (size_t)iters);
@@ -69,7 +71,7 @@ int tui__bench(struct profile *p, int cols, int rows, int iters)
 	for (int i = 0; i < iters; i++) {
 		uint64_t a = tui__now_ns();
 		t.zoom = t.sel = (i & 1) ? big : PROFILE_ROOT;
-		layout__build(&t.lay, &t.snap, t.zoom, t.cols);
+		layout__build(&t.lay, &agg, t.zoom, t.cols);
 		ui__draw(&t);
 		ns[i] = tui__now_ns() - a;
 		frames = t.lay.n;
@@ -79,7 +81,7 @@ int tui__bench(struct profile *p, int cols, int rows, int iters)
 	fclose(out);
 	fclose(in);
 	qsort(ns, (size_t)iters, sizeof(uint64_t), cmp_u64);
-	printf("terminal: %dx%d, %u nodes, %zu frames drawn\n", t.cols, t.rows, t.snap.nnodes, frames);
+	printf("terminal: %dx%d, %u nodes, %zu frames drawn\n", t.cols, t.rows, agg.nnodes, frames);
 	printf("snapshot: %.2f ms (totals, children by name, functions, threads; once per refresh)\n",
 	       (double)snap_ns / 1e6);
 	printf("redraw: median %.3f ms, min %.3f ms, max %.3f ms over %d redraws\n",
@@ -87,6 +89,6 @@ int tui__bench(struct profile *p, int cols, int rows, int iters)
 	free(ns);
 	free(t.order);
 	layout__free(&t.lay);
-	snap__free(&t.snap);
+	aggregate__free(&agg);
 	return 0;
 }

@@ -78,7 +78,7 @@ static void draw_info(struct tui *t)
 	char right[320] = "";
 	if (t->search.on)
 		snprintf(right, sizeof(right), " match /%s/: %.2f%% ", t->search.pat,
-			 t->snap.total[0] ? 100.0 * (double)t->search.matched / (double)t->snap.total[0]
+			 t->snap->total[0] ? 100.0 * (double)t->search.matched / (double)t->snap->total[0]
 					  : 0.0);
 	int rw = (int)strlen(right);
 	if (rw > t->cols / 2)
@@ -87,8 +87,8 @@ static void draw_info(struct tui *t)
 		ui__put_clipped(y, 0, t->cols - rw, t->msg, A_BOLD);
 	} else {
 		uint32_t n = t->hover != PROFILE_NONE ? t->hover : t->sel;
-		if (n < t->snap.nnodes) {
-			const struct snap *s = &t->snap;
+		if (n < t->snap->nnodes) {
+			const struct aggregate *s = t->snap;
 			char cnt[32], line[1024], where[300] = "";
 			ui__fmt_count(s->total[n], cnt, sizeof(cnt));
 			if (n != PROFILE_ROOT) {
@@ -151,13 +151,13 @@ void flame__search_update(struct tui *t)
 	s->matched = 0;
 	if (!s->on || !t->have_snap)
 		return;
-	uint32_t nn = t->snap.nnodes;
+	uint32_t nn = t->snap->nnodes;
 	uint8_t *cov = xcalloc(nn, 1);
 	for (uint32_t n = 1; n < nn; n++) {
 		uint32_t par = profile__node_parent(t->p, n);
 		bool m = node_matches(t, n);
 		if (m && !cov[par])
-			s->matched += t->snap.total[n];
+			s->matched += t->snap->total[n];
 		cov[n] = cov[par] || m;
 	}
 	free(cov);
@@ -165,18 +165,18 @@ void flame__search_update(struct tui *t)
 
 void flame__reveal(struct tui *t, uint32_t node)
 {
-	if (node >= t->snap.nnodes)
+	if (node >= t->snap->nnodes)
 		return;
 	uint32_t a = node;
 	while (a != PROFILE_ROOT && a != t->zoom)
 		a = profile__node_parent(t->p, a);
 	if (a != t->zoom && t->zoom != PROFILE_ROOT) {
 		t->zoom = PROFILE_ROOT;
-		layout__build(&t->lay, &t->snap, t->zoom, t->cols);
+		layout__build(&t->lay, t->snap, t->zoom, t->cols);
 	}
-	if (!layout__find(&t->lay, &t->snap, node)) {
+	if (!layout__find(&t->lay, t->snap, node)) {
 		t->zoom = node == PROFILE_ROOT ? node : profile__node_parent(t->p, node);
-		layout__build(&t->lay, &t->snap, t->zoom, t->cols);
+		layout__build(&t->lay, t->snap, t->zoom, t->cols);
 	}
 	t->sel = node;
 	show_sel(t);
@@ -192,7 +192,7 @@ static void select_node(struct tui *t, uint32_t n)
 static void zoom_to(struct tui *t, uint32_t n)
 {
 	t->zoom = n;
-	layout__build(&t->lay, &t->snap, t->zoom, t->cols);
+	layout__build(&t->lay, t->snap, t->zoom, t->cols);
 	t->sel = n;
 	t->hover = PROFILE_NONE;
 	show_sel(t);
@@ -224,7 +224,7 @@ static int go_parent(struct tui *t)
 
 static int go_side(struct tui *t, int dir)
 {
-	const struct lframe *f = layout__find(&t->lay, &t->snap, t->sel);
+	const struct lframe *f = layout__find(&t->lay, t->snap, t->sel);
 	if (!f) {
 		select_node(t, t->zoom);
 		return TUI_HANDLED | TUI_REDRAW;
@@ -246,7 +246,7 @@ static int go_match(struct tui *t, int dir)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	const struct layout *l = &t->lay;
-	const struct lframe *cur = layout__find(l, &t->snap, t->sel);
+	const struct lframe *cur = layout__find(l, t->snap, t->sel);
 	int64_t ck = cur ? (int64_t)cur->x * 65536 + profile__node_depth(t->p, t->sel) : -1;
 	int64_t best = -1, wrap = -1;
 	uint32_t bn = PROFILE_NONE, wn = PROFILE_NONE;

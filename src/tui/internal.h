@@ -9,46 +9,8 @@
 #include <stdint.h>
 
 #include "tui.h"
-
-/* ---- snapshot: everything the views read, taken from the profile at one instant ---- */
-
-struct func_row {
-	uint32_t name;    /* string id */
-	uint32_t file;    /* string id or PROFILE_NONE */
-	uint32_t line;
-	uint32_t best;    /* node with the largest total, for "jump to graph" */
-	uint64_t self;
-	uint64_t total;   /* excluding recursive re-entries */
-};
-
-struct thread_row {
-	uint32_t tid;
-	uint32_t comm;    /* string id of the stack's first frame, or PROFILE_NONE */
-	uint64_t samples;
-	uint64_t offcpu;  /* samples whose stack holds an off-CPU frame */
-};
-
-struct snap {
-	const struct profile *p;
-	uint32_t nnodes;
-	uint64_t *total;   /* inclusive values of column 0 */
-	uint64_t *self;
-	uint32_t *kid_off; /* children of n: kids[kid_off[n] .. kid_off[n + 1]), by name */
-	uint32_t *kids;
-	uint32_t maxdepth;
-	struct func_row *funcs;
-	uint32_t nfuncs;
-	struct thread_row *threads;
-	uint32_t nthreads;
-	struct timeline_entry *tl; /* copy of the timeline */
-	size_t ntl;
-	uint64_t t0, t1;   /* time range of the timeline */
-	bool has_offcpu;
-};
-
-/* Takes a snapshot of p (replacing the previous one in s). */
-void snap__take(struct snap *s, const struct profile *p);
-void snap__free(struct snap *s);
+#include "../model/aggregate.h"
+#include "../model/live.h"
 
 /* ---- layout: frames that are at least one cell wide, row by row ---- */
 
@@ -68,12 +30,12 @@ struct layout {
 };
 
 /* Lays out the subtree of zoom (its ancestors span the full width) in width cells. */
-void layout__build(struct layout *l, const struct snap *s, uint32_t zoom, int width);
+void layout__build(struct layout *l, const struct aggregate *s, uint32_t zoom, int width);
 void layout__free(struct layout *l);
 /* The frame at depth d covering column x, or NULL. */
 const struct lframe *layout__at(const struct layout *l, uint32_t d, int x);
 /* The laid-out frame of node, or NULL when it is hidden. */
-const struct lframe *layout__find(const struct layout *l, const struct snap *s, uint32_t node);
+const struct lframe *layout__find(const struct layout *l, const struct aggregate *s, uint32_t node);
 
 /* ---- colours ---- */
 
@@ -99,7 +61,6 @@ const char *color__mode(void);
 /* ---- the UI state ---- */
 
 enum view { VIEW_FLAME, VIEW_TABLE, VIEW_THREADS, VIEW_TIMELINE, VIEW_COUNT };
-enum live_mode { MODE_RESET, MODE_ACCUMULATE, MODE_DECAY, MODE_COUNT };
 enum table_sort { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_COUNT };
 
 /* What a key handler tells the loop. */
@@ -121,8 +82,11 @@ struct search {
 
 struct tui {
 	const struct tui_opts *o;
-	struct profile *p;
-	struct snap snap;
+	struct live_snap *ls;          /* the snapshot shown (a reference), or NULL */
+	const struct profile *p;       /* its profile: the live view or the whole run */
+	const struct aggregate *snap;  /* and the aggregate of p */
+	bool whole_run;                /* live: show everything recorded, not the mode's view */
+	uint64_t seq;                  /* live__seq() of ls */
 	struct layout lay;
 	bool have_snap;
 	int rows, cols;
@@ -150,11 +114,6 @@ struct tui {
 	bool help;
 	char msg[256]; /* one-shot message on the info line */
 
-	/* live */
-	enum live_mode mode;
-	bool frozen;
-	uint64_t last_snap_ns;
-	uint64_t snap_ns_cost;
 
 	/* mouse double-click detection */
 	uint64_t last_click_ns;

@@ -34,7 +34,7 @@ static void end_row(struct layout *l)
 	l->row[++l->nrows] = (uint32_t)l->n;
 }
 
-void layout__build(struct layout *l, const struct snap *s, uint32_t zoom, int width)
+void layout__build(struct layout *l, const struct aggregate *s, uint32_t zoom, int width)
 {
 	l->n = 0;
 	l->nrows = 0;
@@ -88,25 +88,23 @@ void layout__free(struct layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* util__bsearch_le comparator: a column against a frame's left edge. */
+static int cmp_x(const void *key, const void *elem)
+{
+	int x = *(const int *)key, fx = ((const struct lframe *)elem)->x;
+	return x < fx ? -1 : x > fx;
+}
+
 const struct lframe *layout__at(const struct layout *l, uint32_t d, int x)
 {
 	if (d >= l->nrows || x < 0)
 		return NULL;
-	uint32_t lo = l->row[d], hi = l->row[d + 1];
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct lframe *f = &l->f[mid];
-		if (x < f->x)
-			hi = mid;
-		else if (x >= f->x + f->w)
-			lo = mid + 1;
-		else
-			return f;
-	}
-	return NULL;
+	const struct lframe *f = util__bsearch_le(&x, &l->f[l->row[d]], l->row[d + 1] - l->row[d],
+						  sizeof(*l->f), cmp_x);
+	return f && x < f->x + f->w ? f : NULL;
 }
 
-const struct lframe *layout__find(const struct layout *l, const struct snap *s, uint32_t node)
+const struct lframe *layout__find(const struct layout *l, const struct aggregate *s, uint32_t node)
 {
 	if (node >= s->nnodes)
 		return NULL;

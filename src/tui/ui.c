@@ -57,7 +57,6 @@ void ui__fmt_count(uint64_t v, char *buf, size_t len)
 
 static const char *const view_names[VIEW_COUNT] = {"Flame", "Top functions", "Threads",
 						    "Timeline"};
-static const char *const mode_names[MODE_COUNT] = {"reset", "accumulate", "decay"};
 
 static void draw_header(struct tui *t)
 {
@@ -109,25 +108,34 @@ static void update_self_cpu(struct tui *t)
 
 static void draw_status(struct tui *t)
 {
-	struct tui_stats st = {0};
-	if (t->o->live)
-		t->o->live->stats(t->o->live->ctx, &st);
-	else
-		st.backend = t->o->backend ? t->o->backend : "file";
+	struct live *lv = t->o->live;
+	struct live_stats st;
+	memset(&st, 0, sizeof(st));
+	if (lv) {
+		live__stats(lv, &st);
+	} else if (t->ls) {
+		struct live_snap_info info;
+		live_snap__info(t->ls, &info);
+		st = info.stats;
+	} else {
+		st.backend = "file"; /* the redraw benchmark */
+	}
 	char buf[512], el[32], rate[32] = "", lost[48] = "";
-	uint64_t samples = t->o->live ? st.samples : (t->have_snap ? t->snap.total[0] : 0);
+	uint64_t samples = lv ? st.samples : (t->have_snap ? t->snap->total[0] : 0);
 	fmt_elapsed(st.elapsed_ns, el, sizeof(el));
 	if (st.freq)
 		snprintf(rate, sizeof(rate), " | %u Hz", st.freq);
-	if (t->o->live)
+	if (lv)
 		snprintf(lost, sizeof(lost), " | lost %llu", (unsigned long long)st.lost);
 	int n = snprintf(buf, sizeof(buf), " %s%s%s%s | %llu samples%s", st.backend ? st.backend : "?",
 			 st.event ? " " : "", st.event ? st.event : "", rate,
 			 (unsigned long long)samples, lost);
-	if (t->o->live)
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " | %s | %s%s%s", el,
-			      mode_names[t->mode], t->frozen ? " | FROZEN" : "",
-			      st.ended ? " | target exited" : "");
+	if (lv)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " | %s | %s%s%s%s%s", el,
+			      live__mode_name(live__mode(lv)), t->whole_run ? " | WHOLE RUN" : "",
+			      live__frozen(lv) ? " | FROZEN" : "",
+			      st.error ? " | sampling stopped: " : st.ended ? " | target exited" : "",
+			      st.error ? strerror(-st.error) : "");
 	snprintf(buf + n, sizeof(buf) - (size_t)n, " | scorch %.1f%% CPU | ? help ", t->self_cpu);
 	ui__put_clipped(t->rows - 1, 0, t->cols, buf, color__role(ROLE_STATUS));
 }
@@ -147,6 +155,7 @@ static const char *const help_lines[] = {
 	"  s               (table) sort by self, total, name",
 	"  m               (live) mode: reset, accumulate, decay",
 	"  z               (live) freeze / unfreeze the display",
+	"  a               (live) whole run / the mode's view",
 	"  q, Ctrl-C       quit",
 	"Mouse: hover shows a frame, click selects, double-click zooms, wheel scrolls",
 	"",
@@ -209,20 +218,46 @@ void ui__draw(struct tui *t)
 	doupdate();
 }
 
-static void take_snapshot(struct tui *t)
+/* Points the views at the current snapshot (the mode's view or the whole run). */
+static void show_snapshot(struct tui *t)
 {
-	uint64_t t0 = tui__now_ns();
-	snap__take(&t->snap, t->p);
+	if (!t->ls)
+		return;
+	if (t->whole_run) {
+		t->p = live_snap__run(t->ls, &t->snap);
+	} else {
+		t->p = live_snap__profile(t->ls);
+		t->snap = live_snap__aggregate(t->ls);
+	}
 	t->have_snap = true;
-	if (t->zoom >= t->snap.nnodes)
+	/* node ids are stable across snapshots of one live profile: zoom and selection stay */
+	if (t->zoom >= t->snap->nnodes)
 		t->zoom = PROFILE_ROOT;
-	if (t->sel >= t->snap.nnodes)
+	if (t->sel >= t->snap->nnodes)
 		t->sel = t->zoom;
-	layout__build(&t->lay, &t->snap, t->zoom, t->cols);
+	if (t->hover != PROFILE_NONE && t->hover >= t->snap->nnodes)
+		t->hover = PROFILE_NONE;
+	layout__build(&t->lay, t->snap, t->zoom, t->cols);
 	flame__search_update(t);
 	table__refresh(t);
-	t->last_snap_ns = tui__now_ns();
-	t->snap_ns_cost = t->last_snap_ns - t0;
+}
+
+/* Takes the live profile's newest snapshot if there is one the screen does not show yet. */
+static bool next_snapshot(struct tui *t)
+{
+	struct live *lv = t->o->live;
+	if (live__seq(lv) == t->seq)
+		return false;
+	struct live_snap *s = live__snapshot(lv);
+	if (!s)
+		return false;
+	struct live_snap_info info;
+	live_snap__info(s, &info);
+	live_snap__put(t->ls);
+	t->ls = s;
+	t->seq = info.seq;
+	show_snapshot(t);
+	return true;
 }
 
 static void apply_prompt(struct tui *t)
@@ -307,7 +342,7 @@ static int handle_key(struct tui *t, int ch)
 	if (ch == KEY_RESIZE) {
 		getmaxyx(stdscr, t->rows, t->cols);
 		if (t->have_snap)
-			layout__build(&t->lay, &t->snap, t->zoom, t->cols);
+			layout__build(&t->lay, t->snap, t->zoom, t->cols);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (t->help) {
@@ -339,18 +374,32 @@ static int handle_key(struct tui *t, int ch)
 		t->prompting = true;
 		t->plen = 0;
 		return TUI_HANDLED | TUI_REDRAW;
-	case 'm':
+	case 'm': {
 		if (!t->o->live)
 			break;
-		t->mode = (enum live_mode)((t->mode + 1) % MODE_COUNT);
-		snprintf(t->msg, sizeof(t->msg), "update mode: %s", mode_names[t->mode]);
+		enum live_mode m = (enum live_mode)((live__mode(t->o->live) + 1) % LIVE_MODE_COUNT);
+		live__set_mode(t->o->live, m);
+		snprintf(t->msg, sizeof(t->msg), "update mode: %s (from the next refresh)",
+			 live__mode_name(m));
 		return TUI_HANDLED | TUI_REDRAW;
-	case 'z':
+	}
+	case 'z': {
 		if (!t->o->live)
 			break;
-		t->frozen = !t->frozen;
-		snprintf(t->msg, sizeof(t->msg), "%s", t->frozen ? "display frozen (z to resume)"
-								 : "display resumed");
+		bool frozen = !live__frozen(t->o->live);
+		live__set_frozen(t->o->live, frozen);
+		snprintf(t->msg, sizeof(t->msg), "%s",
+			 frozen ? "display frozen (z to resume)" : "display resumed");
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	case 'a':
+		if (!t->o->live)
+			break;
+		t->whole_run = !t->whole_run;
+		snprintf(t->msg, sizeof(t->msg), "%s",
+			 t->whole_run ? "showing everything recorded (a: back to the live view)"
+				      : "showing the live view");
+		show_snapshot(t);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (!t->have_snap)
@@ -365,40 +414,13 @@ static int handle_key(struct tui *t, int ch)
 	}
 }
 
-/* One step of a live source: poll it, and take a snapshot when the refresh interval is up. */
-static bool live_step(struct tui *t, bool *ended)
-{
-	const struct tui_live *lv = t->o->live;
-	struct tui_stats st = {0};
-	lv->stats(lv->ctx, &st);
-	*ended = st.ended;
-	int rc = st.ended ? 0 : lv->poll(lv->ctx, t->p, 50);
-	if (rc < 0 && rc != -EINTR) {
-		snprintf(t->msg, sizeof(t->msg), "sampling stopped: %s", strerror(-rc));
-		*ended = true;
-	}
-	uint64_t now = tui__now_ns();
-	unsigned every = lv->refresh_ms ? lv->refresh_ms : 1000;
-	if (t->frozen || (t->have_snap && now - t->last_snap_ns < (uint64_t)every * 1000000ull))
-		return false;
-	take_snapshot(t);
-	if (t->mode == MODE_RESET)
-		profile__clear_values(t->p);
-	else if (t->mode == MODE_DECAY)
-		profile__scale_values(t->p, 1, 2);
-	update_self_cpu(t);
-	return true;
-}
-
 int tui__run(const struct tui_opts *o)
 {
 	struct tui t;
 	memset(&t, 0, sizeof(t));
 	t.o = o;
-	t.p = o->p;
 	t.hover = PROFILE_NONE;
 	t.last_click_node = PROFILE_NONE;
-	t.mode = MODE_RESET;
 	char err[256];
 	int rc = term__open(err, sizeof(err));
 	if (rc < 0) {
@@ -407,24 +429,26 @@ int tui__run(const struct tui_opts *o)
 	}
 	getmaxyx(stdscr, t.rows, t.cols);
 	update_self_cpu(&t);
-	if (!o->live)
-		take_snapshot(&t);
-	else
-		t.last_snap_ns = tui__now_ns();
+	if (!o->live && o->snap) {
+		t.ls = live_snap__get(o->snap);
+		show_snapshot(&t);
+	}
 
-	bool dirty = true, ended = false;
+	bool dirty = true;
 	uint64_t last_status = tui__now_ns();
 	while (!term__stop_requested()) {
+		if (o->live && next_snapshot(&t)) {
+			update_self_cpu(&t);
+			dirty = true;
+		}
 		if (dirty) {
 			ui__draw(&t);
 			dirty = false;
 		}
-		bool poll_live = o->live && !ended;
-		timeout(poll_live ? 0 : 500);
+		/* a key is answered at once; without one, look for a new snapshot every 20 ms */
+		timeout(o->live ? 20 : 500);
 		int ch = getch();
 		if (ch == ERR) {
-			if (poll_live)
-				dirty |= live_step(&t, &ended);
 			uint64_t now = tui__now_ns();
 			if (now - last_status >= 1000000000ull) {
 				update_self_cpu(&t);
@@ -444,6 +468,6 @@ int tui__run(const struct tui_opts *o)
 	search__clear(&t.filter);
 	free(t.order);
 	layout__free(&t.lay);
-	snap__free(&t.snap);
+	live_snap__put(t.ls);
 	return 0;
 }

@@ -13,8 +13,8 @@ static const char *const sort_names[SORT_COUNT] = {"self", "total", "name"};
 static int row_cmp(const void *a, const void *b, void *arg)
 {
 	struct tui *t = arg;
-	const struct func_row *x = &t->snap.funcs[*(const uint32_t *)a];
-	const struct func_row *y = &t->snap.funcs[*(const uint32_t *)b];
+	const struct agg_func *x = &t->snap->funcs[*(const uint32_t *)a];
+	const struct agg_func *y = &t->snap->funcs[*(const uint32_t *)b];
 	uint64_t kx = 0, ky = 0;
 	if (t->sort == SORT_SELF)
 		kx = x->self, ky = y->self;
@@ -28,10 +28,10 @@ static int row_cmp(const void *a, const void *b, void *arg)
 void table__refresh(struct tui *t)
 {
 	free(t->order);
-	t->order = xmalloc(sizeof(uint32_t) * (t->snap.nfuncs + 1));
+	t->order = xmalloc(sizeof(uint32_t) * (t->snap->nfuncs + 1));
 	t->norder = 0;
-	for (uint32_t i = 0; i < t->snap.nfuncs; i++) {
-		const struct func_row *r = &t->snap.funcs[i];
+	for (uint32_t i = 0; i < t->snap->nfuncs; i++) {
+		const struct agg_func *r = &t->snap->funcs[i];
 		if (!r->total)
 			continue;
 		if (t->filter.on && !search__match(&t->filter, t->p, r->name))
@@ -68,12 +68,12 @@ void table__draw(struct tui *t)
 {
 	keep_cursor(t);
 	char line[1200];
-	double all = t->snap.total[0] ? (double)t->snap.total[0] : 1.0;
+	double all = t->snap->total[0] ? (double)t->snap->total[0] : 1.0;
 	snprintf(line, sizeof(line), "%7s %7s %12s  %s", "SELF%", "TOTAL%", "SELF", "FUNCTION");
 	ui__put_clipped(1, 0, t->cols, line, A_BOLD | A_UNDERLINE);
 	int h = list_rows(t);
 	for (int i = 0; i < h && t->ttop + i < (int)t->norder; i++) {
-		const struct func_row *r = &t->snap.funcs[t->order[t->ttop + i]];
+		const struct agg_func *r = &t->snap->funcs[t->order[t->ttop + i]];
 		char where[300] = "";
 		if (r->file != PROFILE_NONE)
 			snprintf(where, sizeof(where), "  %s:%u", profile__str(t->p, r->file), r->line);
@@ -101,7 +101,7 @@ static int jump(struct tui *t)
 {
 	if (!t->norder)
 		return TUI_HANDLED;
-	const struct func_row *r = &t->snap.funcs[t->order[t->tcur]];
+	const struct agg_func *r = &t->snap->funcs[t->order[t->tcur]];
 	char q[600], pat[620], err[160];
 	search__quote(profile__str(t->p, r->name), q, sizeof(q));
 	snprintf(pat, sizeof(pat), "^%s$", q);

@@ -12,7 +12,7 @@
 
 static bool no_data(struct tui *t)
 {
-	if (t->snap.nthreads)
+	if (t->snap->nthreads)
 		return false;
 	ui__put_clipped(3, 2, t->cols - 2,
 			t->o->live ? "no per-thread samples yet"
@@ -22,26 +22,18 @@ static bool no_data(struct tui *t)
 	return true;
 }
 
-static int by_samples(const void *a, const void *b)
-{
-	const struct thread_row *x = a, *y = b;
-	if (x->samples != y->samples)
-		return x->samples > y->samples ? -1 : 1;
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
 static unsigned freq_of(struct tui *t)
 {
 	if (t->o->live) {
-		struct tui_stats st = {0};
-		t->o->live->stats(t->o->live->ctx, &st);
+		struct live_stats st;
+		live__stats(t->o->live, &st);
 		if (st.freq)
 			return st.freq;
 	}
-	return profile__meta(t->p)->freq;
+	return profile__meta((struct profile *)t->p)->freq; /* read only */
 }
 
-static void label(struct tui *t, const struct thread_row *r, char *buf, size_t len)
+static void label(struct tui *t, const struct agg_thread *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "%7u %s", r->tid, r->comm != PROFILE_NONE ? profile__str(t->p, r->comm) : "");
 }
@@ -56,8 +48,7 @@ void threads__draw(struct tui *t)
 {
 	if (no_data(t))
 		return;
-	struct snap *s = &t->snap;
-	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
+	const struct aggregate *s = t->snap;
 	unsigned freq = freq_of(t);
 	double span = (double)(s->t1 - s->t0) / 1e9 + (freq ? 1.0 / freq : 0.0);
 	bool cpu = freq && span > 0;
@@ -72,7 +63,7 @@ void threads__draw(struct tui *t)
 	if (t->thr_top < 0)
 		t->thr_top = 0;
 	for (int i = 0; i < h && t->thr_top + i < (int)s->nthreads; i++) {
-		const struct thread_row *r = &s->threads[t->thr_top + i];
+		const struct agg_thread *r = &s->threads[t->thr_top + i];
 		double pct = cpu ? 100.0 * (double)r->samples / freq / span
 				 : 100.0 * (double)r->samples / (double)s->ntl;
 		char lab[64];
@@ -118,8 +109,7 @@ void timeline__draw(struct tui *t)
 {
 	if (no_data(t))
 		return;
-	struct snap *s = &t->snap;
-	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
+	const struct aggregate *s = t->snap;
 	int nb = t->cols - LABEL_W - 1, h = list_rows(t);
 	if (nb < 4)
 		return;
@@ -141,18 +131,12 @@ void timeline__draw(struct tui *t)
 	uint32_t max = 0;
 	for (size_t i = 0; i < s->ntl; i++) {
 		const struct timeline_entry *e = &s->tl[i];
-		int lo = 0, hi = nrow;
-		while (lo < hi) {
-			int mid = (lo + hi) / 2;
-			if (map[2 * mid] < e->tid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo >= nrow || map[2 * lo] != e->tid || e->time_ns < s->t0)
+		const uint32_t *row =
+			util__bsearch_le(&e->tid, map, (size_t)nrow, sizeof(uint32_t) * 2, by_tid);
+		if (!row || row[0] != e->tid || e->time_ns < s->t0)
 			continue;
 		int b = (int)((unsigned __int128)(e->time_ns - s->t0) * (unsigned)nb / range);
-		uint32_t *c = &cells[(size_t)map[2 * lo + 1] * (size_t)nb + (size_t)b];
+		uint32_t *c = &cells[(size_t)row[1] * (size_t)nb + (size_t)b];
 		if (++*c > max)
 			max = *c;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Small shared helpers: checked allocation, hashing, growable byte buffers, errors. */
+/* Small shared helpers: checked allocation, hashing, sorted search, byte buffers, errors. */
 #ifndef SCORCH_UTIL_H
 #define SCORCH_UTIL_H
 
@@ -62,6 +62,35 @@ static inline uint64_t util__hash_u64(uint64_t x)
 	x *= 0xc4ceb9fe1a85ec53ull;
 	x ^= x >> 33;
 	return x;
+}
+
+/*
+ * Binary search for the LAST element of base[0..n) (sorted ascending, each size bytes) that
+ * is <= key by cmp, bsearch(3)'s comparator: cmp(key, elem) < 0 when key sorts before elem.
+ * Returns that element, or NULL when n is 0 or every element is greater than key. Among
+ * equal elements it returns the last one. Inline so that constant comparators inline too.
+ */
+static inline void *util__bsearch_le(const void *key, const void *base, size_t n, size_t size,
+				     int (*cmp)(const void *key, const void *elem))
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp(key, (const char *)base + mid * size) >= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? (char *)base + (lo - 1) * size : NULL;
+}
+
+/* A util__bsearch_le comparator for elements that begin with their uint64_t sort key. */
+static inline int util__cmp_u64_key(const void *key, const void *elem)
+{
+	uint64_t k, e;
+	memcpy(&k, key, sizeof(k));
+	memcpy(&e, elem, sizeof(e));
+	return k < e ? -1 : k > e;
 }
 
 /* A growable byte buffer; the caller owns buf and frees it with strbuf__free. */

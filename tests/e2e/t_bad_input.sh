@@ -36,7 +36,7 @@ if [ -f "$FLAMEGRAPH_DIR/flamegraph.pl" ]; then
 else
 	skip "flamegraph: the largest 64-bit count is fine" "flamegraph.pl not found in $FLAMEGRAPH_DIR"
 fi
-expect_exit "flamegraph: bad --minwidth" 2 "value 'abc' is invalid for --minwidth" "$SCORCH" flamegraph --minwidth abc "$TMP/max.folded"
+expect_exit "flamegraph: bad --minwidth (the message names the svg writer)" 2 "svg: value 'abc' is invalid for --minwidth" "$SCORCH" flamegraph --minwidth abc "$TMP/max.folded"
 expect_exit "flamegraph: bad --width" 2 "--width wants a positive integer, not 'wide'" "$SCORCH" flamegraph --width wide "$TMP/max.folded"
 expect_exit "flamegraph: unknown palette" 2 "unknown --colors palette 'pink'" "$SCORCH" flamegraph --colors pink "$TMP/max.folded"
 expect_exit "flamegraph: bad --bgcolors" 2 "unrecognized --bgcolors \"pink\"" "$SCORCH" flamegraph --bgcolors pink "$TMP/max.folded"

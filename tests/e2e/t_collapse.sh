@@ -31,6 +31,12 @@ perl "$FLAMEGRAPH_DIR/flamegraph.pl" "$TMP/pl.folded" >"$TMP/pl.svg" 2>/dev/null
 python3 "$ROOT/tests/svgframes.py" "$TMP/pl.svg" >"$TMP/pl.frames"
 python3 "$ROOT/tests/svgframes.py" "$TMP/x.svg" >"$TMP/x.frames" 2>&1
 same_file "-o FILE.svg: flamegraph.pl's frames" "$TMP/pl.frames" "$TMP/x.frames"
+"$SCORCH" collapse "$FIX/perf6.txt" -o "$TMP/x.COLLAPSED"
+same_file "-o FILE.collapsed (any case) writes folded text" "$TMP/pl.folded" "$TMP/x.COLLAPSED"
+"$SCORCH" collapse "$FIX/perf6.txt" -o "$TMP/y.SVG"
+python3 "$ROOT/tests/svgframes.py" "$TMP/y.SVG" >"$TMP/y.frames" 2>&1
+same_file "-o FILE.SVG: flamegraph.pl's frames" "$TMP/pl.frames" "$TMP/y.frames"
+expect_exit "an unknown ending lists the known ones" 2 "use a file name ending in .folded, .txt, .collapsed, .svg" "$SCORCH" collapse -o "$TMP/x.png" "$FIX/perf6.txt"
 
 # --event-filter: output and stderr as stackcollapse-perf.pl's; no sample of the event is an error
 printf 'ab 1 1.0: 5 cycles:\n\t1 f (m)\n\nab 1 2.0: 7 instructions:\n\t1 g (m)\n\n' >"$TMP/ev.txt"

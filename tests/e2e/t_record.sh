@@ -33,6 +33,9 @@ expect_exit "two targets" 2 "choose one of -p, -a, -C or a command" "$SCORCH" re
 expect_exit "unknown output format" 2 "cannot tell the format of 'x.png'" "$SCORCH" record -o x.png -- true
 expect_exit "-d 0 is refused" 2 "invalid duration '0'" "$SCORCH" record -d 0 -a
 expect_run "--help has examples" 0 "scorch record -F 999 -o out.svg -- ./myprog" "$SCORCH" record --help
+expect_exit "a bad pid names the subcommand" 2 "scorch record: 'x' is not a pid (use -p PID[,PID...])" \
+	"$SCORCH" record -p 1,x -o "$TMP/x.folded"
+expect_exit "an empty pid list" 2 "scorch record: -p needs at least one pid" "$SCORCH" record -p , -o "$TMP/x.folded"
 expect_exit "a command that does not exist" 127 "command not found: no-such-command-xyz" \
 	"$SCORCH" record -o "$TMP/x.folded" -- no-such-command-xyz
 
@@ -206,5 +209,38 @@ else
 	near "selfprof hot_function share" 60 "$(share "$TMP/self.folded" hot_function)" 10
 	SCORCH_SELFPROF_OUT="$TMP/selfcc.folded" LD_PRELOAD="$SELFPROF" "$WL/templates" 1
 	check "selfprof demangles like perf" grep -qF ';scorch_demo::scale<3> ' "$TMP/selfcc.folded"
+
+	# The linked API: the same samples written as folded and, by extension, as an SVG whose
+	# frame totals must be the folded file's (summed here with awk).
+	cat >"$TMP/api.c" <<'EOC'
+#include "selfprof/selfprof.h"
+static volatile unsigned long sink;
+__attribute__((noinline)) static void spin_a(unsigned long n) { for (unsigned long i = 0; i < n; i++) sink += i; }
+__attribute__((noinline)) static void spin_b(unsigned long n) { for (unsigned long i = 0; i < n; i++) sink ^= i; }
+int main(int argc, char **argv)
+{
+	(void)argc;
+	if (scorch_selfprof_start(499) != 0)
+		return 1;
+	spin_a(600000000ul);
+	spin_b(300000000ul);
+	scorch_selfprof_stop();
+	return scorch_selfprof_write_folded(argv[1]) != 0 || scorch_selfprof_write_folded(argv[2]) != 0;
+}
+EOC
+	if cc -O1 -fno-omit-frame-pointer -I"$ROOT/src" -o "$TMP/api" "$TMP/api.c" -L"$(dirname "$SELFPROF")" \
+		-lscorch-selfprof -Wl,-rpath,"$(dirname "$SELFPROF")" && "$TMP/api" "$TMP/api.folded" "$TMP/api.svg"; then
+		check "selfprof API: folded stacks of the spinning functions" grep -q '^api;.*;spin_a [0-9]*$' "$TMP/api.folded"
+		total=$(awk '{ t += $NF } END { print t + 0 }' "$TMP/api.folded")
+		a=$(awk '/;spin_a /{ t += $NF } END { print t + 0 }' "$TMP/api.folded")
+		b=$(awk '/;spin_b /{ t += $NF } END { print t + 0 }' "$TMP/api.folded")
+		check "selfprof API: spin_a (twice the work) has more samples than spin_b" [ "$a" -gt "$b" ]
+		frames=$(python3 "$ROOT/tests/svgframes.py" "$TMP/api.svg")
+		check "selfprof API: .svg is a flame graph of all $total samples" grep -qF "all ($total samples, 100%)" <<<"$frames"
+		check "selfprof API: .svg has spin_a's $a samples" grep -qF "spin_a ($a samples," <<<"$frames"
+		check "selfprof API: .svg has spin_b's $b samples" grep -qF "spin_b ($b samples," <<<"$frames"
+	else
+		fail "selfprof API program" "build or run failed"
+	fi
 fi
 finish

@@ -5,6 +5,7 @@
 
 #include "model/profile.h"
 #include "sink/sink.h"
+#include "sink/write_svg.h"
 #include "source/read_folded.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,10 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.inverted = flags & 16;
 	o.hash = flags & 32;
 	o.minwidth = (flags & 64) ? "0" : "0.1";
+	struct sink_opts so;
+	sink_opts__init(&so);
+	so.before_col = st.before_col;
+	so.svg = &o;
 	struct strbuf out = {0};
-	svg__render(p, 0, st.before_col, &o, &out);
+	char err[256];
+	svg__write(p, &so, &out, err, sizeof(err));
 	out.len = 0;
-	folded__render(p, 0, &out);
+	folded__write(p, &so, &out, err, sizeof(err));
 	strbuf__free(&out);
 	profile__free(p);
 	return 0;

@@ -34,8 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct profile *p = profile__new();
 	struct perf_script_stats st;
 	perf_script__read((const char *)data + 1, size - 1, p, 0, &o, &st);
+	struct sink_opts so;
+	sink_opts__init(&so);
+	so.annotate = SINK_ANNOTATE_INLINED | (o.kernel ? SINK_ANNOTATE_KERNEL : 0) |
+		      (o.jit ? SINK_ANNOTATE_JIT : 0);
+	so.srcline = o.srcline;
 	struct strbuf out = {0};
-	folded__render(p, 0, &out);
+	char err[256];
+	folded__write(p, &so, &out, err, sizeof(err));
 	strbuf__free(&out);
 	profile__free(p);
 	return 0;

@@ -110,10 +110,10 @@ expect_exit "view without a terminal refuses" 1 "needs a terminal" sh -c "'$SCOR
 
 expect_exit "top without a target is a usage error" 2 "give exactly one target" "$SCORCH" top
 expect_exit "top with two targets is a usage error" 2 "give exactly one target" "$SCORCH" top -a -p 1
-expect_exit "top rejects a bad pid" 2 "'x' is not a pid" "$SCORCH" top -p x
+expect_exit "top rejects a bad pid" 2 "scorch top: 'x' is not a pid" "$SCORCH" top -p x
 expect_exit "top rejects a too short refresh" 2 "--refresh wants milliseconds" "$SCORCH" top --refresh 10 -a
 
-start_shell 120 30 || { fail "tmux shell starts" "$(screen)"; exit 0; }
+start_shell 120 30 || bail "the tmux shell does not start: $(screen | tail -3)"
 tm send-keys -t "$S" "'$SCORCH' view '$F'" Enter
 
 # flame orientation: depth 0 ("all") on the last graph row (27), deeper frames above
@@ -307,6 +307,9 @@ C
 		if wait_grep 'accumulate'; then ok "m switches the update mode"; else fail "m switches the update mode"; fi
 		tm send-keys -t "$S" z
 		if wait_grep 'FROZEN'; then ok "z freezes the display"; else fail "z freezes the display"; fi
+		tm send-keys -t "$S" a
+		if wait_grep 'WHOLE RUN' && wait_grep 'scorch_hot_spin'; then ok "a shows the whole run"; else
+			fail "a shows the whole run" "$(screen | tail -3)"; fi
 		tm send-keys -t "$S" Tab Tab
 		bpid=$(pgrep -nx "$BUSY")
 		# a threads-view row: "%7u %s" TID and comm, then its share

@@ -16,11 +16,31 @@
 #include "source/read_folded.h"
 #include "source/read_perf_script.h"
 
-static char *folded_of(const struct profile *p, int col)
+static char *folded_with(const struct profile *p, const struct sink_opts *o)
 {
 	struct strbuf sb = {0};
-	folded__render(p, col, &sb);
+	char err[128];
+	assert_int_equal(folded__write(p, o, &sb, err, sizeof(err)), 0);
 	return sb.buf ? sb.buf : strdup("");
+}
+
+static char *folded_of(const struct profile *p, int col)
+{
+	struct sink_opts o;
+	sink_opts__init(&o);
+	o.col = col;
+	return folded_with(p, &o);
+}
+
+/* The folded text `scorch collapse` prints for these reader options. */
+static char *collapsed_of(const struct profile *p, const struct perf_script_opts *po)
+{
+	struct sink_opts o;
+	sink_opts__init(&o);
+	o.annotate = SINK_ANNOTATE_INLINED | (po->kernel ? SINK_ANNOTATE_KERNEL : 0) |
+		     (po->jit ? SINK_ANNOTATE_JIT : 0);
+	o.srcline = po->srcline;
+	return folded_with(p, &o);
 }
 
 static void test_intern(void **state)
@@ -153,12 +173,26 @@ static void test_perf_script(void **state)
 		 {.kernel = true, .jit = true}, "app;u;j_[j];k_[k] 1\n"},
 		{"inlined frames",
 		 "app 1 1.0: 1 c:\n\t1 in->out (/bin/u)\n\n", {0}, "app;in;out_[i] 1\n"},
+		{"kernel mark after a module name with ';', inlined mark once",
+		 "app 1 1.0: 1 c:\n\t1 [unknown] ([a;b])\n\t2 x->y_[i]->z (/bin/u)\n\t3 f (/bin/u)\n\n",
+		 {.kernel = true}, "app;f;x;y_[i];z_[i];[[a:b]]_[k] 1\n"},
+		{"same name in user and kernel space: one frame without --kernel",
+		 "app 1 1.0: 1 c:\n\t1 f ([kernel.kallsyms])\n\t2 m (/bin/u)\n\n"
+		 "app 1 2.0: 1 c:\n\t1 f (/bin/u)\n\t2 m (/bin/u)\n\n",
+		 {0}, "app;m;f 2\n"},
+		{"same name in user and kernel space: two frames with --kernel",
+		 "app 1 1.0: 1 c:\n\t1 f ([kernel.kallsyms])\n\t2 m (/bin/u)\n\n"
+		 "app 1 2.0: 1 c:\n\t1 f (/bin/u)\n\t2 m (/bin/u)\n\n",
+		 {.kernel = true}, "app;m;f 1\napp;m;f_[k] 1\n"},
 		{"tidy: params, quotes, semicolons",
 		 "app 1 1.0: 1 c:\n\t1 ns::f(int, char) (/bin/u)\n\t2 a;b\"c' (/bin/u)\n\n", {0},
 		 "app;a:bc;ns::f 1\n"},
 		{"srcline lines",
 		 "app 1 1.0: 1 c:\n\t1 f+0x1 (/bin/u)\n  u.c:12\n\t2 g (/bin/u)\n  u[123]\n\n",
 		 {.srcline = true}, "app;g:u;f:u.c:12 1\n"},
+		{"srcline: an empty source line adds nothing, ??:0 stays whole",
+		 "app 1 1.0: 1 c:\n\t1 f (/bin/u)\n  [x]  \n\t2 g (/bin/u)\n  ??:0\n\n",
+		 {.srcline = true}, "app;g:??:0;f 1\n"},
 		{"last sample without a blank line is dropped like perl does",
 		 "app 1 1.0: 1 c:\n\t1 f (/bin/u)\n\napp 1 2.0: 1 c:\n\t1 g (/bin/u)\n", {0},
 		 "app;f 1\n"},
@@ -173,12 +207,118 @@ static void test_perf_script(void **state)
 		struct perf_script_opts o = cases[i].opts;
 		o.max_warnings = -1;
 		assert_int_equal(perf_script__read(cases[i].input, strlen(cases[i].input), p, 0, &o, &st), 0);
-		char *out = folded_of(p, 0);
+		char *out = collapsed_of(p, &o);
 		if (strcmp(out, cases[i].expect))
 			fail_msg("%s: got [%s] want [%s]", cases[i].name, out, cases[i].expect);
 		free(out);
 		profile__free(p);
 	}
+}
+
+/* Frames keep what exporters need; identity ignores the address and the mapping. */
+static void test_frame_full(void **state)
+{
+	(void)state;
+	struct profile *p = profile__new();
+	static const unsigned char bid[] = {0xde, 0xad, 0x01};
+	struct mapping_info mi = {.path = "/lib/libc.so.6", .build_id = bid, .build_id_len = 3,
+				  .start = 0x7f0000, .end = 0x7f8000, .pgoff = 0x1000};
+	struct frame_info fi = {.name = "malloc", .raw = "__libc_malloc", .module = "/lib/libc.so.6",
+				.file = "malloc.c", .line = 3021, .kind = FRAME_USER,
+				.addr = 0x7f0123, .map = &mi};
+	uint32_t a = profile__frame_full(p, &fi);
+	fi.addr = 0x7f0456;
+	assert_int_equal(profile__frame_full(p, &fi), a);
+	const struct frame *f = profile__frame_get(p, a);
+	assert_string_equal(profile__str(p, f->name), "malloc");
+	assert_string_equal(profile__str(p, f->raw), "__libc_malloc");
+	assert_string_equal(profile__str(p, f->file), "malloc.c");
+	assert_int_equal(f->line, 3021);
+	assert_int_equal(f->addr, 0x7f0123);
+	const struct mapping *m = profile__mapping_get(p, f->mapping);
+	assert_string_equal(profile__str(p, m->path), "/lib/libc.so.6");
+	assert_string_equal(profile__str(p, m->build_id), "dead01");
+	assert_int_equal(m->pgoff, 0x1000);
+	assert_int_equal(profile__nmappings(p), 1);
+	/* a different raw symbol or kind is another frame; names-only frames dedup as before */
+	fi.raw = "malloc";
+	assert_int_not_equal(profile__frame_full(p, &fi), a);
+	uint32_t n1 = profile__frame_named(p, "malloc", 6, FRAME_USER);
+	assert_int_equal(profile__frame_named(p, "malloc", 6, FRAME_USER), n1);
+	assert_int_not_equal(n1, a);
+	profile__free(p);
+}
+
+static void test_columns(void **state)
+{
+	(void)state;
+	struct profile *p = profile__new();
+	assert_string_equal(profile__column_unit(p, 0), "samples");
+	int c = profile__add_column(p, "off-cpu", COLUMN_NANOSECONDS);
+	assert_int_equal(c, 1);
+	assert_int_equal(profile__column_type(p, c), COLUMN_NANOSECONDS);
+	assert_string_equal(profile__column_unit(p, c), "ns");
+	assert_string_equal(profile__column_name(p, c), "off-cpu");
+	profile__set_column(p, 0, "wall", COLUMN_MICROSECONDS);
+	assert_string_equal(profile__column_unit(p, 0), "us");
+	profile__add_column(p, "x", COLUMN_COUNT);
+	profile__add_column(p, "y", COLUMN_BYTES);
+	assert_int_equal(profile__add_column(p, "z", COLUMN_COUNT), -ENOSPC);
+	profile__free(p);
+}
+
+/* Writers merge frames that print the same and split names at ';' (folded text rules). */
+static void test_relabel_merges(void **state)
+{
+	(void)state;
+	struct profile *p = profile__new();
+	uint32_t s1[] = {profile__frame_named(p, "m", 1, FRAME_USER),
+			 profile__frame_named(p, "f", 1, FRAME_KERNEL)};
+	uint32_t s2[] = {s1[0], profile__frame_named(p, "f", 1, FRAME_USER)};
+	uint32_t s3[] = {s1[0], profile__frame_named(p, "a;b", 3, FRAME_USER)};
+	uint32_t s4[] = {s1[0], profile__frame_named(p, "a", 1, FRAME_USER),
+			 profile__frame_named(p, "b", 1, FRAME_USER)};
+	profile__add_stack(p, s1, 2, 0, 3);
+	profile__add_stack(p, s2, 2, 0, 4);
+	profile__add_stack(p, s3, 2, 0, 1);
+	profile__add_stack(p, s4, 3, 0, 2);
+	char *out = folded_of(p, 0);
+	assert_string_equal(out, "m;a;b 3\nm;f 7\n");
+	free(out);
+	struct sink_opts o;
+	sink_opts__init(&o);
+	o.annotate = SINK_ANNOTATE_KERNEL;
+	out = folded_with(p, &o);
+	assert_string_equal(out, "m;a;b 3\nm;f 4\nm;f_[k] 3\n");
+	free(out);
+	profile__free(p);
+}
+
+static void test_sink_registry(void **state)
+{
+	(void)state;
+	assert_string_equal(sink__for_path("-")->name, "folded");
+	assert_string_equal(sink__for_path("x.folded")->name, "folded");
+	assert_string_equal(sink__for_path("x.txt")->name, "folded");
+	assert_string_equal(sink__for_path("x.Collapsed")->name, "folded");
+	assert_string_equal(sink__for_path("X.SVG")->name, "svg");
+	assert_null(sink__for_path("x.png"));
+	assert_null(sink__for_path("svg"));
+	assert_null(sink__by_name("png"));
+	struct strbuf sb = {0};
+	sink__list(&sb);
+	assert_string_equal(sb.buf, ".folded, .txt, .collapsed, .svg");
+	strbuf__free(&sb);
+	/* an empty profile is an error the svg writer explains */
+	struct profile *p = profile__new();
+	struct sink_opts o;
+	sink_opts__init(&o);
+	char err[128] = "";
+	struct strbuf out = {0};
+	assert_int_equal(sink__by_name("svg")->write(p, &o, &out, err, sizeof(err)), -ENODATA);
+	assert_string_equal(err, "no stack counts found");
+	strbuf__free(&out);
+	profile__free(p);
 }
 
 int main(void)
@@ -189,6 +329,10 @@ int main(void)
 		cmocka_unit_test(test_walk_order),
 		cmocka_unit_test(test_folded_lines),
 		cmocka_unit_test(test_perf_script),
+		cmocka_unit_test(test_frame_full),
+		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_relabel_merges),
+		cmocka_unit_test(test_sink_registry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

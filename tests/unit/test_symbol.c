@@ -594,6 +594,78 @@ static void test_maps_fork_forget(void **state)
 	symbolizer__free(s);
 }
 
+/* pidmaps__find: half-open ranges, gaps, the edges, and mappings split by an overlap. */
+static void test_pidmaps_find_table(void **state)
+{
+	(void)state;
+	struct pidmaps *pm = pidmaps__new(FAKE_PID);
+	assert_null(pidmaps__find(pm, 0x1000)); /* empty */
+	static const struct {
+		uint64_t start, end, pgoff;
+		const char *path;
+	} maps[] = {
+		{0x1000, 0x3000, 0, "/a"},
+		{0x3000, 0x4000, 0x2000, "/b"},  /* adjacent */
+		{0x8000, 0x9000, 0, "/c"},       /* after a gap */
+		{0x2000, 0x2800, 0, "/over"},    /* splits /a in two */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		struct mapping m = {.start = maps[i].start, .end = maps[i].end,
+				    .pgoff = maps[i].pgoff, .path = maps[i].path, .kind = MAP_FILE};
+		pidmaps__insert(pm, &m);
+	}
+	static const struct {
+		uint64_t addr;
+		const char *path; /* NULL: no mapping */
+		uint64_t pgoff;
+	} cases[] = {
+		{0, NULL, 0},          {0xfff, NULL, 0},        {0x1000, "/a", 0},
+		{0x1fff, "/a", 0},     {0x2000, "/over", 0},    {0x27ff, "/over", 0},
+		{0x2800, "/a", 0x1800}, /* right part of /a keeps its file offset */
+		{0x2fff, "/a", 0x1800}, {0x3000, "/b", 0x2000}, {0x3fff, "/b", 0x2000},
+		{0x4000, NULL, 0},     {0x7fff, NULL, 0},       {0x8000, "/c", 0},
+		{0x8fff, "/c", 0},     {0x9000, NULL, 0},       {UINT64_MAX, NULL, 0},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct mapping *m = pidmaps__find(pm, cases[i].addr);
+		if (!cases[i].path) {
+			assert_null(m);
+			continue;
+		}
+		assert_non_null(m);
+		assert_string_equal(m->path, cases[i].path);
+		assert_int_equal(m->pgoff, cases[i].pgoff);
+	}
+	pidmaps__free(pm);
+}
+
+/* symmap: interned strings are stable across growth; values of other keys stay put. */
+static void test_symmap_intern(void **state)
+{
+	(void)state;
+	struct symmap *m = symmap__new();
+	const char *first = symmap__intern(m, "libc.so.6");
+	assert_string_equal(first, "libc.so.6");
+	static int values[3];
+	symmap__put(m, "b:0011", &values[0]);
+	symmap__put(m, "", &values[1]); /* the empty key is a key */
+	char key[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "p:/lib/%d", i);
+		assert_string_equal(symmap__intern(m, key), key);
+	}
+	assert_ptr_equal(symmap__intern(m, "libc.so.6"), first);
+	assert_ptr_equal(symmap__get(m, "libc.so.6"), first);
+	assert_ptr_equal(symmap__get(m, "b:0011"), &values[0]);
+	assert_ptr_equal(symmap__get(m, ""), &values[1]);
+	assert_null(symmap__get(m, "b:001"));
+	symmap__put(m, "b:0011", &values[2]); /* replace */
+	assert_ptr_equal(symmap__get(m, "b:0011"), &values[2]);
+	symmap__put(m, "b:0011", NULL); /* forget: NULL reads back as absent */
+	assert_null(symmap__get(m, "b:0011"));
+	symmap__free(m, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +680,8 @@ int main(void)
 		cmocka_unit_test(test_vdso),
 		cmocka_unit_test(test_jitmap),
 		cmocka_unit_test(test_maps_fork_forget),
+		cmocka_unit_test(test_pidmaps_find_table),
+		cmocka_unit_test(test_symmap_intern),
 	};
 	return cmocka_run_group_tests(tests, setup_programs, teardown_programs);
 }

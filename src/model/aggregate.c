@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* Snapshot of a profile for the UI: totals, children ordered by name, functions, threads. */
+/* Derived views of one profile column for every viewer: totals, children by name, functions, threads. */
 #define _GNU_SOURCE
+#include "aggregate.h"
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "../util/hashmap.h"
 #include "../util/util.h"
 
 static int frame_name_cmp(const void *a, const void *b, void *arg)
@@ -22,7 +25,7 @@ static int frame_name_cmp(const void *a, const void *b, void *arg)
  * Children by name in O(nodes + frames) after one sort of the frame table: nodes are
  * bucketed by their frame's rank, then distributed to their parents in that order.
  */
-static void build_children(struct snap *s, const struct profile *p)
+static void build_children(struct aggregate *s, const struct profile *p)
 {
 	uint32_t nf = profile__nframes(p), nn = s->nnodes;
 	uint32_t *byname = xmalloc(sizeof(uint32_t) * (nf + 1));
@@ -62,7 +65,7 @@ static void build_children(struct snap *s, const struct profile *p)
 }
 
 /* Per-function self and total; a recursive function's inner calls are not counted twice. */
-static void build_funcs(struct snap *s, const struct profile *p)
+static void build_funcs(struct aggregate *s, const struct profile *p)
 {
 	uint32_t nstr = profile__nstrings(p), nn = s->nnodes;
 	uint32_t *idx = xmalloc(sizeof(uint32_t) * (nstr + 1));
@@ -94,9 +97,9 @@ static void build_funcs(struct snap *s, const struct profile *p)
 				s->funcs = xrealloc(s->funcs, sizeof(*s->funcs) * cap);
 			}
 			fi = idx[f->name] = s->nfuncs++;
-			s->funcs[fi] = (struct func_row){f->name, PROFILE_NONE, 0, n, 0, 0};
+			s->funcs[fi] = (struct agg_func){f->name, PROFILE_NONE, 0, n, 0, 0};
 		}
-		struct func_row *r = &s->funcs[fi];
+		struct agg_func *r = &s->funcs[fi];
 		if (r->file == PROFILE_NONE && f->file != PROFILE_NONE) {
 			r->file = f->file;
 			r->line = f->line;
@@ -115,16 +118,27 @@ static void build_funcs(struct snap *s, const struct profile *p)
 	free(idx);
 }
 
-static void build_threads(struct snap *s, const struct profile *p)
+static int by_samples(const void *a, const void *b)
+{
+	const struct agg_thread *x = a, *y = b;
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+#define MAX_THREADS (2u << 20) /* threads the thread views keep apart */
+
+static void build_threads(struct aggregate *s, const struct profile *p)
 {
 	size_t n;
 	const struct timeline_entry *tl = profile__timeline(p, &n);
+	s->tl = tl;
 	s->ntl = n;
 	s->nthreads = 0;
+	s->t0 = UINT64_MAX;
+	s->t1 = 0;
 	if (!n)
 		return;
-	s->tl = xmalloc(sizeof(*s->tl) * n);
-	memcpy(s->tl, tl, sizeof(*s->tl) * n);
 
 	uint8_t *off = NULL;
 	uint32_t nf = profile__nframes(p);
@@ -139,26 +153,18 @@ static void build_threads(struct snap *s, const struct profile *p)
 					 FRAME_OFFCPU;
 	}
 
-	uint32_t mask = 1023;
-	while (mask < 4 * 1024 * 1024 && mask / 2 < n)
-		mask = mask * 2 + 1;
-	uint32_t *tab = xmalloc(sizeof(uint32_t) * (mask + 1));
-	memset(tab, 0xff, sizeof(uint32_t) * (mask + 1));
+	struct hashmap tab = {0}; /* tid -> row */
 	uint32_t cap = 64;
 	s->threads = xmalloc(sizeof(*s->threads) * cap);
-	s->t0 = UINT64_MAX;
-	s->t1 = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct timeline_entry *e = &s->tl[i];
 		if (e->node >= s->nnodes)
 			continue;
 		s->t0 = e->time_ns < s->t0 ? e->time_ns : s->t0;
 		s->t1 = e->time_ns > s->t1 ? e->time_ns : s->t1;
-		uint32_t h = (uint32_t)util__hash_u64(e->tid) & mask;
-		while (tab[h] != PROFILE_NONE && s->threads[tab[h]].tid != e->tid)
-			h = (h + 1) & mask;
-		if (tab[h] == PROFILE_NONE) {
-			if (s->nthreads * 2 > mask)
+		struct hashmap_entry *row = hashmap__get_u64(&tab, e->tid, 0);
+		if (!row) {
+			if (s->nthreads >= MAX_THREADS)
 				continue; /* absurd thread counts: keep the first ones */
 			if (s->nthreads == cap) {
 				cap *= 2;
@@ -167,41 +173,47 @@ static void build_threads(struct snap *s, const struct profile *p)
 			uint32_t top = e->node;
 			while (top != PROFILE_ROOT && profile__node_parent(p, top) != PROFILE_ROOT)
 				top = profile__node_parent(p, top);
-			tab[h] = s->nthreads;
-			s->threads[s->nthreads++] = (struct thread_row){
+			row = hashmap__put_u64(&tab, e->tid, 0, NULL);
+			row->value = s->nthreads;
+			s->threads[s->nthreads++] = (struct agg_thread){
 				e->tid,
 				top == PROFILE_ROOT ? PROFILE_NONE
 						    : profile__frame_get(p, profile__node_frame(p, top))->name,
 				0, 0};
 		}
-		struct thread_row *r = &s->threads[tab[h]];
+		struct agg_thread *r = &s->threads[row->value];
 		r->samples++;
 		if (off && off[e->node])
 			r->offcpu++;
 	}
-	free(tab);
+	hashmap__destroy(&tab);
 	free(off);
+	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
 }
 
-void snap__take(struct snap *s, const struct profile *p)
+int aggregate__build(struct aggregate *s, const struct profile *p, int col)
 {
-	snap__free(s);
+	memset(s, 0, sizeof(*s));
+	if (col < 0 || col >= profile__ncolumns(p))
+		return -EINVAL;
 	s->p = p;
+	s->col = col;
 	s->nnodes = profile__nnodes(p);
-	s->total = profile__totals(p, 0);
+	s->total = profile__totals(p, col);
 	s->self = xmalloc(sizeof(uint64_t) * s->nnodes);
 	s->maxdepth = 0;
 	for (uint32_t n = 0; n < s->nnodes; n++) {
-		s->self[n] = profile__self(p, n, 0);
+		s->self[n] = profile__self(p, n, col);
 		uint32_t d = profile__node_depth(p, n);
 		s->maxdepth = d > s->maxdepth ? d : s->maxdepth;
 	}
 	build_children(s, p);
 	build_funcs(s, p);
 	build_threads(s, p);
+	return 0;
 }
 
-void snap__free(struct snap *s)
+void aggregate__free(struct aggregate *s)
 {
 	free(s->total);
 	free(s->self);
@@ -209,6 +221,5 @@ void snap__free(struct snap *s)
 	free(s->kids);
 	free(s->funcs);
 	free(s->threads);
-	free(s->tl);
 	memset(s, 0, sizeof(*s));
 }

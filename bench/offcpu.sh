@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Off-CPU mode overhead: a two-thread pipe ping-pong (~100k context switches/s on an idle
+# machine) with and without the off-CPU BPF programs, then RSS and map memory over time.
+#   RUNS=5 ROUNDS=100000 MEM_SECONDS=20 bench/offcpu.sh      (MEM_SECONDS=600 for 10 minutes)
+# Prints medians of interleaved runs: wall time and the workload's CPU time (user + system;
+# the BPF programs run in its context at each switch, so their cost lands there). Needs root.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${RUNS:-5} ROUNDS=${ROUNDS:-100000} MEM_SECONDS=${MEM_SECONDS:-20}
+[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
+[ -r /sys/kernel/btf/vmlinux ] || { echo "skipped: no /sys/kernel/btf/vmlinux"; exit 0; }
+make -C "$ROOT" -s build/obj/src/source/bpf_offcpu.o >/dev/null
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cc -O2 -pthread -o "$TMP/pingpong" "$ROOT/tests/workloads/offcpu_pingpong.c"
+cc -O2 -Wall -Wextra -Werror -I"$ROOT/src" -I"$ROOT/build/gen" -o "$TMP/attach" \
+	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" -lbpf
+
+declare -A WALL CPU RATE
+modes=(none offcpu full offcpu-all)
+run_mode() {
+	case $1 in
+	none) "$TMP/pingpong" "$ROUNDS" ;;
+	offcpu) "$TMP/attach" -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
+	full) "$TMP/attach" --full -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
+	offcpu-all) "$TMP/attach" --all -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
+	esac
+}
+for ((i = 0; i < RUNS; i++)); do
+	for m in "${modes[@]}"; do
+		read -r wall rate cpu < <(run_mode "$m")
+		WALL[$m]+="$wall " CPU[$m]+="$cpu " RATE[$m]+="$rate "
+	done
+done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs; $RUNS interleaved runs of $ROUNDS round trips"
+bw=$(echo "${WALL[none]}" | median) bc=$(echo "${CPU[none]}" | median)
+printf '%-11s %10s %10s %12s %10s %10s\n' mode wall_ms vs_none cpu_ms vs_none switch/s
+for m in "${modes[@]}"; do
+	w=$(echo "${WALL[$m]}" | median) c=$(echo "${CPU[$m]}" | median) r=$(echo "${RATE[$m]}" | median)
+	awk -v m="$m" -v w="$w" -v c="$c" -v r="$r" -v bw="$bw" -v bc="$bc" 'BEGIN {
+		printf "%-11s %10.0f %+9.1f%% %12.0f %+9.1f%% %10.0f\n", m, w / 1e6, 100 * (w / bw - 1), c / 1e6,
+			100 * (c / bc - 1), r }'
+done
+echo "modes: offcpu = blocked time of the ping-pong's process; full = + wakers, runnable time,"
+echo "thread-state spans; offcpu-all = blocked time of every task on the machine."
+
+echo
+echo "memory over ${MEM_SECONDS}s, system-wide --full, ping-pong running in a loop:"
+( while :; do "$TMP/pingpong" "$ROUNDS" >/dev/null; done ) &
+loop=$!
+"$TMP/attach" --full --all -d "$MEM_SECONDS" 2>"$TMP/mem.log" || true
+kill "$loop" 2>/dev/null; wait "$loop" 2>/dev/null || true
+awk 'BEGIN { printf "%6s %10s %10s %8s %10s %12s %6s\n", "sec", "rss_kib", "maps_kib", "tasks", "samples", "spans", "lost" }
+     { printf "%6s %10s %10s %8s %10s %12s %6s\n", $2, $3, $4, $5, $6, $7, $8 }' "$TMP/mem.log" |
+	awk -v n="$MEM_SECONDS" 'NR == 1 || NR <= 4 || $1 % 10 == 0 || /done/ || NR > n' | uniq

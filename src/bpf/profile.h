@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* What profile.bpf.c and src/source/bpf.c share: the count key, counters and limits. */
+#ifndef SCORCH_BPF_PROFILE_H
+#define SCORCH_BPF_PROFILE_H
+
+/* The kernel's default perf_event_max_stack: frames kept per stack, leaf first. */
+#define PROFILE_MAX_STACK 127
+
+/* Which of the two map sets (counts + stacks) the program writes; user space drains the other. */
+#define PROFILE_NSETS 2
+
+/*
+ * One aggregated count. Fields the settings leave out are zero (tid unless per-thread, cpu
+ * unless grouping by CPU); a stack id < 0 means "no such stack" (not asked for, a kernel
+ * thread's user stack, a user-mode sample's kernel stack, or an error counted below).
+ */
+struct profile_key {
+	__u32 tgid;
+	__u32 tid;
+	__s32 ustack;
+	__s32 kstack;
+	__u32 cpu;
+	__u32 pad;
+};
+
+/* Per-CPU counters (a PERCPU_ARRAY indexed by this enum): nothing is dropped silently. */
+enum profile_counter {
+	PC_SAMPLES,           /* samples that passed the filters and were counted */
+	PC_HASH_FULL,         /* samples lost: the counts hash was full */
+	PC_USTACK_COLLISION,  /* user stack lost: another stack held its bucket (-EEXIST) */
+	PC_KSTACK_COLLISION,  /* kernel stack lost the same way */
+	PC_STACKMAP_FULL,     /* a stack lost: the stack map had no free entry (-ENOMEM) */
+	PC_STACK_ERROR,       /* any other bpf_get_stackid error */
+	PC_IDLE,              /* samples of the idle task, skipped */
+	PC_TRACK_FULL,        /* a forked child could not be added to the pid set */
+	PC_NR,
+};
+
+/* How the perf_event program picks the samples it counts. */
+enum profile_filter {
+	FILTER_NONE = 0, /* every task on the CPUs the events were opened on */
+	FILTER_TGIDS = 1, /* only tgids present in the `tgids` map */
+};
+
+#endif

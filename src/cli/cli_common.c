@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/* Option parsing shared by the subcommands that sample (record, top). */
+#include "cli_common.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+/* A whole decimal number in [1, INT_MAX], digits only, or -1. */
+static long parse_pid(const char *s)
+{
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	errno = 0;
+	long v = strtol(s, NULL, 10);
+	return errno || v <= 0 || v > INT_MAX ? -1 : v;
+}
+
+int cli__parse_pids(const char *cmd, const char *arg, pid_t **pids, int *npids)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	int added = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long v = parse_pid(tok);
+		if (v < 0) {
+			fprintf(stderr, "%s %s: '%s' is not a pid (use -p PID[,PID...])\n",
+				util__progname, cmd, tok);
+			free(copy);
+			return -EINVAL;
+		}
+		*pids = xrealloc(*pids, sizeof(**pids) * (size_t)(*npids + 1));
+		(*pids)[(*npids)++] = (pid_t)v;
+		added++;
+	}
+	free(copy);
+	if (!added) {
+		fprintf(stderr, "%s %s: -p needs at least one pid (use -p PID[,PID...])\n",
+			util__progname, cmd);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli__parse_backend(const char *cmd, const char *arg, enum sampler_backend *out)
+{
+	static const struct {
+		const char *name;
+		enum sampler_backend b;
+	} names[] = {{"auto", SAMPLER_AUTO}, {"perf", SAMPLER_PERF}, {"bpf", SAMPLER_BPF}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i].name) == 0) {
+			*out = names[i].b;
+			return 0;
+		}
+	}
+	util__error("%s: unknown backend '%s' (use perf, bpf or auto)", cmd, arg);
+	return -EINVAL;
+}

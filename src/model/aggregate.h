@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Derived views of one profile column: totals, children by name, functions, threads. */
+#ifndef SCORCH_AGGREGATE_H
+#define SCORCH_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+/* One function (frame name) over the whole trie. */
+struct agg_func {
+	uint32_t name;  /* string id */
+	uint32_t file;  /* string id or PROFILE_NONE (first frame of that name that has one) */
+	uint32_t line;
+	uint32_t best;  /* node of that name with the largest total ("jump to the graph") */
+	uint64_t self;
+	uint64_t total; /* inclusive, recursive re-entries counted once */
+};
+
+/* One thread of the timeline. */
+struct agg_thread {
+	uint32_t tid;
+	uint32_t comm;    /* string id of the stack's first frame, or PROFILE_NONE */
+	uint64_t samples; /* timeline entries of this thread */
+	uint64_t offcpu;  /* those whose stack holds an off-CPU frame */
+};
+
+/*
+ * Everything a viewer reads besides the profile itself. Node-indexed arrays have nnodes
+ * entries. The profile must not change while the aggregate is in use (tl points into it).
+ */
+struct aggregate {
+	const struct profile *p;
+	int col;
+	uint32_t nnodes;
+	uint64_t *total;   /* inclusive values of column col */
+	uint64_t *self;
+	uint32_t *kid_off; /* children of n: kids[kid_off[n] .. kid_off[n + 1]), by name */
+	uint32_t *kids;
+	uint32_t maxdepth;
+	struct agg_func *funcs; /* in first-visit order of a by-name depth-first walk */
+	uint32_t nfuncs;
+	struct agg_thread *threads; /* most samples first, then by tid */
+	uint32_t nthreads;
+	const struct timeline_entry *tl; /* the profile's timeline */
+	size_t ntl;
+	uint64_t t0, t1; /* time range of the timeline (t0 > t1 when it is empty) */
+	bool has_offcpu; /* the profile has an off-CPU frame */
+};
+
+/*
+ * Fills a (replacing nothing: a must be zeroed or freed) from column col of p. Takes
+ * O(nodes + frames log frames + timeline). Returns 0 or -EINVAL for a column p lacks.
+ */
+int aggregate__build(struct aggregate *a, const struct profile *p, int col);
+/* Frees the arrays and zeroes a; accepts a zeroed aggregate. */
+void aggregate__free(struct aggregate *a);
+
+#endif

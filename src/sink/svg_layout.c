@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/* SVG layout: merges sorted stack lines into frames (x range, depth) as flamegraph.pl's flow(). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "svg_internal.h"
+
+struct open_frame {
+	uint32_t node;
+	double stime;
+	double delta;
+	int has_delta;
+};
+
+/* flow(): merges consecutive lines into frames exactly as flamegraph.pl does */
+struct flow {
+	const struct profile *p;
+	int value_col, before_col;
+	double time;
+	double maxdelta;
+	struct open_frame *open;
+	size_t nopen, capopen;
+	uint32_t *path;
+	size_t cappath;
+	struct svg_frame *frames;
+	size_t nframes, capframes;
+	double min_width; /* frames narrower than this (in count units) are dropped at once */
+	uint32_t depthmax;
+	uint64_t *totals; /* inclusive values of value_col, for skipping narrow subtrees */
+};
+
+static void flow_close(struct flow *f, size_t keep)
+{
+	while (f->nopen > keep) {
+		struct open_frame *o = &f->open[--f->nopen];
+		if (f->time - o->stime < f->min_width)
+			continue;
+		if (f->nopen > f->depthmax)
+			f->depthmax = (uint32_t)f->nopen;
+		if (f->nframes == f->capframes) {
+			f->capframes = f->capframes ? f->capframes * 2 : 1024;
+			f->frames = xrealloc(f->frames, sizeof(*f->frames) * f->capframes);
+		}
+		f->frames[f->nframes++] = (struct svg_frame){o->node, (uint32_t)f->nopen, o->stime,
+							     f->time, o->delta, o->has_delta};
+	}
+}
+
+/*
+ * Closes the open frames that are not on node's path (node included) and fills f->path
+ * with the nodes below them; returns how many frames stay open. It climbs from node only
+ * until the path meets the open frames, so a line costs what it changes, not its depth.
+ */
+static size_t flow_sync(struct flow *f, uint32_t node)
+{
+	const struct profile *p = f->p;
+	size_t depth = profile__node_depth(p, node);
+	if (depth + 1 > f->cappath) {
+		f->cappath = (depth + 1) * 2;
+		f->path = xrealloc(f->path, sizeof(*f->path) * f->cappath);
+	}
+	size_t same = depth + 1;
+	uint32_t n = node;
+	while (same > 0) {
+		size_t i = same - 1;
+		if (i < f->nopen && f->open[i].node == n)
+			break;
+		f->path[i] = n;
+		same = i;
+		if (n == PROFILE_ROOT)
+			break;
+		n = profile__node_parent(p, n);
+	}
+	flow_close(f, same);
+	return same;
+}
+
+/* Opens path[same..last] at the current time; the frame at depth `leaf` gets delta d. */
+static void flow_open(struct flow *f, size_t same, size_t last, size_t leaf, int has_delta,
+		      double d)
+{
+	if (last + 1 > f->capopen) {
+		f->capopen = (last + 1) * 2;
+		f->open = xrealloc(f->open, sizeof(*f->open) * f->capopen);
+	}
+	for (size_t i = same; i <= last; i++)
+		f->open[i] = (struct open_frame){f->path[i], f->time, i == leaf ? d : 0, has_delta};
+	if (last + 1 > f->nopen)
+		f->nopen = last + 1;
+}
+
+static void flow_line(struct flow *f, uint32_t node, uint64_t after, int has_delta, double d)
+{
+	size_t depth = profile__node_depth(f->p, node);
+	size_t same = flow_sync(f, node);
+	flow_open(f, same, depth, depth, has_delta, d);
+	f->time += (double)after;
+}
+
+static void flow_cb(const struct profile *p, uint32_t node, void *arg)
+{
+	struct flow *f = arg;
+	uint64_t after = profile__self(p, node, f->value_col);
+	if (f->before_col >= 0) {
+		double d = (double)after - (double)profile__self(p, node, f->before_col);
+		flow_line(f, node, after, 1, d);
+	} else {
+		flow_line(f, node, after, 0, 0);
+	}
+}
+
+/*
+ * Everything below node is narrower than the minimum width: nothing there is drawn, so
+ * the layout only moves on by its total. (node's own frame stays open and widens.)
+ */
+static int flow_skip(const struct profile *p, uint32_t node, void *arg)
+{
+	struct flow *f = arg;
+	uint64_t below = f->totals[node] - profile__self(p, node, f->value_col);
+	if ((double)below >= f->min_width)
+		return 0;
+	/* as if the block's lines were laid out: the frames open from the previous line close,
+	 * node's ancestors open (node's own frame for the block alone would be too narrow) */
+	size_t depth = profile__node_depth(p, node);
+	size_t same = flow_sync(f, node);
+	if (same < depth)
+		flow_open(f, same, depth - 1, SIZE_MAX, f->before_col >= 0, 0);
+	f->time += (double)below;
+	return 1;
+}
+
+/* flamegraph.pl scales differential colours by the largest change of any one line. */
+static double max_delta(const struct profile *p, int value_col, int before_col)
+{
+	double max = 1;
+	for (uint32_t n = 0; n < profile__nnodes(p); n++) {
+		double d = fabs((double)profile__self(p, n, value_col) -
+				(double)profile__self(p, n, before_col));
+		if (d > max)
+			max = d;
+	}
+	return max;
+}
+
+void svg_layout__build(const struct profile *p, int value_col, int before_col, bool chart,
+		       double min_width, struct svg_layout *l)
+{
+	struct flow f = {.p = p,
+			 .value_col = value_col,
+			 .before_col = before_col,
+			 .maxdelta = 1,
+			 .min_width = min_width};
+	if (chart) {
+		size_t nseq;
+		const struct sequence_entry *seq = profile__sequence(p, &nseq);
+		for (size_t i = 0; i < nseq; i++)
+			flow_line(&f, seq[i].node, seq[i].value, 0, 0);
+	} else {
+		unsigned mask = 1u << value_col;
+		if (before_col >= 0) {
+			mask |= 1u << before_col;
+			f.maxdelta = max_delta(p, value_col, before_col);
+		}
+		f.totals = profile__totals(p, value_col);
+		profile__walk_lines_pruned(p, mask, ' ', flow_cb, flow_skip, &f);
+	}
+	flow_close(&f, 0);
+	free(f.open);
+	free(f.path);
+	free(f.totals);
+	l->frames = f.frames;
+	l->nframes = f.nframes;
+	l->depthmax = f.depthmax;
+	l->maxdelta = f.maxdelta;
+}
+
+void svg_layout__free(struct svg_layout *l)
+{
+	free(l->frames);
+	l->frames = NULL;
+	l->nframes = 0;
+}

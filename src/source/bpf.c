@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: MIT
+/* The eBPF sampler's user side: load, size and attach profile.bpf.c, drain its maps. */
+#define _GNU_SOURCE
+#include "bpf.h"
+#include "bpf_sideband.h"
+#include "sysinfo.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+#include "profile.skel.h"
+
+#define DRAIN_INTERVAL_S 2   /* the front drains every second; room for one late drain */
+#define MIN_ENTRIES 1024u
+#define MAX_COUNTS (1u << 20)
+/* Stack map entries take ~1 KiB each (127 frames), preallocated, per set: between 16 MiB
+ * (bcc's profile default) and 32 MiB x 2 sets unless SCORCH_BPF_STACK_ENTRIES says more. */
+#define MIN_STACKS (1u << 14)
+#define MAX_STACKS (1u << 15)
+#define TRACKED_TGIDS 65536u  /* `-- CMD`: processes the command may start */
+
+/*
+ * A stack id's frames, kept while the id stays in the kernel's stack map: without
+ * BPF_F_REUSE_STACKID the kernel never puts another stack under a live id, so a stack kept
+ * there is not read again. Only stacks that recur (referred to by this set's last two drains)
+ * are kept: one-off stacks would crowd the map, and a stack map has no chaining, so every
+ * bucket taken raises the odds that a new stack collides (-EEXIST) and is lost.
+ */
+struct stack_slot {
+	uint64_t *ips; /* NULL: not cached */
+	uint32_t n;
+	uint64_t seen, prev; /* the set's drains that last referred to this id */
+};
+
+/* The stacks of one map set, indexed by stack id. */
+struct stack_cache {
+	struct stack_slot *slots;
+	uint32_t *ids; /* the cached ids */
+	size_t nids;
+	uint64_t hash_full; /* PC_HASH_FULL at this set's last drain */
+	uint64_t drains;    /* of this set, counting the one under way */
+};
+
+struct bpf_backend {
+	struct sampler_opts opts;
+	struct profile_bpf *skel;
+	bool per_thread;
+	int *cpus; /* sampled CPUs */
+	int ncpus;
+	struct bpf_link **links;
+	int nlinks;
+	int npossible;
+	uint64_t *pcpu; /* one value per possible CPU: scratch for per-CPU maps */
+	struct bpf_sideband *sb;
+	const char *event;
+	uint64_t t0;
+	/* drain scratch */
+	struct profile_key *keys;
+	uint64_t *vals;
+	size_t capkv;
+	struct stack_cache cache[PROFILE_NSETS];
+	uint32_t nslots; /* stack ids are below this */
+	uint64_t stackbuf[PROFILE_MAX_STACK];
+	struct bpf_backend_detail d;
+	char note[160];
+	const char *info; /* -v only: the event fallback */
+	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
+};
+
+static char libbpf_last[256]; /* libbpf's last warning, for error messages */
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char line[sizeof(libbpf_last)];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0)
+		memcpy(libbpf_last, line, sizeof(line));
+	return 0;
+}
+
+static uint64_t clock_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t roundup_pow2(uint32_t v)
+{
+	uint32_t p = 1;
+	while (p < v && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+/* An override from the environment, or dflt. */
+static uint32_t env_entries(const char *name, uint32_t dflt)
+{
+	const char *s = getenv(name);
+	if (!s || !*s)
+		return dflt;
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+	if (*end || v == 0 || v > (1ul << 28)) {
+		util__warn("ignoring %s=%s: not a number of entries in 1..%lu", name, s, 1ul << 28);
+		return dflt;
+	}
+	return (uint32_t)v;
+}
+
+int bpf_backend__available(char *why, size_t whylen)
+{
+	if (geteuid() != 0) {
+		snprintf(why, whylen, "the BPF backend needs root");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		int e = errno;
+		snprintf(why, whylen, "no kernel BTF (/sys/kernel/btf/vmlinux: %s)", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
+{
+	return (int)syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* The sampling event for one CPU: cycles where the PMU has them, else cpu-clock. */
+static int open_sampler_event(struct bpf_backend *b, int cpu, bool *hw)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = *hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
+	a.config = *hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK;
+	a.freq = 1;
+	a.sample_freq = b->opts.freq;
+	a.exclude_user = b->opts.stacks == STACKS_KERNEL_ONLY;
+	int fd = sys_perf_event_open(&a, -1, cpu);
+	if (fd < 0 && *hw && errno != EACCES && errno != EPERM && errno != EMFILE) {
+		*hw = false; /* no PMU (VMs): the hrtimer-based clock */
+		b->info = "no hardware cycle counter here; sampling cpu-clock";
+		return open_sampler_event(b, cpu, hw);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_error(struct bpf_backend *b, int e, const char *what, int cpu, char *err,
+		      size_t errlen)
+{
+	int maxrate = sysinfo__read_int("/proc/sys/kernel/perf_event_max_sample_rate", 0);
+	if (e == EINVAL && maxrate > 0 && b->opts.freq > (unsigned)maxrate)
+		snprintf(err, errlen,
+			 "-F %u is above kernel.perf_event_max_sample_rate (%d); lower -F or raise "
+			 "the sysctl",
+			 b->opts.freq, maxrate);
+	else if (e == EMFILE || e == ENFILE)
+		snprintf(err, errlen, "too many open files for %d CPUs; raise 'ulimit -n'", b->ncpus);
+	else
+		snprintf(err, errlen, "cannot open the %s event on CPU %d: %s", what, cpu,
+			 strerror(e));
+	return -e;
+}
+
+static int attach_samplers(struct bpf_backend *b, char *err, size_t errlen)
+{
+	bool hw = true;
+	b->links = xcalloc((size_t)b->ncpus, sizeof(*b->links));
+	for (int i = 0; i < b->ncpus; i++) {
+		int fd = open_sampler_event(b, b->cpus[i], &hw);
+		if (fd < 0)
+			return open_error(b, -fd, hw ? "cycles" : "cpu-clock", b->cpus[i], err,
+					  errlen);
+		struct bpf_link *l = bpf_program__attach_perf_event(b->skel->progs.on_sample, fd);
+		if (!l) {
+			int e = errno;
+			close(fd);
+			snprintf(err, errlen, "cannot attach the BPF sampler on CPU %d: %s",
+				 b->cpus[i], strerror(e));
+			return -e;
+		}
+		b->links[b->nlinks++] = l; /* the link owns fd */
+	}
+	b->event = hw ? "cycles" : "cpu-clock";
+	return 0;
+}
+
+static void size_maps(struct bpf_backend *b)
+{
+	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
+	uint64_t counts = per_drain < MIN_ENTRIES ? MIN_ENTRIES : per_drain;
+	/* Two stacks a sample, and a sparse table: a stack map has no chaining, so a bucket
+	 * taken by another stack loses the new one (-EEXIST), with odds = the share of buckets
+	 * taken. Measured on a busy 2-CPU machine (compilers: nearly every stack new), 16 Ki
+	 * entries lose 1% of stacks at 99 Hz, 32 Ki 3% at 999 Hz. */
+	uint64_t stacks = 8 * per_drain < MIN_STACKS ? MIN_STACKS : 8 * per_drain;
+	b->d.counts_entries = env_entries("SCORCH_BPF_COUNTS_ENTRIES",
+					  counts > MAX_COUNTS ? MAX_COUNTS : (uint32_t)counts);
+	b->d.stack_entries = env_entries("SCORCH_BPF_STACK_ENTRIES",
+					 stacks > MAX_STACKS ? MAX_STACKS
+							     : roundup_pow2((uint32_t)stacks));
+	struct profile_bpf *s = b->skel;
+	bpf_map__set_max_entries(s->maps.counts0, b->d.counts_entries);
+	bpf_map__set_max_entries(s->maps.counts1, b->d.counts_entries);
+	bpf_map__set_max_entries(s->maps.stacks0, b->d.stack_entries);
+	bpf_map__set_max_entries(s->maps.stacks1, b->d.stack_entries);
+	uint32_t ntgids = 1;
+	if (b->opts.scope == SCOPE_COMMAND)
+		ntgids = TRACKED_TGIDS;
+	else if (b->opts.scope == SCOPE_PIDS && b->opts.npids > 0)
+		ntgids = (uint32_t)b->opts.npids;
+	bpf_map__set_max_entries(s->maps.tgids, ntgids);
+	b->nslots = roundup_pow2(b->d.stack_entries); /* ids are bucket numbers */
+}
+
+static void configure(struct bpf_backend *b)
+{
+	struct profile_bpf *s = b->skel;
+	const struct sampler_opts *o = &b->opts;
+	bool tracked = o->scope == SCOPE_PIDS || o->scope == SCOPE_COMMAND;
+	s->rodata->filter = tracked ? FILTER_TGIDS : FILTER_NONE;
+	s->rodata->skip_idle = o->skip_idle;
+	/* The root frame names the thread (its comm), so counts stay per thread. */
+	s->rodata->per_thread = b->per_thread;
+	s->rodata->group_by_cpu = o->group_by_cpu;
+	s->rodata->want_user = o->stacks != STACKS_KERNEL_ONLY;
+	s->rodata->want_kernel = o->stacks != STACKS_USER_ONLY;
+	bpf_program__set_autoload(s->progs.on_fork, o->scope == SCOPE_COMMAND);
+	bpf_program__set_autoload(s->progs.on_exit, tracked);
+}
+
+static int add_targets(struct bpf_backend *b, const struct sampler_opts *o, char *err,
+		       size_t errlen)
+{
+	int fd = bpf_map__fd(b->skel->maps.tgids);
+	for (int i = 0; i < o->npids; i++) {
+		__u32 tgid = (__u32)o->pids[i];
+		__u8 one = 1;
+		/* The front checked it exists; one that exited while the programs loaded is
+		 * seen as exited by the target watch, not as an error. */
+		if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) < 0) {
+			int e = errno;
+			snprintf(err, errlen, "cannot track pid %u: %s", tgid, strerror(e));
+			return -e;
+		}
+	}
+	return 0;
+}
+
+static int load_error(int e, char *err, size_t errlen)
+{
+	if (e == EPERM || e == EACCES)
+		snprintf(err, errlen,
+			 "loading BPF programs needs root (CAP_BPF, CAP_PERFMON); use --backend perf");
+	else
+		snprintf(err, errlen, "cannot load the BPF sampler: %s%s%s", strerror(e),
+			 libbpf_last[0] ? ": " : "", libbpf_last);
+	return -e;
+}
+
+int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
+		      size_t errlen)
+{
+	*out = NULL;
+	if ((o->scope == SCOPE_PIDS || o->scope == SCOPE_COMMAND) && o->npids <= 0) {
+		snprintf(err, errlen, "no target process to sample");
+		return -EINVAL;
+	}
+	if (o->freq == 0) {
+		snprintf(err, errlen, "the sampling frequency must be above 0");
+		return -EINVAL;
+	}
+	libbpf_set_print(libbpf_print);
+	libbpf_last[0] = '\0';
+	struct bpf_backend *b = xcalloc(1, sizeof(*b));
+	b->opts = *o;
+	b->opts.pids = NULL;
+	b->opts.cpu_list = NULL;
+	b->opts.argv = NULL;
+	b->per_thread = true;
+	b->t0 = clock_mono();
+	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
+		b->ncpus = o->ncpu_list;
+		b->cpus = xmalloc(sizeof(*b->cpus) * (size_t)b->ncpus);
+		memcpy(b->cpus, o->cpu_list, sizeof(*b->cpus) * (size_t)b->ncpus);
+	} else {
+		b->ncpus = sysinfo__online_cpus(&b->cpus);
+	}
+	int ret = libbpf_num_possible_cpus();
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot count the possible CPUs: %s", strerror(-ret));
+		goto out_close;
+	}
+	b->npossible = ret;
+	b->pcpu = xcalloc((size_t)b->npossible, sizeof(*b->pcpu));
+	sysinfo__raise_nofile();
+
+	b->skel = profile_bpf__open();
+	if (!b->skel) {
+		ret = load_error(errno, err, errlen);
+		goto out_close;
+	}
+	configure(b);
+	size_maps(b);
+	ret = profile_bpf__load(b->skel);
+	if (ret) {
+		ret = load_error(-ret, err, errlen);
+		goto out_close;
+	}
+	ret = add_targets(b, o, err, errlen);
+	if (ret)
+		goto out_close;
+	/* Process events first: a sample must never reach the drain before its process's maps. */
+	ret = bpf_sideband__open(&b->sb, err, errlen);
+	if (ret)
+		goto out_close;
+	ret = profile_bpf__attach(b->skel); /* the fork and exit tracepoints */
+	if (ret) {
+		snprintf(err, errlen, "cannot attach the BPF process tracking: %s", strerror(-ret));
+		goto out_close;
+	}
+	ret = attach_samplers(b, err, errlen);
+	if (ret)
+		goto out_close;
+	b->nslots = b->nslots ? b->nslots : 1;
+	for (int i = 0; i < PROFILE_NSETS; i++) {
+		b->cache[i].slots = xcalloc(b->nslots, sizeof(*b->cache[i].slots));
+		b->cache[i].ids = xmalloc(sizeof(*b->cache[i].ids) * b->nslots);
+	}
+	if (o->timeline)
+		snprintf(b->note, sizeof(b->note),
+			 "the BPF backend counts in the kernel: no per-sample timeline");
+	*out = b;
+	return 0;
+
+out_close:
+	bpf_backend__close(b);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int bpf_backend__poll(struct bpf_backend *b, int timeout_ms)
+{
+	return bpf_sideband__poll(b->sb, timeout_ms);
+}
+
+/*
+ * Points new samples at the other map set, then waits until no CPU is still writing into the
+ * old one: a CPU whose sequence is odd is inside the program and finishes within
+ * microseconds. Returns the set to drain.
+ */
+static uint32_t flip_sets(struct bpf_backend *b)
+{
+	uint32_t old = __atomic_load_n(&b->skel->bss->active_set, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->skel->bss->active_set, old ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	int fd = bpf_map__fd(b->skel->maps.inflight);
+	__u32 zero = 0;
+	uint64_t *now = xmalloc(sizeof(*now) * (size_t)b->npossible);
+	if (bpf_map_lookup_elem(fd, &zero, b->pcpu) == 0) {
+		for (int c = 0; c < b->npossible; c++) {
+			if (!(b->pcpu[c] & 1))
+				continue;
+			int tries = 0;
+			for (; tries < 10000; tries++) { /* 50 ms at most */
+				usleep(5);
+				if (bpf_map_lookup_elem(fd, &zero, now) != 0 || now[c] != b->pcpu[c])
+					break;
+			}
+			if (tries == 10000)
+				b->d.wait_timeouts++;
+		}
+	}
+	free(now);
+	return old;
+}
+
+static void grow_kv(struct bpf_backend *b)
+{
+	b->capkv = b->capkv ? b->capkv * 2 : 4096;
+	b->keys = xrealloc(b->keys, sizeof(*b->keys) * b->capkv);
+	b->vals = xrealloc(b->vals, sizeof(*b->vals) * b->capkv);
+}
+
+/* Every (key, count) of a counts hash, deleted from it, into b->keys / b->vals. */
+static int take_counts(struct bpf_backend *b, int fd, size_t *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	uint64_t in = 0, outb = 0;
+	bool first = true;
+	*n = 0;
+	for (;;) {
+		if (b->capkv - *n < 256)
+			grow_kv(b);
+		__u32 cnt = (__u32)(b->capkv - *n);
+		int ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &outb,
+							  b->keys + *n, b->vals + *n, &cnt, &bo);
+		ret = ret < 0 ? -errno : 0;
+		*n += cnt;
+		if (ret == -ENOENT)
+			return 0;
+		if (ret == -ENOSPC && cnt == 0) { /* one bucket holds more than the room left */
+			grow_kv(b);
+			continue;
+		}
+		if (ret < 0 && first && *n == 0)
+			break; /* no batch operations here: walk the keys instead */
+		if (ret < 0)
+			return ret;
+		in = outb;
+		first = false;
+	}
+	/* Fallback: the set is no longer written, so walk, then delete what was read. */
+	struct profile_key cur, next;
+	bool have = false;
+	while (bpf_map_get_next_key(fd, have ? &cur : NULL, &next) == 0) {
+		if (*n == b->capkv)
+			grow_kv(b);
+		if (bpf_map_lookup_elem(fd, &next, &b->vals[*n]) == 0)
+			b->keys[(*n)++] = next;
+		cur = next;
+		have = true;
+	}
+	for (size_t i = 0; i < *n; i++)
+		bpf_map_delete_elem(fd, &b->keys[i]);
+	return 0;
+}
+
+/* The frames of stack id (leaf first), from the cache or read from the kernel once. */
+static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, __s32 id,
+		      const uint64_t **ips, uint32_t *n)
+{
+	*ips = NULL;
+	*n = 0;
+	if (id < 0)
+		return;
+	if ((uint32_t)id >= b->nslots) {
+		b->d.stacks_missing++;
+		return;
+	}
+	struct stack_slot *sl = &c->slots[id];
+	if (!sl->ips) {
+		__u32 key = (__u32)id;
+		if (bpf_map_lookup_elem(fd, &key, b->stackbuf) != 0) {
+			b->d.stacks_missing++;
+			return;
+		}
+		b->d.bytes_moved += sizeof(b->stackbuf);
+		uint32_t k = 0;
+		while (k < PROFILE_MAX_STACK && b->stackbuf[k])
+			k++;
+		sl->ips = xmalloc(sizeof(*sl->ips) * (k ? k : 1));
+		memcpy(sl->ips, b->stackbuf, sizeof(*sl->ips) * k);
+		sl->n = k;
+		c->ids[c->nids++] = (uint32_t)id;
+	}
+	if (sl->seen != c->drains) {
+		sl->prev = sl->seen;
+		sl->seen = c->drains;
+	}
+	*ips = sl->ips;
+	*n = sl->n;
+}
+
+/*
+ * Frees, in the kernel and here, the stacks that do not recur. A stack whose count was lost
+ * (full counts hash) was never referred to: sweep the whole map when that happened.
+ */
+static void prune_stacks(struct bpf_backend *b, struct stack_cache *c, int fd)
+{
+	for (size_t i = 0; i < c->nids;) {
+		uint32_t id = c->ids[i];
+		struct stack_slot *sl = &c->slots[id];
+		if (sl->seen == c->drains && sl->prev + 1 == c->drains) {
+			i++;
+			continue;
+		}
+		bpf_map_delete_elem(fd, &id);
+		free(sl->ips);
+		sl->ips = NULL;
+		sl->n = 0;
+		c->ids[i] = c->ids[--c->nids];
+	}
+	if (b->d.counters[PC_HASH_FULL] == c->hash_full)
+		return;
+	c->hash_full = b->d.counters[PC_HASH_FULL];
+	__u32 id, next;
+	bool have = false;
+	while (bpf_map_get_next_key(fd, have ? &id : NULL, &next) == 0) {
+		if (have && (id >= b->nslots || !c->slots[id].ips))
+			bpf_map_delete_elem(fd, &id);
+		id = next;
+		have = true;
+	}
+	if (have && (id >= b->nslots || !c->slots[id].ips))
+		bpf_map_delete_elem(fd, &id);
+}
+
+static void read_counters(const struct bpf_backend *b, uint64_t *out)
+{
+	int fd = bpf_map__fd(b->skel->maps.counters);
+	uint64_t *v = xmalloc(sizeof(*v) * (size_t)b->npossible);
+	for (__u32 i = 0; i < PC_NR; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, v) != 0)
+			continue;
+		for (int c = 0; c < b->npossible; c++)
+			out[i] += v[c];
+	}
+	free(v);
+}
+
+int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_fn sample,
+		       void *ctx)
+{
+	uint32_t set = flip_sets(b);
+	/* After the flip, so every process event older than the drained samples is delivered. */
+	bpf_sideband__drain(b->sb, record, ctx);
+	struct profile_bpf *s = b->skel;
+	int cfd = bpf_map__fd(set ? s->maps.counts1 : s->maps.counts0);
+	int sfd = bpf_map__fd(set ? s->maps.stacks1 : s->maps.stacks0);
+	size_t n;
+	int ret = take_counts(b, cfd, &n);
+	b->d.bytes_moved += n * (sizeof(*b->keys) + sizeof(*b->vals));
+	uint64_t now = clock_mono();
+	struct stack_cache *cache = &b->cache[set];
+	cache->drains++;
+	read_counters(b, b->d.counters);
+	for (size_t i = 0; i < n; i++) {
+		const struct profile_key *k = &b->keys[i];
+		struct raw_sample rs = {
+			.pid = k->tgid,
+			.tid = b->per_thread ? k->tid : k->tgid,
+			.cpu = b->opts.group_by_cpu ? k->cpu : UINT32_MAX,
+			.time_ns = now,
+			.weight = b->vals[i],
+		};
+		get_stack(b, cache, sfd, k->kstack, &rs.kips, &rs.nkips);
+		get_stack(b, cache, sfd, k->ustack, &rs.uips, &rs.nuips);
+		if (sample)
+			sample(ctx, &rs);
+	}
+	prune_stacks(b, cache, sfd);
+	b->d.drains++;
+	const uint64_t *c = b->d.counters;
+	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_KSTACK_COLLISION] + c[PC_STACKMAP_FULL];
+	if (lost * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
+		snprintf(b->hint, sizeof(b->hint),
+			 "%" PRIu64 " stacks lost in the full stack map; raise "
+			 "SCORCH_BPF_STACK_ENTRIES (now %u)",
+			 lost, b->d.stack_entries);
+	if (c[PC_HASH_FULL] * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
+		snprintf(b->hint, sizeof(b->hint),
+			 "%" PRIu64 " samples lost in the full counts map; raise "
+			 "SCORCH_BPF_COUNTS_ENTRIES (now %u)",
+			 c[PC_HASH_FULL], b->d.counts_entries);
+	return ret;
+}
+
+static bool tracked_empty(const struct bpf_backend *b)
+{
+	__u32 k;
+	return bpf_map_get_next_key(bpf_map__fd(b->skel->maps.tgids), NULL, &k) != 0;
+}
+
+void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d)
+{
+	*d = b->d;
+	d->sideband_lost = bpf_sideband__lost(b->sb);
+	read_counters(b, d->counters);
+}
+
+void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
+{
+	struct bpf_backend_detail d;
+	bpf_backend__detail(b, &d);
+	memset(st, 0, sizeof(*st));
+	st->backend = "bpf";
+	st->event = b->event;
+	st->samples = d.counters[PC_SAMPLES];
+	st->lost = d.counters[PC_HASH_FULL] + d.sideband_lost;
+	st->errors = d.counters[PC_USTACK_COLLISION] + d.counters[PC_KSTACK_COLLISION] +
+		     d.counters[PC_STACKMAP_FULL] + d.counters[PC_STACK_ERROR] +
+		     d.counters[PC_TRACK_FULL] + d.stacks_missing;
+	st->elapsed_ns = clock_mono() - b->t0;
+	struct rusage ru;
+	if (st->elapsed_ns && getrusage(RUSAGE_SELF, &ru) == 0) {
+		double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		st->self_cpu = cpu * 1e11 / (double)st->elapsed_ns;
+	}
+	st->targets_exited = (b->opts.scope == SCOPE_PIDS || b->opts.scope == SCOPE_COMMAND) &&
+			     tracked_empty(b);
+	st->note = b->hint[0] ? b->hint : b->note[0] ? b->note : NULL;
+	st->info = b->info;
+	st->freq = b->opts.freq;
+}
+
+void bpf_backend__close(struct bpf_backend *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	bpf_sideband__close(b->sb);
+	profile_bpf__destroy(b->skel);
+	free(b->links);
+	free(b->cpus);
+	free(b->pcpu);
+	free(b->keys);
+	free(b->vals);
+	for (int i = 0; i < PROFILE_NSETS; i++) {
+		for (size_t k = 0; k < b->cache[i].nids; k++)
+			free(b->cache[i].slots[b->cache[i].ids[k]].ips);
+		free(b->cache[i].slots);
+		free(b->cache[i].ids);
+	}
+	free(b);
+}

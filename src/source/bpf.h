@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* The eBPF sampling backend: stacks counted in the kernel, drained as neutral raw samples. */
+#ifndef SCORCH_SOURCE_BPF_H
+#define SCORCH_SOURCE_BPF_H
+
+#include <linux/perf_event.h>
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/profile.h"
+#include "sampler.h"
+#include "stack.h"
+
+
+/*
+ * What this backend adds to struct sampler_stats: every kernel counter (indexed by enum
+ * profile_counter, totals since open) and the traffic between kernel and user space.
+ */
+struct bpf_backend_detail {
+	uint64_t counters[PC_NR];
+	uint64_t stacks_missing;  /* a count's stack id was no longer in the stack map */
+	uint64_t sideband_lost;   /* process events the side-band rings lost */
+	uint64_t wait_timeouts;   /* drains that gave up waiting for an in-flight sample */
+	uint64_t bytes_moved;     /* bytes read from BPF maps: count keys, values and stacks */
+	uint64_t drains;
+	uint32_t counts_entries;  /* max entries of each counts hash */
+	uint32_t stack_entries;   /* max entries of each stack map */
+};
+
+/* A sample of the drained interval; s and the arrays it points to are valid during the call. */
+typedef void (*bpf_sample_fn)(void *ctx, const struct raw_sample *s);
+/* A side-band perf record (COMM, FORK, EXIT, MMAP, MMAP2, LOST) with sample_id_all trailer
+ * {pid, tid, time (CLOCK_MONOTONIC), cpu}, as perf_decode.c reads them. */
+typedef void (*bpf_record_fn)(void *ctx, const struct perf_event_header *h);
+
+struct bpf_backend;
+
+/*
+ * 0 when this machine can run the backend (root, kernel BTF); else -errno and a one-line
+ * reason in why. Used by --backend auto.
+ */
+int bpf_backend__available(char *why, size_t whylen);
+
+/*
+ * Loads and attaches the BPF programs for o's targets and starts sampling: one perf event per
+ * sampled CPU (cycles, or cpu-clock without a PMU), a side-band event per online CPU for
+ * process events. o is copied; o->pids and o->cpu_list are read only here. Map sizes follow
+ * from o->freq x CPUs x the 1 s drain interval; SCORCH_BPF_COUNTS_ENTRIES and
+ * SCORCH_BPF_STACK_ENTRIES override them. Returns 0 and *out, or -errno and a reason in err.
+ */
+int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
+		      size_t errlen);
+
+/* Waits up to timeout_ms for side-band events; 0, -EINTR on a signal, or another -errno. */
+int bpf_backend__poll(struct bpf_backend *b, int timeout_ms);
+
+/*
+ * Moves everything counted since the last drain out of the kernel: first the side-band
+ * records in time order through record (may be NULL), then one sample per distinct key
+ * through sample, with weight = count. A stack is copied out of the kernel once and kept
+ * (there and here) while drains refer to it; stacks the drain did not refer to are deleted, so
+ * the stack maps hold only what the last interval used. Returns 0 or -errno.
+ */
+int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_fn sample,
+		       void *ctx);
+
+/* Fills st (backend "bpf") from the kernel counters; st->note may point into b. */
+void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st);
+/* Fills d with the backend's own counters. */
+void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d);
+
+/* Detaches and frees; accepts NULL. */
+void bpf_backend__close(struct bpf_backend *b);
+
+#endif

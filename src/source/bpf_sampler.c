@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/* The BPF backend behind the sampler ops table: bpf.c's counts into the one stack builder. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+#include "bpf.h"
+#include "perf_decode.h"
+#include "sampler_backend.h"
+
+struct drain_ctx {
+	struct sampler *s;
+	struct profile *p;
+	struct sampler_stats st; /* what perf_decode counts of side-band records (lost) */
+};
+
+static int bpf_open(struct sampler *s, char *err, size_t errlen)
+{
+	struct bpf_backend *b = NULL;
+	int ret = bpf_backend__open(&b, &s->opts, err, errlen);
+	if (ret < 0)
+		return ret;
+	s->priv = b;
+	return 0;
+}
+
+/*
+ * The kernel aggregates; there is nothing to wake for but a target's exit or the caller's
+ * wake fd, so wait on those only and let drain() move what the interval counted.
+ */
+static int bpf_poll(struct sampler *s, int timeout_ms)
+{
+	int max = SAMPLER_MAX_WAIT_FDS(s);
+	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
+	int n = sampler__wait_fds(s, fds, max);
+	int ret = poll(fds, (nfds_t)n, timeout_ms) < 0 ? -errno : 0;
+	free(fds);
+	return ret;
+}
+
+static void on_record(void *ctx, const struct perf_event_header *h)
+{
+	struct drain_ctx *dc = ctx;
+	perf_decode__record(dc->s->stacks, dc->p, h, &dc->st);
+}
+
+static void on_sample(void *ctx, const struct raw_sample *rs)
+{
+	struct drain_ctx *dc = ctx;
+	stack_builder__sample(dc->s->stacks, dc->p, rs);
+}
+
+static int bpf_drain(struct sampler *s, struct profile *p)
+{
+	struct drain_ctx dc = {.s = s, .p = p};
+	return bpf_backend__drain(s->priv, on_record, on_sample, &dc);
+}
+
+static void bpf_stats(const struct sampler *s, struct sampler_stats *st)
+{
+	bpf_backend__stats(s->priv, st);
+	if (!st->freq)
+		st->freq = s->opts.freq;
+}
+
+static void bpf_close(struct sampler *s)
+{
+	bpf_backend__close(s->priv);
+	s->priv = NULL;
+}
+
+const struct sampler_ops sampler_bpf_ops = {
+    .name = "bpf",
+    .open = bpf_open,
+    .poll = bpf_poll,
+    .drain = bpf_drain,
+    .stats = bpf_stats,
+    .close = bpf_close,
+};

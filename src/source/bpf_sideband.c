@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/* Side-band perf rings for the BPF backend: process events in time order, no samples. */
+#define _GNU_SOURCE
+#include "bpf_sideband.h"
+#include "sysinfo.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+
+#define SIDEBAND_PAGES 32 /* 128 KiB per CPU: process events only */
+
+struct ring {
+	int fd;
+	void *base;
+	size_t mask; /* data area size - 1 */
+};
+
+struct rec_ref {
+	uint64_t time;
+	uint64_t seq;
+	size_t off;
+};
+
+struct bpf_sideband {
+	struct ring *rings; /* one per online CPU */
+	struct pollfd *pfds;
+	int nrings;
+	size_t page;
+	struct strbuf batch; /* the records of one drain, copied out of the rings */
+	struct rec_ref *refs;
+	size_t nrefs, caprefs;
+	uint64_t seq;
+	uint64_t lost;
+};
+
+static void attr_init(struct perf_event_attr *a, size_t page)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = PERF_COUNT_SW_DUMMY;
+	/* perf_decode.c's layout: sample_id_all appends {pid, tid}, time, {cpu, res}. */
+	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
+			 PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
+	a->mmap = 1;
+	a->mmap2 = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->sample_id_all = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+	a->watermark = 1;
+	a->wakeup_watermark = (uint32_t)(SIDEBAND_PAGES * page / 4);
+}
+
+int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen)
+{
+	struct bpf_sideband *sb = xcalloc(1, sizeof(*sb));
+	sb->page = (size_t)sysconf(_SC_PAGESIZE);
+	int *online;
+	int n = sysinfo__online_cpus(&online);
+	sb->rings = xcalloc((size_t)n, sizeof(*sb->rings));
+	sb->pfds = xcalloc((size_t)n, sizeof(*sb->pfds));
+	struct perf_event_attr a;
+	attr_init(&a, sb->page);
+	int ret = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = (int)syscall(SYS_perf_event_open, &a, -1, online[i], -1,
+				      PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot open the side-band event on CPU %d: %s",
+				 online[i], strerror(-ret));
+			break;
+		}
+		size_t len = (SIDEBAND_PAGES + 1) * sb->page;
+		void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (base == MAP_FAILED) {
+			ret = -errno;
+			close(fd);
+			snprintf(err, errlen, "cannot map the side-band ring of CPU %d: %s",
+				 online[i], strerror(-ret));
+			break;
+		}
+		sb->rings[sb->nrings] = (struct ring){fd, base, SIDEBAND_PAGES * sb->page - 1};
+		sb->pfds[sb->nrings++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	free(online);
+	if (ret) {
+		bpf_sideband__close(sb);
+		sb = NULL;
+	}
+	*out = sb;
+	return ret;
+}
+
+int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms)
+{
+	if (poll(sb->pfds, (nfds_t)sb->nrings, timeout_ms) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The record's time: sample_id_all ends non-sample records with {..., time, cpu}. */
+static uint64_t record_time(const struct perf_event_header *h)
+{
+	uint64_t t;
+	if (h->type == PERF_RECORD_SAMPLE || h->size < sizeof(*h) + 16)
+		return 0;
+	memcpy(&t, (const char *)h + h->size - 16, sizeof(t));
+	return t;
+}
+
+static void read_ring(struct bpf_sideband *sb, struct ring *r)
+{
+	struct perf_event_mmap_page *mp = r->base;
+	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = mp->data_tail;
+	const char *data = (const char *)r->base + sb->page;
+	size_t size = r->mask + 1;
+	while (tail < head) {
+		size_t off = tail & r->mask;
+		struct perf_event_header h;
+		memcpy(&h, data + off, sizeof(h)); /* 8-byte aligned: never wraps */
+		if (h.size < sizeof(h) || h.size > head - tail)
+			break;
+		if (sb->batch.len + h.size + 1 > sb->batch.cap)
+			strbuf__grow(&sb->batch, h.size + 1);
+		char *dst = sb->batch.buf + sb->batch.len;
+		size_t first = size - off < h.size ? size - off : h.size;
+		memcpy(dst, data + off, first);
+		memcpy(dst + first, data, h.size - first);
+		if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
+			uint64_t lost; /* {id, lost} */
+			memcpy(&lost, dst + sizeof(h) + 8, sizeof(lost));
+			sb->lost += lost;
+		}
+		if (sb->nrefs == sb->caprefs) {
+			sb->caprefs = sb->caprefs ? sb->caprefs * 2 : 256;
+			sb->refs = xrealloc(sb->refs, sizeof(*sb->refs) * sb->caprefs);
+		}
+		sb->refs[sb->nrefs++] = (struct rec_ref){
+			.time = record_time((const void *)dst), .seq = sb->seq++, .off = sb->batch.len};
+		sb->batch.len += h.size;
+		tail += h.size;
+	}
+	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct rec_ref *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx)
+{
+	sb->batch.len = 0;
+	sb->nrefs = 0;
+	for (int i = 0; i < sb->nrings; i++)
+		read_ring(sb, &sb->rings[i]);
+	/* Per-CPU rings interleave: replay in time order so forks and execs come first. */
+	if (sb->nrefs)
+		qsort(sb->refs, sb->nrefs, sizeof(*sb->refs), cmp_ref);
+	for (size_t i = 0; record && i < sb->nrefs; i++)
+		record(ctx, (const void *)(sb->batch.buf + sb->refs[i].off));
+}
+
+uint64_t bpf_sideband__lost(const struct bpf_sideband *sb)
+{
+	return sb ? sb->lost : 0;
+}
+
+void bpf_sideband__close(struct bpf_sideband *sb)
+{
+	if (!sb)
+		return;
+	for (int i = 0; i < sb->nrings; i++) {
+		munmap(sb->rings[i].base, sb->rings[i].mask + 1 + sb->page);
+		close(sb->rings[i].fd);
+	}
+	free(sb->rings);
+	free(sb->pfds);
+	free(sb->refs);
+	strbuf__free(&sb->batch);
+	free(sb);
+}

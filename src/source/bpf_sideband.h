@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to src/source/bpf*.c: process events (comm, fork, exit, mmap) beside BPF sampling. */
+#ifndef SCORCH_SOURCE_BPF_SIDEBAND_H
+#define SCORCH_SOURCE_BPF_SIDEBAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf.h"
+
+struct bpf_sideband;
+
+/*
+ * Opens a dummy software event per online CPU that takes no samples but records every
+ * process's comm, fork, exit and mmap (perf_decode.c's sample_id_all layout, CLOCK_MONOTONIC).
+ * Returns 0 and *out, or -errno and a one-line reason in err.
+ */
+int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen);
+/* Waits up to timeout_ms for records; 0, -EINTR on a signal, or another -errno. */
+int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms);
+/* Hands every record that arrived to record (may be NULL), all CPUs merged in time order. */
+void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx);
+/* Records the kernel lost so far (PERF_RECORD_LOST). */
+uint64_t bpf_sideband__lost(const struct bpf_sideband *sb);
+/* Unmaps and closes; accepts NULL. */
+void bpf_sideband__close(struct bpf_sideband *sb);
+
+#endif

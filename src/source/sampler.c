@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/* The sampler front: picks a backend, starts and watches the targets, keeps time and metadata. */
+#define _GNU_SOURCE
+#include "sampler.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+#include "bpf.h"
+#include "sampler_backend.h"
+#include "sysinfo.h"
+
+/* Indexed by enum sampler_backend; NULL: not in this build. */
+static const struct sampler_ops *const backends[] = {
+    [SAMPLER_AUTO] = NULL, /* resolved by pick_backend */
+    [SAMPLER_PERF] = &sampler_perf_ops,
+    [SAMPLER_BPF] = &sampler_bpf_ops,
+};
+
+static const char *const backend_names[] = {
+    [SAMPLER_AUTO] = "auto",
+    [SAMPLER_PERF] = "perf_event",
+    [SAMPLER_BPF] = "bpf",
+};
+
+/*
+ * --backend auto: BPF when this machine can run it (root, kernel BTF) and the options need
+ * nothing it lacks (per-sample times for the timeline), else perf_event. why says which and
+ * why, for -v.
+ */
+static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char *why,
+					      size_t whylen)
+{
+	enum sampler_backend want = o->backend;
+	if (want == SAMPLER_AUTO) {
+		char reason[160] = "";
+		if (o->timeline)
+			snprintf(reason, sizeof(reason), "the timeline needs per-sample times");
+		else if (bpf_backend__available(reason, sizeof(reason)) == 0)
+			reason[0] = '\0';
+		want = reason[0] ? SAMPLER_PERF : SAMPLER_BPF;
+		snprintf(why, whylen, "backend auto: %s%s%s", backend_names[want],
+			 reason[0] ? " (bpf: " : "", reason[0] ? ")" : "");
+	}
+	if ((size_t)want >= sizeof(backends) / sizeof(backends[0]))
+		return NULL;
+	return backends[want];
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The command line the profile's metadata records, in scorch record's own syntax. */
+static char *join_cmdline(const struct sampler_opts *o)
+{
+	struct strbuf sb = {0};
+	if (o->scope == SCOPE_COMMAND) {
+		for (char **a = o->argv; a && *a; a++) {
+			if (a != o->argv)
+				strbuf__addc(&sb, ' ');
+			strbuf__adds(&sb, *a);
+		}
+	} else if (o->scope == SCOPE_PIDS) {
+		strbuf__adds(&sb, "-p ");
+		for (int i = 0; i < o->npids; i++)
+			strbuf__addf(&sb, "%s%d", i ? "," : "", (int)o->pids[i]);
+	} else if (o->scope == SCOPE_CPU) {
+		strbuf__adds(&sb, "-C ");
+		for (int i = 0; i < o->ncpu_list; i++)
+			strbuf__addf(&sb, "%s%d", i ? "," : "", o->cpu_list[i]);
+	} else {
+		strbuf__adds(&sb, "-a");
+	}
+	return sb.buf ? sb.buf : xstrdup("");
+}
+
+/*
+ * System-wide: capture the maps of every process that already runs, as perf does at start,
+ * so that one which exits before its first sample is drained still symbolizes. Processes
+ * born later arrive through fork, exec and mmap events.
+ */
+static void add_running_pids(struct stack_builder *b)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	pid_t self = getpid();
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		unsigned long pid = strtoul(e->d_name, &end, 10);
+		if (*end || !pid || pid == (unsigned long)self)
+			continue;
+		stack_builder__add_pid(b, (uint32_t)pid);
+	}
+	closedir(d);
+}
+
+/*
+ * What every backend would refuse, checked once before any of them spends time loading:
+ * pids that do not exist, CPUs that are not online.
+ */
+static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
+{
+	if (o->scope == SCOPE_PIDS) {
+		for (int i = 0; i < o->npids; i++) {
+			if (kill(o->pids[i], 0) < 0 && errno == ESRCH) {
+				snprintf(err, errlen, "no such process: %d", (int)o->pids[i]);
+				return -ESRCH;
+			}
+		}
+	}
+	if (o->scope != SCOPE_CPU)
+		return 0;
+	if (o->ncpu_list < 1) {
+		snprintf(err, errlen, "no CPU given");
+		return -EINVAL;
+	}
+	int *online = NULL;
+	int n = sysinfo__online_cpus(&online), ret = 0;
+	for (int w = 0; w < o->ncpu_list && !ret; w++) {
+		bool found = false;
+		for (int i = 0; i < n; i++)
+			found |= online[i] == o->cpu_list[w];
+		if (!found) {
+			snprintf(err, errlen, "CPU %d is not online (see /sys/devices/system/cpu/online)",
+				 o->cpu_list[w]);
+			ret = -EINVAL;
+		}
+	}
+	free(online);
+	return ret;
+}
+
+struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer *sym, char *err,
+			      size_t errlen)
+{
+	char why[200] = "";
+	int ret = check_targets(opts, err, errlen);
+	if (ret < 0) {
+		errno = ret == -ESRCH ? ESRCH : EINVAL;
+		return NULL;
+	}
+	const struct sampler_ops *ops = pick_backend(opts, why, sizeof(why));
+	if (!ops) {
+		unsigned b = (unsigned)opts->backend;
+		snprintf(err, errlen, "the %s backend is not available in this build",
+			 b < sizeof(backend_names) / sizeof(backend_names[0]) ? backend_names[b]
+									      : "requested");
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	bool opened = false;
+	s->ops = ops;
+	s->pick_note = xstrdup(why);
+	s->opts = *opts;
+	if (!s->opts.freq)
+		s->opts.freq = 99;
+	s->sym = sym;
+	s->wake_fd = -1;
+	s->target = target__new();
+	s->cmdline = join_cmdline(opts);
+	if (opts->scope == SCOPE_COMMAND) {
+		ret = target__spawn(s->target, opts->argv, err, errlen);
+		if (ret < 0)
+			goto out_close;
+		s->command_pid = target__command_pid(s->target);
+		s->opts.pids = &s->command_pid;
+		s->opts.npids = 1;
+	}
+	s->stacks = stack_builder__new(&s->opts, sym);
+	opened = true;
+	ret = ops->open(s, err, errlen);
+	if (ret < 0) {
+		/* ENOENT and EACCES are reserved for the command (see sampler.h). */
+		if (ret == -ENOENT)
+			ret = -ENODEV;
+		else if (ret == -EACCES)
+			ret = -EPERM;
+		goto out_close;
+	}
+	if (opts->scope == SCOPE_COMMAND)
+		stack_builder__new_image(s->stacks, (uint32_t)s->command_pid);
+	if (opts->scope == SCOPE_ALL || opts->scope == SCOPE_CPU)
+		add_running_pids(s->stacks);
+	if (opts->scope == SCOPE_PIDS) {
+		for (int i = 0; i < opts->npids; i++) {
+			stack_builder__add_pid(s->stacks, (uint32_t)opts->pids[i]);
+			target__watch(s->target, opts->pids[i]);
+		}
+	}
+	s->t0_ns = clock_ns(CLOCK_MONOTONIC);
+	s->wall0_ns = clock_ns(CLOCK_REALTIME);
+	stack_builder__set_origin(s->stacks, s->t0_ns);
+	if (opts->scope == SCOPE_COMMAND) {
+		ret = target__start(s->target, err, errlen);
+		if (ret < 0)
+			goto out_close;
+	}
+	return s;
+
+out_close:
+	if (!opened)
+		s->ops = NULL; /* the backend never saw it */
+	sampler__close(s);
+	errno = -ret;
+	return NULL;
+}
+
+int sampler__wait_fds(const struct sampler *s, struct pollfd *out, int max)
+{
+	int n = target__wait_fds(s->target, out, max > 0 ? max - 1 : 0);
+	if (s->wake_fd >= 0 && n < max)
+		out[n++] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
+	return n;
+}
+
+void sampler__wake_on(struct sampler *s, int fd)
+{
+	s->wake_fd = fd;
+}
+
+int sampler__poll(struct sampler *s, int timeout_ms)
+{
+	int ret = s->ops->poll(s, timeout_ms);
+	/* Before the drain: a target's samples are all in the buffers once it is seen dead. */
+	target__update(s->target);
+	return ret;
+}
+
+static void update_meta(struct sampler *s, struct profile *p)
+{
+	struct sampler_stats st;
+	memset(&st, 0, sizeof(st));
+	s->ops->stats(s, &st);
+	struct profile_meta *m = profile__meta(p);
+	if (s->meta_prof != p) {
+		free(m->event);
+		m->event = xstrdup(st.event ? st.event : "cpu-clock");
+		free(m->cmdline);
+		m->cmdline = xstrdup(s->cmdline);
+		if (!m->host) {
+			char host[256] = "";
+			gethostname(host, sizeof(host) - 1);
+			m->host = xstrdup(host);
+		}
+		m->freq = s->opts.freq;
+		m->start_ns = s->wall0_ns;
+		s->meta_prof = p;
+	}
+	m->duration_ns = clock_ns(CLOCK_MONOTONIC) - s->t0_ns;
+	m->lost = st.lost;
+}
+
+int sampler__drain(struct sampler *s, struct profile *p)
+{
+	int ret = s->ops->drain(s, p);
+	update_meta(s, p);
+	return ret;
+}
+
+void sampler__stats(struct sampler *s, struct sampler_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	s->ops->stats(s, st);
+	if (!st->backend)
+		st->backend = s->ops->name;
+	if (s->pick_note[0]) { /* -v: how auto chose, then what the backend said */
+		snprintf(s->info, sizeof(s->info), "%s%s%s", s->pick_note, st->info ? "; " : "",
+			 st->info ? st->info : "");
+		st->info = s->info;
+	}
+	uint64_t end = s->stopped ? s->tstop_ns : clock_ns(CLOCK_MONOTONIC);
+	st->elapsed_ns = end - s->t0_ns;
+	struct rusage ru;
+	if (st->elapsed_ns && getrusage(RUSAGE_SELF, &ru) == 0) {
+		double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		st->self_cpu = cpu * 1e11 / (double)st->elapsed_ns;
+	}
+	st->targets_exited = target__all_exited(s->target);
+}
+
+void sampler__stop(struct sampler *s)
+{
+	if (!s || s->stopped)
+		return;
+	s->stopped = true;
+	s->tstop_ns = clock_ns(CLOCK_MONOTONIC);
+	target__stop(s->target);
+}
+
+int sampler__exit_code(const struct sampler *s)
+{
+	int st = target__command_status(s->target);
+	return st < 0 ? -1 : target__exit_code(st);
+}
+
+void sampler__close(struct sampler *s)
+{
+	if (!s)
+		return;
+	if (s->ops)
+		s->ops->close(s);
+	target__free(s->target); /* stops and reaps the command */
+	stack_builder__free(s->stacks);
+	free(s->cmdline);
+	free(s->pick_note);
+	free(s);
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+/* Builds profile stacks from raw samples: root frames, per-process state, the address cache. */
+#define _GNU_SOURCE
+#include "stack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/hashmap.h"
+#include "../util/util.h"
+#include "frame_name.h"
+
+#define MAX_INLINE 16
+#define KERNEL_KEY UINT64_MAX
+
+struct pidinfo {
+	uint32_t gen;  /* bumped on exec and pid reuse: part of the address cache key */
+	uint8_t known; /* the symbolizer has this pid's maps */
+};
+
+struct comminfo {
+	char comm[16];
+	uint32_t pid;
+	uint32_t root; /* cached root frame id, valid when root_prof matches */
+	const struct profile *root_prof;
+};
+
+struct stack_builder {
+	struct sampler_opts opts; /* a copy: root, group_by_cpu, skip_idle, inlines, ... */
+	struct symbolizer *sym;
+	struct hashmap pids, comms, addrs; /* pid, tid, (pid key, addr) -> index */
+	struct pidinfo *pidv;
+	uint32_t npidv, cappidv;
+	struct comminfo *commv;
+	uint32_t ncommv, capcommv;
+	uint32_t *pool; /* address cache: [count, frame ids...] runs */
+	size_t npool, cappool;
+	const struct profile *cache_prof; /* frame ids in the cache belong to this profile */
+	uint32_t *stack;		  /* scratch: frame ids leaf first */
+	size_t capstack;
+	uint32_t *rev;
+	size_t caprev;
+	struct strbuf name;
+	uint64_t t0; /* timeline origin */
+};
+
+
+struct stack_builder *stack_builder__new(const struct sampler_opts *opts, struct symbolizer *sym)
+{
+	struct stack_builder *b = xcalloc(1, sizeof(*b));
+	b->opts = *opts;
+	b->sym = sym;
+	return b;
+}
+
+void stack_builder__free(struct stack_builder *b)
+{
+	if (!b)
+		return;
+	hashmap__destroy(&b->pids);
+	hashmap__destroy(&b->comms);
+	hashmap__destroy(&b->addrs);
+	free(b->pidv);
+	free(b->commv);
+	free(b->pool);
+	free(b->stack);
+	free(b->rev);
+	strbuf__free(&b->name);
+	free(b);
+}
+
+void stack_builder__set_origin(struct stack_builder *b, uint64_t t0_ns)
+{
+	b->t0 = t0_ns;
+}
+
+static struct pidinfo *pid_get(struct stack_builder *b, uint32_t pid)
+{
+	bool fresh;
+	uint64_t *v = &hashmap__put_u64(&b->pids, pid, 0, &fresh)->value;
+	if (fresh) {
+		if (b->npidv == b->cappidv) {
+			b->cappidv = b->cappidv ? b->cappidv * 2 : 256;
+			b->pidv = xrealloc(b->pidv, sizeof(*b->pidv) * b->cappidv);
+		}
+		b->pidv[b->npidv] = (struct pidinfo){0};
+		*v = b->npidv++;
+	}
+	return &b->pidv[*v];
+}
+
+/* Makes sure the symbolizer has pid's maps: read /proc while the process still lives. */
+static struct pidinfo *pid_ensure(struct stack_builder *b, uint32_t pid)
+{
+	struct pidinfo *pi = pid_get(b, pid);
+	if (!pi->known) {
+		pi->known = 1;
+		if (pid != 0)
+			symbolizer__add_pid(b->sym, pid);
+	}
+	return pi;
+}
+
+static struct comminfo *comm_get(struct stack_builder *b, uint32_t tid, bool *fresh)
+{
+	uint64_t *v = &hashmap__put_u64(&b->comms, tid, 0, fresh)->value;
+	if (*fresh) {
+		if (b->ncommv == b->capcommv) {
+			b->capcommv = b->capcommv ? b->capcommv * 2 : 256;
+			b->commv = xrealloc(b->commv, sizeof(*b->commv) * b->capcommv);
+		}
+		b->commv[b->ncommv] = (struct comminfo){0};
+		*v = b->ncommv++;
+	}
+	return &b->commv[*v];
+}
+
+static void comm_set(struct comminfo *c, uint32_t pid, const char *comm)
+{
+	size_t n = strnlen(comm, sizeof(c->comm) - 1);
+	memcpy(c->comm, comm, n);
+	c->comm[n] = '\0';
+	c->pid = pid;
+	c->root_prof = NULL;
+}
+
+/* A thread first seen in a sample: its name from /proc, or perf's ":TID" when it is gone. */
+static void comm_from_proc(struct comminfo *c, uint32_t pid, uint32_t tid)
+{
+	char path[64], buf[32];
+	if (tid == 0) {
+		comm_set(c, pid, "swapper");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		comm_set(c, pid, buf);
+	} else {
+		snprintf(buf, sizeof(buf), ":%u", tid);
+		comm_set(c, pid, buf);
+	}
+}
+
+/* The root frame: comm, comm-PID or comm-PID/TID with spaces as '_' (stackcollapse-perf). */
+static uint32_t root_frame(struct stack_builder *b, struct profile *p, uint32_t pid, uint32_t tid)
+{
+	bool fresh;
+	struct comminfo *c = comm_get(b, tid, &fresh);
+	if (fresh || c->comm[0] == '\0')
+		comm_from_proc(c, pid, tid);
+	if (c->root_prof == p && c->pid == pid)
+		return c->root;
+	char buf[64];
+	int n;
+	if (b->opts.root == ROOT_TID)
+		n = snprintf(buf, sizeof(buf), "%s-%u/%u", c->comm, pid, tid);
+	else if (b->opts.root == ROOT_PID)
+		n = snprintf(buf, sizeof(buf), "%s-%u", c->comm, pid);
+	else
+		n = snprintf(buf, sizeof(buf), "%s", c->comm);
+	for (int i = 0; i < n; i++)
+		if (buf[i] == ' ')
+			buf[i] = '_';
+	c->pid = pid;
+	c->root = profile__frame_named(p, buf, (size_t)n, FRAME_SYNTHETIC);
+	c->root_prof = p;
+	return c->root;
+}
+
+/* The name stackcollapse-perf.pl prints for what perf script would show for f. */
+static void frame_name(const struct sym_frame *f, struct strbuf *sb)
+{
+	if (f->name) {
+		sb->len = 0;
+		strbuf__adds(sb, f->name);
+	} else {
+		frame_name__module(sb, f->module);
+	}
+	frame_name__tidy(sb);
+}
+
+static void pool_reserve(struct stack_builder *b, size_t n)
+{
+	if (b->npool + n > b->cappool) {
+		b->cappool = (b->npool + n) * 2 + 1024;
+		b->pool = xrealloc(b->pool, sizeof(*b->pool) * b->cappool);
+	}
+}
+
+/* Frame ids for one address (outermost first) from the cache, symbolizing on a miss. */
+static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint32_t pid,
+			       uint32_t gen, uint64_t addr, bool kernel, uint32_t *n)
+{
+	uint64_t key = kernel ? KERNEL_KEY : ((uint64_t)gen << 32 | pid);
+	bool fresh;
+	uint64_t *v = &hashmap__put_u64(&b->addrs, key, addr, &fresh)->value;
+	if (!fresh) {
+		*n = b->pool[*v];
+		return &b->pool[*v + 1];
+	}
+	struct sym_frame f[MAX_INLINE];
+	int nf = symbolizer__resolve(b->sym, pid, addr, kernel, f, MAX_INLINE);
+	if (nf < 1)
+		nf = 1, f[0] = (struct sym_frame){.module = "[unknown]", .kernel = kernel};
+	if (nf > MAX_INLINE)
+		nf = MAX_INLINE;
+	if (!b->opts.inlines)
+		nf = 1;
+	pool_reserve(b, (size_t)nf + 1);
+	uint32_t off = (uint32_t)b->npool;
+	b->pool[b->npool++] = (uint32_t)nf;
+	for (int i = 0; i < nf; i++) {
+		frame_name(&f[i], &b->name);
+		if (b->opts.srcline && f[i].file) {
+			/* One frame per source line, named like `collapse --inline` with context.
+			 */
+			const char *base = strrchr(f[i].file, '/');
+			strbuf__addf(&b->name, ":%s:%u", base ? base + 1 : f[i].file, f[i].line);
+		}
+		uint32_t name = profile__intern(p, b->name.buf, b->name.len);
+		uint32_t mod = f[i].module ? profile__intern(p, f[i].module, strlen(f[i].module))
+					   : PROFILE_NONE;
+		uint32_t file = PROFILE_NONE, line = 0;
+		if (b->opts.srcline && f[i].file) {
+			file = profile__intern(p, f[i].file, strlen(f[i].file));
+			line = f[i].line;
+		}
+		enum frame_kind kind = f[i].kernel ? FRAME_KERNEL
+				       : f[i].jit  ? FRAME_JIT
+				       : i > 0	   ? FRAME_INLINED
+						   : FRAME_USER;
+		if (!f[i].name)
+			kind = FRAME_SYNTHETIC;
+		b->pool[b->npool++] = profile__frame(p, name, mod, file, line, kind);
+	}
+	/* v is still valid: nothing above touches b->addrs. */
+	*v = off;
+	*n = (uint32_t)nf;
+	return &b->pool[off + 1];
+}
+
+static void stack_push(struct stack_builder *b, size_t *n, uint32_t id)
+{
+	if (*n == b->capstack) {
+		b->capstack = b->capstack ? b->capstack * 2 : 256;
+		b->stack = xrealloc(b->stack, sizeof(*b->stack) * b->capstack);
+	}
+	b->stack[(*n)++] = id;
+}
+void stack_builder__new_image(struct stack_builder *b, uint32_t pid)
+{
+	struct pidinfo *pi = pid_get(b, pid);
+	pi->gen++;
+	pi->known = 1;
+	symbolizer__forget_pid(b->sym, pid);
+}
+
+int stack_builder__add_pid(struct stack_builder *b, uint32_t pid)
+{
+	pid_get(b, pid)->known = 1;
+	return pid ? symbolizer__add_pid(b->sym, pid) : 0;
+}
+
+/* Frames of one address array (leaf first) onto the scratch stack, leaf first. */
+static void push_ips(struct stack_builder *b, struct profile *p, uint32_t pid, uint32_t gen,
+		     const uint64_t *ips, uint32_t nips, bool kernel, size_t *n)
+{
+	for (uint32_t i = 0; i < nips; i++) {
+		/* A return address points after the call: step back into the calling line. */
+		uint64_t addr = i == 0 ? ips[i] : ips[i] - 1;
+		uint32_t nf;
+		const uint32_t *ids = resolve(b, p, pid, gen, addr, kernel, &nf);
+		for (uint32_t k = nf; k-- > 0;)
+			stack_push(b, n, ids[k]);
+	}
+}
+
+bool stack_builder__sample(struct stack_builder *b, struct profile *p, const struct raw_sample *s)
+{
+	if (b->opts.skip_idle && s->pid == 0)
+		return false;
+	if (b->cache_prof != p) {
+		hashmap__clear(&b->addrs);
+		b->npool = 0;
+		b->cache_prof = p;
+	}
+	uint32_t gen = pid_ensure(b, s->pid)->gen;
+	size_t n = 0;
+	push_ips(b, p, s->pid, gen, s->kips, s->nkips, true, &n);
+	push_ips(b, p, s->pid, gen, s->uips, s->nuips, false, &n);
+	/* Root first: comm, optional CPU, then the frames outermost first. */
+	size_t total = n + 2;
+	if (total > b->caprev) {
+		b->caprev = total * 2;
+		b->rev = xrealloc(b->rev, sizeof(*b->rev) * b->caprev);
+	}
+	size_t m = 0;
+	b->rev[m++] = root_frame(b, p, s->pid, s->tid);
+	if (b->opts.group_by_cpu) {
+		char buf[32];
+		int len = snprintf(buf, sizeof(buf), "[cpu %u]", s->cpu);
+		b->rev[m++] = profile__frame_named(p, buf, (size_t)len, FRAME_SYNTHETIC);
+	}
+	for (size_t i = n; i-- > 0;)
+		b->rev[m++] = b->stack[i];
+	uint32_t leaf = profile__add_stack(p, b->rev, m, 0, s->weight ? s->weight : 1);
+	if (b->opts.timeline)
+		profile__timeline_add(p, s->time_ns > b->t0 ? s->time_ns - b->t0 : 0, s->pid,
+				      s->tid, s->cpu, leaf);
+	return true;
+}
+
+void stack_builder__comm(struct stack_builder *b, uint32_t pid, uint32_t tid, const char *comm,
+			 bool exec)
+{
+	bool fresh;
+	comm_set(comm_get(b, tid, &fresh), pid, comm);
+	if (exec)
+		stack_builder__new_image(b, pid); /* its maps arrive as mmap events right after */
+}
+
+void stack_builder__fork(struct stack_builder *b, uint32_t ppid, uint32_t ptid, uint32_t pid,
+			 uint32_t tid)
+{
+	bool fresh;
+	struct comminfo *parent = comm_get(b, ptid, &fresh);
+	if (fresh)
+		comm_from_proc(parent, ppid, ptid);
+	char comm[16];
+	memcpy(comm, parent->comm, sizeof(comm));
+	comm_set(comm_get(b, tid, &fresh), pid, comm);
+	if (pid == ppid)
+		return; /* a new thread shares its process's maps */
+	pid_ensure(b, ppid);
+	struct pidinfo *child = pid_get(b, pid);
+	child->gen++;
+	child->known = 1;
+	symbolizer__forget_pid(b->sym, pid); /* the pid may be reused */
+	symbolizer__fork(b->sym, ppid, pid);
+}
+
+void stack_builder__exit(struct stack_builder *b, uint32_t pid, uint32_t tid)
+{
+	/* Maps stay: samples of the exited task may still be queued on other CPUs. */
+	(void)b, (void)pid, (void)tid;
+}
+
+void stack_builder__mmap(struct stack_builder *b, uint32_t pid, uint64_t start, uint64_t len,
+			 uint64_t pgoff, const char *path)
+{
+	/* The record is the truth: add it even when /proc was read just now (a process that
+	 * already exited has no /proc, and its samples still need this mapping). */
+	pid_ensure(b, pid);
+	symbolizer__add_mapping(b->sym, pid, start, len, pgoff, path);
+}

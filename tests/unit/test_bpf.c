@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for src/source/bpf.c: the in-kernel sampler on known busy child processes. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "source/bpf.h"
+
+#define FREQ 999
+#define CPU_WANTED 0.5  /* seconds of CPU the measured child should get (about 1 s idle) */
+#define MAX_RUN_MS 20000 /* the machine is shared: wait longer for CPU when it is loaded */
+
+/* The spinning code sits alone in its own section, so the linker tells where it starts and
+ * ends: every user stack of a spinning child must start (its exact PC) inside. */
+extern const char __start_scorch_spin[], __stop_scorch_spin[];
+
+__attribute__((noinline, noreturn, section("scorch_spin"))) static void spin(void)
+{
+	volatile uint64_t x = 0;
+	for (;;)
+		x++;
+}
+
+static char skip_reason[200];
+
+struct tally {
+	uint64_t weight;        /* all samples */
+	uint64_t wrong_pid;     /* samples of a process the test did not target */
+	uint64_t no_user_stack; /* samples of target pids without user frames */
+	uint64_t pc_in_spin;    /* samples whose first user ip is inside spin() */
+	uint64_t keys;
+	pid_t pid[2];           /* the processes expected; pid[1] may be 0 */
+	uint64_t per_pid[2];
+	pid_t fork_child;       /* PERF_RECORD_FORK seen for this pid */
+	bool fork_seen;
+	bool exit_seen;         /* PERF_RECORD_EXIT seen for pid[0] */
+};
+
+static void on_sample(void *ctx, const struct raw_sample *s)
+{
+	struct tally *t = ctx;
+	t->weight += s->weight;
+	t->keys++;
+	int which = -1;
+	for (int i = 0; i < 2; i++)
+		if (t->pid[i] && s->pid == (uint32_t)t->pid[i])
+			which = i;
+	if (which < 0) {
+		t->wrong_pid += s->weight;
+		return;
+	}
+	t->per_pid[which] += s->weight;
+	if (s->nuips == 0)
+		t->no_user_stack += s->weight;
+	else if (s->uips[0] >= (uint64_t)(uintptr_t)__start_scorch_spin &&
+		 s->uips[0] < (uint64_t)(uintptr_t)__stop_scorch_spin)
+		t->pc_in_spin += s->weight;
+}
+
+static void on_record(void *ctx, const struct perf_event_header *h)
+{
+	struct tally *t = ctx;
+	if (h->type == PERF_RECORD_FORK) {
+		uint32_t pid;
+		memcpy(&pid, h + 1, sizeof(pid)); /* {pid, ppid, tid, ptid, time} */
+		if (t->fork_child && pid == (uint32_t)t->fork_child)
+			t->fork_seen = true;
+	} else if (h->type == PERF_RECORD_EXIT) {
+		uint32_t pid, tid;
+		memcpy(&pid, h + 1, sizeof(pid));
+		memcpy(&tid, (const char *)(h + 1) + 8, sizeof(tid));
+		if (pid == (uint32_t)t->pid[0] && tid == pid)
+			t->exit_seen = true;
+	}
+}
+
+static double cpu_seconds(pid_t pid)
+{
+	clockid_t clk;
+	struct timespec ts;
+	if (clock_getcpuclockid(pid, &clk) != 0 || clock_gettime(clk, &ts) != 0)
+		return -1;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every child the tests start, killed after each test even when an assertion failed. */
+static pid_t children[8];
+static int nchildren;
+
+static pid_t track(pid_t pid)
+{
+	assert_true(pid >= 0);
+	if (pid > 0 && nchildren < (int)(sizeof(children) / sizeof(children[0])))
+		children[nchildren++] = pid;
+	return pid;
+}
+
+static pid_t start_spinner(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a crashed test */
+		spin();
+	}
+	return track(pid);
+}
+
+static int kill_children(void **state)
+{
+	for (int i = 0; i < nchildren; i++)
+		if (kill(children[i], SIGKILL) == 0)
+			waitpid(children[i], NULL, 0);
+	nchildren = 0;
+	return 0;
+}
+
+static void stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * Runs b until pid got CPU_WANTED of CPU (at least 1 s), draining every 250 ms (each drain
+ * flips the map sets); returns the CPU seconds pid used, measured by the kernel's clock.
+ */
+static double run(struct bpf_backend *b, struct tally *t, pid_t pid)
+{
+	double cpu0 = cpu_seconds(pid), cpu = 0;
+	for (int ms = 0; ms < MAX_RUN_MS && (ms < 1000 || cpu < CPU_WANTED); ms += 250) {
+		int ret;
+		while ((ret = bpf_backend__poll(b, 250)) == -EINTR)
+			;
+		assert_int_equal(ret, 0);
+		cpu = cpu_seconds(pid) - cpu0;
+		assert_int_equal(bpf_backend__drain(b, on_record, on_sample, t), 0);
+	}
+	return cpu;
+}
+
+static void assert_no_errors(struct bpf_backend *b)
+{
+	struct bpf_backend_detail d;
+	bpf_backend__detail(b, &d);
+	assert_int_equal(d.counters[PC_HASH_FULL], 0);
+	assert_int_equal(d.counters[PC_USTACK_COLLISION], 0);
+	assert_int_equal(d.counters[PC_KSTACK_COLLISION], 0);
+	assert_int_equal(d.counters[PC_STACKMAP_FULL], 0);
+	assert_int_equal(d.counters[PC_STACK_ERROR], 0);
+	assert_int_equal(d.counters[PC_TRACK_FULL], 0);
+	assert_int_equal(d.stacks_missing, 0);
+	assert_int_equal(d.wait_timeouts, 0);
+	struct sampler_stats st;
+	bpf_backend__stats(b, &st);
+	assert_string_equal(st.backend, "bpf");
+	assert_int_equal(st.lost, 0);
+	assert_int_equal(st.errors, 0);
+}
+
+/* samples / (FREQ x CPU seconds): within 20% of 1. */
+static void assert_rate(uint64_t samples, double cpu)
+{
+	double expect = FREQ * cpu;
+	print_message("# %" PRIu64 " samples for %.3f s of CPU (expected %.0f)\n", samples, cpu,
+		      expect);
+	assert_true(cpu > 0.1); /* the child ran at all (the machine is shared and loaded) */
+	assert_true((double)samples > 0.8 * expect && (double)samples < 1.2 * expect);
+}
+
+static struct sampler_opts base_opts(void)
+{
+	return (struct sampler_opts){
+		.backend = SAMPLER_BPF,
+		.freq = FREQ,
+		.stacks = STACKS_BOTH,
+		.root = ROOT_COMM,
+		.skip_idle = true,
+	};
+}
+
+/* -p PID: every sample is the child's, with its exact PC in spin(), at the asked rate. */
+static void test_pid_spinner(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	pid_t other = start_spinner(); /* not a target: must not appear */
+	pid_t pid = start_spinner();
+	struct sampler_opts o = base_opts();
+	o.scope = SCOPE_PIDS;
+	o.pids = &pid;
+	o.npids = 1;
+	char err[256] = "";
+	struct bpf_backend *b;
+	int ret = bpf_backend__open(&b, &o, err, sizeof(err));
+	if (ret)
+		print_message("# open: %s\n", err);
+	assert_int_equal(ret, 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct tally t = {.pid = {pid, 0}};
+	double cpu = run(b, &t, pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_rate(t.weight, cpu);
+	assert_int_equal(t.wrong_pid, 0);
+	assert_int_equal(t.no_user_stack, 0);
+	assert_true(t.pc_in_spin >= t.weight * 99 / 100);
+	assert_no_errors(b);
+	struct bpf_backend_detail d;
+	bpf_backend__detail(b, &d);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("# bench: %" PRIu64 " bytes from BPF maps in %.2f s (%.0f B/s), %" PRIu64
+		      " keys, %" PRIu64 " drains\n",
+		      d.bytes_moved, secs, (double)d.bytes_moved / secs, t.keys, d.drains);
+	bpf_backend__close(b);
+	stop(pid);
+	stop(other);
+}
+
+/* -- CMD: a process the command forks after open is followed; others are not. */
+static void test_command_follows_fork(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	int go[2], back[2];
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(back), 0);
+	pid_t other = start_spinner();
+	pid_t cmd = fork();
+	if (cmd == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the command: waits to be released, starts a spinner, waits */
+		char c;
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		pid_t g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			spin();
+		}
+		if (write(back[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		waitpid(g, NULL, 0);
+		_exit(0);
+	}
+	track(cmd);
+	struct sampler_opts o = base_opts();
+	o.scope = SCOPE_COMMAND;
+	o.pids = &cmd;
+	o.npids = 1;
+	char err[256] = "";
+	struct bpf_backend *b;
+	int ret = bpf_backend__open(&b, &o, err, sizeof(err));
+	if (ret)
+		print_message("# open: %s\n", err);
+	assert_int_equal(ret, 0);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	pid_t grand;
+	assert_int_equal(read(back[0], &grand, sizeof(grand)), sizeof(grand));
+	track(grand);
+	struct tally t = {.pid = {grand, cmd}, .fork_child = grand};
+	double cpu = run(b, &t, grand);
+	assert_rate(t.per_pid[0], cpu);
+	assert_int_equal(t.wrong_pid, 0); /* the unrelated spinner was filtered in the kernel */
+	assert_true(t.fork_seen);          /* the side-band delivered the fork */
+	assert_true(t.pc_in_spin >= t.per_pid[0] * 95 / 100); /* a few in fork's return */
+	assert_no_errors(b);
+	struct sampler_stats st;
+	bpf_backend__stats(b, &st);
+	assert_false(st.targets_exited);
+	stop(grand); /* the command then exits: nothing tracked is left */
+	waitpid(cmd, NULL, 0);
+	bpf_backend__stats(b, &st);
+	assert_true(st.targets_exited);
+	bpf_backend__close(b);
+	stop(other);
+	close(go[0]);
+	close(go[1]);
+	close(back[0]);
+	close(back[1]);
+}
+
+/* -a: the spinner is among everything, counted at its rate; idle samples are skipped. */
+static void test_system_wide(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	pid_t pid = start_spinner();
+	struct sampler_opts o = base_opts();
+	o.scope = SCOPE_ALL;
+	char err[256] = "";
+	struct bpf_backend *b;
+	int ret = bpf_backend__open(&b, &o, err, sizeof(err));
+	if (ret)
+		print_message("# open: %s\n", err);
+	assert_int_equal(ret, 0);
+	struct tally t = {.pid = {pid, 0}};
+	double cpu = run(b, &t, pid);
+	assert_rate(t.per_pid[0], cpu);
+	assert_int_equal(t.no_user_stack, 0);
+	struct bpf_backend_detail d;
+	bpf_backend__detail(b, &d);
+	assert_int_equal(d.counters[PC_HASH_FULL], 0);
+	assert_int_equal(d.counters[PC_STACKMAP_FULL], 0);
+	print_message("# system-wide: %" PRIu64 " samples, %" PRIu64 " idle skipped, %" PRIu64
+		      " stack collisions, %" PRIu64 " bytes from BPF maps in %" PRIu64
+		      " drains (%" PRIu64 " B/drain)\n",
+		      t.weight, d.counters[PC_IDLE],
+		      d.counters[PC_USTACK_COLLISION] + d.counters[PC_KSTACK_COLLISION],
+		      d.bytes_moved, d.drains, d.bytes_moved / (d.drains ? d.drains : 1));
+	bpf_backend__close(b);
+	stop(pid);
+}
+
+/*
+ * A target that exits between two drains: its counts stay in the kernel and are drained
+ * after its exit, whose record reaches the caller first (the symbolizer keeps its maps).
+ */
+static void test_exit_between_drains(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	pid_t pid = start_spinner();
+	struct sampler_opts o = base_opts();
+	o.scope = SCOPE_PIDS;
+	o.pids = &pid;
+	o.npids = 1;
+	char err[256] = "";
+	struct bpf_backend *b;
+	int ret = bpf_backend__open(&b, &o, err, sizeof(err));
+	if (ret)
+		print_message("# open: %s\n", err);
+	assert_int_equal(ret, 0);
+	double cpu0 = cpu_seconds(pid), cpu = 0;
+	for (int ms = 0; ms < MAX_RUN_MS && cpu < 0.2; ms += 50) {
+		usleep(50000);
+		cpu = cpu_seconds(pid) - cpu0;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	struct tally t = {.pid = {pid, 0}};
+	assert_int_equal(bpf_backend__drain(b, on_record, on_sample, &t), 0);
+	assert_true(t.exit_seen);
+	assert_rate(t.per_pid[0], cpu);
+	assert_true(t.pc_in_spin >= t.per_pid[0] * 99 / 100);
+	struct sampler_stats st;
+	bpf_backend__stats(b, &st);
+	assert_true(st.targets_exited);
+	assert_no_errors(b);
+	bpf_backend__close(b);
+}
+
+/*
+ * A pid that does not exist is refused by the sampler front, with its number in the message,
+ * before the BPF programs load.
+ */
+static void test_no_such_pid(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	pid_t dead = start_spinner();
+	stop(dead);
+	struct sampler_opts o = base_opts();
+	o.backend = SAMPLER_BPF;
+	o.scope = SCOPE_PIDS;
+	o.pids = &dead;
+	o.npids = 1;
+	char err[256] = "", want[64];
+	struct symbolizer_opts so = {.demangle = true};
+	struct symbolizer *sym = symbolizer__new(&so);
+	struct sampler *s = sampler__open(&o, sym, err, sizeof(err));
+	int e = errno;
+	assert_null(s);
+	assert_int_equal(e, ESRCH);
+	snprintf(want, sizeof(want), "no such process: %d", (int)dead);
+	assert_string_equal(err, want);
+	symbolizer__free(sym);
+}
+
+int main(void)
+{
+	char why[160];
+	if (bpf_backend__available(why, sizeof(why)) != 0)
+		snprintf(skip_reason, sizeof(skip_reason), "%s", why);
+	if (skip_reason[0])
+		print_message("# skipping the BPF tests: %s\n", skip_reason);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_pid_spinner, kill_children),
+		cmocka_unit_test_teardown(test_command_follows_fork, kill_children),
+		cmocka_unit_test_teardown(test_system_wide, kill_children),
+		cmocka_unit_test_teardown(test_exit_between_drains, kill_children),
+		cmocka_unit_test_teardown(test_no_such_pid, kill_children),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

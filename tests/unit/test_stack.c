@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for src/source/stack.c: raw samples of this very process into named stacks. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "model/profile.h"
+#include "source/stack.h"
+#include "symbol/symbolizer.h"
+
+/* Two functions of this binary whose names the stacks must show (the symbol table). */
+__attribute__((noinline, used)) static int stk_leaf(int a)
+{
+	__asm__ volatile("" ::: "memory");
+	return a * 3 + 1;
+}
+
+__attribute__((noinline, used)) static int stk_caller(int a)
+{
+	__asm__ volatile("" ::: "memory");
+	return stk_leaf(a) + 2;
+}
+
+struct fixture {
+	struct symbolizer *sym;
+	struct stack_builder *b;
+	struct profile *p;
+	uint32_t pid, tid;
+	char comm[32];
+};
+
+static void fixture_init(struct fixture *f, const struct sampler_opts *o)
+{
+	struct symbolizer_opts so = {.demangle = true};
+	f->sym = symbolizer__new(&so);
+	assert_non_null(f->sym);
+	f->b = stack_builder__new(o, f->sym);
+	f->p = profile__new();
+	f->pid = (uint32_t)getpid();
+	f->tid = (uint32_t)syscall(SYS_gettid);
+	FILE *c = fopen("/proc/self/comm", "r");
+	assert_non_null(c);
+	assert_non_null(fgets(f->comm, sizeof(f->comm), c));
+	fclose(c);
+	f->comm[strcspn(f->comm, "\n")] = '\0';
+	assert_int_equal(stack_builder__add_pid(f->b, f->pid), 0);
+}
+
+static void fixture_fini(struct fixture *f)
+{
+	stack_builder__free(f->b);
+	profile__free(f->p);
+	symbolizer__free(f->sym);
+}
+
+/* The folded path ("root;...;leaf") of the n-th timeline entry. */
+static char *path_of(const struct profile *p, size_t n)
+{
+	size_t ntl;
+	const struct timeline_entry *tl = profile__timeline(p, &ntl);
+	assert_true(n < ntl);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	profile__path(p, tl[n].node, &buf, &len, &cap);
+	buf = realloc(buf, len + 1);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void test_user_stack_names_and_return_addresses(void **state)
+{
+	(void)state;
+	struct sampler_opts o = {.timeline = true, .root = ROOT_COMM};
+	struct fixture f;
+	fixture_init(&f, &o);
+	/* leaf first: the exact PC in stk_leaf, then a return address just inside stk_caller */
+	uint64_t ips[] = {(uint64_t)(uintptr_t)stk_leaf, (uint64_t)(uintptr_t)stk_caller + 1};
+	struct raw_sample s = {
+	    .pid = f.pid, .tid = f.tid, .cpu = 1, .time_ns = 1500, .uips = ips, .nuips = 2};
+	stack_builder__set_origin(f.b, 1000);
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	char want[128];
+	snprintf(want, sizeof(want), "%s;stk_caller;stk_leaf", f.comm);
+	char *got = path_of(f.p, 0);
+	assert_string_equal(got, want);
+	free(got);
+
+	/* The timeline entry: time since the origin, pid, tid, CPU. */
+	size_t n;
+	const struct timeline_entry *tl = profile__timeline(f.p, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(tl[0].time_ns, 500);
+	assert_int_equal(tl[0].pid, f.pid);
+	assert_int_equal(tl[0].tid, f.tid);
+	assert_int_equal(tl[0].cpu, 1);
+
+	/* A return address at a function's first byte is a call from the code before it. */
+	uint64_t ret_at_start[] = {(uint64_t)(uintptr_t)stk_leaf, (uint64_t)(uintptr_t)stk_caller};
+	s.uips = ret_at_start;
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	got = path_of(f.p, 1);
+	assert_null(strstr(got, "stk_caller"));
+	assert_non_null(strstr(got, ";stk_leaf"));
+	free(got);
+
+	/* weight: one sample standing for five */
+	s.uips = ips;
+	s.weight = 5;
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	assert_int_equal(profile__self(f.p, tl[0].node, 0), 1 + 5);
+	fixture_fini(&f);
+}
+
+static void test_root_frames(void **state)
+{
+	(void)state;
+	struct sampler_opts o = {.timeline = true, .root = ROOT_TID, .group_by_cpu = true};
+	struct fixture f;
+	fixture_init(&f, &o);
+	uint64_t ips[] = {(uint64_t)(uintptr_t)stk_caller};
+	struct raw_sample s = {.pid = f.pid, .tid = f.tid, .cpu = 3, .uips = ips, .nuips = 1};
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	char want[160];
+	snprintf(want, sizeof(want), "%s-%u/%u;[cpu 3];stk_caller", f.comm, f.pid, f.tid);
+	char *got = path_of(f.p, 0);
+	assert_string_equal(got, want);
+	free(got);
+
+	/* comm events rename (spaces become '_'); a forked thread inherits the name. */
+	stack_builder__comm(f.b, f.pid, f.tid, "my worker", false);
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	snprintf(want, sizeof(want), "my_worker-%u/%u;[cpu 3];stk_caller", f.pid, f.tid);
+	got = path_of(f.p, 1);
+	assert_string_equal(got, want);
+	free(got);
+	stack_builder__fork(f.b, f.pid, f.tid, f.pid, 0x7ff00001u);
+	s.tid = 0x7ff00001u;
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	snprintf(want, sizeof(want), "my_worker-%u/%u;[cpu 3];stk_caller", f.pid, 0x7ff00001u);
+	got = path_of(f.p, 2);
+	assert_string_equal(got, want);
+	free(got);
+
+	/* The idle task is "swapper"; a kernel address without a symbol is named after its
+	 * module, as stackcollapse-perf.pl names perf script's "[unknown] ([kernel.kallsyms])". */
+	uint64_t kips[] = {1};
+	struct raw_sample idle = {.pid = 0, .tid = 0, .cpu = 0, .kips = kips, .nkips = 1};
+	assert_true(stack_builder__sample(f.b, f.p, &idle));
+	got = path_of(f.p, 3);
+	assert_string_equal(got, "swapper-0/0;[cpu 0];[[kernel.kallsyms]]");
+	free(got);
+	fixture_fini(&f);
+}
+
+static void test_skip_idle(void **state)
+{
+	(void)state;
+	struct sampler_opts o = {.skip_idle = true, .timeline = true};
+	struct fixture f;
+	fixture_init(&f, &o);
+	struct raw_sample idle = {.pid = 0, .tid = 0};
+	assert_false(stack_builder__sample(f.b, f.p, &idle));
+	size_t n;
+	profile__timeline(f.p, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(profile__column_total(f.p, 0), 0);
+	fixture_fini(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_user_stack_names_and_return_addresses),
+	    cmocka_unit_test(test_root_frames),
+	    cmocka_unit_test(test_skip_idle),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
