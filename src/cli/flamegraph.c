@@ -48,7 +48,7 @@ int cli__write_graph(const struct profile *p, int col, int before_col, const cha
 		util__error("cannot tell the output format of '%s' (use .svg or .folded)", out_path);
 		return 2;
 	}
-	if (fmt == SINK_FOLDED)
+	if (fmt == SINK_FOLDED || fmt == SINK_INTERCHANGE)
 		return sink__write(p, col, out_path, o) < 0 ? 1 : 0;
 	struct strbuf out = {0};
 	int err = svg__render(p, col, before_col, o, &out);

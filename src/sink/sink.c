@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Picks a writer by file extension and writes the result atomically. */
 #include "sink.h"
+#include "formats.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,6 +13,8 @@ enum sink_format sink__format_for(const char *path)
 		return SINK_FOLDED;
 	if (util__has_suffix(path, ".svg"))
 		return SINK_SVG;
+	if (format__writer_for(path))
+		return SINK_INTERCHANGE;
 	return SINK_UNKNOWN;
 }
 
@@ -49,8 +52,18 @@ int sink__write(const struct profile *p, int col, const char *path, const struct
 		err = svg__render(p, col, -1, svg, &out);
 		break;
 	}
+	case SINK_INTERCHANGE: {
+		struct format_opts fo = {0};
+		struct strbuf msg = {0};
+		err = format__writer_for(path)(p, col, &fo, &out, &msg);
+		if (err)
+			util__error("cannot write '%s': %s", path, msg.buf ? msg.buf : strerror(-err));
+		strbuf__free(&msg);
+		break;
+	}
 	default:
-		util__error("cannot tell the output format of '%s' (use .folded, .txt or .svg)",
+		util__error("cannot tell the output format of '%s' (use .folded, .txt, .svg, "
+			    ".pb.gz, .speedscope.json, .trace.json or .json)",
 			    path);
 		return -EINVAL;
 	}

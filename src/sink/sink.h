@@ -47,8 +47,9 @@ int svg__render(const struct profile *p, int value_col, int before_col, const st
 /* Folded lines "a;b;c N" sorted byte-wise (stackcollapse order). */
 void folded__render(const struct profile *p, int col, struct strbuf *out);
 
-enum sink_format { SINK_FOLDED, SINK_SVG, SINK_UNKNOWN };
-/* Format from a file name's extension (.folded/.txt/.svg; "-" is folded). */
+enum sink_format { SINK_FOLDED, SINK_SVG, SINK_INTERCHANGE, SINK_UNKNOWN };
+/* Format from a file name's extension (.folded/.txt/.svg; "-" is folded; SINK_INTERCHANGE:
+ * pprof, speedscope, trace or d3 JSON, see formats.h). */
 enum sink_format sink__format_for(const char *path);
 
 /*
