@@ -308,6 +308,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		o->argv = argv + optind;
 	if (c->noutputs == 0)
 		c->outputs[c->noutputs++] = "scorch.svg";
+	for (int i = 0; i < c->noutputs; i++) /* the trace and speedscope timelines need times */
+		if (util__has_suffix(c->outputs[i], ".trace.json") ||
+		    util__has_suffix(c->outputs[i], ".speedscope.json"))
+			o->timeline = true;
 	return -1;
 }
 
