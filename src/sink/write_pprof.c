@@ -167,12 +167,13 @@ static void labels_from_roots(struct pprof_ctx *c, uint32_t root, uint32_t secon
 		const char *keys[] = {"pid", "tid"};
 		uint32_t vals[] = {pid, tid};
 		for (int i = 0; i < 2; i++) {
-			if (!vals[i])
-				continue;
+			if (!vals[i] && (i || !tid))
+				continue; /* "comm-PID" has no tid; pid 0 is the idle task */
 			l = &ls->store[ls->n];
 			perftools__profiles__label__init(l);
 			l->key = str_lit(c, keys[i]);
 			l->num = vals[i];
+			l->num_unit = vals[i] ? 0 : str_lit(c, keys[i]);
 			ls->lab[ls->n++] = l;
 		}
 	}
@@ -187,6 +188,8 @@ static void labels_from_roots(struct pprof_ctx *c, uint32_t root, uint32_t secon
 			perftools__profiles__label__init(l);
 			l->key = str_lit(c, "cpu");
 			l->num = cpu;
+			/* pprof drops a numeric label whose value and unit are both 0 (CPU 0) */
+			l->num_unit = cpu ? 0 : str_lit(c, "cpu");
 			ls->lab[ls->n++] = l;
 		}
 	}
