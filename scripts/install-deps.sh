@@ -22,6 +22,8 @@ fi
 command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
 # playwright-core drives Debian's chromium in the browser tests (no browser download).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
+if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ] || [ ! -d "$ROOT/tests/browser/node_modules/speedscope" ]; then
 	(cd "$ROOT/tests/browser" && npm install --no-audit --no-fund --silent)
 fi
+# Google's pprof tool, built offline from Debian's Go sources (tests/e2e/t_formats.sh, bench).
+[ -x "$ROOT/build/tools/pprof" ] || make -s -C "$ROOT" pprof-tool

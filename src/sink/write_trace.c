@@ -19,6 +19,21 @@ struct tr_ctx {
 	size_t depth, cap;
 };
 
+/* samples are written in time order: viewers weigh a sample by the time to the next one */
+struct ts_node {
+	uint64_t ts;
+	uint32_t node;
+	uint32_t i;
+};
+
+static int ts_cmp(const void *a, const void *b)
+{
+	const struct ts_node *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 static void sep(struct tr_ctx *c)
 {
 	strbuf__adds(c->out, c->first ? "\n" : ",\n");
@@ -216,7 +231,12 @@ int trace__write(const struct profile *p, int col, const struct format_opts *o,
 	const char *ev = meta->event ? meta->event : "samples";
 	first = true;
 	if (ntl) {
-		for (size_t i = 0; i < ntl; i++) {
+		struct ts_node *order = xmalloc(ntl * sizeof(*order));
+		for (size_t i = 0; i < ntl; i++)
+			order[i] = (struct ts_node){tl[i].time_ns, tl[i].node, (uint32_t)i};
+		qsort(order, ntl, sizeof(*order), ts_cmp);
+		for (size_t j = 0; j < ntl; j++) {
+			size_t i = order[j].i;
 			char comm[256];
 			uint32_t pid, tid;
 			thread_of(p, tl[i].node, tl[i].tid, &pid, &tid, comm, sizeof(comm));
@@ -227,11 +247,24 @@ int trace__write(const struct profile *p, int col, const struct format_opts *o,
 			add_us(out, tl[i].time_ns);
 			strbuf__addf(out, ",\"sf\":\"%u\",\"weight\":1}", tl[i].node);
 		}
+		free(order);
 	} else {
-		for (uint32_t n = 1; n < nn; n++) {
-			uint64_t v = profile__self(p, n, col);
-			if (!v)
-				continue;
+		struct ts_node *order = xmalloc(nn * sizeof(*order));
+		size_t no = 0;
+		for (uint32_t n = 1; n < nn; n++)
+			if (profile__self(p, n, col))
+				order[no] = (struct ts_node){self_at[n], n, (uint32_t)no}, no++;
+		/* viewers weigh a sample by the time to the next: close each thread with an empty
+		 * (weight 0) sample of its root at its end, so its last real sample counts */
+		size_t nreal = no;
+		for (uint32_t r = profile__first_child(p, PROFILE_ROOT); r != PROFILE_NONE;
+		     r = profile__next_sibling(p, r))
+			if (tot[r] && no < nn)
+				order[no] = (struct ts_node){tot[r], r, (uint32_t)no}, no++;
+		qsort(order, no, sizeof(*order), ts_cmp);
+		for (size_t j = 0; j < no; j++) {
+			uint32_t n = order[j].node;
+			uint64_t v = order[j].i < nreal ? profile__self(p, n, col) : 0;
 			char comm[256];
 			uint32_t pid, tid;
 			thread_of(p, n, 0, &pid, &tid, comm, sizeof(comm));
@@ -245,9 +278,10 @@ int trace__write(const struct profile *p, int col, const struct format_opts *o,
 			first = false;
 			json__string(out, ev);
 			strbuf__addf(out, ",\"pid\":%u,\"tid\":%u,\"ts\":", pid, tid);
-			add_us(out, self_at[n] * unit);
+			add_us(out, order[j].ts * unit);
 			strbuf__addf(out, ",\"sf\":\"%u\",\"weight\":%llu}", n, (unsigned long long)v);
 		}
+		free(order);
 	}
 	strbuf__adds(out, "\n]}\n");
 	free(self_at);

@@ -168,6 +168,8 @@ for k, f in frames.items():
     assert isinstance(f["name"], str) and ("parent" not in f or f["parent"] in frames), f
 got = {}
 for s in samples:
+    if s["weight"] == 0:
+        continue  # the end marker of a thread
     stack, sf = [], s["sf"]
     while sf is not None:
         stack.append(frames[sf]["name"]); sf = frames[sf].get("parent")
