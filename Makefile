@@ -164,3 +164,55 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(OBJ) $(TOBJ): | $(BPF_SKEL)
 $(BUILD)/obj/src/source/bpf.o $(BUILD)/tobj/src/source/bpf.o: $(BPF_SKEL)
 $(BUILD)/obj/src/source/bpf_offcpu.o $(BUILD)/tobj/src/source/bpf_offcpu.o: $(BPF_SKEL)
+
+# ---- profile formats: pprof through protobuf-c (owner: formats) ------------------------------
+# pprof's profile.proto ships in Debian's golang-github-google-pprof-dev; protoc-c turns it into
+# C under build/gen at build time. The pprof reader/writer link libprotobuf-c, zlib (gzip) and
+# jansson (speedscope, Chrome trace and d3 JSON).
+PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
+GEN := $(BUILD)/gen
+PROTO_C := $(GEN)/profile.pb-c.c
+PROTO_OBJ := $(BUILD)/obj/gen/profile.pb-c.o
+PROTO_TOBJ := $(BUILD)/tobj/gen/profile.pb-c.o
+ALL_CFLAGS += -I$(GEN) $(shell pkg-config --cflags libprotobuf-c jansson 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs libprotobuf-c jansson 2>/dev/null || echo -lprotobuf-c -ljansson)
+OBJ += $(PROTO_OBJ)
+TOBJ += $(PROTO_TOBJ)
+$(BUILD)/scorch: $(PROTO_OBJ)
+$(UNIT_BIN): $(PROTO_TOBJ)
+
+$(PROTO_C) $(GEN)/profile.pb-c.h &: $(PPROF_PROTO)
+	@mkdir -p $(GEN)
+	cp $< $(GEN)/profile.proto
+	cd $(GEN) && protoc-c --c_out=. profile.proto
+
+# generated code is not held to scorch's warning set
+$(PROTO_OBJ): $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(GEN) -c -o $@ $<
+$(PROTO_TOBJ): $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -O1 -I$(GEN) -c -o $@ $<
+
+# the pprof readers and writers include the generated header
+$(BUILD)/obj/src/sink/write_pprof.o $(BUILD)/obj/src/source/read_pprof.o: $(GEN)/profile.pb-c.h
+$(BUILD)/tobj/src/sink/write_pprof.o $(BUILD)/tobj/src/source/read_pprof.o: $(GEN)/profile.pb-c.h
+
+# Google's own pprof tool, built offline from Debian's Go sources; tests and bench read every
+# .pb.gz scorch writes with it.
+PPROF_TOOL := $(BUILD)/tools/pprof
+pprof-tool: $(PPROF_TOOL)
+$(PPROF_TOOL):
+	@mkdir -p $(dir $@)
+	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(abspath $(BUILD))/gocache \
+		go build -o $@ github.com/google/pprof
+.PHONY: pprof-tool
+
+# The self-profiler links every sink, pprof's generated code included.
+SELFPROF_PROTO_OBJ := $(BUILD)/pic/gen/profile.pb-c.o
+$(SELFPROF_PROTO_OBJ): $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -I$(GEN) -c -o $@ $<
+$(SELFPROF_LIB): $(SELFPROF_PROTO_OBJ)
+$(SELFPROF_OBJ): | $(GEN)/profile.pb-c.h
+SELFPROF_LIBS += $(shell pkg-config --libs libprotobuf-c jansson 2>/dev/null || echo -lprotobuf-c -ljansson)

@@ -13,3 +13,6 @@ echo "== terminal UI redraw"
 echo
 echo "== terminal UI keystroke latency while recording"
 "$ROOT/bench/tui_latency.sh"
+echo
+echo "== interchange formats: write/read per format vs the pprof tool"
+"$ROOT/bench/formats.sh"

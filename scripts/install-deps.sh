@@ -6,7 +6,8 @@ set -euo pipefail
 PKGS=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev libdw-dev
       libiberty-dev libncurses-dev libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler
       zlib1g-dev libcmocka-dev linux-perf tmux chromium nodejs python3 hyperfine
-      libclang-rt-14-dev binutils elfutils procps time)
+      libclang-rt-14-dev binutils elfutils procps time
+      libjansson-dev golang-go golang-github-google-pprof-dev)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -21,6 +22,8 @@ fi
 command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
 # playwright-core drives Debian's chromium in the browser tests (no browser download).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
+if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ] || [ ! -d "$ROOT/tests/browser/node_modules/speedscope" ]; then
 	(cd "$ROOT/tests/browser" && npm install --no-audit --no-fund --silent)
 fi
+# Google's pprof tool, built offline from Debian's Go sources (tests/e2e/t_formats.sh, bench).
+[ -x "$ROOT/build/tools/pprof" ] || make -s -C "$ROOT" pprof-tool

@@ -9,5 +9,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_view(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "commands.h"
 #include "svg_options.h"
-#include "../source/read_folded.h"
+#include "../source/read_formats.h"
 #include "../util/util.h"
 
 static void usage(FILE *f)
@@ -52,8 +52,10 @@ static int read_one(const char *path, struct profile *p, int col, bool striphex)
 	struct folded_opts fo = {.striphex = striphex};
 	struct folded_stats st;
 	/* read into a scratch column, then move: the reader may add a "before" column */
-	err = folded__read(buf, len, p, col, &fo, &st);
+	err = format__read(buf, len, p, col, &fo, &st);
 	util__unmap_file(buf, len, mapped);
+	if (err == -EINVAL) /* a broken pprof/JSON file: already said why */
+		return -1;
 	if (err == -EOVERFLOW) {
 		util__error("diff: %s:%llu: count does not fit in 64 bits", path,
 			    (unsigned long long)st.overflow_line);

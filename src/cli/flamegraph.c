@@ -7,7 +7,7 @@
 
 #include "commands.h"
 #include "svg_options.h"
-#include "../source/read_folded.h"
+#include "../source/read_formats.h"
 #include "../util/util.h"
 
 static void usage(FILE *f)
@@ -101,10 +101,12 @@ int cmd_flamegraph(int argc, char **argv)
 				 .sort = chain && !o.flamechart};
 	o.sequence = fo.keep_order;
 	struct folded_stats st;
-	int err = folded__read(buf, len, p, 0, &fo, &st);
+	int err = format__read(buf, len, p, 0, &fo, &st);
 	util__unmap_file(buf, len, mapped);
 	int status = 0;
-	if (err == -EOVERFLOW) {
+	if (err == -EINVAL) { /* a broken pprof/JSON file: already said why */
+		status = 2;
+	} else if (err == -EOVERFLOW) {
 		util__error("flamegraph: line %llu: count does not fit in 64 bits",
 			    (unsigned long long)st.overflow_line);
 		status = 2;

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"collapse", cmd_collapse, "perf script text -> folded stacks"},
 	{"flamegraph", cmd_flamegraph, "folded stacks -> interactive SVG flame graph"},
 	{"diff", cmd_diff, "compare two folded profiles (differential flame graph)"},
+	{"convert", cmd_convert, "any profile format -> pprof, speedscope, trace, JSON, folded, SVG"},
 };
 
 static void usage(FILE *f)
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 		   "  scorch top -a                                      live system-wide view\n"
 		   "  perf script | scorch collapse | scorch flamegraph > cpu.svg\n"
 		   "  scorch diff before.folded after.folded -o diff.svg\n"
-		   "  scorch view app.folded\n");
+		   "  scorch view app.folded\n"
+		   "  scorch convert app.folded -o app.pb.gz\n");
 }
 
 int main(int argc, char **argv)

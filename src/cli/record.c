@@ -50,8 +50,9 @@ static void usage(FILE *f)
 		"  -d, --duration S   stop after S seconds (fractions allowed); otherwise stop when\n"
 		"                     the targets exit, or at Ctrl-C (the output is still written)\n"
 		"  -o, --output FILE  write FILE; the extension picks the format: .svg (flame\n"
-		"                     graph), .folded or .txt (folded stacks), - (folded to stdout).\n"
-		"                     Repeat for several files. Default: scorch.svg\n"
+		"                     graph), .folded or .txt (folded stacks), - (folded to stdout),\n"
+		"                     .pb.gz (pprof), .speedscope.json, .trace.json (Perfetto),\n"
+		"                     .json (d3). Repeat for several files. Default: scorch.svg\n"
 		"      --kernel-only  kernel stacks only (samples taken in the kernel)\n"
 		"      --user-only    user stacks only (time in the kernel is charged to the user\n"
 		"                     frame that entered it)\n"
@@ -311,6 +312,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		o->argv = argv + optind;
 	if (c->noutputs == 0)
 		c->outputs[c->noutputs++] = "scorch.svg";
+	for (int i = 0; i < c->noutputs; i++) /* the trace and speedscope timelines need times */
+		if (util__has_suffix(c->outputs[i], ".trace.json") ||
+		    util__has_suffix(c->outputs[i], ".speedscope.json"))
+			o->timeline = true;
 	return -1;
 }
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "../source/read_folded.h"
+#include "../source/read_formats.h"
 #include "../tui/tui.h"
 #include "../util/util.h"
 
@@ -55,8 +55,10 @@ static int load(const char *path, struct profile *p)
 	}
 	struct folded_stats st;
 	memset(&st, 0, sizeof(st));
-	rc = folded__read(buf, len, p, 0, NULL, &st);
+	rc = format__read(buf, len, p, 0, NULL, &st);
 	free(buf);
+	if (rc == -EINVAL)
+		return rc; /* a broken pprof/JSON file: already said why */
 	if (rc < 0) {
 		util__error("view: '%s' line %llu: a count does not fit in 64 bits", path,
 			    (unsigned long long)st.overflow_line);

@@ -2,17 +2,52 @@
 /* The sink registry: finds a writer by file name, names frames for it, writes atomically. */
 #define _GNU_SOURCE
 #include "sink.h"
+#include "formats.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+/* The interchange writers (formats.h) behind the sink signature. */
+static int run_format(format_write_fn fn, const struct profile *p, const struct sink_opts *o,
+		      struct strbuf *out, char *err, size_t errlen)
+{
+	static const struct format_opts defaults;
+	struct strbuf msg = {0};
+	int r = fn(p, o->col, o->fmt ? o->fmt : &defaults, out, &msg);
+	if (r < 0)
+		snprintf(err, errlen, "%s", msg.buf ? msg.buf : strerror(-r));
+	strbuf__free(&msg);
+	return r;
+}
+
+#define FORMAT_SINK(name, fn)                                                                \
+	static int name##_sink(const struct profile *p, const struct sink_opts *o,          \
+			       struct strbuf *out, char *err, size_t errlen)                 \
+	{                                                                                    \
+		return run_format(fn, p, o, out, err, errlen);                               \
+	}
+FORMAT_SINK(pprof, pprof__write)
+FORMAT_SINK(speedscope, speedscope__write)
+FORMAT_SINK(trace, trace__write)
+FORMAT_SINK(json, d3json__write)
+
 static const char *const folded_suffixes[] = {".folded", ".txt", ".collapsed", NULL};
 static const char *const svg_suffixes[] = {".svg", NULL};
+static const char *const pprof_suffixes[] = {".pb.gz", ".pprof", NULL};
+static const char *const speedscope_suffixes[] = {".speedscope.json", NULL};
+static const char *const trace_suffixes[] = {".trace.json", NULL};
+static const char *const json_suffixes[] = {".json", NULL};
 
+/* Matched in order: the plain .json tree comes after the longer *.json endings. */
 static const struct sink sinks[] = {
 	{"folded", folded_suffixes, folded__write},
 	{"svg", svg_suffixes, svg__write},
+	{"pprof", pprof_suffixes, pprof_sink},
+	{"speedscope", speedscope_suffixes, speedscope_sink},
+	{"trace", trace_suffixes, trace_sink},
+	{"json", json_suffixes, json_sink},
 };
 
 static bool has_suffix_nocase(const char *s, const char *suffix)

@@ -11,6 +11,7 @@
 #include "../util/util.h"
 
 struct svg_opts;
+struct format_opts;
 
 /* Frame kinds the folded and SVG writers mark, as stackcollapse-perf.pl names them. */
 enum sink_annotate {
@@ -26,6 +27,7 @@ struct sink_opts {
 	unsigned annotate; /* enum sink_annotate bits */
 	bool srcline;      /* append ":file[:line]" to frames that know their source line */
 	const struct svg_opts *svg; /* for the svg writer; NULL = flamegraph.pl's defaults */
+	const struct format_opts *fmt; /* pprof/speedscope/trace/json (formats.h); NULL: defaults */
 };
 
 /* col 0, no before column, no annotations, default SVG options. */

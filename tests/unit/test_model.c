@@ -307,7 +307,8 @@ static void test_sink_registry(void **state)
 	assert_null(sink__by_name("png"));
 	struct strbuf sb = {0};
 	sink__list(&sb);
-	assert_string_equal(sb.buf, ".folded, .txt, .collapsed, .svg");
+	assert_string_equal(sb.buf, ".folded, .txt, .collapsed, .svg, .pb.gz, .pprof, "
+				     ".speedscope.json, .trace.json, .json");
 	strbuf__free(&sb);
 	/* an empty profile is an error the svg writer explains */
 	struct profile *p = profile__new();
