@@ -145,15 +145,15 @@ wait "$busy" 2>/dev/null
 check "-a --group-by-cpu: [cpu N] under comm-PID" grep -qE '^[^;]+-[0-9]+;\[cpu [0-9]+\];' "$TMP/a.folded"
 if ! grep -q "^cpu_split-$busy;" "$TMP/a.folded" 2>/dev/null; then fail "--skip-idle drops swapper" "the busy workload cpu_split-$busy is not in the profile"
 else check "--skip-idle drops swapper, keeps the busy workload" bash -c "! grep -q '^swapper' '$TMP/a.folded'"; fi
-"$WL/cpu_split" 0.5 >/dev/null &
+"$WL/cpu_split" 1.5 >/dev/null &
 wpid=$!
 t0=$(date +%s%N)
-timeout 10 "$SCORCH" record -q -p "$wpid" --pid -o "$TMP/ended.folded"
+timeout 10 "$SCORCH" record -q -F 999 -p "$wpid" --pid -o "$TMP/ended.folded"
 st=$? ms=$((($(date +%s%N) - t0) / 1000000))
 wait "$wpid" 2>/dev/null
 if [ $st != 0 ]; then fail "-p stops when the process exits" "exit $st after $ms ms"
-elif [ $ms -gt 5000 ]; then fail "-p stops when the process exits" "took $ms ms for a 0.5 s process"
-else check "-p stops when the process exits (${ms} ms), with its samples" grep -qE -- "^[^;]*-$wpid;" "$TMP/ended.folded"; fi
+elif [ $ms -gt 6000 ]; then fail "-p stops when the process exits" "took $ms ms for a 1.5 s process"
+else check "-p stops when the 1.5 s process exits (${ms} ms), with its samples" grep -qE -- "^[^;]*-$wpid;" "$TMP/ended.folded"; fi
 
 # -C: a workload pinned on each CPU; only the listed CPUs are sampled; an offline CPU is refused.
 # cpus FILE: the "[cpu N]" frames of a --group-by-cpu profile, sorted, on one line.
