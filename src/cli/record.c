@@ -536,7 +536,13 @@ int cmd_record(int argc, char **argv)
 		}
 		strbuf__addf(&written, "%s%s", written.len ? ", " : "", c.outputs[i]);
 	}
-	if (!c.quiet)
+	if (!c.quiet && c.o.off_cpu && !c.o.on_off)
+		fprintf(stderr,
+			"scorch: %.1f ms off-CPU in %llu stacks (%s, %.1f s), %llu lost; wrote %s\n",
+			(double)profile__column_total(p, 0) / 1e3, (unsigned long long)st.samples,
+			st.backend, st.elapsed_ns / 1e9, (unsigned long long)st.lost,
+			written.len ? written.buf : "nothing");
+	else if (!c.quiet)
 		fprintf(stderr,
 			"scorch: %llu samples (%s, %s, %u Hz, %.1f s), %llu lost, %llu throttled; "
 			"wrote %s\n",
