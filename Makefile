@@ -29,7 +29,7 @@ TOBJ := $(LIB_SRC:%.c=$(BUILD)/tobj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean install test unit demo fuzz bench format deps
+.PHONY: all clean install test test-mutant unit demo fuzz bench format deps
 
 all: $(BUILD)/scorch
 
@@ -75,6 +75,10 @@ deps:
 test: deps
 	$(MAKE) all unit
 	./tests/run.sh
+
+# Every shell check must fail when scorch is replaced by /bin/true or /bin/false (not in test).
+test-mutant:
+	./tests/mutant.sh
 
 demo: deps
 	$(MAKE) all

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -470,6 +471,35 @@ static const struct sink_opts *output_opts(const struct cli *c, struct profile *
 	return so;
 }
 
+/*
+ * Fails before recording, not after it, when an output cannot be written: a missing or
+ * read-only directory, or a directory where the file should be.
+ */
+static int check_outputs(const struct cli *c)
+{
+	for (int i = 0; i < c->noutputs; i++) {
+		const char *path = c->outputs[i];
+		if (strcmp(path, "-") == 0)
+			continue;
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			util__error("cannot write %s: it is a directory", path);
+			return -EISDIR;
+		}
+		char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+		int ok = access(d, W_OK | X_OK);
+		int e = errno;
+		if (ok < 0)
+			util__error("cannot write %s: %s: %s", path, d, strerror(e));
+		free(dir);
+		if (ok < 0)
+			return -e;
+	}
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct cli c = {0};
@@ -489,6 +519,12 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	char err[512] = "";
+	if (check_outputs(&c) < 0) {
+		symbolizer__free(sym);
+		free(c.o.pids);
+		free(c.o.cpu_list);
+		return 1;
+	}
 	struct sampler *s = sampler__open(&c.o, sym, err, sizeof(err));
 	if (!s) {
 		int e = errno;
@@ -503,6 +539,8 @@ int cmd_record(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* a closed terminal still gets its output written */
+	signal(SIGPIPE, SIG_IGN);     /* a closed "-o -" must not lose the other outputs */
 
 	struct profile *p = profile__new();
 	struct sampler_stats st;

@@ -290,7 +290,7 @@ int cmd_top(int argc, char **argv)
 	symbolizer__free(sym);
 	show_child_output(&sv);
 	free(o.pids);
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? 1 : rc;
 
 usage:
 	fprintf(stderr, "Try 'scorch top --help'.\n");

@@ -117,5 +117,5 @@ int cmd_view(int argc, char **argv)
 	struct tui_opts o = {.title = path, .snap = snap};
 	rc = tui__run(&o);
 	live_snap__put(snap);
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? 1 : rc;
 }

@@ -40,9 +40,9 @@ int symdw__open(const char *path, struct symdw **out)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOSYS;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = util__open_regular(path, 0, NULL);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	int err = -ENODATA;
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf)

@@ -30,9 +30,9 @@ static int elf_open_fd(const char *path, int *fd, Elf **elf)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOSYS;
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	*fd = util__open_regular(path, 0, NULL); /* a FIFO or device is never an ELF file */
 	if (*fd < 0)
-		return -errno;
+		return *fd;
 	*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
 	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
 		if (*elf)

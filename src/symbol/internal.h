@@ -136,6 +136,8 @@ struct pidmaps {
 	size_t cap;
 	const char *jit_path; /* interned "/tmp/perf-PID.map" */
 	struct jitmap *jit;
+	uint32_t uid;         /* owner of /proc/PID when first seen; UINT32_MAX unknown */
+	bool jit_refused;     /* the map file was refused once: do not retry it */
 };
 struct pidmaps *pidmaps__new(uint32_t pid);
 void pidmaps__free(struct pidmaps *pm);
@@ -158,7 +160,14 @@ struct jit_sym {
 	const char *name;
 };
 /* Loads a perf-PID.map file; -ENOENT when it does not exist. */
-int jitmap__load(const char *path, struct jitmap **out);
+/* A perf-PID.map bigger than this is refused (a sparse or endless file must not eat memory). */
+#define JITMAP_MAX_BYTES (256u << 20)
+/*
+ * Loads a perf-PID.map: a regular file (not a symlink, FIFO or device) owned by uid (the
+ * process's user), root or us, at most JITMAP_MAX_BYTES. Returns 0 or -errno (-EPERM for a
+ * foreign owner, -EINVAL for a non-regular file, -EFBIG for a too-big one).
+ */
+int jitmap__load(const char *path, uint32_t uid, struct jitmap **out);
 void jitmap__free(struct jitmap *j);
 const struct jit_sym *jitmap__find(const struct jitmap *j, uint64_t addr);
 /* True when the file changed since it was loaded (the JIT keeps appending). */

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../util/util.h"
 
@@ -26,16 +28,20 @@ static int cmp_jit(const void *pa, const void *pb)
 	return a->name < b->name ? -1 : a->name > b->name;
 }
 
-int jitmap__load(const char *path, struct jitmap **out)
+int jitmap__load(const char *path, uint32_t uid, struct jitmap **out)
 {
 	struct stat st;
-	if (stat(path, &st) != 0)
-		return -errno;
 	char *text;
 	size_t len;
-	int err = util__read_file(path, &text, &len);
+	/* Anyone can create /tmp/perf-PID.map: no symlink, FIFO or device, a size cap, and the
+	 * owner must be the process's user, root, or us (perf's rule). */
+	int err = util__read_regular(path, O_NOFOLLOW, JITMAP_MAX_BYTES, &text, &len, &st);
 	if (err)
 		return err;
+	if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != uid) {
+		free(text);
+		return -EPERM;
+	}
 	struct jitmap *j = xcalloc(1, sizeof(*j));
 	j->text = text;
 	j->st = st;

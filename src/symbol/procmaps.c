@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,10 @@ struct pidmaps *pidmaps__new(uint32_t pid)
 {
 	struct pidmaps *pm = xcalloc(1, sizeof(*pm));
 	pm->pid = pid;
+	char path[32];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	pm->uid = pid && stat(path, &st) == 0 ? (uint32_t)st.st_uid : UINT32_MAX;
 	return pm;
 }
 

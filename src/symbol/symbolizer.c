@@ -112,10 +112,13 @@ static struct symelf *elf_for_mapping(struct symbolizer *s, uint32_t pid, struct
 	m->ef_tried = true;
 	const char *path = m->path;
 	char buf[4200];
-	const char *del = strstr(path, " (deleted)");
-	if (del) {
-		snprintf(buf, sizeof(buf), "%.*s", (int)(del - path), path);
-		path = buf;
+	if (strstr(path, " (deleted)")) {
+		/* The path may now name another file (an attacker's): read the mapped one
+		 * itself through map_files while the process lives, never by path. */
+		snprintf(buf, sizeof(buf), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, m->start,
+			 m->end);
+		m->ef = pid ? elf_cached(s, buf) : NULL;
+		return m->ef;
 	}
 	m->ef = elf_cached(s, path);
 	if (!m->ef && pid) {
@@ -273,8 +276,10 @@ static struct jitmap *jit_for(struct symbolizer *s, struct pidmaps *pm)
 		jitmap__free(pm->jit);
 		pm->jit = NULL;
 	}
-	if (!pm->jit)
-		jitmap__load(pm->jit_path, &pm->jit);
+	if (!pm->jit && !pm->jit_refused) {
+		int err = jitmap__load(pm->jit_path, pm->uid, &pm->jit);
+		pm->jit_refused = err == -EPERM || err == -EINVAL || err == -EFBIG || err == -ELOOP;
+	}
 	return pm->jit;
 }
 

@@ -164,6 +164,8 @@ int term__open(char *err, size_t errlen);
 void term__close(void);
 /* Set by SIGINT/SIGTERM: the loop should quit. */
 bool term__stop_requested(void);
+/* The signal that asked the UI to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT), or 0. */
+int term__stop_signal(void);
 
 /* ui.c */
 /* Draws the whole screen for the current view and pushes it to the terminal. */

@@ -72,7 +72,7 @@ static void on_stop(int sig)
 		raise(sig);
 		return;
 	}
-	stop = 1;
+	stop = sig;
 }
 
 static void on_fatal(int sig)
@@ -172,6 +172,7 @@ int term__open(char *err, size_t errlen)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	sa.sa_handler = on_fatal;
 	sa.sa_flags = SA_RESETHAND;
 	sigaction(SIGSEGV, &sa, NULL);
@@ -188,6 +189,12 @@ void term__close(void)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+}
+
+int term__stop_signal(void)
+{
+	return stop;
 }
 
 bool term__stop_requested(void)

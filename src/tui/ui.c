@@ -469,5 +469,6 @@ int tui__run(const struct tui_opts *o)
 	free(t.order);
 	layout__free(&t.lay);
 	live_snap__put(t.ls);
-	return 0;
+	/* Ended by a signal, not by q: the caller exits 128 + sig, as a shell would report. */
+	return term__stop_signal() ? TUI_SIGNALED(term__stop_signal()) : 0;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Checked allocation, message printing, buffers and whole-file I/O shared by every module. */
+#define _GNU_SOURCE
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -198,31 +200,113 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * The temp file being written, removed if a signal ends us meanwhile. One at a time:
+ * util__write_file is not reentrant, and scorch writes its outputs one after another.
+ */
+static char tmp_pending[4096];
+static volatile sig_atomic_t tmp_active;
+
+static void tmp_on_signal(int sig)
+{
+	if (tmp_active)
+		unlink(tmp_pending);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static const int tmp_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
 int util__write_file(const char *path, const void *data, size_t len)
 {
 	if (strcmp(path, "-") == 0)
 		return write_all(1, data, len);
 
-	size_t plen = strlen(path);
-	char *tmp = xmalloc(plen + 32);
-	snprintf(tmp, plen + 32, "%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int err = -errno;
-		free(tmp);
-		return err;
+	/* A fresh name in the target's directory (mkstemp: O_EXCL, never a planted
+	 * symlink), then an atomic rename over the target. */
+	const char *slash = strrchr(path, '/');
+	int dlen = slash ? (int)(slash - path + 1) : 0;
+	if (snprintf(tmp_pending, sizeof(tmp_pending), "%.*s.%s.XXXXXX", dlen, path,
+		     slash ? slash + 1 : path) >= (int)sizeof(tmp_pending))
+		return -ENAMETOOLONG;
+	struct sigaction sa = {0}, old[sizeof(tmp_signals) / sizeof(tmp_signals[0])];
+	sa.sa_handler = tmp_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(tmp_signals) / sizeof(tmp_signals[0]); i++)
+		sigaction(tmp_signals[i], &sa, &old[i]);
+	int fd = mkostemp(tmp_pending, O_CLOEXEC);
+	int err = fd < 0 ? -errno : 0;
+	if (fd >= 0) {
+		tmp_active = 1;
+		mode_t mask = umask(0);
+		umask(mask);
+		fchmod(fd, 0666 & ~mask); /* as open(O_CREAT, 0666) would have made it */
+		err = write_all(fd, data, len);
+		if (close(fd) < 0 && !err)
+			err = -errno;
+		if (!err && rename(tmp_pending, path) < 0)
+			err = -errno;
+		if (err)
+			unlink(tmp_pending);
+		tmp_active = 0;
 	}
-	int err = write_all(fd, data, len);
-	if (!err && close(fd) < 0)
-		err = -errno;
-	else if (err)
-		close(fd);
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
+	for (size_t i = 0; i < sizeof(tmp_signals) / sizeof(tmp_signals[0]); i++)
+		sigaction(tmp_signals[i], &old[i], NULL);
 	return err;
+}
+
+int util__open_regular(const char *path, int flags, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags);
+	if (fd < 0)
+		return -errno;
+	struct stat tmp;
+	if (!st)
+		st = &tmp;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	/* Regular files never block; reads stay plain. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+int util__read_regular(const char *path, int flags, size_t max, char **out, size_t *len,
+		       struct stat *st)
+{
+	struct stat tmp;
+	if (!st)
+		st = &tmp;
+	int fd = util__open_regular(path, flags, st);
+	if (fd < 0)
+		return fd;
+	if ((uint64_t)st->st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	size_t cap = (size_t)st->st_size + 1, n = 0;
+	char *buf = xmalloc(cap);
+	/* The file may grow while we read: never past what fstat said (and max). */
+	while (n + 1 < cap) {
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+			free(buf);
+			close(fd);
+			return err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
 }
 
 int util__has_suffix(const char *path, const char *suffix)

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,6 +135,19 @@ void strbuf__addu(struct strbuf *sb, uint64_t v);
  * Returns 0 or a negative errno.
  */
 int util__read_file(const char *path, char **out, size_t *len);
+
+/*
+ * Opens path read-only only when it is a regular file: never blocks on a FIFO, never reads
+ * a device. flags may add O_NOFOLLOW (the last component must not be a symlink). Returns the
+ * fd (fstat in *st when st is not NULL), or -errno: -EINVAL when it is not a regular file.
+ */
+int util__open_regular(const char *path, int flags, struct stat *st);
+/*
+ * Reads a regular file opened as util__open_regular does, refusing one larger than max bytes
+ * (-EFBIG). *out is NUL-terminated, caller frees. Returns 0 or -errno.
+ */
+int util__read_regular(const char *path, int flags, size_t max, char **out, size_t *len,
+		       struct stat *st);
 
 /*
  * Like util__read_file, but maps regular files instead of copying them (big inputs are read

@@ -4,16 +4,10 @@
 # construction: shares, demangled Rust names, and the same names as perf's pipeline.
 source "$(dirname "$0")/../lib.sh"
 RUSTC=$(command -v rustc || ls "$HOME"/.cargo/bin/rustc /root/.cargo/bin/rustc 2>/dev/null | head -1)
-if [ -z "$RUSTC" ]; then
-	skip "rust workload" "rustc is not installed"
-	exit 0
-fi
-if ! is_root; then
-	skip "rust workload" "needs root for perf_event_open"
-	exit 0
-fi
+[ -n "$RUSTC" ] || skip_all "rust workload" "rustc is not installed"
+is_root || skip_all "rust workload" "needs root for perf_event_open"
 "$RUSTC" -O -g -C force-frame-pointers=yes -o "$TMP/rust_split" "$ROOT/tests/workloads/rust_split.rs" 2>"$TMP/rustc.err" ||
-	{ fail "rust workload builds" "$(head -3 "$TMP/rustc.err")"; exit 0; }
+	bail "the rust workload does not build: $(head -3 "$TMP/rustc.err")"
 
 "$SCORCH" record -q -F 999 -o "$TMP/r.folded" -- "$TMP/rust_split" 2 >/dev/null
 share() { awk -v pat=";$2" '{ n = $NF; t += n; s = $0; sub(/ [0-9]+$/, "", s); if (index(s ";", pat ";")) h += n }
@@ -26,13 +20,18 @@ check "trait impl on a generic type, demangled without the hash" \
 	grep -qF ';rust_split::hot_function;<rust_split::Mixer<u64> as rust_split::Work>::run ' "$TMP/r.folded"
 check "std frames demangled" grep -qF ';std::rt::lang_start_internal;' "$TMP/r.folded"
 
-if command -v perf >/dev/null; then
+if ! command -v perf >/dev/null; then
+	skip "rust names vs perf" "linux-perf is not installed"
+elif ! have_perl_tools; then
+	skip "rust names vs perf" "stackcollapse-perf.pl not found in $FLAMEGRAPH_DIR"
+else
+	# perf's pipeline, all outside scorch: perf record + perf script + stackcollapse-perf.pl
 	perf record -q -F 999 -g -o "$TMP/r.data" -- "$TMP/rust_split" 2 >/dev/null 2>&1
-	perf script -i "$TMP/r.data" 2>/dev/null | "$SCORCH" collapse >"$TMP/p.folded" 2>/dev/null
+	perf script -i "$TMP/r.data" 2>/dev/null | pl_collapse >"$TMP/p.folded" 2>/dev/null
+	grep -q 'rust_split::hot_function' "$TMP/p.folded" || bail "perf's profile lacks rust_split::hot_function"
 	# frame names of the stacks holding >= 3% of the samples, in both pipelines
 	names() { awk '{ n = $NF; t += n; c[$0] = n } END { for (s in c) if (c[s] * 100 >= 3 * t) { sub(/ [0-9]+$/, "", s); print s } }' "$1" |
 		tr ';' '\n' | sort -u; }
-	expect_eq "the same frame names as perf record + perf script + collapse" "$(names "$TMP/p.folded")" "$(names "$TMP/r.folded")"
-else
-	skip "rust names vs perf" "linux-perf is not installed"
+	expect_eq "the same frame names as perf record + perf script + stackcollapse-perf.pl" "$(names "$TMP/p.folded")" "$(names "$TMP/r.folded")"
 fi
+finish

@@ -408,8 +408,10 @@ static void test_offcpu_split(void **state)
 		/* 5%, with a 0.5 ms floor for the tiny on-CPU times of the reader and writer. */
 		assert_true(within((double)sum[0], (double)t->run_ns, 0.05, 5e5));
 		assert_true(within((double)(sum[1] + sum[2]), (double)(life - t->run_ns), 0.05, 5e5));
-		/* Runnable spans start at the wakeup, schedstat's run delay at the enqueue: 1 ms floor. */
-		assert_true(within((double)sum[1], (double)t->wait_ns, 0.05, 1e6));
+		/* Runnable spans start at the wakeup, schedstat's run delay at the enqueue: the two
+		 * clocks differ by up to ~0.15 ms per wakeup on a loaded machine, so this extra
+		 * check is looser than the on/off-CPU ones above (15%, 2 ms floor). */
+		assert_true(within((double)sum[1], (double)t->wait_ns, 0.15, 2e6));
 		assert_true(within((double)(sum[0] + sum[1] + sum[2]), (double)life, 0.01, 0));
 	}
 	bpf_offcpu__close(o);
