@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "../model/profile.h"
 #include "../sink/sink.h"
+#include "../sink/write_svg.h"
 #include "../source/sampler.h"
 #include "../source/target.h"
 #include "../symbol/symbolizer.h"
@@ -65,6 +66,21 @@ static void usage(FILE *f)
 		"      --no-demangle  show C++/Rust symbols as mangled in the binary\n"
 		"      --backend B    perf, bpf or auto (default): auto takes bpf when root with\n"
 		"                     kernel BTF (stacks counted in the kernel), else perf_event\n"
+		"Off-CPU time (eBPF on sched_switch; needs root and kernel BTF):\n"
+		"      --off-cpu      time threads spend blocked (sleeping, waiting for I/O, locks),\n"
+		"                     per stack, in microseconds, as bcc's offcputime -f; the SVG\n"
+		"                     uses the io palette and counts \"us\"\n"
+		"      --off-wake     with the waker's stack joined above a '--' frame, as\n"
+		"                     offwaketime does (waker frames on top; implies --off-cpu)\n"
+		"      --on-off       wall clock: on-CPU samples (1e9/freq ns each) and off-CPU time\n"
+		"                     in ns in one graph; off-CPU stacks end in a blue [blocked] or\n"
+		"                     [runnable] frame (runnable: preempted or waiting for a CPU)\n"
+		"      --min-block US skip off-CPU intervals shorter than US microseconds\n"
+		"      --max-block US skip off-CPU intervals longer than US microseconds\n"
+		"      --state S,D    task states that count as blocked: S (interruptible sleep),\n"
+		"                     D (uninterruptible); default S,D\n"
+		"                     A sleep already under way at the start is not counted (no start\n"
+		"                     time is known); one still open at the end is cut there.\n"
 		"  -g                 frame-pointer call graphs (the default; accepted as perf does)\n"
 		"  -q, --quiet        no progress and no summary on stderr\n"
 		"  -v, --verbose      also say which event was chosen and why\n"
@@ -75,6 +91,9 @@ static void usage(FILE *f)
 		"  scorch record -p 1234 -d 10 -o app.folded           a running process for 10 s\n"
 		"  scorch record -a --skip-idle -d 5 -o sys.svg -o sys.folded   the whole system\n"
 		"  scorch record --tid -o threads.svg -- make -j2      one root frame per thread\n"
+		"  scorch record --off-cpu -o off.svg -- ./server      where ./server waits\n"
+		"  scorch record --off-wake -p 1234 -d 5 -o wake.folded   who wakes its threads\n"
+		"  scorch record --on-off -o wall.svg -- ./myprog      on-CPU and blocked time together\n"
 		"\n"
 		"Needs root (or CAP_PERFMON), or kernel.perf_event_paranoid <= 1 for your own\n"
 		"processes (<= 0 for -a and -C); the bpf backend needs root (CAP_BPF+CAP_PERFMON).\n"
@@ -158,6 +177,12 @@ enum {
 	OPT_SRCLINE,
 	OPT_NO_DEMANGLE,
 	OPT_BACKEND,
+	OPT_OFF_CPU,
+	OPT_OFF_WAKE,
+	OPT_ON_OFF,
+	OPT_MIN_BLOCK,
+	OPT_MAX_BLOCK,
+	OPT_STATE,
 };
 
 static const struct option longopts[] = {
@@ -179,6 +204,12 @@ static const struct option longopts[] = {
 	{"inline", no_argument, NULL, OPT_INLINE},
 	{"srcline", no_argument, NULL, OPT_SRCLINE},
 	{"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
+	{"off-cpu", no_argument, NULL, OPT_OFF_CPU},
+	{"off-wake", no_argument, NULL, OPT_OFF_WAKE},
+	{"on-off", no_argument, NULL, OPT_ON_OFF},
+	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
+	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
+	{"state", required_argument, NULL, OPT_STATE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -190,6 +221,23 @@ struct cli {
 	bool quiet, verbose;
 	int ntargets; /* how many of -p, -a, -C, CMD were given */
 };
+
+/* "S", "D", "S,D": task states that count as blocked; 0 on a bad list. */
+static unsigned parse_states(const char *arg)
+{
+	unsigned mask = 0;
+	for (const char *p = arg; *p; p++) {
+		if ((p != arg && *p == ',') || *p == ' ')
+			continue;
+		if (*p == 'S' || *p == 's')
+			mask |= SAMPLER_STATE_S;
+		else if (*p == 'D' || *p == 'd')
+			mask |= SAMPLER_STATE_D;
+		else
+			return 0;
+	}
+	return mask;
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct cli *c)
@@ -291,6 +339,31 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_NO_DEMANGLE:
 			o->demangle = false;
 			break;
+		case OPT_OFF_WAKE:
+			o->off_wake = true;
+			o->off_cpu = true;
+			break;
+		case OPT_ON_OFF:
+			o->on_off = true;
+			o->off_cpu = true;
+			break;
+		case OPT_OFF_CPU:
+			o->off_cpu = true;
+			break;
+		case OPT_MIN_BLOCK:
+		case OPT_MAX_BLOCK:
+			v = parse_positive(optarg, 1000000000000L);
+			if (v < 0)
+				return bad_usage("invalid block time '%s': expected whole microseconds > 0",
+						 optarg);
+			*(opt == OPT_MIN_BLOCK ? &o->min_block_ns : &o->max_block_ns) =
+			    (uint64_t)v * 1000;
+			break;
+		case OPT_STATE:
+			o->state_mask = parse_states(optarg);
+			if (!o->state_mask)
+				return bad_usage("invalid --state '%s': expected S, D or S,D", optarg);
+			break;
 		case ':':
 			return bad_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -301,6 +374,12 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			return bad_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if ((o->min_block_ns || o->max_block_ns || o->state_mask) && !o->off_cpu)
+		return bad_usage("%s", "--min-block, --max-block and --state need --off-cpu");
+	if (o->min_block_ns && o->max_block_ns && o->max_block_ns < o->min_block_ns)
+		return bad_usage("%s", "--max-block is below --min-block");
+	if (o->off_cpu && o->group_by_cpu)
+		return bad_usage("%s", "--group-by-cpu does not apply to off-CPU time (summed over CPUs)");
 	bool cmd = optind < argc;
 	c->ntargets = seen_p + seen_a + seen_c + cmd;
 	if (c->ntargets == 0)
@@ -371,6 +450,30 @@ static int run(struct sampler *s, struct profile *p, const struct cli *c)
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	return ret;
+}
+
+/*
+ * How the outputs are written: NULL (the defaults) unless off-CPU time was recorded. --off-cpu
+ * folds in microseconds (bcc's offcputime -f) and draws with the io palette; --on-off keeps
+ * ns and the hot palette (the writer draws the FRAME_OFFCPU frames blue).
+ */
+static const struct sink_opts *output_opts(const struct cli *c, struct profile *p,
+					   struct sink_opts *so, struct svg_opts *svg)
+{
+	if (!c->o.off_cpu)
+		return NULL;
+	sink_opts__init(so);
+	svg_opts__init(svg);
+	so->svg = svg;
+	if (c->o.on_off) {
+		svg->title = "Wall-Clock Time Flame Graph (on-CPU and off-CPU)";
+		return so;
+	}
+	profile__scale_values(p, 1, 1000); /* per stack, after summing: bcc's total_ns / 1000 */
+	profile__set_column(p, 0, "us", COLUMN_MICROSECONDS);
+	svg->colors = "io";
+	svg->title = c->o.off_wake ? "Off-Wake Time Flame Graph" : "Off-CPU Time Flame Graph";
+	return so;
 }
 
 /*
@@ -454,6 +557,8 @@ int cmd_record(int argc, char **argv)
 
 	int ret = run(s, p, &c);
 	sampler__stop(s);
+	if (c.o.off_cpu && ret == 0) /* after the stop: threads still off the CPU, cut there */
+		ret = sampler__drain(s, p);
 	sampler__stats(s, &st);
 	status = 0;
 	if (ret < 0) {
@@ -461,16 +566,26 @@ int cmd_record(int argc, char **argv)
 		status = 1;
 	}
 	if (st.samples == 0 && !c.quiet)
-		util__warn("no samples collected; was the target running on a CPU?");
+		util__warn(c.o.off_cpu ? "no off-CPU time collected; did the targets block?"
+				       : "no samples collected; was the target running on a CPU?");
+	struct sink_opts so_;
+	struct svg_opts svg;
+	const struct sink_opts *sopts = output_opts(&c, p, &so_, &svg);
 	struct strbuf written = {0};
 	for (int i = 0; i < c.noutputs; i++) {
-		if (sink__write(p, c.outputs[i], NULL, NULL) < 0) {
+		if (sink__write(p, c.outputs[i], NULL, sopts) < 0) {
 			status = 1;
 			continue;
 		}
 		strbuf__addf(&written, "%s%s", written.len ? ", " : "", c.outputs[i]);
 	}
-	if (!c.quiet)
+	if (!c.quiet && c.o.off_cpu && !c.o.on_off)
+		fprintf(stderr,
+			"scorch: %.1f ms off-CPU in %llu stacks (%s, %.1f s), %llu lost; wrote %s\n",
+			(double)profile__column_total(p, 0) / 1e3, (unsigned long long)st.samples,
+			st.backend, st.elapsed_ns / 1e9, (unsigned long long)st.lost,
+			written.len ? written.buf : "nothing");
+	else if (!c.quiet)
 		fprintf(stderr,
 			"scorch: %llu samples (%s, %s, %u Hz, %.1f s), %llu lost, %llu throttled; "
 			"wrote %s\n",

@@ -65,7 +65,9 @@ static void label_frames(const struct profile *src, struct profile *dst, profile
 			len -= (size_t)(semi - s) + 1;
 			s = semi + 1;
 		}
-		push(l, profile__frame_named(dst, s, len, FRAME_USER));
+		/* Off-CPU marks stay marked: the SVG draws them in their own colour. */
+		bool off = profile__frame_get(src, f)->kind == FRAME_OFFCPU;
+		push(l, profile__frame_named(dst, s, len, off ? FRAME_OFFCPU : FRAME_USER));
 		l->count[f] = (uint32_t)(l->nids - l->start[f]);
 	}
 	strbuf__free(&sb);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../model/profile.h"
 #include "../util/util.h"
 
 unsigned svg_color__next_cp(const unsigned char **pp, const unsigned char *end)
@@ -244,6 +245,11 @@ void svg_color__name(char *buf, const char *type, bool hash, bool random, const 
 	} else {
 		strcpy(buf, "rgb(0,0,0)");
 	}
+}
+
+const char *svg_color__palette_for(const char *palette, unsigned kind)
+{
+	return kind == FRAME_OFFCPU ? "blue" : palette;
 }
 
 void svg_color__delta(char *buf, double value, double max, bool negate)

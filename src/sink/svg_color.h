@@ -12,6 +12,11 @@
 void svg_color__name(char *buf, const char *palette, bool hash, bool random, const char *name,
 		     size_t len);
 
+/* The palette a frame of this kind (enum frame_kind) is drawn with: "blue" for off-CPU
+ * frames (FRAME_OFFCPU: the [blocked] and [runnable] frames of a wall-clock profile, which
+ * only such profiles have), else palette unchanged. */
+const char *svg_color__palette_for(const char *palette, unsigned kind);
+
 /* flamegraph.pl's color_scale: white for 0, red for growth, blue for reduction. */
 void svg_color__delta(char *buf, double value, double max, bool negate);
 

@@ -329,10 +329,13 @@ static void add_frame_title(struct strbuf *out, const struct svg_doc *d,
 }
 
 /* The fill colour of a frame: separators grey, diffs by delta, else by palette. */
-static void frame_color(char *color, size_t size, struct svg_doc *d, const struct svg_frame *fr,
-			double maxdelta, const char *name, size_t nlen)
+static void frame_color(char *color, size_t size, struct svg_doc *d, const struct profile *p,
+			const struct svg_frame *fr, double maxdelta, const char *name, size_t nlen)
 {
 	const struct svg_opts *o = d->o;
+	uint32_t f = fr->node == PROFILE_ROOT ? PROFILE_NONE : profile__node_frame(p, fr->node);
+	const char *colors =
+	    svg_color__palette_for(o->colors, f == PROFILE_NONE ? 0 : profile__frame_get(p, f)->kind);
 	if (nlen == 2 && !strcmp(name, "--")) {
 		snprintf(color, size, "rgb(160,160,160)");
 	} else if (nlen == 1 && name[0] == '-') {
@@ -344,11 +347,11 @@ static void frame_color(char *color, size_t size, struct svg_doc *d, const struc
 		if (c) {
 			snprintf(color, size, "%s", c);
 		} else {
-			svg_color__name(color, o->colors, o->hash, o->random, name, nlen);
+			svg_color__name(color, colors, o->hash, o->random, name, nlen);
 			svg_attrs__set(&d->palette, name, nlen, color);
 		}
 	} else {
-		svg_color__name(color, o->colors, o->hash, o->random, name, nlen);
+		svg_color__name(color, colors, o->hash, o->random, name, nlen);
 	}
 }
 
@@ -408,7 +411,7 @@ static void add_frame(struct strbuf *out, struct svg_doc *d, const struct profil
 	add_frame_title(out, d, fr, attrs, name, nlen, is_root, samples);
 
 	char color[64];
-	frame_color(color, sizeof(color), d, fr, maxdelta, name, nlen);
+	frame_color(color, sizeof(color), d, p, fr, maxdelta, name, nlen);
 	char xb[48], wb[48], nb[48];
 	double x1r, x2r;
 	svg_fmt__fixed(xb, x1, 1, &x1r);

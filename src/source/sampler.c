@@ -33,7 +33,7 @@ static const char *const backend_names[] = {
 };
 
 /*
- * --backend auto: BPF when this machine can run it (root, kernel BTF) and the options need
+ * --off-cpu: the off-CPU backend. --backend auto: BPF when this machine can run it (root, kernel BTF) and the options need
  * nothing it lacks (per-sample times for the timeline), else perf_event. why says which and
  * why, for -v.
  */
@@ -41,6 +41,8 @@ static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char
 					      size_t whylen)
 {
 	enum sampler_backend want = o->backend;
+	if (o->off_cpu)
+		return &sampler_offcpu_ops; /* it picks the on-CPU backend of --on-off itself */
 	if (want == SAMPLER_AUTO) {
 		char reason[160] = "";
 		if (o->timeline)

@@ -38,6 +38,19 @@ struct sampler_opts {
 	bool skip_idle;
 	bool inlines, srcline, demangle;
 	bool timeline;      /* keep (time, pid, tid, cpu, leaf) per sample in the profile */
+	/*
+	 * Off-CPU (offcpu_sampler.c, needs root and kernel BTF): off_cpu counts the time threads
+	 * spend blocked, per stack, in ns (column 0 becomes "ns"); off_wake adds the waker's
+	 * stack above a "--" frame; on_off also samples on-CPU stacks with `backend`, each
+	 * weighted 1e9/freq ns, and ends off-CPU stacks with a [blocked] or [runnable] frame
+	 * (FRAME_OFFCPU). Intervals outside [min_block_ns, max_block_ns] (0: no bound) are
+	 * skipped; state_mask: OFFCPU_TASK_* bits that count as blocked (0: S and D).
+	 */
+	bool off_cpu, off_wake, on_off;
+#define SAMPLER_STATE_S 0x1u /* TASK_INTERRUPTIBLE: sleeping (ps state S) */
+#define SAMPLER_STATE_D 0x2u /* TASK_UNINTERRUPTIBLE: disk sleep (ps state D) */
+	uint64_t min_block_ns, max_block_ns;
+	unsigned state_mask;
 };
 
 struct sampler_stats {

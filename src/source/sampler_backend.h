@@ -47,5 +47,6 @@ int sampler__wait_fds(const struct sampler *s, struct pollfd *out, int max);
 /* The backends. Add a new one here and in the table in sampler.c. */
 extern const struct sampler_ops sampler_perf_ops;
 extern const struct sampler_ops sampler_bpf_ops;
+extern const struct sampler_ops sampler_offcpu_ops; /* opts.off_cpu, whatever opts.backend */
 
 #endif

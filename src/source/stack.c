@@ -47,6 +47,7 @@ struct stack_builder {
 	size_t caprev;
 	struct strbuf name;
 	uint64_t t0; /* timeline origin */
+	uint64_t mult; /* weight scale, 0 = 1 */
 };
 
 
@@ -286,21 +287,50 @@ static void push_ips(struct stack_builder *b, struct profile *p, uint32_t pid, u
 	}
 }
 
-bool stack_builder__sample(struct stack_builder *b, struct profile *p, const struct raw_sample *s)
+static void cache_for(struct stack_builder *b, const struct profile *p)
 {
-	if (b->opts.skip_idle && s->pid == 0)
-		return false;
 	if (b->cache_prof != p) {
 		hashmap__clear(&b->addrs);
 		b->npool = 0;
 		b->cache_prof = p;
 	}
+}
+
+void stack_builder__set_weight_scale(struct stack_builder *b, uint64_t mult)
+{
+	b->mult = mult;
+}
+
+size_t stack_builder__frames(struct stack_builder *b, struct profile *p, uint32_t pid, uint32_t tid,
+			     const uint64_t *kips, uint32_t nkips, const uint64_t *uips,
+			     uint32_t nuips, uint32_t **ids, size_t *cap, size_t n)
+{
+	cache_for(b, p);
+	uint32_t gen = pid_ensure(b, pid)->gen;
+	size_t m = 0;
+	push_ips(b, p, pid, gen, kips, nkips, true, &m);
+	push_ips(b, p, pid, gen, uips, nuips, false, &m);
+	if (n + m + 1 > *cap) {
+		*cap = (n + m + 1) * 2;
+		*ids = xrealloc(*ids, sizeof(**ids) * *cap);
+	}
+	for (size_t i = 0; i < m; i++) /* b->stack is leaf first already */
+		(*ids)[n++] = b->stack[i];
+	(*ids)[n++] = root_frame(b, p, pid, tid);
+	return n;
+}
+
+bool stack_builder__sample(struct stack_builder *b, struct profile *p, const struct raw_sample *s)
+{
+	if (b->opts.skip_idle && s->pid == 0)
+		return false;
+	cache_for(b, p);
 	uint32_t gen = pid_ensure(b, s->pid)->gen;
 	size_t n = 0;
 	push_ips(b, p, s->pid, gen, s->kips, s->nkips, true, &n);
 	push_ips(b, p, s->pid, gen, s->uips, s->nuips, false, &n);
 	/* Root first: comm, optional CPU, then the frames outermost first. */
-	size_t total = n + 2;
+	size_t total = n + 2 + s->nabove;
 	if (total > b->caprev) {
 		b->caprev = total * 2;
 		b->rev = xrealloc(b->rev, sizeof(*b->rev) * b->caprev);
@@ -314,7 +344,10 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 	}
 	for (size_t i = n; i-- > 0;)
 		b->rev[m++] = b->stack[i];
-	uint32_t leaf = profile__add_stack(p, b->rev, m, 0, s->weight ? s->weight : 1);
+	for (uint32_t i = 0; i < s->nabove; i++)
+		b->rev[m++] = s->above[i];
+	uint64_t w = (s->weight ? s->weight : 1) * (b->mult ? b->mult : 1);
+	uint32_t leaf = profile__add_stack(p, b->rev, m, 0, w);
 	if (b->opts.timeline)
 		profile__timeline_add(p, s->time_ns > b->t0 ? s->time_ns - b->t0 : 0, s->pid,
 				      s->tid, s->cpu, leaf);

@@ -24,6 +24,9 @@ struct raw_sample {
 	const uint64_t *uips; /* user addresses of pid */
 	uint32_t nuips;
 	uint64_t weight; /* samples this stands for (an in-kernel count); 0 counts as 1 */
+	const uint32_t *above; /* frame ids of the profile added above the leaf, outermost
+				  first (off-CPU marks, a waker's stack); may be empty */
+	uint32_t nabove;
 };
 
 struct stack_builder;
@@ -37,6 +40,19 @@ struct stack_builder;
 struct stack_builder *stack_builder__new(const struct sampler_opts *opts, struct symbolizer *sym);
 /* Accepts NULL. */
 void stack_builder__free(struct stack_builder *b);
+
+/* Every later sample's weight is multiplied by mult (e.g. ns per sample); 1 by default. */
+void stack_builder__set_weight_scale(struct stack_builder *b, uint64_t mult);
+
+/*
+ * Appends to *ids (grown with xrealloc, *cap its capacity) the frame ids of p for one more
+ * stack of pid/tid, leaf first: the kernel addresses, the user addresses, then the root frame
+ * (comm, as samples are named). For stacks drawn upside down above another (a waker's, as
+ * offwaketime shows it). Returns the new count, starting from n.
+ */
+size_t stack_builder__frames(struct stack_builder *b, struct profile *p, uint32_t pid, uint32_t tid,
+			     const uint64_t *kips, uint32_t nkips, const uint64_t *uips,
+			     uint32_t nuips, uint32_t **ids, size_t *cap, size_t n);
 
 /* Timeline times are time_ns - t0_ns (CLOCK_MONOTONIC at the start of sampling). */
 void stack_builder__set_origin(struct stack_builder *b, uint64_t t0_ns);

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/* The off-CPU backend behind the sampler ops: bpf_offcpu's blocked time into the stack builder. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+#include "bpf.h"
+#include "bpf_offcpu.h"
+#include "bpf_sideband.h"
+#include "perf_decode.h"
+#include "sampler_backend.h"
+
+/*
+ * Off-CPU time only (--off-cpu): the engine's intervals, weight = ns, and a side-band ring
+ * for process events (so `-- CMD`, forks and exits symbolize). Wall clock (--on-off): the
+ * engine also counts runnable time, and an inner on-CPU sampler (perf or bpf, sharing the
+ * front's stack builder and targets) brings samples weighted 1e9/freq ns and the process
+ * events; off-CPU stacks end in a [blocked] or [runnable] FRAME_OFFCPU frame.
+ */
+struct offcpu_sampler {
+	struct bpf_offcpu *oc;
+	struct bpf_sideband *sb;  /* off-CPU only */
+	struct sampler on;	  /* --on-off: the on-CPU backend's view of the sampler */
+	bool has_on, finished;
+	uint64_t on_ns;		  /* ns per on-CPU sample */
+	struct sampler *s;	  /* during a drain */
+	struct profile *p;
+	uint32_t *above;	  /* scratch: frames above the blocked stack */
+	size_t capabove;
+	struct sampler_stats dec; /* side-band decode counters */
+	char note[160];
+};
+
+static int on_offcpu_sample(void *ctx, const struct raw_sample *rs, const struct offcpu_tag *t)
+{
+	struct offcpu_sampler *os = ctx;
+	struct sampler *s = os->s;
+	struct profile *p = os->p;
+	struct raw_sample r = *rs;
+	size_t n = 0;
+
+	if (!rs->weight)
+		return 0;
+	if (os->capabove < 2) {
+		os->capabove = 64;
+		os->above = xrealloc(os->above, sizeof(*os->above) * os->capabove);
+	}
+	/* The names the kernel saw at the time: a thread that exited has no /proc left. */
+	if (t->comm && t->comm[0] && rs->tid)
+		stack_builder__comm(s->stacks, rs->pid, rs->tid, t->comm, false);
+	if (s->opts.on_off) {
+		const char *mark = t->cls == OFFCPU_RUNNABLE ? "[runnable]" : "[blocked]";
+		os->above[n++] = profile__frame_named(p, mark, strlen(mark), FRAME_OFFCPU);
+	}
+	if (s->opts.off_wake && t->cls == OFFCPU_BLOCKED &&
+	    (t->waker_pid || t->nwkips || t->nwuips)) {
+		os->above[n++] = profile__frame_named(p, "--", 2, FRAME_SYNTHETIC);
+		if (t->waker_comm && t->waker_comm[0] && t->waker_tid)
+			stack_builder__comm(s->stacks, t->waker_pid, t->waker_tid, t->waker_comm,
+					    false);
+		n = stack_builder__frames(s->stacks, p, t->waker_pid, t->waker_tid, t->wkips,
+					  t->nwkips, t->wuips, t->nwuips, &os->above, &os->capabove, n);
+	}
+	r.above = os->above;
+	r.nabove = (uint32_t)n;
+	stack_builder__sample(s->stacks, p, &r);
+	return 0;
+}
+
+/* The inner sampler sees what the front changed since (the wake fd, the stop). */
+static struct sampler *inner(struct sampler *s)
+{
+	struct offcpu_sampler *os = s->priv;
+	os->on.wake_fd = s->wake_fd;
+	os->on.stopped = s->stopped;
+	os->on.tstop_ns = s->tstop_ns;
+	return &os->on;
+}
+
+/* --on-off: opens the on-CPU backend --backend names (auto: bpf when it can, else perf). */
+static int open_on_cpu(struct sampler *s, struct offcpu_sampler *os, char *err, size_t errlen)
+{
+	char why[160];
+	enum sampler_backend b = s->opts.backend;
+	if (b == SAMPLER_AUTO)
+		b = bpf_backend__available(why, sizeof(why)) == 0 ? SAMPLER_BPF : SAMPLER_PERF;
+	os->on = *s;
+	os->on.ops = b == SAMPLER_BPF ? &sampler_bpf_ops : &sampler_perf_ops;
+	os->on.opts.off_cpu = os->on.opts.on_off = os->on.opts.off_wake = false;
+	os->on.priv = NULL;
+	int ret = os->on.ops->open(&os->on, err, errlen);
+	if (ret < 0)
+		return ret;
+	os->has_on = true;
+	struct sampler_stats st = {0};
+	os->on.ops->stats(&os->on, &st);
+	unsigned freq = st.freq ? st.freq : s->opts.freq;
+	os->on_ns = 1000000000ull / freq;
+	return 0;
+}
+
+static int offcpu_open(struct sampler *s, char *err, size_t errlen)
+{
+	const struct sampler_opts *o = &s->opts;
+	char why[160];
+	int ret = bpf_backend__available(why, sizeof(why));
+	if (ret < 0) {
+		snprintf(err, errlen, "--off-cpu uses eBPF on sched_switch: %s", why);
+		return ret == -EPERM ? -EPERM : -EOPNOTSUPP;
+	}
+	if (o->scope == SCOPE_CPU) {
+		snprintf(err, errlen, "--off-cpu measures threads, not CPUs: use -a, -p or a command");
+		return -EINVAL;
+	}
+	if (o->group_by_cpu || o->timeline) {
+		snprintf(err, errlen, "--off-cpu: off-CPU time is summed over CPUs (no %s)",
+			 o->timeline ? "timeline" : "--group-by-cpu");
+		return -EINVAL;
+	}
+	struct offcpu_sampler *os = xcalloc(1, sizeof(*os));
+	s->priv = os;
+	struct bpf_offcpu_opts oo = {
+	    .tgids = o->scope == SCOPE_ALL ? NULL : o->pids,
+	    .ntgids = o->scope == SCOPE_ALL ? 0 : o->npids,
+	    .per_thread = true, /* each thread's own comm, as on-CPU samples have */
+	    .user_stacks = o->stacks != STACKS_KERNEL_ONLY,
+	    .kernel_stacks = o->stacks != STACKS_USER_ONLY,
+	    .runnable = o->on_off,
+	    .wakers = o->off_wake,
+	    .state_mask = o->state_mask,
+	    .min_block_ns = o->min_block_ns,
+	    .max_block_ns = o->max_block_ns,
+	    .on_sample = on_offcpu_sample,
+	    .ctx = os,
+	};
+	ret = bpf_offcpu__open(&os->oc, &oo, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (o->on_off)
+		return open_on_cpu(s, os, err, errlen);
+	return bpf_sideband__open(&os->sb, err, errlen);
+}
+
+static int offcpu_poll(struct sampler *s, int timeout_ms)
+{
+	struct offcpu_sampler *os = s->priv;
+	if (os->has_on)
+		return os->on.ops->poll(inner(s), timeout_ms);
+	/* The kernel aggregates: wake only for a target's exit or the caller's fd. */
+	int max = SAMPLER_MAX_WAIT_FDS(s);
+	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
+	int n = sampler__wait_fds(s, fds, max);
+	int ret = poll(fds, (nfds_t)n, timeout_ms) < 0 ? -errno : 0;
+	free(fds);
+	return ret;
+}
+
+static void on_record(void *ctx, const struct perf_event_header *h)
+{
+	struct offcpu_sampler *os = ctx;
+	perf_decode__record(os->s->stacks, os->p, h, &os->dec);
+}
+
+static int offcpu_drain(struct sampler *s, struct profile *p)
+{
+	struct offcpu_sampler *os = s->priv;
+	int ret = 0;
+	profile__set_column(p, 0, "ns", COLUMN_NANOSECONDS);
+	os->s = s;
+	os->p = p;
+	/* Process events first, so that a new image's maps are known before its stacks. */
+	if (os->has_on) {
+		stack_builder__set_weight_scale(s->stacks, os->on_ns);
+		ret = os->on.ops->drain(inner(s), p);
+		stack_builder__set_weight_scale(s->stacks, 1);
+		if (ret < 0)
+			return ret;
+	} else {
+		bpf_sideband__drain(os->sb, on_record, os);
+	}
+	if (os->finished)
+		return 0;
+	if (s->stopped) { /* the last drain: cut what is still off the CPU at the stop */
+		os->finished = true;
+		return bpf_offcpu__finish(os->oc, s->tstop_ns);
+	}
+	return bpf_offcpu__drain(os->oc);
+}
+
+static void offcpu_stats(const struct sampler *s, struct sampler_stats *st)
+{
+	struct offcpu_sampler *os = s->priv;
+	struct bpf_offcpu_stats ost;
+	bpf_offcpu__stats(os->oc, &ost);
+	if (os->has_on) {
+		os->on.ops->stats(&os->on, st);
+		st->backend = os->on.ops == &sampler_bpf_ops ? "bpf+off-cpu" : "perf_event+off-cpu";
+	} else {
+		st->backend = "bpf off-cpu";
+		st->event = "sched_switch";
+		st->freq = s->opts.freq;
+		st->lost = os->dec.lost + bpf_sideband__lost(os->sb);
+	}
+	/* Intervals count as samples; lost: intervals or stacks the kernel could not keep. */
+	st->samples += ost.samples;
+	st->lost += ost.counters[OC_HASH_FULL] + ost.counters[OC_TASKS_FULL];
+	st->errors += ost.counters[OC_USTACK_COLLISION] + ost.counters[OC_KSTACK_COLLISION] +
+		      ost.counters[OC_STACK_ERROR] + ost.stacks_missing;
+	uint64_t bad = st->errors + ost.counters[OC_HASH_FULL] + ost.counters[OC_TASKS_FULL] +
+		       ost.counters[OC_TRACK_FULL];
+	if (bad && !st->note) {
+		snprintf(os->note, sizeof(os->note),
+			 "off-cpu: %llu intervals lost (hash full), %llu threads untracked, %llu "
+			 "stack errors, %llu children untracked",
+			 (unsigned long long)ost.counters[OC_HASH_FULL],
+			 (unsigned long long)ost.counters[OC_TASKS_FULL],
+			 (unsigned long long)st->errors,
+			 (unsigned long long)ost.counters[OC_TRACK_FULL]);
+		st->note = os->note;
+	}
+}
+
+static void offcpu_close(struct sampler *s)
+{
+	struct offcpu_sampler *os = s->priv;
+	if (!os)
+		return;
+	if (os->has_on)
+		os->on.ops->close(&os->on);
+	bpf_sideband__close(os->sb);
+	bpf_offcpu__close(os->oc);
+	free(os->above);
+	free(os);
+	s->priv = NULL;
+}
+
+const struct sampler_ops sampler_offcpu_ops = {
+    .name = "bpf off-cpu",
+    .open = offcpu_open,
+    .poll = offcpu_poll,
+    .drain = offcpu_drain,
+    .stats = offcpu_stats,
+    .close = offcpu_close,
+};

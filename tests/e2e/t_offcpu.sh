@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# scorch record --off-cpu, --off-wake and --on-off on offcpu_split, whose blocked times are
+# known by design (30 x 10 ms nanosleep; a reader woken by a writer every 20 ms, 15 times),
+# against the workload's own clocks and schedstat, and flamegraph.pl for the SVG.
+source "$(dirname "$0")/../lib.sh"
+WL=$ROOT/build/workloads
+FLAMEGRAPH=$FLAMEGRAPH_DIR/flamegraph.pl
+frames() { python3 "$ROOT/tests/svgframes.py" "$1"; }
+
+# near NAME WANT GOT TOLERANCE: GOT within WANT +- TOLERANCE.
+near() {
+	if awk -v w="$2" -v g="$3" -v t="$4" 'BEGIN { exit !(g != "" && g >= w - t && g <= w + t) }'; then
+		ok "$1 ($3, want $2 +- $4)"
+	else
+		fail "$1" "got [$3], want $2 +- $4"
+	fi
+}
+# total FILE TID [PATTERN [PATTERN2]]: sum of the counts of TID's stacks (root comm-PID/TID)
+# that contain PATTERN and PATTERN2 (literal substrings; all of them without).
+total() {
+	[ -s "$1" ] || { echo 0; return; }
+	awk -v tid="$2" -v pat="${3-}" -v pat2="${4-}" '{ split($0, f, ";"); n = f[1]; sub(/.*\//, "", n)
+		if (n == tid && (pat == "" || index($0, pat)) && (pat2 == "" || index($0, pat2))) s += $NF }
+		END { print s + 0 }' "$1"
+}
+# pct PART WHOLE: 100 * PART / WHOLE, or -1 when WHOLE is 0.
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f\n", 100 * a / b; else print -1 }'; }
+# field ROLE N: column N of the workload's line for ROLE (ROLE TID RUN WAIT START END INCALL FN).
+field() { awk -v r="$1" -v n="$2" '$1 == r { print $n }' "$TMP/wl.out" 2>/dev/null; }
+
+# Usage errors need no privileges.
+expect_exit "--state with an unknown state" 2 "invalid --state 'X'" "$SCORCH" record --off-cpu --state X -- true
+expect_exit "--min-block needs --off-cpu" 2 "--min-block, --max-block and --state need --off-cpu" \
+	"$SCORCH" record --min-block 10 -- true
+expect_exit "--max-block below --min-block" 2 "--max-block is below --min-block" \
+	"$SCORCH" record --off-cpu --min-block 100 --max-block 10 -- true
+expect_exit "--min-block 0 is refused" 2 "invalid block time '0'" "$SCORCH" record --off-cpu --min-block 0 -- true
+"$SCORCH" record --help >"$TMP/ee.out" 2>&1
+check "--help says how blocks at the start and the end are handled" \
+	grep -q "A sleep already under way at the start is not counted" "$TMP/ee.out"
+check "--help has an --off-cpu example" grep -q "scorch record --off-cpu -o off.svg" "$TMP/ee.out"
+
+is_root || skip_all "scorch record --off-cpu on live workloads" "needs root (eBPF on sched_switch); run tests as root"
+[ -r /sys/kernel/btf/vmlinux ] ||
+	skip_all "scorch record --off-cpu on live workloads" "no kernel BTF (/sys/kernel/btf/vmlinux)"
+
+# Without root: a one-line refusal naming what is missing.
+if command -v setpriv >/dev/null && [ -x "$SCORCH" ]; then
+	expect_exit "--off-cpu as nobody is refused" 1 "--off-cpu uses eBPF on sched_switch: the BPF backend needs root" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$SCORCH" record --off-cpu -a -d 0.1 -o /tmp/scorch-nobody.folded
+else
+	skip "--off-cpu as nobody is refused" "setpriv is not installed"
+fi
+expect_exit "--off-cpu with -C is refused" 1 "--off-cpu measures threads, not CPUs" \
+	"$SCORCH" record --off-cpu -C 0 -d 0.1 -o "$TMP/c.folded"
+
+mkdir -p "$WL"
+if ! cc -O1 -g -fno-omit-frame-pointer -no-pie -pthread -o "$WL/offcpu_split" "$ROOT/tests/workloads/offcpu_split.c"; then
+	bail "build offcpu_split: cc failed"
+fi
+
+# --off-cpu: blocked time per thread in microseconds.
+echo go | "$SCORCH" record -q --off-cpu --tid -o "$TMP/off.folded" -o "$TMP/off.svg" -- "$WL/offcpu_split" >"$TMP/wl.out"
+sl=$(field sleeper 2) rd=$(field reader 2) wr=$(field writer 2)
+s_us=$(total "$TMP/off.folded" "${sl:-none}")
+r_us=$(total "$TMP/off.folded" "${rd:-none}")
+w_us=$(total "$TMP/off.folded" "${wr:-none}")
+all=$((s_us + r_us + w_us))
+# The sleeper is blocked in nanosleep 30 x 10 ms = 300 ms by design: in us, 300000 (within
+# 5%: timer slack adds, a preemption between arming the timer and sleeping takes away).
+near "--off-cpu: the sleeper's time in nanosleep is the design's 300 ms, in us" 300000 \
+	"$(total "$TMP/off.folded" "${sl:-none}" nanosleep)" 15000
+near "--off-cpu: sleeper's share of the workers' blocked time" 33.3 "$(pct "$s_us" "$all")" 5
+near "--off-cpu: reader's share of the workers' blocked time" 33.3 "$(pct "$r_us" "$all")" 5
+near "--off-cpu: writer's share of the workers' blocked time" 33.3 "$(pct "$w_us" "$all")" 5
+# (The rest: its wait at the start barrier, a few ms.)
+near "--off-cpu: the sleeper blocks in nanosleep" 100 "$(pct "$(total "$TMP/off.folded" "${sl:-none}" nanosleep)" "$s_us")" 5
+near "--off-cpu: the reader blocks in read from reader_thread" 100 \
+	"$(pct "$(total "$TMP/off.folded" "${rd:-none}" ';reader_thread;raw_syscall3;')" "$r_us")" 2
+# The reader's time in read(2) by its own clock (INCALL) includes its wait for a CPU after
+# each wakeup (schedstat WAIT), which is not blocked time.
+r_incall=$(field reader 7) r_wait=$(field reader 4)
+[ -n "$r_incall" ] || r_incall=-1000000000 # no workload output: nothing can match
+near "--off-cpu: the reader's blocked us match its time in read minus its run-queue wait" \
+	"$(awk -v a="${r_incall:-0}" -v b="${r_wait:-0}" 'BEGIN { printf "%d", (a - b) / 1000 }')" "$r_us" \
+	"$(awk -v a="${r_incall:-0}" 'BEGIN { printf "%d", a / 1000 * 0.05 }')"
+check "--off-cpu: folded output is sorted" sort -C "$TMP/off.folded"
+if [ -r "$FLAMEGRAPH" ] && [ -s "$TMP/off.folded" ]; then
+	perl "$FLAMEGRAPH" --colors io --countname us --title "Off-CPU Time Flame Graph" "$TMP/off.folded" >"$TMP/ref.svg"
+	if [ -s "$TMP/off.svg" ] && [ "$(frames "$TMP/off.svg")" == "$(frames "$TMP/ref.svg")" ]; then
+		ok "--off-cpu: the SVG equals flamegraph.pl --colors io --countname us on the folded stacks"
+	else
+		fail "--off-cpu: the SVG equals flamegraph.pl --colors io --countname us" \
+			"$(diff <(frames "$TMP/ref.svg") <(frames "$TMP/off.svg" 2>/dev/null) | head -6 | tr '\n' '|')"
+	fi
+else
+	fail "--off-cpu: SVG against flamegraph.pl" "no folded output or no $FLAMEGRAPH"
+fi
+
+# --min-block above every interval of the workload (the longest is ~20 ms): only main's
+# long waits (pthread_join, ~0.3 s) remain.
+echo go | "$SCORCH" record -q --off-cpu --tid --min-block 100000 -o "$TMP/min.folded" -- "$WL/offcpu_split" >"$TMP/wl.out"
+sl=$(field sleeper 2) rd=$(field reader 2)
+expect_eq "--min-block 100000 drops the 10-20 ms sleeps" "0 0 yes" \
+	"$(total "$TMP/min.folded" "${sl:-none}") $(total "$TMP/min.folded" "${rd:-none}") $([ -s "$TMP/min.folded" ] && echo yes)"
+
+# --off-wake: the writer wakes the reader.
+echo go | "$SCORCH" record -q --off-wake --tid -o "$TMP/wake.folded" -- "$WL/offcpu_split" >"$TMP/wl.out"
+rd=$(field reader 2) wr=$(field writer 2)
+r_us=$(total "$TMP/wake.folded" "${rd:-none}")
+# Every write wakes the reader; the final close too (its stack may lack writer_thread).
+near "--off-wake: the waker's stack above '--' names writer_thread (% of the reader's time)" 100 \
+	"$(pct "$(awk -v tid="${rd:-none}" '{ split($0, f, ";"); n = f[1]; sub(/.*\//, "", n)
+		i = index($0, ";--;"); if (n == tid && i && index(substr($0, i), ";writer_thread;")) s += $NF }
+		END { print s + 0 }' "$TMP/wake.folded" 2>/dev/null)" "$r_us")" 10
+check "--off-wake: the waker's root (on top) is the writer thread" \
+	grep -qE "^offcpu_split-[0-9]+/${rd:-none};.*;--;.*;writer_thread;start_thread;offcpu_split-[0-9]+/${wr:-none} [0-9]+$" \
+	"$TMP/wake.folded"
+
+# --on-off: on-CPU and off-CPU time in ns add up to each thread's lifetime.
+echo go | "$SCORCH" record -q --on-off -F 999 --tid -o "$TMP/wall.folded" -o "$TMP/wall.svg" -- "$WL/offcpu_split" >"$TMP/wl.out"
+sum_got=0 sum_want=0
+for role in sleeper reader writer; do
+	tid=$(field $role 2) life=$(awk -v a="$(field $role 5)" -v b="$(field $role 6)" 'BEGIN { print b - a }')
+	got=$(total "$TMP/wall.folded" "${tid:-none}")
+	sum_got=$((sum_got + got)) sum_want=$((sum_want + life))
+	near "--on-off: $role on+off-CPU ns vs its lifetime (% of it)" 100 "$(pct "$got" "$life")" 10
+done
+near "--on-off: the workers' total is wall time x threads" 100 "$(pct "$sum_got" "$sum_want")" 10
+tid=$(field sleeper 2) run=$(field sleeper 3)
+near "--on-off: the sleeper's on-CPU ns vs schedstat's run time (% of it)" 100 \
+	"$(pct "$(awk -v tid="${tid:-none}" '{ split($0, f, ";"); n = f[1]; sub(/.*\//, "", n)
+		if (n == tid && !index($0, "[blocked]") && !index($0, "[runnable]")) s += $NF } END { print s + 0 }' \
+		"$TMP/wall.folded" 2>/dev/null)" "${run:-0}")" 20
+near "--on-off: the sleeper's [blocked] time in nanosleep is the design's 300 ms, in ns" 300000000 \
+	"$(total "$TMP/wall.folded" "${tid:-none}" '[blocked]' nanosleep)" 15000000
+if [ -s "$TMP/wall.svg" ]; then
+	frames "$TMP/wall.svg" >"$TMP/wall.frames"
+	check "--on-off: [blocked] and [runnable] frames are blue (r = g < b)" awk -F'|' '
+		$1 ~ /^\[(blocked|runnable)\] / { n++; split($6, c, /[(),]/); if (!(c[2] == c[3] && c[4] > c[2] + 60)) bad++ }
+		END { exit !(n >= 2 && !bad) }' "$TMP/wall.frames"
+	perl "$FLAMEGRAPH" --countname ns --title "Wall-Clock Time Flame Graph (on-CPU and off-CPU)" "$TMP/wall.folded" >"$TMP/ref.svg"
+	if diff <(grep -v '^\[blocked\] \|^\[runnable\] ' "$TMP/wall.frames") \
+		<(frames "$TMP/ref.svg" | grep -v '^\[blocked\] \|^\[runnable\] ') >"$TMP/d.out"; then
+		ok "--on-off: every other frame equals flamegraph.pl's (hot palette, ns)"
+	else
+		fail "--on-off: every other frame equals flamegraph.pl's" "$(head -6 "$TMP/d.out" | tr '\n' '|')"
+	fi
+else
+	fail "--on-off: SVG written" "no $TMP/wall.svg"
+	fail "--on-off: every other frame equals flamegraph.pl's" "no SVG"
+fi
+finish
