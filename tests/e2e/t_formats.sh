@@ -211,9 +211,8 @@ python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sy
 
 # --- sniffing by content: flamegraph, diff and view take any format under any name -------
 f=$CORPUS/stackcollapse-perf/expected/perf-dd-stacks-01-collapsed-pid.txt
-if [ -f "$f" ]; then
-	perl /work/flamegraph/flamegraph.pl "$f" >"$TMP/ref.svg" 2>/dev/null ||
-		perl "$SHARED/../flamegraph/flamegraph.pl" "$f" >"$TMP/ref.svg" 2>/dev/null
+if [ -f "$f" ] && have_perl_tools; then
+	perl "$FLAMEGRAPH_DIR/flamegraph.pl" "$f" >"$TMP/ref.svg" 2>/dev/null
 	bad=""
 	for ext in pb.gz speedscope.json json trace.json; do
 		"$SCORCH" convert "$f" -o "$TMP/in.$ext" 2>/dev/null
@@ -228,7 +227,7 @@ if [ -f "$f" ]; then
 	g=$CORPUS/stackcollapse-perf/expected/perf-cycles-instructions-01-collapsed-pid.txt
 	"$SCORCH" convert "$g" -o "$TMP/after.speedscope.json" 2>/dev/null
 	"$SCORCH" diff --folded "$TMP/in.pb.gz" "$TMP/after.speedscope.json" -o "$TMP/d.folded" 2>/dev/null
-	perl /work/flamegraph/difffolded.pl "$f" "$g" 2>/dev/null | LC_ALL=C sort >"$TMP/d.ref"
+	perl "$FLAMEGRAPH_DIR/difffolded.pl" "$f" "$g" 2>/dev/null | LC_ALL=C sort >"$TMP/d.ref"
 	LC_ALL=C sort "$TMP/d.folded" >"$TMP/d.got"
 	[ -s "$TMP/d.ref" ] && cmp -s "$TMP/d.ref" "$TMP/d.got" &&
 		ok "diff of a pprof and a speedscope file = difffolded.pl of the folded files" ||
