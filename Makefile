@@ -88,7 +88,7 @@ fuzz:
 	$(MAKE) -f tests/fuzz/Makefile
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/tui_bench
 	./bench/run.sh
 
 install: all
@@ -216,3 +216,9 @@ $(SELFPROF_PROTO_OBJ): $(PROTO_C)
 $(SELFPROF_LIB): $(SELFPROF_PROTO_OBJ)
 $(SELFPROF_OBJ): | $(GEN)/profile.pb-c.h
 SELFPROF_LIBS += $(shell pkg-config --libs libprotobuf-c jansson 2>/dev/null || echo -lprotobuf-c -ljansson)
+
+# Benchmark programs live in bench/, never in the scorch binary (after the sections above:
+# they link what the binary links, pprof's generated code included).
+$(BUILD)/bench/tui_bench: bench/tui_bench.c $(LIB_OBJ) $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)

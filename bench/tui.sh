@@ -10,6 +10,7 @@ TMP=$(mktemp -d /tmp/scorch-bench-tui.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
 [ -x "$SCORCH" ] || { echo "bench/tui.sh: build scorch first (make build/scorch)" >&2; exit 1; }
+[ -x "$ROOT/build/bench/tui_bench" ] || make -C "$ROOT" build/bench/tui_bench >/dev/null
 
 # Deterministic stacks shaped like a server's: a shared call chain of random length (a
 # framework), then a tail of 1..12 frames chosen with a skew among 16 functions per depth, so
@@ -47,7 +48,7 @@ awk -v n="$STACKS" 'BEGIN {
 bench_one() {
 	local name=$1 file=$2 meds=() out m
 	for r in $(seq "$RUNS"); do
-		out=$("$SCORCH" view --bench-layout --size 200x60 --iters 31 "$file")
+		out=$("$ROOT/build/bench/tui_bench" "$file" 200x60 31)
 		[ "$r" = 1 ] && echo "$out" | head -2 | sed "s/^/$name: /" >&2
 		m=$(echo "$out" | sed -n 's/^redraw: median \([0-9.]*\) ms.*/\1/p')
 		meds+=("$m")

@@ -33,14 +33,9 @@ static const char view_usage[] =
 	"  scorch record -F 999 -o app.folded -- ./app && scorch view app.folded\n"
 	"  perf script | scorch collapse > out.folded && scorch view out.folded\n";
 
-enum { OPT_BENCH = 256, OPT_SIZE, OPT_ITERS };
 
 static const struct option view_options[] = {
 	{"help", no_argument, NULL, 'h'},
-	/* undocumented: redraw benchmark used by bench/tui.sh */
-	{"bench-layout", no_argument, NULL, OPT_BENCH},
-	{"size", required_argument, NULL, OPT_SIZE},
-	{"iters", required_argument, NULL, OPT_ITERS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -74,27 +69,13 @@ static int load(const char *path, struct profile *p)
 
 int cmd_view(int argc, char **argv)
 {
-	bool bench = false;
-	int cols = 200, rows = 60, iters = 21, c;
+	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", view_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(view_usage, stdout);
 			return 0;
-		case OPT_BENCH:
-			bench = true;
-			break;
-		case OPT_SIZE:
-			if (sscanf(optarg, "%dx%d", &cols, &rows) != 2 || cols < 10 || rows < 5 ||
-			    cols > 1000 || rows > 1000) {
-				util__error("view: --size wants COLSxROWS, e.g. 200x60");
-				return 2;
-			}
-			break;
-		case OPT_ITERS:
-			iters = atoi(optarg);
-			break;
 		default:
 			fprintf(stderr, "Try 'scorch view --help'.\n");
 			return 2;
@@ -107,11 +88,9 @@ int cmd_view(int argc, char **argv)
 	const char *path = argv[optind];
 	struct profile *p = profile__new();
 	int rc = load(path, p);
-	if (rc < 0 || bench) {
-		if (rc == 0)
-			rc = tui__bench(p, cols, rows, iters);
+	if (rc < 0) {
 		profile__free(p);
-		return rc < 0 ? 1 : 0;
+		return 1;
 	}
 	/* a saved file is a fixed snapshot: the UI reads it the way it reads live ones */
 	struct live_stats st = {.backend = "file"};

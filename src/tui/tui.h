@@ -28,11 +28,5 @@ struct tui_opts {
  */
 int tui__run(const struct tui_opts *o);
 
-/*
- * Benchmark: lays out and draws p into an off-screen cols x rows terminal iters times;
- * prints the snapshot time and the median / min / max redraw time on stdout. Returns 0 or a
- * negative errno.
- */
-int tui__bench(struct profile *p, int cols, int rows, int iters);
 
 #endif

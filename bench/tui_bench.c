@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Redraw benchmark: layout and draw of a profile into an off-screen terminal. */
+/* Redraw benchmark (build/bench/tui_bench FILE [COLSxROWS] [ITERS]): layout and draw of a
+ * profile into an off-screen terminal. Not part of the scorch binary; bench/tui.sh runs it. */
 #define _GNU_SOURCE
 #include <curses.h>
 #include <errno.h>
@@ -7,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "../util/util.h"
+#include "tui/internal.h"
+#include "model/profile.h"
+#include "source/read_formats.h"
+#include "util/util.h"
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -16,7 +19,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int tui__bench(struct profile *p, int cols, int rows, int iters)
+static int bench(struct profile *p, int cols, int rows, int iters)
 {
 	char lines[16], columns[16];
 	snprintf(lines, sizeof(lines), "%d", rows);
@@ -91,4 +94,32 @@ int tui__bench(struct profile *p, int cols, int rows, int iters)
 	layout__free(&t.lay);
 	aggregate__free(&agg);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int cols = 200, rows = 60, iters = 21;
+	if (argc < 2 || (argc > 2 && sscanf(argv[2], "%dx%d", &cols, &rows) != 2) || cols < 10 ||
+	    rows < 5) {
+		fprintf(stderr, "usage: tui_bench FILE [COLSxROWS] [ITERS]\n");
+		return 2;
+	}
+	if (argc > 3)
+		iters = atoi(argv[3]);
+	char *buf;
+	size_t len;
+	int rc = util__read_file(argv[1], &buf, &len);
+	if (rc < 0) {
+		fprintf(stderr, "tui_bench: cannot read %s: %s\n", argv[1], strerror(-rc));
+		return 1;
+	}
+	struct profile *p = profile__new();
+	struct folded_stats st;
+	memset(&st, 0, sizeof(st));
+	rc = format__read(buf, len, p, 0, NULL, &st);
+	free(buf);
+	if (rc >= 0 || rc == -EOVERFLOW)
+		rc = bench(p, cols, rows, iters);
+	profile__free(p);
+	return rc < 0 ? 1 : 0;
 }
