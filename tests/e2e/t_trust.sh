@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Recording you can trust (root): short-lived, dlopen-ing and exec-ing programs symbolized,
+# planted perf-PID.map files refused, outputs never lost or left half-written.
+. "$(dirname "$0")/../lib.sh"
+
+is_root || skip_all "fault and security tests" "need root (perf_event_open on any process, chown)"
+WL=$TMP/wl
+mkdir -p "$WL"
+cc -O1 -g -fno-omit-frame-pointer -shared -fPIC -o "$WL/libhot.so" "$ROOT/tests/workloads/libhot.c" &&
+	cc -O1 -g -fno-omit-frame-pointer -o "$WL/dlopen_hot" "$ROOT/tests/workloads/dlopen_hot.c" -ldl &&
+	cc -O1 -g -fno-omit-frame-pointer -o "$WL/exec_after" "$ROOT/tests/workloads/exec_after.c" &&
+	cc -O1 -g -o "$WL/jit_spin" "$ROOT/tests/workloads/jit_spin.c" &&
+	cc -O1 -g -fno-omit-frame-pointer -pthread -o "$WL/cpu_split" "$ROOT/tests/workloads/cpu_split.c" ||
+	bail "cannot build the workloads"
+PY=/usr/bin/python3
+[ -x "$PY" ] || skip_all "fault and security tests" "Debian's /usr/bin/python3 is missing"
+
+# share FILE PATTERN: percent of the samples whose stack matches PATTERN (awk regex)
+share() { awk -v re="$2" '{ n = $NF; t += n; if ($0 ~ re) h += n } END { printf "%d", t ? 100 * h / t : 0 }' "$1"; }
+# unknown_only FILE: percent of samples whose frames below the root are all [unknown]
+unknown_only() {
+	awk '{ n = $NF; t += n; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";"); u = 1
+	       for (i = 2; i <= k; i++) if (f[i] != "[unknown]") u = 0
+	       if (u) x += n } END { printf "%d", t ? 100 * x / t : 100 }' "$1"
+}
+# total FILE: the sample count
+total() { awk '{ t += $NF } END { print t + 0 }' "$1"; }
+
+# --- symbols for every sample ---------------------------------------------------------------
+# 1. A short-lived process: its maps come from the mmap records, not from /proc afterwards.
+#    perf on the same command resolves every sample to at least one named frame.
+worst=0
+for i in 1 2 3; do
+	"$SCORCH" record -q -F 999 -o "$TMP/py$i.folded" -- $PY -c 'sum(i*i for i in range(2000000))'
+	u=$(unknown_only "$TMP/py$i.folded")
+	[ "$(total "$TMP/py$i.folded")" -gt 20 ] || u=100
+	[ "$u" -gt "$worst" ] && worst=$u
+done
+[ "$worst" -le 2 ] && ok "short-lived python3: at most 2% of samples all-[unknown] in 3 runs (worst $worst%)" ||
+	fail "short-lived python3: at most 2% of samples all-[unknown] in 3 runs" "worst run $worst%"
+
+# 2. A library loaded with dlopen after a sleep: the design puts ~all CPU time in hot_loop.
+"$SCORCH" record -q -F 999 -o "$TMP/dl.folded" -- "$WL/dlopen_hot" "$WL/libhot.so" 800
+h=$(share "$TMP/dl.folded" ";hot_loop( |;)")
+[ "$h" -ge 85 ] && ok "dlopen'd library symbolized: hot_loop has $h% (design ~100%)" ||
+	fail "dlopen'd library symbolized: hot_loop" "$h%, want >= 85%"
+
+# 3. Samples taken before an exec keep the old image's names: 600 ms of before_exec, then
+#    the command execs into a 300 ms python loop.
+"$SCORCH" record -q -F 999 -o "$TMP/ex.folded" -- "$WL/exec_after" 600 $PY -c 'sum(i*i for i in range(1000000))'
+b=$(share "$TMP/ex.folded" ";before_exec( |;)")
+[ "$b" -ge 40 ] && ok "samples before exec named before_exec ($b%, design ~60%)" ||
+	fail "samples before exec named before_exec" "$b%, want >= 40%"
+
+# 4. -F above the kernel's limit is capped with a note, and the run ends normally.
+max=$(cat /proc/sys/kernel/perf_event_max_sample_rate)
+timeout 60 "$SCORCH" record --backend perf -F $((max * 2)) -o "$TMP/fast.folded" -- "$WL/cpu_split" 0.05 >/dev/null 2>"$TMP/fast.err"
+st=$?
+grep -q "above kernel.perf_event_max_sample_rate; sampling at $max Hz" "$TMP/fast.err" && [ $st = 0 ] &&
+	grep -q hot_function "$TMP/fast.folded" &&
+	ok "-F $((max * 2)) capped to $max Hz with a note" ||
+	fail "-F $((max * 2)) capped to $max Hz with a note" "exit $st: $(head -c 300 "$TMP/fast.err")"
+
+# --- planted /tmp/perf-PID.map files ----------------------------------------------------------
+# jit_spin runs in anonymous executable memory; a map naming it gives "jit_spin_loop" frames.
+jit_case() { # NAME PLANT-FUNCTION WANT(named|refused)
+	local name=$1 plant=$2 want=$3
+	"$WL/jit_spin" 2500 "$TMP/jaddr" &
+	local pid=$!
+	for _ in $(seq 50); do [ -s "$TMP/jaddr" ] && break; sleep 0.05; done
+	local map=/tmp/perf-$pid.map
+	rm -f "$map"
+	$plant "$map" "$(cat "$TMP/jaddr") jit_spin_loop"
+	local t0=$SECONDS
+	timeout 20 "$SCORCH" record -q -p "$pid" -d 1 -o "$TMP/jit.folded"
+	local st=$? took=$((SECONDS - t0))
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$map" "$TMP/jaddr"
+	local named
+	named=$(share "$TMP/jit.folded" ";jit_spin_loop( |$)")
+	if [ $st != 0 ] || [ $took -gt 6 ] || [ "$(total "$TMP/jit.folded")" -lt 10 ]; then
+		fail "$name" "exit $st after ${took}s with $(total "$TMP/jit.folded") samples"
+	elif [ "$want" = named ] && [ "$named" -ge 80 ]; then
+		ok "$name ($named% jit_spin_loop)"
+	elif [ "$want" = refused ] && [ "$named" = 0 ]; then
+		ok "$name (refused; finished in ${took}s)"
+	else
+		fail "$name" "jit_spin_loop share $named%, want $want"
+	fi
+}
+plant_root() { echo "$2" >"$1"; }
+plant_fifo() { mkfifo "$1"; }
+plant_symlink() { echo "$2" >"$TMP/target.map"; ln -s "$TMP/target.map" "$1"; }
+plant_zero() { ln -s /dev/zero "$1"; }
+plant_foreign() { echo "$2" >"$1"; chown 65534:65534 "$1"; }
+jit_case "perf-PID.map owned by root is read" plant_root named
+jit_case "perf-PID.map as a FIFO is refused without hanging" plant_fifo refused
+jit_case "perf-PID.map as a symlink is refused" plant_symlink refused
+jit_case "perf-PID.map -> /dev/zero is refused" plant_zero refused
+jit_case "perf-PID.map owned by another user is refused" plant_foreign refused
+
+# --- nothing lost ------------------------------------------------------------------------------
+"$WL/cpu_split" 4 >/dev/null &
+wpid=$!
+sleep 0.3
+# SIGHUP is treated like SIGTERM: the output is written.
+"$SCORCH" record -q -p "$wpid" -o "$TMP/hup.folded" &
+r=$!
+sleep 1.5
+kill -HUP $r
+wait $r
+st=$?
+h=$(share "$TMP/hup.folded" ";hot_function( |;)")
+[ $st = 0 ] && [ "$h" -ge 45 ] && ok "SIGHUP during record still writes the output (hot_function $h%)" ||
+	fail "SIGHUP during record still writes the output" "exit $st, hot_function $h%"
+# A closed stdout output does not lose the other outputs.
+"$SCORCH" record -q -p "$wpid" -d 1 -o - -o "$TMP/after.folded" 2>"$TMP/pipe.err" | true
+h=$(share "$TMP/after.folded" ";hot_function( |;)")
+[ "$h" -ge 45 ] && ok "-o - into a closed pipe: the other output is written (hot_function $h%)" ||
+	fail "-o - into a closed pipe: the other output is written" "hot_function $h%: $(head -c 200 "$TMP/pipe.err")"
+kill "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null
+
+# Output paths are checked before recording starts.
+t0=$SECONDS
+"$SCORCH" record -o "$TMP/none/x.svg" -- sleep 5 2>"$TMP/none.err"
+st=$?
+took=$((SECONDS - t0))
+[ $st = 1 ] && [ $took -le 3 ] && grep -qF "cannot write $TMP/none/x.svg" "$TMP/none.err" &&
+	ok "a missing output directory fails at once, before recording (${took} s; the command takes 5)" ||
+	fail "a missing output directory fails at once, before recording" "exit $st after ${took}s: $(head -c 200 "$TMP/none.err")"
+mkdir -p "$TMP/dir.svg"
+expect_exit "a directory named *.svg fails before recording" 1 "it is a directory" \
+	"$SCORCH" record -o "$TMP/dir.svg" -- sleep 5
+
+# Temp files: SIGTERM while a big SVG is written leaves no temporary file, and the output
+# either keeps its old content or is complete.
+python3 "$ROOT/bench/gen_folded.py" 200000 >"$TMP/big.folded" 2>/dev/null || bail "gen_folded.py failed"
+mkdir -p "$TMP/out"
+echo old >"$TMP/out/report.svg"
+"$SCORCH" flamegraph --minwidth 0 "$TMP/big.folded" -o "$TMP/out/report.svg" &
+f=$!
+sleep 0.4
+kill -TERM $f
+wait $f
+st=$?
+left=$(ls -A "$TMP/out" | grep -vx report.svg | wc -l)
+if [ $st = 143 ] && [ "$left" = 0 ] && [ "$(cat "$TMP/out/report.svg")" = old ]; then
+	ok "SIGTERM mid-write: no temp file left, the old output intact"
+elif [ $st = 0 ] && [ "$left" = 0 ] && tail -c 10 "$TMP/out/report.svg" | grep -q '</svg>'; then
+	ok "SIGTERM after the write: complete output, no temp file left"
+else
+	fail "SIGTERM mid-write leaves nothing behind" "exit $st, $left stray files: $(ls -A "$TMP/out" | tr '\n' ' ')"
+fi
+# A symlink planted where scorch writes is replaced, never followed.
+echo secret >"$TMP/victim"
+ln -sf "$TMP/victim" "$TMP/out/link.folded"
+"$SCORCH" collapse "$ROOT/tests/e2e/fixtures/perf6.txt" -o "$TMP/out/link.folded"
+[ "$(cat "$TMP/victim")" = secret ] && [ ! -L "$TMP/out/link.folded" ] &&
+	grep -q '^w_prog;' "$TMP/out/link.folded" &&
+	ok "an output path that is a symlink is replaced, its target untouched" ||
+	fail "an output path that is a symlink is replaced, its target untouched" "victim: $(cat "$TMP/victim")"
+finish
