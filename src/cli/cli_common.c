@@ -27,8 +27,8 @@ int cli__parse_pids(const char *cmd, const char *arg, pid_t **pids, int *npids)
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		long v = parse_pid(tok);
 		if (v < 0) {
-			fprintf(stderr, "%s %s: '%s' is not a pid (use -p PID[,PID...])\n",
-				util__progname, cmd, tok);
+			fprintf(stderr, "%s: '%s' is not a pid (use -p PID[,PID...])\n",
+				util__progname, tok);
 			free(copy);
 			return -EINVAL;
 		}
@@ -38,8 +38,8 @@ int cli__parse_pids(const char *cmd, const char *arg, pid_t **pids, int *npids)
 	}
 	free(copy);
 	if (!added) {
-		fprintf(stderr, "%s %s: -p needs at least one pid (use -p PID[,PID...])\n",
-			util__progname, cmd);
+		fprintf(stderr, "%s: -p needs at least one pid (use -p PID[,PID...])\n",
+			util__progname);
 		return -EINVAL;
 	}
 	return 0;
@@ -57,6 +57,6 @@ int cli__parse_backend(const char *cmd, const char *arg, enum sampler_backend *o
 			return 0;
 		}
 	}
-	util__error("%s: unknown backend '%s' (use perf, bpf or auto)", cmd, arg);
+	util__error("unknown backend '%s' (use perf, bpf or auto)", arg);
 	return -EINVAL;
 }

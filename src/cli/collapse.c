@@ -131,11 +131,11 @@ int cmd_collapse(int argc, char **argv)
 		symbolizer__free(sym);
 	int status = 0;
 	if (err == -EOVERFLOW) {
-		util__error("collapse: line %llu: sample period or sum does not fit in 64 bits",
+		util__error("line %llu: sample period or sum does not fit in 64 bits",
 			    (unsigned long long)st.overflow_line);
 		status = 2;
 	} else if (st.samples == 0) {
-		util__error("collapse: no samples found in the input (%llu lines, %llu not "
+		util__error("no samples found in the input (%llu lines, %llu not "
 			    "recognized); expected `perf script` output",
 			    (unsigned long long)st.lines, (unsigned long long)st.unrecognized);
 		status = 2;

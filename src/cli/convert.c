@@ -96,7 +96,7 @@ int cmd_convert(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || !out_path) {
-		util__error("convert: needs one input and -o OUT; see 'scorch convert --help'");
+		util__error("needs one input and -o OUT; see 'scorch convert --help'");
 		return 2;
 	}
 	const char *in_path = argv[optind];
@@ -108,10 +108,10 @@ int cmd_convert(int argc, char **argv)
 		struct strbuf known = {0};
 		sink__list(&known);
 		if (to)
-			util__error("convert: unknown format '%s' for --to (folded, svg, pprof, "
+			util__error("unknown format '%s' for --to (folded, svg, pprof, "
 				    "speedscope, trace, json)", to);
 		else
-			util__error("convert: cannot tell the output format of '%s' (use a name "
+			util__error("cannot tell the output format of '%s' (use a name "
 				    "ending in %s, or --to)", out_path, known.buf);
 		strbuf__free(&known);
 		return 2;
@@ -123,7 +123,7 @@ int cmd_convert(int argc, char **argv)
 	int mapped;
 	int err = util__map_file(in_path, &buf, &len, &mapped);
 	if (err < 0) {
-		util__error("convert: cannot read '%s': %s", in_path, strerror(-err));
+		util__error("cannot read '%s': %s", in_path, strerror(-err));
 		return 2;
 	}
 	struct profile *p = profile__new();
@@ -134,11 +134,11 @@ int cmd_convert(int argc, char **argv)
 	int status = 0;
 	double t1 = cpu_now();
 	if (err == -EOVERFLOW) {
-		util__warn("convert: '%s': a value does not fit in 64 bits and was capped", in_path);
+		util__warn("'%s': a value does not fit in 64 bits and was capped", in_path);
 		err = 0;
 	}
 	if (err < 0) {
-		util__error("convert: '%s' (%s): %s", in_path, format__name(inf),
+		util__error("'%s' (%s): %s", in_path, format__name(inf),
 			    msg.buf ? msg.buf : strerror(-err));
 		status = 2;
 	} else {

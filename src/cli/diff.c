@@ -46,7 +46,7 @@ static int read_one(const char *path, struct profile *p, int col, bool striphex)
 	int mapped;
 	int err = util__map_file(path, &buf, &len, &mapped);
 	if (err < 0) {
-		util__error("diff: cannot read '%s': %s", path, strerror(-err));
+		util__error("cannot read '%s': %s", path, strerror(-err));
 		return -1;
 	}
 	struct folded_opts fo = {.striphex = striphex};
@@ -57,17 +57,17 @@ static int read_one(const char *path, struct profile *p, int col, bool striphex)
 	if (err == -EINVAL) /* a broken pprof/JSON file: already said why */
 		return -1;
 	if (err == -EOVERFLOW) {
-		util__error("diff: %s:%llu: count does not fit in 64 bits", path,
+		util__error("%s:%llu: count does not fit in 64 bits", path,
 			    (unsigned long long)st.overflow_line);
 		return -1;
 	}
 	if (st.before_col >= 0) {
-		util__error("diff: %s has two counts per line; pass single-count folded files",
+		util__error("%s has two counts per line; pass single-count folded files",
 			    path);
 		return -1;
 	}
 	if (st.valid == 0) {
-		util__error("diff: no valid folded stacks in '%s'", path);
+		util__error("no valid folded stacks in '%s'", path);
 		return -1;
 	}
 	if (st.ignored)
@@ -119,7 +119,7 @@ int cmd_diff(int argc, char **argv)
 	}
 	free(table);
 	if (argc - optind != 2) {
-		util__error("diff: want two folded files, BEFORE and AFTER (see 'scorch diff --help')");
+		util__error("want two folded files, BEFORE and AFTER (see 'scorch diff --help')");
 		return 2;
 	}
 	struct profile *p = profile__new();

@@ -107,11 +107,11 @@ int cmd_flamegraph(int argc, char **argv)
 	if (err == -EINVAL) { /* a broken pprof/JSON file: already said why */
 		status = 2;
 	} else if (err == -EOVERFLOW) {
-		util__error("flamegraph: line %llu: count does not fit in 64 bits",
+		util__error("line %llu: count does not fit in 64 bits",
 			    (unsigned long long)st.overflow_line);
 		status = 2;
 	} else if (st.valid == 0) {
-		util__error("flamegraph: no valid folded stacks in the input (%llu lines; expected "
+		util__error("no valid folded stacks in the input (%llu lines; expected "
 			    "\"frame;frame;... COUNT\")",
 			    (unsigned long long)st.lines);
 		status = 2;

@@ -65,9 +65,16 @@ int main(int argc, char **argv)
 		printf("scorch %s\n", SCORCH_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(commands[i].name, cmd))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(commands[i].name, cmd))
+			continue;
+		/* One style for every message: "scorch CMD: ...", getopt's own included. */
+		static char name[64];
+		snprintf(name, sizeof(name), "scorch %s", cmd);
+		util__progname = name;
+		argv[1] = name;
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	util__error("'%s' is not a scorch command; see 'scorch --help'", cmd);
 	return 2;
 }

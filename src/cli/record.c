@@ -49,7 +49,9 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -F, --freq HZ      sampling frequency (default 99)\n"
 		"  -d, --duration S   stop after S seconds (fractions allowed); otherwise stop when\n"
-		"                     the targets exit, or at Ctrl-C (the output is still written)\n"
+		"                     the targets exit, or at Ctrl-C (the output is still written).\n"
+		"                     A command still running at the deadline goes on unless --kill\n"
+		"      --kill         with -d and a command: end the command at the deadline too\n"
 		"  -o, --output FILE  write FILE; the extension picks the format: .svg (flame\n"
 		"                     graph), .folded or .txt (folded stacks), - (folded to stdout),\n"
 		"                     .pb.gz (pprof), .speedscope.json, .trace.json (Perfetto),\n"
@@ -183,11 +185,13 @@ enum {
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
 	OPT_STATE,
+	OPT_KILL,
 };
 
 static const struct option longopts[] = {
 	{"freq", required_argument, NULL, 'F'},
 	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"kill", no_argument, NULL, OPT_KILL},
 	{"duration", required_argument, NULL, 'd'},
 	{"all-cpus", no_argument, NULL, 'a'},
 	{"cpu", required_argument, NULL, 'C'},
@@ -219,6 +223,7 @@ struct cli {
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
 	bool quiet, verbose;
+	bool kill; /* --kill: -d ends the command too */
 	int ntargets; /* how many of -p, -a, -C, CMD were given */
 };
 
@@ -323,6 +328,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_GROUP_CPU:
 			o->group_by_cpu = true;
 			break;
+		case OPT_KILL:
+			c->kill = true;
+			break;
 		case OPT_BACKEND:
 			if (cli__parse_backend("record", optarg, &o->backend) < 0)
 				return 2;
@@ -381,7 +389,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	if (o->off_cpu && o->group_by_cpu)
 		return bad_usage("%s", "--group-by-cpu does not apply to off-CPU time (summed over CPUs)");
 	bool cmd = optind < argc;
-	c->ntargets = seen_p + seen_a + seen_c + cmd;
+	/* -a / -C with a command sample the whole system (or those CPUs) while it runs, as perf */
+	c->ntargets = seen_p + seen_a + seen_c + (cmd && !seen_a && !seen_c);
+	if (cmd && seen_p)
+		return bad_usage("%s", "-p and a command exclude each other");
 	if (c->ntargets == 0)
 		return bad_usage("%s", "nothing to sample: give -p PID, -a, -C CPU or a command");
 	if (c->ntargets > 1)
@@ -484,9 +495,10 @@ static int check_outputs(const struct cli *c)
 {
 	for (int i = 0; i < c->noutputs; i++) {
 		const char *path = c->outputs[i];
-		if (strcmp(path, "-") == 0)
-			continue;
 		struct stat st;
+		if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+						  !S_ISDIR(st.st_mode)))
+			continue; /* stdout, /dev/stdout, a pipe: written as they are */
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			util__error("cannot write %s: it is a directory", path);
 			return -EISDIR;
@@ -537,7 +549,7 @@ int cmd_record(int argc, char **argv)
 		symbolizer__free(sym);
 		free(c.o.pids);
 		free(c.o.cpu_list);
-		return c.o.scope == SCOPE_COMMAND ? target__start_exit_code(e) : 1;
+		return c.o.argv ? target__start_exit_code(e) : 1;
 	}
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns -EINTR */
@@ -556,6 +568,10 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", util__progname, st.note);
 
 	int ret = run(s, p, &c);
+	sampler__stats(s, &st);
+	pid_t left_running = 0;
+	if (c.o.argv && c.duration > 0 && !exiting && !st.targets_exited && !c.kill)
+		left_running = sampler__detach_command(s);
 	sampler__stop(s);
 	if (c.o.off_cpu && ret == 0) /* after the stop: threads still off the CPU, cut there */
 		ret = sampler__drain(s, p);
@@ -594,7 +610,10 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");
 	strbuf__free(&written);
-	if (status == 0 && c.o.scope == SCOPE_COMMAND && sampler__exit_code(s) >= 0)
+	if (left_running && !c.quiet)
+		fprintf(stderr, "%s: the deadline came first; %s (pid %d) keeps running (--kill ends it)\n",
+			util__progname, c.o.argv[0], (int)left_running);
+	if (status == 0 && c.o.argv && !left_running && sampler__exit_code(s) >= 0)
 		status = sampler__exit_code(s);
 	sampler__close(s);
 	symbolizer__free(sym);

@@ -113,7 +113,7 @@ static int top_run_ui(struct sampler *s, unsigned freq, unsigned refresh_ms,
 	struct live *l = live__new(&src, &lo);
 	int rc = live__start(l);
 	if (rc < 0) {
-		util__error("top: cannot start the sampling thread: %s", strerror(-rc));
+		util__error("cannot start the sampling thread: %s", strerror(-rc));
 		live__free(l);
 		return rc;
 	}
@@ -203,7 +203,7 @@ int cmd_top(int argc, char **argv)
 			return 0;
 		case 'F':
 			if (parse_uint(optarg, 1, 100000, &v) < 0) {
-				util__error("top: -F wants a frequency in Hz between 1 and 100000");
+				util__error("-F wants a frequency in Hz between 1 and 100000");
 				goto usage;
 			}
 			o.freq = (unsigned)v;
@@ -217,7 +217,7 @@ int cmd_top(int argc, char **argv)
 			break;
 		case OPT_REFRESH:
 			if (parse_uint(optarg, 50, 3600000, &v) < 0) {
-				util__error("top: --refresh wants milliseconds, at least 50");
+				util__error("--refresh wants milliseconds, at least 50");
 				goto usage;
 			}
 			refresh = v;
@@ -227,7 +227,7 @@ int cmd_top(int argc, char **argv)
 				goto usage;
 			break;
 		case OPT_OFFCPU:
-			util__error("top: --off-cpu needs the BPF backend, which this build does not "
+			util__error("--off-cpu needs the BPF backend, which this build does not "
 				    "have yet; run without it for on-CPU samples");
 			free(o.pids);
 			return 2;
@@ -244,11 +244,11 @@ int cmd_top(int argc, char **argv)
 		o.scope = SCOPE_ALL;
 	}
 	if (ntargets != 1) {
-		util__error("top: give exactly one target: -p PID, -a or -- CMD");
+		util__error("give exactly one target: -p PID, -a or -- CMD");
 		goto usage;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		util__error("top: the live view needs a terminal on stdin and stdout "
+		util__error("the live view needs a terminal on stdin and stdout "
 			    "(to save a profile instead, use 'scorch record')");
 		free(o.pids);
 		return 1;
@@ -258,19 +258,19 @@ int cmd_top(int argc, char **argv)
 				     .srcline = o.srcline};
 	struct symbolizer *sym = symbolizer__new(&so);
 	if (!sym) {
-		util__error("top: out of memory creating the symbolizer");
+		util__error("out of memory creating the symbolizer");
 		free(o.pids);
 		return 1;
 	}
 	char err[256] = "";
 	struct saved_fds sv = {{-1, -1, -1}, NULL};
 	if (o.scope == SCOPE_COMMAND && redirect_child_io(&sv) < 0)
-		util__warn("top: cannot redirect the command's output; it may draw over the screen");
+		util__warn("cannot redirect the command's output; it may draw over the screen");
 	struct sampler *s = sampler__open(&o, sym, err, sizeof(err));
 	int open_errno = errno;
 	restore_io(&sv);
 	if (!s) {
-		util__error("top: %s", err[0] ? err : strerror(open_errno));
+		util__error("%s", err[0] ? err : strerror(open_errno));
 		show_child_output(&sv);
 		symbolizer__free(sym);
 		free(o.pids);

@@ -45,7 +45,7 @@ static int load(const char *path, struct profile *p)
 	size_t len;
 	int rc = util__read_file(path, &buf, &len);
 	if (rc < 0) {
-		util__error("view: cannot read '%s': %s", path, strerror(-rc));
+		util__error("cannot read '%s': %s", path, strerror(-rc));
 		return rc;
 	}
 	struct folded_stats st;
@@ -55,12 +55,12 @@ static int load(const char *path, struct profile *p)
 	if (rc == -EINVAL)
 		return rc; /* a broken pprof/JSON file: already said why */
 	if (rc < 0) {
-		util__error("view: '%s' line %llu: a count does not fit in 64 bits", path,
+		util__error("'%s' line %llu: a count does not fit in 64 bits", path,
 			    (unsigned long long)st.overflow_line);
 		return rc;
 	}
 	if (!st.valid) {
-		util__error("view: '%s' holds no folded stacks (lines like \"main;work 42\"); "
+		util__error("'%s' holds no folded stacks (lines like \"main;work 42\"); "
 			    "convert perf output with 'scorch collapse' first", path);
 		return -EINVAL;
 	}
@@ -82,7 +82,7 @@ int cmd_view(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		util__error("view: expected one FILE; see 'scorch view --help'");
+		util__error("expected one FILE; see 'scorch view --help'");
 		return 2;
 	}
 	const char *path = argv[optind];

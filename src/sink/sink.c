@@ -58,7 +58,7 @@ static bool has_suffix_nocase(const char *s, const char *suffix)
 
 const struct sink *sink__for_path(const char *path)
 {
-	if (!strcmp(path, "-"))
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
 		return sink__by_name("folded");
 	for (size_t i = 0; i < ARRAY_SIZE(sinks); i++)
 		for (const char *const *s = sinks[i].suffixes; *s; s++)

@@ -175,11 +175,15 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 	s->wake_fd = -1;
 	s->target = target__new();
 	s->cmdline = join_cmdline(opts);
-	if (opts->scope == SCOPE_COMMAND) {
+	/* A command: the target, or with -a / -C what decides how long the system is sampled. */
+	bool command = opts->argv && opts->argv[0] && opts->scope != SCOPE_PIDS;
+	if (command) {
 		ret = target__spawn(s->target, opts->argv, err, errlen);
 		if (ret < 0)
 			goto out_close;
 		s->command_pid = target__command_pid(s->target);
+	}
+	if (opts->scope == SCOPE_COMMAND) {
 		s->opts.pids = &s->command_pid;
 		s->opts.npids = 1;
 	}
@@ -194,7 +198,7 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 			ret = -EPERM;
 		goto out_close;
 	}
-	if (opts->scope == SCOPE_COMMAND)
+	if (command)
 		stack_builder__new_image(s->stacks, (uint32_t)s->command_pid);
 	if (opts->scope == SCOPE_ALL || opts->scope == SCOPE_CPU)
 		add_running_pids(s->stacks);
@@ -207,7 +211,7 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 	s->t0_ns = clock_ns(CLOCK_MONOTONIC);
 	s->wall0_ns = clock_ns(CLOCK_REALTIME);
 	stack_builder__set_origin(s->stacks, s->t0_ns);
-	if (opts->scope == SCOPE_COMMAND) {
+	if (command) {
 		ret = target__start(s->target, err, errlen);
 		if (ret < 0)
 			goto out_close;
@@ -303,6 +307,11 @@ void sampler__stop(struct sampler *s)
 	s->stopped = true;
 	s->tstop_ns = clock_ns(CLOCK_MONOTONIC);
 	target__stop(s->target);
+}
+
+pid_t sampler__detach_command(struct sampler *s)
+{
+	return target__detach(s->target);
 }
 
 int sampler__exit_code(const struct sampler *s)

@@ -121,6 +121,11 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st);
  * (SIGTERM, as perf record does) and reaps it. Stats stay readable. Idempotent.
  */
 void sampler__stop(struct sampler *s);
+/*
+ * `-d` without --kill: the command keeps running after sampling stops. Returns its pid, or 0
+ * when it has exited already. Call before sampler__stop.
+ */
+pid_t sampler__detach_command(struct sampler *s);
 /* SCOPE_COMMAND: the command's exit code (0..255, 128 + signal) once it has ended, else -1. */
 int sampler__exit_code(const struct sampler *s);
 /* Stops (as sampler__stop) and frees; accepts NULL. */

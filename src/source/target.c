@@ -216,6 +216,20 @@ void target__stop(struct target *t)
 		child_reaped(t, st);
 }
 
+pid_t target__detach(struct target *t)
+{
+	if (!t || t->child <= 0 || t->status >= 0 || !t->started)
+		return 0;
+	int st;
+	pid_t pid = t->child;
+	if (waitpid(pid, &st, WNOHANG) == pid) {
+		child_reaped(t, st);
+		return 0;
+	}
+	t->child = -1; /* still running: neither signalled nor waited for from now on */
+	return pid;
+}
+
 int target__command_status(const struct target *t)
 {
 	return t->status;

@@ -48,6 +48,12 @@ bool target__all_exited(const struct target *t);
  * after 2 s) as perf record does. Either way it is reaped. Idempotent.
  */
 void target__stop(struct target *t);
+/*
+ * Lets a started command that still runs go on alone: stop and free will neither signal nor
+ * wait for it. Returns its pid, or 0 when it has already exited (its status is then kept).
+ */
+pid_t target__detach(struct target *t);
+
 /* The spawned command's wait status once reaped, else -1. */
 int target__command_status(const struct target *t);
 

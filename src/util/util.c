@@ -219,8 +219,18 @@ static const int tmp_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 int util__write_file(const char *path, const void *data, size_t len)
 {
-	if (strcmp(path, "-") == 0)
+	if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0)
 		return write_all(1, data, len);
+	struct stat st;
+	if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		/* /dev/stderr, a terminal or a named pipe the user chose: no rename possible */
+		int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return -errno;
+		int err = write_all(fd, data, len);
+		close(fd);
+		return err;
+	}
 
 	/* A fresh name in the target's directory (mkstemp: O_EXCL, never a planted
 	 * symlink), then an atomic rename over the target. */

@@ -195,7 +195,7 @@ PY
 # fixtures/big.frames: flamegraph.pl's frames for this input (md5 0ba6d83c..., 403 frames)
 [ "$(md5sum <"$TMP/big.folded" | cut -d' ' -f1)" = 0ba6d83cb3ab448ab4991e527b2fbf52 ] ||
 	bail "the generated big input is not the one fixtures/big.frames was made from"
-warning="scorch: warning: ignored 1 lines with invalid format (first: line 130001)"
+warning="scorch flamegraph: warning: ignored 1 lines with invalid format (first: line 130001)"
 for threads in 2 1; do
 	SCORCH_THREADS=$threads "$SCORCH" flamegraph "$TMP/big.folded" >"$TMP/big$threads.svg" 2>"$TMP/big$threads.err"
 	frames "$TMP/big$threads.svg" >"$TMP/big$threads.frames" 2>&1

@@ -243,4 +243,32 @@ EOC
 		fail "selfprof API program" "build or run failed"
 	fi
 fi
+
+# --- perf users' habits -------------------------------------------------------------------
+# -g is accepted (frame pointers are the default), -o /dev/stdout is folded text.
+"$SCORCH" record -q -g -F 499 -o /dev/stdout -- "$WL/cpu_split" 0.4 >"$TMP/g.out" 2>/dev/null
+check "-g -o /dev/stdout: folded stacks of the workload on stdout" grep -qE '^cpu_split;.*;hot_function [0-9]+$' "$TMP/g.out"
+# -a -- CMD: the whole system while CMD runs; CMD's exit status comes back.
+"$SCORCH" record -q -a -F 499 -o "$TMP/acmd.folded" -- "$WL/cpu_split" 0.5 4 >/dev/null 2>&1
+st=$?
+[ $st = 4 ] && grep -qE '^cpu_split;.*;hot_function [0-9]+$' "$TMP/acmd.folded" &&
+	ok "-a -- CMD samples the system while CMD runs and returns its status" ||
+	fail "-a -- CMD samples the system while CMD runs and returns its status" "exit $st"
+# -d with a command: the command outlives the deadline unless --kill.
+"$SCORCH" record -d 0.5 -o "$TMP/d.folded" -- "$WL/cpu_split" 3 7 >/dev/null 2>"$TMP/d.err"
+st=$?
+left=$(sed -n 's/.*(pid \([0-9]*\)) keeps running.*/\1/p' "$TMP/d.err")
+if [ $st = 0 ] && [ -n "$left" ] && kill -0 "$left" 2>/dev/null; then
+	ok "-d with a command: the command keeps running after the deadline (pid $left)"
+	kill "$left" 2>/dev/null
+else
+	fail "-d with a command: the command keeps running after the deadline" "exit $st: $(head -c 200 "$TMP/d.err")"
+fi
+expect_exit "-d --kill ends the command at the deadline (its SIGTERM status)" 143 "" \
+	"$SCORCH" record -q -d 0.5 --kill -o "$TMP/d.folded" -- "$WL/cpu_split" 3 7
+# Messages: one style, "scorch CMD: message", getopt's included.
+expect_exit "an unknown option is reported as 'scorch top: ...'" 2 "scorch top: invalid option -- 'C'" \
+	"$SCORCH" top -C 0
+expect_exit "an unknown option is reported as 'scorch flamegraph: ...'" 2 "scorch flamegraph: unrecognized option '--bogus'" \
+	"$SCORCH" flamegraph --bogus
 finish
