@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# System-wide sampling cost: scorch --backend bpf, scorch --backend perf and
+# perf record -g + perf script, at 99 and 999 Hz, while a CPU-bound workload runs on every CPU.
+# Prints the profiler's CPU seconds (user+sys, medians of RUNS runs), the workload's slowdown
+# against a run without a profiler, and the bytes each moved to user space per second
+# (perf: the perf.data size; scorch perf: ring-buffer bytes are not counted, see the note).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SCORCH=${SCORCH:-$ROOT/build/scorch}
+RUNS=${RUNS:-3}
+SECS=${SECS:-5}
+TMP=$(mktemp -d /tmp/scorch-bench-backends.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+die() { echo "bench/backends.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (BPF, system-wide perf events)"
+[ -x "$SCORCH" ] || die "$SCORCH is missing; run: make"
+command -v perf >/dev/null || die "perf is not installed (apt-get install linux-perf)"
+[ -x /usr/bin/time ] || die "/usr/bin/time is not installed (apt-get install time)"
+cc -O2 -o "$TMP/spin" -x c - <<'EOF' || die "cannot build the workload"
+#include <stdlib.h>
+int main(int c, char **v) { volatile unsigned long x = 0; long n = atol(v[1]);
+	for (long i = 0; i < n; i++) x += i * i; return (int)(x & 1); }
+EOF
+NCPU=$(nproc)
+N=${N:-400000000}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+cpu_of() { awk '{ print $1 + $2 }' "$1"; }
+# workload: NCPU spinners; prints wall seconds
+workload() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	for _ in $(seq "$NCPU"); do "$TMP/spin" "$N" & done
+	wait
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+base=$(for _ in $(seq "$RUNS"); do workload; done | median)
+printf 'workload alone: %.2f s (%d spinners)\n' "$base" "$NCPU"
+printf '%-22s %6s %12s %10s %12s\n' profiler Hz "CPU s" slowdown "bytes/s"
+for hz in 99 999; do
+	for tool in bpf perf perf-record; do
+		cpus=() walls=() bytes=()
+		for _ in $(seq "$RUNS"); do
+			case $tool in
+			bpf | perf)
+				/usr/bin/time -f '%U %S' -o "$TMP/time" "$SCORCH" record -q --backend "$tool" -a -F "$hz" \
+					-d "$SECS" -o "$TMP/out.folded" &
+				;;
+			perf-record)
+				(/usr/bin/time -f '%U %S' -o "$TMP/time.rec" perf record -q -a -g -F "$hz" -o "$TMP/perf.data" \
+					-- sleep "$SECS" 2>/dev/null &&
+					/usr/bin/time -f '%U %S' -o "$TMP/time.scr" perf script -i "$TMP/perf.data" >"$TMP/perf.txt" 2>/dev/null &&
+					awk -v a="$(cpu_of "$TMP/time.rec")" -v b="$(cpu_of "$TMP/time.scr")" 'BEGIN { print a + b, 0 }' >"$TMP/time") &
+				;;
+			esac
+			p=$!
+			sleep 0.5
+			walls+=("$(workload)")
+			wait $p
+			cpus+=("$(cpu_of "$TMP/time")")
+			if [ "$tool" = perf-record ]; then
+				bytes+=("$(($(stat -c %s "$TMP/perf.data") / SECS))")
+			else
+				bytes+=(0)
+			fi
+		done
+		c=$(printf '%s\n' "${cpus[@]}" | median)
+		w=$(printf '%s\n' "${walls[@]}" | median)
+		b=$(printf '%s\n' "${bytes[@]}" | median)
+		printf '%-22s %6s %12.3f %9.1f%% %12s\n' "$tool" "$hz" "$c" "$(echo "($w / $base - 1) * 100" | bc -l)" \
+			"$([ "$b" = 0 ] && echo - || echo "$b")"
+	done
+done
+echo "note: the bpf backend's bytes per drain are measured by tests/unit/test_bpf.c (bench lines)."
