@@ -239,6 +239,24 @@ tm send-keys -t "$S" g
 expect_row "g returns to the root" 27 "all"
 quit_sane "q quits the deep view" q
 
+# a 50,000-frame stack narrower than a cell: Enter in the table zooms 49,998 frames deep, which
+# must not be quadratic in the depth (it took 9 s before; the bound is generous, not a benchmark)
+DEEP50K="$TMP/deep50k.folded"
+awk 'BEGIN { s = "a0"; for (i = 1; i < 50000; i++) s = s ";a" i; print s, 1; print "b 1000" }' >"$DEEP50K"
+tm send-keys -t "$S" "clear; '$SCORCH' view '$DEEP50K'" Enter
+wait_row 27 "all" 10 || fail "the 50k-deep profile opens" "$(screen | tail -3)"
+tm send-keys -t "$S" Tab / '^a49999$' Enter
+if wait_grep '^ +0\.10% +0\.10% +1  a49999$' 5; then
+	tm send-keys -t "$S" Enter
+	if wait_grep '^a49999  1 samples, 0\.10% of total, 100\.00% of zoom' 3 &&
+		screen | grep -qx 'a49998'; then
+		ok "Enter on a function 50,000 frames deep zooms to it within 3 s"; else
+		fail "Enter on a function 50,000 frames deep zooms to it within 3 s" "$(screen | tail -4)"; fi
+else
+	fail "Enter on a function 50,000 frames deep zooms to it within 3 s" "table: $(screen | sed -n 2,4p)"
+fi
+quit_sane "q quits the 50k-deep view" q
+
 # a profile on stdin: keys come from the terminal
 tm send-keys -t "$S" "clear; cat '$F' | '$SCORCH' view -" Enter
 expect_row "view - reads the profile from stdin" 24 \
