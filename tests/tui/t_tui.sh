@@ -257,6 +257,53 @@ else
 fi
 quit_sane "q quits the 50k-deep view" q
 
+# per-thread (--tid) and per-process (--pid) root frames give the Threads view its rows
+TIDF="$TMP/tid.folded"
+cat >"$TIDF" <<'FOLDED'
+python3-100/100;main;work 500
+python3-100/101;worker;spin 300
+python3-100/101;worker;sleep 100
+kworker/u8:2-events-12/12;process_one_work 50
+sh-7/9;main 1
+FOLDED
+PIDF="$TMP/pid.folded"
+printf '%s\n' 'make-300;main;build 700' 'cc1-301;main;parse 200' 'cc1-301;main;emit 100' >"$PIDF"
+# expected rows: "%7u %s" of the id after the last '-' (TID after the '/') and the comm before
+# it, then the share of all samples, most first
+expect_roots() {
+	awk '{ n = $NF; sub(/ [^ ]*$/, ""); split($0, f, ";"); t[f[1]] += n; all += n }
+	END {
+		for (r in t) {
+			match(r, /-[0-9]+(\/[0-9]+)?$/)
+			comm = substr(r, 1, RSTART - 1); id = substr(r, RSTART + 1); sub(/.*\//, "", id)
+			printf "%d\t%-23.23s %7.1f%%\n", t[r], sprintf("%7u %s", id, comm), 100 * t[r] / all
+		}
+	}' "$1" | sort -t "$(printf '\t')" -k1,1nr | cut -f2
+}
+for kind in tid pid; do
+	file=$TIDF; hdr=TID; what=threads
+	[ $kind = pid ] && file=$PIDF hdr=PID what=processes
+	tm send-keys -t "$S" "clear; '$SCORCH' view '$file'" Enter
+	wait_row 27 "all" 5 || fail "--$kind profile opens" "$(screen | tail -3)"
+	tm send-keys -t "$S" Tab Tab
+	if wait_grep "^ +$hdr COMM +SAMPLES%" 3; then
+		want=$(expect_roots "$file")
+		got=$(screen | sed -n "3,$((2 + $(printf '%s\n' "$want" | wc -l)))p" | cut -c1-32)
+		if [ "$got" == "$want" ]; then ok "--$kind roots: a Threads row per root with its share"; else
+			fail "--$kind roots: a Threads row per root with its share" "want [$want] got [$got]"; fi
+		n=$(printf '%s\n' "$want" | wc -l)
+		if wait_grep "^$n $what from the root frames, $(awk '{ s += $NF } END { print s }' "$file") samples"; then
+			ok "--$kind roots: the info line counts $what and samples"; else
+			fail "--$kind roots: the info line counts $what and samples" "$(row 28)"; fi
+	else
+		fail "--$kind roots: a Threads row per root with its share" "$(screen | sed -n 2,5p)"
+	fi
+	tm send-keys -t "$S" Tab
+	if wait_grep 'no sample times in this file'; then ok "--$kind roots: the timeline says there are no times"; else
+		fail "--$kind roots: the timeline says there are no times" "$(screen | sed -n 2,5p)"; fi
+	quit_sane "q quits the --$kind view" q
+done
+
 # a profile on stdin: keys come from the terminal
 tm send-keys -t "$S" "clear; cat '$F' | '$SCORCH' view -" Enter
 expect_row "view - reads the profile from stdin" 24 \
