@@ -312,9 +312,9 @@ tm send-keys -t "$S" Up
 expect_row "view -: keys still work" 28 "main  1200 samples, 100.00% of total, 100.00% of zoom"
 quit_sane "view -: q quits and the terminal is sane" q
 
-# SIGTERM and SIGSEGV restore the terminal too
-for sig in TERM SEGV; do
-	tm send-keys -t "$S" "clear; '$SCORCH' view '$F'" Enter
+# SIGTERM, SIGQUIT and SIGSEGV restore the terminal too; a stop signal exits 128 + its number
+for sig in TERM QUIT SEGV; do
+	tm send-keys -t "$S" "clear; '$SCORCH' view '$F'; echo \"exit=\$?\"" Enter
 	wait_row 27 "all" || { fail "view restarts for SIG$sig"; continue; }
 	vpid=$(pgrep -n -f "scorch.* view $F" || true)
 	if [ -z "$vpid" ]; then fail "SIG$sig restores the terminal" "scorch pid not found"; continue; fi
@@ -323,6 +323,10 @@ for sig in TERM SEGV; do
 		if wait_grep 'fatal signal in the terminal UI; terminal restored'; then
 			ok "SIGSEGV: message printed after the screen is gone"; else
 			fail "SIGSEGV: message printed after the screen is gone" "$(screen | tail -4)"; fi
+	else
+		status=$((128 + $(kill -l "$sig")))
+		if wait_grep "^exit=$status\$"; then ok "SIG$sig: exit status $status"; else
+			fail "SIG$sig: exit status $status" "$(screen | grep '^exit=' || screen | tail -3)"; fi
 	fi
 	expect_sane "SIG$sig restores the terminal"
 done
