@@ -386,5 +386,61 @@ C
 			fail "threads view lists the workload's thread" "pid [$bpid]: $(screen | sed -n 2,6p)"; fi
 		quit_sane "top: q quits and the terminal is sane" q
 	fi
+
+	# the end of the target: the whole run stays on screen, w writes it, -o saves it at exit;
+	# cpu_split burns CPU in hot/warm/cool functions 60/30/10 by construction
+	if ! cc -O1 -g -fno-omit-frame-pointer -pthread -o "$TMP/cpu_split" "$ROOT/tests/workloads/cpu_split.c"; then
+		bail "the cpu_split workload does not compile"
+	fi
+	# share FILE NAME: percent of the samples whose stack holds the frame NAME
+	share() {
+		awk -v pat="$2" '{ n = $NF; total += n; line = $0 " "; if (index(line, ";" pat ";") || index(line, ";" pat " ")) hit += n }
+			END { if (total == 0) print -1; else printf "%.1f\n", 100 * hit / total }' "$1"
+	}
+	near() {
+		if awk -v w="$2" -v g="$3" -v t="$4" 'BEGIN { exit !(g >= w - t && g <= w + t) }'; then
+			ok "$1 ($3%, want $2 +- $4)"; else fail "$1" "got $3%, want $2 +- $4"; fi
+	}
+	rm -f "$TMP/top.folded" "$TMP/w.folded"
+	tm send-keys -t "$S" "clear; '$SCORCH' top -F 499 -o '$TMP/top.folded' -- '$TMP/cpu_split' 2; echo \"exit=\$?\"" Enter
+	if wait_grep 'the target exited: showing everything recorded' 15 && wait_grep 'WHOLE RUN' 1 &&
+		wait_grep 'hot_function' 1; then
+		ok "top: after the target exits the whole run stays on screen"; else
+		fail "top: after the target exits the whole run stays on screen" "$(screen | tail -3)"; fi
+	tm send-keys -t "$S" m
+	if wait_grep 'update mode: reset \(the last view\)'; then ok "top: m after the exit goes to the last view"; else
+		fail "top: m after the exit goes to the last view" "$(screen | tail -2)"; fi
+	tm send-keys -t "$S" m
+	if wait_grep 'showing everything recorded' && wait_grep 'WHOLE RUN' 1; then
+		ok "top: m switches back to everything recorded"; else
+		fail "top: m switches back to everything recorded" "$(screen | tail -2)"; fi
+	tm send-keys -t "$S" w
+	if wait_grep '^write to \(the ending picks the format\):'; then
+		tm send-keys -t "$S" -l "$TMP/w.folded"
+		tm send-keys -t "$S" Enter
+		if wait_grep "^wrote the whole run to '.*w\.folded' \([0-9]+ samples\)"; then ok "top: w writes the shown profile"; else
+			fail "top: w writes the shown profile" "$(screen | tail -2)"; fi
+	else
+		fail "top: w prompts for a file name" "$(screen | tail -2)"
+	fi
+	tm send-keys -t "$S" q
+	if wait_grep '^exit=0$' 10; then ok "top -o: q exits 0"; else fail "top -o: q exits 0" "$(screen | tail -3)"; fi
+	for f in top w; do
+		if [ -s "$TMP/$f.folded" ]; then
+			near "top ($f): hot_function share" 60 "$(share "$TMP/$f.folded" hot_function)" 6
+			near "top ($f): warm_function share" 30 "$(share "$TMP/$f.folded" warm_function)" 5
+			near "top ($f): cool_function share" 10 "$(share "$TMP/$f.folded" cool_function)" 4
+		else
+			fail "top ($f): a folded profile was written" "no $TMP/$f.folded"
+		fi
+	done
+	wsum=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/w.folded" 2>/dev/null)
+	tsum=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/top.folded" 2>/dev/null)
+	if [ "${tsum:-0}" -ge "${wsum:-1}" ] && [ "${wsum:-0}" -gt 500 ]; then
+		ok "top -o saves the whole run ($tsum samples; $wsum at the exit of the target)"; else
+		fail "top -o saves the whole run" "-o: $tsum samples, w after the exit: $wsum"; fi
+	expect_sane "top -o: the terminal is sane after q"
+	expect_exit "top -o rejects an unknown format" 2 "-o wants a file name ending in one of" \
+		"$SCORCH" top -o "$TMP/x.unknown" -- true
 fi
 finish
