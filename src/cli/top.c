@@ -11,6 +11,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "../sink/sink.h"
 #include "../source/sampler.h"
 #include "../source/target.h"
 #include "../symbol/symbolizer.h"
@@ -19,7 +20,7 @@
 
 static const char top_usage[] =
 	"usage: scorch top [-F HZ] (-p PID[,PID...] | -a | -- CMD [ARGS...]) [--refresh MS]\n"
-	"                  [--backend perf|bpf|auto]\n"
+	"                  [--backend perf|bpf|auto] [-o FILE]\n"
 	"\n"
 	"Samples stacks live and shows them as a flame graph in the terminal, refreshed every\n"
 	"--refresh milliseconds. Tab switches to the top-functions table, the per-thread CPU\n"
@@ -33,6 +34,8 @@ static const char top_usage[] =
 	"\n"
 	"Options:\n"
 	"  -F, --freq HZ           sampling frequency (default 99)\n"
+	"  -o, --output FILE       at exit, save everything recorded to FILE; the ending picks\n"
+	"                          the format, as in 'scorch record -o'\n"
 	"      --refresh MS        screen refresh interval in ms (default 1000, minimum 50)\n"
 	"      --backend B         perf, bpf or auto (default: perf_event, because the\n"
 	"                          timeline views need per-sample times)\n"
@@ -40,12 +43,14 @@ static const char top_usage[] =
 	"\n"
 	"Live keys: m cycles the update mode (reset: each refresh shows the last interval;\n"
 	"accumulate: everything since start; decay: older samples fade by half per refresh),\n"
-	"z freezes the display, ? lists every key, q or Ctrl-C quits.\n"
+	"z freezes the display, a shows everything recorded (as does the end of the target),\n"
+	"w writes what is shown to a file, ? lists every key, q or Ctrl-C quits.\n"
 	"\n"
 	"Examples:\n"
 	"  scorch top -a                          live view of the whole system\n"
 	"  scorch top -p 1234,1240 -F 499         two processes at 499 Hz\n"
-	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n";
+	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n"
+	"  scorch top -o run.folded -- ./bench    watch it, and keep the whole run\n";
 
 enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_BACKEND };
 
@@ -57,6 +62,7 @@ static const struct option top_options[] = {
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"off-cpu", no_argument, NULL, OPT_OFFCPU},
 	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"output", required_argument, NULL, 'o'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -105,7 +111,7 @@ static void top_stats(void *ctx, struct live_stats *st)
  * the UI thread only reads snapshots. Returns tui__run's result or a negative errno.
  */
 static int top_run_ui(struct sampler *s, unsigned freq, unsigned refresh_ms,
-		      const char *title)
+		      const char *title, const char *out)
 {
 	struct top_source ts = {s, freq};
 	struct live_source src = {&ts, top_poll, top_stats};
@@ -119,6 +125,18 @@ static int top_run_ui(struct sampler *s, unsigned freq, unsigned refresh_ms,
 	}
 	struct tui_opts to = {.title = title, .live = l};
 	rc = tui__run(&to);
+	if (out) {
+		/* the last samples too: the saved run is everything the source gave */
+		live__finish(l);
+		struct live_snap *snap = live__snapshot(l);
+		const struct profile *run = snap ? live_snap__run(snap, NULL) : NULL;
+		int wr = run ? sink__write(run, out, NULL, NULL) : -ENODATA;
+		if (!run)
+			util__error("top: no samples to save to '%s'", out);
+		live_snap__put(snap);
+		if (wr < 0 && rc >= 0)
+			rc = -EIO;
+	}
 	live__free(l); /* stops the thread before the session closes */
 	return rc;
 }
@@ -194,8 +212,9 @@ int cmd_top(int argc, char **argv)
 	unsigned long refresh = 1000, v;
 	int ntargets, c;
 	bool all = false;
+	const char *out = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hF:p:a", top_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hF:p:ao:", top_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(top_usage, stdout);
@@ -214,6 +233,17 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 'o':
+			if (!sink__for_path(optarg) || !strcmp(optarg, "-")) {
+				struct strbuf sb = {0};
+				sink__list(&sb);
+				util__error("top: -o wants a file name ending in one of %s",
+					    sb.buf ? sb.buf : "");
+				strbuf__free(&sb);
+				goto usage;
+			}
+			out = optarg;
 			break;
 		case OPT_REFRESH:
 			if (parse_uint(optarg, 50, 3600000, &v) < 0) {
@@ -285,7 +315,7 @@ int cmd_top(int argc, char **argv)
 		snprintf(title, sizeof(title), "top -a (all CPUs)");
 	else
 		snprintf(title, sizeof(title), "top -p %d%s", (int)o.pids[0], o.npids > 1 ? ",..." : "");
-	rc = top_run_ui(s, o.freq, (unsigned)refresh, title);
+	rc = top_run_ui(s, o.freq, (unsigned)refresh, title, out);
 	sampler__close(s);
 	symbolizer__free(sym);
 	show_child_output(&sv);

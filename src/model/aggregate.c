@@ -128,6 +128,110 @@ static int by_samples(const void *a, const void *b)
 
 #define MAX_THREADS (2u << 20) /* threads the thread views keep apart */
 
+/* Per node: whether its stack holds an off-CPU frame (NULL when the profile has none). */
+static uint8_t *offcpu_nodes(struct aggregate *s, const struct profile *p)
+{
+	uint32_t nf = profile__nframes(p);
+	for (uint32_t f = 0; f < nf; f++)
+		if (profile__frame_get(p, f)->kind == FRAME_OFFCPU)
+			s->has_offcpu = true;
+	if (!s->has_offcpu)
+		return NULL;
+	/* a parent's id is below its children's, so one pass in id order sees parents first */
+	uint8_t *off = xcalloc(s->nnodes, 1);
+	for (uint32_t i = 1; i < s->nnodes; i++)
+		off[i] = off[profile__node_parent(p, i)] ||
+			 profile__frame_get(p, profile__node_frame(p, i))->kind == FRAME_OFFCPU;
+	return off;
+}
+
+/* Reads the decimal number at *q (at most UINT32_MAX) and moves *q past it. */
+static bool parse_u32(const char **q, uint32_t *v)
+{
+	const char *c = *q;
+	uint64_t x = 0;
+	while (*c >= '0' && *c <= '9' && x <= UINT32_MAX)
+		x = x * 10 + (uint64_t)(*c++ - '0');
+	if (c == *q || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	*q = c;
+	return true;
+}
+
+/*
+ * A root frame named as `record --tid` / `collapse --tid` ("comm-PID/TID") or `--pid`
+ * ("comm-PID") name them: the thread or process id, and the length of comm. Returns the kind,
+ * or AGG_THREADS_NONE for any other name.
+ */
+static enum agg_threads_from parse_root(const char *name, uint32_t *id, uint32_t *comm_len)
+{
+	const char *dash = strrchr(name, '-');
+	if (!dash)
+		return AGG_THREADS_NONE;
+	const char *q = dash + 1;
+	uint32_t pid, tid;
+	if (!parse_u32(&q, &pid))
+		return AGG_THREADS_NONE;
+	enum agg_threads_from kind = AGG_THREADS_PIDS;
+	if (*q == '/') {
+		q++;
+		if (!parse_u32(&q, &tid))
+			return AGG_THREADS_NONE;
+		pid = tid;
+		kind = AGG_THREADS_TIDS;
+	}
+	if (*q)
+		return AGG_THREADS_NONE;
+	*id = pid;
+	*comm_len = (uint32_t)(dash - name);
+	return kind;
+}
+
+/*
+ * Without a timeline, thread rows come from the root frames when every one of them names a
+ * thread (or every one a process): a folded file of `--tid` or `--pid` keeps nothing else.
+ */
+static void threads_from_roots(struct aggregate *s, const struct profile *p)
+{
+	uint32_t nroots = s->kid_off[PROFILE_ROOT + 1] - s->kid_off[PROFILE_ROOT];
+	if (!nroots || nroots > MAX_THREADS)
+		return;
+	enum agg_threads_from kind = AGG_THREADS_NONE;
+	s->threads = xmalloc(sizeof(*s->threads) * nroots);
+	uint32_t *row = xmalloc(sizeof(uint32_t) * s->nnodes); /* node -> its root's row */
+	for (uint32_t k = s->kid_off[PROFILE_ROOT]; k < s->kid_off[PROFILE_ROOT + 1]; k++) {
+		uint32_t r = s->kids[k], id, len;
+		const struct frame *f = profile__frame_get(p, profile__node_frame(p, r));
+		enum agg_threads_from kk = parse_root(profile__str(p, f->name), &id, &len);
+		if (kk == AGG_THREADS_NONE || (kind != AGG_THREADS_NONE && kk != kind)) {
+			free(row);
+			free(s->threads);
+			s->threads = NULL;
+			s->nthreads = 0;
+			return;
+		}
+		kind = kk;
+		row[r] = s->nthreads;
+		s->threads[s->nthreads++] = (struct agg_thread){id, f->name, len, s->total[r], 0};
+	}
+	s->threads_from = kind;
+	uint8_t *off = offcpu_nodes(s, p);
+	if (off) {
+		/* each sample counted once: at its outermost off-CPU frame */
+		for (uint32_t n = 1; n < s->nnodes; n++) {
+			uint32_t par = profile__node_parent(p, n);
+			if (par != PROFILE_ROOT)
+				row[n] = row[par];
+			if (off[n] && !off[par])
+				s->threads[row[n]].offcpu += s->total[n];
+		}
+	}
+	free(off);
+	free(row);
+	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
+}
+
 static void build_threads(struct aggregate *s, const struct profile *p)
 {
 	size_t n;
@@ -137,21 +241,12 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 	s->nthreads = 0;
 	s->t0 = UINT64_MAX;
 	s->t1 = 0;
-	if (!n)
+	if (!n) {
+		threads_from_roots(s, p);
 		return;
-
-	uint8_t *off = NULL;
-	uint32_t nf = profile__nframes(p);
-	for (uint32_t f = 0; f < nf; f++)
-		if (profile__frame_get(p, f)->kind == FRAME_OFFCPU)
-			s->has_offcpu = true;
-	if (s->has_offcpu) {
-		off = xcalloc(s->nnodes, 1);
-		for (uint32_t i = 1; i < s->nnodes; i++)
-			off[i] = off[profile__node_parent(p, i)] ||
-				 profile__frame_get(p, profile__node_frame(p, i))->kind ==
-					 FRAME_OFFCPU;
 	}
+	s->threads_from = AGG_THREADS_TIMELINE;
+	uint8_t *off = offcpu_nodes(s, p);
 
 	struct hashmap tab = {0}; /* tid -> row */
 	uint32_t cap = 64;
@@ -179,7 +274,7 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 				e->tid,
 				top == PROFILE_ROOT ? PROFILE_NONE
 						    : profile__frame_get(p, profile__node_frame(p, top))->name,
-				0, 0};
+				0, 0, 0};
 		}
 		struct agg_thread *r = &s->threads[row->value];
 		r->samples++;

@@ -19,12 +19,21 @@ struct agg_func {
 	uint64_t total; /* inclusive, recursive re-entries counted once */
 };
 
-/* One thread of the timeline. */
+/* One thread of the timeline, or one per-thread (per-process) root frame without one. */
 struct agg_thread {
-	uint32_t tid;
-	uint32_t comm;    /* string id of the stack's first frame, or PROFILE_NONE */
-	uint64_t samples; /* timeline entries of this thread */
-	uint64_t offcpu;  /* those whose stack holds an off-CPU frame */
+	uint32_t tid;      /* TID, or PID for comm-PID roots */
+	uint32_t comm;     /* string id of the stack's first frame, or PROFILE_NONE */
+	uint32_t comm_len; /* bytes of that string naming the command (all of it when 0) */
+	uint64_t samples;  /* timeline entries of this thread, or the root's total */
+	uint64_t offcpu;   /* those spent in an off-CPU frame */
+};
+
+/* Where the thread rows come from. */
+enum agg_threads_from {
+	AGG_THREADS_NONE,     /* no per-thread data */
+	AGG_THREADS_TIMELINE, /* the profile's timeline (live or recorded with times) */
+	AGG_THREADS_TIDS,     /* root frames "comm-PID/TID" (record/collapse --tid) */
+	AGG_THREADS_PIDS,     /* root frames "comm-PID" (record/collapse --pid) */
 };
 
 /*
@@ -44,6 +53,7 @@ struct aggregate {
 	uint32_t nfuncs;
 	struct agg_thread *threads; /* most samples first, then by tid */
 	uint32_t nthreads;
+	enum agg_threads_from threads_from;
 	const struct timeline_entry *tl; /* the profile's timeline */
 	size_t ntl;
 	uint64_t t0, t1; /* time range of the timeline (t0 > t1 when it is empty) */

@@ -440,6 +440,23 @@ void live__free(struct live *l)
 	free(l);
 }
 
+void live__finish(struct live *l)
+{
+	if (l->started) {
+		pthread_mutex_lock(&l->mu);
+		l->stop = true;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->thread, NULL);
+		l->started = false;
+	}
+	live__pump(l, 0); /* what arrived since the thread's last poll */
+	pthread_mutex_lock(&l->mu);
+	l->frozen = false;
+	pthread_mutex_unlock(&l->mu);
+	live__publish(l);
+}
+
 void live__set_mode(struct live *l, enum live_mode m)
 {
 	pthread_mutex_lock(&l->mu);

@@ -68,6 +68,12 @@ struct live *live__new(const struct live_source *src, const struct live_opts *op
 int live__start(struct live *l);
 /* Stops the live thread (within about poll_ms), drops the newest snapshot; accepts NULL. */
 void live__free(struct live *l);
+/*
+ * Stops the live thread and publishes one last snapshot (frozen or not) holding every sample
+ * the source gave, so that live_snap__run() of live__snapshot() is the whole run, e.g. to
+ * save it at exit. Nothing is sampled afterwards.
+ */
+void live__finish(struct live *l);
 
 /*
  * Without a thread: one poll of the source (up to timeout_ms) into the recording. Returns the

@@ -106,8 +106,10 @@ struct tui {
 
 	int thr_top; /* first thread row shown */
 
-	/* prompt ("/" search or filter) */
+	/* prompt ("/" search or filter, "w" file name) */
 	bool prompting;
+	bool prompt_write;
+	bool run_ended; /* live: the target exited (the whole run was shown once) */
 	char pbuf[256];
 	size_t plen;
 

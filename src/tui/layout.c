@@ -48,14 +48,20 @@ void layout__build(struct layout *l, const struct aggregate *s, uint32_t zoom, i
 
 	const struct profile *p = s->p;
 	uint32_t zd = profile__node_depth(p, zoom);
-	/* ancestors first, each across the whole width */
+	/* ancestors first, each across the whole width: one walk up from zoom, so that a zoom
+	 * 100k frames deep costs 100k steps, not 100k squared */
+	uint32_t *chain = xmalloc(sizeof(uint32_t) * ((size_t)zd + 1));
+	uint32_t a = zoom;
+	for (uint32_t d = zd; d > 0; d--) {
+		chain[d] = a;
+		a = profile__node_parent(p, a);
+	}
+	chain[0] = a;
 	for (uint32_t d = 0; d <= zd; d++) {
-		uint32_t a = zoom;
-		while (profile__node_depth(p, a) > d)
-			a = profile__node_parent(p, a);
-		push(l, a, 0, l->width);
+		push(l, chain[d], 0, l->width);
 		end_row(l);
 	}
+	free(chain);
 	if (!s->total[zoom])
 		return;
 	double scale = (double)l->width / (double)s->total[zoom];

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "../sink/sink.h"
 #include "../util/util.h"
 
 uint64_t tui__now_ns(void)
@@ -153,9 +154,10 @@ static const char *const help_lines[] = {
 	"  i               flame / icicle orientation",
 	"  Tab, Shift-Tab  flame graph, top functions, threads, timeline",
 	"  s               (table) sort by self, total, name",
-	"  m               (live) mode: reset, accumulate, decay",
+	"  m               (live) mode: reset, accumulate, decay, everything recorded",
 	"  z               (live) freeze / unfreeze the display",
-	"  a               (live) whole run / the mode's view",
+	"  a               (live) everything recorded / the mode's view",
+	"  w               write what is shown to a file (.folded, .svg, .pb.gz, ...)",
 	"  q, Ctrl-C       quit",
 	"Mouse: hover shows a frame, click selects, double-click zooms, wheel scrolls",
 	"",
@@ -205,7 +207,9 @@ void ui__draw(struct tui *t)
 	draw_status(t);
 	if (t->prompting) {
 		char line[300];
-		snprintf(line, sizeof(line), "%s: %.*s", t->view == VIEW_TABLE ? "filter" : "search",
+		snprintf(line, sizeof(line), "%s: %.*s",
+			 t->prompt_write ? "write to (the ending picks the format)"
+			 : t->view == VIEW_TABLE ? "filter" : "search",
 			 (int)t->plen, t->pbuf);
 		ui__put_clipped(t->rows - 2, 0, t->cols, line, A_BOLD);
 		int cx = (int)strlen(line);
@@ -256,14 +260,57 @@ static bool next_snapshot(struct tui *t)
 	live_snap__put(t->ls);
 	t->ls = s;
 	t->seq = info.seq;
+	if ((info.stats.ended || info.stats.error) && !t->run_ended) {
+		/* the last interval alone would hide the run: show all of it (a goes back) */
+		t->run_ended = true;
+		t->whole_run = true;
+		snprintf(t->msg, sizeof(t->msg), "%s: showing everything recorded (a: the last view)",
+			 info.stats.error ? "sampling stopped" : "the target exited");
+	}
 	show_snapshot(t);
 	return true;
+}
+
+/* Writes the profile on screen (the mode's view or the whole run) to the prompted path. */
+static void write_shown(struct tui *t, const char *path)
+{
+	if (!t->have_snap) {
+		snprintf(t->msg, sizeof(t->msg), "nothing to write yet");
+		return;
+	}
+	if (!strcmp(path, "-")) {
+		snprintf(t->msg, sizeof(t->msg), "standard output is the screen: give a file name");
+		return;
+	}
+	if (!sink__for_path(path)) {
+		struct strbuf sb = {0};
+		sink__list(&sb);
+		snprintf(t->msg, sizeof(t->msg), "unknown format for '%.80s': use one of %.120s", path,
+			 sb.buf ? sb.buf : "");
+		strbuf__free(&sb);
+		return;
+	}
+	/* stderr is held while the screen is up: the result goes to the info line */
+	int rc = sink__write(t->p, path, NULL, NULL);
+	if (rc < 0)
+		snprintf(t->msg, sizeof(t->msg), "cannot write '%.120s': %s", path,
+			 rc == -EINVAL ? "nothing to write in this format" : strerror(-rc));
+	else
+		snprintf(t->msg, sizeof(t->msg), "wrote %s to '%.120s' (%llu samples)",
+			 t->whole_run || !t->o->live ? "the whole run" : "this view", path,
+			 (unsigned long long)t->snap->total[PROFILE_ROOT]);
 }
 
 static void apply_prompt(struct tui *t)
 {
 	char pat[256], err[160];
 	snprintf(pat, sizeof(pat), "%.*s", (int)t->plen, t->pbuf);
+	if (t->prompt_write) {
+		t->prompt_write = false;
+		if (pat[0])
+			write_shown(t, pat);
+		return;
+	}
 	struct search *s = t->view == VIEW_TABLE ? &t->filter : &t->search;
 	if (!pat[0])
 		search__clear(s);
@@ -282,6 +329,7 @@ static int prompt_key(struct tui *t, int ch)
 	switch (ch) {
 	case 27:
 		t->prompting = false;
+		t->prompt_write = false;
 		break;
 	case '\n':
 	case '\r':
@@ -374,13 +422,39 @@ static int handle_key(struct tui *t, int ch)
 		t->prompting = true;
 		t->plen = 0;
 		return TUI_HANDLED | TUI_REDRAW;
+	case 'w':
+		t->prompting = true;
+		t->prompt_write = true;
+		t->plen = 0;
+		return TUI_HANDLED | TUI_REDRAW;
 	case 'm': {
 		if (!t->o->live)
 			break;
-		enum live_mode m = (enum live_mode)((live__mode(t->o->live) + 1) % LIVE_MODE_COUNT);
-		live__set_mode(t->o->live, m);
-		snprintf(t->msg, sizeof(t->msg), "update mode: %s (from the next refresh)",
-			 live__mode_name(m));
+		/* the cycle: reset, accumulate, decay, everything recorded; once the target has
+		 * exited no interval comes any more, so m only flips to and from the whole run */
+		enum live_mode m = live__mode(t->o->live);
+		if (t->whole_run || t->run_ended) {
+			t->whole_run = !t->whole_run;
+			if (!t->whole_run && !t->run_ended) {
+				m = LIVE_RESET;
+				live__set_mode(t->o->live, m);
+			}
+			if (t->whole_run)
+				snprintf(t->msg, sizeof(t->msg), "showing everything recorded");
+			else
+				snprintf(t->msg, sizeof(t->msg), "update mode: %s%s", live__mode_name(m),
+					 t->run_ended ? " (the last view)" : " (from the next refresh)");
+			show_snapshot(t);
+		} else if (m + 1 == LIVE_MODE_COUNT) {
+			t->whole_run = true;
+			snprintf(t->msg, sizeof(t->msg), "showing everything recorded");
+			show_snapshot(t);
+		} else {
+			m = (enum live_mode)(m + 1);
+			live__set_mode(t->o->live, m);
+			snprintf(t->msg, sizeof(t->msg), "update mode: %s (from the next refresh)",
+				 live__mode_name(m));
+		}
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	case 'z': {

@@ -10,10 +10,16 @@
 
 #define LABEL_W 24
 
-static bool no_data(struct tui *t)
+static bool no_data(struct tui *t, bool need_times)
 {
-	if (t->snap->nthreads)
+	if (t->snap->nthreads && !(need_times && t->snap->threads_from != AGG_THREADS_TIMELINE))
 		return false;
+	if (t->snap->nthreads) {
+		ui__put_clipped(3, 2, t->cols - 2,
+				"no sample times in this file: the Threads view shows each thread's share",
+				A_NORMAL);
+		return true;
+	}
 	ui__put_clipped(3, 2, t->cols - 2,
 			t->o->live ? "no per-thread samples yet"
 				   : "there is no per-thread data in this file (folded stacks keep no "
@@ -35,7 +41,8 @@ static unsigned freq_of(struct tui *t)
 
 static void label(struct tui *t, const struct agg_thread *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%7u %s", r->tid, r->comm != PROFILE_NONE ? profile__str(t->p, r->comm) : "");
+	const char *comm = r->comm != PROFILE_NONE ? profile__str(t->p, r->comm) : "";
+	snprintf(buf, len, "%7u %.*s", r->tid, r->comm_len ? (int)r->comm_len : (int)strlen(comm), comm);
 }
 
 static int list_rows(const struct tui *t)
@@ -46,15 +53,19 @@ static int list_rows(const struct tui *t)
 
 void threads__draw(struct tui *t)
 {
-	if (no_data(t))
+	if (no_data(t, false))
 		return;
 	const struct aggregate *s = t->snap;
-	unsigned freq = freq_of(t);
-	double span = (double)(s->t1 - s->t0) / 1e9 + (freq ? 1.0 / freq : 0.0);
+	bool timed = s->threads_from == AGG_THREADS_TIMELINE;
+	unsigned freq = timed ? freq_of(t) : 0;
+	double span = timed ? (double)(s->t1 - s->t0) / 1e9 + (freq ? 1.0 / freq : 0.0) : 0.0;
 	bool cpu = freq && span > 0;
+	/* without times, a row's share is of all samples (its root frame's total) */
+	double all = timed ? (double)s->ntl : (double)s->total[PROFILE_ROOT];
 	char line[512];
-	snprintf(line, sizeof(line), "%7s %-15s %8s  %s", "TID", "COMM", cpu ? "CPU%" : "SAMPLES%",
-		 s->has_offcpu ? "ON-CPU / OFF-CPU" : "");
+	snprintf(line, sizeof(line), "%7s %-15s %8s  %s",
+		 s->threads_from == AGG_THREADS_PIDS ? "PID" : "TID", "COMM",
+		 cpu ? "CPU%" : "SAMPLES%", s->has_offcpu ? "ON-CPU / OFF-CPU" : "");
 	ui__put_clipped(1, 0, t->cols, line, A_BOLD | A_UNDERLINE);
 	int h = list_rows(t), barx = 7 + 1 + 15 + 1 + 8 + 2;
 	int barw = t->cols - barx - (s->has_offcpu ? 22 : 1);
@@ -65,7 +76,7 @@ void threads__draw(struct tui *t)
 	for (int i = 0; i < h && t->thr_top + i < (int)s->nthreads; i++) {
 		const struct agg_thread *r = &s->threads[t->thr_top + i];
 		double pct = cpu ? 100.0 * (double)r->samples / freq / span
-				 : 100.0 * (double)r->samples / (double)s->ntl;
+				 : 100.0 * (double)r->samples / (all > 0 ? all : 1.0);
 		char lab[64];
 		label(t, r, lab, sizeof(lab));
 		snprintf(line, sizeof(line), "%-23.23s %7.1f%%", lab, pct);
@@ -94,8 +105,14 @@ void threads__draw(struct tui *t)
 			ui__put_clipped(y, barx + barw + 1, t->cols - barx - barw - 1, line, A_NORMAL);
 		}
 	}
-	snprintf(line, sizeof(line), "%u threads, %zu samples over %.1f s%s | j/k scroll", s->nthreads,
-		 s->ntl, span, s->has_offcpu ? " | | on-CPU  : off-CPU" : "");
+	if (timed)
+		snprintf(line, sizeof(line), "%u threads, %zu samples over %.1f s%s | j/k scroll",
+			 s->nthreads, s->ntl, span, s->has_offcpu ? " | | on-CPU  : off-CPU" : "");
+	else
+		snprintf(line, sizeof(line), "%u %s from the root frames, %llu samples%s | j/k scroll",
+			 s->nthreads, s->threads_from == AGG_THREADS_PIDS ? "processes" : "threads",
+			 (unsigned long long)s->total[PROFILE_ROOT],
+			 s->has_offcpu ? " | | on-CPU  : off-CPU" : "");
 	ui__put_clipped(t->rows - 2, 0, t->cols, t->msg[0] ? t->msg : line, A_NORMAL);
 }
 
@@ -107,7 +124,7 @@ static int by_tid(const void *a, const void *b)
 
 void timeline__draw(struct tui *t)
 {
-	if (no_data(t))
+	if (no_data(t, true))
 		return;
 	const struct aggregate *s = t->snap;
 	int nb = t->cols - LABEL_W - 1, h = list_rows(t);

@@ -239,6 +239,71 @@ tm send-keys -t "$S" g
 expect_row "g returns to the root" 27 "all"
 quit_sane "q quits the deep view" q
 
+# a 50,000-frame stack narrower than a cell: Enter in the table zooms 49,998 frames deep, which
+# must not be quadratic in the depth (it took 9 s before; the bound is generous, not a benchmark)
+DEEP50K="$TMP/deep50k.folded"
+awk 'BEGIN { s = "a0"; for (i = 1; i < 50000; i++) s = s ";a" i; print s, 1; print "b 1000" }' >"$DEEP50K"
+tm send-keys -t "$S" "clear; '$SCORCH' view '$DEEP50K'" Enter
+wait_row 27 "all" 10 || fail "the 50k-deep profile opens" "$(screen | tail -3)"
+tm send-keys -t "$S" Tab / '^a49999$' Enter
+if wait_grep '^ +0\.10% +0\.10% +1  a49999$' 5; then
+	tm send-keys -t "$S" Enter
+	if wait_grep '^a49999  1 samples, 0\.10% of total, 100\.00% of zoom' 3 &&
+		screen | grep -qx 'a49998'; then
+		ok "Enter on a function 50,000 frames deep zooms to it within 3 s"; else
+		fail "Enter on a function 50,000 frames deep zooms to it within 3 s" "$(screen | tail -4)"; fi
+else
+	fail "Enter on a function 50,000 frames deep zooms to it within 3 s" "table: $(screen | sed -n 2,4p)"
+fi
+quit_sane "q quits the 50k-deep view" q
+
+# per-thread (--tid) and per-process (--pid) root frames give the Threads view its rows
+TIDF="$TMP/tid.folded"
+cat >"$TIDF" <<'FOLDED'
+python3-100/100;main;work 500
+python3-100/101;worker;spin 300
+python3-100/101;worker;sleep 100
+kworker/u8:2-events-12/12;process_one_work 50
+sh-7/9;main 1
+FOLDED
+PIDF="$TMP/pid.folded"
+printf '%s\n' 'make-300;main;build 700' 'cc1-301;main;parse 200' 'cc1-301;main;emit 100' >"$PIDF"
+# expected rows: "%7u %s" of the id after the last '-' (TID after the '/') and the comm before
+# it, then the share of all samples, most first
+expect_roots() {
+	awk '{ n = $NF; sub(/ [^ ]*$/, ""); split($0, f, ";"); t[f[1]] += n; all += n }
+	END {
+		for (r in t) {
+			match(r, /-[0-9]+(\/[0-9]+)?$/)
+			comm = substr(r, 1, RSTART - 1); id = substr(r, RSTART + 1); sub(/.*\//, "", id)
+			printf "%d\t%-23.23s %7.1f%%\n", t[r], sprintf("%7u %s", id, comm), 100 * t[r] / all
+		}
+	}' "$1" | sort -t "$(printf '\t')" -k1,1nr | cut -f2
+}
+for kind in tid pid; do
+	file=$TIDF; hdr=TID; what=threads
+	[ $kind = pid ] && file=$PIDF hdr=PID what=processes
+	tm send-keys -t "$S" "clear; '$SCORCH' view '$file'" Enter
+	wait_row 27 "all" 5 || fail "--$kind profile opens" "$(screen | tail -3)"
+	tm send-keys -t "$S" Tab Tab
+	if wait_grep "^ +$hdr COMM +SAMPLES%" 3; then
+		want=$(expect_roots "$file")
+		got=$(screen | sed -n "3,$((2 + $(printf '%s\n' "$want" | wc -l)))p" | cut -c1-32)
+		if [ "$got" == "$want" ]; then ok "--$kind roots: a Threads row per root with its share"; else
+			fail "--$kind roots: a Threads row per root with its share" "want [$want] got [$got]"; fi
+		n=$(printf '%s\n' "$want" | wc -l)
+		if wait_grep "^$n $what from the root frames, $(awk '{ s += $NF } END { print s }' "$file") samples"; then
+			ok "--$kind roots: the info line counts $what and samples"; else
+			fail "--$kind roots: the info line counts $what and samples" "$(row 28)"; fi
+	else
+		fail "--$kind roots: a Threads row per root with its share" "$(screen | sed -n 2,5p)"
+	fi
+	tm send-keys -t "$S" Tab
+	if wait_grep 'no sample times in this file'; then ok "--$kind roots: the timeline says there are no times"; else
+		fail "--$kind roots: the timeline says there are no times" "$(screen | sed -n 2,5p)"; fi
+	quit_sane "q quits the --$kind view" q
+done
+
 # a profile on stdin: keys come from the terminal
 tm send-keys -t "$S" "clear; cat '$F' | '$SCORCH' view -" Enter
 expect_row "view - reads the profile from stdin" 24 \
@@ -247,9 +312,9 @@ tm send-keys -t "$S" Up
 expect_row "view -: keys still work" 28 "main  1200 samples, 100.00% of total, 100.00% of zoom"
 quit_sane "view -: q quits and the terminal is sane" q
 
-# SIGTERM and SIGSEGV restore the terminal too
-for sig in TERM SEGV; do
-	tm send-keys -t "$S" "clear; '$SCORCH' view '$F'" Enter
+# SIGTERM, SIGQUIT and SIGSEGV restore the terminal too; a stop signal exits 128 + its number
+for sig in TERM QUIT SEGV; do
+	tm send-keys -t "$S" "clear; '$SCORCH' view '$F'; echo \"exit=\$?\"" Enter
 	wait_row 27 "all" || { fail "view restarts for SIG$sig"; continue; }
 	vpid=$(pgrep -n -f "scorch.* view $F" || true)
 	if [ -z "$vpid" ]; then fail "SIG$sig restores the terminal" "scorch pid not found"; continue; fi
@@ -258,6 +323,10 @@ for sig in TERM SEGV; do
 		if wait_grep 'fatal signal in the terminal UI; terminal restored'; then
 			ok "SIGSEGV: message printed after the screen is gone"; else
 			fail "SIGSEGV: message printed after the screen is gone" "$(screen | tail -4)"; fi
+	else
+		status=$((128 + $(kill -l "$sig")))
+		if wait_grep "^exit=$status\$"; then ok "SIG$sig: exit status $status"; else
+			fail "SIG$sig: exit status $status" "$(screen | grep '^exit=' || screen | tail -3)"; fi
 	fi
 	expect_sane "SIG$sig restores the terminal"
 done
@@ -317,5 +386,61 @@ C
 			fail "threads view lists the workload's thread" "pid [$bpid]: $(screen | sed -n 2,6p)"; fi
 		quit_sane "top: q quits and the terminal is sane" q
 	fi
+
+	# the end of the target: the whole run stays on screen, w writes it, -o saves it at exit;
+	# cpu_split burns CPU in hot/warm/cool functions 60/30/10 by construction
+	if ! cc -O1 -g -fno-omit-frame-pointer -pthread -o "$TMP/cpu_split" "$ROOT/tests/workloads/cpu_split.c"; then
+		bail "the cpu_split workload does not compile"
+	fi
+	# share FILE NAME: percent of the samples whose stack holds the frame NAME
+	share() {
+		awk -v pat="$2" '{ n = $NF; total += n; line = $0 " "; if (index(line, ";" pat ";") || index(line, ";" pat " ")) hit += n }
+			END { if (total == 0) print -1; else printf "%.1f\n", 100 * hit / total }' "$1"
+	}
+	near() {
+		if awk -v w="$2" -v g="$3" -v t="$4" 'BEGIN { exit !(g >= w - t && g <= w + t) }'; then
+			ok "$1 ($3%, want $2 +- $4)"; else fail "$1" "got $3%, want $2 +- $4"; fi
+	}
+	rm -f "$TMP/top.folded" "$TMP/w.folded"
+	tm send-keys -t "$S" "clear; '$SCORCH' top -F 499 -o '$TMP/top.folded' -- '$TMP/cpu_split' 2; echo \"exit=\$?\"" Enter
+	if wait_grep 'the target exited: showing everything recorded' 15 && wait_grep 'WHOLE RUN' 1 &&
+		wait_grep 'hot_function' 1; then
+		ok "top: after the target exits the whole run stays on screen"; else
+		fail "top: after the target exits the whole run stays on screen" "$(screen | tail -3)"; fi
+	tm send-keys -t "$S" m
+	if wait_grep 'update mode: reset \(the last view\)'; then ok "top: m after the exit goes to the last view"; else
+		fail "top: m after the exit goes to the last view" "$(screen | tail -2)"; fi
+	tm send-keys -t "$S" m
+	if wait_grep 'showing everything recorded' && wait_grep 'WHOLE RUN' 1; then
+		ok "top: m switches back to everything recorded"; else
+		fail "top: m switches back to everything recorded" "$(screen | tail -2)"; fi
+	tm send-keys -t "$S" w
+	if wait_grep '^write to \(the ending picks the format\):'; then
+		tm send-keys -t "$S" -l "$TMP/w.folded"
+		tm send-keys -t "$S" Enter
+		if wait_grep "^wrote the whole run to '.*w\.folded' \([0-9]+ samples\)"; then ok "top: w writes the shown profile"; else
+			fail "top: w writes the shown profile" "$(screen | tail -2)"; fi
+	else
+		fail "top: w prompts for a file name" "$(screen | tail -2)"
+	fi
+	tm send-keys -t "$S" q
+	if wait_grep '^exit=0$' 10; then ok "top -o: q exits 0"; else fail "top -o: q exits 0" "$(screen | tail -3)"; fi
+	for f in top w; do
+		if [ -s "$TMP/$f.folded" ]; then
+			near "top ($f): hot_function share" 60 "$(share "$TMP/$f.folded" hot_function)" 6
+			near "top ($f): warm_function share" 30 "$(share "$TMP/$f.folded" warm_function)" 5
+			near "top ($f): cool_function share" 10 "$(share "$TMP/$f.folded" cool_function)" 4
+		else
+			fail "top ($f): a folded profile was written" "no $TMP/$f.folded"
+		fi
+	done
+	wsum=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/w.folded" 2>/dev/null)
+	tsum=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/top.folded" 2>/dev/null)
+	if [ "${tsum:-0}" -ge "${wsum:-1}" ] && [ "${wsum:-0}" -gt 500 ]; then
+		ok "top -o saves the whole run ($tsum samples; $wsum at the exit of the target)"; else
+		fail "top -o saves the whole run" "-o: $tsum samples, w after the exit: $wsum"; fi
+	expect_sane "top -o: the terminal is sane after q"
+	expect_exit "top -o rejects an unknown format" 2 "-o wants a file name ending in one of" \
+		"$SCORCH" top -o "$TMP/x.unknown" -- true
 fi
 finish
