@@ -229,21 +229,29 @@ static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint3
 			const char *base = strrchr(f[i].file, '/');
 			strbuf__addf(&b->name, ":%s:%u", base ? base + 1 : f[i].file, f[i].line);
 		}
-		uint32_t name = profile__intern(p, b->name.buf, b->name.len);
-		uint32_t mod = f[i].module ? profile__intern(p, f[i].module, strlen(f[i].module))
-					   : PROFILE_NONE;
-		uint32_t file = PROFILE_NONE, line = 0;
-		if (b->opts.srcline && f[i].file) {
-			file = profile__intern(p, f[i].file, strlen(f[i].file));
-			line = f[i].line;
-		}
 		enum frame_kind kind = f[i].kernel ? FRAME_KERNEL
 				       : f[i].jit  ? FRAME_JIT
 				       : i > 0	   ? FRAME_INLINED
 						   : FRAME_USER;
 		if (!f[i].name)
 			kind = FRAME_SYNTHETIC;
-		b->pool[b->npool++] = profile__frame(p, name, mod, file, line, kind);
+		bool line = b->opts.srcline && f[i].file;
+		struct mapping_info mi = {.path = f[i].map_path,
+					  .build_id = f[i].build_id,
+					  .build_id_len = f[i].build_id_len,
+					  .start = f[i].map_start,
+					  .end = f[i].map_end,
+					  .pgoff = f[i].map_pgoff};
+		struct frame_info fi = {.name = b->name.buf,
+					.name_len = b->name.len,
+					.raw = f[i].name ? f[i].raw : NULL,
+					.module = f[i].module,
+					.file = line ? f[i].file : NULL,
+					.line = line ? f[i].line : 0,
+					.kind = kind,
+					.addr = addr,
+					.map = f[i].map_path ? &mi : NULL};
+		b->pool[b->npool++] = profile__frame_full(p, &fi);
 	}
 	/* v is still valid: nothing above touches b->addrs. */
 	*v = off;
