@@ -16,6 +16,7 @@
 #include "../sink/sink.h"
 #include "../sink/write_svg.h"
 #include "../source/sampler.h"
+#include "../source/stack.h"
 #include "../source/target.h"
 #include "../symbol/symbolizer.h"
 #include "../util/util.h"
@@ -594,6 +595,9 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");
 	strbuf__free(&written);
+	char why[256];
+	if (!c.quiet && stack__unresolved_text(st.unresolved, why, sizeof(why)))
+		fprintf(stderr, "scorch: unresolved frames: %s\n", why);
 	if (status == 0 && c.o.scope == SCOPE_COMMAND && sampler__exit_code(s) >= 0)
 		status = sampler__exit_code(s);
 	sampler__close(s);
