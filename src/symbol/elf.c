@@ -157,10 +157,29 @@ static size_t read_symbols(Elf *elf, uint32_t sh_type, struct raw_syms *rs)
 	return added;
 }
 
+/* The info and GOT slot of relocation i of a .rela.plt or .rel.plt; false past the end. */
+static bool plt_reloc(Elf_Data *data, bool rela, size_t i, uint64_t *info, uint64_t *slot)
+{
+	if (rela) {
+		GElf_Rela r;
+		if (!gelf_getrela(data, (int)i, &r))
+			return false;
+		*info = r.r_info, *slot = r.r_offset;
+	} else {
+		GElf_Rel r;
+		if (!gelf_getrel(data, (int)i, &r))
+			return false;
+		*info = r.r_info, *slot = r.r_offset;
+	}
+	return true;
+}
+
 /*
  * PLT stubs have no symbols; like perf, name them "func@plt" after the relocations of
- * .rela.plt (or .rel.plt), which list them in stub order. The stubs are the entries of
- * .plt.sec when there is one (IBT), else those of .plt after its first (header) entry.
+ * .rela.plt (or .rel.plt). Stub i jumps through GOT slot i, counted from the lowest slot
+ * those relocations patch (their order in the section is not the stubs' order: libc lists
+ * its IRELATIVE ones apart). The stubs are the entries of .plt.sec when there is one (IBT),
+ * else those of .plt after its first (header) entry.
  */
 static void synth_plt(Elf *elf, struct raw_syms *rs)
 {
@@ -184,27 +203,23 @@ static void synth_plt(Elf *elf, struct raw_syms *rs)
 	if (!ddata || !rdata || !gelf_getshdr(dyn, &dsh))
 		return;
 	uint64_t ent = psh.sh_entsize >= 8 ? psh.sh_entsize : 16;
-	uint64_t base = psh.sh_addr + header * ent;
+	uint64_t base = psh.sh_addr + header * ent, nstubs = (psh.sh_size / ent) - header;
 	size_t count = rsh.sh_size / rsh.sh_entsize;
-	for (size_t i = 0; i < count && base + (i + 1) * ent <= psh.sh_addr + psh.sh_size; i++) {
-		uint64_t info;
-		if (rela) {
-			GElf_Rela r;
-			if (!gelf_getrela(rdata, (int)i, &r))
-				return;
-			info = r.r_info;
-		} else {
-			GElf_Rel r;
-			if (!gelf_getrel(rdata, (int)i, &r))
-				return;
-			info = r.r_info;
-		}
+	uint64_t info, slot, first = UINT64_MAX;
+	size_t word = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
+	for (size_t i = 0; i < count && plt_reloc(rdata, rela, i, &info, &slot); i++)
+		if (slot < first)
+			first = slot;
+	for (size_t i = 0; i < count && plt_reloc(rdata, rela, i, &info, &slot); i++) {
+		uint64_t stub = (slot - first) / word;
 		GElf_Sym sym;
 		const char *name = NULL;
-		if (GELF_R_SYM(info) && gelf_getsym(ddata, (int)GELF_R_SYM(info), &sym))
-			name = elf_strptr(elf, dsh.sh_link, sym.st_name);
+		if (stub >= nstubs || (slot - first) % word || !GELF_R_SYM(info) ||
+		    !gelf_getsym(ddata, (int)GELF_R_SYM(info), &sym))
+			continue;
+		name = elf_strptr(elf, dsh.sh_link, sym.st_name);
 		if (name && *name)
-			push_sym(rs, base + i * ent, ent, name, "@plt", STB_GLOBAL);
+			push_sym(rs, base + stub * ent, ent, name, "@plt", STB_GLOBAL);
 	}
 }
 

@@ -734,6 +734,42 @@ static void test_symmap_intern(void **state)
 	symmap__free(m, NULL);
 }
 
+/* Every "<name@plt>" stub objdump -d labels in bin is the symbol scorch finds at its address. */
+static void check_plt_against_objdump(const char *bin)
+{
+	struct symelf *ef;
+	if (access(bin, R_OK) != 0 || symelf__open(bin, &ef) != 0)
+		return;
+	char cmd[PATH_MAX + 64], line[1024];
+	snprintf(cmd, sizeof(cmd), "objdump -d -j .plt -j .plt.sec '%s' 2>/dev/null", bin);
+	FILE *p = popen(cmd, "r");
+	int n = 0;
+	while (p && fgets(line, sizeof(line), p)) {
+		uint64_t a;
+		char name[512];
+		if (sscanf(line, "%" SCNx64 " <%511[^>]>:", &a, name) != 2 || strlen(name) < 5 ||
+		    strcmp(name + strlen(name) - 4, "@plt") != 0 || name[0] == '*')
+			continue;
+		struct symelf_sym *sym = symelf__find(ef, a);
+		if (!sym || strcmp(sym->name, name) != 0)
+			fail_msg("%s: %#" PRIx64 " is %s for objdump, %s for scorch", bin, a, name,
+				 sym ? sym->name : "nothing");
+		n++;
+	}
+	if (p)
+		pclose(p);
+	symelf__free(ef);
+	assert_true(n > 10);
+}
+
+static void test_plt_symbols(void **state)
+{
+	(void)state;
+	check_plt_against_objdump("/usr/lib/x86_64-linux-gnu/libc.so.6"); /* IRELATIVE apart */
+	check_plt_against_objdump("/usr/bin/sqlite3");
+	check_plt_against_objdump("/usr/bin/python3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_maps_fork_forget),
 		cmocka_unit_test(test_pidmaps_find_table),
 		cmocka_unit_test(test_symmap_intern),
+		cmocka_unit_test(test_plt_symbols),
 	};
 	return cmocka_run_group_tests(tests, setup_programs, teardown_programs);
 }
