@@ -16,6 +16,7 @@
 #include "../sink/sink.h"
 #include "../sink/write_svg.h"
 #include "../source/sampler.h"
+#include "../source/stack.h"
 #include "../source/target.h"
 #include "../symbol/symbolizer.h"
 #include "../util/util.h"
@@ -613,6 +614,9 @@ int cmd_record(int argc, char **argv)
 	if (left_running && !c.quiet)
 		fprintf(stderr, "%s: the deadline came first; %s (pid %d) keeps running (--kill ends it)\n",
 			util__progname, c.o.argv[0], (int)left_running);
+	char why[256];
+	if (!c.quiet && stack__unresolved_text(st.unresolved, why, sizeof(why)))
+		fprintf(stderr, "%s: unresolved frames: %s\n", util__progname, why);
 	if (status == 0 && c.o.argv && !left_running && sampler__exit_code(s) >= 0)
 		status = sampler__exit_code(s);
 	sampler__close(s);

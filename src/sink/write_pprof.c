@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "../util/hashmap.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile PbProfile;
@@ -52,14 +53,17 @@ struct pprof_ctx {
 	const char **strs;
 	size_t nstrs, capstrs;
 	int64_t *str_of;     /* profile string id -> string index (0: not yet) */
-	/* functions (one per frame), mappings (one per module), locations */
+	/* functions (one per frame), mappings (one per profile mapping, else one per module),
+	 * locations */
 	uint32_t *fn_of;     /* frame -> function id (0: not yet) */
 	uint32_t *fn_frame;  /* function id - 1 -> frame */
 	size_t nfns;
-	struct idmap map_of; /* module string id (+1) -> mapping id */
-	uint32_t *map_module; /* mapping id - 1 -> module string id */
+	struct idmap map_of; /* module string id + 1, or MAP_KEY | profile mapping -> mapping id */
+	uint32_t *map_module; /* mapping id - 1 -> module string id (PROFILE_NONE: see map_prof) */
+	uint32_t *map_prof;   /* mapping id - 1 -> profile mapping, or PROFILE_NONE */
 	size_t nmaps;
 	struct idmap loc_of; /* (frame, enclosing location) -> location id */
+	struct hashmap loc_at; /* (profile mapping, address) -> location id */
 	uint32_t *loc_frame, *loc_prev; /* location id - 1 -> frame, location it is inlined into */
 	size_t nlocs, caplocs;
 };
@@ -104,15 +108,24 @@ static uint32_t function_of(struct pprof_ctx *c, uint32_t frame)
 	return c->fn_of[frame];
 }
 
-/* The module a frame's mapping is named after; kernel frames without one get the kernel's. */
+#define MAP_KEY (1ull << 40)
+
+/*
+ * The pprof mapping of a frame: the profile's mapping it lies in (path, build-id, range,
+ * offset) when known, else one named after its module (kernel frames, folded input).
+ */
 static uint32_t mapping_of(struct pprof_ctx *c, const struct frame *f)
 {
-	if (f->module == PROFILE_NONE)
+	bool real = f->mapping != PROFILE_NONE;
+	if (!real && f->module == PROFILE_NONE)
 		return 0;
-	uint32_t *slot = idmap__slot(&c->map_of, (uint64_t)f->module + 1);
+	uint32_t *slot = idmap__slot(&c->map_of, real ? MAP_KEY | f->mapping
+						      : (uint64_t)f->module + 1);
 	if (!*slot) {
 		c->map_module = xrealloc(c->map_module, (c->nmaps + 1) * sizeof(*c->map_module));
-		c->map_module[c->nmaps] = f->module;
+		c->map_prof = xrealloc(c->map_prof, (c->nmaps + 1) * sizeof(*c->map_prof));
+		c->map_module[c->nmaps] = real ? PROFILE_NONE : f->module;
+		c->map_prof[c->nmaps] = real ? f->mapping : PROFILE_NONE;
 		*slot = (uint32_t)++c->nmaps;
 		c->map_of.n++;
 	}
@@ -122,10 +135,18 @@ static uint32_t mapping_of(struct pprof_ctx *c, const struct frame *f)
 /*
  * The location of a node. An inlined frame shares the location (the address) of the frame
  * it is inlined into: its parent in the trie, so one location holds the whole run as lines.
- * When frames carry addresses, the key becomes (mapping, address): this is the one place.
+ * A frame with an address and a mapping is found by (mapping, address), so that two frames
+ * at one place share a location, unless they name different functions there.
  */
 static uint32_t location_of(struct pprof_ctx *c, uint32_t frame, uint32_t enclosing)
 {
+	const struct frame *f = profile__frame_get(c->p, frame);
+	struct hashmap_entry *at = NULL;
+	if (!enclosing && f->addr && f->mapping != PROFILE_NONE) {
+		at = hashmap__put_u64(&c->loc_at, f->mapping, f->addr, NULL);
+		if (at->value && c->loc_frame[at->value - 1] == frame)
+			return (uint32_t)at->value;
+	}
 	uint32_t *slot = idmap__slot(&c->loc_of, (uint64_t)frame << 32 | enclosing);
 	if (!*slot) {
 		if (c->nlocs == c->caplocs) {
@@ -138,6 +159,8 @@ static uint32_t location_of(struct pprof_ctx *c, uint32_t frame, uint32_t enclos
 		*slot = (uint32_t)++c->nlocs;
 		c->loc_of.n++;
 	}
+	if (at && !at->value)
+		at->value = *slot;
 	return *slot;
 }
 
@@ -225,6 +248,8 @@ static void pprof_ctx__free(struct pprof_ctx *c)
 	free(c->map_of.keys);
 	free(c->map_of.vals);
 	free(c->map_module);
+	free(c->map_prof);
+	hashmap__destroy(&c->loc_at);
 	free(c->loc_of.keys);
 	free(c->loc_of.vals);
 	free(c->loc_frame);
@@ -364,10 +389,10 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 			outer = l;
 		}
 		L->n_line = (size_t)(linep + lp - L->line);
-		/* the address and mapping are those of the outermost (real) frame; addresses are
-		 * filled here once frames carry them */
-		L->mapping_id = mapping_of(&c, profile__frame_get(p, c.loc_frame[outer - 1]));
-		L->address = 0;
+		/* the address and mapping are those of the outermost (real) frame */
+		const struct frame *of = profile__frame_get(p, c.loc_frame[outer - 1]);
+		L->mapping_id = mapping_of(&c, of);
+		L->address = of->mapping != PROFILE_NONE ? of->addr : 0;
 		locp[i] = L;
 	}
 
@@ -378,26 +403,44 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 		perftools__profiles__function__init(&fns[i]);
 		fns[i].id = i + 1;
 		fns[i].name = str_id(&c, f->name);
-		/* the raw (mangled) symbol goes here once frames keep it */
-		fns[i].system_name = fns[i].name;
+		fns[i].system_name = f->raw != PROFILE_NONE ? str_id(&c, f->raw) : fns[i].name;
 		fns[i].filename = str_id(&c, f->file);
 		fnp[i] = &fns[i];
 	}
 
+	/* real mappings first (pprof takes the first for the main binary), then the module-named
+	 * ones, each in the order first seen */
 	PbMapping *maps = xcalloc(c.nmaps + 1, sizeof(*maps));
 	PbMapping **mapp = xcalloc(c.nmaps + 1, sizeof(*mapp));
+	uint64_t *newid = xcalloc(c.nmaps + 1, sizeof(*newid));
+	size_t nm = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c.nmaps; i++)
+			if ((c.map_prof[i] != PROFILE_NONE) == !pass)
+				newid[i + 1] = ++nm;
+	for (size_t i = 0; i < c.nlocs; i++)
+		locs[i].mapping_id = newid[locs[i].mapping_id];
 	for (size_t i = 0; i < c.nmaps; i++) {
-		perftools__profiles__mapping__init(&maps[i]);
-		maps[i].id = i + 1;
-		maps[i].filename = str_id(&c, c.map_module[i]);
-		/* build-id, start, limit and offset are filled here once frames carry a mapping */
-		maps[i].build_id = 0;
-		maps[i].has_functions = 1;
-		maps[i].has_filenames = 1;
-		maps[i].has_line_numbers = 1;
-		maps[i].has_inline_frames = 1;
-		mapp[i] = &maps[i];
+		PbMapping *M = &maps[newid[i + 1] - 1];
+		perftools__profiles__mapping__init(M);
+		M->id = newid[i + 1];
+		if (c.map_prof[i] != PROFILE_NONE) {
+			const struct mapping *m = profile__mapping_get(p, c.map_prof[i]);
+			M->filename = str_id(&c, m->path);
+			M->build_id = str_id(&c, m->build_id);
+			M->memory_start = m->start;
+			M->memory_limit = m->end;
+			M->file_offset = m->pgoff;
+		} else {
+			M->filename = str_id(&c, c.map_module[i]);
+		}
+		M->has_functions = 1;
+		M->has_filenames = 1;
+		M->has_line_numbers = 1;
+		M->has_inline_frames = 1;
+		mapp[M->id - 1] = M;
 	}
+	free(newid);
 
 	PbProfile pb;
 	perftools__profiles__profile__init(&pb);

@@ -298,6 +298,7 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 		st->self_cpu = cpu * 1e11 / (double)st->elapsed_ns;
 	}
 	st->targets_exited = target__all_exited(s->target);
+	stack_builder__unresolved(s->stacks, st->unresolved);
 }
 
 void sampler__stop(struct sampler *s)

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "../model/profile.h"
+#include "../symbol/symbolizer.h"
 
 /*
  * The flow: a backend (perf_event.c, bpf.c) produces raw samples {pid, tid, cpu, time,
@@ -66,6 +67,8 @@ struct sampler_stats {
 	const char *note;     /* one line worth telling the user (rate capped, no kernel frames) */
 	const char *info;     /* one line for -v only (the event fallback), or NULL */
 	unsigned freq;        /* the rate actually asked of the kernel (-F may be capped) */
+	uint64_t unresolved[SYM_WHY_COUNT]; /* sample frames without a symbol, by enum sym_why
+					       (stack__unresolved_text words them) */
 };
 
 struct sampler;

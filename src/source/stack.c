@@ -17,6 +17,9 @@
 
 #define MAX_INLINE 16
 #define KERNEL_KEY UINT64_MAX
+/* An address-cache run starts with its frame count, and the cause (enum sym_why) above. */
+#define POOL_WHY_SHIFT 24
+#define POOL_COUNT ((1u << POOL_WHY_SHIFT) - 1)
 
 struct pidinfo {
 	uint32_t gen;  /* bumped on exec and pid reuse: part of the address cache key */
@@ -48,6 +51,7 @@ struct stack_builder {
 	struct strbuf name;
 	uint64_t t0; /* timeline origin */
 	uint64_t mult; /* weight scale, 0 = 1 */
+	uint64_t unresolved[SYM_WHY_COUNT]; /* sample frames without a symbol, by cause */
 };
 
 
@@ -201,13 +205,14 @@ static void pool_reserve(struct stack_builder *b, size_t n)
 
 /* Frame ids for one address (outermost first) from the cache, symbolizing on a miss. */
 static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint32_t pid,
-			       uint32_t gen, uint64_t addr, bool kernel, uint32_t *n)
+			       uint32_t gen, uint64_t addr, bool kernel, uint64_t count, uint32_t *n)
 {
 	uint64_t key = kernel ? KERNEL_KEY : ((uint64_t)gen << 32 | pid);
 	bool fresh;
 	uint64_t *v = &hashmap__put_u64(&b->addrs, key, addr, &fresh)->value;
 	if (!fresh) {
-		*n = b->pool[*v];
+		*n = b->pool[*v] & POOL_COUNT;
+		b->unresolved[b->pool[*v] >> POOL_WHY_SHIFT] += count;
 		return &b->pool[*v + 1];
 	}
 	struct sym_frame f[MAX_INLINE];
@@ -220,7 +225,8 @@ static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint3
 		nf = 1;
 	pool_reserve(b, (size_t)nf + 1);
 	uint32_t off = (uint32_t)b->npool;
-	b->pool[b->npool++] = (uint32_t)nf;
+	b->pool[b->npool++] = (uint32_t)nf | (uint32_t)f[0].why << POOL_WHY_SHIFT;
+	b->unresolved[f[0].why] += count;
 	for (int i = 0; i < nf; i++) {
 		frame_name(&f[i], &b->name);
 		if (b->opts.srcline && f[i].file) {
@@ -229,21 +235,29 @@ static const uint32_t *resolve(struct stack_builder *b, struct profile *p, uint3
 			const char *base = strrchr(f[i].file, '/');
 			strbuf__addf(&b->name, ":%s:%u", base ? base + 1 : f[i].file, f[i].line);
 		}
-		uint32_t name = profile__intern(p, b->name.buf, b->name.len);
-		uint32_t mod = f[i].module ? profile__intern(p, f[i].module, strlen(f[i].module))
-					   : PROFILE_NONE;
-		uint32_t file = PROFILE_NONE, line = 0;
-		if (b->opts.srcline && f[i].file) {
-			file = profile__intern(p, f[i].file, strlen(f[i].file));
-			line = f[i].line;
-		}
 		enum frame_kind kind = f[i].kernel ? FRAME_KERNEL
 				       : f[i].jit  ? FRAME_JIT
 				       : i > 0	   ? FRAME_INLINED
 						   : FRAME_USER;
 		if (!f[i].name)
 			kind = FRAME_SYNTHETIC;
-		b->pool[b->npool++] = profile__frame(p, name, mod, file, line, kind);
+		bool line = b->opts.srcline && f[i].file;
+		struct mapping_info mi = {.path = f[i].map_path,
+					  .build_id = f[i].build_id,
+					  .build_id_len = f[i].build_id_len,
+					  .start = f[i].map_start,
+					  .end = f[i].map_end,
+					  .pgoff = f[i].map_pgoff};
+		struct frame_info fi = {.name = b->name.buf,
+					.name_len = b->name.len,
+					.raw = f[i].name ? f[i].raw : NULL,
+					.module = f[i].module,
+					.file = line ? f[i].file : NULL,
+					.line = line ? f[i].line : 0,
+					.kind = kind,
+					.addr = addr,
+					.map = f[i].map_path ? &mi : NULL};
+		b->pool[b->npool++] = profile__frame_full(p, &fi);
 	}
 	/* v is still valid: nothing above touches b->addrs. */
 	*v = off;
@@ -273,15 +287,16 @@ int stack_builder__add_pid(struct stack_builder *b, uint32_t pid)
 	return pid ? symbolizer__add_pid(b->sym, pid) : 0;
 }
 
-/* Frames of one address array (leaf first) onto the scratch stack, leaf first. */
+/* Frames of one address array (leaf first) onto the scratch stack, leaf first. count: the
+ * samples the stack stands for (for the unresolved counts). */
 static void push_ips(struct stack_builder *b, struct profile *p, uint32_t pid, uint32_t gen,
-		     const uint64_t *ips, uint32_t nips, bool kernel, size_t *n)
+		     const uint64_t *ips, uint32_t nips, bool kernel, uint64_t count, size_t *n)
 {
 	for (uint32_t i = 0; i < nips; i++) {
 		/* A return address points after the call: step back into the calling line. */
 		uint64_t addr = i == 0 ? ips[i] : ips[i] - 1;
 		uint32_t nf;
-		const uint32_t *ids = resolve(b, p, pid, gen, addr, kernel, &nf);
+		const uint32_t *ids = resolve(b, p, pid, gen, addr, kernel, count, &nf);
 		for (uint32_t k = nf; k-- > 0;)
 			stack_push(b, n, ids[k]);
 	}
@@ -308,8 +323,8 @@ size_t stack_builder__frames(struct stack_builder *b, struct profile *p, uint32_
 	cache_for(b, p);
 	uint32_t gen = pid_ensure(b, pid)->gen;
 	size_t m = 0;
-	push_ips(b, p, pid, gen, kips, nkips, true, &m);
-	push_ips(b, p, pid, gen, uips, nuips, false, &m);
+	push_ips(b, p, pid, gen, kips, nkips, true, 1, &m);
+	push_ips(b, p, pid, gen, uips, nuips, false, 1, &m);
 	if (n + m + 1 > *cap) {
 		*cap = (n + m + 1) * 2;
 		*ids = xrealloc(*ids, sizeof(**ids) * *cap);
@@ -327,8 +342,9 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 	cache_for(b, p);
 	uint32_t gen = pid_ensure(b, s->pid)->gen;
 	size_t n = 0;
-	push_ips(b, p, s->pid, gen, s->kips, s->nkips, true, &n);
-	push_ips(b, p, s->pid, gen, s->uips, s->nuips, false, &n);
+	uint64_t count = s->weight ? s->weight : 1;
+	push_ips(b, p, s->pid, gen, s->kips, s->nkips, true, count, &n);
+	push_ips(b, p, s->pid, gen, s->uips, s->nuips, false, count, &n);
 	/* Root first: comm, optional CPU, then the frames outermost first. */
 	size_t total = n + 2 + s->nabove;
 	if (total > b->caprev) {
@@ -396,4 +412,34 @@ void stack_builder__mmap(struct stack_builder *b, uint32_t pid, uint64_t start, 
 	 * already exited has no /proc, and its samples still need this mapping). */
 	pid_ensure(b, pid);
 	symbolizer__add_mapping(b->sym, pid, start, len, pgoff, path);
+}
+
+void stack_builder__unresolved(const struct stack_builder *b, uint64_t counts[SYM_WHY_COUNT])
+{
+	memset(counts, 0, SYM_WHY_COUNT * sizeof(*counts));
+	if (b)
+		memcpy(counts, b->unresolved, sizeof(b->unresolved));
+	counts[SYM_OK] = 0;
+}
+
+int stack__unresolved_text(const uint64_t counts[SYM_WHY_COUNT], char *buf, size_t size)
+{
+	static const char *const why[SYM_WHY_COUNT] = {
+		[SYM_NO_MAPPING] = "no mapping",
+		[SYM_NOT_EXEC] = "not executable",
+		[SYM_NO_FILE] = "unreadable file",
+		[SYM_NO_SYMBOL] = "no symbol",
+		[SYM_NO_JIT] = "anonymous code without a perf map",
+	};
+	int n = 0;
+	buf[0] = '\0';
+	for (int i = 1; i < SYM_WHY_COUNT; i++) {
+		if (!counts[i])
+			continue;
+		size_t used = strlen(buf);
+		snprintf(buf + used, size - used, "%s%llu %s", n ? ", " : "",
+			 (unsigned long long)counts[i], why[i]);
+		n++;
+	}
+	return n;
 }

@@ -93,4 +93,16 @@ void stack_builder__exit(struct stack_builder *b, uint32_t pid, uint32_t tid);
 void stack_builder__mmap(struct stack_builder *b, uint32_t pid, uint64_t start, uint64_t len,
 			 uint64_t pgoff, const char *path);
 
+/*
+ * Sample frames the symbolizer could not name so far, counted once per occurrence in a
+ * sample, by cause (enum sym_why; counts[SYM_OK] is 0).
+ */
+/* Accepts NULL (all zero). */
+void stack_builder__unresolved(const struct stack_builder *b, uint64_t counts[SYM_WHY_COUNT]);
+/*
+ * Writes "12 no mapping, 3 no symbol" (the non-zero causes of counts) into buf. Returns how
+ * many causes it named: 0 when every frame was resolved (buf is then "").
+ */
+int stack__unresolved_text(const uint64_t counts[SYM_WHY_COUNT], char *buf, size_t size);
+
 #endif

@@ -120,6 +120,19 @@ static bool is_function(const GElf_Sym *sym)
 	       sym->st_shndx != SHN_UNDEF && sym->st_value != 0;
 }
 
+static void push_sym(struct raw_syms *rs, uint64_t start, uint64_t size, const char *name,
+		     const char *suffix, uint8_t bind)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 256;
+		rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
+	}
+	rs->v[rs->n++] = (struct raw_sym){ .start = start, .size = size,
+					   .name_off = rs->names.len, .bind = bind };
+	strbuf__add(&rs->names, name, strlen(name));
+	strbuf__add(&rs->names, suffix, strlen(suffix) + 1);
+}
+
 /* Appends the function symbols of the first section of sh_type; returns how many. */
 static size_t read_symbols(Elf *elf, uint32_t sh_type, struct raw_syms *rs)
 {
@@ -138,18 +151,76 @@ static size_t read_symbols(Elf *elf, uint32_t sh_type, struct raw_syms *rs)
 		const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		if (rs->n == rs->cap) {
-			rs->cap = rs->cap ? rs->cap * 2 : 256;
-			rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
-		}
-		rs->v[rs->n++] = (struct raw_sym){ .start = sym.st_value,
-						   .size = sym.st_size,
-						   .name_off = rs->names.len,
-						   .bind = GELF_ST_BIND(sym.st_info) };
-		strbuf__add(&rs->names, name, strlen(name) + 1);
+		push_sym(rs, sym.st_value, sym.st_size, name, "", GELF_ST_BIND(sym.st_info));
 		added++;
 	}
 	return added;
+}
+
+/* The info and GOT slot of relocation i of a .rela.plt or .rel.plt; false past the end. */
+static bool plt_reloc(Elf_Data *data, bool rela, size_t i, uint64_t *info, uint64_t *slot)
+{
+	if (rela) {
+		GElf_Rela r;
+		if (!gelf_getrela(data, (int)i, &r))
+			return false;
+		*info = r.r_info, *slot = r.r_offset;
+	} else {
+		GElf_Rel r;
+		if (!gelf_getrel(data, (int)i, &r))
+			return false;
+		*info = r.r_info, *slot = r.r_offset;
+	}
+	return true;
+}
+
+/*
+ * PLT stubs have no symbols; like perf, name them "func@plt" after the relocations of
+ * .rela.plt (or .rel.plt). Stub i jumps through GOT slot i, counted from the lowest slot
+ * those relocations patch (their order in the section is not the stubs' order: libc lists
+ * its IRELATIVE ones apart). The stubs are the entries of .plt.sec when there is one (IBT),
+ * else those of .plt after its first (header) entry.
+ */
+static void synth_plt(Elf *elf, struct raw_syms *rs)
+{
+	Elf_Scn *rel = find_section(elf, SHT_RELA, ".rela.plt");
+	bool rela = rel != NULL;
+	if (!rel)
+		rel = find_section(elf, SHT_REL, ".rel.plt");
+	Elf_Scn *plt = find_section(elf, SHT_PROGBITS, ".plt.sec");
+	uint64_t header = 0;
+	if (!plt) {
+		plt = find_section(elf, SHT_PROGBITS, ".plt");
+		header = 1;
+	}
+	GElf_Shdr rsh, psh, dsh;
+	if (!rel || !plt || !gelf_getshdr(rel, &rsh) || !gelf_getshdr(plt, &psh) ||
+	    !rsh.sh_entsize)
+		return;
+	Elf_Scn *dyn = elf_getscn(elf, rsh.sh_link);
+	Elf_Data *rdata = elf_getdata(rel, NULL);
+	Elf_Data *ddata = dyn ? elf_getdata(dyn, NULL) : NULL;
+	if (!ddata || !rdata || !gelf_getshdr(dyn, &dsh))
+		return;
+	uint64_t ent = psh.sh_entsize >= 8 ? psh.sh_entsize : 16;
+	uint64_t base = psh.sh_addr + header * ent, nstubs = (psh.sh_size / ent) - header;
+	size_t count = rsh.sh_size / rsh.sh_entsize;
+	uint64_t info, slot, first = UINT64_MAX;
+	size_t word = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
+	for (size_t i = 0; i < count && plt_reloc(rdata, rela, i, &info, &slot); i++)
+		if (slot < first)
+			first = slot;
+	for (size_t i = 0; i < count && plt_reloc(rdata, rela, i, &info, &slot); i++) {
+		uint64_t stub = (slot - first) / word;
+		GElf_Sym sym;
+		const char *name = NULL;
+		if (stub >= nstubs || (slot - first) % word || !GELF_R_SYM(info) ||
+		    !gelf_getsym(ddata, (int)GELF_R_SYM(info), &sym))
+			continue;
+		name = elf_strptr(elf, dsh.sh_link, sym.st_name);
+		if (name && *name)
+			push_sym(rs, base + stub * ent, ent, name, "@plt", STB_GLOBAL);
+	}
 }
 
 static int leading_underscores(const char *s)
@@ -288,6 +359,7 @@ static int load(Elf *elf, const char *path, bool find_debug, struct symelf **out
 		if (!ef->debug_path || read_debug_symbols(ef->debug_path, &rs) == 0)
 			read_symbols(elf, SHT_DYNSYM, &rs);
 	}
+	synth_plt(elf, &rs);
 	finish_symbols(ef, &rs);
 	*out = ef;
 	return 0;

@@ -126,6 +126,7 @@ struct mapping {
 	uint64_t pgoff;
 	const char *path; /* interned */
 	enum map_kind kind;
+	bool exec;         /* mapped executable (return addresses elsewhere are not code) */
 	struct symelf *ef; /* cached, owned by the symbolizer cache */
 	bool ef_tried;
 };

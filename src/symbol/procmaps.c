@@ -148,7 +148,8 @@ int procmaps__read(const char *maps_path, struct pidmaps *pm, struct symmap *str
 				     .end = end,
 				     .pgoff = pgoff,
 				     .path = symmap__intern(strings, path),
-				     .kind = kind };
+				     .kind = kind,
+				     .exec = exec };
 		pidmaps__insert(pm, &m);
 	}
 	free(line);

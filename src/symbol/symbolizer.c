@@ -219,7 +219,8 @@ void symbolizer__add_mapping(struct symbolizer *s, uint32_t pid, uint64_t start,
 			     .end = start + len,
 			     .pgoff = pgoff,
 			     .path = symmap__intern(s->strings, path ? path : ""),
-			     .kind = kind };
+			     .kind = kind,
+			     .exec = true }; /* record mmap2 events for executable maps only */
 	pidmaps__insert(pm, &m);
 }
 
@@ -257,8 +258,10 @@ static int resolve_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame 
 	out->kernel = 1;
 	out->module = kernel_module;
 	const struct ksym *k = s->ksyms ? kallsyms__find(s->ksyms, addr) : NULL;
+	out->why = k ? SYM_OK : SYM_NO_SYMBOL;
 	if (k) {
 		out->name = k->name;
+		out->raw = k->name;
 		out->module = k->module;
 		out->offset = addr - k->start;
 	}
@@ -291,23 +294,50 @@ static bool resolve_jit(struct symbolizer *s, struct pidmaps *pm, uint64_t addr,
 	if (!js)
 		return false;
 	out->name = js->name;
+	out->raw = js->name;
+	out->why = SYM_OK;
 	out->module = pm->jit_path;
 	out->offset = addr - js->start;
 	out->jit = 1;
 	return true;
 }
 
+/* Fills the mapping fields of out from m and, when known, the build-id of its file. */
+static void set_mapping(struct sym_frame *out, const struct mapping *m, const struct symelf *ef)
+{
+	out->map_path = m->path;
+	out->map_start = m->start;
+	out->map_end = m->end;
+	out->map_pgoff = m->pgoff;
+	if (ef && ef->build_id_len) {
+		out->build_id = ef->build_id;
+		out->build_id_len = ef->build_id_len;
+	}
+}
+
 static int resolve_file(struct symbolizer *s, uint32_t pid, struct mapping *m, uint64_t addr,
 			struct sym_frame *out, int max)
 {
 	out->module = m->path;
+	set_mapping(out, m, NULL);
+	if (!m->exec) {
+		/* Not code (a return address into a data segment): perf does not name it. */
+		out->module = unknown_module;
+		out->why = SYM_NOT_EXEC;
+		return 1;
+	}
 	struct symelf *ef = elf_for_mapping(s, pid, m);
+	out->why = SYM_NO_FILE;
 	if (!ef)
 		return 1;
+	set_mapping(out, m, ef);
 	uint64_t vaddr = symelf__offset_to_vaddr(ef, addr - m->start + m->pgoff);
 	struct symelf_sym *sym = symelf__find(ef, vaddr);
+	out->why = SYM_NO_SYMBOL;
 	if (!sym)
 		return 1;
+	out->why = SYM_OK;
+	out->raw = sym->name;
 	out->name = symelf__pretty(ef, sym, s->opts.demangle);
 	out->offset = vaddr - sym->start;
 	if (!s->opts.inlines && !s->opts.srcline)
@@ -327,6 +357,7 @@ static int resolve_file(struct symbolizer *s, uint32_t pid, struct mapping *m, u
 	int k = 1;
 	for (int i = 1; i < n && k < max; i++, k++) {
 		out[k] = (struct sym_frame){ .name = pretty(s, fr[i].name, false),
+					     .raw = fr[i].name,
 					     .module = out->module,
 					     .file = fr[i].file,
 					     .line = fr[i].line,
@@ -353,20 +384,26 @@ int symbolizer__resolve(struct symbolizer *s, uint32_t pid, uint64_t addr, bool 
 	}
 	struct mapping *m = pidmaps__find_mut(pm, addr);
 	if (!m) {
+		out->why = SYM_NO_MAPPING;
 		resolve_jit(s, pm, addr, out);
 		return 1;
 	}
 	switch (m->kind) {
 	case MAP_ANON_EXEC:
+		out->why = SYM_NO_JIT;
 		if (!resolve_jit(s, pm, addr, out))
 			out->module = pm->jit_path; /* what perf prints for anonymous code */
 		return 1;
 	case MAP_VDSO: {
 		out->module = m->path;
 		struct symelf *ef = vdso_elf(s);
+		set_mapping(out, m, ef);
+		out->why = ef ? SYM_NO_SYMBOL : SYM_NO_FILE;
 		struct symelf_sym *sym =
 			ef ? symelf__find(ef, symelf__offset_to_vaddr(ef, addr - m->start)) : NULL;
 		if (sym) {
+			out->why = SYM_OK;
+			out->raw = sym->name;
 			out->name = symelf__pretty(ef, sym, s->opts.demangle);
 			out->offset = symelf__offset_to_vaddr(ef, addr - m->start) - sym->start;
 		}
@@ -377,6 +414,7 @@ int symbolizer__resolve(struct symbolizer *s, uint32_t pid, uint64_t addr, bool 
 	case MAP_OTHER:
 		break;
 	}
+	out->why = SYM_NO_MAPPING;
 	return 1;
 }
 

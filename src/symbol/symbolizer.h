@@ -22,6 +22,17 @@ struct symbolizer_opts {
  * ("ns::Box<int>::spin"), and among aliases at one address the one perf picks (sized, then
  * non-weak, then global, then fewer leading underscores, then the longer name: "__getpid").
  */
+/* Why a frame has no symbol (sym_frame.why); SYM_OK when it has one. */
+enum sym_why {
+	SYM_OK = 0,
+	SYM_NO_MAPPING,	 /* no mapping of the process covers the address */
+	SYM_NOT_EXEC,	 /* the address is in a mapping that is not executable */
+	SYM_NO_FILE,	 /* the mapped file could not be read (gone, refused, not ELF) */
+	SYM_NO_SYMBOL,	 /* the file (or kallsyms, or the JIT map) has no symbol there */
+	SYM_NO_JIT,	 /* anonymous executable memory and no perf-PID.map entry */
+	SYM_WHY_COUNT
+};
+
 struct sym_frame {
 	const char *name;   /* function name; NULL when no symbol covers the address */
 	const char *module; /* "/usr/lib/x86_64-linux-gnu/libc.so.6", "[kernel.kallsyms]",
@@ -33,6 +44,14 @@ struct sym_frame {
 	uint8_t kernel;     /* 1 for kernel addresses */
 	uint8_t jit;        /* 1 when resolved from /tmp/perf-PID.map */
 	uint8_t inlined;    /* 1 for a frame that was inlined into the one before it */
+	uint8_t why;        /* enum sym_why: SYM_OK, or why name is NULL */
+	const char *raw;    /* the symbol as the file names it (mangled), NULL with no name */
+	/* The mapping the address lies in (user frames of a file or the vDSO); map_path is NULL
+	 * when there is none. build_id is the file's (build_id_len 0 when unknown). */
+	const char *map_path;
+	uint64_t map_start, map_end, map_pgoff;
+	const uint8_t *build_id;
+	size_t build_id_len;
 };
 
 /* Creates a symbolizer. Returns NULL only on allocation failure. Free with symbolizer__free. */

@@ -104,6 +104,41 @@ if [ $have_pprof = 1 ]; then
 			"$(cat "$TMP/rec.folded" 2>/dev/null | awk '{ s += $NF } END { print (s > 0 ? s : "no samples") }')" \
 			"$("$PPROF" -top -sample_index=samples "$TMP/rec.pb.gz" 2>/dev/null |
 				sed -n 's/.*% of \([0-9]*\) total$/\1/p')"
+		# addresses and mappings: the workload's mapping carries the build-id readelf -n reads
+		# from the binary, its locations lie inside it, and pprof re-symbolizing those
+		# addresses itself from the file (-symbolize=force, addr2line) finds the workload's
+		# 60/30/10 split
+		mkdir -p "$TMP/wl"
+		if cc -O1 -g -fno-omit-frame-pointer -pthread -o "$TMP/wl/cpu_split" \
+			"$ROOT/tests/workloads/cpu_split.c"; then
+			"$SCORCH" record -q -F 999 -o "$TMP/split.pb.gz" -- "$TMP/wl/cpu_split" 1 0 1 2>/dev/null
+			"$PPROF" -raw "$TMP/split.pb.gz" >"$TMP/split.raw" 2>/dev/null
+			want=$(readelf -n "$TMP/wl/cpu_split" | sed -n 's/.*Build ID: *//p')
+			read -r mid range bid < <(awk -v f="$TMP/wl/cpu_split" '/^Mappings/ { m = 1; next }
+				m && $3 == f { sub(/:$/, "", $1); print $1, $2, $4; exit }' "$TMP/split.raw")
+			inside="0 0"
+			if [ -n "$mid" ]; then
+				lo=$((${range%%/*})) hi=${range#*/} hi=$((${hi%%/*})) n=0 out=0
+				for a in $(awk -v id="$mid" '/^Locations/ { l = 1; next } /^Mappings/ { l = 0 }
+					l && $3 == "M=" id { print $2 }' "$TMP/split.raw"); do
+					n=$((n + 1))
+					[ $((a)) -ge "$lo" ] && [ $((a)) -lt "$hi" ] || out=$((out + 1))
+				done
+				inside="$n $out"
+			fi
+			expect_eq "pprof -raw: the workload's mapping has readelf's build-id" "${want:-none}" "$bid"
+			[ -n "$mid" ] && [ "${inside% *}" -ge 3 ] && [ "${inside#* }" = 0 ] &&
+				ok "pprof -raw: the workload's locations have addresses inside its mapping ($inside)" ||
+				fail "pprof -raw: the workload's locations have addresses inside its mapping" \
+					"mapping '$mid' '$range', located/outside: $inside"
+			hot=$("$PPROF" -symbolize=force -noinlines -top "$TMP/split.pb.gz" 2>/dev/null |
+				awk '$NF == "hot_function" { sub(/%/, "", $2); print int($2 + 0.5) }')
+			[ -n "$hot" ] && [ "$hot" -ge 50 ] && [ "$hot" -le 70 ] &&
+				ok "pprof re-symbolizing the addresses itself: hot_function ${hot}% (60 by design)" ||
+				fail "pprof re-symbolizing the addresses itself: hot_function 60%" "got '${hot}'"
+		else
+			fail "pprof mappings of a recording" "cc failed"
+		fi
 	else
 		skip "pprof labels of a recording" "needs root"
 	fi

@@ -117,6 +117,38 @@ static void test_user_stack_names_and_return_addresses(void **state)
 	s.weight = 5;
 	assert_true(stack_builder__sample(f.b, f.p, &s));
 	assert_int_equal(profile__self(f.p, tl[0].node, 0), 1 + 5);
+
+	/* The frames keep the sampled address (a return address stepped back by one), the
+	 * mapping of this test binary, and the raw symbol. */
+	const struct frame *leaf = profile__frame_get(f.p, profile__node_frame(f.p, tl[0].node));
+	assert_int_equal(leaf->addr, (uint64_t)(uintptr_t)stk_leaf);
+	assert_string_equal(profile__str(f.p, leaf->raw), "stk_leaf");
+	assert_int_not_equal(leaf->mapping, PROFILE_NONE);
+	const struct mapping *m = profile__mapping_get(f.p, leaf->mapping);
+	assert_true(m->start <= leaf->addr && leaf->addr < m->end);
+	const struct frame *caller = profile__frame_get(
+		f.p, profile__node_frame(f.p, profile__node_parent(f.p, tl[0].node)));
+	assert_int_equal(caller->addr, (uint64_t)(uintptr_t)stk_caller);
+
+	/* Nothing unresolved so far; an address in no mapping is counted (by its weight). */
+	uint64_t counts[SYM_WHY_COUNT];
+	char text[128];
+	stack_builder__unresolved(f.b, counts);
+	assert_int_equal(stack__unresolved_text(counts, text, sizeof(text)), 0);
+	assert_string_equal(text, "");
+	uint64_t nowhere[] = {0x1000, (uint64_t)(uintptr_t)stk_caller + 1};
+	s.uips = nowhere;
+	s.weight = 3;
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	s.weight = 0;
+	assert_true(stack_builder__sample(f.b, f.p, &s)); /* from the address cache */
+	stack_builder__unresolved(f.b, counts);
+	assert_int_equal(counts[SYM_NO_MAPPING], 4);
+	assert_int_equal(stack__unresolved_text(counts, text, sizeof(text)), 1);
+	assert_string_equal(text, "4 no mapping");
+	counts[SYM_NO_SYMBOL] = 2;
+	assert_int_equal(stack__unresolved_text(counts, text, sizeof(text)), 2);
+	assert_string_equal(text, "4 no mapping, 2 no symbol");
 	fixture_fini(&f);
 }
 

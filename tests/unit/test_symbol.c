@@ -107,6 +107,54 @@ static uint64_t nm_addr(const char *bin, const char *sym)
 	return addr;
 }
 
+/* The build-id as `readelf -n` prints it (hex), "" when it has none. */
+static void readelf_build_id(const char *bin, char *out, size_t size)
+{
+	char cmd[PATH_MAX + 32], line[1024];
+	snprintf(cmd, sizeof(cmd), "readelf -n '%s'", bin);
+	FILE *p = popen(cmd, "r");
+	out[0] = '\0';
+	while (p && fgets(line, sizeof(line), p)) {
+		char *b = strstr(line, "Build ID: ");
+		if (b && sscanf(b + 10, "%127s", out) == 1)
+			break;
+	}
+	if (p)
+		pclose(p);
+	(void)size;
+}
+
+/* The hex of a frame's build-id. */
+static void hex_of(const uint8_t *id, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+	out[2 * n] = '\0';
+}
+
+/* The `r-xp` line of bin in /proc/PID/maps: its start, end and offset. */
+static int maps_exec_line(pid_t pid, const char *bin, uint64_t *start, uint64_t *end,
+			  uint64_t *off)
+{
+	char path[64], line[PATH_MAX + 128];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "r");
+	int rc = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		char perms[8];
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", start, end,
+			   perms, off, &pos) >= 4 &&
+		    perms[2] == 'x' && strncmp(line + pos, bin, strlen(bin)) == 0) {
+			rc = 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
 struct child {
 	pid_t pid;
 	int in;          /* write end of its stdin: closing it lets it exit */
@@ -308,17 +356,35 @@ static void test_pie_symbols(void **state)
 	assert_null(fr[0].file);
 	assert_int_equal(fr[0].kernel, 0);
 	assert_int_equal(fr[0].jit, 0);
+	assert_int_equal(fr[0].why, SYM_OK);
+	assert_string_equal(fr[0].raw, "outer_fn");
+	/* The mapping and build-id, as /proc/PID/maps and readelf -n give them. */
+	uint64_t ms, me, mo;
+	char want_id[130], got_id[130];
+	assert_int_equal(maps_exec_line(c.pid, prog_path, &ms, &me, &mo), 0);
+	assert_string_equal(fr[0].map_path, prog_path);
+	assert_int_equal(fr[0].map_start, ms);
+	assert_int_equal(fr[0].map_end, me);
+	assert_int_equal(fr[0].map_pgoff, mo);
+	readelf_build_id(prog_path, want_id, sizeof(want_id));
+	assert_true(strlen(want_id) >= 16);
+	hex_of(fr[0].build_id, fr[0].build_id_len, got_id);
+	assert_string_equal(got_id, want_id);
 	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, c.main_rt, false, fr, 4), 1);
 	assert_string_equal(fr[0].name, "main");
 	assert_int_equal(fr[0].offset, 0);
-	/* The ELF header is mapped but is no function: perf prints "[unknown] (path)". */
+	/* The ELF header is mapped but not executable: perf, which keeps executable mappings
+	 * only, prints "[unknown] ([unknown])". */
 	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias, false, fr, 4), 1);
 	assert_null(fr[0].name);
-	assert_string_equal(fr[0].module, prog_path);
+	assert_string_equal(fr[0].module, "[unknown]");
+	assert_int_equal(fr[0].why, SYM_NOT_EXEC);
 	/* Nothing mapped at all. */
 	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, 0x1000, false, fr, 4), 1);
 	assert_null(fr[0].name);
 	assert_string_equal(fr[0].module, "[unknown]");
+	assert_int_equal(fr[0].why, SYM_NO_MAPPING);
+	assert_null(fr[0].map_path);
 
 	child_stop(&c);
 	/* Maps were captured: the exited process still symbolizes. */
@@ -428,6 +494,8 @@ static void test_cxx_names(void **state)
 	assert_string_equal(fr[0].name, "geo::Vec<double>::dot");
 	assert_int_equal(symbolizer__resolve(s, (uint32_t)c.pid, bias + hidden, false, fr, 2), 1);
 	assert_string_equal(fr[0].name, "(anonymous namespace)::hidden");
+	/* The raw symbol is the one nm lists. */
+	assert_string_equal(fr[0].raw, "_ZN12_GLOBAL__N_16hiddenEi");
 	symbolizer__free(s);
 
 	struct symbolizer_opts raw = { .demangle = false };
@@ -666,6 +734,42 @@ static void test_symmap_intern(void **state)
 	symmap__free(m, NULL);
 }
 
+/* Every "<name@plt>" stub objdump -d labels in bin is the symbol scorch finds at its address. */
+static void check_plt_against_objdump(const char *bin)
+{
+	struct symelf *ef;
+	if (access(bin, R_OK) != 0 || symelf__open(bin, &ef) != 0)
+		return;
+	char cmd[PATH_MAX + 64], line[1024];
+	snprintf(cmd, sizeof(cmd), "objdump -d -j .plt -j .plt.sec '%s' 2>/dev/null", bin);
+	FILE *p = popen(cmd, "r");
+	int n = 0;
+	while (p && fgets(line, sizeof(line), p)) {
+		uint64_t a;
+		char name[512];
+		if (sscanf(line, "%" SCNx64 " <%511[^>]>:", &a, name) != 2 || strlen(name) < 5 ||
+		    strcmp(name + strlen(name) - 4, "@plt") != 0 || name[0] == '*')
+			continue;
+		struct symelf_sym *sym = symelf__find(ef, a);
+		if (!sym || strcmp(sym->name, name) != 0)
+			fail_msg("%s: %#" PRIx64 " is %s for objdump, %s for scorch", bin, a, name,
+				 sym ? sym->name : "nothing");
+		n++;
+	}
+	if (p)
+		pclose(p);
+	symelf__free(ef);
+	assert_true(n > 10);
+}
+
+static void test_plt_symbols(void **state)
+{
+	(void)state;
+	check_plt_against_objdump("/usr/lib/x86_64-linux-gnu/libc.so.6"); /* IRELATIVE apart */
+	check_plt_against_objdump("/usr/bin/sqlite3");
+	check_plt_against_objdump("/usr/bin/python3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_maps_fork_forget),
 		cmocka_unit_test(test_pidmaps_find_table),
 		cmocka_unit_test(test_symmap_intern),
+		cmocka_unit_test(test_plt_symbols),
 	};
 	return cmocka_run_group_tests(tests, setup_programs, teardown_programs);
 }
