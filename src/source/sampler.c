@@ -33,8 +33,9 @@ static const char *const backend_names[] = {
 };
 
 /*
- * --off-cpu: the off-CPU backend. --backend auto: BPF when this machine can run it (root, kernel BTF) and the options need
- * nothing it lacks (per-sample times for the timeline), else perf_event. why says which and
+ * --off-cpu: the off-CPU backend. --backend auto: BPF when this machine can run it (root,
+ * kernel BTF) and the options need nothing it lacks (per-sample times for the timeline,
+ * samples kept in order around the exec of `-- CMD`), else perf_event. why says which and
  * why, for -v.
  */
 static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char *why,
@@ -47,11 +48,16 @@ static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char
 		char reason[160] = "";
 		if (o->timeline)
 			snprintf(reason, sizeof(reason), "the timeline needs per-sample times");
+		else if (o->argv && o->scope == SCOPE_COMMAND)
+			/* The kernel aggregates between drains, so samples from before an exec
+			 * would be named with the new image's maps; a command execs at once. */
+			snprintf(reason, sizeof(reason),
+				 "a command execs: per-sample order keeps pre-exec names right");
 		else if (bpf_backend__available(reason, sizeof(reason)) == 0)
 			reason[0] = '\0';
 		want = reason[0] ? SAMPLER_PERF : SAMPLER_BPF;
-		snprintf(why, whylen, "backend auto: %s%s%s", backend_names[want],
-			 reason[0] ? " (bpf: " : "", reason[0] ? ")" : "");
+		snprintf(why, whylen, "backend auto: %s%s%s%s", backend_names[want],
+			 reason[0] ? " (not bpf: " : "", reason, reason[0] ? ")" : "");
 	}
 	if ((size_t)want >= sizeof(backends) / sizeof(backends[0]))
 		return NULL;

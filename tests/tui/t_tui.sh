@@ -436,7 +436,7 @@ C
 	done
 	wsum=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/w.folded" 2>/dev/null)
 	tsum=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/top.folded" 2>/dev/null)
-	if [ "${tsum:-0}" -ge "${wsum:-1}" ] && [ "${wsum:-0}" -gt 500 ]; then
+	if [ "${tsum:-0}" -ge "${wsum:-1}" ] && [ "${wsum:-0}" -gt 200 ]; then
 		ok "top -o saves the whole run ($tsum samples; $wsum at the exit of the target)"; else
 		fail "top -o saves the whole run" "-o: $tsum samples, w after the exit: $wsum"; fi
 	expect_sane "top -o: the terminal is sane after q"
