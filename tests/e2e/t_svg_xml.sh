@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Every SVG scorch writes is well-formed XML, whatever bytes the folded input holds: python's
+# minidom (expat, independent of scorch) must parse it, and the frames must be the ones
+# flamegraph.pl draws for the same input, with the bytes XML forbids shown as documented
+# (control bytes as their Unicode control pictures U+2400+c, invalid UTF-8 as U+FFFD).
+# The odd inputs below include what tests/fuzz/fuzz_svg_xml.c found.
+source "$(dirname "$0")/../lib.sh"
+
+# xmlframes SVG: parses SVG with minidom and prints "title|label" of every frame, sorted.
+xmlframes() {
+	python3 - "$1" <<'PY'
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+rows = []
+for g in doc.getElementsByTagName("g"):
+    if g.getAttribute("id") == "frames":
+        for f in g.childNodes:
+            if f.nodeType != f.ELEMENT_NODE:
+                continue
+            t = f.getElementsByTagName("title")[0]
+            title = "".join(c.data for c in t.childNodes)
+            texts = f.getElementsByTagName("text")
+            label = "".join(c.data for c in texts[0].childNodes) if texts else ""
+            rows.append(title + "|" + label)
+print("\n".join(sorted(rows)))
+PY
+}
+
+# pictures: flamegraph.pl's SVG with the control bytes XML forbids as U+2400+c, as documented.
+pictures() {
+	python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+print("".join(chr(0x2400 + ord(c)) if ord(c) < 0x20 and c not in "\t\n\r" else c
+              for c in b.decode("utf-8")), end="")' "$1"
+}
+
+# check_xml NAME EXPECTED INPUT [flamegraph options...]: the SVG parses, frames as expected.
+check_xml() {
+	local name=$1 expected=$2 input=$3
+	shift 3
+	if ! "$SCORCH" flamegraph "$@" "$input" >"$TMP/out.svg" 2>"$TMP/err"; then
+		fail "$name" "exit $?: $(head -c 300 "$TMP/err")"
+		return
+	fi
+	local got
+	if ! got=$(xmlframes "$TMP/out.svg" 2>"$TMP/perr"); then
+		fail "$name" "not well-formed: $(tail -1 "$TMP/perr")"
+		return
+	fi
+	if [ "$got" == "$expected" ]; then ok "$name"; else fail "$name" "$(diff <(echo "$expected") <(echo "$got") | head -8 | tr '\n' '|')"; fi
+}
+
+# NUL bytes inside names: a\0b and a\0c stay two frames with their whole names.
+printf 'main;a\0b 3\nmain;a\0c 2\n' >"$TMP/nul.folded"
+check_xml "NUL inside names: two frames, whole names, well-formed" "all (5 samples, 100%)|
+a␀b (3 samples, 60.00%)|a␀b
+a␀c (2 samples, 40.00%)|a␀c
+main (5 samples, 100.00%)|main" "$TMP/nul.folded"
+
+# Control bytes 0x01 and ESC, and the rest of C0 except tab (which XML allows).
+printf 'main;x\001y\033z 4\nmain;c\037d\010e\013f 1\nmain;tab\there 2\n' >"$TMP/ctl.folded"
+check_xml "control bytes as control pictures, tab kept" "all (7 samples, 100%)|
+c␟d␈e␋f (1 samples, 14.29%)|c␟d␈e␋f
+main (7 samples, 100.00%)|main
+tab	here (2 samples, 28.57%)|tab	here
+x␁y␛z (4 samples, 57.14%)|x␁y␛z" "$TMP/ctl.folded"
+
+# The same frames as flamegraph.pl draws (its raw bytes shown as the pictures scorch uses).
+if [ -f "$FLAMEGRAPH_DIR/flamegraph.pl" ]; then
+	for f in nul ctl; do
+		perl "$FLAMEGRAPH_DIR/flamegraph.pl" "$TMP/$f.folded" >"$TMP/$f.pl.svg" 2>/dev/null
+		pictures "$TMP/$f.pl.svg" >"$TMP/$f.plp.svg"
+		"$SCORCH" flamegraph "$TMP/$f.folded" >"$TMP/$f.svg" 2>/dev/null
+		if [ -s "$TMP/$f.svg" ] && diff <(python3 "$ROOT/tests/svgframes.py" "$TMP/$f.plp.svg") \
+			<(python3 "$ROOT/tests/svgframes.py" "$TMP/$f.svg") >"$TMP/d"; then
+			ok "$f: geometry, colours and labels as flamegraph.pl's"
+		else
+			fail "$f: geometry, colours and labels as flamegraph.pl's" "$(head -6 "$TMP/d" | tr '\n' '|')"
+		fi
+	done
+else
+	skip "geometry as flamegraph.pl's" "flamegraph.pl not found in $FLAMEGRAPH_DIR"
+fi
+
+# Invalid UTF-8: stray continuation, bad lead, truncated sequence, overlong, surrogate,
+# U+FFFF; each bad byte is one U+FFFD, valid UTF-8 (é, 日本) is kept.
+printf 'main;bad\xff\xfeq 5\nmain;\xe9t\xe9 1\nmain;cut\xe6\x97 1\nmain;ov\xc0\xaf 1\nmain;sur\xed\xa0\x80 1\nmain;nc\xef\xbf\xbf 1\nmain;ok\xc3\xa9\xe6\x97\xa5\xe6\x9c\xac 1\n' >"$TMP/utf.folded"
+check_xml "invalid UTF-8 as U+FFFD, valid UTF-8 kept" "all (11 samples, 100%)|
+bad��q (5 samples, 45.45%)|bad��q
+cut�� (1 samples, 9.09%)|cut��
+main (11 samples, 100.00%)|main
+nc��� (1 samples, 9.09%)|nc���
+oké日本 (1 samples, 9.09%)|oké日本
+ov�� (1 samples, 9.09%)|ov��
+sur��� (1 samples, 9.09%)|sur���
+�t� (1 samples, 9.09%)|�t�" "$TMP/utf.folded"
+
+finish
