@@ -492,12 +492,24 @@ static int svg_render(const struct profile *p, int value_col, int before_col,
 		snprintf(err, errlen, "no stack counts found");
 		return -ENODATA;
 	}
+	/* fractional counts are stored as fixed-point: the layout is drawn in counts */
+	double vscale = (double)profile__value_scale(p);
+	time /= vscale;
 	d.timemax = scale_total(o, time);
 	d.widthpertime = (double)(d.imagewidth - 2 * XPAD) / d.timemax;
 	double min_time = percent ? d.timemax * minwidth / 100 : minwidth / d.widthpertime;
 
 	struct svg_layout l = {0};
-	svg_layout__build(p, value_col, before_col, chart, min_time, &l);
+	svg_layout__build(p, value_col, before_col, chart, min_time * vscale, &l);
+	if (vscale != 1) {
+		for (size_t i = 0; i < l.nframes; i++) {
+			l.frames[i].stime /= vscale;
+			l.frames[i].etime /= vscale;
+			l.frames[i].delta /= vscale;
+		}
+		/* flamegraph.pl's floor of 1 is one count, not one fixed-point unit */
+		l.maxdelta = l.maxdelta / vscale < 1 ? 1 : l.maxdelta / vscale;
+	}
 	size_doc(&d, l.depthmax);
 	if (o->nameattr && svg_attrs__load_nameattr(o->nameattr, &d.nameattr, err, errlen) < 0) {
 		svg_attrs__free(&d.nameattr);
