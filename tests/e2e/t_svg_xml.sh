@@ -97,4 +97,49 @@ ov�� (1 samples, 9.09%)|ov��
 sur��� (1 samples, 9.09%)|sur���
 �t� (1 samples, 9.09%)|�t�" "$TMP/utf.folded"
 
+# Fractional counts (off-CPU milliseconds, weights) are kept and drawn, and trailing ';'
+# lines ("a; 1", empty frames perl's split drops) sort and draw where flamegraph.pl puts
+# them, also in differential input where only the first line of a frame adds its delta.
+printf 'main;a;b 1.5\nmain;a 0.25\nmain;c 2.75\nmain;c;d 0.1\nmain;c;d 0.1\nmain;c;d 0.1\nmain;f 3.\nmain;g 0.000004\n' >"$TMP/frac.folded"
+printf 'main;a 1.5 2.25\nmain;a; 0.5 0.25\nmain;b 3 1\nmain;b;x 0.75 0\n' >"$TMP/fracdiff.folded"
+printf 'main;a 3\nmain;a!z 5\nmain;a; 1\nmain;a;;b 2\nmain;c;; 4\n;; 1\n' >"$TMP/trail.folded"
+printf 'main;a 3 3\nmain;a; 1 2\nmain;a!z 5 5\nmain;a;; 1 4\nmain;c; 2 1\nmain;c;d 1 1\n' >"$TMP/traildiff.folded"
+if [ -f "$FLAMEGRAPH_DIR/flamegraph.pl" ]; then
+	for f in frac fracdiff trail traildiff; do
+		for opts in "" "--inverted" "--flamechart" "--factor 2.5" "--minwidth 0"; do
+			# flame charts of two-count input have no deltas in scorch (a known gap)
+			[[ $f == *diff && $opts == --flamechart ]] && continue
+			name="$f ${opts:-(defaults)}: frames as flamegraph.pl's, well-formed"
+			# shellcheck disable=SC2086
+			perl "$FLAMEGRAPH_DIR/flamegraph.pl" $opts "$TMP/$f.folded" >"$TMP/pl.svg" 2>/dev/null
+			# shellcheck disable=SC2086
+			"$SCORCH" flamegraph $opts "$TMP/$f.folded" >"$TMP/sc.svg" 2>"$TMP/err"
+			if ! xmlframes "$TMP/sc.svg" >/dev/null 2>&1; then
+				fail "$name" "not well-formed XML"
+			elif grep -q rounded "$TMP/err"; then
+				fail "$name" "$(cat "$TMP/err")"
+			elif diff <(python3 "$ROOT/tests/svgframes.py" "$TMP/pl.svg") \
+				<(python3 "$ROOT/tests/svgframes.py" "$TMP/sc.svg") >"$TMP/d" &&
+				[ "$(grep -c '<g' "$TMP/sc.svg")" -gt 3 ]; then
+				ok "$name"
+			else
+				fail "$name" "$(head -6 "$TMP/d" | tr '\n' '|')"
+			fi
+		done
+	done
+else
+	skip "fractions and trailing ';' as flamegraph.pl" "flamegraph.pl not found in $FLAMEGRAPH_DIR"
+fi
+
+# The folded output keeps fractions (six decimals) and trailing ';' lines as they came.
+"$SCORCH" flamegraph "$TMP/fracdiff.folded" -o "$TMP/out.folded" 2>"$TMP/err"
+expect_eq "folded output keeps fractions and 'a;' lines" "main;a 1.5 2.25
+main;a; 0.5 0.25
+main;b 3 1
+main;b;x 0.75 0" "$(cat "$TMP/out.folded" 2>/dev/null)"
+printf 'main;a 0.0000004\nmain;b 2.0000015\nmain;c 1\n' >"$TMP/round.folded"
+"$SCORCH" flamegraph "$TMP/round.folded" -o "$TMP/out.folded" 2>"$TMP/err"
+expect_eq "fractions beyond six decimals round half up (0.0000004 is 0)" "main;b 2.000002
+main;c 1" "$(cat "$TMP/out.folded" 2>/dev/null)"
+
 finish

@@ -30,21 +30,26 @@ static void check_xml(const char *svg, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 1)
+	if (size < 2)
 		return 0;
-	/* the first byte picks reader and writer options, the rest is the folded text */
-	uint8_t flags = data[0];
+	/* the first two bytes pick reader and writer options, the rest is the folded text */
+	uint8_t flags = data[0], flags2 = data[1];
 	struct folded_opts fo = {.reverse = flags & 1, .chain = flags & 2, .striphex = flags & 4,
-				 .keep_order = flags & 8};
+				 .keep_order = flags & 8, .fraction = !(flags2 & 1),
+				 .keep_trailing = !(flags2 & 2)};
 	struct profile *p = profile__new();
 	struct folded_stats st;
-	folded__read((const char *)data + 1, size - 1, p, 0, &fo, &st);
+	folded__read((const char *)data + 2, size - 2, p, 0, &fo, &st);
 	struct svg_opts o;
 	svg_opts__init(&o);
 	o.flamechart = fo.keep_order;
 	o.inverted = flags & 16;
 	o.hash = flags & 32;
 	o.minwidth = (flags & 64) ? "0" : "0.1";
+	if (flags2 & 4)
+		o.title = "t\x01<&>\xff\"";
+	if (flags2 & 8)
+		o.factor = 0.001;
 	if (flags & 128) {
 		/* a single-byte encoding: bytes above 0x7f are characters, not UTF-8 */
 		o.encoding = "ISO-8859-1";
