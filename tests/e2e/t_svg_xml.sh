@@ -97,6 +97,24 @@ ov�� (1 samples, 9.09%)|ov��
 sur��� (1 samples, 9.09%)|sur���
 �t� (1 samples, 9.09%)|�t�" "$TMP/utf.folded"
 
+# Inputs fuzz_svg_xml found against the old writer (90 crashes in 90 s, all fixed): a control
+# byte inside a stack, a lone UTF-8 lead byte, a Latin-1 byte next to an inner empty frame.
+printf 'main;a;b 4\004main;a;c 2\nmain\307a;b 4\n-a\351n;;mic 2\n' >"$TMP/fuzz1.folded"
+check_xml "fuzz findings: control byte, lone lead byte, Latin-1 byte" " (2 samples, 25.00%)|
+-a�n (2 samples, 25.00%)|-a�n
+a (2 samples, 25.00%)|a
+a (2 samples, 25.00%)|a
+all (8 samples, 100%)|
+b (4 samples, 50.00%)|b
+b 4␄main (2 samples, 25.00%)|b 4␄main
+c (2 samples, 25.00%)|c
+main (2 samples, 25.00%)|main
+main�a (4 samples, 50.00%)|main�a
+mic (2 samples, 25.00%)|mic" "$TMP/fuzz1.folded"
+# The same bytes are characters with a single-byte --encoding: kept, and expat decodes them.
+check_xml "--encoding ISO-8859-1 keeps bytes above 0x7f" "all (4 samples, 100%)|
+café (4 samples, 100.00%)|café" <(printf 'caf\351 4\n') --encoding ISO-8859-1
+
 # Fractional counts (off-CPU milliseconds, weights) are kept and drawn, and trailing ';'
 # lines ("a; 1", empty frames perl's split drops) sort and draw where flamegraph.pl puts
 # them, also in differential input where only the first line of a frame adds its delta.
