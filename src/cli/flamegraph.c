@@ -100,6 +100,11 @@ int cmd_flamegraph(int argc, char **argv)
 				 .keep_order = o.flamechart || chain,
 				 .sort = chain && !o.flamechart};
 	o.sequence = fo.keep_order;
+	/* fractional counts are kept for the writers that print them (SVG, folded) */
+	const struct sink *os = strcmp(out_path, "-") ? sink__for_path(out_path) : NULL;
+	fo.fraction = !os || !strcmp(os->name, "svg") || !strcmp(os->name, "folded");
+	/* "a;b; 1" sorts and draws as in flamegraph.pl (SVG) or stays as it is (folded) */
+	fo.keep_trailing = fo.fraction;
 	struct folded_stats st;
 	int err = format__read(buf, len, p, 0, &fo, &st);
 	util__unmap_file(buf, len, mapped);
@@ -120,7 +125,7 @@ int cmd_flamegraph(int argc, char **argv)
 			util__warn("ignored %llu lines with invalid format (first: line %llu)",
 				   (unsigned long long)st.ignored,
 				   (unsigned long long)st.first_ignored_line);
-		if (st.fractional)
+		if (st.fractional && !fo.fraction)
 			util__warn("%llu counts had a fractional part and were rounded",
 				   (unsigned long long)st.fractional);
 		struct sink_opts so;

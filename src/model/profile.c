@@ -67,6 +67,7 @@ struct profile {
 	char *colnames[PROFILE_MAX_COLUMNS];
 	enum column_type coltypes[PROFILE_MAX_COLUMNS];
 	int ncols;
+	uint64_t value_scale; /* 0 means 1 */
 
 	struct timeline_entry *timeline;
 	size_t ntimeline, captimeline;
@@ -611,6 +612,16 @@ void profile__clear_values(struct profile *p)
 	for (int c = 0; c < p->ncols; c++)
 		memset(p->vals[c], 0, sizeof(uint64_t) * p->nnodes);
 	p->ntimeline = 0;
+}
+
+void profile__set_value_scale(struct profile *p, uint64_t scale)
+{
+	p->value_scale = scale;
+}
+
+uint64_t profile__value_scale(const struct profile *p)
+{
+	return p->value_scale ? p->value_scale : 1;
 }
 
 void profile__scale_values(struct profile *p, uint64_t num, uint64_t den)

@@ -131,6 +131,16 @@ void profile__set_column(struct profile *p, int col, const char *name, enum colu
 /* The unit of a column's values: "samples", "count", "ns", "us" or "bytes". */
 const char *profile__column_unit(const struct profile *p, int col);
 
+/*
+ * Fixed-point values: every value in every column (and the sequence) is the count times the
+ * profile's value scale, 1 for integer counts. The folded reader keeps fractional counts
+ * (flamegraph.pl draws 0.25 and 1.5) as multiples of 1/PROFILE_FRAC_SCALE; writers that
+ * print counts divide by profile__value_scale().
+ */
+#define PROFILE_FRAC_SCALE 1000000u
+void profile__set_value_scale(struct profile *p, uint64_t scale);
+uint64_t profile__value_scale(const struct profile *p);
+
 /* Interns len bytes (need not be NUL-terminated); same bytes, same id. */
 uint32_t profile__intern(struct profile *p, const char *s, size_t len);
 /* The NUL-terminated bytes of a string id; stable for the life of the profile. */

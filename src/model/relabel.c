@@ -95,6 +95,7 @@ struct profile *profile__relabel(const struct profile *src, profile_label_fn lab
 	for (int c = 1; c < ncols; c++)
 		profile__add_column(dst, profile__column_name(src, c), profile__column_type(src, c));
 	copy_meta(dst, src);
+	profile__set_value_scale(dst, profile__value_scale(src));
 
 	/* parents come before their children, so one pass in id order maps every node */
 	uint32_t nn = profile__nnodes(src);

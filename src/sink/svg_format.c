@@ -85,23 +85,84 @@ void svg_fmt__count(struct strbuf *sb, double v)
 	}
 }
 
-void svg_fmt__escaped(struct strbuf *sb, const char *s, size_t n, int quotes)
+/* Byte length of the valid UTF-8 sequence at s[0..n) that XML 1.0 accepts as a Char, or 0
+ * (bad lead or continuation byte, overlong form, surrogate, beyond U+10FFFF, U+FFFE/U+FFFF). */
+static size_t xml_utf8_len(const unsigned char *s, size_t n)
 {
+	unsigned c = s[0];
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf; /* range of the second byte */
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (c == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))
+		return 0; /* U+FFFE and U+FFFF are not XML characters */
+	return len;
+}
+
+void svg_fmt__escaped(struct strbuf *sb, const char *s, size_t n, int flags)
+{
+	const unsigned char *u = (const unsigned char *)s;
 	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
+		unsigned c = u[i];
 		const char *rep = NULL;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = quotes ? "&quot;" : NULL; break;
-		default: break;
+		char ctl[3];
+		size_t skip = 1;
+		if (c >= 0x80) {
+			if (flags & SVG_ESC_BYTES) {
+				i++;
+				continue;
+			}
+			size_t k = xml_utf8_len(u + i, n - i);
+			if (k) {
+				i += k;
+				continue;
+			}
+			rep = "\xef\xbf\xbd"; /* U+FFFD for each byte that is not valid UTF-8 */
+		} else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+			/* control bytes XML 1.0 forbids: their Unicode control picture, U+2400 + c */
+			ctl[0] = (char)0xe2;
+			ctl[1] = (char)0x90;
+			ctl[2] = (char)(0x80 + c);
+			strbuf__add(sb, s + run, i - run);
+			strbuf__add(sb, ctl, 3);
+			run = ++i;
+			continue;
+		} else {
+			switch (c) {
+			case '&': rep = "&amp;"; break;
+			case '<': rep = "&lt;"; break;
+			case '>': rep = "&gt;"; break;
+			case '"': rep = (flags & SVG_ESC_QUOTES) ? "&quot;" : NULL; break;
+			default: break;
+			}
 		}
 		if (rep) {
 			strbuf__add(sb, s + run, i - run);
 			strbuf__adds(sb, rep);
-			run = i + 1;
+			run = i + skip;
 		}
+		i += skip;
 	}
 	strbuf__add(sb, s + run, n - run);
 }

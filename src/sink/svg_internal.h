@@ -44,8 +44,14 @@ size_t svg_fmt__fixed(char *buf, double v, int decimals, double *parsed);
 void svg_fmt__num(struct strbuf *sb, double v);
 /* "%.0f" with thousands separators */
 void svg_fmt__count(struct strbuf *sb, double v);
-/* s with & < > (and " when quotes) escaped as XML entities */
-void svg_fmt__escaped(struct strbuf *sb, const char *s, size_t n, int quotes);
+/*
+ * s as XML character data: & < > (and " with SVG_ESC_QUOTES) as entities, control bytes XML
+ * 1.0 forbids as their Unicode control pictures (NUL as U+2400...), bytes that are not
+ * valid UTF-8 as U+FFFD unless SVG_ESC_BYTES (a single-byte --encoding) keeps them.
+ */
+#define SVG_ESC_QUOTES 1
+#define SVG_ESC_BYTES 2
+void svg_fmt__escaped(struct strbuf *sb, const char *s, size_t n, int flags);
 /* length of name without a trailing _[k], _[w], _[i] or _[j] annotation */
 size_t svg_fmt__strip_annotation(const char *s, size_t n);
 /* Number of code points in s[0..n) (in *count) and the byte length of the first k. */

@@ -91,6 +91,11 @@ static void flow_open(struct flow *f, size_t same, size_t last, size_t leaf, int
 
 static void flow_line(struct flow *f, uint32_t node, uint64_t after, int has_delta, double d)
 {
+	/* a line's trailing empty frames ("a; 1") are not drawn: perl's split drops them */
+	const struct profile *p = f->p;
+	while (node != PROFILE_ROOT &&
+	       !profile__strlen(p, profile__frame_get(p, profile__node_frame(p, node))->name))
+		node = profile__node_parent(p, node);
 	size_t depth = profile__node_depth(f->p, node);
 	size_t same = flow_sync(f, node);
 	flow_open(f, same, depth, depth, has_delta, d);

@@ -7,8 +7,23 @@
 struct folded_ctx {
 	struct strbuf *out;
 	int col, before_col;
+	uint64_t scale; /* profile__value_scale(): values are counts times this */
 	struct profile_path path;
 };
+
+/* A count; fixed-point values (fractional input) as a decimal without trailing zeros. */
+static void add_count(struct strbuf *out, uint64_t v, uint64_t scale)
+{
+	strbuf__addu(out, v / scale);
+	uint64_t f = v % scale;
+	if (!f)
+		return;
+	strbuf__addc(out, '.');
+	for (uint64_t d = scale / 10; d && f; d /= 10) {
+		strbuf__addc(out, (char)('0' + f / d));
+		f %= d;
+	}
+}
 
 static void emit_line(const struct profile *p, uint32_t node, void *arg)
 {
@@ -22,10 +37,10 @@ static void emit_line(const struct profile *p, uint32_t node, void *arg)
 	if (c->before_col >= 0) {
 		/* difffolded.pl's two-column form: "stack BEFORE AFTER" */
 		strbuf__addc(c->out, ' ');
-		strbuf__addu(c->out, profile__self(p, node, c->before_col));
+		add_count(c->out, profile__self(p, node, c->before_col), c->scale);
 	}
 	strbuf__addc(c->out, ' ');
-	strbuf__addu(c->out, v);
+	add_count(c->out, v, c->scale);
 	strbuf__addc(c->out, '\n');
 }
 
@@ -33,7 +48,7 @@ int folded__write(const struct profile *p, const struct sink_opts *o, struct str
 		  char *err, size_t errlen)
 {
 	const struct profile *v = sink__view(p, o);
-	struct folded_ctx c = {out, o->col, o->before_col, {0}};
+	struct folded_ctx c = {out, o->col, o->before_col, profile__value_scale(v), {0}};
 	unsigned mask = 1u << o->col;
 	if (o->before_col >= 0)
 		mask |= 1u << o->before_col;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "write_svg.h"
 
@@ -35,6 +36,7 @@ struct svg_doc {
 	const char *bg1, *bg2;
 	const char *title, *countname;
 	bool has_sub;
+	int esc; /* svg_fmt__escaped() flags: SVG_ESC_BYTES for a single-byte --encoding */
 	int imagewidth, frameheight;
 	double fontsize, factor;
 	double timemax, widthpertime;
@@ -229,11 +231,11 @@ static void add_chrome(struct strbuf *out, const struct svg_doc *d)
 	strbuf__adds(out, nb);
 	strbuf__adds(out, "\" fill=\"url(#background)\"  />\n");
 	struct strbuf t = {0};
-	svg_fmt__escaped(&t, d->title, strlen(d->title), 0);
+	svg_fmt__escaped(&t, d->title, strlen(d->title), d->esc);
 	add_text(out, "title", d->imagewidth / 2, d->fontsize * 2, NULL, t.buf);
 	if (d->has_sub) {
 		t.len = 0;
-		svg_fmt__escaped(&t, o->subtitle, strlen(o->subtitle), 0);
+		svg_fmt__escaped(&t, o->subtitle, strlen(o->subtitle), d->esc);
 		add_text(out, "subtitle", d->imagewidth / 2, d->fontsize * 4, NULL, t.buf);
 	}
 	strbuf__free(&t);
@@ -306,7 +308,7 @@ static void add_frame_title(struct strbuf *out, const struct svg_doc *d,
 		double scale_total = d->timemax * d->factor;
 		char nb[48];
 		size_t start = out->len;
-		svg_fmt__escaped(out, name, nlen, 1);
+		svg_fmt__escaped(out, name, nlen, d->esc | SVG_ESC_QUOTES);
 		out->len = start + svg_fmt__strip_annotation(out->buf + start, out->len - start);
 		strbuf__adds(out, " (");
 		svg_fmt__count(out, samples);
@@ -377,10 +379,10 @@ static void add_frame_text(struct strbuf *out, const struct svg_doc *d, const ch
 	strbuf__adds(out, "\">");
 	if (k < count) {
 		size_t cut = k >= 2 ? svg_fmt__utf8_prefix(name, bare, k - 2, &count) : 0;
-		svg_fmt__escaped(out, name, cut, 0);
+		svg_fmt__escaped(out, name, cut, d->esc);
 		strbuf__adds(out, "..");
 	} else {
-		svg_fmt__escaped(out, name, bytes, 0);
+		svg_fmt__escaped(out, name, bytes, d->esc);
 	}
 	strbuf__adds(out, "</text>");
 }
@@ -391,7 +393,10 @@ static void add_frame(struct strbuf *out, struct svg_doc *d, const struct profil
 {
 	const struct svg_opts *o = d->o;
 	const char *name = profile__node_name(p, fr->node);
-	size_t nlen = strlen(name);
+	/* names may hold NUL bytes: their length is the interned string's, not strlen() */
+	size_t nlen = fr->node == PROFILE_ROOT
+			  ? 0
+			  : profile__strlen(p, profile__frame_get(p, profile__node_frame(p, fr->node))->name);
 	double etime = is_root ? d->timemax : fr->etime;
 	double x1 = XPAD + fr->stime * d->widthpertime;
 	double x2 = XPAD + etime * d->widthpertime;
@@ -463,6 +468,9 @@ static int svg_render(const struct profile *p, int value_col, int before_col,
 			    .factor = o->factor,
 			    .countname = o->countname ? o->countname
 						      : profile__column_unit(p, value_col)};
+	const char *enc = o->encoding;
+	if (enc && strcasecmp(enc, "utf-8") && strcasecmp(enc, "utf8"))
+		d.esc = SVG_ESC_BYTES;
 	double minwidth;
 	bool percent;
 	int err_ = check_options(o, &d, &minwidth, &percent, err, errlen);
@@ -484,12 +492,24 @@ static int svg_render(const struct profile *p, int value_col, int before_col,
 		snprintf(err, errlen, "no stack counts found");
 		return -ENODATA;
 	}
+	/* fractional counts are stored as fixed-point: the layout is drawn in counts */
+	double vscale = (double)profile__value_scale(p);
+	time /= vscale;
 	d.timemax = scale_total(o, time);
 	d.widthpertime = (double)(d.imagewidth - 2 * XPAD) / d.timemax;
 	double min_time = percent ? d.timemax * minwidth / 100 : minwidth / d.widthpertime;
 
 	struct svg_layout l = {0};
-	svg_layout__build(p, value_col, before_col, chart, min_time, &l);
+	svg_layout__build(p, value_col, before_col, chart, min_time * vscale, &l);
+	if (vscale != 1) {
+		for (size_t i = 0; i < l.nframes; i++) {
+			l.frames[i].stime /= vscale;
+			l.frames[i].etime /= vscale;
+			l.frames[i].delta /= vscale;
+		}
+		/* flamegraph.pl's floor of 1 is one count, not one fixed-point unit */
+		l.maxdelta = l.maxdelta / vscale < 1 ? 1 : l.maxdelta / vscale;
+	}
 	size_doc(&d, l.depthmax);
 	if (o->nameattr && svg_attrs__load_nameattr(o->nameattr, &d.nameattr, err, errlen) < 0) {
 		svg_attrs__free(&d.nameattr);

@@ -24,10 +24,12 @@ static inline int is_digit(unsigned char c)
 
 /*
  * Matches /^(.*)\s+?(\d+(?:\.\d*)?)$/ on s[0..len): on success *stack_len is the length of
- * the stack part and *val the count (rounded; *frac set when a fraction was present).
- * Returns 1 on match, 0 on no match, -EOVERFLOW when the integer part exceeds 64 bits.
+ * the stack part and *val the count (*frac set when a nonzero fraction was present). With
+ * fixed, *val is the count times PROFILE_FRAC_SCALE, else the count rounded (half up).
+ * Returns 1 on match, 0 on no match, -EOVERFLOW when the value exceeds 64 bits.
  */
-static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *val, int *frac)
+static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *val, int *frac,
+		       bool fixed)
 {
 	/* the count is the token after the last whitespace: only digits and '.' can be in it */
 	size_t i = len;
@@ -59,14 +61,50 @@ static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *v
 		for (const char *q = f; q < end; q++)
 			if (*q != '0')
 				*frac = 1;
-		if (f < end && *f >= '5' && !overflow && __builtin_add_overflow(v, 1, &v))
+		if (fixed) {
+			/* six decimals, the seventh rounds */
+			uint64_t fp = 0;
+			const char *q = f;
+			for (int d = 0; d < 6; d++)
+				fp = fp * 10 + (uint64_t)(q < end ? *q++ - '0' : 0);
+			if (q < end && *q >= '5')
+				fp++;
+			if (__builtin_mul_overflow(v, PROFILE_FRAC_SCALE, &v) ||
+			    __builtin_add_overflow(v, fp, &v))
+				overflow = 1;
+		} else if (f < end && *f >= '5' && !overflow && __builtin_add_overflow(v, 1, &v)) {
 			overflow = 1;
+		}
+	} else if (fixed && __builtin_mul_overflow(v, PROFILE_FRAC_SCALE, &v)) {
+		overflow = 1;
 	}
 	if (overflow)
 		return -EOVERFLOW;
 	*stack_len = i - 1;
 	*val = v;
 	return 1;
+}
+
+/*
+ * Whether the count-like token (digits and '.') that ends at s[end) has a nonzero fraction;
+ * *start gets where the token begins.
+ */
+static bool token_fraction(const char *s, size_t end, size_t *start)
+{
+	size_t i = end;
+	bool nonzero = false, frac = false, dot = false;
+	while (i > 0 && (is_digit((unsigned char)s[i - 1]) || s[i - 1] == '.')) {
+		i--;
+		if (s[i] == '.') {
+			if (!dot)
+				frac = nonzero;
+			dot = true;
+		} else if (s[i] != '0' && !dot) {
+			nonzero = true;
+		}
+	}
+	*start = i;
+	return frac;
 }
 
 /* Length of the common prefix of a and b (n bytes at most), a word at a time. */
@@ -94,6 +132,20 @@ struct span {
 	size_t lineno;
 	size_t lcp; /* common prefix with the line before it in input order */
 };
+
+/* Whether any line's count (or either of two counts) has a nonzero fraction. */
+static bool any_fraction(const struct span *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t st;
+		if (token_fraction(v[i].s, v[i].len, &st))
+			return true;
+		if (st > 1 && st < v[i].len && is_space((unsigned char)v[i].s[st - 1]) &&
+		    token_fraction(v[i].s, st - 1, &st))
+			return true;
+	}
+	return false;
+}
 
 static int span_cmp(const void *a, const void *b)
 {
@@ -174,8 +226,10 @@ static void push_frame(struct profile *p, struct frame_buf *fb, const char *s, s
 	fb->ids[fb->n++] = fb->frame_of[sid];
 }
 
-/* perl's split(";", $stack): keeps leading and inner empty fields, drops trailing ones. */
-static void split_frames(struct profile *p, struct frame_buf *fb, const char *s, size_t len)
+/* perl's split(";", $stack): keeps leading and inner empty fields, drops trailing ones
+ * unless keep_trailing. */
+static void split_frames(struct profile *p, struct frame_buf *fb, const char *s, size_t len,
+			 bool keep_trailing)
 {
 	size_t start = 0;
 	size_t first = fb->n;
@@ -185,6 +239,8 @@ static void split_frames(struct profile *p, struct frame_buf *fb, const char *s,
 			start = i + 1;
 		}
 	}
+	if (keep_trailing)
+		return;
 	uint32_t empty = profile__frame_named(p, "", 0, FRAME_USER);
 	while (fb->n > first && fb->ids[fb->n - 1] == empty)
 		fb->n--;
@@ -213,7 +269,7 @@ static void prev_reserve(struct prev_line *pl, size_t n)
 
 /* Inserts stack s[0..len) (split like perl's split(";")) and returns its leaf node. */
 static uint32_t insert_shared(struct profile *p, struct frame_buf *fb, struct prev_line *pl,
-			      const char *s, size_t len, size_t lcp)
+			      const char *s, size_t len, size_t lcp, bool keep_trailing)
 {
 	size_t m = len < pl->len ? len : pl->len;
 	size_t L = lcp != SIZE_MAX ? (lcp < m ? lcp : m) : common_prefix(s, pl->s, m);
@@ -236,7 +292,7 @@ static uint32_t insert_shared(struct profile *p, struct frame_buf *fb, struct pr
 		start = end + 1;
 	}
 	/* perl drops trailing empty fields, shared ones included */
-	while (n > 0 && pl->ends[n - 1] == (n > 1 ? pl->ends[n - 2] + 1 : 0))
+	while (!keep_trailing && n > 0 && pl->ends[n - 1] == (n > 1 ? pl->ends[n - 2] + 1 : 0))
 		n--;
 	if (k > n)
 		k = n;
@@ -375,6 +431,7 @@ struct range_job {
 	const struct span *spans;
 	size_t from, to;
 	bool sorted;
+	bool fixed; /* counts are read times PROFILE_FRAC_SCALE */
 	struct folded_stats st;
 	int err;
 };
@@ -400,10 +457,10 @@ static void read_range(struct range_job *j)
 		size_t slen;
 		uint64_t v1, v2 = 0;
 		int frac, frac2 = 0, two = 0;
-		int m = match_count(line, llen, &slen, &v1, &frac);
+		int m = match_count(line, llen, &slen, &v1, &frac, j->fixed);
 		if (m == 1) {
 			size_t s2;
-			int m2 = match_count(line, slen, &s2, &v2, &frac2);
+			int m2 = match_count(line, slen, &s2, &v2, &frac2, j->fixed);
 			if (m2 < 0) {
 				m = m2;
 			} else if (m2 == 1) {
@@ -434,7 +491,8 @@ static void read_range(struct range_job *j)
 		if (!opts->striphex && !opts->chain && !opts->reverse) {
 			/* in input order the prefix shared with the line before is known */
 			node = insert_shared(p, &fb, &prev, s, slen,
-					     j->sorted && prev_si == si - 1 ? spans[si].lcp : SIZE_MAX);
+					     j->sorted && prev_si == si - 1 ? spans[si].lcp : SIZE_MAX,
+					     opts->keep_trailing);
 			prev_si = si;
 		} else {
 			if (opts->striphex) {
@@ -449,7 +507,8 @@ static void read_range(struct range_job *j)
 				slen = chained.len;
 			}
 			fb.n = 0;
-			split_frames(p, &fb, s, slen);
+			split_frames(p, &fb, s, slen,
+				     opts->keep_trailing && !opts->reverse && !opts->chain);
 			strbuf__free(&chained);
 			if (opts->reverse) {
 				for (size_t i = 0, k = fb.n ? fb.n - 1 : 0; i < k; i++, k--) {
@@ -492,14 +551,16 @@ static void *read_range_thread(void *arg)
  * shares its prefixes within itself), then the second is merged into the first.
  */
 static int read_two_halves(struct profile *p, int col, const struct folded_opts *opts,
-			   const struct span *spans, size_t n, bool sorted, struct folded_stats *st)
+			   const struct span *spans, size_t n, bool sorted, bool fixed,
+			   struct folded_stats *st)
 {
 	struct profile *q = profile__new();
+	profile__set_value_scale(q, profile__value_scale(p));
 	while (profile__ncolumns(q) <= col)
 		profile__add_column(q, "samples", COLUMN_SAMPLES);
 	size_t h = n / 2;
-	struct range_job a = {p, col, opts, spans, 0, h, sorted, {0}, 0};
-	struct range_job b = {q, col, opts, spans, h, n, sorted, {0}, 0};
+	struct range_job a = {p, col, opts, spans, 0, h, sorted, fixed, {0}, 0};
+	struct range_job b = {q, col, opts, spans, h, n, sorted, fixed, {0}, 0};
 	pthread_t t;
 	if (pthread_create(&t, NULL, read_range_thread, &b) != 0) {
 		profile__free(q);
@@ -576,11 +637,14 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	bool plain = !opts->keep_order && !opts->reverse && !opts->chain && !opts->striphex;
 	if (!sorted && (opts->sort || plain))
 		spans_sort(spans, nspans);
+	bool fixed = opts->fraction && any_fraction(spans, nspans);
+	if (fixed)
+		profile__set_value_scale(p, PROFILE_FRAC_SCALE);
 	int err;
 	if (threads && plain && nspans >= 50000) {
-		err = read_two_halves(p, col, opts, spans, nspans, sorted, st);
+		err = read_two_halves(p, col, opts, spans, nspans, sorted, fixed, st);
 	} else {
-		struct range_job j = {p, col, opts, spans, 0, nspans, sorted, {0}, 0};
+		struct range_job j = {p, col, opts, spans, 0, nspans, sorted, fixed, {0}, 0};
 		read_range(&j);
 		*st = j.st;
 		err = j.err;

@@ -15,13 +15,21 @@ struct folded_opts {
 	bool striphex;  /* difffolded.pl -s: 0x1234 -> 0x... */
 	bool keep_order; /* also record lines in reading order (profile__sequence) */
 	bool sort;       /* read lines in byte order, as flamegraph.pl sorts them */
+	/* keep fractional counts: when a count has a nonzero fraction, every value is stored
+	 * times PROFILE_FRAC_SCALE (6 decimals, rounded half up) and the profile's value scale
+	 * says so; otherwise counts are rounded to integers. p must be empty then. */
+	bool fraction;
+	/* keep the empty frames after a trailing ';' (not with reverse or chain) as trie nodes
+	 * named "", so "a; 1" stays a line of its own that sorts where flamegraph.pl sorts it;
+	 * the SVG layout draws such a line as its non-empty prefix, as flamegraph.pl does. */
+	bool keep_trailing;
 };
 
 struct folded_stats {
 	uint64_t lines;      /* lines read */
 	uint64_t valid;      /* lines that were folded stacks */
 	uint64_t ignored;    /* lines that were not */
-	uint64_t fractional; /* counts with a fractional part, rounded to integers */
+	uint64_t fractional; /* counts with a fractional part (rounded unless opts->fraction) */
 	uint64_t first_ignored_line; /* 1-based, 0 if none */
 	int before_col;      /* column holding the first of two counts, -1 if no such line */
 	uint64_t overflow_line; /* line whose count does not fit in 64 bits, 0 if none */
