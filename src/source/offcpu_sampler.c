@@ -150,12 +150,7 @@ static int offcpu_poll(struct sampler *s, int timeout_ms)
 	if (os->has_on)
 		return os->on.ops->poll(inner(s), timeout_ms);
 	/* The kernel aggregates: wake only for a target's exit or the caller's fd. */
-	int max = SAMPLER_MAX_WAIT_FDS(s);
-	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
-	int n = sampler__wait_fds(s, fds, max);
-	int ret = poll(fds, (nfds_t)n, timeout_ms) < 0 ? -errno : 0;
-	free(fds);
-	return ret;
+	return sampler__wait_targets(s, timeout_ms);
 }
 
 static void on_record(void *ctx, const struct perf_event_header *h)

@@ -240,6 +240,16 @@ int sampler__wait_fds(const struct sampler *s, struct pollfd *out, int max)
 	return n;
 }
 
+int sampler__wait_targets(const struct sampler *s, int timeout_ms)
+{
+	int max = SAMPLER_MAX_WAIT_FDS(s);
+	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
+	int n = sampler__wait_fds(s, fds, max);
+	int ret = poll(fds, (nfds_t)n, timeout_ms) < 0 ? -errno : 0;
+	free(fds);
+	return ret;
+}
+
 void sampler__wake_on(struct sampler *s, int fd)
 {
 	s->wake_fd = fd;

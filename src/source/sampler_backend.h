@@ -43,6 +43,11 @@ struct sampler {
  */
 #define SAMPLER_MAX_WAIT_FDS(s) ((s)->opts.npids + 2)
 int sampler__wait_fds(const struct sampler *s, struct pollfd *out, int max);
+/*
+ * poll() for backends whose kernel side aggregates: waits only for a target's exit or the
+ * wake fd, up to timeout_ms. Returns 0 or -errno (-EINTR on a signal).
+ */
+int sampler__wait_targets(const struct sampler *s, int timeout_ms);
 
 /* The backends. Add a new one here and in the table in sampler.c. */
 extern const struct sampler_ops sampler_perf_ops;
