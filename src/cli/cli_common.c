@@ -60,3 +60,44 @@ int cli__parse_backend(const char *cmd, const char *arg, enum sampler_backend *o
 	util__error("unknown backend '%s' (use perf, bpf or auto)", arg);
 	return -EINVAL;
 }
+
+int cli__parse_call_graph(const char *cmd, const char *arg, struct sampler_opts *o)
+{
+	static const struct {
+		const char *name;
+		enum sampler_call_graph cg;
+	} modes[] = {{"auto", CALL_GRAPH_AUTO},
+		     {"fp", CALL_GRAPH_FP},
+		     {"dwarf", CALL_GRAPH_DWARF},
+		     {"fp+leaf", CALL_GRAPH_FP_LEAF}};
+	(void)cmd;
+	const char *comma = strchr(arg, ',');
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+	size_t i = 0;
+	while (i < sizeof(modes) / sizeof(modes[0]) &&
+	       (strlen(modes[i].name) != len || strncmp(arg, modes[i].name, len) != 0))
+		i++;
+	if (i == sizeof(modes) / sizeof(modes[0])) {
+		util__error("unknown call graph '%.*s' (use fp, dwarf, fp+leaf or auto)", (int)len,
+			    arg);
+		return -EINVAL;
+	}
+	o->call_graph = modes[i].cg;
+	o->stack_size = 0;
+	if (!comma)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(comma + 1, &end, 10);
+	if (o->call_graph == CALL_GRAPH_FP || o->call_graph == CALL_GRAPH_AUTO) {
+		util__error("--call-graph %.*s takes no stack size", (int)len, arg);
+		return -EINVAL;
+	}
+	if (errno || !comma[1] || *end || comma[1] == '-' || v < 8 || v > SAMPLER_STACK_SIZE_MAX) {
+		util__error("--call-graph: '%s' is not a stack size (8..%u bytes)", comma + 1,
+			    SAMPLER_STACK_SIZE_MAX);
+		return -EINVAL;
+	}
+	o->stack_size = (unsigned)((v + 7) & ~7ul);
+	return 0;
+}

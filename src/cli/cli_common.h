@@ -21,4 +21,11 @@ int cli__parse_pids(const char *cmd, const char *arg, pid_t **pids, int *npids);
  */
 int cli__parse_backend(const char *cmd, const char *arg, enum sampler_backend *out);
 
+/*
+ * --call-graph MODE[,SIZE]: MODE is fp, dwarf, fp+leaf or auto; SIZE (dwarf, fp+leaf) the
+ * bytes of user stack copied per sample, 8..65528, rounded up to 8. Fills o->call_graph and
+ * o->stack_size. Prints "scorch CMD: ..." and returns -EINVAL for anything else.
+ */
+int cli__parse_call_graph(const char *cmd, const char *arg, struct sampler_opts *o);
+
 #endif

@@ -85,7 +85,13 @@ static void usage(FILE *f)
 		"                     D (uninterruptible); default S,D\n"
 		"                     A sleep already under way at the start is not counted (no start\n"
 		"                     time is known); one still open at the end is cut there.\n"
-		"  -g                 frame-pointer call graphs (the default; accepted as perf does)\n"
+		"      --call-graph MODE[,SIZE]\n"
+		"                     how user stacks are walked: fp (frame pointers), dwarf (CFI\n"
+		"                     unwinding of a SIZE-byte stack copy, default 16384, at most\n"
+		"                     65528; nothing per sample goes to disk), fp+leaf (frame pointers,\n"
+		"                     first frames repaired from CFI), auto (the default: dwarf for\n"
+		"                     processes whose main binary lacks frame pointers, else fp)\n"
+		"  -g                 accepted as perf does; the call graph is --call-graph's\n"
 		"  -q, --quiet        no progress and no summary on stderr\n"
 		"  -v, --verbose      also say which event was chosen and why\n"
 		"  -h, --help         this help\n"
@@ -181,6 +187,7 @@ enum {
 	OPT_SRCLINE,
 	OPT_NO_DEMANGLE,
 	OPT_BACKEND,
+	OPT_CALL_GRAPH,
 	OPT_OFF_CPU,
 	OPT_OFF_WAKE,
 	OPT_ON_OFF,
@@ -193,6 +200,7 @@ enum {
 static const struct option longopts[] = {
 	{"freq", required_argument, NULL, 'F'},
 	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
 	{"kill", no_argument, NULL, OPT_KILL},
 	{"duration", required_argument, NULL, 'd'},
 	{"all-cpus", no_argument, NULL, 'a'},
@@ -306,7 +314,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->verbose = true;
 			break;
 		case 'g':
-			break; /* frame pointers are the default call graph */
+			break; /* perf's habit; --call-graph picks the walk */
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -335,6 +343,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_BACKEND:
 			if (cli__parse_backend("record", optarg, &o->backend) < 0)
+				return 2;
+			break;
+		case OPT_CALL_GRAPH:
+			if (cli__parse_call_graph("record", optarg, o) < 0)
 				return 2;
 			break;
 		case OPT_SKIP_IDLE:

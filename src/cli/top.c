@@ -20,7 +20,7 @@
 
 static const char top_usage[] =
 	"usage: scorch top [-F HZ] (-p PID[,PID...] | -a | -- CMD [ARGS...]) [--refresh MS]\n"
-	"                  [--backend perf|bpf|auto] [-o FILE]\n"
+	"                  [--backend perf|bpf|auto] [--call-graph MODE[,SIZE]] [-o FILE]\n"
 	"\n"
 	"Samples stacks live and shows them as a flame graph in the terminal, refreshed every\n"
 	"--refresh milliseconds. Tab switches to the top-functions table, the per-thread CPU\n"
@@ -39,6 +39,8 @@ static const char top_usage[] =
 	"      --refresh MS        screen refresh interval in ms (default 1000, minimum 50)\n"
 	"      --backend B         perf, bpf or auto (default: perf_event, because the\n"
 	"                          timeline views need per-sample times)\n"
+	"      --call-graph MODE   fp, dwarf[,SIZE], fp+leaf or auto (default), as in\n"
+	"                          'scorch record --help'\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Live keys: m cycles the update mode (reset: each refresh shows the last interval;\n"
@@ -52,7 +54,7 @@ static const char top_usage[] =
 	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n"
 	"  scorch top -o run.folded -- ./bench    watch it, and keep the whole run\n";
 
-enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_BACKEND };
+enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_BACKEND, OPT_CALL_GRAPH };
 
 static const struct option top_options[] = {
 	{"help", no_argument, NULL, 'h'},
@@ -62,6 +64,7 @@ static const struct option top_options[] = {
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"off-cpu", no_argument, NULL, OPT_OFFCPU},
 	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
 	{"output", required_argument, NULL, 'o'},
 	{NULL, 0, NULL, 0},
 };
@@ -254,6 +257,10 @@ int cmd_top(int argc, char **argv)
 			break;
 		case OPT_BACKEND:
 			if (cli__parse_backend("top", optarg, &o.backend) < 0)
+				goto usage;
+			break;
+		case OPT_CALL_GRAPH:
+			if (cli__parse_call_graph("top", optarg, &o) < 0)
 				goto usage;
 			break;
 		case OPT_OFFCPU:

@@ -130,6 +130,11 @@ static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
 			}
 		}
 	}
+	if (o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF) {
+		snprintf(err, errlen, "--call-graph %s is not in this build yet (use fp or auto)",
+			 o->call_graph == CALL_GRAPH_DWARF ? "dwarf" : "fp+leaf");
+		return -EOPNOTSUPP;
+	}
 	if (o->scope != SCOPE_CPU)
 		return 0;
 	if (o->ncpu_list < 1) {
@@ -158,7 +163,7 @@ struct sampler *sampler__open(const struct sampler_opts *opts, struct symbolizer
 	char why[200] = "";
 	int ret = check_targets(opts, err, errlen);
 	if (ret < 0) {
-		errno = ret == -ESRCH ? ESRCH : EINVAL;
+		errno = -ret;
 		return NULL;
 	}
 	const struct sampler_ops *ops = pick_backend(opts, why, sizeof(why));

@@ -23,6 +23,15 @@ enum sampler_backend { SAMPLER_AUTO, SAMPLER_PERF, SAMPLER_BPF };
 enum sampler_scope { SCOPE_PIDS, SCOPE_ALL, SCOPE_CPU, SCOPE_COMMAND };
 enum sampler_stacks { STACKS_BOTH, STACKS_KERNEL_ONLY, STACKS_USER_ONLY };
 enum sampler_root { ROOT_COMM, ROOT_PID, ROOT_TID };
+/*
+ * How user stacks are walked. FP: frame pointers (the kernel's callchain). DWARF: CFI
+ * unwinding of a copy of the user stack (perf backend) or of the live stack in BPF. FP_LEAF:
+ * frame pointers, with the first frames rebuilt from CFI over a small stack copy. AUTO: DWARF
+ * for processes whose main binary lacks frame pointers, FP otherwise.
+ */
+enum sampler_call_graph { CALL_GRAPH_AUTO, CALL_GRAPH_FP, CALL_GRAPH_DWARF, CALL_GRAPH_FP_LEAF };
+#define SAMPLER_STACK_SIZE_DEFAULT 16384u /* --call-graph dwarf: bytes of user stack copied */
+#define SAMPLER_STACK_SIZE_MAX 65528u     /* the kernel's limit (u16, 8-byte aligned) */
 
 struct sampler_opts {
 	enum sampler_backend backend;
@@ -35,6 +44,8 @@ struct sampler_opts {
 	unsigned freq;      /* Hz, default 99 */
 	enum sampler_stacks stacks;
 	enum sampler_root root;
+	enum sampler_call_graph call_graph;
+	unsigned stack_size; /* DWARF/FP_LEAF: user-stack bytes per sample; 0: the mode's default */
 	bool group_by_cpu;
 	bool skip_idle;
 	bool inlines, srcline, demangle;
