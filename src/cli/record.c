@@ -15,6 +15,7 @@
 #include "../model/profile.h"
 #include "../sink/sink.h"
 #include "../sink/write_svg.h"
+#include "../source/probe.h"
 #include "../source/sampler.h"
 #include "../source/stack.h"
 #include "../source/target.h"
@@ -67,6 +68,14 @@ static void usage(FILE *f)
 		"      --inline       show functions inlined into the sampled ones (DWARF)\n"
 		"      --srcline      one frame per source line: names become func:file.c:LINE\n"
 		"      --no-demangle  show C++/Rust symbols as mangled in the binary\n"
+		"  -e, --event EV     take a stack at every occurrence of EV instead of sampling the\n"
+		"                     clock (repeatable; counts are events, exact): \n"
+		"                       tracepoint:CATEGORY:NAME   e.g. tracepoint:sched:sched_switch\n"
+		"                       uprobe:BINARY:SYMBOL       entry of a function (SYMBOL a glob;\n"
+		"                                                  BINARY a path or a name in PATH)\n"
+		"                       uprobe:BINARY:ret:SYMBOL   its return (also uretprobe:BIN:SYM)\n"
+		"                     kprobes are refused where the kernel lacks them (as here: no\n"
+		"                     CONFIG_KPROBES); cpu-clock means the default timer\n"
 		"      --backend B    perf, bpf or auto (default): auto takes bpf (stacks counted in\n"
 		"                     the kernel) for -p, -a and -C when root with kernel BTF, and\n"
 		"                     perf_event for a command (exact names around its exec)\n"
@@ -104,6 +113,8 @@ static void usage(FILE *f)
 		"  scorch record --off-cpu -o off.svg -- ./server      where ./server waits\n"
 		"  scorch record --off-wake -p 1234 -d 5 -o wake.folded   who wakes its threads\n"
 		"  scorch record --on-off -o wall.svg -- ./myprog      on-CPU and blocked time together\n"
+		"  scorch record -e tracepoint:syscalls:sys_enter_write -a -d 5 -o writes.svg\n"
+		"  scorch record -e 'uprobe:/usr/bin/sqlite3:sqlite3_prepare*' -p 1234 -d 10\n"
 		"\n"
 		"Needs root (or CAP_PERFMON), or kernel.perf_event_paranoid <= 1 for your own\n"
 		"processes (<= 0 for -a and -C); the bpf backend needs root (CAP_BPF+CAP_PERFMON).\n"
@@ -199,6 +210,7 @@ enum {
 
 static const struct option longopts[] = {
 	{"freq", required_argument, NULL, 'F'},
+	{"event", required_argument, NULL, 'e'},
 	{"backend", required_argument, NULL, OPT_BACKEND},
 	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
 	{"kill", no_argument, NULL, OPT_KILL},
@@ -232,6 +244,7 @@ struct cli {
 	double duration;
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
+	char *events[MAX_OUTPUTS]; /* -e */
 	bool quiet, verbose;
 	bool kill; /* --kill: -d ends the command too */
 	int ntargets; /* how many of -p, -a, -C, CMD were given */
@@ -266,7 +279,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	bool seen_p = false, seen_a = false, seen_c = false;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:qvgh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:e:qvgh", longopts, NULL)) != -1) {
 		long v;
 		switch (opt) {
 		case 'F':
@@ -306,6 +319,14 @@ static int parse_args(int argc, char **argv, struct cli *c)
 						 ".txt file name",
 						 optarg);
 			c->outputs[c->noutputs++] = optarg;
+			break;
+		case 'e':
+			if (o->nevents == MAX_OUTPUTS)
+				return bad_usage("too many -e options (at most %s)", "16");
+			if (!probe__is_timer(optarg)) {
+				c->events[o->nevents++] = optarg;
+				o->events = c->events;
+			}
 			break;
 		case 'q':
 			c->quiet = true;
@@ -614,6 +635,12 @@ int cmd_record(int argc, char **argv)
 			"scorch: %.1f ms off-CPU in %llu stacks (%s, %.1f s), %llu lost; wrote %s\n",
 			(double)profile__column_total(p, 0) / 1e3, (unsigned long long)st.samples,
 			st.backend, st.elapsed_ns / 1e9, (unsigned long long)st.lost,
+			written.len ? written.buf : "nothing");
+	else if (!c.quiet && c.o.nevents)
+		fprintf(stderr,
+			"scorch: %llu events (%s, %s, %.1f s), %llu lost, %llu throttled; wrote %s\n",
+			(unsigned long long)st.samples, st.backend, st.event, st.elapsed_ns / 1e9,
+			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");
 	else if (!c.quiet)
 		fprintf(stderr,

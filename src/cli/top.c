@@ -12,6 +12,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "../sink/sink.h"
+#include "../source/probe.h"
 #include "../source/sampler.h"
 #include "../source/target.h"
 #include "../symbol/symbolizer.h"
@@ -39,6 +40,8 @@ static const char top_usage[] =
 	"      --refresh MS        screen refresh interval in ms (default 1000, minimum 50)\n"
 	"      --backend B         perf, bpf or auto (default: perf_event, because the\n"
 	"                          timeline views need per-sample times)\n"
+	"  -e, --event EV          a stack at every tracepoint:CAT:NAME or uprobe:BIN:SYM\n"
+	"                          event instead of the clock (as in 'scorch record --help')\n"
 	"      --call-graph MODE   fp, dwarf[,SIZE], fp+leaf or auto (default), as in\n"
 	"                          'scorch record --help'\n"
 	"  -h, --help              show this help\n"
@@ -52,13 +55,15 @@ static const char top_usage[] =
 	"  scorch top -a                          live view of the whole system\n"
 	"  scorch top -p 1234,1240 -F 499         two processes at 499 Hz\n"
 	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n"
-	"  scorch top -o run.folded -- ./bench    watch it, and keep the whole run\n";
+	"  scorch top -o run.folded -- ./bench    watch it, and keep the whole run\n"
+	"  scorch top -a -e tracepoint:sched:sched_switch   who switches out, live\n";
 
 enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_BACKEND, OPT_CALL_GRAPH };
 
 static const struct option top_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"freq", required_argument, NULL, 'F'},
+	{"event", required_argument, NULL, 'e'},
 	{"pid", required_argument, NULL, 'p'},
 	{"all-cpus", no_argument, NULL, 'a'},
 	{"refresh", required_argument, NULL, OPT_REFRESH},
@@ -216,8 +221,9 @@ int cmd_top(int argc, char **argv)
 	int ntargets, c;
 	bool all = false;
 	const char *out = NULL;
+	char *events[16];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hF:p:ao:", top_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hF:p:ao:e:", top_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(top_usage, stdout);
@@ -236,6 +242,16 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 'e':
+			if (o.nevents == (int)(sizeof(events) / sizeof(events[0]))) {
+				util__error("too many -e options (at most 16)");
+				goto usage;
+			}
+			if (!probe__is_timer(optarg)) {
+				events[o.nevents++] = optarg;
+				o.events = events;
+			}
 			break;
 		case 'o':
 			if (!sink__for_path(optarg) || !strcmp(optarg, "-")) {

@@ -16,6 +16,7 @@
 
 #include "../util/util.h"
 #include "perf_decode.h"
+#include "probe.h"
 #include "sampler_backend.h"
 #include "sysinfo.h"
 
@@ -52,6 +53,8 @@ struct perf_backend {
 	int *pfd_ring;
 	char note[400];
 	const char *info; /* said only with -v: the event fallback */
+	struct probe_set probes; /* -e: sampled at every occurrence instead of the timer */
+	char *event_names;       /* -e: their labels, for the stats */
 	unsigned freq;    /* -F, capped to the kernel's limit */
 };
 
@@ -61,7 +64,7 @@ static int sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
 }
 
 static void attr_init(struct perf_event_attr *a, const struct perf_backend *pb, bool hw,
-		      bool user_only_perm)
+		      bool user_only_perm, const struct probe_event *probe)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -69,6 +72,14 @@ static void attr_init(struct perf_event_attr *a, const struct perf_backend *pb, 
 	a->config = hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK;
 	a->freq = 1;
 	a->sample_freq = pb->freq;
+	if (probe) { /* every occurrence, with its stack */
+		a->type = probe->type;
+		a->config = probe->config;
+		a->config1 = probe->config1;
+		a->config2 = probe->config2;
+		a->freq = 0;
+		a->sample_period = 1;
+	}
 	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 			 PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
 	a->disabled = 1;
@@ -94,6 +105,8 @@ static void attr_init(struct perf_event_attr *a, const struct perf_backend *pb, 
 	}
 	if (user_only_perm)
 		a->exclude_kernel = 1;
+	if (probe && probe->user) /* the kernel part is the breakpoint trap */
+		a->exclude_callchain_kernel = 1;
 }
 
 static void add_fd(struct perf_backend *pb, int fd)
@@ -165,8 +178,8 @@ static void open_error(struct perf_backend *pb, int e, pid_t pid, int cpu, char 
 			 "the sysctl",
 			 pb->freq, maxrate);
 	else
-		snprintf(err, errlen, "cannot open a cpu-clock event on CPU %d: %s", cpu,
-			 strerror(e));
+		snprintf(err, errlen, "cannot open a %s event on CPU %d: %s",
+			 pb->probes.n ? "probe" : "cpu-clock", cpu, strerror(e));
 	errno = e;
 }
 
@@ -194,13 +207,16 @@ static void cap_freq(struct perf_backend *pb)
 	pb->freq = (unsigned)maxrate;
 }
 
-/* Opens one event per (task, CPU); all events of a CPU share that CPU's ring buffer. */
-static int open_events(struct perf_backend *pb, const pid_t *tasks, int ntasks, char *err,
-		       size_t errlen)
+/*
+ * Opens one event per (task, CPU), of the timer or of the -e probe; all events of a CPU share
+ * that CPU's ring buffer.
+ */
+static int open_events(struct perf_backend *pb, const pid_t *tasks, int ntasks,
+		       const struct probe_event *probe, char *err, size_t errlen)
 {
 	struct perf_event_attr attr;
-	bool hw = true, user_only_perm = false;
-	attr_init(&attr, pb, hw, false);
+	bool hw = !probe, user_only_perm = false;
+	attr_init(&attr, pb, hw, false, probe);
 	for (int c = 0; c < pb->ncpus; c++) {
 		struct ring *r = &pb->rings[c];
 		for (int t = 0; t < ntasks; t++) {
@@ -220,7 +236,7 @@ static int open_events(struct perf_backend *pb, const pid_t *tasks, int ntasks, 
 				} else {
 					break;
 				}
-				attr_init(&attr, pb, hw, user_only_perm);
+				attr_init(&attr, pb, hw, user_only_perm, probe);
 				fd = sys_perf_event_open(&attr, tasks[t], pb->cpus[c]);
 			}
 			if (fd < 0) {
@@ -230,7 +246,13 @@ static int open_events(struct perf_backend *pb, const pid_t *tasks, int ntasks, 
 				    kill(tasks[0], 0) == 0)
 					continue;
 				open_error(pb, e, tasks[t], pb->cpus[c], err, errlen);
-				return -errno;
+				e = errno;
+				if (probe) {
+					size_t len = strlen(err);
+					snprintf(err + len, errlen - len, " (event %s)", probe->label);
+				}
+				errno = e;
+				return -e;
 			}
 			add_fd(pb, fd);
 			if (r->fd < 0) {
@@ -252,7 +274,33 @@ static int open_events(struct perf_backend *pb, const pid_t *tasks, int ntasks, 
 			}
 		}
 	}
-	pb->event = hw ? "cycles" : "cpu-clock";
+	if (!probe)
+		pb->event = hw ? "cycles" : "cpu-clock";
+	return 0;
+}
+
+/* -e: resolves every spec; the event name becomes their labels joined by ','. */
+static int resolve_probes(struct perf_backend *pb, char *err, size_t errlen)
+{
+	struct strbuf names = {0};
+	for (int i = 0; i < pb->o->nevents; i++) {
+		if (probe__is_timer(pb->o->events[i]))
+			continue;
+		int ret = probe__resolve(pb->o->events[i], &pb->probes, err, errlen);
+		if (ret < 0) {
+			strbuf__free(&names);
+			errno = -ret;
+			return ret;
+		}
+	}
+	for (int i = 0; i < pb->probes.n; i++) {
+		if (i)
+			strbuf__addc(&names, ',');
+		strbuf__adds(&names, pb->probes.ev[i].label);
+	}
+	pb->event_names = names.buf;
+	if (pb->event_names)
+		pb->event = pb->event_names;
 	return 0;
 }
 
@@ -355,7 +403,11 @@ static int perf_open(struct sampler *s, char *err, size_t errlen)
 		tasks[ntasks++] = -1;
 		break;
 	}
-	ret = open_events(pb, tasks, ntasks, err, errlen);
+	ret = resolve_probes(pb, err, errlen);
+	if (ret == 0 && pb->probes.n == 0)
+		ret = open_events(pb, tasks, ntasks, NULL, err, errlen);
+	for (int i = 0; ret == 0 && i < pb->probes.n; i++)
+		ret = open_events(pb, tasks, ntasks, &pb->probes.ev[i], err, errlen);
 	free(tasks);
 	if (ret < 0)
 		return ret;
@@ -487,6 +539,8 @@ static void perf_close(struct sampler *s)
 	free(pb->pfds);
 	free(pb->pfd_ring);
 	strbuf__free(&pb->batch);
+	probe__free(&pb->probes);
+	free(pb->event_names);
 	free(pb);
 	s->priv = NULL;
 }

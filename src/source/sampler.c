@@ -46,7 +46,9 @@ static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char
 		return &sampler_offcpu_ops; /* it picks the on-CPU backend of --on-off itself */
 	if (want == SAMPLER_AUTO) {
 		char reason[160] = "";
-		if (o->timeline)
+		if (o->nevents)
+			snprintf(reason, sizeof(reason), "-e probes are perf events");
+		else if (o->timeline)
 			snprintf(reason, sizeof(reason), "the timeline needs per-sample times");
 		else if (o->argv && o->scope == SCOPE_COMMAND)
 			/* The kernel aggregates between drains, so samples from before an exec
@@ -129,6 +131,12 @@ static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
 				return -ESRCH;
 			}
 		}
+	}
+	if (o->nevents && (o->off_cpu || o->backend == SAMPLER_BPF)) {
+		snprintf(err, errlen, "-e takes its stacks with the perf backend; %s",
+			 o->off_cpu ? "it does not combine with --off-cpu, --off-wake or --on-off"
+				    : "drop --backend bpf");
+		return -EINVAL;
 	}
 	if (o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF) {
 		snprintf(err, errlen, "--call-graph %s is not in this build yet (use fp or auto)",

@@ -51,6 +51,12 @@ struct sampler_opts {
 	bool inlines, srcline, demangle;
 	bool timeline;      /* keep (time, pid, tid, cpu, leaf) per sample in the profile */
 	/*
+	 * -e sources (probe.h): tracepoint:, uprobe:, uretprobe: specs sampled at every
+	 * occurrence, with stacks, instead of the timer (perf backend); NULL: the timer.
+	 */
+	char **events;
+	int nevents;
+	/*
 	 * Off-CPU (offcpu_sampler.c, needs root and kernel BTF): off_cpu counts the time threads
 	 * spend blocked, per stack, in ns (column 0 becomes "ns"); off_wake adds the waker's
 	 * stack above a "--" frame; on_off also samples on-CPU stacks with `backend`, each
