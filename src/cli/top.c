@@ -40,6 +40,9 @@ static const char top_usage[] =
 	"      --refresh MS        screen refresh interval in ms (default 1000, minimum 50)\n"
 	"      --backend B         perf, bpf or auto (default: perf_event, because the\n"
 	"                          timeline views need per-sample times)\n"
+	"      --off-cpu           time blocked per stack (us), live, instead of on-CPU\n"
+	"                          samples (eBPF on sched_switch; root and kernel BTF)\n"
+	"      --on-off            on-CPU and off-CPU time in ns in one graph (wall clock)\n"
 	"  -e, --event EV          a stack at every tracepoint:CAT:NAME or uprobe:BIN:SYM\n"
 	"                          event instead of the clock (as in 'scorch record --help')\n"
 	"      --call-graph MODE   fp, dwarf[,SIZE], fp+leaf or auto (default), as in\n"
@@ -56,9 +59,10 @@ static const char top_usage[] =
 	"  scorch top -p 1234,1240 -F 499         two processes at 499 Hz\n"
 	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n"
 	"  scorch top -o run.folded -- ./bench    watch it, and keep the whole run\n"
-	"  scorch top -a -e tracepoint:sched:sched_switch   who switches out, live\n";
+	"  scorch top -a -e tracepoint:sched:sched_switch   who switches out, live\n"
+	"  scorch top --off-cpu -p 1234           where pid 1234 waits, live\n";
 
-enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_BACKEND, OPT_CALL_GRAPH };
+enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_ONOFF, OPT_BACKEND, OPT_CALL_GRAPH };
 
 static const struct option top_options[] = {
 	{"help", no_argument, NULL, 'h'},
@@ -68,6 +72,7 @@ static const struct option top_options[] = {
 	{"all-cpus", no_argument, NULL, 'a'},
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"off-cpu", no_argument, NULL, OPT_OFFCPU},
+	{"on-off", no_argument, NULL, OPT_ONOFF},
 	{"backend", required_argument, NULL, OPT_BACKEND},
 	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
 	{"output", required_argument, NULL, 'o'},
@@ -279,11 +284,14 @@ int cmd_top(int argc, char **argv)
 			if (cli__parse_call_graph("top", optarg, &o) < 0)
 				goto usage;
 			break;
-		case OPT_OFFCPU:
-			util__error("--off-cpu needs the BPF backend, which this build does not "
-				    "have yet; run without it for on-CPU samples");
-			free(o.pids);
-			return 2;
+		case OPT_OFFCPU: /* summed in the kernel per stack: no per-sample times */
+			o.off_cpu = true;
+			o.timeline = false;
+			break;
+		case OPT_ONOFF:
+			o.off_cpu = o.on_off = true;
+			o.timeline = false;
+			break;
 		default:
 			goto usage;
 		}

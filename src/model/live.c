@@ -79,6 +79,7 @@ const char *live__mode_name(enum live_mode m)
 static struct profile *clone_structure(const struct profile *src)
 {
 	struct profile *dst = profile__new();
+	profile__set_column(dst, 0, profile__column_name(src, 0), profile__column_type(src, 0));
 	for (int c = 1; c < profile__ncolumns(src); c++)
 		profile__add_column(dst, profile__column_name(src, c), profile__column_type(src, c));
 	uint32_t ns = profile__nstrings(src), nf = profile__nframes(src), nn = profile__nnodes(src);

@@ -98,8 +98,8 @@ static void draw_info(struct tui *t)
 						 f->line);
 			}
 			double zt = (double)s->total[t->zoom];
-			snprintf(line, sizeof(line), "%s  %s samples, %.2f%% of total, %.2f%% of zoom%s",
-				 node_label(t, n), cnt,
+			snprintf(line, sizeof(line), "%s  %s %s, %.2f%% of total, %.2f%% of zoom%s",
+				 node_label(t, n), cnt, profile__column_unit(t->p, 0),
 				 s->total[0] ? 100.0 * (double)s->total[n] / (double)s->total[0] : 0.0,
 				 zt > 0 ? 100.0 * (double)s->total[n] / zt : 0.0, where);
 			ui__put_clipped(y, 0, t->cols - rw, line, A_NORMAL);
