@@ -284,13 +284,11 @@ int cmd_top(int argc, char **argv)
 			if (cli__parse_call_graph("top", optarg, &o) < 0)
 				goto usage;
 			break;
-		case OPT_OFFCPU: /* summed in the kernel per stack: no per-sample times */
+		case OPT_OFFCPU: /* the timeline views show thread states */
 			o.off_cpu = true;
-			o.timeline = false;
 			break;
 		case OPT_ONOFF:
 			o.off_cpu = o.on_off = true;
-			o.timeline = false;
 			break;
 		default:
 			goto usage;

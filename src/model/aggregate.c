@@ -118,11 +118,15 @@ static void build_funcs(struct aggregate *s, const struct profile *p)
 	free(idx);
 }
 
+/* Most samples first; then most time on the CPU, then most time off it (thread states). */
 static int by_samples(const void *a, const void *b)
 {
 	const struct agg_thread *x = a, *y = b;
 	if (x->samples != y->samples)
 		return x->samples > y->samples ? -1 : 1;
+	for (int st = THREAD_RUNNING; st < THREAD_NSTATES; st++)
+		if (x->state_ns[st] != y->state_ns[st])
+			return x->state_ns[st] > y->state_ns[st] ? -1 : 1;
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
@@ -213,7 +217,8 @@ static void threads_from_roots(struct aggregate *s, const struct profile *p)
 		}
 		kind = kk;
 		row[r] = s->nthreads;
-		s->threads[s->nthreads++] = (struct agg_thread){id, f->name, len, s->total[r], 0};
+		s->threads[s->nthreads++] = (struct agg_thread){
+		    .tid = id, .comm = f->name, .comm_len = len, .samples = s->total[r]};
 	}
 	s->threads_from = kind;
 	uint8_t *off = offcpu_nodes(s, p);
@@ -232,16 +237,55 @@ static void threads_from_roots(struct aggregate *s, const struct profile *p)
 	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
 }
 
+/* The row of tid in s->threads, added (named comm) when new; NULL past MAX_THREADS. */
+static struct agg_thread *thread_row(struct aggregate *s, struct hashmap *tab, uint32_t *cap,
+				     uint32_t tid, uint32_t comm)
+{
+	struct hashmap_entry *row = hashmap__get_u64(tab, tid, 0);
+	if (row)
+		return &s->threads[row->value];
+	if (s->nthreads >= MAX_THREADS)
+		return NULL; /* absurd thread counts: keep the first ones */
+	if (s->nthreads == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		s->threads = xrealloc(s->threads, sizeof(*s->threads) * *cap);
+	}
+	row = hashmap__put_u64(tab, tid, 0, NULL);
+	row->value = s->nthreads;
+	s->threads[s->nthreads] = (struct agg_thread){.tid = tid, .comm = comm};
+	return &s->threads[s->nthreads++];
+}
+
+/* Thread states: each span's time to its thread's row, and the time range widened. */
+static void add_spans(struct aggregate *s, struct hashmap *tab, uint32_t *cap)
+{
+	for (size_t i = 0; i < s->nspans; i++) {
+		const struct thread_span *sp = &s->spans[i];
+		if (sp->end_ns <= sp->start_ns || sp->state >= THREAD_NSTATES)
+			continue;
+		s->t0 = sp->start_ns < s->t0 ? sp->start_ns : s->t0;
+		s->t1 = sp->end_ns > s->t1 ? sp->end_ns : s->t1;
+		struct agg_thread *r = thread_row(s, tab, cap, sp->tid, sp->comm);
+		if (!r)
+			continue;
+		if (r->comm == PROFILE_NONE)
+			r->comm = sp->comm;
+		r->state_ns[sp->state] += sp->end_ns - sp->start_ns;
+	}
+}
+
 static void build_threads(struct aggregate *s, const struct profile *p)
 {
 	size_t n;
 	const struct timeline_entry *tl = profile__timeline(p, &n);
 	s->tl = tl;
 	s->ntl = n;
+	s->spans = profile__spans(p, &s->nspans, NULL);
+	s->has_states = s->nspans > 0;
 	s->nthreads = 0;
 	s->t0 = UINT64_MAX;
 	s->t1 = 0;
-	if (!n) {
+	if (!n && !s->nspans) {
 		threads_from_roots(s, p);
 		return;
 	}
@@ -249,38 +293,27 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 	uint8_t *off = offcpu_nodes(s, p);
 
 	struct hashmap tab = {0}; /* tid -> row */
-	uint32_t cap = 64;
-	s->threads = xmalloc(sizeof(*s->threads) * cap);
+	uint32_t cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct timeline_entry *e = &s->tl[i];
 		if (e->node >= s->nnodes)
 			continue;
 		s->t0 = e->time_ns < s->t0 ? e->time_ns : s->t0;
 		s->t1 = e->time_ns > s->t1 ? e->time_ns : s->t1;
-		struct hashmap_entry *row = hashmap__get_u64(&tab, e->tid, 0);
-		if (!row) {
-			if (s->nthreads >= MAX_THREADS)
-				continue; /* absurd thread counts: keep the first ones */
-			if (s->nthreads == cap) {
-				cap *= 2;
-				s->threads = xrealloc(s->threads, sizeof(*s->threads) * cap);
-			}
-			uint32_t top = e->node;
-			while (top != PROFILE_ROOT && profile__node_parent(p, top) != PROFILE_ROOT)
-				top = profile__node_parent(p, top);
-			row = hashmap__put_u64(&tab, e->tid, 0, NULL);
-			row->value = s->nthreads;
-			s->threads[s->nthreads++] = (struct agg_thread){
-				e->tid,
-				top == PROFILE_ROOT ? PROFILE_NONE
-						    : profile__frame_get(p, profile__node_frame(p, top))->name,
-				0, 0, 0};
-		}
-		struct agg_thread *r = &s->threads[row->value];
+		uint32_t top = e->node;
+		while (top != PROFILE_ROOT && profile__node_parent(p, top) != PROFILE_ROOT)
+			top = profile__node_parent(p, top);
+		struct agg_thread *r = thread_row(
+		    s, &tab, &cap, e->tid,
+		    top == PROFILE_ROOT ? PROFILE_NONE
+					: profile__frame_get(p, profile__node_frame(p, top))->name);
+		if (!r)
+			continue;
 		r->samples++;
 		if (off && off[e->node])
 			r->offcpu++;
 	}
+	add_spans(s, &tab, &cap);
 	hashmap__destroy(&tab);
 	free(off);
 	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);

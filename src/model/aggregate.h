@@ -26,6 +26,7 @@ struct agg_thread {
 	uint32_t comm_len; /* bytes of that string naming the command (all of it when 0) */
 	uint64_t samples;  /* timeline entries of this thread, or the root's total */
 	uint64_t offcpu;   /* those spent in an off-CPU frame */
+	uint64_t state_ns[THREAD_NSTATES]; /* time running, runnable, blocked (thread spans) */
 };
 
 /* Where the thread rows come from. */
@@ -58,6 +59,9 @@ struct aggregate {
 	size_t ntl;
 	uint64_t t0, t1; /* time range of the timeline (t0 > t1 when it is empty) */
 	bool has_offcpu; /* the profile has an off-CPU frame */
+	const struct thread_span *spans; /* the profile's thread-state spans */
+	size_t nspans;
+	bool has_states; /* there are thread-state spans */
 };
 
 /*

@@ -25,6 +25,8 @@ struct live_snap {
 	uint64_t *runvals[PROFILE_MAX_COLUMNS]; /* per node, until the run is built */
 	struct timeline_entry *tl_head;          /* run timeline before the view's part */
 	size_t ntl_head;
+	struct thread_span *sp_head;             /* run's thread-state spans before the view's */
+	size_t nsp_head;
 	struct profile *run;
 	struct aggregate run_agg;
 };
@@ -52,6 +54,7 @@ struct live {
 	uint64_t *seen[PROFILE_MAX_COLUMNS];    /* rec's values at the last interval */
 	uint32_t capnodes;
 	size_t tl_shown_from, tl_seen;          /* timeline: displayed part, end at last interval */
+	size_t sp_shown_from, sp_seen;          /* thread-state spans: the same */
 	uint64_t last_pub_ns;
 	bool ended;
 	int error;
@@ -139,6 +142,7 @@ void live_snap__put(struct live_snap *s)
 	for (int c = 0; c < PROFILE_MAX_COLUMNS; c++)
 		free(s->runvals[c]);
 	free(s->tl_head);
+	free(s->sp_head);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -184,6 +188,13 @@ const struct profile *live_snap__run(struct live_snap *s, const struct aggregate
 			profile__timeline_add(r, tl[i].time_ns, tl[i].pid, tl[i].tid, tl[i].cpu, tl[i].node);
 		free(s->tl_head);
 		s->tl_head = NULL;
+		const struct thread_span *sp = profile__spans(s->view, &n, NULL);
+		for (size_t i = 0; i < s->nsp_head; i++)
+			profile__span_add(r, &s->sp_head[i]);
+		for (size_t i = 0; i < n; i++)
+			profile__span_add(r, &sp[i]);
+		free(s->sp_head);
+		s->sp_head = NULL;
 		aggregate__build(&s->run_agg, r, 0);
 		s->run = r;
 	}
@@ -303,6 +314,10 @@ static void fold_interval(struct live *l, enum live_mode mode)
 	if (mode == LIVE_RESET)
 		l->tl_shown_from = l->tl_seen;
 	l->tl_seen = ntl;
+	profile__spans(l->rec, &ntl, NULL);
+	if (mode == LIVE_RESET)
+		l->sp_shown_from = l->sp_seen;
+	l->sp_seen = ntl;
 }
 
 static struct live_snap *make_snap(struct live *l, enum live_mode mode, uint64_t now)
@@ -325,6 +340,15 @@ static struct live_snap *make_snap(struct live *l, enum live_mode mode, uint64_t
 	if (s->ntl_head) {
 		s->tl_head = xmalloc(sizeof(*tl) * s->ntl_head);
 		memcpy(s->tl_head, tl, sizeof(*tl) * s->ntl_head);
+	}
+	size_t nsp;
+	const struct thread_span *sp = profile__spans(l->rec, &nsp, NULL);
+	for (size_t i = l->sp_shown_from; i < nsp; i++)
+		profile__span_add(s->view, &sp[i]);
+	s->nsp_head = l->sp_shown_from;
+	if (s->nsp_head) {
+		s->sp_head = xmalloc(sizeof(*sp) * s->nsp_head);
+		memcpy(s->sp_head, sp, sizeof(*sp) * s->nsp_head);
 	}
 	aggregate__build(&s->agg, s->view, 0);
 	s->info.time_ns = now;

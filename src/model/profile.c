@@ -72,6 +72,10 @@ struct profile {
 	struct timeline_entry *timeline;
 	size_t ntimeline, captimeline;
 
+	struct thread_span *spans;
+	size_t nspans, capspans;
+	uint64_t spans_dropped;
+
 	struct sequence_entry *seq;
 	size_t nseq, capseq;
 };
@@ -129,6 +133,7 @@ void profile__free(struct profile *p)
 	}
 	free(p->childtab);
 	free(p->timeline);
+	free(p->spans);
 	free(p->seq);
 	free(p->meta.event);
 	free(p->meta.cmdline);
@@ -648,6 +653,28 @@ const struct timeline_entry *profile__timeline(const struct profile *p, size_t *
 {
 	*n = p->ntimeline;
 	return p->timeline;
+}
+
+int profile__span_add(struct profile *p, const struct thread_span *sp)
+{
+	if (p->nspans >= PROFILE_MAX_SPANS) {
+		p->spans_dropped++;
+		return -ENOSPC;
+	}
+	if (p->nspans == p->capspans) {
+		p->capspans = p->capspans ? p->capspans * 2 : 1024;
+		p->spans = xrealloc(p->spans, sizeof(*p->spans) * p->capspans);
+	}
+	p->spans[p->nspans++] = *sp;
+	return 0;
+}
+
+const struct thread_span *profile__spans(const struct profile *p, size_t *n, uint64_t *dropped)
+{
+	*n = p->nspans;
+	if (dropped)
+		*dropped = p->spans_dropped;
+	return p->spans;
 }
 
 void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *len,

@@ -107,6 +107,25 @@ struct timeline_entry {
 	uint32_t node;    /* the leaf node of the sample's stack */
 };
 
+/* What a thread was doing over a span of time (off-CPU backend, sched_switch/sched_waking). */
+enum thread_state {
+	THREAD_RUNNING,  /* on a CPU */
+	THREAD_RUNNABLE, /* ready, waiting for a CPU (preempted, or woken and queued) */
+	THREAD_BLOCKED,  /* asleep: I/O, locks, sleeps */
+	THREAD_NSTATES,
+};
+
+/* One thread-state span, [start_ns, end_ns) since the start of sampling. */
+struct thread_span {
+	uint64_t start_ns, end_ns;
+	uint32_t pid, tid;
+	uint32_t comm;  /* string id of the thread's name, or PROFILE_NONE */
+	uint32_t state; /* enum thread_state */
+};
+
+/* Spans kept per profile; more are counted as dropped, not stored (24 MiB at most). */
+#define PROFILE_MAX_SPANS (1u << 20)
+
 struct profile;
 struct strbuf;
 
@@ -219,6 +238,14 @@ void profile__scale_values(struct profile *p, uint64_t num, uint64_t den);
 void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t pid, uint32_t tid,
 			   uint32_t cpu, uint32_t node);
 const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n);
+
+/*
+ * Optional thread-state spans: appends one (in arrival order). Returns 0, or -ENOSPC when
+ * PROFILE_MAX_SPANS are kept already (the span is counted in *dropped of profile__spans).
+ */
+int profile__span_add(struct profile *p, const struct thread_span *sp);
+/* The spans, their count in *n, and in *dropped (may be NULL) how many did not fit. */
+const struct thread_span *profile__spans(const struct profile *p, size_t *n, uint64_t *dropped);
 
 /*
  * Optional sequence of (leaf node, value) in input order: folded lines as they came, for

@@ -2,8 +2,11 @@
 /* Chrome trace event writer: thread spans as X events, samples as a stack-sampled track. */
 #include "formats.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../util/hashmap.h"
 
 static const char *const kind_names[] = {"user", "kernel", "jit", "inlined", "off-cpu", "synthetic"};
 
@@ -69,6 +72,43 @@ static void meta_event(struct tr_ctx *c, const char *what, uint32_t pid, uint32_
 		     what, pid, tid);
 	json__string(c->out, name);
 	strbuf__adds(c->out, "}}");
+}
+
+/* Thread-state lanes sit beside the thread's own (their tid with this bit): spans of one
+ * thread never nest, so they cannot share its lane of nested stack spans. */
+#define STATE_LANE 0x40000000u
+
+/* Thread-state spans (off-CPU backend) as X events "running", "runnable", "blocked". */
+static void state_events(struct tr_ctx *c)
+{
+	static const char *const names[THREAD_NSTATES] = {"running", "runnable", "blocked"};
+	size_t n;
+	const struct thread_span *sp = profile__spans(c->p, &n, NULL);
+	struct hashmap named = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (sp[i].state >= THREAD_NSTATES || sp[i].end_ns <= sp[i].start_ns)
+			continue;
+		uint32_t lane = sp[i].tid | STATE_LANE;
+		bool fresh = false;
+		hashmap__put_u64(&named, lane, 0, &fresh);
+		if (fresh) {
+			char name[300];
+			snprintf(name, sizeof(name), "%s/%u state",
+				 sp[i].comm != PROFILE_NONE ? profile__str(c->p, sp[i].comm) : "thread",
+				 sp[i].tid);
+			meta_event(c, "thread_name", sp[i].pid, lane, name);
+		}
+		sep(c);
+		strbuf__addf(c->out,
+			     "{\"ph\":\"X\",\"name\":\"%s\",\"cat\":\"thread_state\",\"pid\":%u,"
+			     "\"tid\":%u,\"ts\":",
+			     names[sp[i].state], sp[i].pid, lane);
+		add_us(c->out, sp[i].start_ns);
+		strbuf__adds(c->out, ",\"dur\":");
+		add_us(c->out, sp[i].end_ns - sp[i].start_ns);
+		strbuf__addc(c->out, '}');
+	}
+	hashmap__destroy(&named);
 }
 
 /* pid, tid and name of the thread a node belongs to (its root frame), with fallbacks */
@@ -212,6 +252,7 @@ int trace__write(const struct profile *p, int col, const struct format_opts *o,
 	} else {
 		graph_events(&c, tot, col, unit, self_at);
 	}
+	state_events(&c);
 	strbuf__adds(out, "\n],\n\"stackFrames\":{");
 	bool first = true;
 	for (uint32_t n = 1; n < nn; n++) {

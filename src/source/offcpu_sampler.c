@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hashmap.h"
 #include "../util/util.h"
 #include "bpf.h"
 #include "bpf_offcpu.h"
@@ -31,8 +32,51 @@ struct offcpu_sampler {
 	uint32_t *above;	  /* scratch: frames above the blocked stack */
 	size_t capabove;
 	struct sampler_stats dec; /* side-band decode counters */
+	struct hashmap comms;	  /* timeline: tid -> string id of its comm + 1 */
 	char note[160];
 };
+
+/* The string id of tid's comm in p: the last one a sample carried, else /proc's; cached. */
+static uint32_t thread_comm(struct offcpu_sampler *os, struct profile *p, uint32_t pid,
+			    uint32_t tid, const char *known)
+{
+	struct hashmap_entry *e = hashmap__put_u64(&os->comms, tid, 0, NULL);
+	if (known && known[0]) {
+		e->value = (uint64_t)profile__intern(p, known, strnlen(known, 16)) + 1;
+	} else if (!e->value) {
+		char path[64], buf[32] = "";
+		snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
+		FILE *f = fopen(path, "re");
+		if (f && fgets(buf, sizeof(buf), f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			e->value = (uint64_t)profile__intern(p, buf, strlen(buf)) + 1;
+		}
+		if (f)
+			fclose(f);
+	}
+	return e->value ? (uint32_t)(e->value - 1) : PROFILE_NONE;
+}
+
+/* A thread-state span into the profile, on the sampling clock (timeline mode only). */
+static int on_span(void *ctx, const struct offcpu_thread_span *sp)
+{
+	struct offcpu_sampler *os = ctx;
+	uint64_t t0 = os->s->t0_ns;
+	if (!os->p || sp->end_ns <= t0)
+		return 0;
+	struct thread_span ts = {
+	    .start_ns = sp->start_ns > t0 ? sp->start_ns - t0 : 0,
+	    .end_ns = sp->end_ns - t0,
+	    .pid = sp->pid,
+	    .tid = sp->tid,
+	    .comm = thread_comm(os, os->p, sp->pid, sp->tid, NULL),
+	    .state = sp->state == OFFCPU_ST_RUNNING	 ? THREAD_RUNNING
+		     : sp->state == OFFCPU_ST_RUNNABLE ? THREAD_RUNNABLE
+						       : THREAD_BLOCKED,
+	};
+	profile__span_add(os->p, &ts); /* a full profile counts what it drops */
+	return 0;
+}
 
 static int on_offcpu_sample(void *ctx, const struct raw_sample *rs, const struct offcpu_tag *t)
 {
@@ -49,8 +93,11 @@ static int on_offcpu_sample(void *ctx, const struct raw_sample *rs, const struct
 		os->above = xrealloc(os->above, sizeof(*os->above) * os->capabove);
 	}
 	/* The names the kernel saw at the time: a thread that exited has no /proc left. */
-	if (t->comm && t->comm[0] && rs->tid)
+	if (t->comm && t->comm[0] && rs->tid) {
 		stack_builder__comm(s->stacks, rs->pid, rs->tid, t->comm, false);
+		if (s->opts.timeline)
+			thread_comm(os, p, rs->pid, rs->tid, t->comm);
+	}
 	if (s->opts.on_off) {
 		const char *mark = t->cls == OFFCPU_RUNNABLE ? "[runnable]" : "[blocked]";
 		os->above[n++] = profile__frame_named(p, mark, strlen(mark), FRAME_OFFCPU);
@@ -85,8 +132,9 @@ static int open_on_cpu(struct sampler *s, struct offcpu_sampler *os, char *err, 
 {
 	char why[160];
 	enum sampler_backend b = s->opts.backend;
-	if (b == SAMPLER_AUTO)
-		b = bpf_backend__available(why, sizeof(why)) == 0 ? SAMPLER_BPF : SAMPLER_PERF;
+	if (b == SAMPLER_AUTO) /* the bpf backend keeps no per-sample times */
+		b = !s->opts.timeline && bpf_backend__available(why, sizeof(why)) == 0 ? SAMPLER_BPF
+										     : SAMPLER_PERF;
 	os->on = *s;
 	os->on.ops = b == SAMPLER_BPF ? &sampler_bpf_ops : &sampler_perf_ops;
 	os->on.opts.off_cpu = os->on.opts.on_off = os->on.opts.off_wake = false;
@@ -115,9 +163,9 @@ static int offcpu_open(struct sampler *s, char *err, size_t errlen)
 		snprintf(err, errlen, "--off-cpu measures threads, not CPUs: use -a, -p or a command");
 		return -EINVAL;
 	}
-	if (o->group_by_cpu || o->timeline) {
-		snprintf(err, errlen, "--off-cpu: off-CPU time is summed over CPUs (no %s)",
-			 o->timeline ? "timeline" : "--group-by-cpu");
+	if (o->group_by_cpu) {
+		snprintf(err, errlen,
+			 "--off-cpu: off-CPU time is summed over CPUs (no --group-by-cpu)");
 		return -EINVAL;
 	}
 	struct offcpu_sampler *os = xcalloc(1, sizeof(*os));
@@ -134,6 +182,8 @@ static int offcpu_open(struct sampler *s, char *err, size_t errlen)
 	    .min_block_ns = o->min_block_ns,
 	    .max_block_ns = o->max_block_ns,
 	    .on_sample = on_offcpu_sample,
+	    .spans = o->timeline, /* thread states over time, for the timeline views */
+	    .on_span = on_span,
 	    .ctx = os,
 	};
 	ret = bpf_offcpu__open(&os->oc, &oo, err, errlen);
@@ -227,6 +277,7 @@ static void offcpu_close(struct sampler *s)
 		os->on.ops->close(&os->on);
 	bpf_sideband__close(os->sb);
 	bpf_offcpu__close(os->oc);
+	hashmap__destroy(&os->comms);
 	free(os->above);
 	free(os);
 	s->priv = NULL;

@@ -63,6 +63,7 @@ void color__init(void)
 	init_extended_pair(ROLE_BAR, fg_dark, mode == CM_DIRECT ? rgb(230, 120, 30) : mode == CM_256 ? 208 : COLOR_RED);
 	init_extended_pair(ROLE_BAR_OFF, fg_dark, mode == CM_DIRECT ? rgb(80, 140, 220) : mode == CM_256 ? 75 : COLOR_BLUE);
 	init_extended_pair(ROLE_DIM, mode == CM_DIRECT ? rgb(140, 140, 140) : mode == CM_256 ? 245 : COLOR_WHITE, -1);
+	init_extended_pair(ROLE_BAR_WAIT, fg_dark, mode == CM_DIRECT ? rgb(230, 200, 40) : mode == CM_256 ? 220 : COLOR_YELLOW);
 	init_extended_pair(ROLE_TAB, fg_light, mode == CM_DIRECT ? rgb(150, 60, 20) : mode == CM_256 ? 130 : COLOR_RED);
 
 	int pair = ROLE_FIRST_FRAME;
@@ -115,6 +116,7 @@ int color__role(enum color_role r)
 			return A_BOLD | A_UNDERLINE;
 		case ROLE_BAR:
 		case ROLE_BAR_OFF:
+		case ROLE_BAR_WAIT:
 			return A_REVERSE;
 		case ROLE_DIM:
 			return A_DIM;

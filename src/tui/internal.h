@@ -47,6 +47,7 @@ enum color_role {
 	ROLE_BAR_OFF,
 	ROLE_DIM,
 	ROLE_TAB,
+	ROLE_BAR_WAIT, /* runnable time in the thread-state bars */
 	ROLE_FIRST_FRAME, /* frame palette starts here */
 };
 
@@ -60,7 +61,7 @@ const char *color__mode(void);
 
 /* ---- the UI state ---- */
 
-enum view { VIEW_FLAME, VIEW_TABLE, VIEW_THREADS, VIEW_TIMELINE, VIEW_COUNT };
+enum view { VIEW_FLAME, VIEW_TABLE, VIEW_THREADS, VIEW_TIMELINE, VIEW_COCKPIT, VIEW_COUNT };
 enum table_sort { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_COUNT };
 
 /* What a key handler tells the loop. */
@@ -158,6 +159,18 @@ void table__refresh(struct tui *t);
 void threads__draw(struct tui *t);
 void timeline__draw(struct tui *t);
 int threads__key(struct tui *t, int ch);
+/*
+ * The parts the cockpit reuses, drawn in the box (y, x, h rows, w columns): one row per
+ * thread from t->thr_top, its share and a bar (thread states when the profile has them);
+ * and one timeline lane per thread. Each returns the rows it drew.
+ */
+int threads__draw_rows(struct tui *t, int y, int x, int h, int w);
+int timeline__draw_lanes(struct tui *t, int y, int x, int h, int w);
+/* One line: the time every thread spent running, runnable and blocked (thread states). */
+void threads__state_summary(const struct tui *t, char *buf, size_t len);
+
+/* view_cockpit.c */
+void cockpit__draw(struct tui *t);
 
 /* term.c: taking over and giving back the terminal */
 /* Holds stderr, starts curses (raw keys, mouse, colours) and installs signal handlers. */

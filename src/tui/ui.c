@@ -57,7 +57,7 @@ void ui__fmt_count(uint64_t v, char *buf, size_t len)
 }
 
 static const char *const view_names[VIEW_COUNT] = {"Flame", "Top functions", "Threads",
-						    "Timeline"};
+						    "Timeline", "Cockpit"};
 
 static void draw_header(struct tui *t)
 {
@@ -152,7 +152,7 @@ static const char *const help_lines[] = {
 	"  r               reset zoom and search",
 	"  PgUp PgDn g G   scroll deep stacks",
 	"  i               flame / icicle orientation",
-	"  Tab, Shift-Tab  flame graph, top functions, threads, timeline",
+	"  Tab, Shift-Tab  flame graph, top functions, threads, timeline, cockpit",
 	"  s               (table) sort by self, total, name",
 	"  m               (live) mode: reset, accumulate, decay, everything recorded",
 	"  z               (live) freeze / unfreeze the display",
@@ -199,6 +199,9 @@ void ui__draw(struct tui *t)
 			break;
 		case VIEW_TIMELINE:
 			timeline__draw(t);
+			break;
+		case VIEW_COCKPIT:
+			cockpit__draw(t);
 			break;
 		default:
 			break;

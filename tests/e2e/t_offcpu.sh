@@ -155,4 +155,23 @@ else
 	fail "--on-off: SVG written" "no $TMP/wall.svg"
 	fail "--on-off: every other frame equals flamegraph.pl's" "no SVG"
 fi
+
+# --on-off to .trace.json: thread-state spans (sched_switch/sched_waking) per thread, against
+# the scheduler's own schedstat (run time) and the design (the sleeper's 30 x 10 ms sleeps).
+echo go | "$SCORCH" record -q --on-off -o "$TMP/st.trace.json" -- "$WL/offcpu_split" >"$TMP/st.out"
+tid=$(awk '$1 == "sleeper" { print $2 }' "$TMP/st.out") run=$(awk '$1 == "sleeper" { print $3 }' "$TMP/st.out")
+python3 - "$TMP/st.trace.json" "${tid:-0}" >"$TMP/st.sums" 2>&1 <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+lane = int(sys.argv[2]) | 0x40000000
+s = {"running": 0.0, "runnable": 0.0, "blocked": 0.0}
+for e in ev:
+    if e.get("cat") == "thread_state" and e["tid"] == lane:
+        s[e["name"]] += e["dur"] * 1000
+print(int(s["running"]), int(s["runnable"]), int(s["blocked"]))
+PY
+read -r st_run st_wait st_block <"$TMP/st.sums"
+near "thread states: the sleeper's running spans vs schedstat's run time (% of it)" 100 \
+	"$(pct "${st_run:-0}" "${run:-1}")" 5
+near "thread states: the sleeper's blocked spans are the design's 300 ms, in ns" 300000000 "${st_block:-0}" 24000000
 finish

@@ -474,5 +474,35 @@ C
 		ok "top --off-cpu -o: the napper's blocked time is the design's 2 s ($got ns)"; else
 		fail "top --off-cpu -o: the napper's blocked time is the design's 2 s" "got [$got] ns"; fi
 	expect_sane "top --off-cpu: the terminal is sane after q"
+
+	# --on-off: thread states. offcpu_split's sleeper spins 3 ms then sleeps 10 ms, 30 times:
+	# 300 ms blocked by design; its TID comes from the workload's own report.
+	cc -O1 -g -fno-omit-frame-pointer -pthread -o "$TMP/offcpu_split" "$ROOT/tests/workloads/offcpu_split.c" ||
+		bail "the offcpu_split workload does not compile"
+	tm send-keys -t "$S" "clear; '$SCORCH' top --on-off --refresh 300 -- sh -c 'echo go | \"$TMP/offcpu_split\" >\"$TMP/split.out\"'; echo \"exit=\$?\"" Enter
+	wait_grep 'the target exited' 15 >/dev/null
+	tm send-keys -t "$S" Tab Tab
+	sleeper=$(awk '$1 == "sleeper" { print $2 }' "$TMP/split.out" 2>/dev/null)
+	if wait_grep "^ *${sleeper:-none} offcpu_split +[0-9.]+ +[0-9.]+ +[0-9.]+ \\[" 3; then
+		ok "threads view: a thread-state row (RUN% WAIT% BLOCK% and a bar) for the sleeper"; else
+		fail "threads view: a thread-state row for the sleeper" "tid [$sleeper]: $(screen | sed -n 2,5p)"; fi
+	window=$(screen | sed -nE 's/^[0-9]+ threads over ([0-9.]+) s: running .*/\1/p')
+	block=$(screen | awk -v t="${sleeper:-none}" '$1 == t && $2 == "offcpu_split" { print $5 }')
+	got=$(awk -v b="${block:-0}" -v w="${window:-0}" 'BEGIN { printf "%d", b / 100 * w * 1000 }')
+	if [ -n "$block" ] && [ "$got" -ge 255 ] && [ "$got" -le 345 ]; then
+		ok "threads view: the sleeper's blocked time is the design's 300 ms ($got ms)"; else
+		fail "threads view: the sleeper's blocked time is the design's 300 ms" "BLOCK% [$block] of [$window] s = $got ms"; fi
+	tm send-keys -t "$S" Tab
+	if wait_grep "^ *${sleeper:-none} offcpu_split +[ #.-]*#[ #.-]*\\.[ #.-]*\$" 3; then
+		ok "timeline view: the sleeper's lane shows running (#) and blocked (.) time"; else
+		fail "timeline view: the sleeper's lane shows running and blocked time" "$(screen | sed -n 2,5p)"; fi
+	tm send-keys -t "$S" Tab
+	if wait_grep '^[0-9]+ threads over [0-9.]+ s: running [0-9.]+%, runnable [0-9.]+%, blocked [0-9.]+% of their time' 3 &&
+		wait_grep '^ +[0-9.]+% +[0-9.]+%  \[blocked\]' 1 && wait_grep "${sleeper:-none} offcpu_split" 1; then
+		ok "cockpit: the states summary, top functions ([blocked]) and thread bars on one screen"; else
+		fail "cockpit: the states summary, top functions and thread bars" "$(screen | sed -n 2,6p)"; fi
+	tm send-keys -t "$S" q
+	wait_grep '^exit=0$' 10 >/dev/null
+	expect_sane "top --on-off: the terminal is sane after q"
 fi
 finish
