@@ -444,7 +444,7 @@ C
 		"$SCORCH" top -o "$TMP/x.unknown" -- true
 fi
 
-# ---- top --off-cpu: a workload that sleeps 40 x 50 ms in nanosleep (2 s blocked by design) ----
+# ---- top --off-cpu: a workload that sleeps 80 x 50 ms in nanosleep (4 s blocked by design) ----
 if ! is_root || [ ! -r /sys/kernel/btf/vmlinux ]; then
 	skip "top --off-cpu" "needs root and kernel BTF (eBPF on sched_switch)"
 else
@@ -453,7 +453,7 @@ else
 int main(void)
 {
 	struct timespec ts = {0, 50000000};
-	for (int i = 0; i < 40; i++)
+	for (int i = 0; i < 80; i++)
 		nanosleep(&ts, NULL);
 	return 0;
 }
@@ -465,14 +465,14 @@ C
 		fail "top --off-cpu shows the blocked kernel stack (do_nanosleep)" "$(screen | tail -6)"; fi
 	if wait_grep 'off-cpu' 1 && wait_grep '^all +[0-9,]+ ns, ' 1; then ok "top --off-cpu: the status says off-cpu and counts ns"; else
 		fail "top --off-cpu: the status says off-cpu and counts ns" "$(screen | tail -2)"; fi
-	wait_grep 'the target exited' 8 >/dev/null
+	wait_grep 'the target exited' 10 >/dev/null
 	tm send-keys -t "$S" q
 	wait_grep '^exit=0$' 10 >/dev/null
-	# the napper's nanosleep time in the saved profile: the design's 2 s, in ns, within 10%
+	# the napper's nanosleep time in the saved profile: the design's 4 s, in ns, within 10%
 	got=$(awk '/^napper;/ && /do_nanosleep/ { s += $NF } END { print s + 0 }' "$TMP/off.folded" 2>/dev/null)
-	if awk -v g="${got:-0}" 'BEGIN { exit !(g >= 1.8e9 && g <= 2.2e9) }'; then
-		ok "top --off-cpu -o: the napper's blocked time is the design's 2 s ($got ns)"; else
-		fail "top --off-cpu -o: the napper's blocked time is the design's 2 s" "got [$got] ns"; fi
+	if awk -v g="${got:-0}" 'BEGIN { exit !(g >= 3.6e9 && g <= 4.4e9) }'; then
+		ok "top --off-cpu -o: the napper's blocked time is the design's 4 s ($got ns)"; else
+		fail "top --off-cpu -o: the napper's blocked time is the design's 4 s" "got [$got] ns"; fi
 	expect_sane "top --off-cpu: the terminal is sane after q"
 
 	# --on-off: thread states. offcpu_split's sleeper spins 3 ms then sleeps 10 ms, 30 times:
