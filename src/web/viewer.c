@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/* The canvas flame-graph viewer: embedded JS/CSS, the profile as the viewer's JSON, HTML. */
+#include "viewer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../model/profile.h"
+#include "../sink/formats.h"
+#include "../util/util.h"
+#include "viewer_css.h"
+#include "viewer_js.h"
+
+const char *viewer__asset(const char *name, size_t *len)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	if (!strcmp(name, "viewer.js"))
+		s = viewer_js, n = sizeof(viewer_js) - 1;
+	else if (!strcmp(name, "viewer.css"))
+		s = viewer_css, n = sizeof(viewer_css) - 1;
+	if (s && len)
+		*len = n;
+	return s;
+}
+
+/* ---- the node tree: preorder, same-name siblings merged, children by name ---- */
+
+struct kid {
+	const char *name;
+	uint32_t str;
+	uint32_t node;
+};
+
+static int kid_cmp(const void *a, const void *b)
+{
+	const struct kid *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->str != y->str ? (x->str < y->str ? -1 : 1) : (x->node > y->node) - (x->node < y->node);
+}
+
+/* A group of trie nodes drawn as one frame: siblings (or merged cousins) of one name. */
+struct group {
+	uint32_t *nodes;
+	uint32_t n;
+	uint32_t depth;
+};
+
+struct tree {
+	uint32_t *name;  /* per emitted node: index into names */
+	uint32_t *depth;
+	uint64_t *total;
+	uint32_t n;
+	uint32_t *map;   /* trie node -> emitted node, PROFILE_NONE when not drawn */
+	uint32_t *strname; /* string id -> names index */
+	uint32_t *names;   /* names index -> string id (0: "all") */
+	uint32_t nnames;
+};
+
+static uint32_t name_index(struct tree *t, uint32_t str)
+{
+	if (t->strname[str] == PROFILE_NONE) {
+		t->names[t->nnames] = str;
+		t->strname[str] = t->nnames++;
+	}
+	return t->strname[str];
+}
+
+static void tree_build(struct tree *t, const struct profile *p, const uint64_t *tot)
+{
+	uint32_t nn = profile__nnodes(p), ns = profile__nstrings(p);
+	t->name = xmalloc(nn * sizeof(*t->name));
+	t->depth = xmalloc(nn * sizeof(*t->depth));
+	t->total = xmalloc(nn * sizeof(*t->total));
+	t->map = xmalloc(nn * sizeof(*t->map));
+	memset(t->map, 0xff, nn * sizeof(*t->map));
+	t->strname = xmalloc((ns + 1) * sizeof(*t->strname));
+	memset(t->strname, 0xff, (ns + 1) * sizeof(*t->strname));
+	t->names = xmalloc((ns + 2) * sizeof(*t->names));
+	t->names[0] = PROFILE_NONE; /* "all" */
+	t->nnames = 1;
+	t->n = 0;
+
+	struct group *st = xmalloc(sizeof(*st));
+	size_t depth = 1, cap = 1;
+	st[0].nodes = xmalloc(sizeof(uint32_t));
+	st[0].nodes[0] = PROFILE_ROOT;
+	st[0].n = 1;
+	st[0].depth = 0;
+	struct kid *kids = NULL;
+	size_t capk = 0;
+	while (depth) {
+		struct group g = st[--depth];
+		uint32_t e = t->n++;
+		uint64_t sum = 0;
+		size_t nk = 0;
+		for (uint32_t i = 0; i < g.n; i++) {
+			uint32_t v = g.nodes[i];
+			t->map[v] = e;
+			sum = sum + tot[v] < sum ? UINT64_MAX : sum + tot[v];
+			for (uint32_t c = profile__first_child(p, v); c != PROFILE_NONE;
+			     c = profile__next_sibling(p, c)) {
+				if (!tot[c])
+					continue;
+				if (nk == capk) {
+					capk = capk ? capk * 2 : 64;
+					kids = xrealloc(kids, capk * sizeof(*kids));
+				}
+				uint32_t str = profile__frame_get(p, profile__node_frame(p, c))->name;
+				kids[nk++] = (struct kid){profile__str(p, str), str, c};
+			}
+		}
+		t->name[e] = g.nodes[0] == PROFILE_ROOT
+				     ? 0
+				     : name_index(t, profile__frame_get(p, profile__node_frame(p, g.nodes[0]))->name);
+		t->depth[e] = g.depth;
+		t->total[e] = sum;
+		free(g.nodes);
+		if (nk > 1)
+			qsort(kids, nk, sizeof(*kids), kid_cmp);
+		/* runs of one name, pushed last first so that the first pops first */
+		size_t runs = 0;
+		for (size_t i = 0; i < nk; i++)
+			runs += !i || kids[i].str != kids[i - 1].str;
+		if (depth + runs > cap) {
+			cap = (depth + runs) * 2;
+			st = xrealloc(st, cap * sizeof(*st));
+		}
+		size_t end = nk, slot = depth;
+		while (end > 0) {
+			size_t start = end - 1;
+			while (start > 0 && kids[start - 1].str == kids[end - 1].str)
+				start--;
+			struct group *ng = &st[slot++];
+			ng->n = (uint32_t)(end - start);
+			ng->nodes = xmalloc(ng->n * sizeof(uint32_t));
+			for (size_t i = start; i < end; i++)
+				ng->nodes[i - start] = kids[i].node;
+			ng->depth = g.depth + 1;
+			end = start;
+		}
+		depth += runs;
+	}
+	free(kids);
+	free(st);
+}
+
+static void tree_free(struct tree *t)
+{
+	free(t->name);
+	free(t->depth);
+	free(t->total);
+	free(t->map);
+	free(t->strname);
+	free(t->names);
+}
+
+static void add_u32_array(struct strbuf *out, const uint32_t *v, size_t n)
+{
+	strbuf__addc(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf__addc(out, ',');
+		strbuf__addu(out, v[i]);
+	}
+	strbuf__addc(out, ']');
+}
+
+/* ---- the timeline: samples per (bucket, leaf) ---- */
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Sorts keys and merges equal ones into keys/counts; returns the number of distinct keys. */
+static size_t merge_keys(uint64_t *keys, uint32_t *counts, size_t n)
+{
+	qsort(keys, n, sizeof(*keys), u64_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && keys[m - 1] == keys[i]) {
+			counts[m - 1] += counts[i];
+		} else {
+			keys[m] = keys[i];
+			counts[m++] = counts[i];
+		}
+	}
+	return m;
+}
+
+static void add_timeline(struct strbuf *out, const struct profile *p, const struct tree *t)
+{
+	size_t n;
+	const struct timeline_entry *tl = profile__timeline(p, &n);
+	if (!tl || !n)
+		return;
+	uint64_t q_ms = 10, end_ns = profile__meta((struct profile *)p)->duration_ns;
+	uint64_t *keys = xmalloc(n * sizeof(*keys));
+	uint32_t *counts = xmalloc(n * sizeof(*counts));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (tl[i].node >= profile__nnodes(p) || t->map[tl[i].node] == PROFILE_NONE)
+			continue;
+		if (tl[i].time_ns > end_ns)
+			end_ns = tl[i].time_ns;
+		uint64_t b = tl[i].time_ns / (q_ms * 1000000u);
+		if (b > UINT32_MAX)
+			b = UINT32_MAX;
+		keys[m] = b << 32 | t->map[tl[i].node];
+		counts[m++] = 1;
+	}
+	m = merge_keys(keys, counts, m);
+	bool coarsened = false;
+	while (m > VIEWER_MAX_TIMELINE) {
+		q_ms *= 2;
+		coarsened = true;
+		for (size_t i = 0; i < m; i++)
+			keys[i] = (keys[i] >> 33) << 32 | (keys[i] & 0xffffffffu);
+		m = merge_keys(keys, counts, m);
+	}
+	strbuf__addf(out, ",\"timeline\":{\"q\":%llu,\"end\":%llu,\"coarsened\":%d,\"b\":[",
+		     (unsigned long long)q_ms, (unsigned long long)((end_ns + 999999) / 1000000),
+		     coarsened);
+	for (size_t i = 0; i < m; i++) {
+		if (i)
+			strbuf__addc(out, ',');
+		strbuf__addu(out, keys[i] >> 32);
+	}
+	strbuf__adds(out, "],\"n\":[");
+	for (size_t i = 0; i < m; i++) {
+		if (i)
+			strbuf__addc(out, ',');
+		strbuf__addu(out, keys[i] & 0xffffffffu);
+	}
+	strbuf__adds(out, "],\"c\":");
+	add_u32_array(out, counts, m);
+	strbuf__addc(out, '}');
+	free(keys);
+	free(counts);
+}
+
+int viewer__json(const struct profile *p, struct strbuf *out)
+{
+	uint64_t *tot = profile__totals(p, 0);
+	struct tree t;
+	tree_build(&t, p, tot);
+	free(tot);
+	const struct profile_meta *m = profile__meta((struct profile *)p);
+
+	strbuf__adds(out, "{\"v\":1,\"unit\":");
+	json__string(out, profile__column_unit(p, 0));
+	strbuf__adds(out, ",\"column\":");
+	json__string(out, profile__column_name(p, 0));
+	strbuf__adds(out, ",\"scale\":");
+	strbuf__addu(out, profile__value_scale(p));
+	strbuf__adds(out, ",\"total\":");
+	strbuf__addu(out, t.total[0]);
+	strbuf__adds(out, ",\"meta\":{\"event\":");
+	json__string(out, m->event ? m->event : "");
+	strbuf__adds(out, ",\"cmdline\":");
+	json__string(out, m->cmdline ? m->cmdline : "");
+	strbuf__addf(out, ",\"freq\":%u,\"duration_ns\":%llu,\"lost\":%llu}", m->freq,
+		     (unsigned long long)m->duration_ns, (unsigned long long)m->lost);
+	strbuf__adds(out, ",\"names\":[\"all\"");
+	for (uint32_t i = 1; i < t.nnames; i++) {
+		strbuf__addc(out, ',');
+		json__string(out, profile__str(p, t.names[i]));
+	}
+	strbuf__adds(out, "],\"nodes\":{\"n\":");
+	add_u32_array(out, t.name, t.n);
+	strbuf__adds(out, ",\"d\":");
+	add_u32_array(out, t.depth, t.n);
+	strbuf__adds(out, ",\"t\":[");
+	for (uint32_t i = 0; i < t.n; i++) {
+		if (i)
+			strbuf__addc(out, ',');
+		strbuf__addu(out, t.total[i]);
+	}
+	strbuf__adds(out, "]}");
+	add_timeline(out, p, &t);
+	strbuf__addc(out, '}');
+	tree_free(&t);
+	return 0;
+}
+
+/* ---- the offline page ---- */
+
+/*
+ * Appends JSON for the inside of a <script> element: '<' occurs only in its strings, where
+ * \u003c reads the same and "</script>" or "<!--" cannot end or change the element.
+ */
+static void add_script_json(struct strbuf *out, const char *s, size_t n)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<') {
+			strbuf__add(out, s + from, i - from);
+			strbuf__adds(out, "\\u003c");
+			from = i + 1;
+		}
+	}
+	strbuf__add(out, s + from, n - from);
+}
+
+int viewer__html(const struct profile *p, struct strbuf *out)
+{
+	struct strbuf json = {0};
+	int r = viewer__json(p, &json);
+	if (r < 0) {
+		strbuf__free(&json);
+		return r;
+	}
+	const struct profile_meta *m = profile__meta((struct profile *)p);
+	strbuf__adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			  "<title>");
+	const char *title = m->cmdline && *m->cmdline ? m->cmdline : "Flame Graph";
+	for (const char *c = title; *c; c++) {
+		switch (*c) {
+		case '<': strbuf__adds(out, "&lt;"); break;
+		case '>': strbuf__adds(out, "&gt;"); break;
+		case '&': strbuf__adds(out, "&amp;"); break;
+		default: strbuf__addc(out, *c);
+		}
+	}
+	strbuf__adds(out, " - scorch</title>\n<style>\n");
+	size_t len;
+	const char *css = viewer__asset("viewer.css", &len);
+	strbuf__add(out, css, len);
+	strbuf__adds(out, "</style>\n</head>\n<body>\n<div id=\"scorch-viewer\"></div>\n<script>\n");
+	const char *js = viewer__asset("viewer.js", &len);
+	strbuf__add(out, js, len); /* viewer.js has no "</" (embed checks) */
+	strbuf__adds(out, "</script>\n<script type=\"application/json\" id=\"scorch-data\">");
+	add_script_json(out, json.buf, json.len);
+	strbuf__adds(out, "</script>\n<script>\n"
+			  "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
+			  "\t.load(JSON.parse(document.getElementById('scorch-data').textContent));\n"
+			  "</script>\n</body>\n</html>\n");
+	strbuf__free(&json);
+	return 0;
+}
+
+int viewer__write_html(const struct profile *p, FILE *f)
+{
+	struct strbuf out = {0};
+	int r = viewer__html(p, &out);
+	if (r == 0 && (fwrite(out.buf, 1, out.len, f) != out.len || fflush(f) != 0))
+		r = -EIO;
+	strbuf__free(&out);
+	return r;
+}

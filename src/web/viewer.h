@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* The canvas flame-graph viewer: its embedded assets, its JSON and the offline HTML file. */
+#ifndef SCORCH_VIEWER_H
+#define SCORCH_VIEWER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct profile;
+struct strbuf;
+
+/*
+ * An embedded asset by name ("viewer.js", "viewer.css"): the text (static, not to be freed)
+ * with its length in *len (len may be NULL), or NULL for an unknown name.
+ */
+const char *viewer__asset(const char *name, size_t *len);
+
+/*
+ * Appends the viewer's JSON for column 0 of p to out (compact, one line, no newline):
+ *   {"v":1,"unit":..,"scale":..,"total":..,"meta":{..},"names":[..],
+ *    "nodes":{"n":[name],"d":[depth],"t":[total]},          preorder, node 0 = "all"
+ *    "timeline":{"q":ms,"b":[bucket],"n":[node],"c":[samples],"end":ms,"coarsened":0|1}}
+ * Sibling frames with the same name are merged and children are sorted by name, as
+ * flamegraph.pl draws them; self values are the total minus the children's. "timeline"
+ * is present when p has one: samples counted per (q-millisecond bucket, leaf node),
+ * bounded (q doubles until at most VIEWER_MAX_TIMELINE pairs remain). Returns 0.
+ */
+#define VIEWER_MAX_TIMELINE 1000000u
+int viewer__json(const struct profile *p, struct strbuf *out);
+
+/* Appends one self-contained HTML page (viewer, CSS and p's JSON inlined) to out. Returns 0. */
+int viewer__html(const struct profile *p, struct strbuf *out);
+
+/* Writes viewer__html's page to f. Returns 0, or -EIO when the write fails. */
+int viewer__write_html(const struct profile *p, FILE *f);
+
+#endif
