@@ -3,6 +3,7 @@
 #include "viewer.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,8 +70,14 @@ static uint32_t name_index(struct tree *t, uint32_t str)
 	return t->strname[str];
 }
 
-static void tree_build(struct tree *t, const struct profile *p, const uint64_t *tot)
+/*
+ * Builds the drawn tree; frames (after merging) whose total is below minv are left out, and
+ * *pruned tells whether any was. Their values stay in their parents' totals.
+ */
+static void tree_build(struct tree *t, const struct profile *p, const uint64_t *tot,
+		       uint64_t minv, bool *pruned)
 {
+	*pruned = false;
 	uint32_t nn = profile__nnodes(p), ns = profile__nstrings(p);
 	t->name = xmalloc(nn * sizeof(*t->name));
 	t->depth = xmalloc(nn * sizeof(*t->depth));
@@ -134,6 +141,14 @@ static void tree_build(struct tree *t, const struct profile *p, const uint64_t *
 			size_t start = end - 1;
 			while (start > 0 && kids[start - 1].str == kids[end - 1].str)
 				start--;
+			uint64_t run = 0;
+			for (size_t i = start; i < end && run < minv; i++)
+				run += tot[kids[i].node];
+			if (run < minv) {
+				*pruned = true;
+				end = start;
+				continue;
+			}
 			struct group *ng = &st[slot++];
 			ng->n = (uint32_t)(end - start);
 			ng->nodes = xmalloc(ng->n * sizeof(uint32_t));
@@ -142,7 +157,7 @@ static void tree_build(struct tree *t, const struct profile *p, const uint64_t *
 			ng->depth = g.depth + 1;
 			end = start;
 		}
-		depth += runs;
+		depth = slot;
 	}
 	free(kids);
 	free(st);
@@ -248,11 +263,17 @@ static void add_timeline(struct strbuf *out, const struct profile *p, const stru
 	free(counts);
 }
 
-int viewer__json(const struct profile *p, struct strbuf *out)
+/*
+ * viewer__json with frames narrower than 1/min_div of all left out (0: none), and without
+ * the timeline when coarse. Returns whether any frame was left out.
+ */
+static bool write_json(const struct profile *p, struct strbuf *out, uint64_t min_div)
 {
 	uint64_t *tot = profile__totals(p, 0);
 	struct tree t;
-	tree_build(&t, p, tot);
+	bool pruned;
+	uint64_t minv = min_div ? tot[PROFILE_ROOT] / min_div : 0;
+	tree_build(&t, p, tot, minv ? minv : 1, &pruned);
 	free(tot);
 	const struct profile_meta *m = profile__meta((struct profile *)p);
 
@@ -286,9 +307,18 @@ int viewer__json(const struct profile *p, struct strbuf *out)
 		prev = t.depth[i];
 	}
 	strbuf__adds(out, "\"}");
-	add_timeline(out, p, &t);
+	if (!min_div)
+		add_timeline(out, p, &t);
+	else
+		strbuf__adds(out, ",\"partial\":true");
 	strbuf__addc(out, '}');
 	tree_free(&t);
+	return pruned && min_div;
+}
+
+int viewer__json(const struct profile *p, struct strbuf *out)
+{
+	write_json(p, out, 0);
 	return 0;
 }
 
@@ -311,14 +341,19 @@ static void add_script_json(struct strbuf *out, const char *s, size_t n)
 	strbuf__add(out, s + from, n - from);
 }
 
+/*
+ * Frames narrower than this share of all are left out of the page's first, coarse copy of
+ * the profile: at any screen width they are under half a pixel until one zooms in.
+ */
+#define COARSE_DIV 20000u
+
 int viewer__html(const struct profile *p, struct strbuf *out)
 {
-	struct strbuf json = {0};
-	int r = viewer__json(p, &json);
-	if (r < 0) {
-		strbuf__free(&json);
-		return r;
-	}
+	/* The coarse copy is parsed and drawn first; the full one, further down the page, is
+	 * loaded when the parser gets there (load() keeps zoom and search). */
+	struct strbuf coarse = {0}, json = {0};
+	bool two = write_json(p, &coarse, COARSE_DIV);
+	viewer__json(p, &json);
 	const struct profile_meta *m = profile__meta((struct profile *)p);
 	strbuf__adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -338,13 +373,23 @@ int viewer__html(const struct profile *p, struct strbuf *out)
 	strbuf__add(out, css, len);
 	strbuf__adds(out, "</style>\n</head>\n<body>\n<div id=\"scorch-viewer\"></div>\n<script>\n");
 	const char *js = viewer__asset("viewer.js", &len);
-	strbuf__add(out, js, len); /* viewer.js has no "</" (embed checks) */
-	strbuf__adds(out, "</script>\n<script type=\"application/json\" id=\"scorch-data\">");
+	strbuf__add(out, js, len); /* viewer.js has no "</" (the Makefile checks) */
+	strbuf__adds(out, "</script>\n");
+	if (two) {
+		strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-coarse\">");
+		add_script_json(out, coarse.buf, coarse.len);
+		strbuf__adds(out, "</script>\n<script>\n"
+				  "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
+				  "\t.load(JSON.parse(document.getElementById('scorch-coarse').textContent));\n"
+				  "</script>\n");
+	}
+	strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-data\">");
 	add_script_json(out, json.buf, json.len);
-	strbuf__adds(out, "</script>\n<script>\n"
-			  "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
-			  "\t.load(JSON.parse(document.getElementById('scorch-data').textContent));\n"
-			  "</script>\n</body>\n</html>\n");
+	strbuf__adds(out, "</script>\n<script>\n");
+	strbuf__adds(out, two ? "ScorchViewer.loadPage(document.getElementById('scorch-viewer'), true);\n"
+			      : "ScorchViewer.loadPage(document.getElementById('scorch-viewer'), false);\n");
+	strbuf__adds(out, "</script>\n</body>\n</html>\n");
+	strbuf__free(&coarse);
 	strbuf__free(&json);
 	return 0;
 }

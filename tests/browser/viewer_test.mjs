@@ -25,7 +25,8 @@ async function open(path) {
 	const errors = [];
 	page.on('pageerror', e => errors.push(String(e)));
 	await page.goto('file://' + path);
-	await page.waitForSelector('.sv-table tr:nth-child(2)'); // the table follows the first paint
+	await page.waitForSelector('#scorch-viewer[data-loaded="full"]'); // after a coarse first paint
+	await page.waitForSelector('.sv-table tr:nth-child(2)');
 	return { page, errors };
 }
 // The widest drawn frame called name: its client rectangle, or null.
@@ -162,6 +163,17 @@ try {
 		const crumbs = await page.locator('.sv-crumb').allTextContents();
 		check('load() with fresh data keeps the zoom', crumbs.join(';') === 'all;main;grew', crumbs.join(';'));
 		check('no script errors (diff)', errors.length === 0, errors.join('; '));
+		await page.close();
+	}
+
+	// ---- a page drawn first from a coarse copy, then the full profile ----
+	{
+		const { page, errors } = await open(want.two_stage_html);
+		check('a big profile\'s page draws a coarse copy first', await page.locator('#scorch-coarse').count() === 1);
+		const rows = await page.locator('.sv-table tr').evaluateAll(trs => trs.map(tr => Array.from(tr.children).map(td => td.textContent)));
+		const tiny = rows.find(r => r[4] === 'tiny');
+		check('then the full profile: a frame too narrow for the coarse copy is in the table', tiny && tiny[0] === '1', JSON.stringify(tiny));
+		check('no script errors (two stages)', errors.length === 0, errors.join('; '));
 		await page.close();
 	}
 

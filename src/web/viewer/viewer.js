@@ -4,6 +4,7 @@
 // API: var v = ScorchViewer.create(element, {live: bool}); v.load(json); v.setBaseline(json|null)
 var ScorchViewer = (function () {
 	'use strict';
+	if (window.performance && performance.mark) performance.mark('scorch-viewer-script');
 
 	var ROW = 16;          // px per frame row
 	var MIN_W = 0.5;       // narrower frames are not drawn (their parent covers them)
@@ -199,6 +200,7 @@ var ScorchViewer = (function () {
 
 	// Loads (or reloads) a profile; zoom, search, icicle, range and scroll survive a reload.
 	Viewer.prototype.load = function (json) {
+		if (!this.loaded) performance.mark('scorch-viewer-load');
 		if (typeof json === 'string') json = JSON.parse(json);
 		var scrollY = window.scrollY, gscroll = this.graph.scrollTop;
 		this.t = new Tree(json);
@@ -722,6 +724,17 @@ var ScorchViewer = (function () {
 	};
 
 	return {
+		// The offline page's last step: the full profile (after a coarse first paint when
+		// `after` is true, in a later task so that the coarse frame shows first).
+		loadPage: function (element, after) {
+			var go = function () {
+				var data = JSON.parse(document.getElementById('scorch-data').textContent);
+				var v = element.scorchViewer || ScorchViewer.create(element, {});
+				v.load(data);
+				element.dataset.loaded = 'full';
+			};
+			if (after) setTimeout(go, 0); else go();
+		},
 		create: function (element, opts) {
 			var v = new Viewer(element, opts);
 			element.scorchViewer = v;
