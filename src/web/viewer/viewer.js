@@ -156,7 +156,8 @@ var ScorchViewer = (function () {
 		this.searchIn.type = 'search';
 		this.searchIn.placeholder = 'Search (regex) - /';
 		this.matchedEl = el('span', 'sv-matched', '');
-		bar.append(this.titleEl, this.resetBtn, this.icicleBtn, this.tableBtn, this.searchIn, this.matchedEl);
+		this.liveEl = el('span', 'sv-live', this.opts.live ? '\u25cf live' : '');
+		bar.append(this.titleEl, this.liveEl, this.resetBtn, this.icicleBtn, this.tableBtn, this.searchIn, this.matchedEl);
 		this.heatBox = el('div', 'sv-heat');
 		this.heatTitle = el('div', 'sv-heat-title', '');
 		this.heatCanvas = el('canvas', 'sv-heat-canvas');
@@ -662,6 +663,12 @@ var ScorchViewer = (function () {
 		}
 	};
 	Viewer.prototype.clearRange = function () { if (this.range) this.selectRange(null, null); };
+
+	// Live (a profile still being recorded): marks the view; load() is called again with news.
+	Viewer.prototype.setLive = function (on) {
+		this.opts.live = !!on;
+		this.liveEl.textContent = on ? '\u25cf live' : '';
+	};
 
 	// ---- differential against a baseline (red grew, blue shrank) ----
 	Viewer.prototype.setBaseline = function (json) {
