@@ -159,6 +159,8 @@ try {
 		await page.evaluate(j => document.getElementById('scorch-viewer').scorchViewer.load(j), json);
 		const reloaded = parseTip(await hover(page, 'grew'));
 		check('load() with fresh data redraws the values', reloaded && reloaded.value === 30, JSON.stringify(reloaded));
+		const same = await locate(page, 'grew'), sp = await pixel(page, same.x + same.w / 2, same.y + 8);
+		check('live diff: fresh data equal to the baseline is drawn unchanged (white)', sp[0] === 255 && sp[1] === 255 && sp[2] === 255, sp.join(','));
 		await page.mouse.move(1, 1);
 		const crumbs = await page.locator('.sv-crumb').allTextContents();
 		check('load() with fresh data keeps the zoom', crumbs.join(';') === 'all;main;grew', crumbs.join(';'));
