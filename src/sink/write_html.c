@@ -10,12 +10,7 @@
 int html__write(const struct profile *p, const struct sink_opts *o, struct strbuf *out,
 		char *err, size_t errlen)
 {
-	if (o->col != 0 || o->before_col >= 0) {
-		snprintf(err, errlen, "the viewer shows the first value column only; write a .svg "
-				      "for a differential or another column");
-		return -EINVAL;
-	}
-	int r = viewer__html(p, out);
+	int r = viewer__html_columns(p, o->col, o->before_col, out);
 	if (r < 0)
 		snprintf(err, errlen, "%s", strerror(-r));
 	return r;

@@ -267,9 +267,9 @@ static void add_timeline(struct strbuf *out, const struct profile *p, const stru
  * viewer__json with frames narrower than 1/min_div of all left out (0: none), and without
  * the timeline when coarse. Returns whether any frame was left out.
  */
-static bool write_json(const struct profile *p, struct strbuf *out, uint64_t min_div)
+static bool write_json(const struct profile *p, int col, struct strbuf *out, uint64_t min_div)
 {
-	uint64_t *tot = profile__totals(p, 0);
+	uint64_t *tot = profile__totals(p, col);
 	struct tree t;
 	bool pruned;
 	uint64_t minv = min_div ? tot[PROFILE_ROOT] / min_div : 0;
@@ -278,9 +278,9 @@ static bool write_json(const struct profile *p, struct strbuf *out, uint64_t min
 	const struct profile_meta *m = profile__meta((struct profile *)p);
 
 	strbuf__adds(out, "{\"v\":1,\"unit\":");
-	json__string(out, profile__column_unit(p, 0));
+	json__string(out, profile__column_unit(p, col));
 	strbuf__adds(out, ",\"column\":");
-	json__string(out, profile__column_name(p, 0));
+	json__string(out, profile__column_name(p, col));
 	strbuf__adds(out, ",\"scale\":");
 	strbuf__addu(out, profile__value_scale(p));
 	strbuf__adds(out, ",\"total\":");
@@ -307,7 +307,7 @@ static bool write_json(const struct profile *p, struct strbuf *out, uint64_t min
 		prev = t.depth[i];
 	}
 	strbuf__adds(out, "\"}");
-	if (!min_div)
+	if (!min_div && col == 0) /* the timeline counts samples: column 0 */
 		add_timeline(out, p, &t);
 	else
 		strbuf__adds(out, ",\"partial\":true");
@@ -318,7 +318,7 @@ static bool write_json(const struct profile *p, struct strbuf *out, uint64_t min
 
 int viewer__json(const struct profile *p, struct strbuf *out)
 {
-	write_json(p, out, 0);
+	write_json(p, 0, out, 0);
 	return 0;
 }
 
@@ -349,11 +349,21 @@ static void add_script_json(struct strbuf *out, const char *s, size_t n)
 
 int viewer__html(const struct profile *p, struct strbuf *out)
 {
+	return viewer__html_columns(p, 0, -1, out);
+}
+
+int viewer__html_columns(const struct profile *p, int col, int before_col, struct strbuf *out)
+{
+	if (col < 0 || col >= profile__ncolumns(p) || before_col >= profile__ncolumns(p))
+		return -EINVAL;
 	/* The coarse copy is parsed and drawn first; the full one, further down the page, is
 	 * loaded when the parser gets there (load() keeps zoom and search). */
 	struct strbuf coarse = {0}, json = {0};
-	bool two = write_json(p, &coarse, COARSE_DIV);
-	viewer__json(p, &json);
+	struct strbuf before = {0};
+	bool two = write_json(p, col, &coarse, COARSE_DIV);
+	write_json(p, col, &json, 0);
+	if (before_col >= 0)
+		write_json(p, before_col, &before, 0);
 	const struct profile_meta *m = profile__meta((struct profile *)p);
 	strbuf__adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -385,12 +395,19 @@ int viewer__html(const struct profile *p, struct strbuf *out)
 	}
 	strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-data\">");
 	add_script_json(out, json.buf, json.len);
-	strbuf__adds(out, "</script>\n<script>\n");
+	strbuf__adds(out, "</script>\n");
+	if (before_col >= 0) { /* a differential: the before column is the baseline */
+		strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-baseline\">");
+		add_script_json(out, before.buf, before.len);
+		strbuf__adds(out, "</script>\n");
+	}
+	strbuf__adds(out, "<script>\n");
 	strbuf__adds(out, two ? "ScorchViewer.loadPage(document.getElementById('scorch-viewer'), true);\n"
 			      : "ScorchViewer.loadPage(document.getElementById('scorch-viewer'), false);\n");
 	strbuf__adds(out, "</script>\n</body>\n</html>\n");
 	strbuf__free(&coarse);
 	strbuf__free(&json);
+	strbuf__free(&before);
 	return 0;
 }
 

@@ -34,6 +34,13 @@ int viewer__json(const struct profile *p, struct strbuf *out);
 /* Appends one self-contained HTML page (viewer, CSS and p's JSON inlined) to out. Returns 0. */
 int viewer__html(const struct profile *p, struct strbuf *out);
 
+/*
+ * viewer__html for column col, drawn as a differential against column before_col when that
+ * is >= 0 (red grew, blue shrank: the change in each frame's share of all). Returns 0, or
+ * -EINVAL for a column p lacks.
+ */
+int viewer__html_columns(const struct profile *p, int col, int before_col, struct strbuf *out);
+
 /* Writes viewer__html's page to f. Returns 0, or -EIO when the write fails. */
 int viewer__write_html(const struct profile *p, FILE *f);
 

@@ -168,6 +168,19 @@ try {
 		await page.close();
 	}
 
+	// ---- scorch diff BEFORE AFTER -o d.html: the same colours without any script call ----
+	{
+		const { page, errors } = await open(want.diff_html);
+		const grew = await locate(page, 'grew'), shrank = await locate(page, 'shrank');
+		const g = await pixel(page, grew.x + grew.w / 2, grew.y + 8), s = await pixel(page, shrank.x + shrank.w / 2, shrank.y + 8);
+		check('scorch diff -o x.html: grew is red, shrank is blue', g[0] === 255 && g[1] < 100 && s[2] === 255 && s[0] < 100,
+			g.join(',') + ' / ' + s.join(','));
+		const tip = parseTip(await hover(page, 'grew'));
+		check('scorch diff -o x.html: widths are the after profile (70 of 100)', tip && tip.value === 70 && tip.pct === 70, JSON.stringify(tip));
+		check('no script errors (diff page)', errors.length === 0, errors.join('; '));
+		await page.close();
+	}
+
 	// ---- a page drawn first from a coarse copy, then the full profile ----
 	{
 		const { page, errors } = await open(want.two_stage_html);

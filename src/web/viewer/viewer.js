@@ -737,6 +737,8 @@ var ScorchViewer = (function () {
 			var go = function () {
 				var data = JSON.parse(document.getElementById('scorch-data').textContent);
 				var v = element.scorchViewer || ScorchViewer.create(element, {});
+				var base = document.getElementById('scorch-baseline');
+				if (base) v.baseline = new Tree(JSON.parse(base.textContent));
 				v.load(data);
 				element.dataset.loaded = 'full';
 			};
