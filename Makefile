@@ -46,6 +46,19 @@ $(BUILD)/gen/svg_script.h: src/sink/svg_script.js scripts/embed.py
 
 $(BUILD)/obj/src/sink/write_svg.o $(BUILD)/tobj/src/sink/write_svg.o: $(GEN_HDR)
 
+# The canvas viewer's script and style (src/web/viewer/), inlined into -o FILE.html pages and
+# served by scorch serve. "</" would end the page's <script> element early: refused.
+VIEWER_HDR := $(BUILD)/gen/viewer_js.h $(BUILD)/gen/viewer_css.h
+$(BUILD)/gen/viewer_js.h: src/web/viewer/viewer.js scripts/embed.py
+	@mkdir -p $(dir $@)
+	@! grep -n '</\|<!--' $< || { echo "$<: no '</' or '<!--' allowed (inlined in <script>)"; exit 1; }
+	python3 scripts/embed.py $< $@ viewer_js
+$(BUILD)/gen/viewer_css.h: src/web/viewer/viewer.css scripts/embed.py
+	@mkdir -p $(dir $@)
+	python3 scripts/embed.py $< $@ viewer_css
+
+$(BUILD)/obj/src/web/viewer.o $(BUILD)/tobj/src/web/viewer.o $(BUILD)/pic/src/web/viewer.o: $(VIEWER_HDR)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -114,7 +127,7 @@ clean:
 # independent; only the scorch_selfprof_* API and the pthread_create wrapper are exported
 # (-fvisibility=hidden, and --exclude-libs hides what the static libiberty brings).
 SELFPROF_SRC := $(sort $(wildcard src/selfprof/*.c src/symbol/*.c src/model/*.c src/sink/*.c \
-		src/util/*.c)) src/source/frame_name.c src/source/perf_names.c
+		src/util/*.c)) src/source/frame_name.c src/source/perf_names.c src/web/viewer.c
 SELFPROF_OBJ := $(SELFPROF_SRC:%.c=$(BUILD)/pic/%.o)
 SELFPROF_LIB := $(BUILD)/libscorch-selfprof.so
 SELFPROF_LIBS := $(shell pkg-config --libs libelf libdw zlib 2>/dev/null) -liberty -lpthread -lm

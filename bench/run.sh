@@ -16,3 +16,6 @@ echo "== terminal UI keystroke latency while recording"
 echo
 echo "== interchange formats: write/read per format vs the pprof tool"
 "$ROOT/bench/formats.sh"
+echo
+echo "== HTML viewer in Chromium: first paint, hover and zoom of a 200,000-stack profile"
+"$ROOT/bench/viewer.sh"

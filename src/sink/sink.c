@@ -39,6 +39,7 @@ static const char *const pprof_suffixes[] = {".pb.gz", ".pprof", NULL};
 static const char *const speedscope_suffixes[] = {".speedscope.json", NULL};
 static const char *const trace_suffixes[] = {".trace.json", NULL};
 static const char *const json_suffixes[] = {".json", NULL};
+static const char *const html_suffixes[] = {".html", ".htm", NULL};
 
 /* Matched in order: the plain .json tree comes after the longer *.json endings. */
 static const struct sink sinks[] = {
@@ -48,6 +49,7 @@ static const struct sink sinks[] = {
 	{"speedscope", speedscope_suffixes, speedscope_sink},
 	{"trace", trace_suffixes, trace_sink},
 	{"json", json_suffixes, json_sink},
+	{"html", html_suffixes, html__write},
 };
 
 static bool has_suffix_nocase(const char *s, const char *suffix)

@@ -74,5 +74,7 @@ int folded__write(const struct profile *p, const struct sink_opts *o, struct str
 		  char *err, size_t errlen);
 int svg__write(const struct profile *p, const struct sink_opts *o, struct strbuf *out,
 	       char *err, size_t errlen);
+int html__write(const struct profile *p, const struct sink_opts *o, struct strbuf *out,
+		char *err, size_t errlen);
 
 #endif

@@ -498,7 +498,7 @@ C
 	if wait_grep "^ *${sleeper:-none} offcpu_split +[ #.-]*[#-][ #.-]*\\.[ #.-]*\$" 3; then
 		ok "timeline view: the sleeper's lane shows on-CPU or runnable (#, -) and blocked (.) time"; else
 		fail "timeline view: the sleeper's lane shows on-CPU and blocked time" "$(screen | sed -n 2,5p)"; fi
-	tm send-keys -t "$S" Tab
+	tm send-keys -t "$S" Tab Tab # past the heatmap
 	if wait_grep '^[0-9]+ threads over [0-9.]+ s: running [0-9.]+%, runnable [0-9.]+%, blocked [0-9.]+% of their time' 3 &&
 		wait_grep '^ +[0-9.]+% +[0-9.]+%  \[blocked\]' 1 && wait_grep "${sleeper:-none} offcpu_split" 1; then
 		ok "cockpit: the states summary, top functions ([blocked]) and thread bars on one screen"; else

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/* The canvas flame-graph viewer: embedded JS/CSS, the profile as the viewer's JSON, HTML. */
+#include "viewer.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../model/profile.h"
+#include "../sink/formats.h"
+#include "../util/util.h"
+#include "viewer_css.h"
+#include "viewer_js.h"
+
+const char *viewer__asset(const char *name, size_t *len)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	if (!strcmp(name, "viewer.js"))
+		s = viewer_js, n = sizeof(viewer_js) - 1;
+	else if (!strcmp(name, "viewer.css"))
+		s = viewer_css, n = sizeof(viewer_css) - 1;
+	if (s && len)
+		*len = n;
+	return s;
+}
+
+/* ---- the node tree: preorder, same-name siblings merged, children by name ---- */
+
+struct kid {
+	const char *name;
+	uint32_t str;
+	uint32_t node;
+};
+
+static int kid_cmp(const void *a, const void *b)
+{
+	const struct kid *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->str != y->str ? (x->str < y->str ? -1 : 1) : (x->node > y->node) - (x->node < y->node);
+}
+
+/* A group of trie nodes drawn as one frame: siblings (or merged cousins) of one name. */
+struct group {
+	uint32_t *nodes;
+	uint32_t n;
+	uint32_t depth;
+};
+
+struct tree {
+	uint32_t *name;  /* per emitted node: index into names */
+	uint32_t *depth;
+	uint64_t *total;
+	uint32_t n;
+	uint32_t *map;   /* trie node -> emitted node, PROFILE_NONE when not drawn */
+	uint32_t *strname; /* string id -> names index */
+	uint32_t *names;   /* names index -> string id (0: "all") */
+	uint32_t nnames;
+};
+
+static uint32_t name_index(struct tree *t, uint32_t str)
+{
+	if (t->strname[str] == PROFILE_NONE) {
+		t->names[t->nnames] = str;
+		t->strname[str] = t->nnames++;
+	}
+	return t->strname[str];
+}
+
+/*
+ * Builds the drawn tree; frames (after merging) whose total is below minv are left out, and
+ * *pruned tells whether any was. Their values stay in their parents' totals.
+ */
+static void tree_build(struct tree *t, const struct profile *p, const uint64_t *tot,
+		       uint64_t minv, bool *pruned)
+{
+	*pruned = false;
+	uint32_t nn = profile__nnodes(p), ns = profile__nstrings(p);
+	t->name = xmalloc(nn * sizeof(*t->name));
+	t->depth = xmalloc(nn * sizeof(*t->depth));
+	t->total = xmalloc(nn * sizeof(*t->total));
+	t->map = xmalloc(nn * sizeof(*t->map));
+	memset(t->map, 0xff, nn * sizeof(*t->map));
+	t->strname = xmalloc((ns + 1) * sizeof(*t->strname));
+	memset(t->strname, 0xff, (ns + 1) * sizeof(*t->strname));
+	t->names = xmalloc((ns + 2) * sizeof(*t->names));
+	t->names[0] = PROFILE_NONE; /* "all" */
+	t->nnames = 1;
+	t->n = 0;
+
+	struct group *st = xmalloc(sizeof(*st));
+	size_t depth = 1, cap = 1;
+	st[0].nodes = xmalloc(sizeof(uint32_t));
+	st[0].nodes[0] = PROFILE_ROOT;
+	st[0].n = 1;
+	st[0].depth = 0;
+	struct kid *kids = NULL;
+	size_t capk = 0;
+	while (depth) {
+		struct group g = st[--depth];
+		uint32_t e = t->n++;
+		uint64_t sum = 0;
+		size_t nk = 0;
+		for (uint32_t i = 0; i < g.n; i++) {
+			uint32_t v = g.nodes[i];
+			t->map[v] = e;
+			sum = sum + tot[v] < sum ? UINT64_MAX : sum + tot[v];
+			for (uint32_t c = profile__first_child(p, v); c != PROFILE_NONE;
+			     c = profile__next_sibling(p, c)) {
+				if (!tot[c])
+					continue;
+				if (nk == capk) {
+					capk = capk ? capk * 2 : 64;
+					kids = xrealloc(kids, capk * sizeof(*kids));
+				}
+				uint32_t str = profile__frame_get(p, profile__node_frame(p, c))->name;
+				kids[nk++] = (struct kid){profile__str(p, str), str, c};
+			}
+		}
+		t->name[e] = g.nodes[0] == PROFILE_ROOT
+				     ? 0
+				     : name_index(t, profile__frame_get(p, profile__node_frame(p, g.nodes[0]))->name);
+		t->depth[e] = g.depth;
+		t->total[e] = sum;
+		free(g.nodes);
+		if (nk > 1)
+			qsort(kids, nk, sizeof(*kids), kid_cmp);
+		/* runs of one name, pushed last first so that the first pops first */
+		size_t runs = 0;
+		for (size_t i = 0; i < nk; i++)
+			runs += !i || kids[i].str != kids[i - 1].str;
+		if (depth + runs > cap) {
+			cap = (depth + runs) * 2;
+			st = xrealloc(st, cap * sizeof(*st));
+		}
+		size_t end = nk, slot = depth;
+		while (end > 0) {
+			size_t start = end - 1;
+			while (start > 0 && kids[start - 1].str == kids[end - 1].str)
+				start--;
+			uint64_t run = 0;
+			for (size_t i = start; i < end && run < minv; i++)
+				run += tot[kids[i].node];
+			if (run < minv) {
+				*pruned = true;
+				end = start;
+				continue;
+			}
+			struct group *ng = &st[slot++];
+			ng->n = (uint32_t)(end - start);
+			ng->nodes = xmalloc(ng->n * sizeof(uint32_t));
+			for (size_t i = start; i < end; i++)
+				ng->nodes[i - start] = kids[i].node;
+			ng->depth = g.depth + 1;
+			end = start;
+		}
+		depth = slot;
+	}
+	free(kids);
+	free(st);
+}
+
+static void tree_free(struct tree *t)
+{
+	free(t->name);
+	free(t->depth);
+	free(t->total);
+	free(t->map);
+	free(t->strname);
+	free(t->names);
+}
+
+/*
+ * The packed number text of the JSON: each value as little-endian groups of 5 bits, one
+ * character per group from a base64url alphabet, the 32 bit set while more groups follow.
+ * JSON.parse takes one long string much faster than arrays of a million numbers.
+ */
+static const char v64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void add_varint(struct strbuf *out, uint64_t v)
+{
+	char buf[16];
+	size_t n = 0;
+	do {
+		unsigned g = v & 31;
+		v >>= 5;
+		buf[n++] = v64[g | (v ? 32 : 0)];
+	} while (v);
+	strbuf__add(out, buf, n);
+}
+
+/* ---- the timeline: samples per (bucket, leaf) ---- */
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Sorts keys and merges equal ones into keys/counts; returns the number of distinct keys. */
+static size_t merge_keys(uint64_t *keys, uint32_t *counts, size_t n)
+{
+	qsort(keys, n, sizeof(*keys), u64_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && keys[m - 1] == keys[i]) {
+			counts[m - 1] += counts[i];
+		} else {
+			keys[m] = keys[i];
+			counts[m++] = counts[i];
+		}
+	}
+	return m;
+}
+
+static void add_timeline(struct strbuf *out, const struct profile *p, const struct tree *t)
+{
+	size_t n;
+	const struct timeline_entry *tl = profile__timeline(p, &n);
+	if (!tl || !n)
+		return;
+	uint64_t q_ms = 10, end_ns = profile__meta((struct profile *)p)->duration_ns;
+	uint64_t *keys = xmalloc(n * sizeof(*keys));
+	uint32_t *counts = xmalloc(n * sizeof(*counts));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (tl[i].node >= profile__nnodes(p) || t->map[tl[i].node] == PROFILE_NONE)
+			continue;
+		if (tl[i].time_ns > end_ns)
+			end_ns = tl[i].time_ns;
+		uint64_t b = tl[i].time_ns / (q_ms * 1000000u);
+		if (b > UINT32_MAX)
+			b = UINT32_MAX;
+		keys[m] = b << 32 | t->map[tl[i].node];
+		counts[m++] = 1;
+	}
+	m = merge_keys(keys, counts, m);
+	bool coarsened = false;
+	while (m > VIEWER_MAX_TIMELINE) {
+		q_ms *= 2;
+		coarsened = true;
+		for (size_t i = 0; i < m; i++)
+			keys[i] = (keys[i] >> 33) << 32 | (keys[i] & 0xffffffffu);
+		m = merge_keys(keys, counts, m);
+	}
+	strbuf__addf(out, ",\"timeline\":{\"q\":%llu,\"end\":%llu,\"coarsened\":%d,\"count\":%zu,"
+		     "\"data\":\"",
+		     (unsigned long long)q_ms, (unsigned long long)((end_ns + 999999) / 1000000),
+		     coarsened, m);
+	/* per pair: bucket minus the previous pair's bucket, node, samples */
+	uint64_t prev = 0;
+	for (size_t i = 0; i < m; i++) {
+		add_varint(out, (keys[i] >> 32) - prev);
+		add_varint(out, keys[i] & 0xffffffffu);
+		add_varint(out, counts[i]);
+		prev = keys[i] >> 32;
+	}
+	strbuf__adds(out, "\"}");
+	free(keys);
+	free(counts);
+}
+
+/*
+ * viewer__json with frames narrower than 1/min_div of all left out (0: none), and without
+ * the timeline when coarse. Returns whether any frame was left out.
+ */
+static bool write_json(const struct profile *p, int col, struct strbuf *out, uint64_t min_div)
+{
+	uint64_t *tot = profile__totals(p, col);
+	struct tree t;
+	bool pruned;
+	uint64_t minv = min_div ? tot[PROFILE_ROOT] / min_div : 0;
+	tree_build(&t, p, tot, minv ? minv : 1, &pruned);
+	free(tot);
+	const struct profile_meta *m = profile__meta((struct profile *)p);
+
+	strbuf__adds(out, "{\"v\":1,\"unit\":");
+	json__string(out, profile__column_unit(p, col));
+	strbuf__adds(out, ",\"column\":");
+	json__string(out, profile__column_name(p, col));
+	strbuf__adds(out, ",\"scale\":");
+	strbuf__addu(out, profile__value_scale(p));
+	strbuf__adds(out, ",\"total\":");
+	strbuf__addu(out, t.total[0]);
+	strbuf__adds(out, ",\"meta\":{\"event\":");
+	json__string(out, m->event ? m->event : "");
+	strbuf__adds(out, ",\"cmdline\":");
+	json__string(out, m->cmdline ? m->cmdline : "");
+	strbuf__addf(out, ",\"freq\":%u,\"duration_ns\":%llu,\"lost\":%llu}", m->freq,
+		     (unsigned long long)m->duration_ns, (unsigned long long)m->lost);
+	strbuf__adds(out, ",\"names\":[\"all\"");
+	for (uint32_t i = 1; i < t.nnames; i++) {
+		strbuf__addc(out, ',');
+		json__string(out, profile__str(p, t.names[i]));
+	}
+	strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"data\":\"", t.n);
+	/* per node: name index, depth change (zigzag of depth - previous depth - 1), total */
+	int64_t prev = -1;
+	for (uint32_t i = 0; i < t.n; i++) {
+		int64_t dd = (int64_t)t.depth[i] - prev - 1;
+		add_varint(out, t.name[i]);
+		add_varint(out, dd >= 0 ? (uint64_t)dd * 2 : (uint64_t)(-dd) * 2 - 1);
+		add_varint(out, t.total[i]);
+		prev = t.depth[i];
+	}
+	strbuf__adds(out, "\"}");
+	if (!min_div && col == 0) /* the timeline counts samples: column 0 */
+		add_timeline(out, p, &t);
+	else
+		strbuf__adds(out, ",\"partial\":true");
+	strbuf__addc(out, '}');
+	tree_free(&t);
+	return pruned && min_div;
+}
+
+int viewer__json(const struct profile *p, struct strbuf *out)
+{
+	write_json(p, 0, out, 0);
+	return 0;
+}
+
+/* ---- the offline page ---- */
+
+/*
+ * Appends JSON for the inside of a <script> element: '<' occurs only in its strings, where
+ * \u003c reads the same and "</script>" or "<!--" cannot end or change the element.
+ */
+static void add_script_json(struct strbuf *out, const char *s, size_t n)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<') {
+			strbuf__add(out, s + from, i - from);
+			strbuf__adds(out, "\\u003c");
+			from = i + 1;
+		}
+	}
+	strbuf__add(out, s + from, n - from);
+}
+
+/*
+ * Frames narrower than this share of all are left out of the page's first, coarse copy of
+ * the profile: at any screen width they are under half a pixel until one zooms in.
+ */
+#define COARSE_DIV 20000u
+
+int viewer__html(const struct profile *p, struct strbuf *out)
+{
+	return viewer__html_columns(p, 0, -1, out);
+}
+
+int viewer__html_columns(const struct profile *p, int col, int before_col, struct strbuf *out)
+{
+	if (col < 0 || col >= profile__ncolumns(p) || before_col >= profile__ncolumns(p))
+		return -EINVAL;
+	/* The coarse copy is parsed and drawn first; the full one, further down the page, is
+	 * loaded when the parser gets there (load() keeps zoom and search). */
+	struct strbuf coarse = {0}, json = {0};
+	struct strbuf before = {0};
+	bool two = write_json(p, col, &coarse, COARSE_DIV);
+	write_json(p, col, &json, 0);
+	if (before_col >= 0)
+		write_json(p, before_col, &before, 0);
+	const struct profile_meta *m = profile__meta((struct profile *)p);
+	strbuf__adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			  "<title>");
+	const char *title = m->cmdline && *m->cmdline ? m->cmdline : "Flame Graph";
+	for (const char *c = title; *c; c++) {
+		switch (*c) {
+		case '<': strbuf__adds(out, "&lt;"); break;
+		case '>': strbuf__adds(out, "&gt;"); break;
+		case '&': strbuf__adds(out, "&amp;"); break;
+		default: strbuf__addc(out, *c);
+		}
+	}
+	strbuf__adds(out, " - scorch</title>\n<style>\n");
+	size_t len;
+	const char *css = viewer__asset("viewer.css", &len);
+	strbuf__add(out, css, len);
+	strbuf__adds(out, "</style>\n</head>\n<body>\n<div id=\"scorch-viewer\"></div>\n<script>\n");
+	const char *js = viewer__asset("viewer.js", &len);
+	strbuf__add(out, js, len); /* viewer.js has no "</" (the Makefile checks) */
+	strbuf__adds(out, "</script>\n");
+	if (two) {
+		strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-coarse\">");
+		add_script_json(out, coarse.buf, coarse.len);
+		strbuf__adds(out, "</script>\n<script>\n"
+				  "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
+				  "\t.load(JSON.parse(document.getElementById('scorch-coarse').textContent));\n"
+				  "</script>\n");
+	}
+	strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-data\">");
+	add_script_json(out, json.buf, json.len);
+	strbuf__adds(out, "</script>\n");
+	if (before_col >= 0) { /* a differential: the before column is the baseline */
+		strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-baseline\">");
+		add_script_json(out, before.buf, before.len);
+		strbuf__adds(out, "</script>\n");
+	}
+	strbuf__adds(out, "<script>\n");
+	strbuf__adds(out, two ? "ScorchViewer.loadPage(document.getElementById('scorch-viewer'), true);\n"
+			      : "ScorchViewer.loadPage(document.getElementById('scorch-viewer'), false);\n");
+	strbuf__adds(out, "</script>\n</body>\n</html>\n");
+	strbuf__free(&coarse);
+	strbuf__free(&json);
+	strbuf__free(&before);
+	return 0;
+}
+
+int viewer__write_html(const struct profile *p, FILE *f)
+{
+	struct strbuf out = {0};
+	int r = viewer__html(p, &out);
+	if (r == 0 && (fwrite(out.buf, 1, out.len, f) != out.len || fflush(f) != 0))
+		r = -EIO;
+	strbuf__free(&out);
+	return r;
+}

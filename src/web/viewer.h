@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* The canvas flame-graph viewer: its embedded assets, its JSON and the offline HTML file. */
+#ifndef SCORCH_VIEWER_H
+#define SCORCH_VIEWER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct profile;
+struct strbuf;
+
+/*
+ * An embedded asset by name ("viewer.js", "viewer.css"): the text (static, not to be freed)
+ * with its length in *len (len may be NULL), or NULL for an unknown name.
+ */
+const char *viewer__asset(const char *name, size_t *len);
+
+/*
+ * Appends the viewer's JSON for column 0 of p to out (compact, one line, no newline):
+ *   {"v":1,"unit":..,"column":..,"scale":..,"total":..,"meta":{..},"names":["all",..],
+ *    "nodes":{"count":N,"data":PACKED},
+ *    "timeline":{"q":ms,"end":ms,"coarsened":0|1,"count":M,"data":PACKED}}
+ * PACKED numbers: each value in little-endian 5-bit groups, one base64url character per
+ * group ("A".."Z","a".."z","0".."9","-","_" = 0..63) with 32 added while more groups follow.
+ * nodes, in preorder (node 0 is "all"): name index, zigzag(depth - previous depth - 1),
+ * total value (self = total minus the children's totals). Sibling frames of one name are
+ * merged and children sorted by name, as flamegraph.pl draws them. timeline, when p has
+ * one: (bucket - previous bucket, node, samples) per (q-millisecond bucket, leaf node),
+ * bounded (q doubles until at most VIEWER_MAX_TIMELINE pairs remain). Returns 0.
+ */
+#define VIEWER_MAX_TIMELINE 1000000u
+int viewer__json(const struct profile *p, struct strbuf *out);
+
+/* Appends one self-contained HTML page (viewer, CSS and p's JSON inlined) to out. Returns 0. */
+int viewer__html(const struct profile *p, struct strbuf *out);
+
+/*
+ * viewer__html for column col, drawn as a differential against column before_col when that
+ * is >= 0 (red grew, blue shrank: the change in each frame's share of all). Returns 0, or
+ * -EINVAL for a column p lacks.
+ */
+int viewer__html_columns(const struct profile *p, int col, int before_col, struct strbuf *out);
+
+/* Writes viewer__html's page to f. Returns 0, or -EIO when the write fails. */
+int viewer__write_html(const struct profile *p, FILE *f);
+
+#endif

@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: MIT
+// scorch's flame-graph viewer: canvas rendering, zoom, search, top table, heatmap, diff.
+// Embedded in the binary (scripts/embed.py); used by -o FILE.html pages and scorch serve.
+// API: var v = ScorchViewer.create(element, {live: bool}); v.load(json); v.setBaseline(json|null)
+var ScorchViewer = (function () {
+	'use strict';
+	if (window.performance && performance.mark) performance.mark('scorch-viewer-script');
+
+	var ROW = 16;          // px per frame row
+	var MIN_W = 0.5;       // narrower frames are not drawn (their parent covers them)
+	var TEXT_W = 24;       // frames narrower than this get no label
+	var HEAT_ROWS_MS = 20; // heatmap: one row per 20 ms of each second
+	var TABLE_ROWS = 200;  // rows the top-functions table shows
+
+	function el(tag, cls, text) {
+		var e = document.createElement(tag);
+		if (cls) e.className = cls;
+		if (text !== undefined) e.textContent = text;
+		return e;
+	}
+	function commify(v) {
+		var s = String(v), parts = s.split('.');
+		parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+		return parts.join('.');
+	}
+	function fmtValue(v, scale) {
+		if (scale > 1) return commify(Math.round(v / scale * 1000) / 1000);
+		return commify(v);
+	}
+	function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
+
+	// A stable warm colour per name (flamegraph.pl's "hot" palette, seeded by the name).
+	function hash(s) {
+		var h = 2166136261;
+		for (var i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
+		return h >>> 0;
+	}
+	function hotColor(name) {
+		var h = hash(name);
+		var v1 = (h & 0xff) / 255, v2 = ((h >>> 8) & 0xff) / 255, v3 = ((h >>> 16) & 0xff) / 255;
+		return 'rgb(' + (205 + Math.round(50 * v3)) + ',' + Math.round(230 * v1) + ',' + Math.round(55 * v2) + ')';
+	}
+
+	// ---- the profile as typed arrays ----
+	// Packed numbers (viewer.h): 5-bit groups, little-endian, one base64url character each,
+	// 32 added while more follow. Decodes `count` tuples of `width` values into arrays.
+	var V64 = new Int8Array(128).fill(-1);
+	'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').forEach(function (c, i) { V64[c.charCodeAt(0)] = i; });
+	function unpack3(str, count, a, b, t) {
+		var pos = 0, c = 0, v, mul;
+		for (var i = 0; i < count; i++) { // three store sites, each of one array type
+			c = V64[str.charCodeAt(pos++)]; v = c & 31; mul = 32;
+			while (c & 32) { c = V64[str.charCodeAt(pos++)]; v += (c & 31) * mul; mul *= 32; }
+			a[i] = v;
+			c = V64[str.charCodeAt(pos++)]; v = c & 31; mul = 32;
+			while (c & 32) { c = V64[str.charCodeAt(pos++)]; v += (c & 31) * mul; mul *= 32; }
+			b[i] = v;
+			c = V64[str.charCodeAt(pos++)]; v = c & 31; mul = 32;
+			while (c & 32) { c = V64[str.charCodeAt(pos++)]; v += (c & 31) * mul; mul *= 32; }
+			t[i] = v;
+		}
+		if (pos !== str.length) throw new Error('scorch viewer: bad profile data');
+	}
+
+	function Tree(json) {
+		var n = json.nodes.count;
+		this.json = json;
+		this.names = json.names;
+		this.scale = json.scale || 1;
+		this.unit = json.unit || 'samples';
+		this.n = n;
+		this.nm = new Uint32Array(n);
+		this.dep = new Uint32Array(n);
+		this.tot = new Float64Array(n);
+		unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
+		this.par = new Int32Array(n);
+		this.end = new Uint32Array(n);
+		var stack = new Int32Array(n + 1), sp = 0, maxd = 0, prev = -1, dep = this.dep;
+		for (var i = 0; i < n; i++) {
+			var z = dep[i], d = prev + 1 + ((z & 1) ? -((z + 1) >>> 1) : z >>> 1);
+			dep[i] = d;
+			prev = d;
+			if (d > maxd) maxd = d;
+			while (sp > 0 && dep[stack[sp - 1]] >= d) this.end[stack[--sp]] = i;
+			this.par[i] = sp > 0 ? stack[sp - 1] : -1;
+			stack[sp++] = i;
+		}
+		while (sp > 0) this.end[stack[--sp]] = n;
+		this.maxDepth = maxd;
+		this.tl = null;
+		var tl = json.timeline;
+		if (tl) {
+			var b = new Uint32Array(tl.count), tn = new Uint32Array(tl.count), c = new Float64Array(tl.count);
+			unpack3(tl.data, tl.count, b, tn, c);
+			for (var j = 1; j < tl.count; j++) b[j] += b[j - 1];
+			this.tl = { q: tl.q, end: tl.end, coarsened: tl.coarsened, b: b, n: tn, c: c };
+		}
+	}
+	// Self values of vals (total minus the children's).
+	Tree.prototype.selfOf = function (vals) {
+		var self = new Float64Array(vals);
+		for (var i = 1; i < this.n; i++) self[this.par[i]] -= vals[i];
+		return self;
+	};
+	// The child of node i named name, or -1.
+	Tree.prototype.child = function (i, name) {
+		for (var c = i + 1; c < this.end[i]; c = this.end[c])
+			if (this.names[this.nm[c]] === name) return c;
+		return -1;
+	};
+	Tree.prototype.path = function (i) {
+		var p = [];
+		for (; i > 0; i = this.par[i]) p.push(this.names[this.nm[i]]);
+		return p.reverse();
+	};
+	Tree.prototype.find = function (path) {
+		var i = 0;
+		for (var k = 0; k < path.length && i >= 0; k++) i = this.child(i, path[k]);
+		return i;
+	};
+	// Totals of a time range [t0, t1) ms from the timeline (in samples).
+	Tree.prototype.rangeValues = function (t0, t1) {
+		var tl = this.tl, v = new Float64Array(this.n);
+		for (var k = 0; k < tl.b.length; k++) {
+			var t = tl.b[k] * tl.q;
+			if (t >= t0 && t < t1) v[tl.n[k]] += tl.c[k];
+		}
+		for (var i = this.n - 1; i > 0; i--) v[this.par[i]] += v[i];
+		return v;
+	};
+
+	// ---- the viewer ----
+	function Viewer(root, opts) {
+		this.opts = opts || {};
+		this.root = root;
+		root.classList.add('sv');
+		root.tabIndex = 0;
+		this.icicle = false;
+		this.zoomPath = [];
+		this.term = '';
+		this.range = null;   // [t0, t1) ms of the heatmap selection
+		this.sort = 'self';
+		this.baseline = null;
+		this.hover = -1;
+		this.build();
+	}
+
+	Viewer.prototype.build = function () {
+		var self = this, r = this.root;
+		var bar = el('div', 'sv-toolbar');
+		this.titleEl = el('span', 'sv-title', 'Flame Graph');
+		this.resetBtn = el('button', 'sv-reset', 'Reset zoom');
+		this.icicleBtn = el('button', 'sv-icicle', 'Icicle');
+		this.tableBtn = el('button', 'sv-table-toggle', 'Top functions');
+		this.searchIn = el('input', 'sv-search');
+		this.searchIn.type = 'search';
+		this.searchIn.placeholder = 'Search (regex) - /';
+		this.matchedEl = el('span', 'sv-matched', '');
+		this.liveEl = el('span', 'sv-live', this.opts.live ? '\u25cf live' : '');
+		bar.append(this.titleEl, this.liveEl, this.resetBtn, this.icicleBtn, this.tableBtn, this.searchIn, this.matchedEl);
+		this.heatBox = el('div', 'sv-heat');
+		this.heatTitle = el('div', 'sv-heat-title', '');
+		this.heatCanvas = el('canvas', 'sv-heat-canvas');
+		this.rangeEl = el('div', 'sv-range', '');
+		this.heatBox.append(this.heatTitle, this.heatCanvas, this.rangeEl);
+		this.crumbs = el('div', 'sv-crumbs');
+		this.graph = el('div', 'sv-graph');
+		this.canvas = el('canvas', 'sv-flame');
+		this.overlay = el('canvas', 'sv-overlay');
+		this.graph.append(this.canvas, this.overlay);
+		this.details = el('div', 'sv-details', ' ');
+		this.tip = el('div', 'sv-tip');
+		this.tableBox = el('div', 'sv-tablebox');
+		this.table = el('table', 'sv-table');
+		this.tableBox.append(this.table);
+		r.append(bar, this.heatBox, this.crumbs, this.graph, this.details, this.tableBox, this.tip);
+
+		this.resetBtn.onclick = function () { self.zoomTo(0); };
+		this.icicleBtn.onclick = function () { self.toggleIcicle(); };
+		this.tableBtn.onclick = function () { self.tableBox.classList.toggle('sv-hidden'); };
+		this.searchIn.addEventListener('input', function () { self.search(self.searchIn.value); });
+		this.searchIn.addEventListener('keydown', function (e) {
+			if (e.key === 'Escape') { self.searchIn.value = ''; self.search(''); self.searchIn.blur(); }
+			else if (e.key === 'Enter') self.searchIn.blur();
+			e.stopPropagation();
+		});
+		this.overlay.addEventListener('mousemove', function (e) { self.onMove(e); });
+		this.overlay.addEventListener('mouseleave', function () { self.setHover(-1); });
+		this.overlay.addEventListener('click', function (e) {
+			var i = self.hit(e);
+			if (i >= 0) self.zoomTo(i);
+		});
+		this.keyHandler = function (e) { self.onKey(e); };
+		document.addEventListener('keydown', this.keyHandler);
+		this.resizeHandler = function () { self.redraw(); };
+		window.addEventListener('resize', this.resizeHandler);
+		this.heatCanvas.addEventListener('mousedown', function (e) { self.heatDown(e); });
+		this.heatCanvas.addEventListener('mousemove', function (e) { self.heatMove(e); });
+		window.addEventListener('mouseup', function (e) { self.heatUp(e); });
+	};
+
+	// Loads (or reloads) a profile; zoom, search, icicle, range and scroll survive a reload.
+	Viewer.prototype.load = function (json) {
+		if (!this.loaded) performance.mark('scorch-viewer-load');
+		if (typeof json === 'string') json = JSON.parse(json);
+		var scrollY = window.scrollY, gscroll = this.graph.scrollTop;
+		this.t = new Tree(json);
+		if (json.meta && json.meta.cmdline) this.titleEl.textContent = json.meta.cmdline;
+		this.heatBox.classList.toggle('sv-hidden', !this.t.tl);
+		this.vals = this.t.tot;
+		if (this.range && this.t.tl) this.vals = this.t.rangeValues(this.range[0], this.range[1]);
+		else this.range = null;
+		this.rangeUnit = this.range ? 'samples' : null;
+		this.layout();
+		var z = this.t.find(this.zoomPath);
+		this.z = z >= 0 ? z : 0;
+		if (this.baseline) this.matchBaseline();
+		this.computeSearch();
+		this.buildHeat();
+		this.drawHeat();
+		this.redraw();
+		if (this.loaded) this.buildTable();
+		else setTimeout(this.buildTable.bind(this), 0); // after the first paint
+		window.scrollTo(window.scrollX, scrollY);
+		this.graph.scrollTop = gscroll;
+		if (!this.loaded) { // benchmarks read these marks (bench/viewer.mjs)
+			this.loaded = true;
+			performance.mark('scorch-viewer-drawn');
+			requestAnimationFrame(function () { performance.mark('scorch-viewer-painted'); });
+		}
+		return this;
+	};
+
+	// Left edges of every node for the current values, in value units.
+	Viewer.prototype.layout = function () {
+		var t = this.t, v = this.vals, xs = new Float64Array(t.n);
+		var cur = new Float64Array(t.maxDepth + 2);
+		for (var i = 0; i < t.n; i++) {
+			var d = t.dep[i];
+			xs[i] = cur[d];
+			cur[d] += v[i];
+			cur[d + 1] = xs[i];
+		}
+		this.xs = xs;
+		this.self = null; // by functions(), after the first paint
+		this.md = null;   // by visibleDepth(), at the first zoom
+	};
+
+	Viewer.prototype.total = function () { return this.vals[0]; };
+	Viewer.prototype.unitLabel = function () { return this.range ? 'samples' : this.t.unit; };
+	Viewer.prototype.valueText = function (v) {
+		return this.range ? commify(v) : fmtValue(v, this.t.scale);
+	};
+
+	// ---- the flame graph ----
+	// Deepest drawn depth under the zoomed frame (per-node maxima, computed once per values).
+	Viewer.prototype.visibleDepth = function () {
+		var t = this.t, z = this.z, v = this.vals;
+		if (z === 0 && v === t.tot) return t.maxDepth;
+		if (!this.md) {
+			var md = new Uint32Array(t.dep);
+			for (var i = t.n - 1; i > 0; i--) {
+				var p = t.par[i];
+				if (v[i] > 0 && md[i] > md[p]) md[p] = md[i];
+			}
+			this.md = md;
+		}
+		return this.md[z];
+	};
+	Viewer.prototype.rowY = function (d) {
+		return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW;
+	};
+	Viewer.prototype.redraw = function () {
+		if (!this.t) return;
+		var t = this.t, c = this.canvas, dpr = window.devicePixelRatio || 1;
+		var w = this.graph.clientWidth || 800;
+		this.rows = this.visibleDepth() + 1;
+		var h = this.rows * ROW;
+		this.width = w;
+		if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+			c.width = Math.round(w * dpr); c.height = Math.round(h * dpr);
+			c.style.width = w + 'px'; c.style.height = h + 'px';
+			this.overlay.width = c.width; this.overlay.height = c.height;
+			this.overlay.style.width = c.style.width; this.overlay.style.height = c.style.height;
+		}
+		var g = c.getContext('2d');
+		g.setTransform(dpr, 0, 0, dpr, 0, 0);
+		g.clearRect(0, 0, w, h);
+		g.font = '12px Verdana, sans-serif';
+		g.textBaseline = 'middle';
+		var z = this.z, vz = this.vals[z];
+		if (vz <= 0) { this.drawn = 0; this.drawCrumbs(); return; }
+		var scale = w / vz, x0 = this.xs[z], drawn = 0;
+		// ancestors of the zoomed frame span the whole width
+		for (var a = t.par[z]; a >= 0; a = t.par[a]) { this.drawFrame(g, a, 0, w); drawn++; }
+		for (var i = z; i < t.end[z]; i++) {
+			var fw = this.vals[i] * scale;
+			if (fw < MIN_W) { i = t.end[i] - 1; continue; }
+			this.drawFrame(g, i, (this.xs[i] - x0) * scale, fw);
+			drawn++;
+		}
+		this.drawn = drawn;
+		this.drawCrumbs();
+		this.drawOverlay();
+	};
+	Viewer.prototype.frameColor = function (i) {
+		var name = this.t.names[this.t.nm[i]];
+		if (this.match && this.match[this.t.nm[i]]) return 'rgb(230,0,230)';
+		if (this.bvals) return this.diffColor(i);
+		var cc = this.colors || (this.colors = {});
+		return cc[name] || (cc[name] = hotColor(name));
+	};
+	Viewer.prototype.drawFrame = function (g, i, x, w) {
+		var y = this.rowY(this.t.dep[i]);
+		g.fillStyle = this.frameColor(i);
+		g.fillRect(x, y, Math.max(w - (w > 2 ? 1 : 0), MIN_W), ROW - 1);
+		if (w >= TEXT_W) {
+			var name = this.t.names[this.t.nm[i]], room = Math.floor((w - 6) / 7);
+			if (room >= 3) {
+				g.fillStyle = '#000';
+				g.fillText(name.length <= room ? name : name.slice(0, room - 2) + '..', x + 3, y + ROW / 2);
+			}
+		}
+	};
+	Viewer.prototype.drawOverlay = function () {
+		var o = this.overlay, g = o.getContext('2d'), dpr = window.devicePixelRatio || 1;
+		g.setTransform(dpr, 0, 0, dpr, 0, 0);
+		g.clearRect(0, 0, o.width, o.height);
+		var r = this.hover >= 0 ? this.rectOf(this.hover) : null;
+		if (r) {
+			g.strokeStyle = '#000';
+			g.lineWidth = 1;
+			g.strokeRect(r.x + 0.5, r.y + 0.5, Math.max(r.w - 1, 1), ROW - 2);
+		}
+	};
+	// Canvas-relative rectangle of node i, or null when it is not drawn.
+	Viewer.prototype.rectOf = function (i) {
+		var t = this.t, z = this.z;
+		if (i < 0 || i >= t.n || this.vals[z] <= 0) return null;
+		var inZoom = i >= z && i < t.end[z];
+		if (!inZoom) {
+			for (var a = t.par[z]; a >= 0 && a !== i; a = t.par[a]);
+			if (a !== i) return null;
+			return { x: 0, y: this.rowY(t.dep[i]), w: this.width };
+		}
+		var scale = this.width / this.vals[z], w = this.vals[i] * scale;
+		if (w < MIN_W) return null;
+		return { x: (this.xs[i] - this.xs[z]) * scale, y: this.rowY(t.dep[i]), w: w };
+	};
+	// The node under a mouse event, or -1.
+	Viewer.prototype.hit = function (e) {
+		var r = this.overlay.getBoundingClientRect();
+		return this.nodeAt(e.clientX - r.left, e.clientY - r.top);
+	};
+	Viewer.prototype.nodeAt = function (px, py) {
+		var t = this.t, z = this.z;
+		if (!t || this.vals[z] <= 0) return -1;
+		var row = Math.floor(py / ROW), d = this.icicle ? row : this.rows - 1 - row;
+		if (d < 0 || px < 0 || px >= this.width) return -1;
+		if (d <= t.dep[z]) {
+			var a = z;
+			while (t.dep[a] > d) a = t.par[a];
+			return a;
+		}
+		var scale = this.width / this.vals[z], x = this.xs[z] + px / scale, i = z;
+		while (t.dep[i] < d) {
+			var next = -1;
+			for (var c = i + 1; c < t.end[i]; c = t.end[c])
+				if (this.vals[c] > 0 && x >= this.xs[c] && x < this.xs[c] + this.vals[c]) { next = c; break; }
+			if (next < 0) return -1;
+			i = next;
+		}
+		return this.vals[i] * scale >= MIN_W ? i : -1;
+	};
+	Viewer.prototype.describe = function (i) {
+		var t = this.t, v = this.vals[i], tot = this.total();
+		var pct = tot > 0 ? 100 * v / tot : 0;
+		var s = t.names[t.nm[i]] + ' (' + this.valueText(v) + ' ' + this.unitLabel() + ', ' + pct.toFixed(2) + '%)';
+		if (this.bvals) {
+			var d = this.delta(i) * 100;
+			s += ' ' + (d >= 0 ? '+' : '') + d.toFixed(2) + '% vs baseline';
+		}
+		return s;
+	};
+	Viewer.prototype.onMove = function (e) {
+		var i = this.hit(e);
+		this.setHover(i);
+		if (i >= 0) {
+			this.tip.style.left = Math.min(e.clientX + 12, window.innerWidth - 320) + window.scrollX + 'px';
+			this.tip.style.top = e.clientY + 14 + window.scrollY + 'px';
+		}
+	};
+	Viewer.prototype.setHover = function (i) {
+		if (i === this.hover) return;
+		this.hover = i;
+		if (i >= 0) {
+			var s = this.describe(i);
+			this.tip.textContent = s;
+			this.tip.style.display = 'block';
+			this.details.textContent = 'Function: ' + s;
+		} else {
+			this.tip.style.display = 'none';
+			this.details.textContent = ' ';
+		}
+		this.drawOverlay();
+	};
+
+	// ---- zoom and breadcrumb ----
+	Viewer.prototype.zoomTo = function (i) {
+		if (!this.t || i < 0) return;
+		this.z = i;
+		this.zoomPath = this.t.path(i);
+		this.hover = -1;
+		this.tip.style.display = 'none';
+		this.computeSearch();
+		this.redraw();
+	};
+	Viewer.prototype.drawCrumbs = function () {
+		var self = this, c = this.crumbs, t = this.t, chain = [];
+		for (var a = this.z; a >= 0; a = t.par[a]) chain.push(a);
+		chain.reverse();
+		c.textContent = '';
+		chain.forEach(function (n, k) {
+			if (k) c.append(el('span', 'sv-sep', ' \u203a '));
+			var b = el('span', 'sv-crumb' + (n === self.z ? ' sv-current' : ''), t.names[t.nm[n]]);
+			b.onclick = function () { self.zoomTo(n); };
+			c.append(b);
+		});
+		this.resetBtn.disabled = this.z === 0;
+	};
+	Viewer.prototype.toggleIcicle = function () {
+		this.icicle = !this.icicle;
+		this.icicleBtn.textContent = this.icicle ? 'Flame' : 'Icicle';
+		this.root.classList.toggle('sv-icicle-mode', this.icicle);
+		this.redraw();
+	};
+
+	// ---- search ----
+	Viewer.prototype.search = function (term) {
+		this.term = term || '';
+		this.computeSearch();
+		this.redraw();
+	};
+	Viewer.prototype.computeSearch = function () {
+		var t = this.t;
+		this.match = null;
+		this.matchNodes = null;
+		if (!t || !this.term) { this.matchedEl.textContent = ''; this.searchIn.classList.remove('sv-bad'); return; }
+		var re;
+		try { re = new RegExp(this.term); } catch (e) {
+			this.searchIn.classList.add('sv-bad');
+			this.matchedEl.textContent = 'Bad regex';
+			return;
+		}
+		this.searchIn.classList.remove('sv-bad');
+		var m = new Uint8Array(t.names.length);
+		for (var k = 1; k < t.names.length; k++) if (re.test(t.names[k])) m[k] = 1;
+		this.match = m;
+		// each matched sample counted once: a match inside a matched frame adds nothing
+		var z = this.z, sum = 0, nodes = [], v = this.vals;
+		for (var i = z; i < t.end[z]; i++) {
+			if (v[i] <= 0) { i = t.end[i] - 1; continue; }
+			if (m[t.nm[i]]) { sum += v[i]; i = t.end[i] - 1; }
+		}
+		for (var a = t.par[z]; a >= 0; a = t.par[a]) if (m[t.nm[a]]) sum = v[z];
+		for (var j = 1; j < t.n; j++) {
+			if (v[j] <= 0) { j = t.end[j] - 1; continue; }
+			if (m[t.nm[j]]) nodes.push(j);
+		}
+		this.matchNodes = nodes;
+		if (this.matchAt === undefined || this.matchAt >= nodes.length) this.matchAt = -1;
+		var pct = this.vals[z] > 0 ? 100 * sum / this.vals[z] : 0;
+		this.matchedEl.textContent = 'Matched: ' + (pct === 100 ? '100' : pct.toFixed(1)) + '%';
+	};
+	// n / N: zoom to the next (previous) matching frame.
+	Viewer.prototype.nextMatch = function (dir) {
+		var nodes = this.matchNodes;
+		if (!nodes || !nodes.length) return;
+		var k = this.matchAt < 0 && dir < 0 ? nodes.length - 1 : (this.matchAt + dir + nodes.length) % nodes.length;
+		this.zoomTo(nodes[k]);
+		this.matchAt = k;
+		this.details.textContent = 'Match ' + (k + 1) + '/' + nodes.length + ': ' + this.describe(nodes[k]);
+	};
+
+	// ---- keys (as the terminal UI's) ----
+	Viewer.prototype.onKey = function (e) {
+		if (!this.root.isConnected || e.ctrlKey || e.metaKey || e.altKey) return;
+		var tag = (e.target && e.target.tagName) || '';
+		if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+		switch (e.key) {
+		case '/': this.searchIn.focus(); this.searchIn.select(); break;
+		case 'n': this.nextMatch(1); break;
+		case 'N': this.nextMatch(-1); break;
+		case 'Escape': case 'u': this.zoomTo(0); break;
+		case 'Backspace': if (this.z) this.zoomTo(this.t.par[this.z]); break;
+		case 'r': this.searchIn.value = ''; this.term = ''; this.zoomTo(0); break;
+		case 'i': this.toggleIcicle(); break;
+		case 't': this.tableBox.classList.toggle('sv-hidden'); break;
+		case 'c': this.clearRange(); break;
+		default: return;
+		}
+		e.preventDefault();
+	};
+
+	// ---- top functions ----
+	Viewer.prototype.functions = function () {
+		var t = this.t, v = this.vals, nn = t.names.length;
+		if (!this.self) this.self = t.selfOf(v);
+		var self = new Float64Array(nn), total = new Float64Array(nn), onStack = new Uint32Array(nn);
+		var stack = [];
+		for (var i = 1; i < t.n; i++) {
+			if (v[i] <= 0) { i = t.end[i] - 1; continue; }
+			while (stack.length && t.end[stack[stack.length - 1]] <= i) onStack[t.nm[stack.pop()]]--;
+			var k = t.nm[i];
+			self[k] += this.self[i];
+			if (!onStack[k]) total[k] += v[i]; // recursion counted once
+			onStack[k]++;
+			stack.push(i);
+		}
+		var rows = [];
+		for (var k2 = 1; k2 < nn; k2++) if (total[k2] > 0) rows.push({ name: t.names[k2], self: self[k2], total: total[k2] });
+		return rows;
+	};
+	Viewer.prototype.buildTable = function () {
+		var self = this, tb = this.table, tot = this.total() || 1;
+		var rows = this.functions(), key = this.sort;
+		rows.sort(function (a, b) {
+			if (key === 'name') return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+			return b[key] - a[key] || (key === 'self' ? b.total - a.total : b.self - a.self) ||
+				(a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+		});
+		tb.textContent = '';
+		var head = el('tr');
+		[['self', 'Self'], ['self', 'Self %'], ['total', 'Total'], ['total', 'Total %'], ['name', 'Function']].forEach(function (h) {
+			var th = el('th', h[0] === key ? 'sv-sorted' : '', h[1]);
+			th.dataset.sort = h[0];
+			th.onclick = function () { self.sort = h[0]; self.buildTable(); };
+			head.append(th);
+		});
+		tb.append(head);
+		rows.slice(0, TABLE_ROWS).forEach(function (r) {
+			var tr = el('tr');
+			tr.append(el('td', 'sv-num', self.valueText(r.self)), el('td', 'sv-num', (100 * r.self / tot).toFixed(2) + '%'),
+				el('td', 'sv-num', self.valueText(r.total)), el('td', 'sv-num', (100 * r.total / tot).toFixed(2) + '%'),
+				el('td', 'sv-name', r.name));
+			tr.onclick = function () { self.showFunction(r.name); };
+			tb.append(tr);
+		});
+	};
+	// A table row clicked: highlight that function and zoom to its biggest frame.
+	Viewer.prototype.showFunction = function (name) {
+		var t = this.t, best = -1;
+		for (var i = 1; i < t.n; i++) {
+			if (this.vals[i] <= 0) { i = t.end[i] - 1; continue; }
+			if (t.names[t.nm[i]] === name && (best < 0 || this.vals[i] > this.vals[best])) best = i;
+		}
+		this.searchIn.value = '^' + escapeRe(name) + '$';
+		this.term = this.searchIn.value;
+		if (best >= 0 && t.par[best] >= 0) this.zoomTo(t.par[best]); else this.zoomTo(0);
+		this.graph.scrollIntoView({ block: 'nearest' });
+	};
+
+	// ---- the heatmap (FlameScope): a column per second, a row per 20 ms ----
+	Viewer.prototype.buildHeat = function () {
+		var tl = this.t.tl;
+		if (!tl) { this.heat = null; return; }
+		var rowMs = Math.max(tl.q, HEAT_ROWS_MS), rows = Math.ceil(1000 / rowMs);
+		var cols = Math.max(1, Math.ceil(Math.max(tl.end, 1) / 1000));
+		var cells = new Float64Array(cols * rows), max = 0, sum = 0;
+		for (var k = 0; k < tl.b.length; k++) {
+			var t = tl.b[k] * tl.q, col = Math.floor(t / 1000);
+			if (col >= cols) continue;
+			var row = Math.min(rows - 1, Math.floor((t % 1000) / rowMs)), at = col * rows + row;
+			cells[at] += tl.c[k];
+			sum += tl.c[k];
+			if (cells[at] > max) max = cells[at];
+		}
+		this.heat = { rowMs: rowMs, rows: rows, cols: cols, cells: cells, max: max };
+		this.heatTitle.textContent = 'Samples per ' + rowMs + ' ms: a column per second (' + commify(sum) +
+			' samples' + (tl.coarsened ? ', coarsened' : '') + '). Drag a range to graph it; c clears.';
+	};
+	Viewer.prototype.drawHeat = function () {
+		var h = this.heat;
+		if (!h) return;
+		var c = this.heatCanvas, dpr = window.devicePixelRatio || 1;
+		var avail = (this.root.clientWidth || 800) - 10;
+		var cw = Math.max(4, Math.min(24, Math.floor(avail / h.cols))), ch = Math.max(3, Math.floor(250 / h.rows));
+		h.cw = cw; h.ch = ch;
+		var w = cw * h.cols, ht = ch * h.rows;
+		c.width = w * dpr; c.height = ht * dpr;
+		c.style.width = w + 'px'; c.style.height = ht + 'px';
+		c.dataset.cols = h.cols; c.dataset.rows = h.rows; c.dataset.cellW = cw; c.dataset.cellH = ch; c.dataset.rowMs = h.rowMs;
+		var g = c.getContext('2d');
+		g.setTransform(dpr, 0, 0, dpr, 0, 0);
+		var sel = this.range || this.dragRange;
+		for (var col = 0; col < h.cols; col++) {
+			for (var row = 0; row < h.rows; row++) {
+				var v = h.cells[col * h.rows + row], f = h.max > 0 ? v / h.max : 0;
+				var t = col * 1000 + row * h.rowMs, inSel = sel && t >= sel[0] && t < sel[1];
+				if (v === 0) g.fillStyle = inSel ? '#c8d8f0' : '#f4f4f4';
+				else if (inSel) g.fillStyle = 'rgb(' + Math.round(120 - 100 * f) + ',' + Math.round(160 - 120 * f) + ',' + Math.round(255 - 60 * f) + ')';
+				else g.fillStyle = 'rgb(' + Math.round(255 - 25 * f) + ',' + Math.round(235 - 215 * f) + ',' + Math.round(200 - 190 * f) + ')';
+				g.fillRect(col * cw, row * ch, cw - 1, ch - 1);
+			}
+		}
+	};
+	Viewer.prototype.heatCell = function (e) {
+		var h = this.heat, r = this.heatCanvas.getBoundingClientRect();
+		var col = Math.floor((e.clientX - r.left) / h.cw), row = Math.floor((e.clientY - r.top) / h.ch);
+		col = Math.max(0, Math.min(h.cols - 1, col));
+		row = Math.max(0, Math.min(h.rows - 1, row));
+		return col * 1000 + row * h.rowMs;
+	};
+	Viewer.prototype.cellRange = function (a, b) {
+		var lo = Math.min(a, b), hi = Math.max(a, b);
+		return [lo, hi + this.heat.rowMs];
+	};
+	Viewer.prototype.heatDown = function (e) {
+		if (!this.heat) return;
+		e.preventDefault();
+		this.dragFrom = this.heatCell(e);
+		this.dragRange = this.cellRange(this.dragFrom, this.dragFrom);
+		this.drawHeat();
+	};
+	Viewer.prototype.heatMove = function (e) {
+		if (!this.heat) return;
+		var t = this.heatCell(e);
+		if (this.dragFrom !== undefined && this.dragFrom !== null) {
+			this.dragRange = this.cellRange(this.dragFrom, t);
+			this.drawHeat();
+		}
+		var h = this.heat, col = Math.floor(t / 1000), row = Math.floor((t % 1000) / h.rowMs);
+		this.heatCanvas.title = (t / 1000).toFixed(3) + ' s: ' + commify(h.cells[col * h.rows + row]) + ' samples';
+	};
+	Viewer.prototype.heatUp = function (e) {
+		if (this.dragFrom === undefined || this.dragFrom === null) return;
+		var r = this.cellRange(this.dragFrom, this.heatCell(e));
+		this.dragFrom = null;
+		this.dragRange = null;
+		this.selectRange(r[0], r[1]);
+	};
+	// Draws the flame graph of [t0, t1) ms only (null: the whole profile).
+	Viewer.prototype.selectRange = function (t0, t1) {
+		if (!this.t.tl) return;
+		var self = this;
+		this.range = t0 === null ? null : [t0, t1];
+		this.vals = this.range ? this.t.rangeValues(t0, t1) : this.t.tot;
+		this.layout();
+		if (this.baseline) this.matchBaseline();
+		var z = this.t.find(this.zoomPath);
+		this.z = z >= 0 && this.vals[z] > 0 ? z : 0;
+		this.computeSearch();
+		this.drawHeat();
+		this.redraw();
+		this.buildTable();
+		this.rangeEl.textContent = '';
+		if (this.range) {
+			this.rangeEl.append(el('span', 'sv-range-text', 'Range ' + (t0 / 1000).toFixed(3) + ' - ' + (t1 / 1000).toFixed(3) +
+				' s: ' + commify(this.vals[0]) + ' samples '));
+			var b = el('button', 'sv-range-clear', 'Whole profile');
+			b.onclick = function () { self.clearRange(); };
+			this.rangeEl.append(b);
+		}
+	};
+	Viewer.prototype.clearRange = function () { if (this.range) this.selectRange(null, null); };
+
+	// Live (a profile still being recorded): marks the view; load() is called again with news.
+	Viewer.prototype.setLive = function (on) {
+		this.opts.live = !!on;
+		this.liveEl.textContent = on ? '\u25cf live' : '';
+	};
+
+	// ---- differential against a baseline (red grew, blue shrank) ----
+	Viewer.prototype.setBaseline = function (json) {
+		if (typeof json === 'string') json = JSON.parse(json);
+		this.baseline = json ? new Tree(json) : null;
+		this.bvals = null;
+		if (this.baseline && this.t) this.matchBaseline();
+		this.redraw();
+		return this;
+	};
+	// bvals[i] = the baseline's value of the frame with node i's path (0 when absent).
+	Viewer.prototype.matchBaseline = function () {
+		var t = this.t, b = this.baseline, bi = new Int32Array(t.n), bv = new Float64Array(t.n);
+		var kids = new Map();
+		for (var j = 1; j < b.n; j++) kids.set(b.par[j] + '\u0000' + b.names[b.nm[j]], j);
+		bi[0] = 0;
+		bv[0] = b.tot[0];
+		for (var i = 1; i < t.n; i++) {
+			var p = bi[t.par[i]], k = p < 0 ? undefined : kids.get(p + '\u0000' + t.names[t.nm[i]]);
+			bi[i] = k === undefined ? -1 : k;
+			bv[i] = k === undefined ? 0 : b.tot[k];
+		}
+		this.bvals = bv;
+		var max = 0, tot = this.total(), btot = b.tot[0];
+		for (var q = 1; q < t.n; q++) {
+			var d = Math.abs((tot ? this.vals[q] / tot : 0) - (btot ? bv[q] / btot : 0));
+			if (d > max) max = d;
+		}
+		this.maxDelta = max;
+	};
+	// Change in share of all samples, baseline to now (normalised, as difffolded.pl -n).
+	Viewer.prototype.delta = function (i) {
+		var tot = this.total(), btot = this.baseline.tot[0];
+		return (tot ? this.vals[i] / tot : 0) - (btot ? this.bvals[i] / btot : 0);
+	};
+	Viewer.prototype.diffColor = function (i) {
+		var d = this.delta(i), f = this.maxDelta > 0 ? Math.min(1, Math.abs(d) / this.maxDelta) : 0;
+		var c = Math.round(210 * (1 - f)) + 45 * (f === 0 ? 1 : 0);
+		if (d > 0) return 'rgb(255,' + c + ',' + c + ')';
+		if (d < 0) return 'rgb(' + c + ',' + c + ',255)';
+		return 'rgb(255,255,255)';
+	};
+
+	// ---- for tests and benchmarks ----
+	// Page rectangle (client coordinates) of the widest drawn frame called name, or null.
+	Viewer.prototype.locate = function (name) {
+		var t = this.t, best = -1;
+		for (var i = 0; i < t.n; i++) {
+			if (t.names[t.nm[i]] !== name || !this.rectOf(i)) continue;
+			if (best < 0 || this.vals[i] > this.vals[best]) best = i;
+		}
+		if (best < 0) return null;
+		var r = this.rectOf(best), c = this.overlay.getBoundingClientRect();
+		return { x: c.left + r.x, y: c.top + r.y, w: r.w, h: ROW - 1, node: best };
+	};
+	Viewer.prototype.destroy = function () {
+		document.removeEventListener('keydown', this.keyHandler);
+		window.removeEventListener('resize', this.resizeHandler);
+		this.root.textContent = '';
+	};
+
+	return {
+		// The offline page's last step: the full profile (after a coarse first paint when
+		// `after` is true, in a later task so that the coarse frame shows first).
+		loadPage: function (element, after) {
+			var go = function () {
+				var data = JSON.parse(document.getElementById('scorch-data').textContent);
+				var v = element.scorchViewer || ScorchViewer.create(element, {});
+				var base = document.getElementById('scorch-baseline');
+				if (base) v.baseline = new Tree(JSON.parse(base.textContent));
+				v.load(data);
+				element.dataset.loaded = 'full';
+			};
+			if (after) setTimeout(go, 0); else go();
+		},
+		create: function (element, opts) {
+			var v = new Viewer(element, opts);
+			element.scorchViewer = v;
+			return v;
+		},
+		Tree: Tree
+	};
+})();

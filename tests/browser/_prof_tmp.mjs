@@ -1,0 +1,24 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({executablePath:'/usr/bin/chromium', args:['--headless','--no-sandbox','--disable-gpu']});
+const p = await b.newPage({viewport:{width:1400,height:900}});
+await p.goto('file://' + process.argv[2]);
+await p.waitForFunction(() => performance.getEntriesByName('scorch-viewer-painted').length > 0);
+const r = await p.evaluate(() => {
+  const out = {}; let t = performance.now();
+  const lap = k => { const n = performance.now(); out[k] = (n - t).toFixed(1); t = n; };
+  const nav = performance.getEntriesByType('navigation')[0];
+  out.domInteractive = nav.domInteractive.toFixed(0); out.drawnMark = performance.getEntriesByName('scorch-viewer-drawn')[0].startTime.toFixed(0);
+  const txt = document.getElementById('scorch-data').textContent; lap('text');
+  const j = JSON.parse(txt); lap('parse');
+  const T = new ScorchViewer.Tree(j); lap('tree');
+  const v = document.getElementById('scorch-viewer').scorchViewer;
+  v.layout(); lap('layout');
+  v.visibleDepth(); lap('visibleDepth');
+  v.computeSearch(); lap('search');
+  v.buildHeat(); lap('heat');
+  v.redraw(); lap('redraw');
+  v.buildTable(); lap('table');
+  return out;
+});
+console.log(JSON.stringify(r));
+await b.close();
