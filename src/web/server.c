@@ -226,7 +226,10 @@ int web__serve(const struct web_opts *opts)
 		util__error("serve: cannot read random bytes for the token: %s", strerror(errno));
 		goto out_regex;
 	}
-	if (opts->store_dir && mkdir(opts->store_dir, 0700) < 0 && errno != EEXIST) {
+	bool was_root = geteuid() == 0, created = false;
+	if (opts->store_dir && mkdir(opts->store_dir, 0700) == 0)
+		created = true;
+	else if (opts->store_dir && errno != EEXIST) {
 		util__error("serve: cannot create --store '%s': %s", opts->store_dir,
 			    strerror(errno));
 		goto out_regex;
@@ -260,7 +263,7 @@ int web__serve(const struct web_opts *opts)
 		close(lfd);
 		goto out_regex;
 	}
-	if (opts->store_dir && geteuid() == 0) {
+	if (opts->store_dir && created && was_root) { /* never hand over a directory we did not make */
 		struct passwd *pw = getpwnam(opts->user ? opts->user : "nobody");
 		if (pw && chown(opts->store_dir, pw->pw_uid, pw->pw_gid) < 0)
 			util__warn("serve: cannot hand --store to '%s': %s", pw->pw_name,
@@ -273,6 +276,14 @@ int web__serve(const struct web_opts *opts)
 		goto out_regex;
 	}
 
+	if (opts->store_dir && access(opts->store_dir, W_OK | X_OK) < 0) {
+		util__error("serve: --store '%s' is not writable by the HTTP server's user (%s)",
+			    opts->store_dir, opts->user ? opts->user : was_root ? "nobody" : "you");
+		close(lfd);
+		close(ctl);
+		waitpid(helper, NULL, 0);
+		goto out_regex;
+	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "session.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "wire.h"
 #include "../sink/sink.h"
+#include "../source/read_formats.h"
 #include "../util/util.h"
 
 static const char *const mode_names[] = {"cpu", "off-cpu", "on-off"};
@@ -32,7 +35,8 @@ struct session {
 	int fd;               /* the sampler's stream; -1 once closed */
 	struct wire_dec dec;  /* live thread only */
 	bool eof;             /* live thread only: the stream ended */
-	struct live *live;
+	struct live *live;    /* NULL for a profile loaded from the store */
+	struct live_snap *fixed; /* the loaded profile */
 	bool finished;        /* under owner->lock: stored, counted as history */
 	bool stop_sent;
 	char error[256];      /* under owner->lock once finished */
@@ -101,11 +105,15 @@ static void sess_stats(void *ctx, struct live_stats *st)
 	st->note = s->dec.error[0] ? s->dec.error : NULL;
 }
 
+static void live_snap_info_stats(struct live_snap *snap, struct live_stats *st);
+static void load_store(struct sessions *ss);
+
 /* ---- registry ----------------------------------------------------------------------------- */
 
 static void session_free(struct session *s)
 {
 	live__free(s->live);
+	live_snap__put(s->fixed);
 	if (s->fd >= 0)
 		close(s->fd);
 	wire_dec__free(&s->dec);
@@ -127,14 +135,26 @@ void session__put(struct session *s)
 
 static bool ended(struct session *s, struct live_stats *st)
 {
+	if (!s->live) {
+		live_snap_info_stats(s->fixed, st);
+		return true;
+	}
 	live__stats(s->live, st);
 	return st->ended || st->error;
+}
+
+static void live_snap_info_stats(struct live_snap *snap, struct live_stats *st)
+{
+	struct live_snap_info info;
+	live_snap__info(snap, &info);
+	*st = info.stats;
+	st->ended = true;
 }
 
 /* Writes a finished profile to the store directory. */
 static void store(struct sessions *ss, struct session *s)
 {
-	if (!ss->store_dir)
+	if (!ss->store_dir || !s->live)
 		return;
 	struct live_snap *snap = live__snapshot(s->live);
 	const struct profile *run = snap ? live_snap__run(snap, NULL) : NULL;
@@ -216,6 +236,8 @@ struct sessions *sessions__new(int ctl, const struct sess_limits *lim, const cha
 	ss->next_id = 1;
 	pthread_mutex_init(&ss->lock, NULL);
 	pthread_cond_init(&ss->cond, NULL);
+	if (ss->store_dir)
+		load_store(ss);
 	if (pthread_create(&ss->monitor, NULL, monitor, ss)) {
 		util__error("cannot start the profile monitor thread");
 		exit(1);
@@ -358,7 +380,7 @@ json_t *session__status(struct session *s)
 			      s->rq.call_graph < 4 ? cg_names[s->rq.call_graph] : "auto", "samples",
 			      (json_int_t)st.samples, "lost", (json_int_t)st.lost, "elapsed",
 			      (double)st.elapsed_ns / 1e9);
-	uint64_t seq = live__seq(s->live);
+	uint64_t seq = s->live ? live__seq(s->live) : 1;
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	if (end && (st.error || st.note))
 		json_object_set_new(o, "error", json_string(st.note ? st.note
@@ -378,10 +400,78 @@ json_t *sessions__list(struct sessions *ss)
 
 struct live_snap *session__snapshot(struct session *s)
 {
-	return live__snapshot(s->live);
+	return s->live ? live__snapshot(s->live) : live_snap__get(s->fixed);
 }
 
 uint64_t session__wait(struct session *s, uint64_t seq, int timeout_ms)
 {
-	return live__wait(s->live, seq, timeout_ms);
+	return s->live ? live__wait(s->live, seq, timeout_ms) : 0;
+}
+
+/* Loads one stored profile as a finished session (the list is newest first: prepend). */
+static void load_one(struct sessions *ss, const char *dir, const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	char *buf;
+	size_t len;
+	struct stat st;
+	if (util__read_regular(path, O_NOFOLLOW, (size_t)1 << 30, &buf, &len, &st) < 0)
+		return;
+	struct profile *p = profile__new();
+	struct folded_opts fo = {0};
+	struct folded_stats fs;
+	int rc = format__read(buf, len, p, 0, &fo, &fs);
+	free(buf);
+	if (rc < 0 || !profile__column_total(p, 0)) {
+		profile__free(p);
+		return;
+	}
+	struct live_stats ls = {.backend = "file", .samples = profile__column_total(p, 0),
+				.ended = true};
+	struct session *s = xcalloc(1, sizeof(*s));
+	s->owner = ss;
+	s->fd = -1;
+	s->rq.magic = PRIV_MAGIC;
+	s->title = xstrdup(name);
+	s->created = st.st_mtime;
+	s->refs = 1;
+	s->finished = true;
+	s->id = ss->next_id++;
+	s->fixed = live_snap__of_profile(p, &ls);
+	s->next = ss->head;
+	ss->head = s;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The store's scorch-*.folded files, oldest first by name (scorch-EPOCH-ID), at most max. */
+static void load_store(struct sessions *ss)
+{
+	DIR *d = opendir(ss->store_dir);
+	if (!d)
+		return;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "scorch-", 7) || !util__has_suffix(de->d_name, ".folded"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		if (n - i <= ss->lim.max_history)
+			load_one(ss, ss->store_dir, names[i]);
+		free(names[i]);
+	}
+	free(names);
 }

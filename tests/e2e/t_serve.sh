@@ -186,6 +186,30 @@ wait $CURL
 kill "$SPID"
 wait "$SPID" 2>/dev/null
 
+# ---- --store keeps finished profiles across restarts ----
+chmod 711 "$TMP" # the HTTP process (nobody) writes the store
+start_serve st --store "$TMP/store"
+post "{\"pids\":[$WPID],\"seconds\":2,\"hz\":499}" >/dev/null
+SID=$(sed 's/[^0-9]//g' "$TMP/body")
+for _ in $(seq 40); do
+	ls "$TMP"/store/scorch-*-"$SID".folded >/dev/null 2>&1 && break
+	sleep 0.2
+done
+auth "$BASE/api/profiles/$SID.folded" >/dev/null
+same_file "a finished profile is written to --store" "$TMP/body" "$(ls "$TMP"/store/scorch-*-"$SID".folded 2>/dev/null | head -1)"
+kill "$SPID"
+wait "$SPID" 2>/dev/null
+start_serve st2 --store "$TMP/store"
+auth "$BASE/api/profiles" >/dev/null
+check "a restarted serve lists the stored profile" grep -q '"title":"scorch-[0-9]*-'"$SID"'.folded","state":"done"' "$TMP/body"
+auth "$BASE/api/profiles/1.folded" >/dev/null
+same_file "the stored profile downloads as it was written" "$(ls "$TMP"/store/scorch-*-"$SID".folded | head -1)" "$TMP/body"
+kill "$SPID"
+wait "$SPID" 2>/dev/null
+
+expect_exit "a --store the dropped user cannot write is refused" 1 "not writable" \
+	"$SCORCH" serve --listen 127.0.0.1:0 --store /root
+
 # ---- options ----
 expect_exit "--no-token is refused off loopback" 2 "--no-token is only allowed on a loopback" \
 	"$SCORCH" serve --listen 0.0.0.0:0 --no-token
