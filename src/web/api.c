@@ -348,21 +348,20 @@ static enum MHD_Result download(struct MHD_Connection *c, struct session *s, uns
 
 static enum MHD_Result view_json(struct MHD_Connection *c, struct session *s)
 {
-	struct live_snap *snap = session__snapshot(s);
-	const struct profile *run = snap ? live_snap__run(snap, NULL) : NULL;
 	struct strbuf out = {0};
-	int rc = 0;
-	if (run)
-		rc = viewer__json(run, &out);
-	live_snap__put(snap);
-	if (!run)
-		return send_error(c, 409, "no snapshot yet");
+	int rc = session__view_json(s, &out);
 	if (rc < 0) {
 		strbuf__free(&out);
+		if (rc == -EAGAIN)
+			return send_error(c, 409, "no snapshot yet");
 		return send_error(c, 500, "cannot render the profile: %s", strerror(-rc));
 	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(out.len, out.buf,
 								 MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		strbuf__free(&out);
+		return MHD_NO;
+	}
 	security_headers(r);
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	enum MHD_Result ret = MHD_queue_response(c, 200, r);

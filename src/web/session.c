@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "viewer.h"
 #include "wire.h"
 #include "../sink/sink.h"
 #include "../source/read_formats.h"
@@ -39,6 +40,9 @@ struct session {
 	struct live_snap *fixed; /* the loaded profile */
 	bool finished;        /* under owner->lock: stored, counted as history */
 	bool stop_sent;
+	pthread_mutex_t view_lock; /* the viewer JSON of the newest snapshot, made once */
+	struct strbuf view;
+	struct live_snap *view_snap; /* referenced: its address cannot be reused meanwhile */
 	char error[256];      /* under owner->lock once finished */
 };
 
@@ -114,6 +118,9 @@ static void session_free(struct session *s)
 {
 	live__free(s->live);
 	live_snap__put(s->fixed);
+	strbuf__free(&s->view);
+	live_snap__put(s->view_snap);
+	pthread_mutex_destroy(&s->view_lock);
 	if (s->fd >= 0)
 		close(s->fd);
 	wire_dec__free(&s->dec);
@@ -291,6 +298,7 @@ int sessions__start(struct sessions *ss, const struct priv_request *rq, const ch
 	s->created = time(NULL);
 	s->refs = 1;
 	s->id = ss->next_id++;
+	pthread_mutex_init(&s->view_lock, NULL);
 	struct live_source src = {s, sess_poll, sess_stats};
 	struct live_opts lo = {.interval_ms = 1000, .mode = LIVE_ACCUMULATE};
 	s->live = live__new(&src, &lo);
@@ -408,6 +416,29 @@ uint64_t session__wait(struct session *s, uint64_t seq, int timeout_ms)
 	return s->live ? live__wait(s->live, seq, timeout_ms) : 0;
 }
 
+int session__view_json(struct session *s, struct strbuf *out)
+{
+	struct live_snap *snap = session__snapshot(s);
+	if (!snap)
+		return -EAGAIN;
+	int rc = 0;
+	pthread_mutex_lock(&s->view_lock);
+	/* a snapshot never changes: its JSON is made once */
+	if (s->view_snap != snap) {
+		s->view.len = 0;
+		live_snap__put(s->view_snap);
+		s->view_snap = NULL;
+		rc = viewer__json(live_snap__run(snap, NULL), &s->view);
+		if (rc == 0)
+			s->view_snap = live_snap__get(snap);
+	}
+	if (rc == 0)
+		strbuf__add(out, s->view.buf, s->view.len);
+	pthread_mutex_unlock(&s->view_lock);
+	live_snap__put(snap);
+	return rc;
+}
+
 /* Loads one stored profile as a finished session (the list is newest first: prepend). */
 static void load_one(struct sessions *ss, const char *dir, const char *name)
 {
@@ -439,6 +470,7 @@ static void load_one(struct sessions *ss, const char *dir, const char *name)
 	s->finished = true;
 	s->id = ss->next_id++;
 	s->fixed = live_snap__of_profile(p, &ls);
+	pthread_mutex_init(&s->view_lock, NULL);
 	s->next = ss->head;
 	ss->head = s;
 }

@@ -48,6 +48,12 @@ json_t *session__status(struct session *s);
 const char *session__state(struct session *s);
 /* The newest snapshot (referenced; release with live_snap__put), or NULL before the first. */
 struct live_snap *session__snapshot(struct session *s);
+/*
+ * Appends the viewer JSON (viewer.h) of everything recorded so far to out; made once per
+ * snapshot and shared by every request. Returns 0, -EAGAIN before the first snapshot.
+ */
+struct strbuf;
+int session__view_json(struct session *s, struct strbuf *out);
 /* Waits up to timeout_ms for a snapshot newer than seq or the end; returns the newest seq. */
 uint64_t session__wait(struct session *s, uint64_t seq, int timeout_ms);
 
