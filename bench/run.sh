@@ -16,3 +16,6 @@ echo "== terminal UI keystroke latency while recording"
 echo
 echo "== interchange formats: write/read per format vs the pprof tool"
 "$ROOT/bench/formats.sh"
+echo
+echo "== scorch serve: API requests/s on loopback while a 999 Hz profile runs"
+"$ROOT/bench/serve.sh"
