@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -o, --output OUT   where to write (required)\n"
 		"      --to FORMAT    output format regardless of OUT's name: folded, svg, pprof,\n"
-		"                     speedscope, trace or json\n"
+		"                     speedscope, trace, json or html\n"
 		"      --json-compact d3 JSON without whitespace (for big profiles)\n"
 		"      --per-thread   speedscope: one profile per root frame (thread or process)\n"
 		"  -h, --help         this help\n"

@@ -56,7 +56,8 @@ static void usage(FILE *f)
 		"  -o, --output FILE  write FILE; the extension picks the format: .svg (flame\n"
 		"                     graph), .folded or .txt (folded stacks), - (folded to stdout),\n"
 		"                     .pb.gz (pprof), .speedscope.json, .trace.json (Perfetto),\n"
-		"                     .json (d3). Repeat for several files. Default: scorch.svg\n"
+		"                     .json (d3), .html (interactive viewer with a per-second\n"
+		"                     heatmap). Repeat for several files. Default: scorch.svg\n"
 		"      --kernel-only  kernel stacks only (samples taken in the kernel)\n"
 		"      --user-only    user stacks only (time in the kernel is charged to the user\n"
 		"                     frame that entered it)\n"
@@ -416,9 +417,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		o->argv = argv + optind;
 	if (c->noutputs == 0)
 		c->outputs[c->noutputs++] = "scorch.svg";
-	for (int i = 0; i < c->noutputs; i++) /* the trace and speedscope timelines need times */
+	/* the trace and speedscope timelines and the viewer's heatmap need times */
+	for (int i = 0; i < c->noutputs; i++)
 		if (util__has_suffix(c->outputs[i], ".trace.json") ||
-		    util__has_suffix(c->outputs[i], ".speedscope.json"))
+		    util__has_suffix(c->outputs[i], ".speedscope.json") ||
+		    sink__for_path(c->outputs[i]) == sink__by_name("html"))
 			o->timeline = true;
 	return -1;
 }

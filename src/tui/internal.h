@@ -60,7 +60,7 @@ const char *color__mode(void);
 
 /* ---- the UI state ---- */
 
-enum view { VIEW_FLAME, VIEW_TABLE, VIEW_THREADS, VIEW_TIMELINE, VIEW_COUNT };
+enum view { VIEW_FLAME, VIEW_TABLE, VIEW_THREADS, VIEW_TIMELINE, VIEW_HEATMAP, VIEW_COUNT };
 enum table_sort { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_COUNT };
 
 /* What a key handler tells the loop. */
@@ -105,6 +105,18 @@ struct tui {
 	struct search filter;
 
 	int thr_top; /* first thread row shown */
+
+	/* heatmap view: cursor cell, first column shown, the marked cell of a range */
+	int heat_col, heat_row, heat_left;
+	bool heat_marked;
+	int heat_mcol, heat_mrow;
+	/* a time range graphed from the heatmap: its own profile and aggregate stand in for
+	 * the snapshot's (saved here) until c, or until a new snapshot is shown */
+	struct profile *range_p;
+	struct aggregate range_agg;
+	const struct profile *range_saved_p;
+	const struct aggregate *range_saved_snap;
+	uint64_t range_lo, range_hi; /* ms */
 
 	/* prompt ("/" search or filter, "w" file name) */
 	bool prompting;
@@ -158,6 +170,12 @@ void table__refresh(struct tui *t);
 void threads__draw(struct tui *t);
 void timeline__draw(struct tui *t);
 int threads__key(struct tui *t, int ch);
+
+/* view_heatmap.c */
+void heatmap__draw(struct tui *t);
+int heatmap__key(struct tui *t, int ch);
+/* Ends a graphed time range: the saved snapshot's profile is shown again (not redrawn). */
+void heatmap__drop_range(struct tui *t);
 
 /* term.c: taking over and giving back the terminal */
 /* Holds stderr, starts curses (raw keys, mouse, colours) and installs signal handlers. */

@@ -57,7 +57,7 @@ void ui__fmt_count(uint64_t v, char *buf, size_t len)
 }
 
 static const char *const view_names[VIEW_COUNT] = {"Flame", "Top functions", "Threads",
-						    "Timeline"};
+						    "Timeline", "Heatmap"};
 
 static void draw_header(struct tui *t)
 {
@@ -152,7 +152,8 @@ static const char *const help_lines[] = {
 	"  r               reset zoom and search",
 	"  PgUp PgDn g G   scroll deep stacks",
 	"  i               flame / icicle orientation",
-	"  Tab, Shift-Tab  flame graph, top functions, threads, timeline",
+	"  Tab, Shift-Tab  flame graph, top functions, threads, timeline, heatmap",
+	"  space, Enter    (heatmap) mark a cell, graph the range; c: whole profile",
 	"  s               (table) sort by self, total, name",
 	"  m               (live) mode: reset, accumulate, decay, everything recorded",
 	"  z               (live) freeze / unfreeze the display",
@@ -200,6 +201,9 @@ void ui__draw(struct tui *t)
 		case VIEW_TIMELINE:
 			timeline__draw(t);
 			break;
+		case VIEW_HEATMAP:
+			heatmap__draw(t);
+			break;
 		default:
 			break;
 		}
@@ -227,6 +231,7 @@ static void show_snapshot(struct tui *t)
 {
 	if (!t->ls)
 		return;
+	heatmap__drop_range(t);
 	if (t->whole_run) {
 		t->p = live_snap__run(t->ls, &t->snap);
 	} else {
@@ -478,11 +483,15 @@ static int handle_key(struct tui *t, int ch)
 	}
 	if (!t->have_snap)
 		return TUI_UNHANDLED;
+	if (ch == 'c' && t->range_p) /* back from a heatmap range, in any view */
+		return heatmap__key(t, ch);
 	switch (t->view) {
 	case VIEW_FLAME:
 		return flame__key(t, ch);
 	case VIEW_TABLE:
 		return table__key(t, ch);
+	case VIEW_HEATMAP:
+		return heatmap__key(t, ch);
 	default:
 		return threads__key(t, ch);
 	}
@@ -541,6 +550,7 @@ int tui__run(const struct tui_opts *o)
 	search__clear(&t.search);
 	search__clear(&t.filter);
 	free(t.order);
+	heatmap__drop_range(&t);
 	layout__free(&t.lay);
 	live_snap__put(t.ls);
 	/* Ended by a signal, not by q: the caller exits 128 + sig, as a shell would report. */

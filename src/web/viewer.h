@@ -17,12 +17,15 @@ const char *viewer__asset(const char *name, size_t *len);
 
 /*
  * Appends the viewer's JSON for column 0 of p to out (compact, one line, no newline):
- *   {"v":1,"unit":..,"scale":..,"total":..,"meta":{..},"names":[..],
- *    "nodes":{"n":[name],"d":[depth],"t":[total]},          preorder, node 0 = "all"
- *    "timeline":{"q":ms,"b":[bucket],"n":[node],"c":[samples],"end":ms,"coarsened":0|1}}
- * Sibling frames with the same name are merged and children are sorted by name, as
- * flamegraph.pl draws them; self values are the total minus the children's. "timeline"
- * is present when p has one: samples counted per (q-millisecond bucket, leaf node),
+ *   {"v":1,"unit":..,"column":..,"scale":..,"total":..,"meta":{..},"names":["all",..],
+ *    "nodes":{"count":N,"data":PACKED},
+ *    "timeline":{"q":ms,"end":ms,"coarsened":0|1,"count":M,"data":PACKED}}
+ * PACKED numbers: each value in little-endian 5-bit groups, one base64url character per
+ * group ("A".."Z","a".."z","0".."9","-","_" = 0..63) with 32 added while more groups follow.
+ * nodes, in preorder (node 0 is "all"): name index, zigzag(depth - previous depth - 1),
+ * total value (self = total minus the children's totals). Sibling frames of one name are
+ * merged and children sorted by name, as flamegraph.pl draws them. timeline, when p has
+ * one: (bucket - previous bucket, node, samples) per (q-millisecond bucket, leaf node),
  * bounded (q doubles until at most VIEWER_MAX_TIMELINE pairs remain). Returns 0.
  */
 #define VIEWER_MAX_TIMELINE 1000000u

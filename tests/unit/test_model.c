@@ -302,13 +302,15 @@ static void test_sink_registry(void **state)
 	assert_string_equal(sink__for_path("x.txt")->name, "folded");
 	assert_string_equal(sink__for_path("x.Collapsed")->name, "folded");
 	assert_string_equal(sink__for_path("X.SVG")->name, "svg");
+	assert_string_equal(sink__for_path("x.HTML")->name, "html");
+	assert_string_equal(sink__for_path("x.htm")->name, "html");
 	assert_null(sink__for_path("x.png"));
 	assert_null(sink__for_path("svg"));
 	assert_null(sink__by_name("png"));
 	struct strbuf sb = {0};
 	sink__list(&sb);
 	assert_string_equal(sb.buf, ".folded, .txt, .collapsed, .svg, .pb.gz, .pprof, "
-				     ".speedscope.json, .trace.json, .json");
+				     ".speedscope.json, .trace.json, .json, .html, .htm");
 	strbuf__free(&sb);
 	/* an empty profile is an error the svg writer explains */
 	struct profile *p = profile__new();

@@ -41,33 +41,63 @@ var ScorchViewer = (function () {
 	}
 
 	// ---- the profile as typed arrays ----
+	// Packed numbers (viewer.h): 5-bit groups, little-endian, one base64url character each,
+	// 32 added while more follow. Decodes `count` tuples of `width` values into arrays.
+	var V64 = new Int8Array(128).fill(-1);
+	'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').forEach(function (c, i) { V64[c.charCodeAt(0)] = i; });
+	function unpack3(str, count, a, b, t) {
+		var pos = 0, c = 0, v, mul;
+		for (var i = 0; i < count; i++) { // three store sites, each of one array type
+			c = V64[str.charCodeAt(pos++)]; v = c & 31; mul = 32;
+			while (c & 32) { c = V64[str.charCodeAt(pos++)]; v += (c & 31) * mul; mul *= 32; }
+			a[i] = v;
+			c = V64[str.charCodeAt(pos++)]; v = c & 31; mul = 32;
+			while (c & 32) { c = V64[str.charCodeAt(pos++)]; v += (c & 31) * mul; mul *= 32; }
+			b[i] = v;
+			c = V64[str.charCodeAt(pos++)]; v = c & 31; mul = 32;
+			while (c & 32) { c = V64[str.charCodeAt(pos++)]; v += (c & 31) * mul; mul *= 32; }
+			t[i] = v;
+		}
+		if (pos !== str.length) throw new Error('scorch viewer: bad profile data');
+	}
+
 	function Tree(json) {
-		var nodes = json.nodes, n = nodes.n.length;
+		var n = json.nodes.count;
 		this.json = json;
 		this.names = json.names;
 		this.scale = json.scale || 1;
 		this.unit = json.unit || 'samples';
 		this.n = n;
-		this.nm = Uint32Array.from(nodes.n);
-		this.dep = Uint32Array.from(nodes.d);
-		this.tot = Float64Array.from(nodes.t);
+		this.nm = new Uint32Array(n);
+		this.dep = new Uint32Array(n);
+		this.tot = new Float64Array(n);
+		unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
 		this.par = new Int32Array(n);
 		this.end = new Uint32Array(n);
-		var stack = new Int32Array(n + 1), sp = 0, maxd = 0;
+		var stack = new Int32Array(n + 1), sp = 0, maxd = 0, prev = -1, dep = this.dep;
 		for (var i = 0; i < n; i++) {
-			var d = this.dep[i];
+			var z = dep[i], d = prev + 1 + ((z & 1) ? -((z + 1) >>> 1) : z >>> 1);
+			dep[i] = d;
+			prev = d;
 			if (d > maxd) maxd = d;
-			while (sp > 0 && this.dep[stack[sp - 1]] >= d) this.end[stack[--sp]] = i;
+			while (sp > 0 && dep[stack[sp - 1]] >= d) this.end[stack[--sp]] = i;
 			this.par[i] = sp > 0 ? stack[sp - 1] : -1;
 			stack[sp++] = i;
 		}
 		while (sp > 0) this.end[stack[--sp]] = n;
 		this.maxDepth = maxd;
-		this.tl = json.timeline || null;
+		this.tl = null;
+		var tl = json.timeline;
+		if (tl) {
+			var b = new Uint32Array(tl.count), tn = new Uint32Array(tl.count), c = new Float64Array(tl.count);
+			unpack3(tl.data, tl.count, b, tn, c);
+			for (var j = 1; j < tl.count; j++) b[j] += b[j - 1];
+			this.tl = { q: tl.q, end: tl.end, coarsened: tl.coarsened, b: b, n: tn, c: c };
+		}
 	}
 	// Self values of vals (total minus the children's).
 	Tree.prototype.selfOf = function (vals) {
-		var self = Float64Array.from(vals);
+		var self = new Float64Array(vals);
 		for (var i = 1; i < this.n; i++) self[this.par[i]] -= vals[i];
 		return self;
 	};
@@ -186,9 +216,15 @@ var ScorchViewer = (function () {
 		this.buildHeat();
 		this.drawHeat();
 		this.redraw();
-		this.buildTable();
+		if (this.loaded) this.buildTable();
+		else setTimeout(this.buildTable.bind(this), 0); // after the first paint
 		window.scrollTo(window.scrollX, scrollY);
 		this.graph.scrollTop = gscroll;
+		if (!this.loaded) { // benchmarks read these marks (bench/viewer.mjs)
+			this.loaded = true;
+			performance.mark('scorch-viewer-drawn');
+			requestAnimationFrame(function () { performance.mark('scorch-viewer-painted'); });
+		}
 		return this;
 	};
 
@@ -203,7 +239,8 @@ var ScorchViewer = (function () {
 			cur[d + 1] = xs[i];
 		}
 		this.xs = xs;
-		this.self = t.selfOf(v);
+		this.self = null; // by functions(), after the first paint
+		this.md = null;   // by visibleDepth(), at the first zoom
 	};
 
 	Viewer.prototype.total = function () { return this.vals[0]; };
@@ -213,13 +250,19 @@ var ScorchViewer = (function () {
 	};
 
 	// ---- the flame graph ----
+	// Deepest drawn depth under the zoomed frame (per-node maxima, computed once per values).
 	Viewer.prototype.visibleDepth = function () {
-		var t = this.t, z = this.z, maxd = t.dep[z];
-		for (var i = z; i < t.end[z]; i++) {
-			if (this.vals[i] <= 0) { i = t.end[i] - 1; continue; }
-			if (t.dep[i] > maxd) maxd = t.dep[i];
+		var t = this.t, z = this.z, v = this.vals;
+		if (z === 0 && v === t.tot) return t.maxDepth;
+		if (!this.md) {
+			var md = new Uint32Array(t.dep);
+			for (var i = t.n - 1; i > 0; i--) {
+				var p = t.par[i];
+				if (v[i] > 0 && md[i] > md[p]) md[p] = md[i];
+			}
+			this.md = md;
 		}
-		return maxd;
+		return this.md[z];
 	};
 	Viewer.prototype.rowY = function (d) {
 		return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW;
@@ -459,6 +502,7 @@ var ScorchViewer = (function () {
 	// ---- top functions ----
 	Viewer.prototype.functions = function () {
 		var t = this.t, v = this.vals, nn = t.names.length;
+		if (!this.self) this.self = t.selfOf(v);
 		var self = new Float64Array(nn), total = new Float64Array(nn), onStack = new Uint32Array(nn);
 		var stack = [];
 		for (var i = 1; i < t.n; i++) {
