@@ -122,6 +122,7 @@ static int run_sampler(int fd, const struct sampler_opts *o, unsigned seconds, s
 {
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL); /* a started command is reaped by waitpid */
+	signal(SIGINT, SIG_DFL);  /* the helper ignores it; a started command must not */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	struct symbolizer_opts so = {.demangle = true};
 	struct symbolizer *sym = symbolizer__new(&so);
