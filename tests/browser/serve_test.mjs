@@ -110,6 +110,27 @@ try {
 	await page.locator(`#history tbody tr[data-id="${id}"]`).waitFor({ timeout: 5000 });
 	const hist = await page.locator(`#history tbody tr[data-id="${id}"]`).textContent();
 	check('history lists the profile as done', /done/.test(hist), hist);
+
+	// a second profile, drawn live against the first as its baseline, then the diff page
+	const id2 = await page.evaluate(async wp => {
+		const r = await fetch('/api/profiles', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ pids: [wp], seconds: 5, hz: 499 }) });
+		return (await r.json()).id;
+	}, Number(wpid));
+	await page.goto(`${new URL(page.url()).origin}/#/profile/${id2}`);
+	await page.locator(`#prof-baseline option[value="${id}"]`).waitFor({ state: 'attached', timeout: 5000 });
+	await page.selectOption('#prof-baseline', String(id));
+	await page.waitForFunction(() => { const v = document.getElementById('viewer').scorchViewer; return v && v.baseline && v.t; }, null, { timeout: 10000 });
+	const liveDiff = await page.textContent('#prof-status');
+	check('a finished profile pins as the live baseline', /^running/.test(liveDiff), liveDiff);
+	await page.waitForFunction(() => /^done/.test(document.getElementById('prof-status').textContent), null, { timeout: 20000 });
+	await page.goto(`${new URL(page.url()).origin}/#/diff?a=${id}&b=${id2}`);
+	await page.waitForFunction(() => { const v = document.getElementById('diff-viewer').scorchViewer; return v && v.baseline && v.t && v.locate('hot_function'); }, null, { timeout: 10000 });
+	check('the diff page draws the second profile against the first', true);
+	const [dd] = await Promise.all([page.waitForEvent('download'), page.click('#diff-svg')]);
+	await dd.saveAs(`${outdir}/diff.svg`);
+	const dsvg = fs.readFileSync(`${outdir}/diff.svg`, 'utf8');
+	check('the diff SVG downloads', /<title>hot_function \(/.test(dsvg) && dd.suggestedFilename() === `scorch-diff-${id}-${id2}.svg`, dd.suggestedFilename());
 	check('no page errors', errors.length === 0, errors.join(' | '));
 } finally {
 	await browser.close();
