@@ -120,7 +120,12 @@ check "the pprof download is gzip" bash -c "gzip -t < '$TMP/body'"
 expect_eq "viewer JSON" 200 "$(auth "$BASE/api/profiles/$ID/view")"
 check "the viewer JSON names hot_function" grep -q '"hot_function"' "$TMP/body"
 
-# a second profile, stopped early, then the diff
+# a second profile, stopped early, then the diff; meanwhile three clients read at 512 B/s
+SLOW=()
+for _ in 1 2 3; do
+	curl -s --limit-rate 512 -H "Authorization: Bearer $TOKEN" -o /dev/null "$BASE/api/profiles/$ID.svg" &
+	SLOW+=($!)
+done
 post "{\"pids\":[$WPID],\"seconds\":60,\"hz\":499}" >/dev/null
 ID2=$(sed 's/[^0-9]//g' "$TMP/body")
 sleep 2
@@ -131,6 +136,8 @@ for _ in $(seq 30); do
 	sleep 0.2
 done
 check "the stopped profile is done, well before its 60 s" grep -qE '"state":"done".*"elapsed":[0-9]\.' "$TMP/body"
+check "slow clients did not stall sampling (samples every second)" awk -F'"samples":' '{ split($2, a, ","); e = $0; sub(/.*"elapsed":/, "", e); exit !(a[1] / e > 50) }' "$TMP/body"
+kill "${SLOW[@]}" 2>/dev/null
 auth "$BASE/api/profiles/$ID2.folded" >/dev/null
 cp "$TMP/body" "$TMP/p2.folded"
 expect_eq "diff as folded" 200 "$(auth "$BASE/api/diff?a=$ID&b=$ID2&format=folded")"
