@@ -7,7 +7,7 @@ DESTDIR ?=
 BUILD   := build
 V       ?= 0
 
-PKGS    := libelf libdw ncursesw zlib
+PKGS    := libelf libdw ncursesw zlib libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -58,6 +58,15 @@ $(BUILD)/gen/viewer_css.h: src/web/viewer/viewer.css scripts/embed.py
 	python3 scripts/embed.py $< $@ viewer_css
 
 $(BUILD)/obj/src/web/viewer.o $(BUILD)/tobj/src/web/viewer.o $(BUILD)/pic/src/web/viewer.o: $(VIEWER_HDR)
+
+# scorch serve's page (src/web/assets/), embedded the same way; nothing is served from disk.
+WEB_ASSETS := app.html app.js app.css
+WEB_HDR := $(WEB_ASSETS:%=$(BUILD)/gen/web_%.h)
+$(BUILD)/gen/web_%.h: src/web/assets/% scripts/embed.py
+	@mkdir -p $(dir $@)
+	python3 scripts/embed.py $< $@ web_$(subst .,_,$*)
+
+$(BUILD)/obj/src/web/pages.o $(BUILD)/tobj/src/web/pages.o: $(WEB_HDR)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

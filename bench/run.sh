@@ -19,3 +19,6 @@ echo "== interchange formats: write/read per format vs the pprof tool"
 echo
 echo "== HTML viewer in Chromium: first paint, hover and zoom of a 200,000-stack profile"
 "$ROOT/bench/viewer.sh"
+echo
+echo "== scorch serve: API requests/s on loopback while a 999 Hz profile runs"
+"$ROOT/bench/serve.sh"

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"record", cmd_record, "sample stacks of a command, pids or the whole system"},
 	{"top", cmd_top, "live flame graph in the terminal"},
 	{"view", cmd_view, "open a saved profile in the terminal UI"},
+	{"serve", cmd_serve, "local web UI: pick a process, profile it, explore it live"},
 	{"collapse", cmd_collapse, "perf script text -> folded stacks"},
 	{"flamegraph", cmd_flamegraph, "folded stacks -> interactive SVG flame graph"},
 	{"diff", cmd_diff, "compare two folded profiles (differential flame graph)"},
@@ -41,6 +42,7 @@ static void usage(FILE *f)
 		   "  perf script | scorch collapse | scorch flamegraph > cpu.svg\n"
 		   "  scorch diff before.folded after.folded -o diff.svg\n"
 		   "  scorch view app.folded\n"
+		   "  scorch serve                                       web UI on loopback\n"
 		   "  scorch convert app.folded -o app.pb.gz\n");
 }
 
