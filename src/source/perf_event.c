@@ -21,7 +21,7 @@
 #include "sysinfo.h"
 
 #define DATA_PAGES 128 /* 512 KiB per CPU, like perf record */
-#define DATA_PAGES_STACKS 512 /* 2 MiB per CPU when samples carry user-stack copies */
+#define DATA_PAGES_STACKS 1024 /* 4 MiB per CPU when samples carry user-stack copies */
 #define LEAF_STACK_SIZE 512   /* fp+leaf: bytes of stack copied by default */
 #define MAX_USER_FRAMES 1024
 
@@ -554,10 +554,11 @@ static void perf_stats(const struct sampler *s, struct sampler_stats *st)
 	char why[400];
 	if (unwind__stats_text(&us, why, sizeof(why)) || us.leaf_samples) {
 		struct perf_backend *w = s->priv;
-		int n = snprintf(w->stats_note, sizeof(w->stats_note), "%s", pb->note);
+		int n = 0;
+		w->stats_note[0] = '\0';
 		if (us.leaf_samples)
-			n += snprintf(w->stats_note + n, sizeof(w->stats_note) - (size_t)n,
-				      "%sfp+leaf: CFI repaired %llu of %llu stacks", n ? "; " : "",
+			n += snprintf(w->stats_note, sizeof(w->stats_note),
+				      "fp+leaf: CFI repaired %llu of %llu stacks",
 				      (unsigned long long)us.leaf_repaired,
 				      (unsigned long long)us.leaf_samples);
 		if (why[0])
@@ -566,7 +567,7 @@ static void perf_stats(const struct sampler *s, struct sampler_stats *st)
 				 n ? "; " : "",
 				 (unsigned long long)(us.samples - us.stopped[UNWIND_OK]),
 				 (unsigned long long)us.samples, why);
-		st->note = w->stats_note;
+		st->unwind = w->stats_note;
 	}
 	st->info = pb->info;
 	if (pb->auto_info[0]) {

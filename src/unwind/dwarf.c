@@ -37,6 +37,7 @@ struct space {
 	/* The sample being unwound (the callbacks' view). */
 	const struct unwind_input *in;
 	enum unwind_why why;
+	uint32_t why_at; /* frames found when why was set: only a failure in the last step counts */
 	struct unwinder *u;
 };
 
@@ -388,10 +389,9 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *out, void *a
 	if (read_file_word(dwfl, addr, out))
 		return true;
 	/* Just above the copy, when the copy was cut at its size: the stack goes on. */
-	if (addr >= lo && addr < hi + (64u << 20) && in->full)
-		sp->why = UNWIND_TRUNCATED;
-	else if (sp->why == UNWIND_OK)
-		sp->why = UNWIND_BAD_READ;
+	sp->why = addr >= lo && addr < hi + (64u << 20) && in->full ? UNWIND_TRUNCATED
+								     : UNWIND_BAD_READ;
+	sp->why_at = sp->u->nips;
 	return false;
 }
 
@@ -512,12 +512,26 @@ static uint32_t unwind_one(struct unwinder *u, const struct unwind_input *in, ui
 		return 1;
 	}
 	int ret = dwfl_getthread_frames(sp->dwfl, (pid_t)in->tid, frame_cb, u);
+	/* libdw ends quietly (as at the outermost frame) when a return address cannot be
+	 * read: a read that failed in the last steps (libdw reads the registers of a frame
+	 * while it unwinds the one before) is why it ended. */
+	enum unwind_why read_why = sp->why_at + 1 >= u->nips ? sp->why : UNWIND_OK;
 	if (u->nips == 0) {
 		ips[u->nips++] = in->regs[UNWIND_REG_IP];
-		*why = sp->why ? sp->why : classify(sp, ips[0]);
+		*why = read_why ? read_why : classify(sp, ips[0]);
+	} else if (read_why && u->nips < max) {
+		*why = read_why;
 	} else if (ret != 0 && u->nips < max) {
 		uint64_t last = ips[u->nips - 1];
-		*why = sp->why ? sp->why : classify(sp, u->nips > 1 ? last - 1 : last);
+		*why = classify(sp, u->nips > 1 ? last - 1 : last);
+	}
+	if (getenv("SCORCH_UNWIND_DEBUG") && *why) {
+		uint64_t last = ips[u->nips - 1];
+		Dwfl_Module *mod = dwfl_addrmodule(sp->dwfl, last);
+		Dwarf_Addr lo = 0;
+		const char *name = mod ? dwfl_module_info(mod, NULL, &lo, NULL, NULL, NULL, NULL, NULL) : "?";
+		fprintf(stderr, "unwind stop %d pid %u n %u pc %#llx %s+%#llx err %s\n", *why, in->pid, u->nips,
+			(unsigned long long)last, name, (unsigned long long)(last - lo), dwfl_errmsg(-1));
 	}
 	sp->in = NULL;
 	return u->nips;
