@@ -90,10 +90,13 @@ uint32_t unwinder__repair_leaf(struct unwinder *u, const struct unwind_input *in
 bool unwinder__pid_wants_dwarf(struct unwinder *u, uint32_t pid);
 
 /*
- * The rule for auto: an x86-64 ELF file has frame pointers when at least half of the
- * functions its .eh_frame_hdr lists (up to 4096 of them, evenly spread) begin with
- * `push %rbp; mov %rsp,%rbp`, after an optional endbr64. Returns 1 (has them), 0 (lacks
- * them) or a negative errno (unreadable, not ELF, no .eh_frame_hdr).
+ * The rule for auto: over the functions an x86-64 ELF file's .eh_frame_hdr lists (up to 4096
+ * of them, evenly spread), the file keeps frame pointers when some begin with
+ * `push %rbp; mov %rsp,%rbp` (after an optional endbr64) and those are at least a third of
+ * the functions that begin with `push %rbp`. With frame pointers every function that saves
+ * %rbp first makes it the frame pointer (leaves may do neither); without, %rbp is one more
+ * callee-saved register. Returns 1 (has them), 0 (lacks them) or a negative errno
+ * (unreadable, not x86-64 ELF, no .eh_frame_hdr in the usual encoding).
  */
 int unwind__binary_has_fp(const char *path);
 

@@ -71,7 +71,7 @@ static int census(Elf *elf)
 	if (count == 0 || 12 + (uint64_t)count * 8 > sh.sh_size)
 		return -ENOENT;
 	uint32_t step = count > MAX_PROBES ? count / MAX_PROBES : 1;
-	uint32_t probed = 0, framed = 0;
+	uint32_t probed = 0, framed = 0, pushed = 0;
 	for (uint32_t i = 0; i < count; i += step) {
 		int32_t rel;
 		memcpy(&rel, h + 12 + (size_t)i * 8, 4);
@@ -80,10 +80,14 @@ static int census(Elf *elf)
 			continue;
 		probed++;
 		framed += fp_prologue(code);
+		pushed += code[0] == 0x55 || (code[0] == 0xf3 && code[4] == 0x55);
 	}
 	if (!probed)
 		return -ENOENT;
-	return framed * 2 >= probed;
+	/* With frame pointers, every function that pushes %rbp first makes it the frame
+	 * pointer (leaf functions may skip both); without, %rbp is one more callee-saved
+	 * register and the mov appears only where the stack is realigned or alloca'd. */
+	return framed > 0 && framed * 3 >= pushed;
 }
 
 int unwind__binary_has_fp(const char *path)
