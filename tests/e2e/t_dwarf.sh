@@ -37,7 +37,8 @@ at_least() { # at_least NAME GOT MIN
 }
 
 # 1. The design: 60/30/10 in hot/warm/cool, each stack whole (the thread's start to the leaf).
-"$SCORCH" record --call-graph dwarf -F 1999 -o "$TMP/split.folded" -- "$WL/split_nofp" 3 0 2 2>"$TMP/split.err"
+# A 4 KB copy (the stacks are shallow) keeps the ring buffers from filling at this rate.
+"$SCORCH" record --call-graph dwarf,4096 -F 2999 -o "$TMP/split.folded" -- "$WL/split_nofp" 5 0 2 2>"$TMP/split.err"
 START='(;__libc_start_call_main;main|;start_thread);worker;'
 n=$(total "$TMP/split.folded")
 at_least "dwarf: samples of the -fomit-frame-pointer workload" "$n" 300
@@ -57,19 +58,19 @@ check "dwarf: kernel frames joined under the user leaf" \
 # Frame pointers alone lose worker and main in this binary: the check above is unwinding's.
 "$SCORCH" record --call-graph fp -F 999 -o "$TMP/splitfp.folded" -- "$WL/split_nofp" 1 0 1 2>/dev/null
 at_least "fp on the same binary loses the callers (so dwarf's stacks are its own)" \
-	"$(awk -v a="$(pct "$TMP/splitfp.folded" "$START")" 'BEGIN { print 100 - a }')" 50
+	"$(awk -v a="$(pct "$TMP/splitfp.folded" "$START")" 'BEGIN { print a < 0 ? -1 : 100 - a }')" 50
 
 # 2. A stack copy smaller than the stack: [truncated] at the top, counted by cause.
 "$SCORCH" record --call-graph dwarf,64 -F 999 -o "$TMP/t64.folded" -- "$WL/split_nofp" 1 0 1 2>"$TMP/t64.err"
 at_least "dwarf,64: stacks end in [truncated]" "$(pct "$TMP/t64.folded" '^split_nofp;\[truncated\];')" 80
 check "dwarf,64: the summary counts truncated stacks" \
 	grep -qE "dwarf unwinding stopped early in [0-9]+ of [0-9]+ samples: [0-9]+ truncated" "$TMP/t64.err"
-check "dwarf (16 KB): no [truncated] stack" bash -c "! grep -q '\[truncated\]' '$TMP/split.folded'"
 
 # 3. A library dlopened mid-run unwinds (its mmap event reaches the unwinder at once).
 "$SCORCH" record --call-graph dwarf -F 999 -o "$TMP/dl.folded" -- "$WL/dlopen_nofp" "$WL/libhot_nofp.so" 800 2>/dev/null
 at_least "dwarf: dlopened hot_loop unwinds to main" \
 	"$(pct "$TMP/dl.folded" ';__libc_start_call_main;main;hot_loop( |;)')" 85
+check "dwarf (16 KB): no [truncated] stack" bash -c "[ -s '$TMP/dl.folded' ] && ! grep -q '\[truncated\]' '$TMP/dl.folded'"
 
 # 4. fp+leaf: the caller of glibc's frameless memchr, lost by frame pointers, comes back.
 "$SCORCH" record --call-graph fp -F 999 -o "$TMP/leaf_fp.folded" -- "$WL/leaf_calls" 2 2>/dev/null
@@ -77,12 +78,12 @@ at_least "dwarf: dlopened hot_loop unwinds to main" \
 # Of the samples in memchr, the share that names its caller: few with fp, all with fp+leaf.
 under() { # under FILE: "MEMCHR_SHARE WITH_CALLER_SHARE_OF_THEM"
 	awk '{ n = $NF; t += n; if ($0 ~ /;__memchr[a-z0-9_]*( |;)/) { m += n; if ($0 ~ /;main;scan_caller;__memchr/) c += n } }
-		END { if (!t || !m) print "0 0"; else printf "%.1f %.1f\n", 100 * m / t, 100 * c / m }' "$1"
+		END { if (!t || !m) print "-1 -1"; else printf "%.1f %.1f\n", 100 * m / t, 100 * c / m }' "$1"
 }
 read -r mfp cfp < <(under "$TMP/leaf_fp.folded")
 read -r mleaf cleaf < <(under "$TMP/leaf.folded")
 at_least "fp+leaf workload: time in memchr" "$mleaf" 20
-at_least "fp: memchr samples that lose scan_caller" "$(awk -v c="$cfp" 'BEGIN { print 100 - c }')" 90
+at_least "fp: memchr samples that lose scan_caller" "$(awk -v c="$cfp" 'BEGIN { print c < 0 ? -1 : 100 - c }')" 90
 at_least "fp+leaf: memchr samples under main;scan_caller" "$cleaf" 95
 check "fp+leaf: the summary counts repaired stacks" grep -qE "fp\+leaf: CFI repaired [1-9][0-9]* of" "$TMP/leaf.err"
 
@@ -148,7 +149,7 @@ Q='WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<40000000
 cat >"$TMP/wl/w.py" <<'EOF'
 import json
 while True:
-    d = [{'a': i, 'b': str(i) * 3, 'c': [i, i / 3]} for i in range(20000)]
+    d = [{'a': i, 'b': str(i) * 3, 'c': [i, i / 3]} for i in range(2000)]
     json.loads(json.dumps(d))
     sorted(d, key=lambda r: r['b'])
 EOF
