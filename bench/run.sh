@@ -16,3 +16,6 @@ echo "== terminal UI keystroke latency while recording"
 echo
 echo "== interchange formats: write/read per format vs the pprof tool"
 "$ROOT/bench/formats.sh"
+echo
+echo "== --call-graph dwarf vs perf record --call-graph dwarf + perf script"
+if [ "$(id -u)" = 0 ]; then "$ROOT/bench/dwarf.sh"; else echo "skipped: needs root"; fi

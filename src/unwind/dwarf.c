@@ -525,14 +525,6 @@ static uint32_t unwind_one(struct unwinder *u, const struct unwind_input *in, ui
 		uint64_t last = ips[u->nips - 1];
 		*why = classify(sp, u->nips > 1 ? last - 1 : last);
 	}
-	if (getenv("SCORCH_UNWIND_DEBUG") && *why) {
-		uint64_t last = ips[u->nips - 1];
-		Dwfl_Module *mod = dwfl_addrmodule(sp->dwfl, last);
-		Dwarf_Addr lo = 0;
-		const char *name = mod ? dwfl_module_info(mod, NULL, &lo, NULL, NULL, NULL, NULL, NULL) : "?";
-		fprintf(stderr, "unwind stop %d pid %u n %u pc %#llx %s+%#llx err %s\n", *why, in->pid, u->nips,
-			(unsigned long long)last, name, (unsigned long long)(last - lo), dwfl_errmsg(-1));
-	}
 	sp->in = NULL;
 	return u->nips;
 }
