@@ -177,7 +177,9 @@ static void handle_user_sample(struct perf_user_stacks *us, struct stack_builder
 	bool dwarf = us->mode == CALL_GRAPH_DWARF ||
 		     (us->mode == CALL_GRAPH_AUTO && in.regs &&
 		      unwinder__pid_wants_dwarf(us->uw, s->pid));
-	if (dwarf) {
+	if (dwarf && !in.regs) {
+		rs.nuips = 0; /* a kernel thread: no user stack to walk */
+	} else if (dwarf) {
 		enum unwind_why why;
 		rs.nuips = unwinder__unwind(us->uw, &in, us->ips, us->cap, &why);
 		rs.uips = us->ips;
@@ -214,6 +216,13 @@ void perf_decode__record_user(struct perf_user_stacks *us, struct stack_builder 
 		if (body >= sizeof(struct task_rec)) {
 			const struct task_rec *t = r;
 			unwinder__fork(us->uw, t->ppid, t->pid);
+		}
+		break;
+	case PERF_RECORD_EXIT:
+		if (body >= sizeof(struct task_rec)) {
+			const struct task_rec *t = r;
+			if (t->pid == t->tid) /* samples are in time order: none of it follows */
+				unwinder__exit(us->uw, t->pid);
 		}
 		break;
 	default:

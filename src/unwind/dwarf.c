@@ -144,7 +144,8 @@ void unwinder__free(struct unwinder *u)
 	if (!u)
 		return;
 	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&u->spaces, e));)
-		space_free((struct space *)(uintptr_t)e->value);
+		if (e->value)
+			space_free((struct space *)(uintptr_t)e->value);
 	hashmap__destroy(&u->spaces);
 	hashmap__destroy(&u->fp_verdict);
 	if (u->vdso_fd >= 0)
@@ -209,7 +210,7 @@ static struct space *space_get(struct unwinder *u, uint32_t pid, bool read_proc)
 {
 	bool fresh;
 	struct hashmap_entry *e = hashmap__put_u64(&u->spaces, pid, 0, &fresh);
-	if (fresh) {
+	if (!e->value) {
 		struct space *sp = xcalloc(1, sizeof(*sp));
 		sp->pid = pid;
 		sp->u = u;
@@ -253,6 +254,15 @@ void unwinder__fork(struct unwinder *u, uint32_t ppid, uint32_t pid)
 		const struct umap *m = &parent->maps[i];
 		add_map(child, m->start, m->end, m->pgoff, m->path);
 	}
+}
+
+void unwinder__exit(struct unwinder *u, uint32_t pid)
+{
+	struct hashmap_entry *e = hashmap__get_u64(&u->spaces, pid, 0);
+	if (!e || !e->value)
+		return;
+	space_free((struct space *)(uintptr_t)e->value);
+	e->value = 0; /* a later sample of a reused pid starts a fresh space */
 }
 
 /*

@@ -58,13 +58,16 @@ void unwinder__free(struct unwinder *u);
 /*
  * Process events, in time order with the samples (the perf decoder forwards them). mmap: an
  * executable file mapping of pid at [start, start+len) from pgoff. exec: pid's image changed
- * (the new maps follow as mmap events). fork: pid was created by ppid (copy its maps).
+ * (the new maps follow as mmap events). fork: pid was created by ppid (copy its maps);
+ * exit: the process ended (after its last sample).
  * A pid first seen otherwise has its maps read from /proc/PID/maps.
  */
 void unwinder__mmap(struct unwinder *u, uint32_t pid, uint64_t start, uint64_t len,
 		    uint64_t pgoff, const char *path);
 void unwinder__exec(struct unwinder *u, uint32_t pid);
 void unwinder__fork(struct unwinder *u, uint32_t ppid, uint32_t pid);
+/* The process pid exited: its address space (and Dwfl) is freed. */
+void unwinder__exit(struct unwinder *u, uint32_t pid);
 
 /*
  * Unwinds one sample: writes at most max user pcs into ips, leaf first (ips[0] the exact pc,
