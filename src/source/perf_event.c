@@ -393,7 +393,6 @@ static int pick_call_graph(struct perf_backend *pb, char *err, size_t errlen)
 	pb->stack_size = o->stack_size ? o->stack_size
 			 : mode == CALL_GRAPH_FP_LEAF ? LEAF_STACK_SIZE
 						      : SAMPLER_STACK_SIZE_DEFAULT;
-	pb->data_pages = DATA_PAGES_STACKS;
 	return 0;
 }
 
@@ -415,6 +414,13 @@ static int perf_open(struct sampler *s, char *err, size_t errlen)
 	ret = pick_cpus(pb, err, errlen);
 	if (ret < 0)
 		return ret;
+	/* Stack copies fill rings fast: larger ones, within 32 MiB over all CPUs. */
+	if (pb->stack_size) {
+		size_t pages = DATA_PAGES_STACKS;
+		while (pages > DATA_PAGES && pages * (size_t)pb->ncpus > 8192)
+			pages /= 2;
+		pb->data_pages = pages;
+	}
 	pb->rings = xcalloc((size_t)pb->ncpus, sizeof(*pb->rings));
 	for (int i = 0; i < pb->ncpus; i++)
 		pb->rings[i].fd = -1;
