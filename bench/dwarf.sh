@@ -40,7 +40,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "nan"; else if (NR
 cpu_of() { awk '{ print $1 + $2 }' "$1"; }
 # reach_folded F: percent of scorch's samples reaching main or a thread's start
 reach_folded() {
-	awk '{ n = $NF; t += n; if ($0 ~ /;(__libc_start_call_main|start_thread|main);/) r += n }
+	awk '{ n = $NF; t += n; if ($0 ~ /;(__libc_start_call_main|start_thread|main|_dl_start);/) r += n }
 		END { if (!t) print "nan"; else printf "%.1f\n", 100 * r / t }' "$1"
 }
 # reach_perf F BIN: the same for perf script output; main of a stripped BIN is found from
@@ -58,7 +58,7 @@ reach_perf() {
 		function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
 		BEGIN { l = hex(lo); h = hex(hi) }
 		{ t++; for (i = 1; i <= NF; i++) { split($i, f, "@"); a = hex(f[3])
-			if (f[1] == "__libc_start_call_main" || f[1] == "start_thread" || f[1] == "main" ||
+			if (f[1] ~ /^(__libc_start_call_main|start_thread|main|_dl_start)$/ ||
 			    (f[2] == bin && a >= l && a < h)) { r++; break } } }
 		END { if (!t) print "nan"; else printf "%.1f\n", 100 * r / t }'
 }
