@@ -22,3 +22,6 @@ echo "== HTML viewer in Chromium: first paint, hover and zoom of a 200,000-stack
 echo
 echo "== scorch serve: API requests/s on loopback while a 999 Hz profile runs"
 "$ROOT/bench/serve.sh"
+echo
+echo "== --call-graph dwarf vs perf record --call-graph dwarf + perf script"
+if [ "$(id -u)" = 0 ]; then "$ROOT/bench/dwarf.sh"; else echo "skipped: needs root"; fi

@@ -660,6 +660,8 @@ int cmd_record(int argc, char **argv)
 	char why[256];
 	if (!c.quiet && stack__unresolved_text(st.unresolved, why, sizeof(why)))
 		fprintf(stderr, "%s: unresolved frames: %s\n", util__progname, why);
+	if (!c.quiet && st.unwind)
+		fprintf(stderr, "%s: %s\n", util__progname, st.unwind);
 	if (status == 0 && c.o.argv && !left_running && sampler__exit_code(s) >= 0)
 		status = sampler__exit_code(s);
 	sampler__close(s);

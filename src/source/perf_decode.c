@@ -125,3 +125,108 @@ void perf_decode__record(struct stack_builder *b, struct profile *p,
 		break;
 	}
 }
+
+/* The user-stack parts after the callchain: registers, then the stack copy. */
+static bool user_parts(const struct sample *s, size_t room, struct unwind_input *in)
+{
+	const uint8_t *cur = (const uint8_t *)&s->ips[s->nr];
+	const uint8_t *end = (const uint8_t *)s + room;
+	uint64_t abi, size, dyn;
+	if (cur + 8 > end)
+		return false;
+	memcpy(&abi, cur, 8);
+	cur += 8;
+	in->regs = NULL;
+	if (abi) {
+		if (cur + UNWIND_NREGS * 8 > end)
+			return false;
+		in->regs = (const uint64_t *)cur;
+		cur += UNWIND_NREGS * 8;
+	}
+	if (cur + 8 > end)
+		return false;
+	memcpy(&size, cur, 8);
+	cur += 8;
+	in->stack = cur;
+	in->stack_len = 0;
+	if (size) {
+		if (size > (uint64_t)(end - cur) || (uint64_t)(end - cur) - size < 8)
+			return false;
+		memcpy(&dyn, cur + size, 8);
+		in->stack_len = dyn < size ? dyn : size;
+		in->full = dyn >= size;
+	}
+	return true;
+}
+
+static void handle_user_sample(struct perf_user_stacks *us, struct stack_builder *b,
+			       struct profile *p, const struct perf_event_header *h,
+			       struct sampler_stats *st)
+{
+	const struct sample *s = (const void *)(h + 1);
+	size_t room = h->size - sizeof(*h);
+	struct unwind_input in = {.pid = s->pid, .tid = s->tid};
+	if (room < sizeof(*s) || s->nr > (room - sizeof(*s)) / sizeof(uint64_t) ||
+	    !user_parts(s, room, &in))
+		return;
+	struct raw_sample rs = {
+	    .pid = s->pid, .tid = s->tid, .cpu = s->cpu, .time_ns = s->time, .weight = 1};
+	rs.kips = chain_part(s, (uint64_t)PERF_CONTEXT_KERNEL, &rs.nkips);
+	const uint64_t *fp = chain_part(s, (uint64_t)PERF_CONTEXT_USER, &rs.nuips);
+	rs.uips = fp;
+	bool dwarf = us->mode == CALL_GRAPH_DWARF ||
+		     (us->mode == CALL_GRAPH_AUTO && in.regs &&
+		      unwinder__pid_wants_dwarf(us->uw, s->pid));
+	if (dwarf && !in.regs) {
+		rs.nuips = 0; /* a kernel thread: no user stack to walk */
+	} else if (dwarf) {
+		enum unwind_why why;
+		rs.nuips = unwinder__unwind(us->uw, &in, us->ips, us->cap, &why);
+		rs.uips = us->ips;
+		rs.truncated = why == UNWIND_TRUNCATED;
+	} else if (us->mode == CALL_GRAPH_FP_LEAF && in.regs && rs.nuips) {
+		rs.nuips = unwinder__repair_leaf(us->uw, &in, fp, rs.nuips, us->ips, us->cap);
+		rs.uips = us->ips;
+	}
+	if (stack_builder__sample(b, p, &rs))
+		st->samples++;
+}
+
+void perf_decode__record_user(struct perf_user_stacks *us, struct stack_builder *b,
+			      struct profile *p, const struct perf_event_header *h,
+			      struct sampler_stats *st)
+{
+	size_t body = h->size - sizeof(*h);
+	const void *r = h + 1;
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		handle_user_sample(us, b, p, h, st);
+		return;
+	case PERF_RECORD_MMAP2: {
+		const struct mmap2_rec *m = r;
+		if (body >= sizeof(*m) + 1 && memchr(m->filename, '\0', body - sizeof(*m)))
+			unwinder__mmap(us->uw, m->pid, m->addr, m->len, m->pgoff, m->filename);
+		break;
+	}
+	case PERF_RECORD_COMM:
+		if (body >= 8 && (h->misc & PERF_RECORD_MISC_COMM_EXEC))
+			unwinder__exec(us->uw, ((const uint32_t *)r)[0]);
+		break;
+	case PERF_RECORD_FORK:
+		if (body >= sizeof(struct task_rec)) {
+			const struct task_rec *t = r;
+			unwinder__fork(us->uw, t->ppid, t->pid);
+		}
+		break;
+	case PERF_RECORD_EXIT:
+		if (body >= sizeof(struct task_rec)) {
+			const struct task_rec *t = r;
+			if (t->pid == t->tid) /* samples are in time order: none of it follows */
+				unwinder__exit(us->uw, t->pid);
+		}
+		break;
+	default:
+		break;
+	}
+	perf_decode__record(b, p, h, st);
+}

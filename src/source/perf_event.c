@@ -15,12 +15,16 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "../unwind/dwarf.h"
 #include "perf_decode.h"
 #include "probe.h"
 #include "sampler_backend.h"
 #include "sysinfo.h"
 
 #define DATA_PAGES 128 /* 512 KiB per CPU, like perf record */
+#define DATA_PAGES_STACKS 1024 /* 4 MiB per CPU when samples carry user-stack copies */
+#define LEAF_STACK_SIZE 512   /* fp+leaf: bytes of stack copied by default */
+#define MAX_USER_FRAMES 1024
 
 struct ring {
 	int fd;
@@ -56,6 +60,12 @@ struct perf_backend {
 	struct probe_set probes; /* -e: sampled at every occurrence instead of the timer */
 	char *event_names;       /* -e: their labels, for the stats */
 	unsigned freq;    /* -F, capped to the kernel's limit */
+	/* User stacks unwound here: mode DWARF, FP_LEAF or AUTO (per process); FP: us.uw NULL */
+	struct perf_user_stacks us;
+	unsigned stack_size; /* PERF_SAMPLE_STACK_USER bytes, 0 without */
+	char stats_note[800];
+	char auto_info[160];
+	char info_buf[400];
 };
 
 static int sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
@@ -107,6 +117,14 @@ static void attr_init(struct perf_event_attr *a, const struct perf_backend *pb, 
 		a->exclude_kernel = 1;
 	if (probe && probe->user) /* the kernel part is the breakpoint trap */
 		a->exclude_callchain_kernel = 1;
+	if (pb->stack_size) {
+		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		a->sample_regs_user = UNWIND_PERF_REGS_MASK;
+		a->sample_stack_user = pb->stack_size;
+		/* dwarf: the user part of the chain comes from the unwinder */
+		if (pb->us.mode == CALL_GRAPH_DWARF)
+			a->exclude_callchain_user = 1;
+	}
 }
 
 static void add_fd(struct perf_backend *pb, int fd)
@@ -188,6 +206,12 @@ static void add_note(struct perf_backend *pb, const char *msg)
 {
 	size_t len = strlen(pb->note);
 	snprintf(pb->note + len, sizeof(pb->note) - len, "%s%s", len ? "; " : "", msg);
+}
+
+/* -v only: how a choice was made. */
+static void add_note_info(struct perf_backend *pb, const char *msg)
+{
+	snprintf(pb->auto_info, sizeof(pb->auto_info), "%s", msg);
 }
 
 /*
@@ -367,6 +391,59 @@ static int pick_cpus(struct perf_backend *pb, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * How user stacks are walked (the mode after auto is settled where it can be): `-- CMD` and
+ * -p decide once from their binaries; -a and -C copy stacks and decide per process.
+ */
+static int pick_call_graph(struct perf_backend *pb, char *err, size_t errlen)
+{
+	const struct sampler_opts *o = pb->o;
+	enum sampler_call_graph mode = o->call_graph;
+	if (o->stacks == STACKS_KERNEL_ONLY)
+		return 0;
+	if (mode == CALL_GRAPH_AUTO && (o->scope == SCOPE_COMMAND || o->scope == SCOPE_PIDS)) {
+		bool lacks = false;
+		char path[4096], why[120];
+		for (int i = 0; i < o->npids && !lacks; i++) {
+			int has;
+			if (o->scope == SCOPE_COMMAND) {
+				has = unwind__command_binary(o->argv[0], path, sizeof(path)) == 0
+					  ? unwind__binary_has_fp(path)
+					  : -ENOENT;
+			} else {
+				snprintf(path, sizeof(path), "/proc/%d/exe", (int)o->pids[i]);
+				has = unwind__binary_has_fp(path);
+			}
+			lacks = has == 0;
+		}
+		snprintf(why, sizeof(why), "call graph auto: %s", lacks ? "dwarf (the binary lacks "
+		    "frame pointers)" : "fp (the binary keeps frame pointers)");
+		add_note_info(pb, why);
+		mode = lacks ? CALL_GRAPH_DWARF : CALL_GRAPH_FP;
+	}
+	if (mode == CALL_GRAPH_FP)
+		return 0;
+#if !defined(__x86_64__)
+	if (o->call_graph != CALL_GRAPH_AUTO) {
+		snprintf(err, errlen, "--call-graph dwarf and fp+leaf are implemented for x86-64 only");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+#endif
+	pb->us.uw = unwinder__new();
+	if (!pb->us.uw) {
+		snprintf(err, errlen, "cannot set up the DWARF unwinder (libdw)");
+		return -ENOMEM;
+	}
+	pb->us.mode = mode;
+	pb->us.cap = MAX_USER_FRAMES;
+	pb->us.ips = xmalloc(sizeof(*pb->us.ips) * pb->us.cap);
+	pb->stack_size = o->stack_size ? o->stack_size
+			 : mode == CALL_GRAPH_FP_LEAF ? LEAF_STACK_SIZE
+						      : SAMPLER_STACK_SIZE_DEFAULT;
+	return 0;
+}
+
 static int perf_open(struct sampler *s, char *err, size_t errlen)
 {
 	struct perf_backend *pb = xcalloc(1, sizeof(*pb));
@@ -379,9 +456,19 @@ static int perf_open(struct sampler *s, char *err, size_t errlen)
 	pb->data_pages = DATA_PAGES;
 	pb->freq = s->opts.freq;
 	cap_freq(pb);
+	ret = pick_call_graph(pb, err, errlen);
+	if (ret < 0)
+		return ret;
 	ret = pick_cpus(pb, err, errlen);
 	if (ret < 0)
 		return ret;
+	/* Stack copies fill rings fast: larger ones, within 32 MiB over all CPUs. */
+	if (pb->stack_size) {
+		size_t pages = DATA_PAGES_STACKS;
+		while (pages > DATA_PAGES && pages * (size_t)pb->ncpus > 8192)
+			pages /= 2;
+		pb->data_pages = pages;
+	}
 	pb->rings = xcalloc((size_t)pb->ncpus, sizeof(*pb->rings));
 	for (int i = 0; i < pb->ncpus; i++)
 		pb->rings[i].fd = -1;
@@ -501,9 +588,13 @@ static int perf_drain(struct sampler *s, struct profile *p)
 			drain_ring(pb, &pb->rings[i]);
 	/* Per-CPU buffers interleave: replay in time order so forks and execs come first. */
 	qsort(pb->refs, pb->nrefs, sizeof(*pb->refs), cmp_ref);
-	for (size_t i = 0; i < pb->nrefs; i++)
-		perf_decode__record(s->stacks, p, (const void *)(pb->batch.buf + pb->refs[i].off),
-				    &pb->st);
+	for (size_t i = 0; i < pb->nrefs; i++) {
+		const void *h = pb->batch.buf + pb->refs[i].off;
+		if (pb->us.uw)
+			perf_decode__record_user(&pb->us, s->stacks, p, h, &pb->st);
+		else
+			perf_decode__record(s->stacks, p, h, &pb->st);
+	}
 	return 0;
 }
 
@@ -516,7 +607,33 @@ static void perf_stats(const struct sampler *s, struct sampler_stats *st)
 	st->lost = pb->st.lost;
 	st->throttled = pb->st.throttled;
 	st->note = pb->note[0] ? pb->note : NULL;
+	struct unwind_stats us;
+	unwinder__stats(pb->us.uw, &us);
+	char why[400];
+	if (unwind__stats_text(&us, why, sizeof(why)) || us.leaf_samples) {
+		struct perf_backend *w = s->priv;
+		int n = 0;
+		w->stats_note[0] = '\0';
+		if (us.leaf_samples)
+			n += snprintf(w->stats_note, sizeof(w->stats_note),
+				      "fp+leaf: CFI repaired %llu of %llu stacks",
+				      (unsigned long long)us.leaf_repaired,
+				      (unsigned long long)us.leaf_samples);
+		if (why[0])
+			snprintf(w->stats_note + n, sizeof(w->stats_note) - (size_t)n,
+				 "%sdwarf unwinding stopped early in %llu of %llu samples: %s",
+				 n ? "; " : "",
+				 (unsigned long long)(us.samples - us.stopped[UNWIND_OK]),
+				 (unsigned long long)us.samples, why);
+		st->unwind = w->stats_note;
+	}
 	st->info = pb->info;
+	if (pb->auto_info[0]) {
+		struct perf_backend *w = s->priv;
+		snprintf(w->info_buf, sizeof(w->info_buf), "%s%s%s", pb->info ? pb->info : "",
+			 pb->info ? "; " : "", pb->auto_info);
+		st->info = w->info_buf;
+	}
 	st->freq = pb->freq;
 }
 
@@ -541,6 +658,8 @@ static void perf_close(struct sampler *s)
 	strbuf__free(&pb->batch);
 	probe__free(&pb->probes);
 	free(pb->event_names);
+	unwinder__free(pb->us.uw);
+	free(pb->us.ips);
 	free(pb);
 	s->priv = NULL;
 }

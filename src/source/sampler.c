@@ -50,6 +50,9 @@ static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char
 			snprintf(reason, sizeof(reason), "-e probes are perf events");
 		else if (o->timeline)
 			snprintf(reason, sizeof(reason), "the timeline needs per-sample times");
+		else if (o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF)
+			snprintf(reason, sizeof(reason), "--call-graph %s unwinds in user space",
+				 o->call_graph == CALL_GRAPH_DWARF ? "dwarf" : "fp+leaf");
 		else if (o->argv && o->scope == SCOPE_COMMAND)
 			/* The kernel aggregates between drains, so samples from before an exec
 			 * would be named with the new image's maps; a command execs at once. */
@@ -138,8 +141,10 @@ static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
 				    : "drop --backend bpf");
 		return -EINVAL;
 	}
-	if (o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF) {
-		snprintf(err, errlen, "--call-graph %s is not in this build yet (use fp or auto)",
+	/* The perf backend unwinds dwarf and fp+leaf itself; the others do not yet. */
+	if ((o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF) &&
+	    o->backend != SAMPLER_PERF && o->backend != SAMPLER_AUTO) {
+		snprintf(err, errlen, "--call-graph %s needs --backend perf in this build",
 			 o->call_graph == CALL_GRAPH_DWARF ? "dwarf" : "fp+leaf");
 		return -EOPNOTSUPP;
 	}

@@ -83,6 +83,8 @@ struct sampler_stats {
 	bool targets_exited;  /* every target process has exited */
 	const char *note;     /* one line worth telling the user (rate capped, no kernel frames) */
 	const char *info;     /* one line for -v only (the event fallback), or NULL */
+	const char *unwind;   /* user-space unwinding (dwarf, fp+leaf): samples stopped early by
+				 cause, stacks repaired; NULL when none */
 	unsigned freq;        /* the rate actually asked of the kernel (-F may be capped) */
 	uint64_t unresolved[SYM_WHY_COUNT]; /* sample frames without a symbol, by enum sym_why
 					       (stack__unresolved_text words them) */

@@ -346,7 +346,7 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 	push_ips(b, p, s->pid, gen, s->kips, s->nkips, true, count, &n);
 	push_ips(b, p, s->pid, gen, s->uips, s->nuips, false, count, &n);
 	/* Root first: comm, optional CPU, then the frames outermost first. */
-	size_t total = n + 2 + s->nabove;
+	size_t total = n + 3 + s->nabove;
 	if (total > b->caprev) {
 		b->caprev = total * 2;
 		b->rev = xrealloc(b->rev, sizeof(*b->rev) * b->caprev);
@@ -358,6 +358,8 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 		int len = snprintf(buf, sizeof(buf), "[cpu %u]", s->cpu);
 		b->rev[m++] = profile__frame_named(p, buf, (size_t)len, FRAME_SYNTHETIC);
 	}
+	if (s->truncated) /* the unwinder ran out of copied stack: say so, outermost */
+		b->rev[m++] = profile__frame_named(p, "[truncated]", 11, FRAME_SYNTHETIC);
 	for (size_t i = n; i-- > 0;)
 		b->rev[m++] = b->stack[i];
 	for (uint32_t i = 0; i < s->nabove; i++)

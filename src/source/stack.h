@@ -23,6 +23,7 @@ struct raw_sample {
 	uint32_t nkips;
 	const uint64_t *uips; /* user addresses of pid */
 	uint32_t nuips;
+	bool truncated;  /* the user stack goes on beyond uips: a [truncated] frame above them */
 	uint64_t weight; /* samples this stands for (an in-kernel count); 0 counts as 1 */
 	const uint32_t *above; /* frame ids of the profile added above the leaf, outermost
 				  first (off-CPU marks, a waker's stack); may be empty */
