@@ -7,7 +7,7 @@ DESTDIR ?=
 BUILD   := build
 V       ?= 0
 
-PKGS    := libelf libdw ncursesw zlib
+PKGS    := libelf libdw ncursesw zlib libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
