@@ -202,6 +202,33 @@ expect_eq "the waiting profiles come first, hold the first run's stacks; the new
 expect_eq "after the second run the queue is empty" "made, 0" \
 	"$([ -d "$TMP/qf" ] && echo made), $(find "$TMP/qf" -name '*.push' 2>/dev/null | wc -l)"
 
+# --- scorch top --push: the live view feeds the server too ---------------------------------------
+if command -v tmux >/dev/null; then
+	SOCK="scorch-push-test-$$"
+	on_exit 'tmux -L "$SOCK" kill-server >/dev/null 2>&1'
+	start_server "$TMP/t.log"
+	tmux -L "$SOCK" -f /dev/null new-session -d -x 120 -y 30 \
+		"'$SCORCH' top -F 199 -o '$TMP/t.folded' --push http://127.0.0.1:$PORT --every 1 \
+		--app top --push-queue '$TMP/qt' -- '$WL' 2.5 0 1; echo \$? >'$TMP/t.done'"
+	sleep 4 # the workload runs 2.5 s; top then shows the whole run until q
+	for _ in $(seq 40); do
+		[ -e "$TMP/t.done" ] && break
+		tmux -L "$SOCK" send-keys q 2>/dev/null
+		sleep 0.5
+	done
+	stop_server
+	summarize "$TMP/t.log"
+	same_file "top --push --every 1: the pushed stacks add up to top -o's file of the run" \
+		"$TMP/t.folded" "$TMP/t.log.folded"
+	n=$(get "$TMP/t.log" count)
+	read -r tiles _ < <(get "$TMP/t.log" tiles)
+	[ "${n:-0}" -ge 2 ] && [ "$tiles" = tiled ] &&
+		ok "top --push --every 1: $n pushes that tile the run" ||
+		fail "top --push --every 1: at least 2 pushes that tile the run" "$n, $tiles"
+else
+	skip "top --push" "tmux is not installed"
+fi
+
 # --- options -------------------------------------------------------------------------------------
 expect_exit "--every below 1 s is refused" 2 "at least 1 s" \
 	"$SCORCH" record --push http://127.0.0.1:1 --every 0.5 -- true
