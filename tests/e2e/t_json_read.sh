@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The Chrome trace reader (a streaming parse): hand-written traces whose folded form is known,
-# with keys in any order, numeric and string frame ids, spans it must skip, and broken input.
+# The streaming JSON readers (yajl): hand-written Chrome traces and d3 trees whose folded form
+# is known, with keys in any order, ids as numbers and strings, members to skip, broken input.
 . "$(dirname "$0")/../lib.sh"
 
 # samples before stackFrames, ids as numbers and strings, weights, escapes, events to skip
@@ -32,4 +32,23 @@ expect_exit "trace: a truncated file is refused on one line" 2 "premature EOF" \
 printf '{"traceEvents":[{"ph":"X","name":"a","ts":0,"dur":1}],"stackFrames":{}}' >"$TMP/spans.trace.json"
 expect_exit "trace: spans only, no samples" 2 "no stack samples" \
 	"$SCORCH" convert "$TMP/spans.trace.json" -o "$TMP/x.folded"
+
+# d3 JSON: inclusive values (a node's own = its value minus its children's), extra members
+printf '%s' '{"name":"root","value":10,"children":[{"value":6,"name":"a","extra":{"name":"zzz",
+ "children":[1]},"children":[{"name":"b","value":4}]},{"name":"c\u00e9","value":3.0,"children":[]}]}' \
+	>"$TMP/a.json"
+printf 'a 2\na;b 4\nc\xc3\xa9 3\n' >"$TMP/a.json.want"
+"$SCORCH" convert "$TMP/a.json" -o "$TMP/a.json.folded" 2>"$TMP/aj.err"
+same_file "d3 JSON: self = value - children, extra members skipped, escapes" \
+	"$TMP/a.json.want" "$TMP/a.json.folded"
+printf '{"name":"root","value":2,"children":[{"value":2}]}' >"$TMP/noname.json"
+expect_exit "d3 JSON: a child without a name is refused" 2 "a child without a" \
+	"$SCORCH" convert "$TMP/noname.json" -o "$TMP/x.folded"
+printf '{"name":"root","children":[{"name":"a"}]}' >"$TMP/noval.json"
+expect_exit "d3 JSON: a leaf without a value is refused" 2 "has no" \
+	"$SCORCH" convert "$TMP/noval.json" -o "$TMP/x.folded"
+printf '{"name":"root","value":1,"children":[{"value":1,"children":[{"name":"b","value":1}],"name":"a"}]}' \
+	>"$TMP/late.json"
+expect_exit "d3 JSON: a name after the children is refused with a reason" 2 "comes after" \
+	"$SCORCH" convert "$TMP/late.json" -o "$TMP/x.folded"
 finish
