@@ -181,7 +181,7 @@ stop_server
 summarize "$TMP/f.log"
 expect_eq "the next run sends the two waiting profiles, then its own" "3" "$(get "$TMP/f.log" count)"
 # the two kept are the last two intervals of the first run: their stacks are in its file
-python3 - "$TMP/f.log" "$TMP/f.folded" "$TMP/g.folded" >"$TMP/f.check" <<'EOF'
+python3 - "$TMP/f.log" "$TMP/f.folded" "$TMP/g.folded" >"$TMP/f.check" 2>/dev/null <<'EOF'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["status"] == 200]
 def load(p):
