@@ -7,7 +7,7 @@ DESTDIR ?=
 BUILD   := build
 V       ?= 0
 
-PKGS    := libelf libdw ncursesw zlib libmicrohttpd
+PKGS    := libelf libdw ncursesw zlib libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -196,8 +196,8 @@ GEN := $(BUILD)/gen
 PROTO_C := $(GEN)/profile.pb-c.c
 PROTO_OBJ := $(BUILD)/obj/gen/profile.pb-c.o
 PROTO_TOBJ := $(BUILD)/tobj/gen/profile.pb-c.o
-ALL_CFLAGS += -I$(GEN) $(shell pkg-config --cflags libprotobuf-c jansson 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs libprotobuf-c jansson 2>/dev/null || echo -lprotobuf-c -ljansson)
+ALL_CFLAGS += -I$(GEN) $(shell pkg-config --cflags libprotobuf-c jansson yajl 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs libprotobuf-c jansson yajl 2>/dev/null || echo -lprotobuf-c -ljansson -lyajl)
 OBJ += $(PROTO_OBJ)
 TOBJ += $(PROTO_TOBJ)
 $(BUILD)/scorch: $(PROTO_OBJ)

@@ -12,6 +12,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "../export/push.h"
 #include "../model/profile.h"
 #include "../sink/sink.h"
 #include "../sink/write_svg.h"
@@ -116,10 +117,13 @@ static void usage(FILE *f)
 		"  scorch record --on-off -o wall.svg -- ./myprog      on-CPU and blocked time together\n"
 		"  scorch record -e tracepoint:syscalls:sys_enter_write -a -d 5 -o writes.svg\n"
 		"  scorch record -e 'uprobe:/usr/bin/sqlite3:sqlite3_prepare*' -p 1234 -d 10\n"
+		"  scorch record -a --push http://pyroscope:4040 --app web --labels env=prod --every 10\n"
+		"                     an agent: each 10 s of the whole system to Pyroscope, until stopped\n"
 		"\n"
 		"Needs root (or CAP_PERFMON), or kernel.perf_event_paranoid <= 1 for your own\n"
 		"processes (<= 0 for -a and -C); the bpf backend needs root (CAP_BPF+CAP_PERFMON).\n"
 		" Without a hardware PMU (VMs) scorch samples the cpu-clock software event.\n");
+	fprintf(f, "\n%s", push_opts__help);
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -207,6 +211,7 @@ enum {
 	OPT_MAX_BLOCK,
 	OPT_STATE,
 	OPT_KILL,
+	OPT_PUSH, /* every push option: push_opts__parse reads them by name */
 };
 
 static const struct option longopts[] = {
@@ -237,6 +242,15 @@ static const struct option longopts[] = {
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
 	{"state", required_argument, NULL, OPT_STATE},
+	{"push", required_argument, NULL, OPT_PUSH},
+	{"app", required_argument, NULL, OPT_PUSH},
+	{"labels", required_argument, NULL, OPT_PUSH},
+	{"every", required_argument, NULL, OPT_PUSH},
+	{"push-header", required_argument, NULL, OPT_PUSH},
+	{"push-format", required_argument, NULL, OPT_PUSH},
+	{"push-queue", required_argument, NULL, OPT_PUSH},
+	{"push-queue-max", required_argument, NULL, OPT_PUSH},
+	{"push-timeout", required_argument, NULL, OPT_PUSH},
 	{NULL, 0, NULL, 0},
 };
 
@@ -249,6 +263,8 @@ struct cli {
 	bool quiet, verbose;
 	bool kill; /* --kill: -d ends the command too */
 	int ntargets; /* how many of -p, -a, -C, CMD were given */
+	struct push_opts push;
+	struct push_agent *agent; /* --push */
 };
 
 /* "S", "D", "S,D": task states that count as blocked; 0 on a bad list. */
@@ -276,11 +292,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	o->demangle = true;
 	o->stacks = STACKS_BOTH;
 	o->root = ROOT_COMM;
-	int opt;
+	int opt, li = -1;
 	bool seen_p = false, seen_a = false, seen_c = false;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:e:qvgh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:F:d:p:aC:o:e:qvgh", longopts, &li)) != -1) {
 		long v;
 		switch (opt) {
 		case 'F':
@@ -408,6 +424,12 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (!o->state_mask)
 				return bad_usage("invalid --state '%s': expected S, D or S,D", optarg);
 			break;
+		case OPT_PUSH: {
+			char msg[256];
+			if (push_opts__parse(&c->push, longopts[li].name, optarg, msg, sizeof(msg)) < 0)
+				return bad_usage("%s", msg);
+			break;
+		}
 		case ':':
 			return bad_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -422,6 +444,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		return bad_usage("%s", "--min-block, --max-block and --state need --off-cpu");
 	if (o->min_block_ns && o->max_block_ns && o->max_block_ns < o->min_block_ns)
 		return bad_usage("%s", "--max-block is below --min-block");
+	char pmsg[256];
+	if (push_opts__check(&c->push, pmsg, sizeof(pmsg)) < 0)
+		return bad_usage("%s", pmsg);
+	if (c->push.url && o->off_cpu)
+		return bad_usage("%s", "--push sends on-CPU profiles; it does not take --off-cpu yet");
 	if (o->off_cpu && o->group_by_cpu)
 		return bad_usage("%s", "--group-by-cpu does not apply to off-CPU time (summed over CPUs)");
 	bool cmd = optind < argc;
@@ -436,7 +463,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	o->scope = seen_p ? SCOPE_PIDS : seen_a ? SCOPE_ALL : seen_c ? SCOPE_CPU : SCOPE_COMMAND;
 	if (cmd)
 		o->argv = argv + optind;
-	if (c->noutputs == 0)
+	if (c->noutputs == 0 && !c->push.url) /* with --push, files only when asked for */
 		c->outputs[c->noutputs++] = "scorch.svg";
 	/* the trace and speedscope timelines and the viewer's heatmap need times */
 	for (int i = 0; i < c->noutputs; i++)
@@ -484,6 +511,7 @@ static int run(struct sampler *s, struct profile *p, const struct cli *c)
 			ret = r;
 			break;
 		}
+		push_agent__tick(c->agent, p); /* --every: the interval's profile when due */
 		struct sampler_stats st;
 		sampler__stats(s, &st);
 		if (st.targets_exited)
@@ -580,10 +608,18 @@ int cmd_record(int argc, char **argv)
 		free(c.o.cpu_list);
 		return 1;
 	}
+	if (c.push.url && !(c.agent = push_agent__new(&c.push, err, sizeof(err)))) {
+		util__error("%s", err);
+		symbolizer__free(sym);
+		free(c.o.pids);
+		free(c.o.cpu_list);
+		return 1;
+	}
 	struct sampler *s = sampler__open(&c.o, sym, err, sizeof(err));
 	if (!s) {
 		int e = errno;
 		util__error("%s", err);
+		push_agent__free(c.agent);
 		symbolizer__free(sym);
 		free(c.o.pids);
 		free(c.o.cpu_list);
@@ -622,6 +658,8 @@ int cmd_record(int argc, char **argv)
 	if (st.samples == 0 && !c.quiet)
 		util__warn(c.o.off_cpu ? "no off-CPU time collected; did the targets block?"
 				       : "no samples collected; was the target running on a CPU?");
+	push_agent__finish(c.agent, p); /* the rest; what cannot go now waits on disk */
+	push_agent__free(c.agent);
 	struct sink_opts so_;
 	struct svg_opts svg;
 	const struct sink_opts *sopts = output_opts(&c, p, &so_, &svg);

@@ -11,6 +11,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "../export/push.h"
 #include "../sink/sink.h"
 #include "../source/probe.h"
 #include "../source/sampler.h"
@@ -47,6 +48,8 @@ static const char top_usage[] =
 	"                          event instead of the clock (as in 'scorch record --help')\n"
 	"      --call-graph MODE   fp, dwarf[,SIZE], fp+leaf or auto (default), as in\n"
 	"                          'scorch record --help'\n"
+	"      --push URL          also send to Pyroscope at URL/ingest, with --app, --labels,\n"
+	"                          --every, --push-header, ... as in 'scorch record --help'\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Live keys: m cycles the update mode (reset: each refresh shows the last interval;\n"
@@ -60,9 +63,10 @@ static const char top_usage[] =
 	"  scorch top --refresh 500 -- ./bench    start ./bench and watch it\n"
 	"  scorch top -o run.folded -- ./bench    watch it, and keep the whole run\n"
 	"  scorch top -a -e tracepoint:sched:sched_switch   who switches out, live\n"
-	"  scorch top --off-cpu -p 1234           where pid 1234 waits, live\n";
+	"  scorch top --off-cpu -p 1234           where pid 1234 waits, live\n"
+	"  scorch top -a --push http://pyroscope:4040 --every 10   watch, and feed Pyroscope\n";
 
-enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_ONOFF, OPT_BACKEND, OPT_CALL_GRAPH };
+enum { OPT_REFRESH = 256, OPT_OFFCPU, OPT_ONOFF, OPT_BACKEND, OPT_CALL_GRAPH, OPT_PUSH };
 
 static const struct option top_options[] = {
 	{"help", no_argument, NULL, 'h'},
@@ -76,6 +80,15 @@ static const struct option top_options[] = {
 	{"backend", required_argument, NULL, OPT_BACKEND},
 	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
 	{"output", required_argument, NULL, 'o'},
+	{"push", required_argument, NULL, OPT_PUSH},
+	{"app", required_argument, NULL, OPT_PUSH},
+	{"labels", required_argument, NULL, OPT_PUSH},
+	{"every", required_argument, NULL, OPT_PUSH},
+	{"push-header", required_argument, NULL, OPT_PUSH},
+	{"push-format", required_argument, NULL, OPT_PUSH},
+	{"push-queue", required_argument, NULL, OPT_PUSH},
+	{"push-queue-max", required_argument, NULL, OPT_PUSH},
+	{"push-timeout", required_argument, NULL, OPT_PUSH},
 	{NULL, 0, NULL, 0},
 };
 
@@ -96,11 +109,17 @@ struct top_source {
 	unsigned freq;
 };
 
+/* --push: the agent, fed from the live thread's profile (which only grows) */
+static struct push_agent *top_push;
+static const struct profile *top_rec;
+
 static int top_poll(void *ctx, struct profile *p, int timeout_ms)
 {
 	struct top_source *ts = ctx;
 	int ret = sampler__poll(ts->s, timeout_ms);
 	int dr = sampler__drain(ts->s, p);
+	push_agent__tick(top_push, p);
+	top_rec = p;
 	return ret < 0 && ret != -EINTR ? ret : dr;
 }
 
@@ -138,6 +157,10 @@ static int top_run_ui(struct sampler *s, unsigned freq, unsigned refresh_ms,
 	}
 	struct tui_opts to = {.title = title, .live = l};
 	rc = tui__run(&to);
+	if (top_push) { /* the rest of the run, before the live profile goes */
+		live__finish(l);
+		push_agent__finish(top_push, top_rec);
+	}
 	if (out) {
 		/* the last samples too: the saved run is everything the source gave */
 		live__finish(l);
@@ -227,8 +250,11 @@ int cmd_top(int argc, char **argv)
 	bool all = false;
 	const char *out = NULL;
 	char *events[16];
+	struct push_opts po = {0};
+	char perr[256];
+	int li = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hF:p:ao:e:", top_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hF:p:ao:e:", top_options, &li)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(top_usage, stdout);
@@ -290,9 +316,19 @@ int cmd_top(int argc, char **argv)
 		case OPT_ONOFF:
 			o.off_cpu = o.on_off = true;
 			break;
+		case OPT_PUSH:
+			if (push_opts__parse(&po, top_options[li].name, optarg, perr, sizeof(perr)) < 0) {
+				util__error("%s", perr);
+				goto usage;
+			}
+			break;
 		default:
 			goto usage;
 		}
+	}
+	if (push_opts__check(&po, perr, sizeof(perr)) < 0) {
+		util__error("%s", perr);
+		goto usage;
 	}
 	/* -p may repeat; it still counts as one target */
 	ntargets = (o.npids > 0) + all + (optind < argc);
@@ -322,6 +358,12 @@ int cmd_top(int argc, char **argv)
 		return 1;
 	}
 	char err[256] = "";
+	if (po.url && !(top_push = push_agent__new(&po, err, sizeof(err)))) {
+		util__error("%s", err);
+		symbolizer__free(sym);
+		free(o.pids);
+		return 1;
+	}
 	struct saved_fds sv = {{-1, -1, -1}, NULL};
 	if (o.scope == SCOPE_COMMAND && redirect_child_io(&sv) < 0)
 		util__warn("cannot redirect the command's output; it may draw over the screen");
@@ -330,6 +372,8 @@ int cmd_top(int argc, char **argv)
 	restore_io(&sv);
 	if (!s) {
 		util__error("%s", err[0] ? err : strerror(open_errno));
+		push_agent__free(top_push);
+		top_push = NULL;
 		show_child_output(&sv);
 		symbolizer__free(sym);
 		free(o.pids);
@@ -345,6 +389,8 @@ int cmd_top(int argc, char **argv)
 	else
 		snprintf(title, sizeof(title), "top -p %d%s", (int)o.pids[0], o.npids > 1 ? ",..." : "");
 	rc = top_run_ui(s, o.freq, (unsigned)refresh, title, out);
+	push_agent__free(top_push);
+	top_push = NULL;
 	sampler__close(s);
 	symbolizer__free(sym);
 	show_child_output(&sv);

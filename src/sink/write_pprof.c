@@ -218,25 +218,238 @@ static void labels_from_roots(struct pprof_ctx *c, uint32_t root, uint32_t secon
 	}
 }
 
-static int gzip_into(const uint8_t *data, size_t len, struct strbuf *out)
-{
+/*
+ * The gzip stream the file is written through. Messages are packed into a small staging
+ * buffer and deflated as it fills, so no copy of the whole encoded profile is ever held:
+ * on a machine where first-touched memory is dear, memory not touched is time not spent.
+ */
+#define STAGE_SIZE (256u << 10)
+
+struct gzout {
 	z_stream z;
-	memset(&z, 0, sizeof(z));
+	struct strbuf *out;
+	uint8_t *stage;
+	size_t len;
+	int err;
+};
+
+static int gzout__init(struct gzout *g, struct strbuf *out)
+{
+	memset(g, 0, sizeof(*g));
+	g->out = out;
 	/* level 1: pprof files are written on the recording path; they stay far below gzip -6 of
 	 * the folded text because the stacks are already deduplicated ids */
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&g->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
-	size_t bound = deflateBound(&z, len);
-	strbuf__grow(out, bound + 1);
-	z.next_in = (Bytef *)data;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->buf + out->len;
-	z.avail_out = (uInt)bound;
-	int r = deflate(&z, Z_FINISH);
-	if (r == Z_STREAM_END)
-		out->len += z.total_out;
-	deflateEnd(&z);
-	return r == Z_STREAM_END ? 0 : -EIO;
+	g->stage = xmalloc(STAGE_SIZE);
+	return 0;
+}
+
+static void gzout__deflate(struct gzout *g, const uint8_t *data, size_t len, int flush)
+{
+	g->z.next_in = (Bytef *)data;
+	g->z.avail_in = (uInt)len;
+	do {
+		strbuf__grow(g->out, len / 2 + 4096);
+		size_t room = g->out->cap - g->out->len - 1;
+		g->z.next_out = (Bytef *)g->out->buf + g->out->len;
+		g->z.avail_out = (uInt)room;
+		int r = deflate(&g->z, flush);
+		g->out->len += room - g->z.avail_out;
+		if (r == Z_STREAM_ERROR) {
+			g->err = -EIO;
+			return;
+		}
+		if (flush == Z_FINISH && r == Z_STREAM_END)
+			break;
+	} while (g->z.avail_out == 0 || (flush == Z_FINISH));
+}
+
+/* Room for n more bytes in the staging buffer (deflating what it holds when full). */
+static uint8_t *gzout__reserve(struct gzout *g, size_t n)
+{
+	if (g->len + n > STAGE_SIZE) {
+		gzout__deflate(g, g->stage, g->len, Z_NO_FLUSH);
+		g->len = 0;
+	}
+	if (n > STAGE_SIZE) /* one huge message: give it its own buffer, see gzout__message */
+		return NULL;
+	return g->stage + g->len;
+}
+
+static size_t put_varint(uint8_t *b, uint64_t v)
+{
+	size_t i = 0;
+	while (v >= 0x80) {
+		b[i++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b[i++] = (uint8_t)v;
+	return i;
+}
+
+/* Appends one Profile field holding message m (tag, length, bytes). */
+static void gzout__message(struct gzout *g, unsigned field, const ProtobufCMessage *m)
+{
+	size_t size = protobuf_c_message_get_packed_size(m);
+	uint8_t head[16];
+	size_t h = put_varint(head, (uint64_t)field << 3 | 2);
+	h += put_varint(head + h, size);
+	uint8_t *dst = gzout__reserve(g, h + size);
+	if (!dst) {
+		uint8_t *big = xmalloc(h + size);
+		memcpy(big, head, h);
+		protobuf_c_message_pack(m, big + h);
+		gzout__deflate(g, big, h + size, Z_NO_FLUSH);
+		free(big);
+		return;
+	}
+	memcpy(dst, head, h);
+	protobuf_c_message_pack(m, dst + h);
+	g->len += h + size;
+}
+
+/* Appends a whole packed message's bytes (its fields merge into the Profile). */
+static void gzout__fields(struct gzout *g, const ProtobufCMessage *m)
+{
+	size_t size = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = xmalloc(size ? size : 1);
+	protobuf_c_message_pack(m, buf);
+	gzout__deflate(g, g->stage, g->len, Z_NO_FLUSH);
+	g->len = 0;
+	gzout__deflate(g, buf, size, Z_NO_FLUSH);
+	free(buf);
+}
+
+static int gzout__finish(struct gzout *g)
+{
+	gzout__deflate(g, g->stage, g->len, Z_FINISH);
+	g->len = 0;
+	deflateEnd(&g->z);
+	free(g->stage);
+	return g->err;
+}
+
+/* One level of the depth-first walk over the trie. */
+struct walk_level {
+	uint32_t node;
+	uint32_t saved;  /* the chain's top before an inlined node replaced it */
+	bool pushed;     /* the node added a location to the chain (else replaced the top) */
+	struct labelset *labels; /* labels of the samples at and below (depth 0 and 1) */
+};
+
+struct sample_walk {
+	struct pprof_ctx *c;
+	struct gzout *gz;
+	int col, offcol;
+	uint64_t ns;
+	size_t ntypes;
+	struct walk_level *lv;
+	size_t caplv;
+	uint32_t *chain; /* locations of the path, root first, inlined frames folded in */
+	size_t nchain, capchain;
+	uint64_t *ids;   /* the chain leaf first, for one sample */
+	struct labelset **sets;
+	size_t nsets;
+	size_t nsamples;
+};
+
+static struct labelset *labels_for(struct sample_walk *w, size_t d)
+{
+	if (d > 1)
+		d = 1; /* every sample below the second frame has its labels */
+	if (!w->lv[d].labels) {
+		struct labelset *ls = xcalloc(1, sizeof(*ls));
+		labels_from_roots(w->c, w->lv[0].node, d ? w->lv[1].node : PROFILE_NONE, ls);
+		for (size_t j = 0; j < ls->n; j++)
+			ls->lab[j] = &ls->store[j];
+		w->sets = xrealloc(w->sets, (w->nsets + 1) * sizeof(*w->sets));
+		w->sets[w->nsets++] = ls;
+		w->lv[d].labels = ls;
+	}
+	return w->lv[d].labels;
+}
+
+/* Enters node n at depth d: its location joins the chain, and its sample (if any) is sent. */
+static void walk_enter(struct sample_walk *w, uint32_t n, size_t d)
+{
+	const struct profile *p = w->c->p;
+	if (d == w->caplv) {
+		w->caplv = w->caplv ? w->caplv * 2 : 64;
+		w->lv = xrealloc(w->lv, w->caplv * sizeof(*w->lv));
+	}
+	struct walk_level *L = &w->lv[d];
+	uint32_t fr = profile__node_frame(p, n);
+	L->node = n;
+	L->labels = NULL;
+	if (profile__frame_get(p, fr)->kind == FRAME_INLINED && d > 0) {
+		/* inlined: shares the location (the address) of the frame it is inlined into */
+		L->pushed = false;
+		L->saved = w->chain[w->nchain - 1];
+		w->chain[w->nchain - 1] = location_of(w->c, fr, L->saved);
+	} else {
+		if (w->nchain == w->capchain) {
+			w->capchain = w->capchain ? w->capchain * 2 : 64;
+			w->chain = xrealloc(w->chain, w->capchain * sizeof(*w->chain));
+			w->ids = xrealloc(w->ids, w->capchain * sizeof(*w->ids));
+		}
+		L->pushed = true;
+		w->chain[w->nchain++] = location_of(w->c, fr, 0);
+	}
+	uint64_t v = profile__self(p, n, w->col);
+	uint64_t off = w->offcol >= 0 ? profile__self(p, n, w->offcol) : 0;
+	if (!v && !off)
+		return;
+	for (size_t i = 0; i < w->nchain; i++)
+		w->ids[i] = w->chain[w->nchain - 1 - i];
+	int64_t vals[3];
+	size_t k = 0;
+	vals[k++] = (int64_t)v;
+	if (w->ns)
+		vals[k++] = (int64_t)(v * w->ns);
+	if (w->offcol >= 0)
+		vals[k++] = (int64_t)off;
+	struct labelset *ls = labels_for(w, d);
+	PbSample sm;
+	perftools__profiles__sample__init(&sm);
+	sm.location_id = w->ids;
+	sm.n_location_id = w->nchain;
+	sm.value = vals;
+	sm.n_value = w->ntypes;
+	sm.label = ls->lab;
+	sm.n_label = ls->n;
+	gzout__message(w->gz, 2, &sm.base);
+	w->nsamples++;
+}
+
+static void walk_leave(struct sample_walk *w, size_t d)
+{
+	struct walk_level *L = &w->lv[d];
+	if (L->pushed)
+		w->nchain--;
+	else
+		w->chain[w->nchain - 1] = L->saved;
+}
+
+/* Sends one sample per node with a value, depth first through the trie. */
+static void walk_samples(struct sample_walk *w)
+{
+	const struct profile *p = w->c->p;
+	size_t d = 0;
+	uint32_t n = profile__first_child(p, PROFILE_ROOT);
+	for (;;) {
+		if (n == PROFILE_NONE) {
+			if (d == 0)
+				break;
+			d--;
+			walk_leave(w, d);
+			n = profile__next_sibling(p, w->lv[d].node);
+			continue;
+		}
+		walk_enter(w, n, d);
+		d++;
+		n = profile__first_child(p, n);
+	}
 }
 
 static void pprof_ctx__free(struct pprof_ctx *c)
@@ -261,7 +474,6 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 {
 	struct pprof_ctx c = {.p = p};
 	const struct profile_meta *meta = profile__meta((struct profile *)p);
-	uint32_t nn = profile__nnodes(p);
 	c.str_of = xcalloc(profile__nstrings(p) + 1, sizeof(*c.str_of));
 	c.fn_of = xcalloc(profile__nframes(p) + 1, sizeof(*c.fn_of));
 	c.fn_frame = xcalloc(profile__nframes(p) + 1, sizeof(*c.fn_frame));
@@ -288,80 +500,27 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 		ntypes++;
 	}
 
-	/* per node: its location, where the walk continues after it, its root and second frame */
-	uint32_t *loc = xcalloc(nn, sizeof(*loc));
-	uint32_t *up = xcalloc(nn, sizeof(*up));
-	uint32_t *root = xcalloc(nn, sizeof(*root));
-	uint32_t *second = xcalloc(nn, sizeof(*second));
-	size_t nsamples = 0, nids = 0;
-	for (uint32_t n = 1; n < nn; n++) {
-		uint32_t par = profile__node_parent(p, n);
-		uint32_t fr = profile__node_frame(p, n);
-		const struct frame *f = profile__frame_get(p, fr);
-		root[n] = par == PROFILE_ROOT ? n : root[par];
-		second[n] = par == PROFILE_ROOT ? PROFILE_NONE : second[par] != PROFILE_NONE ? second[par]
-											 : n;
-		if (f->kind == FRAME_INLINED && par != PROFILE_ROOT) {
-			loc[n] = location_of(&c, fr, loc[par]);
-			up[n] = up[par];
-		} else {
-			loc[n] = location_of(&c, fr, 0);
-			up[n] = par;
-		}
-		if (profile__self(p, n, col) || (offcol >= 0 && profile__self(p, n, offcol))) {
-			nsamples++;
-			for (uint32_t m = n; m != PROFILE_ROOT; m = up[m])
-				nids++;
-		}
+	/*
+	 * The Profile goes out in three parts whose fields protobuf merges: the sample types,
+	 * then each sample as the walk reaches it (its location ids are known by then), then
+	 * everything the samples refer to. Field order is the usual one (1, 2, then 3...).
+	 */
+	struct gzout gz;
+	if (gzout__init(&gz, out) < 0) {
+		pprof_ctx__free(&c);
+		if (err)
+			strbuf__addf(err, "pprof: cannot start the gzip stream");
+		return -ENOMEM;
 	}
+	PbProfile head;
+	perftools__profiles__profile__init(&head);
+	head.n_sample_type = ntypes;
+	head.sample_type = typep;
+	gzout__fields(&gz, &head.base);
 
-	PbSample *samples = xcalloc(nsamples ? nsamples : 1, sizeof(*samples));
-	PbSample **samplep = xcalloc(nsamples ? nsamples : 1, sizeof(*samplep));
-	uint64_t *ids = xmalloc((nids ? nids : 1) * sizeof(*ids));
-	int64_t *vals = xmalloc((nsamples ? nsamples : 1) * ntypes * sizeof(*vals));
-	struct labelset *sets = NULL;
-	uint32_t *set_of = xcalloc(nn, sizeof(*set_of)); /* label node -> set index + 1 */
-	size_t nsets = 0, s = 0, idpos = 0;
-	for (uint32_t n = 1; n < nn; n++) {
-		uint64_t v = profile__self(p, n, col);
-		uint64_t off = offcol >= 0 ? profile__self(p, n, offcol) : 0;
-		if (!v && !off)
-			continue;
-		PbSample *sm = &samples[s];
-		perftools__profiles__sample__init(sm);
-		sm->location_id = ids + idpos;
-		for (uint32_t m = n; m != PROFILE_ROOT; m = up[m])
-			ids[idpos++] = loc[m];
-		sm->n_location_id = (size_t)(ids + idpos - sm->location_id);
-		sm->value = vals + s * ntypes;
-		sm->n_value = ntypes;
-		size_t k = 0;
-		sm->value[k++] = (int64_t)v;
-		if (ns)
-			sm->value[k++] = (int64_t)(v * ns);
-		if (offcol >= 0)
-			sm->value[k++] = (int64_t)off;
-		/* labels: one set per (root, second) pair, shared by the samples below it */
-		uint32_t key = second[n] != PROFILE_NONE ? second[n] : root[n];
-		if (!set_of[key]) {
-			sets = xrealloc(sets, (nsets + 1) * sizeof(*sets));
-			labels_from_roots(&c, root[n], second[n], &sets[nsets]);
-			set_of[key] = (uint32_t)++nsets;
-		}
-		sm->n_label = sets[set_of[key] - 1].n;
-		samplep[s++] = sm;
-	}
-	/* sets moved while growing: point the samples at their labels only now */
-	s = 0;
-	for (uint32_t n = 1; n < nn; n++) {
-		if (!profile__self(p, n, col) && !(offcol >= 0 && profile__self(p, n, offcol)))
-			continue;
-		uint32_t key = second[n] != PROFILE_NONE ? second[n] : root[n];
-		struct labelset *ls = &sets[set_of[key] - 1];
-		for (size_t j = 0; j < ls->n; j++)
-			ls->lab[j] = &ls->store[j];
-		samples[s++].label = ls->lab;
-	}
+	struct sample_walk w = {.c = &c, .gz = &gz, .col = col, .offcol = offcol, .ns = ns,
+				.ntypes = ntypes};
+	walk_samples(&w);
 
 	/* locations: lines leaf first, down the chain of frames inlined into each other */
 	PbLocation *locs = xcalloc(c.nlocs + 1, sizeof(*locs));
@@ -444,10 +603,6 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 
 	PbProfile pb;
 	perftools__profiles__profile__init(&pb);
-	pb.n_sample_type = ntypes;
-	pb.sample_type = typep;
-	pb.n_sample = s;
-	pb.sample = samplep;
 	pb.n_location = c.nlocs;
 	pb.location = locp;
 	pb.n_function = c.nfns;
@@ -479,21 +634,21 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 	pb.comment = comments;
 	pb.n_string_table = c.nstrs;
 	pb.string_table = (char **)c.strs;
-
-	size_t size = perftools__profiles__profile__get_packed_size(&pb);
-	uint8_t *raw = xmalloc(size ? size : 1);
-	perftools__profiles__profile__pack(&pb, raw);
-	int rc = gzip_into(raw, size, out);
+	gzout__fields(&gz, &pb.base);
+	int rc = gzout__finish(&gz);
 	if (rc < 0 && err)
-		strbuf__addf(err, "pprof: compressing %zu bytes failed", size);
+		strbuf__addf(err, "pprof: compressing %zu samples failed", w.nsamples);
 
-	free(raw);
 	for (int i = 0; i < 3; i++)
 		free(cbuf[i]);
-	for (size_t i = 0; i < nsets; i++)
-		free(sets[i].comm);
-	free(sets);
-	free(set_of);
+	for (size_t i = 0; i < w.nsets; i++) {
+		free(w.sets[i]->comm);
+		free(w.sets[i]);
+	}
+	free(w.sets);
+	free(w.lv);
+	free(w.chain);
+	free(w.ids);
 	free(maps);
 	free(mapp);
 	free(fns);
@@ -502,14 +657,6 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 	free(linep);
 	free(locs);
 	free(locp);
-	free(samples);
-	free(samplep);
-	free(ids);
-	free(vals);
-	free(loc);
-	free(up);
-	free(root);
-	free(second);
 	pprof_ctx__free(&c);
 	(void)o;
 	return rc;

@@ -87,6 +87,48 @@ static const char *cstr(const PbProfile *pb, int64_t i)
 	return i > 0 && (uint64_t)i < pb->n_string_table ? pb->string_table[i] : "";
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+					   : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Hex text to bytes (a build-id as the model takes it); 0 when s is not even-length hex. */
+static size_t unhex(const char *s, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+	for (; s[0] && s[1] && n < cap; s += 2) {
+		int hi = hexval(s[0]), lo = hexval(s[1]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+	}
+	return *s ? 0 : n;
+}
+
+/*
+ * The model's view of a pprof mapping that describes a real mapped file (an address range or
+ * a build-id), or NULL for one that only names a module (scorch writes those for kernel
+ * frames and folded input).
+ */
+static const struct mapping_info *real_mapping(const PbProfile *pb,
+					       const Perftools__Profiles__Mapping *M,
+					       struct mapping_info *mi, unsigned char *bid,
+					       size_t cap)
+{
+	const char *b = cstr(pb, M->build_id);
+	if (!M->memory_limit && !*b)
+		return NULL;
+	memset(mi, 0, sizeof(*mi));
+	mi->path = cstr(pb, M->filename);
+	mi->build_id_len = unhex(b, bid, cap);
+	mi->build_id = mi->build_id_len ? bid : NULL;
+	mi->start = M->memory_start;
+	mi->end = M->memory_limit;
+	mi->pgoff = M->file_offset;
+	return mi;
+}
+
 static void read_meta(const PbProfile *pb, struct profile *p)
 {
 	struct profile_meta *m = profile__meta(p);
@@ -192,13 +234,23 @@ int pprof__read(const char *buf, size_t len, struct profile *p, int col, struct 
 		enum frame_kind base = !strncmp(mname, "[kernel", 7)
 					       ? FRAME_KERNEL
 					       : FRAME_USER;
+		/* the address and the mapped file (path, build-id, range) go with the outermost
+		 * frame, as the writer takes them from it: pprof -> pprof keeps them */
+		struct mapping_info minfo;
+		unsigned char bid[128];
+		const struct mapping_info *real =
+			mi != SIZE_MAX ? real_mapping(pb, pb->mapping[mi], &minfo, bid, sizeof(bid))
+				       : NULL;
 		frames = xrealloc(frames, (nframes + L->n_line + 1) * sizeof(*frames));
 		if (!L->n_line) {
 			/* no symbol: the address, as perf prints unknown frames */
 			char hex[32];
 			int n = snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)L->address);
-			uint32_t name = profile__intern(p, hex, (size_t)n);
-			frames[nframes++] = profile__frame(p, name, module, PROFILE_NONE, 0, base);
+			struct frame_info fi = {.name = hex, .name_len = (size_t)n, .module = mname,
+						.kind = base, .addr = L->address, .map = real};
+			if (!*mname)
+				fi.module = NULL;
+			frames[nframes++] = profile__frame_full(p, &fi);
 			continue;
 		}
 		for (size_t k = L->n_line; k-- > 0;) {
@@ -212,11 +264,26 @@ int pprof__read(const char *buf, size_t len, struct profile *p, int col, struct 
 				goto out;
 			}
 			const Perftools__Profiles__Function *F = pb->function[fi];
-			uint32_t name = str_of(&r, F->name);
-			if (name == PROFILE_NONE)
-				name = profile__intern(p, "", 0);
-			frames[nframes++] = profile__frame(p, name, module, str_of(&r, F->filename), 0,
-							   k ? FRAME_INLINED : base);
+			if (k || (!real && !L->address)) {
+				uint32_t name = str_of(&r, F->name);
+				if (name == PROFILE_NONE)
+					name = profile__intern(p, "", 0);
+				frames[nframes++] = profile__frame(p, name, module,
+								   str_of(&r, F->filename), 0,
+								   k ? FRAME_INLINED : base);
+				continue;
+			}
+			const char *sys = cstr(pb, F->system_name);
+			struct frame_info f = {
+				.name = cstr(pb, F->name),
+				.raw = *sys && strcmp(sys, cstr(pb, F->name)) ? sys : NULL,
+				.module = *mname ? mname : NULL,
+				.file = *cstr(pb, F->filename) ? cstr(pb, F->filename) : NULL,
+				.kind = base,
+				.addr = L->address,
+				.map = real,
+			};
+			frames[nframes++] = profile__frame_full(p, &f);
 		}
 	}
 	first[pb->n_location] = nframes;

@@ -3,129 +3,334 @@
 #include "read_formats.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "../util/hashmap.h"
+
+/*
+ * A trace is mostly what this reader skips: the span events ("traceEvents") are most of the
+ * bytes. A document tree (jansson) of a 282 MB trace took 42 s, nearly all of it in malloc; a
+ * streaming parse (yajl's callbacks) keeps only the stack frames (id -> name, parent) and the
+ * samples (frame, weight), and resolves them once the whole document has been read (the keys
+ * may come in any order).
+ */
+
+struct tr_frame {
+	uint32_t frame;  /* the profile frame of its name, PROFILE_NONE until "name" is read */
+	uint32_t parent; /* index of the parent stack frame, or PROFILE_NONE */
+	uint32_t node;   /* trie node, PROFILE_NONE until resolved */
+	bool defined;    /* its object was in "stackFrames" */
+};
+
+struct tr_sample {
+	uint32_t frame; /* index of its stack frame, PROFILE_NONE without "sf" */
+	double weight;
+};
+
+/* Where in the document a value is: the keys that matter at each nesting level. */
+enum tr_key { K_OTHER = 0, K_FRAMES, K_SAMPLES, K_OTHERDATA, K_NAME, K_PARENT, K_SF, K_WEIGHT,
+	      K_EVENT };
 
 struct tr_reader {
 	struct profile *p;
-	const json_t *frames;
-	json_t *memo; /* stack frame id -> trie node */
 	struct strbuf *err;
+	int rc;
+	unsigned depth;     /* containers open: 1 inside the root object */
+	enum tr_key k1, k3; /* the key at depth 1 (root) and depth 3 (a frame or sample) */
+	bool k2_event;      /* otherData's "event" */
+	uint32_t cur_frame; /* the stack frame whose object is open (depth 3) */
+	struct tr_sample *cur_sample;
+	struct hashmap by_num, by_str; /* stack frame id (number, or any string) -> index + 1 */
+	struct tr_frame *frames;
+	size_t nframes, capframes;
+	struct tr_sample *samples;
+	size_t nsamples, capsamples;
+	bool saw_frames;
+	char *event;
 };
 
 static int bad(struct tr_reader *r, const char *what, const char *id)
 {
-	if (r->err)
+	if (r->err && !r->rc)
 		strbuf__addf(r->err, "%s%s%s", what, id ? " " : "", id ? id : "");
-	return -EINVAL;
+	r->rc = -EINVAL;
+	return 0; /* stops yajl */
 }
 
-/* The trie node of a stack frame id: its parents first (iteratively, chains are long). */
-static int node_of(struct tr_reader *r, const char *id, uint32_t *out)
+/* The index of the stack frame with this id, added (undefined) when new. */
+static uint32_t frame_index(struct tr_reader *r, const char *id, size_t len)
 {
-	char **chain = NULL; /* ids from id up to the first known one, owned */
-	size_t n = 0, cap = 0;
-	uint32_t node = PROFILE_ROOT;
-	int rc = 0;
-	char *cur = xstrdup(id);
-	while (cur) {
-		const json_t *known = json_object_get(r->memo, cur);
-		if (known) {
-			node = (uint32_t)json_integer_value(known);
-			free(cur);
+	struct hashmap_entry *e;
+	uint64_t num = 0;
+	bool numeric = len > 0 && len < 19 && (len == 1 || id[0] != '0');
+	for (size_t i = 0; numeric && i < len; i++) {
+		if (id[i] < '0' || id[i] > '9')
+			numeric = false;
+		else
+			num = num * 10 + (uint64_t)(id[i] - '0');
+	}
+	e = numeric ? hashmap__put_u64(&r->by_num, num, 0, NULL)
+		    : hashmap__put_bytes(&r->by_str, id, len, NULL);
+	if (!e->value) {
+		if (r->nframes == r->capframes) {
+			r->capframes = r->capframes ? r->capframes * 2 : 1024;
+			r->frames = xrealloc(r->frames, r->capframes * sizeof(*r->frames));
+		}
+		r->frames[r->nframes] = (struct tr_frame){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE,
+							  false};
+		e->value = ++r->nframes;
+	}
+	return (uint32_t)(e->value - 1);
+}
+
+/* A scalar value (string or number, as text) at the current place in the document. */
+static int on_scalar(struct tr_reader *r, const char *s, size_t len, bool is_string)
+{
+	if (r->depth == 2 && r->k1 == K_OTHERDATA && r->k2_event && is_string) {
+		free(r->event);
+		r->event = xmalloc(len + 1);
+		memcpy(r->event, s, len);
+		r->event[len] = '\0';
+		return 1;
+	}
+	if (r->depth != 3)
+		return 1;
+	if (r->k1 == K_FRAMES && r->cur_frame != PROFILE_NONE) {
+		struct tr_frame *f = &r->frames[r->cur_frame];
+		if (r->k3 == K_NAME && is_string)
+			f->frame = profile__frame_named(r->p, s, len, FRAME_USER);
+		else if (r->k3 == K_PARENT) {
+			uint32_t par = frame_index(r, s, len);
+			r->frames[r->cur_frame].parent = par; /* frames may have moved */
+		}
+	} else if (r->k1 == K_SAMPLES && r->cur_sample) {
+		if (r->k3 == K_SF) {
+			uint32_t fi = frame_index(r, s, len);
+			r->cur_sample = &r->samples[r->nsamples - 1];
+			r->cur_sample->frame = fi;
+		} else if (r->k3 == K_WEIGHT && !is_string) {
+			char tmp[64];
+			size_t n = len < sizeof(tmp) - 1 ? len : sizeof(tmp) - 1;
+			memcpy(tmp, s, n);
+			tmp[n] = '\0';
+			double d = strtod(tmp, NULL);
+			if (!(d >= 0) || d >= 9.2e18)
+				return bad(r, "a sample weight is negative or too large", NULL);
+			r->cur_sample->weight = d;
+		}
+	}
+	return 1;
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	return on_scalar(ctx, (const char *)s, len, true);
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	return on_scalar(ctx, s, len, false);
+}
+
+static int cb_other(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+static int cb_bool(void *ctx, int b)
+{
+	(void)b;
+	(void)ctx;
+	return 1;
+}
+
+static int key_is(const unsigned char *k, size_t len, const char *want)
+{
+	return len == strlen(want) && !memcmp(k, want, len);
+}
+
+static int cb_key(void *ctx, const unsigned char *k, size_t len)
+{
+	struct tr_reader *r = ctx;
+	if (r->depth == 1) {
+		r->k1 = key_is(k, len, "stackFrames") ? K_FRAMES
+			: key_is(k, len, "samples")   ? K_SAMPLES
+			: key_is(k, len, "otherData") ? K_OTHERDATA
+						      : K_OTHER;
+	} else if (r->depth == 2 && r->k1 == K_FRAMES) {
+		r->cur_frame = frame_index(r, (const char *)k, len);
+		r->frames[r->cur_frame].defined = true;
+		r->saw_frames = true;
+	} else if (r->depth == 2 && r->k1 == K_OTHERDATA) {
+		r->k2_event = key_is(k, len, "event");
+	} else if (r->depth == 3) {
+		r->k3 = key_is(k, len, "name")     ? K_NAME
+			: key_is(k, len, "parent") ? K_PARENT
+			: key_is(k, len, "sf")     ? K_SF
+			: key_is(k, len, "weight") ? K_WEIGHT
+						   : K_OTHER;
+	}
+	return 1;
+}
+
+static int cb_start_map(void *ctx)
+{
+	struct tr_reader *r = ctx;
+	r->depth++;
+	if (r->depth == 3 && r->k1 == K_SAMPLES) {
+		if (r->nsamples == r->capsamples) {
+			r->capsamples = r->capsamples ? r->capsamples * 2 : 1024;
+			r->samples = xrealloc(r->samples, r->capsamples * sizeof(*r->samples));
+		}
+		r->samples[r->nsamples] = (struct tr_sample){PROFILE_NONE, 1};
+		r->cur_sample = &r->samples[r->nsamples++];
+	}
+	r->k3 = K_OTHER;
+	return 1;
+}
+
+static int cb_end_map(void *ctx)
+{
+	struct tr_reader *r = ctx;
+	if (r->depth == 3) {
+		r->cur_sample = NULL;
+		r->cur_frame = PROFILE_NONE;
+	}
+	r->depth--;
+	return 1;
+}
+
+static int cb_start_array(void *ctx)
+{
+	struct tr_reader *r = ctx;
+	r->depth++;
+	return 1;
+}
+
+static int cb_end_array(void *ctx)
+{
+	struct tr_reader *r = ctx;
+	r->depth--;
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = cb_other,
+	.yajl_boolean = cb_bool,
+	.yajl_number = cb_number,
+	.yajl_string = cb_string,
+	.yajl_start_map = cb_start_map,
+	.yajl_map_key = cb_key,
+	.yajl_end_map = cb_end_map,
+	.yajl_start_array = cb_start_array,
+	.yajl_end_array = cb_end_array,
+};
+
+/* The id of stack frame i, for messages. */
+static const char *frame_id(struct tr_reader *r, uint32_t i, char *tmp, size_t cap)
+{
+	struct hashmap_entry *e = NULL;
+	while ((e = hashmap__next(&r->by_num, e)))
+		if (e->value == (uint64_t)i + 1) {
+			snprintf(tmp, cap, "%llu", (unsigned long long)e->a);
+			return tmp;
+		}
+	while ((e = hashmap__next(&r->by_str, e)))
+		if (e->value == (uint64_t)i + 1)
+			return hashmap_entry__key(e);
+	return "?";
+}
+
+/* The trie node of stack frame i: its unresolved ancestors first (iteratively). */
+static int node_of(struct tr_reader *r, uint32_t i, uint32_t *out, uint32_t **chain, size_t *cap)
+{
+	size_t n = 0;
+	uint32_t cur = i, node = PROFILE_ROOT;
+	while (cur != PROFILE_NONE) {
+		struct tr_frame *f = &r->frames[cur];
+		if (f->node != PROFILE_NONE) {
+			node = f->node;
 			break;
 		}
-		const json_t *f = json_object_get(r->frames, cur);
-		if (!json_is_object(f) || n > json_object_size(r->frames)) {
-			rc = bad(r, json_is_object(f) ? "stack frames form a loop at"
-						       : "a sample or frame names a missing stack frame",
-				 cur);
-			free(cur);
-			goto out;
+		char tmp[32];
+		if (!f->defined) {
+			bad(r, "a sample or frame names a missing stack frame",
+			    frame_id(r, cur, tmp, sizeof(tmp)));
+			return r->rc;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			chain = xrealloc(chain, cap * sizeof(*chain));
+		if (n > r->nframes) {
+			bad(r, "stack frames form a loop at", frame_id(r, cur, tmp, sizeof(tmp)));
+			return r->rc;
 		}
-		chain[n++] = cur;
-		const json_t *parent = json_object_get(f, "parent");
-		cur = NULL;
-		if (json_is_string(parent)) {
-			cur = xstrdup(json_string_value(parent));
-		} else if (json_is_integer(parent)) {
-			char tmp[32];
-			snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(parent));
-			cur = xstrdup(tmp);
+		if (n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*chain = xrealloc(*chain, *cap * sizeof(**chain));
 		}
+		(*chain)[n++] = cur;
+		cur = f->parent;
 	}
 	for (size_t k = n; k-- > 0;) {
-		const json_t *name = json_object_get(json_object_get(r->frames, chain[k]), "name");
-		const char *s = json_is_string(name) ? json_string_value(name) : "";
-		uint32_t f = profile__frame_named(r->p, s, strlen(s), FRAME_USER);
-		node = profile__child(r->p, node, f);
-		json_object_set_new(r->memo, chain[k], json_integer(node));
+		struct tr_frame *f = &r->frames[(*chain)[k]];
+		if (f->frame == PROFILE_NONE)
+			f->frame = profile__frame_named(r->p, "", 0, FRAME_USER);
+		node = profile__child(r->p, node, f->frame);
+		f->node = node;
 	}
 	*out = node;
-out:
-	for (size_t k = 0; k < n; k++)
-		free(chain[k]);
-	free(chain);
-	return rc;
+	return 0;
 }
 
 int trace__read(const char *buf, size_t len, struct profile *p, int col, struct strbuf *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(buf, len, 0, &je);
-	if (!root) {
+	struct tr_reader r = {.p = p, .err = err, .cur_frame = PROFILE_NONE};
+	yajl_handle h = yajl_alloc(&callbacks, NULL, &r);
+	yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (st == yajl_status_error && !r.rc) {
+		unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
+		size_t n = msg ? strcspn((const char *)msg, "\r\n") : 0; /* one line */
 		if (err)
-			strbuf__addf(err, "line %d: %s", je.line, je.text);
-		return -EINVAL;
+			strbuf__addf(err, "%.*s", (int)n, msg && n ? (const char *)msg : "invalid JSON");
+		if (msg)
+			yajl_free_error(h, msg);
+		r.rc = -EINVAL;
 	}
-	struct tr_reader r = {p, json_object_get(root, "stackFrames"), json_object(), err};
-	const json_t *samples = json_object_get(root, "samples");
-	int rc = 0;
-	if (!json_is_object(r.frames) || !json_array_size(samples)) {
-		rc = bad(&r, "no stack samples (\"stackFrames\" and \"samples\"); "
-			     "a trace of spans only has no profile to read",
-			 NULL);
-		goto out;
-	}
-	size_t i;
-	const json_t *s;
-	json_array_foreach(samples, i, s) {
-		const json_t *sf = json_object_get(s, "sf");
-		char tmp[32];
-		const char *id = json_string_value(sf);
-		if (json_is_integer(sf)) {
-			snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(sf));
-			id = tmp;
-		}
-		if (!id) {
-			rc = bad(&r, "a sample without \"sf\"", NULL);
-			goto out;
+	yajl_free(h);
+	if (!r.rc && (!r.saw_frames || !r.nsamples))
+		bad(&r, "no stack samples (\"stackFrames\" and \"samples\"); "
+			"a trace of spans only has no profile to read",
+		    NULL);
+	uint32_t *chain = NULL;
+	size_t cap = 0;
+	bool overflow = false;
+	for (size_t i = 0; i < r.nsamples && !r.rc; i++) {
+		const struct tr_sample *s = &r.samples[i];
+		if (s->frame == PROFILE_NONE) {
+			bad(&r, "a sample without \"sf\"", NULL);
+			break;
 		}
 		uint32_t node;
-		rc = node_of(&r, id, &node);
-		if (rc < 0)
-			goto out;
-		const json_t *w = json_object_get(s, "weight");
-		double d = w ? (json_is_integer(w) ? (double)json_integer_value(w) : json_real_value(w))
-			     : 1;
-		if (d < 0 || d >= 9.2e18) {
-			rc = bad(&r, "a sample weight is negative or too large", NULL);
-			goto out;
-		}
-		if (d && profile__add(p, node, col, (uint64_t)llround(d)) < 0)
-			rc = -EOVERFLOW;
+		if (node_of(&r, s->frame, &node, &chain, &cap) < 0)
+			break;
+		if (s->weight && profile__add(p, node, col, (uint64_t)llround(s->weight)) < 0)
+			overflow = true; /* the sum saturates; reading goes on */
 	}
-	const char *ev = json_string_value(json_object_get(json_object_get(root, "otherData"), "event"));
-	if (ev && !profile__meta(p)->event)
-		profile__meta(p)->event = xstrdup(ev);
-out:
-	json_decref(r.memo);
-	json_decref(root);
-	return rc;
+	if (!r.rc && overflow)
+		r.rc = -EOVERFLOW;
+	if (r.event && !profile__meta(p)->event && r.rc != -EINVAL) {
+		profile__meta(p)->event = r.event;
+		r.event = NULL;
+	}
+	free(chain);
+	free(r.event);
+	free(r.frames);
+	free(r.samples);
+	hashmap__destroy(&r.by_num);
+	hashmap__destroy(&r.by_str);
+	return r.rc;
 }
