@@ -53,6 +53,7 @@ wait $rec
 st=$?
 cat "$OUT/record.err"
 awk -v pct="$MAXPCT" -v st=$st '
+	BEGIN { n = 0 }
 	NR > 1 { t[n] = $1; r[n] = $2; f[n] = $3; n++ }
 	END {
 		if (n < 4) { print "soak: too few samples"; exit 1 }

@@ -504,11 +504,39 @@ static void reap_one(struct stack_builder *b, const struct reap *r)
 	symbolizer__forget_pid(b->sym, r->pid);
 }
 
+/*
+ * A safety net for exits never seen (records lost to a full ring, a leader that left before
+ * its threads): every SWEEP_DRAINS drains, a pid or thread whose /proc entry is gone counts
+ * as exited now, and is reaped like one, a drain later.
+ */
+#define SWEEP_DRAINS 64
+static void sweep_gone(struct stack_builder *b)
+{
+	char path[48];
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->comms, e));) {
+		const struct comminfo *c = &b->commv[e->value];
+		if (c->dead || e->a == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/task/%u", c->pid, (uint32_t)e->a);
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			stack_builder__exit(b, c->pid, (uint32_t)e->a);
+	}
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->pids, e));) {
+		if (b->pidv[e->value].dead || e->a == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u", (uint32_t)e->a);
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			stack_builder__exit(b, (uint32_t)e->a, (uint32_t)e->a);
+	}
+}
+
 void stack_builder__drained(struct stack_builder *b)
 {
 	if (!b)
 		return;
 	b->epoch++;
+	if (b->epoch % SWEEP_DRAINS == 0)
+		sweep_gone(b);
 	size_t keep = 0;
 	for (size_t i = 0; i < b->nreap; i++) {
 		/* Seen in drain k: every sample it left was read by the end of drain k + 1. */

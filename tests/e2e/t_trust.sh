@@ -192,7 +192,7 @@ for backend in perf bpf; do
 	done
 	sleep 1
 	r3=$(rss_kb $r)
-	live=$(ls -d /proc/[0-9]* | wc -l)
+	live=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
 	kill -INT $r
 	wait $r
 	read -r pids reaped < <(sed -n 's/.*per-process state at the end: \([0-9]*\) pids,.* \([0-9]*\) processes reaped.*/\1 \2/p' \
