@@ -29,7 +29,7 @@ TOBJ := $(LIB_SRC:%.c=$(BUILD)/tobj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean install test test-mutant unit demo fuzz bench format deps
+.PHONY: all clean install test test-mutant unit demo fuzz fuzz-build bench format deps
 
 all: $(BUILD)/scorch
 
@@ -106,7 +106,12 @@ demo: deps
 	$(MAKE) all
 	./scripts/demo.sh
 
-fuzz:
+# make fuzz builds every libFuzzer target and runs each for FUZZ_SECONDS (default 300);
+# make test runs them for 10 s each (tests/fuzz/t_fuzz.sh).
+fuzz: fuzz-build all
+	./tests/fuzz/run.sh
+
+fuzz-build:
 	$(MAKE) -f tests/fuzz/Makefile
 
 bench: deps

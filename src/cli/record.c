@@ -655,6 +655,18 @@ int cmd_record(int argc, char **argv)
 		util__error("reading samples failed: %s", strerror(-ret));
 		status = 1;
 	}
+	if (c.verbose && !c.quiet) {
+		struct stack_tables tt;
+		sampler__tables(s, &tt);
+		fprintf(stderr,
+			"%s: per-process state at the end: %llu pids, %llu threads, %llu cached "
+			"addresses, %llu exits pending, %llu processes reaped; profile: %u frames, %u "
+			"nodes, %u mappings\n",
+			util__progname, (unsigned long long)tt.pids, (unsigned long long)tt.threads,
+			(unsigned long long)tt.cached_addrs, (unsigned long long)tt.pending_exits,
+			(unsigned long long)tt.reaped, profile__nframes(p), profile__nnodes(p),
+			profile__nmappings(p));
+	}
 	if (st.samples == 0 && !c.quiet)
 		util__warn(c.o.off_cpu ? "no off-CPU time collected; did the targets block?"
 				       : "no samples collected; was the target running on a CPU?");

@@ -159,8 +159,9 @@ int profile__add_column(struct profile *p, const char *name, enum column_type ty
 
 void profile__set_column(struct profile *p, int col, const char *name, enum column_type type)
 {
+	char *copy = xstrdup(name); /* name may be the column's own (profile__column_name) */
 	free(p->colnames[col]);
-	p->colnames[col] = xstrdup(name);
+	p->colnames[col] = copy;
 	p->coltypes[col] = type;
 }
 

@@ -3,6 +3,9 @@
 #ifndef SCORCH_SELFPROF_INTERNAL_H
 #define SCORCH_SELFPROF_INTERNAL_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "../util/hashmap.h"
 
 #define SP_EXPORT __attribute__((visibility("default")))
@@ -23,5 +26,14 @@ int selfprof__with_samples(int (*fn)(const struct hashmap *stacks, void *arg), v
  * folded stacks for any other name. Returns 0 or a negative errno.
  */
 int selfprof__write(const struct hashmap *stacks, const char *comm, const char *path);
+
+/* selfprof.c: the pid that started sampling, whether it samples now, and at what rate. */
+pid_t selfprof__owner(void);
+bool selfprof__active(void);
+unsigned selfprof__hz(void);
+
+/* env.c: true when sampling was started from the environment (LD_PRELOAD), so that a forked
+ * child samples itself and writes its own file. */
+bool selfprof__env_mode(void);
 
 #endif

@@ -47,6 +47,7 @@ static struct slot *ring;
 static _Atomic uint64_t ring_head;
 static uint64_t ring_tail; /* consumer side, under agg_lock */
 static _Atomic uint64_t dropped;
+static _Atomic uint64_t missed; /* timer expirations that found SIGPROF still pending */
 static _Atomic int active;
 static unsigned sample_hz = 99;
 static char comm[32] = "[unknown]";
@@ -65,8 +66,6 @@ static _Atomic int drainer_stop;
 
 static struct sigaction old_action;
 static bool handler_installed;
-static bool from_env;
-static char *env_out;
 
 static __thread uintptr_t tls_stack_lo __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t tls_stack_hi __attribute__((tls_model("initial-exec")));
@@ -140,10 +139,15 @@ static void capture(const ucontext_t *uc)
 static void on_sigprof(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
-	(void)si;
 	int saved = errno;
-	if (atomic_load_explicit(&active, memory_order_relaxed) && ring)
+	if (atomic_load_explicit(&active, memory_order_relaxed) && ring) {
+		/* A CPU-time timer fires on the scheduler tick; the periods that elapsed while
+		 * this signal was pending are its overrun: samples we never took. */
+		if (si && si->si_code == SI_TIMER && si->si_overrun > 0)
+			atomic_fetch_add_explicit(&missed, (uint64_t)si->si_overrun,
+						  memory_order_relaxed);
 		capture(uc);
+	}
 	errno = saved;
 }
 
@@ -332,13 +336,42 @@ SP_EXPORT int pthread_create(pthread_t *thr, const pthread_attr_t *attr, void *(
 	return r;
 }
 
+static void before_fork(void)
+{
+	pthread_mutex_lock(&agg_lock);
+	pthread_mutex_lock(&timer_lock);
+}
+
+static void in_parent_after_fork(void)
+{
+	pthread_mutex_unlock(&timer_lock);
+	pthread_mutex_unlock(&agg_lock);
+}
+
+/*
+ * The child has one thread and no timers, and the parent's samples are not its own: start
+ * from nothing. A child of a process sampled through the environment samples itself and
+ * writes its own file at exit (env.c names it); one of the linked API stays quiet.
+ */
 static void in_child_after_fork(void)
 {
-	/* Timers are not inherited; the child must not write the parent's file either. */
+	pthread_mutex_init(&agg_lock, NULL);
+	pthread_mutex_init(&timer_lock, NULL);
+	bool was_active = atomic_load(&active);
 	atomic_store(&active, 0);
 	ntimers = 0;
 	drainer_running = false;
-	from_env = false;
+	hashmap__destroy(&agg);
+	if (ring) {
+		for (uint64_t i = 0; i < SP_SLOTS; i++)
+			atomic_store(&ring[i].seq, i);
+		atomic_store(&ring_head, 0);
+		ring_tail = 0;
+	}
+	atomic_store(&dropped, 0);
+	atomic_store(&missed, 0);
+	if (was_active && selfprof__env_mode())
+		scorch_selfprof_start(sample_hz);
 }
 
 SP_EXPORT int scorch_selfprof_start(unsigned hz)
@@ -366,7 +399,8 @@ SP_EXPORT int scorch_selfprof_start(unsigned hz)
 			*c = '_';
 	owner_pid = getpid();
 	static bool atfork_done;
-	if (!atfork_done && pthread_atfork(NULL, NULL, in_child_after_fork) == 0)
+	if (!atfork_done &&
+	    pthread_atfork(before_fork, in_parent_after_fork, in_child_after_fork) == 0)
 		atfork_done = true;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -413,59 +447,43 @@ SP_EXPORT int scorch_selfprof_write_folded(const char *path)
 {
 	if (!path || !*path)
 		return -EINVAL;
-	uint64_t lost = atomic_load(&dropped);
-	if (lost && getenv("SCORCH_SELFPROF_VERBOSE"))
-		fprintf(stderr, "scorch-selfprof: %llu samples dropped\n", (unsigned long long)lost);
 	return selfprof__with_samples(write_cb, (void *)path);
 }
 
-/* "%p" in SCORCH_SELFPROF_OUT becomes the pid, so forked-and-exec'd children do not clash. */
-static char *expand_out(const char *tmpl)
+static int count_cb(const struct hashmap *stacks, void *arg)
 {
-	size_t len = strlen(tmpl) + 32;
-	char *out = malloc(len);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (const char *s = tmpl; *s && o + 24 < len; s++) {
-		if (s[0] == '%' && s[1] == 'p') {
-			o += (size_t)snprintf(out + o, len - o, "%d", (int)getpid());
-			s++;
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o] = '\0';
-	return out;
+	uint64_t n = 0;
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(stacks, e));)
+		n += e->value;
+	*(uint64_t *)arg = n;
+	return 0;
 }
 
-__attribute__((constructor)) static void selfprof_init(void)
+SP_EXPORT int scorch_selfprof_counts(unsigned long long *samples, unsigned long long *missed_out,
+				     unsigned long long *dropped_out)
 {
-	const char *out = getenv("SCORCH_SELFPROF_OUT");
-	if (!out || !*out)
-		return;
-	const char *hz_s = getenv("SCORCH_SELFPROF_HZ");
-	long hz = hz_s ? atol(hz_s) : 99;
-	if (hz <= 0) {
-		fprintf(stderr, "scorch-selfprof: SCORCH_SELFPROF_HZ must be a number > 0; using 99\n");
-		hz = 99;
-	}
-	env_out = expand_out(out);
-	int r = scorch_selfprof_start((unsigned)hz);
-	if (r < 0) {
-		fprintf(stderr, "scorch-selfprof: cannot start sampling: %s\n", strerror(-r));
-		return;
-	}
-	from_env = true;
+	uint64_t n = 0;
+	selfprof__with_samples(count_cb, &n);
+	if (samples)
+		*samples = n;
+	if (missed_out)
+		*missed_out = atomic_load(&missed);
+	if (dropped_out)
+		*dropped_out = atomic_load(&dropped);
+	return 0;
 }
 
-__attribute__((destructor)) static void selfprof_fini(void)
+pid_t selfprof__owner(void)
 {
-	if (!from_env || getpid() != owner_pid)
-		return;
-	scorch_selfprof_stop();
-	int r = scorch_selfprof_write_folded(env_out);
-	if (r < 0)
-		fprintf(stderr, "scorch-selfprof: cannot write %s: %s\n", env_out, strerror(-r));
-	from_env = false;
+	return owner_pid;
+}
+
+bool selfprof__active(void)
+{
+	return atomic_load(&active) != 0;
+}
+
+unsigned selfprof__hz(void)
+{
+	return sample_hz;
 }

@@ -17,6 +17,7 @@
 #include "../util/util.h"
 #include "bpf.h"
 #include "sampler_backend.h"
+#include "stack.h"
 #include "sysinfo.h"
 
 /* Indexed by enum sampler_backend; NULL: not in this build. */
@@ -308,6 +309,7 @@ static void update_meta(struct sampler *s, struct profile *p)
 int sampler__drain(struct sampler *s, struct profile *p)
 {
 	int ret = s->ops->drain(s, p);
+	stack_builder__drained(s->stacks); /* reaps the processes whose samples are all in */
 	update_meta(s, p);
 	return ret;
 }
@@ -333,6 +335,11 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 	}
 	st->targets_exited = target__all_exited(s->target);
 	stack_builder__unresolved(s->stacks, st->unresolved);
+}
+
+void sampler__tables(const struct sampler *s, struct stack_tables *t)
+{
+	stack_builder__tables(s ? s->stacks : NULL, t);
 }
 
 void sampler__stop(struct sampler *s)

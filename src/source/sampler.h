@@ -138,6 +138,9 @@ int sampler__drain(struct sampler *s, struct profile *p);
 void sampler__wake_on(struct sampler *s, int fd);
 /* Current statistics; elapsed_ns stops growing at sampler__stop. */
 void sampler__stats(struct sampler *s, struct sampler_stats *st);
+struct stack_tables;
+/* The per-process state the stack builder holds now (stack.h), for -v. */
+void sampler__tables(const struct sampler *s, struct stack_tables *t);
 /*
  * Ends the measured time and, for SCOPE_COMMAND, stops the command if it still runs
  * (SIGTERM, as perf record does) and reaps it. Stats stay readable. Idempotent.

@@ -24,6 +24,7 @@
 struct pidinfo {
 	uint32_t gen;  /* bumped on exec and pid reuse: part of the address cache key */
 	uint8_t known; /* the symbolizer has this pid's maps */
+	uint8_t dead;  /* reaped: its slot is free until the tables are rebuilt */
 };
 
 struct comminfo {
@@ -31,6 +32,14 @@ struct comminfo {
 	uint32_t pid;
 	uint32_t root; /* cached root frame id, valid when root_prof matches */
 	const struct profile *root_prof;
+	uint32_t life; /* bumped when a new task takes the tid (fork) */
+	uint8_t dead;
+};
+
+/* A task that exited: its state goes once the samples it left are resolved. */
+struct reap {
+	uint32_t pid, tid, gen, life;
+	uint64_t epoch; /* the drain in which the exit was seen */
 };
 
 struct stack_builder {
@@ -52,6 +61,12 @@ struct stack_builder {
 	uint64_t t0; /* timeline origin */
 	uint64_t mult; /* weight scale, 0 = 1 */
 	uint64_t unresolved[SYM_WHY_COUNT]; /* sample frames without a symbol, by cause */
+	/* Reaping (stack_builder__drained): exits waiting for their samples, dead slots. */
+	struct reap *reapv;
+	size_t nreap, capreap;
+	uint64_t epoch;
+	uint32_t dead_pids, dead_comms;
+	uint64_t reaped;
 };
 
 
@@ -75,6 +90,7 @@ void stack_builder__free(struct stack_builder *b)
 	free(b->pool);
 	free(b->stack);
 	free(b->rev);
+	free(b->reapv);
 	strbuf__free(&b->name);
 	free(b);
 }
@@ -95,6 +111,12 @@ static struct pidinfo *pid_get(struct stack_builder *b, uint32_t pid)
 		}
 		b->pidv[b->npidv] = (struct pidinfo){0};
 		*v = b->npidv++;
+	} else if (b->pidv[*v].dead) {
+		/* The pid came back before the tables were rebuilt: a new process. The
+		 * generation goes on counting, so the address cache cannot mix the two. */
+		struct pidinfo *pi = &b->pidv[*v];
+		*pi = (struct pidinfo){.gen = pi->gen + 1};
+		b->dead_pids--;
 	}
 	return &b->pidv[*v];
 }
@@ -121,6 +143,10 @@ static struct comminfo *comm_get(struct stack_builder *b, uint32_t tid, bool *fr
 		}
 		b->commv[b->ncommv] = (struct comminfo){0};
 		*v = b->ncommv++;
+	} else if (b->commv[*v].dead) {
+		b->commv[*v] = (struct comminfo){.life = b->commv[*v].life + 1};
+		b->dead_comms--;
+		*fresh = true;
 	}
 	return &b->commv[*v];
 }
@@ -390,7 +416,10 @@ void stack_builder__fork(struct stack_builder *b, uint32_t ppid, uint32_t ptid, 
 		comm_from_proc(parent, ppid, ptid);
 	char comm[16];
 	memcpy(comm, parent->comm, sizeof(comm));
-	comm_set(comm_get(b, tid, &fresh), pid, comm);
+	struct comminfo *c = comm_get(b, tid, &fresh);
+	if (!fresh)
+		c->life++; /* a new task with a reused tid: a pending reap of the old one skips it */
+	comm_set(c, pid, comm);
 	if (pid == ppid)
 		return; /* a new thread shares its process's maps */
 	pid_ensure(b, ppid);
@@ -403,8 +432,137 @@ void stack_builder__fork(struct stack_builder *b, uint32_t ppid, uint32_t ptid, 
 
 void stack_builder__exit(struct stack_builder *b, uint32_t pid, uint32_t tid)
 {
-	/* Maps stay: samples of the exited task may still be queued on other CPUs. */
-	(void)b, (void)pid, (void)tid;
+	/* Nothing goes now: samples of the exited task may still be queued on other CPUs or
+	 * counted in the kernel. stack_builder__drained reaps it one drain later. */
+	struct hashmap_entry *pe = hashmap__get_u64(&b->pids, pid, 0);
+	struct hashmap_entry *ce = hashmap__get_u64(&b->comms, tid, 0);
+	if (!pe && !ce)
+		return;
+	if (b->nreap == b->capreap) {
+		b->capreap = b->capreap ? b->capreap * 2 : 256;
+		b->reapv = xrealloc(b->reapv, sizeof(*b->reapv) * b->capreap);
+	}
+	b->reapv[b->nreap++] = (struct reap){
+	    .pid = pid,
+	    .tid = tid,
+	    .gen = pe ? b->pidv[pe->value].gen : UINT32_MAX,
+	    .life = ce ? b->commv[ce->value].life : UINT32_MAX,
+	    .epoch = b->epoch,
+	};
+}
+
+/* Rebuilds the pid and comm tables without their dead slots, and empties the address cache
+ * (its keys name dead processes too; live ones are resolved again on their next sample). */
+static void rebuild_tables(struct stack_builder *b)
+{
+	struct hashmap pids = {0}, comms = {0};
+	uint32_t n = 0;
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->pids, e));) {
+		if (b->pidv[e->value].dead)
+			continue;
+		b->pidv[n] = b->pidv[e->value];
+		hashmap__put_u64(&pids, e->a, 0, NULL)->value = n++;
+	}
+	b->npidv = n;
+	n = 0;
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->comms, e));) {
+		if (b->commv[e->value].dead)
+			continue;
+		b->commv[n] = b->commv[e->value];
+		hashmap__put_u64(&comms, e->a, 0, NULL)->value = n++;
+	}
+	b->ncommv = n;
+	hashmap__destroy(&b->pids);
+	hashmap__destroy(&b->comms);
+	b->pids = pids;
+	b->comms = comms;
+	b->dead_pids = b->dead_comms = 0;
+	hashmap__destroy(&b->addrs);
+	b->npool = 0;
+	b->cache_prof = NULL;
+}
+
+static void reap_one(struct stack_builder *b, const struct reap *r)
+{
+	struct hashmap_entry *ce = hashmap__get_u64(&b->comms, r->tid, 0);
+	if (ce) {
+		struct comminfo *c = &b->commv[ce->value];
+		if (!c->dead && c->life == r->life && c->pid == r->pid) {
+			c->dead = 1;
+			b->dead_comms++;
+		}
+	}
+	if (r->pid != r->tid)
+		return; /* a thread: the process's maps stay */
+	struct hashmap_entry *pe = hashmap__get_u64(&b->pids, r->pid, 0);
+	if (!pe)
+		return;
+	struct pidinfo *pi = &b->pidv[pe->value];
+	if (pi->dead || pi->gen != r->gen)
+		return; /* the pid was reused (fork) since: that process lives */
+	pi->dead = 1;
+	b->dead_pids++;
+	b->reaped++;
+	symbolizer__forget_pid(b->sym, r->pid);
+}
+
+/*
+ * A safety net for exits never seen (records lost to a full ring, a leader that left before
+ * its threads): every SWEEP_DRAINS drains, a pid or thread whose /proc entry is gone counts
+ * as exited now, and is reaped like one, a drain later.
+ */
+#define SWEEP_DRAINS 64
+static void sweep_gone(struct stack_builder *b)
+{
+	char path[48];
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->comms, e));) {
+		const struct comminfo *c = &b->commv[e->value];
+		if (c->dead || e->a == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/task/%u", c->pid, (uint32_t)e->a);
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			stack_builder__exit(b, c->pid, (uint32_t)e->a);
+	}
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->pids, e));) {
+		if (b->pidv[e->value].dead || e->a == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u", (uint32_t)e->a);
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			stack_builder__exit(b, (uint32_t)e->a, (uint32_t)e->a);
+	}
+}
+
+void stack_builder__drained(struct stack_builder *b)
+{
+	if (!b)
+		return;
+	b->epoch++;
+	if (b->epoch % SWEEP_DRAINS == 0)
+		sweep_gone(b);
+	size_t keep = 0;
+	for (size_t i = 0; i < b->nreap; i++) {
+		/* Seen in drain k: every sample it left was read by the end of drain k + 1. */
+		if (b->reapv[i].epoch + 1 < b->epoch)
+			reap_one(b, &b->reapv[i]);
+		else
+			b->reapv[keep++] = b->reapv[i];
+	}
+	b->nreap = keep;
+	if (b->dead_pids + b->dead_comms >= 256 &&
+	    (b->dead_pids * 2 > b->npidv || b->dead_comms * 2 > b->ncommv))
+		rebuild_tables(b);
+}
+
+void stack_builder__tables(const struct stack_builder *b, struct stack_tables *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (!b)
+		return;
+	t->pids = b->npidv - b->dead_pids;
+	t->threads = b->ncommv - b->dead_comms;
+	t->cached_addrs = b->addrs.n;
+	t->pending_exits = b->nreap;
+	t->reaped = b->reaped;
 }
 
 void stack_builder__mmap(struct stack_builder *b, uint32_t pid, uint64_t start, uint64_t len,

@@ -83,7 +83,8 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
  * Process events, in time order with the samples. comm: tid of pid is now called comm (at
  * most 15 bytes are kept); exec says the process image changed (its old maps are forgotten,
  * the new ones come as mmap events). fork: pid/tid was created by ppid/ptid (a thread when
- * pid == ppid). exit: tid of pid ended (its maps stay: queued samples still resolve).
+ * pid == ppid). exit: tid of pid ended (its state stays until stack_builder__drained says
+ * its samples are all resolved).
  * mmap: a new file mapping of pid at [start, start+len) from file offset pgoff.
  */
 void stack_builder__comm(struct stack_builder *b, uint32_t pid, uint32_t tid, const char *comm,
@@ -93,6 +94,22 @@ void stack_builder__fork(struct stack_builder *b, uint32_t ppid, uint32_t ptid, 
 void stack_builder__exit(struct stack_builder *b, uint32_t pid, uint32_t tid);
 void stack_builder__mmap(struct stack_builder *b, uint32_t pid, uint64_t start, uint64_t len,
 			 uint64_t pgoff, const char *path);
+
+/*
+ * Ends one drain of the backend (every record and sample it had so far was passed in).
+ * Processes and threads that exited in the drain before this one are forgotten now (their
+ * samples are all resolved), so memory stays bounded however many short processes run.
+ * Accepts NULL.
+ */
+void stack_builder__drained(struct stack_builder *b);
+
+/* What the builder holds now (for -v and the tests): live pids and threads, cached
+ * addresses, exits waiting to be reaped, processes reaped so far. */
+struct stack_tables {
+	uint64_t pids, threads, cached_addrs, pending_exits, reaped;
+};
+/* Accepts NULL (all zero). */
+void stack_builder__tables(const struct stack_builder *b, struct stack_tables *t);
 
 /*
  * Sample frames the symbolizer could not name so far, counted once per occurrence in a

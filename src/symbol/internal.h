@@ -17,6 +17,9 @@ void *symmap__get(const struct symmap *m, const char *key);
 void symmap__put(struct symmap *m, const char *key, void *value);
 /* Returns a stable copy of s owned by the map (value = the key itself). */
 const char *symmap__intern(struct symmap *m, const char *s);
+/* Drops the entries whose value is NULL (not for interning maps: their keys are handed out).
+ * Returns how many went. */
+size_t symmap__compact(struct symmap *m);
 
 /* ---- demangle.c ---- */
 /*

@@ -70,7 +70,8 @@ int jitmap__load(const char *path, uint32_t uid, struct jitmap **out)
 		}
 		line = eol ? eol + 1 : NULL;
 	}
-	qsort(j->syms, j->n, sizeof(*j->syms), cmp_jit);
+	if (j->n) /* no symbol line at all: syms is NULL, which qsort must not get */
+		qsort(j->syms, j->n, sizeof(*j->syms), cmp_jit);
 	size_t o = 0;
 	for (size_t i = 0; i < j->n; i++) {
 		if (o && j->syms[o - 1].start == j->syms[i].start)

@@ -16,7 +16,8 @@ struct symbolizer {
 	struct symmap *elfs;    /* "i:dev:ino", "b:buildid", "p:path" -> struct symelf */
 	struct symelf **owned;  /* every symelf once, for freeing */
 	size_t nowned;
-	struct symmap *pids; /* "%u" -> struct pidmaps */
+	struct symmap *pids; /* "%u" -> struct pidmaps, or NULL once forgotten */
+	size_t forgotten;    /* NULL entries in pids, dropped in batches */
 	struct kallsyms *ksyms;
 	bool ksyms_tried;
 	struct symelf *vdso; /* this kernel's vDSO, read from our own address space */
@@ -200,8 +201,13 @@ int symbolizer__add_pid(struct symbolizer *s, uint32_t pid)
 
 void symbolizer__forget_pid(struct symbolizer *s, uint32_t pid)
 {
-	if (pid_get(s, pid))
-		pid_set(s, pid, NULL);
+	if (!pid_get(s, pid))
+		return;
+	pid_set(s, pid, NULL);
+	if (++s->forgotten >= 1024) {
+		symmap__compact(s->pids);
+		s->forgotten = 0;
+	}
 }
 
 void symbolizer__add_mapping(struct symbolizer *s, uint32_t pid, uint64_t start, uint64_t len,

@@ -48,3 +48,20 @@ const char *symmap__intern(struct symmap *m, const char *s)
 	e->value = e->a;
 	return hashmap_entry__key(e);
 }
+
+size_t symmap__compact(struct symmap *m)
+{
+	struct hashmap fresh = {0};
+	size_t dropped = 0;
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&m->map, e));) {
+		if (!e->value) {
+			dropped++;
+			continue;
+		}
+		hashmap__put_bytes(&fresh, hashmap_entry__key(e), (size_t)e->b, NULL)->value =
+		    e->value;
+	}
+	hashmap__destroy(&m->map);
+	m->map = fresh;
+	return dropped;
+}

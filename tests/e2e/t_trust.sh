@@ -162,4 +162,54 @@ ln -sf "$TMP/victim" "$TMP/out/link.folded"
 	grep -q '^w_prog;' "$TMP/out/link.folded" &&
 	ok "an output path that is a symlink is replaced, its target untouched" ||
 	fail "an output path that is a symlink is replaced, its target untouched" "victim: $(cat "$TMP/victim")"
+
+# --- bounded resources -------------------------------------------------------------------------
+# 14. record -a while a loop starts 3000 short processes: the state kept per process is
+#     reaped after its exit, so scorch's RSS barely moves from the 1000th to the 3000th
+#     (before reaping: +28 MB at -F 49), the live tables stay near the number of processes
+#     alive (counted in /proc), and every process of the loop is reaped. Short cpu_split runs
+#     in between keep their names: hot_function has its 60% of their samples by design.
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+for backend in perf bpf; do
+	"$SCORCH" record -a -F 49 --backend $backend -v -o "$TMP/reap-$backend.folded" 2>"$TMP/reap-$backend.err" &
+	r=$!
+	sleep 1.5
+	if ! kill -0 $r 2>/dev/null; then
+		wait $r
+		if [ $backend = bpf ]; then skip "reaping with the bpf backend" "$(head -c 200 "$TMP/reap-$backend.err")"
+		else fail "reaping ($backend): record -a starts" "$(head -c 200 "$TMP/reap-$backend.err")"; fi
+		continue
+	fi
+	for i in $(seq 1000); do
+		/bin/true
+		[ $((i % 200)) = 0 ] && "$WL/cpu_split" 0.2 0 >/dev/null
+	done
+	sleep 1
+	r1=$(rss_kb $r)
+	for i in $(seq 2000); do
+		/bin/true
+		[ $((i % 400)) = 0 ] && "$WL/cpu_split" 0.2 0 >/dev/null
+	done
+	sleep 1
+	r3=$(rss_kb $r)
+	live=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
+	kill -INT $r
+	wait $r
+	read -r pids reaped < <(sed -n 's/.*per-process state at the end: \([0-9]*\) pids,.* \([0-9]*\) processes reaped.*/\1 \2/p' \
+		"$TMP/reap-$backend.err")
+	grow=$(((${r3:-0} - ${r1:-0}) / 1024))
+	[ "${r1:-0}" -gt 0 ] && [ "${r3:-0}" -gt 0 ] && [ $grow -le 8 ] &&
+		ok "reaping ($backend): RSS from the 1000th to the 3000th short process +$grow MB (${r1} -> ${r3} kB)" ||
+		fail "reaping ($backend): RSS from the 1000th to the 3000th short process at most +8 MB" "${r1} -> ${r3} kB"
+	[ -n "$pids" ] && [ "$pids" -le $((live + 300)) ] && [ "$reaped" -ge 2900 ] &&
+		ok "reaping ($backend): $pids pids held at the end ($live processes alive), $reaped reaped (3000+ started)" ||
+		fail "reaping ($backend): pids held near the live count, every short process reaped" \
+			"${pids:-?} pids held, $live alive, ${reaped:-?} reaped: $(grep per-process "$TMP/reap-$backend.err")"
+	cs=$TMP/reap-$backend.cs
+	grep '^cpu_split;' "$TMP/reap-$backend.folded" >"$cs"
+	h=$(share "$cs" ";hot_function( |;)")
+	[ "$(total "$cs")" -ge 20 ] && [ "$h" -ge 45 ] &&
+		ok "reaping ($backend): the short cpu_split runs keep their names (hot_function $h% of $(total "$cs"), design 60%)" ||
+		fail "reaping ($backend): the short cpu_split runs keep their names" "hot_function $h% of $(total "$cs") samples"
+done
 finish

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Soak: `scorch record -a -F 999` for SOAK_SECONDS (default 3600) under a mixed load (CPU
+# threads, a fork storm of short processes, file I/O), sampling scorch's RSS and open fds
+# every SOAK_INTERVAL seconds (default 10). Prints the curve ("t_s rss_kB fds") and fails
+# when memory keeps growing: the RSS of the last quarter may exceed that of the second
+# quarter by at most SOAK_MAX_GROWTH_PCT percent (default 10) plus 8 MB, and the fd count
+# may never rise above its first value. Not part of make test (it takes an hour).
+# Usage: bench/soak.sh [--backend perf|bpf]   (root; SOAK_SECONDS, SOAK_INTERVAL, SOAK_OUT)
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+SCORCH=${SCORCH:-$ROOT/build/scorch}
+DUR=${SOAK_SECONDS:-3600}
+IV=${SOAK_INTERVAL:-10}
+MAXPCT=${SOAK_MAX_GROWTH_PCT:-10}
+OUT=${SOAK_OUT:-$(mktemp -d /tmp/scorch-soak.XXXXXX)}
+BACKEND=perf
+[ "${1:-}" = --backend ] && BACKEND=$2
+mkdir -p "$OUT"
+[ "$(id -u)" = 0 ] || { echo "soak: needs root (record -a)" >&2; exit 2; }
+[ -x "$SCORCH" ] || { echo "soak: $SCORCH is missing; run make" >&2; exit 2; }
+cc -O1 -g -fno-omit-frame-pointer -pthread -o "$OUT/cpu_split" tests/workloads/cpu_split.c ||
+	exit 2
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -f "$OUT/io.dat"
+}
+trap cleanup EXIT
+
+"$SCORCH" record -a -F 999 --backend "$BACKEND" -v -o "$OUT/soak.folded" 2>"$OUT/record.err" &
+rec=$!
+sleep 2
+kill -0 $rec 2>/dev/null || { echo "soak: record did not start: $(cat "$OUT/record.err")" >&2; exit 1; }
+# The load: CPU (two threads, 60/30/10 by design), a fork storm, file I/O with fsync.
+(while :; do "$OUT/cpu_split" 5 0 2 >/dev/null; done) & pids+=($!)
+(while :; do for i in $(seq 200); do /bin/true; done; sh -c 'ls / >/dev/null; date >/dev/null'; done) & pids+=($!)
+(while :; do dd if=/dev/zero of="$OUT/io.dat" bs=1M count=32 conv=fsync status=none; rm -f "$OUT/io.dat"; sleep 1; done) & pids+=($!)
+
+echo "t_s rss_kB fds" | tee "$OUT/curve.txt"
+t0=$SECONDS
+while [ $((SECONDS - t0)) -lt "$DUR" ]; do
+	sleep "$IV"
+	kill -0 $rec 2>/dev/null || { echo "soak: record died: $(tail -3 "$OUT/record.err")" >&2; exit 1; }
+	rss=$(awk '/^VmRSS/ { print $2 }' /proc/$rec/status)
+	fds=$(ls /proc/$rec/fd | wc -l)
+	echo "$((SECONDS - t0)) $rss $fds" | tee -a "$OUT/curve.txt"
+done
+kill -INT $rec
+wait $rec
+st=$?
+cat "$OUT/record.err"
+awk -v pct="$MAXPCT" -v st=$st '
+	BEGIN { n = 0 }
+	NR > 1 { t[n] = $1; r[n] = $2; f[n] = $3; n++ }
+	END {
+		if (n < 4) { print "soak: too few samples"; exit 1 }
+		q = int(n / 4)
+		for (i = q; i < 2 * q; i++) a += r[i]
+		for (i = n - q; i < n; i++) b += r[i]
+		a /= q; b /= q
+		fmax = 0; for (i = 0; i < n; i++) if (f[i] > fmax) fmax = f[i]
+		printf "soak: RSS %d kB at start, %.0f kB mean in the second quarter, %.0f kB in the last (+%.1f%%); fds %d at start, %d at most; record exit %d\n", r[0], a, b, 100 * (b - a) / a, f[0], fmax, st
+		bad = 0
+		if (b > a * (1 + pct / 100) + 8192) { print "soak: FAIL: memory kept growing"; bad = 1 }
+		if (fmax > f[0]) { print "soak: FAIL: open fds grew"; bad = 1 }
+		if (st != 0) { print "soak: FAIL: record exited with " st; bad = 1 }
+		exit bad
+	}' "$OUT/curve.txt"
