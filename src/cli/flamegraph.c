@@ -72,6 +72,9 @@ static int check_stats(int err, const struct folded_stats *st, bool fraction)
 		util__warn("ignored %llu lines with invalid format (first: line %llu)",
 			   (unsigned long long)st->ignored,
 			   (unsigned long long)st->first_ignored_line);
+	if (st->cut)
+		util__warn("%llu stacks were deeper than %d frames: the deeper frames are not drawn",
+			   (unsigned long long)st->cut, FOLDED_MAX_DEPTH);
 	if (st->fractional && !fraction)
 		util__warn("%llu counts had a fractional part and were rounded",
 			   (unsigned long long)st->fractional);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "svg_internal.h"
+#include "../source/read_folded.h"
 
 struct open_frame {
 	uint32_t node;
@@ -206,6 +207,7 @@ struct svg_stream_layout {
 	struct svg_frame *frames;
 	size_t nframes, capframes;
 	uint32_t depthmax;
+	uint64_t cut; /* lines cut to FOLDED_MAX_DEPTH frames */
 };
 
 struct svg_stream_layout *svg_layout__stream_new(struct profile *q, double min_width)
@@ -302,6 +304,10 @@ void svg_layout__stream_line(struct svg_stream_layout *s, const char *stack, siz
 	if (n > 0 && !(k > 1 && ends_from == n)) {
 		size_t start = k > 1 ? ends_from + 1 : 0;
 		for (;;) {
+			if (depth == FOLDED_MAX_DEPTH) {
+				s->cut++;
+				break;
+			}
 			const char *semi = memchr(stack + start, ';', n - start);
 			size_t e = semi ? (size_t)(semi - stack) : n;
 			depth++;
@@ -323,6 +329,9 @@ void svg_layout__stream_line(struct svg_stream_layout *s, const char *stack, siz
 void svg_layout__stream_end(struct svg_stream_layout *s, struct svg_layout *l)
 {
 	stream_close(s, 0);
+	if (s->cut)
+		util__warn("%llu stacks were deeper than %d frames: the deeper frames are not drawn",
+			   (unsigned long long)s->cut, FOLDED_MAX_DEPTH);
 	l->frames = s->frames;
 	l->nframes = s->nframes;
 	l->depthmax = s->depthmax;

@@ -206,6 +206,7 @@ struct frame_buf {
 	/* string id -> frame id, so each name is hashed once per occurrence, not twice */
 	uint32_t *frame_of;
 	size_t capframe_of;
+	bool cut; /* the last stack had more than FOLDED_MAX_DEPTH frames */
 };
 
 static void push_frame(struct profile *p, struct frame_buf *fb, const char *s, size_t len)
@@ -235,6 +236,10 @@ static void split_frames(struct profile *p, struct frame_buf *fb, const char *s,
 	size_t first = fb->n;
 	for (size_t i = 0; i <= len; i++) {
 		if (i == len || s[i] == ';') {
+			if (fb->n - first == FOLDED_MAX_DEPTH) {
+				fb->cut = true;
+				break;
+			}
 			push_frame(p, fb, s + start, i - start);
 			start = i + 1;
 		}
@@ -283,6 +288,10 @@ static uint32_t insert_shared(struct profile *p, struct frame_buf *fb, struct pr
 	if (k && pl->ends[k - 1] == len)
 		start = len + 1; /* s ends exactly with the shared frames */
 	while (start <= len) {
+		if (n == FOLDED_MAX_DEPTH) {
+			fb->cut = true;
+			break;
+		}
 		const char *semi = memchr(s + start, ';', len - start);
 		size_t end = semi ? (size_t)(semi - s) : len;
 		prev_reserve(pl, n + 1);
@@ -520,6 +529,10 @@ static void read_range(struct range_job *j)
 			for (size_t i = 0; i < fb.n; i++)
 				node = profile__child(p, node, fb.ids[i]);
 		}
+		if (fb.cut) {
+			st->cut++;
+			fb.cut = false;
+		}
 		if (two && st->before_col < 0)
 			st->before_col = profile__add_column(p, "before", profile__column_type(p, j->col));
 		uint64_t after = two ? v2 : v1;
@@ -576,6 +589,7 @@ static int read_two_halves(struct profile *p, int col, const struct folded_opts 
 	st->valid += b.st.valid;
 	st->ignored += b.st.ignored;
 	st->fractional += b.st.fractional;
+	st->cut += b.st.cut;
 	if (b.st.first_ignored_line &&
 	    (!st->first_ignored_line || b.st.first_ignored_line < st->first_ignored_line))
 		st->first_ignored_line = b.st.first_ignored_line;

@@ -28,6 +28,13 @@ struct folded_opts {
 	bool by_stack;
 };
 
+/*
+ * Frames kept of one stack: deeper frames are dropped (counted in folded_stats.cut), so a
+ * line of 50 million ';' cannot become a 50-million-frame graph. Real stacks stop far
+ * below: perf's own limit (kernel.perf_event_max_stack) is 127 by default.
+ */
+#define FOLDED_MAX_DEPTH 65536
+
 struct folded_stats {
 	uint64_t lines;      /* lines read */
 	uint64_t valid;      /* lines that were folded stacks */
@@ -36,6 +43,7 @@ struct folded_stats {
 	uint64_t first_ignored_line; /* 1-based, 0 if none */
 	int before_col;      /* column holding the first of two counts, -1 if no such line */
 	uint64_t overflow_line; /* line whose count does not fit in 64 bits, 0 if none */
+	uint64_t cut;           /* stacks cut to FOLDED_MAX_DEPTH frames */
 };
 
 /*

@@ -87,6 +87,27 @@ expect_eq "collapse: ten unrecognized lines shown, then the count" \
 	"$(for i in $(seq 10); do printf 'scorch collapse: warning: unrecognized line %d: junk %d\n' "$i" "$i"; done; printf 'scorch collapse: warning: 12 unrecognized lines in all (the first 10 shown)')" \
 	"$(cat "$TMP/many.err")"
 
+# limits where output would explode: stacks are cut at 65,536 frames (with a warning)
+python3 -c "import sys; sys.stdout.write('a;' * 70000 + 'b 3\n')" >"$TMP/deep.folded"
+for mode in stream profile; do
+	[ $mode = profile ] && export SCORCH_STREAM=0
+	"$SCORCH" flamegraph --minwidth 0 "$TMP/deep.folded" >"$TMP/deep.svg" 2>"$TMP/deep.err"
+	unset SCORCH_STREAM
+	python3 "$ROOT/tests/svgframes.py" "$TMP/deep.svg" >"$TMP/deep.frames" 2>/dev/null
+	expect_eq "flamegraph ($mode): a 70,001-frame stack is drawn as 65,536 'a' frames and the root" "65536 1" \
+		"$(grep -c '^a (3 samples' "$TMP/deep.frames") $(grep -c '^all (3 samples' "$TMP/deep.frames")"
+	expect_eq "flamegraph ($mode): the cut is reported" \
+		"scorch flamegraph: warning: 1 stacks were deeper than 65536 frames: the deeper frames are not drawn" "$(cat "$TMP/deep.err")"
+done
+head -c 2000000 /dev/zero | tr '\0' ';' >"$TMP/semis.folded"
+echo ' 1' >>"$TMP/semis.folded"
+"$SCORCH" flamegraph --colors chain --minwidth 0 "$TMP/semis.folded" >"$TMP/semis.svg" 2>"$TMP/semis.err"
+st=$?
+sz=$(stat -c %s "$TMP/semis.svg")
+if [ $st = 0 ] && [ "$sz" -gt 1000 ] && [ "$sz" -lt 100000 ] && python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$TMP/semis.svg"; then
+	ok "flamegraph: 2 MB of ';' (chain, minwidth 0) gives a small well-formed SVG ($sz bytes)"
+else fail "flamegraph: 2 MB of ';' (chain, minwidth 0) gives a small well-formed SVG" "exit $st, $sz bytes: $(head -c 200 "$TMP/semis.err")"; fi
+
 printf 'a;b 5\nnot a stack\n\na;c 2\n' >"$TMP/mixed.folded"
 expect_exit "flamegraph: invalid lines are counted on stderr" 0 "ignored 2 lines with invalid format (first: line 2)" "$SCORCH" flamegraph "$TMP/mixed.folded"
 
