@@ -377,6 +377,8 @@ struct span_list {
 	struct span *v;
 	size_t n, cap;
 	bool sorted;
+	/* lines that cannot end in a count (blank lines...) are counted, never stored */
+	size_t lines, skipped, first_skipped;
 };
 
 /* Sets b->lcp and returns whether a..b is in byte order. */
@@ -395,11 +397,19 @@ static void collect_spans(struct span_list *sl)
 	while (line < end) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		sl->lines++;
+		unsigned char last = llen ? (unsigned char)line[llen - 1] : 0;
+		if (!is_digit(last) && last != '.') {
+			if (!sl->skipped++)
+				sl->first_skipped = sl->lines;
+			line = nl ? nl + 1 : end;
+			continue;
+		}
 		if (sl->n == sl->cap) {
 			sl->cap = sl->cap ? sl->cap * 2 : 4096;
 			sl->v = xrealloc(sl->v, sizeof(*sl->v) * sl->cap);
 		}
-		sl->v[sl->n] = (struct span){line, llen, sl->n + 1, 0};
+		sl->v[sl->n] = (struct span){line, llen, sl->lines, 0};
 		if (sl->n && !link_spans(&sl->v[sl->n - 1], &sl->v[sl->n]))
 			sl->sorted = false;
 		sl->n++;
@@ -422,8 +432,12 @@ static void append_spans(struct span_list *a, struct span_list *b)
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		a->v[a->n + i] = b->v[i];
-		a->v[a->n + i].lineno += a->n;
+		a->v[a->n + i].lineno += a->lines;
 	}
+	if (b->skipped && !a->skipped)
+		a->first_skipped = b->first_skipped + a->lines;
+	a->skipped += b->skipped;
+	a->lines += b->lines;
 	bool sorted = a->sorted && b->sorted;
 	if (a->n && b->n && !link_spans(&a->v[a->n - 1], &a->v[a->n]))
 		sorted = false;
@@ -663,6 +677,10 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 		*st = j.st;
 		err = j.err;
 	}
+	st->lines += all.skipped;
+	st->ignored += all.skipped;
+	if (all.skipped && (!st->first_ignored_line || all.first_skipped < st->first_ignored_line))
+		st->first_ignored_line = all.first_skipped;
 	free(spans);
 	return err;
 }
