@@ -52,6 +52,102 @@ int cli__write_graph(const struct profile *p, const struct sink *s, const char *
 	return err == -EINVAL ? 2 : err < 0 ? 1 : 0;
 }
 
+/* Reports what the reader found; returns an exit status when there is nothing to draw. */
+static int check_stats(int err, const struct folded_stats *st, bool fraction)
+{
+	if (err == -EINVAL) /* a broken pprof/JSON file: already said why */
+		return 2;
+	if (err == -EOVERFLOW) {
+		util__error("line %llu: count does not fit in 64 bits",
+			    (unsigned long long)st->overflow_line);
+		return 2;
+	}
+	if (st->valid == 0) {
+		util__error("no valid folded stacks in the input (%llu lines; expected "
+			    "\"frame;frame;... COUNT\")",
+			    (unsigned long long)st->lines);
+		return 2;
+	}
+	if (st->ignored)
+		util__warn("ignored %llu lines with invalid format (first: line %llu)",
+			   (unsigned long long)st->ignored,
+			   (unsigned long long)st->first_ignored_line);
+	if (st->cut)
+		util__warn("%llu stacks were deeper than %d frames: the deeper frames are not drawn",
+			   (unsigned long long)st->cut, FOLDED_MAX_DEPTH);
+	if (st->fractional && !fraction)
+		util__warn("%llu counts had a fractional part and were rounded",
+			   (unsigned long long)st->fractional);
+	return 0;
+}
+
+static int stream_line(const struct folded_line_info *li, void *arg)
+{
+	svg_stream__line(arg, li->stack, li->len, li->value, li->two, li->before);
+	return 0;
+}
+
+/*
+ * Folded text to SVG the way flamegraph.pl does it: sorted lines laid out one by one, no
+ * profile of the whole input, so memory stays near the input's size. Returns an exit
+ * status as cli__write_graph does.
+ */
+static int write_streamed(const char *buf, size_t len, const struct svg_opts *o,
+			  const char *out_path)
+{
+	struct folded_opts fo = {.fraction = true};
+	struct folded_stats st;
+	struct folded_lines *fl;
+	int err = folded__lines_open(buf, len, &fo, &fl, &st);
+	int status = check_stats(err, &st, true);
+	if (err < 0 || status) {
+		folded__lines_free(fl);
+		return status ? status : 2;
+	}
+	char why[512] = "";
+	struct svg_stream *s = NULL;
+	err = svg_stream__new(o, folded__lines_total(fl), folded__lines_scale(fl), &s, why,
+			      sizeof(why));
+	if (err == 0)
+		err = folded__lines_each(fl, stream_line, s, &st);
+	if (err == -EOVERFLOW) {
+		svg_stream__free(s);
+		folded__lines_free(fl);
+		return check_stats(err, &st, true);
+	}
+	struct strbuf out = {0};
+	if (err == 0)
+		err = svg_stream__finish(s, &out, why, sizeof(why));
+	folded__lines_free(fl);
+	if (err < 0) {
+		util__error("svg: %s", why[0] ? why : strerror(-err));
+		strbuf__free(&out);
+		return 2;
+	}
+	err = util__write_file(out_path, out.buf ? out.buf : "", out.len);
+	if (err < 0)
+		util__error("cannot write '%s': %s", out_path, strerror(-err));
+	strbuf__free(&out);
+	return err < 0 ? 1 : 0;
+}
+
+/* Whether this run can take write_streamed(): folded text to an SVG in sorted order. */
+static bool can_stream(const char *buf, size_t len, const struct svg_opts *o, bool chain,
+		       const char *out_path)
+{
+	const char *e = getenv("SCORCH_STREAM");
+	if (e && !strcmp(e, "0"))
+		return false;
+	if (o->flamechart || o->reverse || chain)
+		return false;
+	if (strcmp(out_path, "-")) {
+		const struct sink *os = sink__for_path(out_path);
+		if (!os || strcmp(os->name, "svg"))
+			return false;
+	}
+	return format__sniff(buf, len) == FORMAT_FOLDED;
+}
+
 int cmd_flamegraph(int argc, char **argv)
 {
 	struct svg_opts o;
@@ -91,8 +187,13 @@ int cmd_flamegraph(int argc, char **argv)
 	int mapped;
 	if (cli__read_inputs(argc - optind, argv + optind, &buf, &len, &mapped) < 0)
 		return 2;
-	struct profile *p = profile__new();
 	bool chain = !strcmp(o.colors, "chain");
+	if (can_stream(buf, len, &o, chain, out_path)) {
+		int status = write_streamed(buf, len, &o, out_path);
+		util__unmap_file(buf, len, mapped);
+		return status;
+	}
+	struct profile *p = profile__new();
 	/* chain graphs: flamegraph.pl sorts the lines before it marks the waker frames, so the
 	 * layout follows the original lines' order */
 	struct folded_opts fo = {.reverse = o.reverse,
@@ -108,26 +209,8 @@ int cmd_flamegraph(int argc, char **argv)
 	struct folded_stats st;
 	int err = format__read(buf, len, p, 0, &fo, &st);
 	util__unmap_file(buf, len, mapped);
-	int status = 0;
-	if (err == -EINVAL) { /* a broken pprof/JSON file: already said why */
-		status = 2;
-	} else if (err == -EOVERFLOW) {
-		util__error("line %llu: count does not fit in 64 bits",
-			    (unsigned long long)st.overflow_line);
-		status = 2;
-	} else if (st.valid == 0) {
-		util__error("no valid folded stacks in the input (%llu lines; expected "
-			    "\"frame;frame;... COUNT\")",
-			    (unsigned long long)st.lines);
-		status = 2;
-	} else {
-		if (st.ignored)
-			util__warn("ignored %llu lines with invalid format (first: line %llu)",
-				   (unsigned long long)st.ignored,
-				   (unsigned long long)st.first_ignored_line);
-		if (st.fractional && !fo.fraction)
-			util__warn("%llu counts had a fractional part and were rounded",
-				   (unsigned long long)st.fractional);
+	int status = check_stats(err, &st, fo.fraction);
+	if (!status) {
 		struct sink_opts so;
 		sink_opts__init(&so);
 		so.before_col = st.before_col;

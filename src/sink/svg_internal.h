@@ -38,6 +38,19 @@ void svg_layout__build(const struct profile *p, int value_col, int before_col, b
 		       double min_width, struct svg_layout *l);
 void svg_layout__free(struct svg_layout *l);
 
+/*
+ * The same layout from stack lines fed in flamegraph.pl's order (sorted lines), without a
+ * profile of the whole input: only frames at least min_width wide (count units) are kept,
+ * and only their names go into q (which their svg_frame nodes point into). stack is the
+ * text before the count ("a;b;c"); it must stay readable until the next line is fed.
+ * has_delta/d: a differential line's after-minus-before. _end fills l and frees s.
+ */
+struct svg_stream_layout;
+struct svg_stream_layout *svg_layout__stream_new(struct profile *q, double min_width);
+void svg_layout__stream_line(struct svg_stream_layout *s, const char *stack, size_t len,
+			     uint64_t value, int has_delta, double d);
+void svg_layout__stream_end(struct svg_stream_layout *s, struct svg_layout *l);
+
 /* sprintf("%.1f"/"%.2f") into buf (40 bytes); *parsed (may be NULL) gets the value printed. */
 size_t svg_fmt__fixed(char *buf, double v, int decimals, double *parsed);
 /* perl's default stringification of a number */

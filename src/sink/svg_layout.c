@@ -2,8 +2,10 @@
 /* SVG layout: merges sorted stack lines into frames (x range, depth) as flamegraph.pl's flow(). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "svg_internal.h"
+#include "../source/read_folded.h"
 
 struct open_frame {
 	uint32_t node;
@@ -184,4 +186,156 @@ void svg_layout__free(struct svg_layout *l)
 	free(l->frames);
 	l->frames = NULL;
 	l->nframes = 0;
+}
+
+/* ---- the same layout from stack lines as they come (no profile of the whole input) ---- */
+
+struct stream_frame {
+	double stime, delta;
+	int has_delta;
+	uint32_t node; /* node in the drawn profile, PROFILE_NONE until the frame is drawn */
+	size_t end;    /* offset just past this frame's name in the previous stack */
+};
+
+struct svg_stream_layout {
+	struct profile *q; /* holds the names of the frames that are drawn */
+	double min_width, time, maxdelta;
+	const char *prev; /* the previous line's stack */
+	size_t prevlen;
+	struct stream_frame *open; /* open[0] is the root, open[d] the frame at depth d */
+	size_t nopen, capopen;
+	struct svg_frame *frames;
+	size_t nframes, capframes;
+	uint32_t depthmax;
+	uint64_t cut; /* lines cut to FOLDED_MAX_DEPTH frames */
+};
+
+struct svg_stream_layout *svg_layout__stream_new(struct profile *q, double min_width)
+{
+	struct svg_stream_layout *s = xcalloc(1, sizeof(*s));
+	s->q = q;
+	s->min_width = min_width;
+	s->maxdelta = 1;
+	return s;
+}
+
+/* The node of open frame d in the drawn profile, made (with its parents') on first use. */
+static uint32_t stream_node(struct svg_stream_layout *s, size_t d)
+{
+	if (s->open[d].node != PROFILE_NONE)
+		return s->open[d].node;
+	uint32_t parent = stream_node(s, d - 1);
+	size_t b = d > 1 ? s->open[d - 1].end + 1 : 0;
+	uint32_t f = profile__frame_named(s->q, s->prev + b, s->open[d].end - b, FRAME_USER);
+	s->open[d].node = profile__child(s->q, parent, f);
+	return s->open[d].node;
+}
+
+static void stream_close(struct svg_stream_layout *s, size_t keep)
+{
+	while (s->nopen > keep) {
+		size_t d = s->nopen - 1;
+		struct stream_frame *o = &s->open[d];
+		if (s->time - o->stime >= s->min_width) {
+			if (d > s->depthmax)
+				s->depthmax = (uint32_t)d;
+			if (s->nframes == s->capframes) {
+				s->capframes = s->capframes ? s->capframes * 2 : 1024;
+				s->frames = xrealloc(s->frames, sizeof(*s->frames) * s->capframes);
+			}
+			uint32_t node = d ? stream_node(s, d) : PROFILE_ROOT;
+			s->frames[s->nframes++] = (struct svg_frame){node, (uint32_t)d, o->stime,
+								     s->time, o->delta, o->has_delta};
+		}
+		s->nopen--;
+	}
+}
+
+static void stream_reserve(struct svg_stream_layout *s, size_t n)
+{
+	if (n > s->capopen) {
+		s->capopen = n * 2 + 16;
+		s->open = xrealloc(s->open, sizeof(*s->open) * s->capopen);
+	}
+}
+
+static size_t stream_common(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	while (i + 8 <= n) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return i + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+		i += 8;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+void svg_layout__stream_line(struct svg_stream_layout *s, const char *stack, size_t len,
+			     uint64_t value, int has_delta, double d)
+{
+	if (!s->nopen) { /* the root: always open, as flow()'s '' frame */
+		stream_reserve(s, 1);
+		s->open[0] = (struct stream_frame){s->time, 0, has_delta, PROFILE_ROOT, 0};
+		s->nopen = 1;
+	}
+	if (has_delta && fabs(d) > s->maxdelta)
+		s->maxdelta = fabs(d);
+	/* perl's split(";") drops trailing empty frames: the line's frames end by offset n */
+	size_t n = len;
+	while (n > 0 && stack[n - 1] == ';')
+		n--;
+	/* frames equal to the previous line's: those that end inside the common prefix and
+	 * within n, at a ';' (or the end) of both */
+	size_t m = s->prev ? (len < s->prevlen ? len : s->prevlen) : 0;
+	size_t lcp = s->prev ? stream_common(stack, s->prev, m) : 0;
+	size_t k = 1;
+	while (k < s->nopen && s->open[k].end <= lcp && s->open[k].end <= n &&
+	       (s->open[k].end == len || stack[s->open[k].end] == ';'))
+		k++;
+	size_t ends_from = k > 1 ? s->open[k - 1].end : 0;
+	stream_close(s, k);
+	/* open the rest of this line's frames */
+	size_t depth = k - 1;
+	if (n > 0 && !(k > 1 && ends_from == n)) {
+		size_t start = k > 1 ? ends_from + 1 : 0;
+		for (;;) {
+			if (depth == FOLDED_MAX_DEPTH) {
+				s->cut++;
+				break;
+			}
+			const char *semi = memchr(stack + start, ';', n - start);
+			size_t e = semi ? (size_t)(semi - stack) : n;
+			depth++;
+			stream_reserve(s, depth + 1);
+			s->open[depth] = (struct stream_frame){s->time, 0, has_delta, PROFILE_NONE, e};
+			if (!semi)
+				break;
+			start = e + 1;
+		}
+	}
+	if (depth >= k)
+		s->open[depth].delta = d;
+	s->nopen = depth + 1;
+	s->prev = stack;
+	s->prevlen = len;
+	s->time += (double)value;
+}
+
+void svg_layout__stream_end(struct svg_stream_layout *s, struct svg_layout *l)
+{
+	stream_close(s, 0);
+	if (s->cut)
+		util__warn("%llu stacks were deeper than %d frames: the deeper frames are not drawn",
+			   (unsigned long long)s->cut, FOLDED_MAX_DEPTH);
+	l->frames = s->frames;
+	l->nframes = s->nframes;
+	l->depthmax = s->depthmax;
+	l->maxdelta = s->maxdelta;
+	free(s->open);
+	free(s);
 }

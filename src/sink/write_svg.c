@@ -455,28 +455,82 @@ static void add_frames(struct strbuf *out, struct svg_doc *d, const struct profi
 }
 
 /*
+ * Fills d for a graph of `time` counts (value units / scale, before --total): checks the
+ * options and sets *min_time, the narrowest frame drawn, in value units.
+ */
+static int svg_begin(struct svg_doc *d, const struct svg_opts *o, const char *countname,
+		     double time, double vscale, double *min_time, char *err, size_t errlen)
+{
+	*d = (struct svg_doc){.o = o,
+			      .imagewidth = o->width,
+			      .frameheight = o->frameheight,
+			      .fontsize = o->fontsize,
+			      .factor = o->factor,
+			      .countname = o->countname ? o->countname : countname};
+	const char *enc = o->encoding;
+	if (enc && strcasecmp(enc, "utf-8") && strcasecmp(enc, "utf8"))
+		d->esc = SVG_ESC_BYTES;
+	double minwidth;
+	bool percent;
+	int err_ = check_options(o, d, &minwidth, &percent, err, errlen);
+	if (err_ < 0)
+		return err_;
+	if (time <= 0) {
+		snprintf(err, errlen, "no stack counts found");
+		return -ENODATA;
+	}
+	/* fractional counts are stored as fixed-point: the layout is drawn in counts */
+	time /= vscale;
+	d->timemax = scale_total(o, time);
+	d->widthpertime = (double)(d->imagewidth - 2 * XPAD) / d->timemax;
+	double mt = percent ? d->timemax * minwidth / 100 : minwidth / d->widthpertime;
+	*min_time = mt * vscale;
+	return 0;
+}
+
+/* Writes the document of layout l (frames naming nodes of p) and frees l. */
+static int svg_finish(struct svg_doc *d, const struct profile *p, struct svg_layout *l,
+		      double vscale, struct strbuf *out, char *err, size_t errlen)
+{
+	const struct svg_opts *o = d->o;
+	if (vscale != 1) {
+		for (size_t i = 0; i < l->nframes; i++) {
+			l->frames[i].stime /= vscale;
+			l->frames[i].etime /= vscale;
+			l->frames[i].delta /= vscale;
+		}
+		/* flamegraph.pl's floor of 1 is one count, not one fixed-point unit */
+		l->maxdelta = l->maxdelta / vscale < 1 ? 1 : l->maxdelta / vscale;
+	}
+	size_doc(d, l->depthmax);
+	if (o->nameattr && svg_attrs__load_nameattr(o->nameattr, &d->nameattr, err, errlen) < 0) {
+		svg_attrs__free(&d->nameattr);
+		svg_layout__free(l);
+		return -EINVAL;
+	}
+	if (o->cp)
+		svg_attrs__load_palette(o->palette_file, &d->palette);
+
+	strbuf__grow(out, l->nframes * 150 + 8192);
+	add_header(out, o, d->imagewidth, d->imageheight);
+	add_style_script(out, d);
+	add_chrome(out, d);
+	add_frames(out, d, p, l);
+	if (o->cp)
+		svg_attrs__save_palette(o->palette_file, &d->palette);
+	svg_attrs__free(&d->nameattr);
+	svg_attrs__free(&d->palette);
+	svg_layout__free(l);
+	return 0;
+}
+
+/*
  * Renders p as flamegraph.pl would: widths from value_col; with before_col >= 0 (a diff)
  * frames are coloured by after-minus-before. Returns 0 or -errno with a reason in err.
  */
 static int svg_render(const struct profile *p, int value_col, int before_col,
 		      const struct svg_opts *o, struct strbuf *out, char *err, size_t errlen)
 {
-	struct svg_doc d = {.o = o,
-			    .imagewidth = o->width,
-			    .frameheight = o->frameheight,
-			    .fontsize = o->fontsize,
-			    .factor = o->factor,
-			    .countname = o->countname ? o->countname
-						      : profile__column_unit(p, value_col)};
-	const char *enc = o->encoding;
-	if (enc && strcasecmp(enc, "utf-8") && strcasecmp(enc, "utf8"))
-		d.esc = SVG_ESC_BYTES;
-	double minwidth;
-	bool percent;
-	int err_ = check_options(o, &d, &minwidth, &percent, err, errlen);
-	if (err_ < 0)
-		return err_;
-
 	size_t nseq;
 	const struct sequence_entry *seq = profile__sequence(p, &nseq);
 	bool chart = (o->flamechart || o->sequence) && seq;
@@ -488,48 +542,68 @@ static int svg_render(const struct profile *p, int value_col, int before_col,
 	} else {
 		time = (double)profile__column_total(p, value_col);
 	}
-	if (time <= 0) {
-		snprintf(err, errlen, "no stack counts found");
-		return -ENODATA;
-	}
-	/* fractional counts are stored as fixed-point: the layout is drawn in counts */
 	double vscale = (double)profile__value_scale(p);
-	time /= vscale;
-	d.timemax = scale_total(o, time);
-	d.widthpertime = (double)(d.imagewidth - 2 * XPAD) / d.timemax;
-	double min_time = percent ? d.timemax * minwidth / 100 : minwidth / d.widthpertime;
-
+	struct svg_doc d;
+	double min_time;
+	int r = svg_begin(&d, o, profile__column_unit(p, value_col), time, vscale, &min_time, err,
+			  errlen);
+	if (r < 0)
+		return r;
 	struct svg_layout l = {0};
-	svg_layout__build(p, value_col, before_col, chart, min_time * vscale, &l);
-	if (vscale != 1) {
-		for (size_t i = 0; i < l.nframes; i++) {
-			l.frames[i].stime /= vscale;
-			l.frames[i].etime /= vscale;
-			l.frames[i].delta /= vscale;
-		}
-		/* flamegraph.pl's floor of 1 is one count, not one fixed-point unit */
-		l.maxdelta = l.maxdelta / vscale < 1 ? 1 : l.maxdelta / vscale;
-	}
-	size_doc(&d, l.depthmax);
-	if (o->nameattr && svg_attrs__load_nameattr(o->nameattr, &d.nameattr, err, errlen) < 0) {
-		svg_attrs__free(&d.nameattr);
-		svg_layout__free(&l);
-		return -EINVAL;
-	}
-	if (o->cp)
-		svg_attrs__load_palette(o->palette_file, &d.palette);
+	svg_layout__build(p, value_col, before_col, chart, min_time, &l);
+	return svg_finish(&d, p, &l, vscale, out, err, errlen);
+}
 
-	strbuf__grow(out, l.nframes * 150 + 8192);
-	add_header(out, o, d.imagewidth, d.imageheight);
-	add_style_script(out, &d);
-	add_chrome(out, &d);
-	add_frames(out, &d, p, &l);
-	if (o->cp)
-		svg_attrs__save_palette(o->palette_file, &d.palette);
-	svg_attrs__free(&d.nameattr);
-	svg_attrs__free(&d.palette);
-	svg_layout__free(&l);
+struct svg_stream {
+	struct svg_doc d;
+	struct profile *q;
+	struct svg_stream_layout *lay;
+	double vscale;
+};
+
+int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
+		    struct svg_stream **out, char *err, size_t errlen)
+{
+	struct svg_stream *s = xcalloc(1, sizeof(*s));
+	double min_time;
+	s->vscale = scale ? (double)scale : 1;
+	int r = svg_begin(&s->d, o, "samples", total, s->vscale, &min_time, err, errlen);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s->q = profile__new();
+	s->lay = svg_layout__stream_new(s->q, min_time);
+	*out = s;
 	return 0;
+}
+
+void svg_stream__line(struct svg_stream *s, const char *stack, size_t len, uint64_t value,
+		      bool two, uint64_t before)
+{
+	svg_layout__stream_line(s->lay, stack, len, value, two,
+				two ? (double)value - (double)before : 0);
+}
+
+void svg_stream__free(struct svg_stream *s)
+{
+	if (!s)
+		return;
+	struct svg_layout l = {0};
+	svg_layout__stream_end(s->lay, &l);
+	svg_layout__free(&l);
+	profile__free(s->q);
+	free(s);
+}
+
+int svg_stream__finish(struct svg_stream *s, struct strbuf *out, char *err, size_t errlen)
+{
+	struct svg_layout l = {0};
+	svg_layout__stream_end(s->lay, &l);
+	int r = svg_finish(&s->d, s->q, &l, s->vscale, out, err, errlen);
+	profile__free(s->q);
+	free(s);
+	return r;
 }
 
 int svg__write(const struct profile *p, const struct sink_opts *so, struct strbuf *out,

@@ -23,7 +23,17 @@ struct folded_opts {
 	 * named "", so "a; 1" stays a line of its own that sorts where flamegraph.pl sorts it;
 	 * the SVG layout draws such a line as its non-empty prefix, as flamegraph.pl does. */
 	bool keep_trailing;
+	/* folded__lines_open() only: sort by stack text (trailing ';' dropped), shorter first,
+	 * instead of whole lines, so identical stacks are adjacent */
+	bool by_stack;
 };
+
+/*
+ * Frames kept of one stack: deeper frames are dropped (counted in folded_stats.cut), so a
+ * line of 50 million ';' cannot become a 50-million-frame graph. Real stacks stop far
+ * below: perf's own limit (kernel.perf_event_max_stack) is 127 by default.
+ */
+#define FOLDED_MAX_DEPTH 65536
 
 struct folded_stats {
 	uint64_t lines;      /* lines read */
@@ -33,6 +43,7 @@ struct folded_stats {
 	uint64_t first_ignored_line; /* 1-based, 0 if none */
 	int before_col;      /* column holding the first of two counts, -1 if no such line */
 	uint64_t overflow_line; /* line whose count does not fit in 64 bits, 0 if none */
+	uint64_t cut;           /* stacks cut to FOLDED_MAX_DEPTH frames */
 };
 
 /*
@@ -44,5 +55,39 @@ struct folded_stats {
  */
 int folded__read(const char *buf, size_t len, struct profile *p, int col,
 		 const struct folded_opts *opts, struct folded_stats *st);
+
+/*
+ * Folded text as a sequence of valid lines in byte order, the order flamegraph.pl lays
+ * them out in, for a writer that draws lines as they come instead of building a profile
+ * (memory near the input's size). folded__lines_open() reads and sorts the lines (lines
+ * that cannot hold a count are counted, never stored) and fills st as folded__read does
+ * (before_col >= 0 when some line has two counts); buf must outlive the handle, which is
+ * freed with folded__lines_free() (also after an error). Counts are fixed-point when
+ * opts->fraction finds a fraction (folded__lines_scale() says by how much). Returns 0 or
+ * -EOVERFLOW (st->overflow_line).
+ */
+struct folded_lines;
+struct folded_line_info {
+	const char *stack; /* the stack part of the line, frames separated by ';' */
+	size_t len;
+	uint64_t value;  /* the count (the after count of a two-count line) */
+	uint64_t before; /* the first of two counts */
+	bool two;
+};
+typedef int (*folded_line_fn)(const struct folded_line_info *li, void *arg);
+int folded__lines_open(const char *buf, size_t len, const struct folded_opts *opts,
+		       struct folded_lines **fl, struct folded_stats *st);
+uint64_t folded__lines_scale(const struct folded_lines *fl);
+/* Sum of every line's (after) count, in scaled units. */
+double folded__lines_total(const struct folded_lines *fl);
+/* Calls fn for each line in order; stops at fn's negative return, or -EOVERFLOW when the
+ * sum of identical adjacent stacks does not fit in 64 bits (st->overflow_line). */
+int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
+		       struct folded_stats *st);
+/* Random access: how many lines, line i, and its 1-based number in the input. */
+size_t folded__lines_count(const struct folded_lines *fl);
+void folded__lines_get(const struct folded_lines *fl, size_t i, struct folded_line_info *li);
+uint64_t folded__lines_lineno(const struct folded_lines *fl, size_t i);
+void folded__lines_free(struct folded_lines *fl);
 
 #endif

@@ -61,6 +61,53 @@ elif ! python3 -c "import sys; sys.stdout.write('ab;' + 'f' * 10485760 + ' 1\n')
 	fail "collapse: a 10 MB frame line" "not 'ab;f...f 1': $(head -c 40 "$TMP/longperf.out")"
 else ok "collapse: a 10 MB frame line gives the whole frame, as stackcollapse-perf.pl"; fi
 
+# input quoted in messages is escaped: control bytes, DEL, C1 controls and invalid UTF-8 as
+# \xNN, backslash as \\, tab and CR as \t and \r; valid UTF-8 kept; long lines cut at 200 bytes
+printf 'ab 1 1.0: 1 cycles:\n\t1 f (m)\n\033[31mred\\x\001\377\302\233\303\251\tq\r\n\n' >"$TMP/esc.txt"
+"$SCORCH" collapse "$TMP/esc.txt" >"$TMP/esc.out" 2>"$TMP/esc.err"
+expect_eq "collapse: an unrecognized line is quoted escaped (exact text)" \
+	'scorch collapse: warning: unrecognized line 3: \x1b[31mred\\x\x01\xff\xc2\x9b'"$(printf '\303\251')"'\tq\r' \
+	"$(cat "$TMP/esc.err")"
+expect_eq "collapse: the rest of the input still collapses" "ab;f 1" "$(cat "$TMP/esc.out")"
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$TMP/esc.err"; then
+	fail "collapse: no raw control byte reaches the terminal" "$(od -c "$TMP/esc.err" | head -3)"
+else ok "collapse: no raw control byte reaches the terminal"; fi
+python3 -c "import sys; sys.stdout.write('ab 1 1.0: 1 cycles:\n\t1 f (m)\n' + 'x' * 199 + '\u00e9' * 150 + '\n\n')" >"$TMP/esclong.txt"
+"$SCORCH" collapse "$TMP/esclong.txt" >/dev/null 2>"$TMP/esclong.err"
+expect_eq "collapse: a long unrecognized line is cut at 200 bytes, never inside a character" \
+	"scorch collapse: warning: unrecognized line 3: $(printf 'x%.0s' $(seq 199))... (499 bytes)" \
+	"$(cat "$TMP/esclong.err")"
+{ printf 'ab 1 1.0: 1 cycles:\n\t1 f (m)\n\n'; printf 'ab 1 2.0: 1 cyc\033]0;x\007les:\n\t1 g (m)\n\n'; } >"$TMP/escev.txt"
+"$SCORCH" collapse "$TMP/escev.txt" >"$TMP/escev.out" 2>"$TMP/escev.err"
+expect_eq "collapse: an event name from the input is quoted escaped" \
+	'Filtering for events of type: cyc\x1b]0;x\x07les' "$(cat "$TMP/escev.err")"
+{ for i in $(seq 12); do printf 'junk %d\n' "$i"; done; printf 'ab 1 1.0: 1 cycles:\n\t1 f (m)\n\n'; } >"$TMP/many.txt"
+"$SCORCH" collapse "$TMP/many.txt" >/dev/null 2>"$TMP/many.err"
+expect_eq "collapse: ten unrecognized lines shown, then the count" \
+	"$(for i in $(seq 10); do printf 'scorch collapse: warning: unrecognized line %d: junk %d\n' "$i" "$i"; done; printf 'scorch collapse: warning: 12 unrecognized lines in all (the first 10 shown)')" \
+	"$(cat "$TMP/many.err")"
+
+# limits where output would explode: stacks are cut at 65,536 frames (with a warning)
+python3 -c "import sys; sys.stdout.write('a;' * 70000 + 'b 3\n')" >"$TMP/deep.folded"
+for mode in stream profile; do
+	[ $mode = profile ] && export SCORCH_STREAM=0
+	"$SCORCH" flamegraph --minwidth 0 "$TMP/deep.folded" >"$TMP/deep.svg" 2>"$TMP/deep.err"
+	unset SCORCH_STREAM
+	python3 "$ROOT/tests/svgframes.py" "$TMP/deep.svg" >"$TMP/deep.frames" 2>/dev/null
+	expect_eq "flamegraph ($mode): a 70,001-frame stack is drawn as 65,536 'a' frames and the root" "65536 1" \
+		"$(grep -c '^a (3 samples' "$TMP/deep.frames") $(grep -c '^all (3 samples' "$TMP/deep.frames")"
+	expect_eq "flamegraph ($mode): the cut is reported" \
+		"scorch flamegraph: warning: 1 stacks were deeper than 65536 frames: the deeper frames are not drawn" "$(cat "$TMP/deep.err")"
+done
+head -c 2000000 /dev/zero | tr '\0' ';' >"$TMP/semis.folded"
+echo ' 1' >>"$TMP/semis.folded"
+"$SCORCH" flamegraph --colors chain --minwidth 0 "$TMP/semis.folded" >"$TMP/semis.svg" 2>"$TMP/semis.err"
+st=$?
+sz=$(stat -c %s "$TMP/semis.svg")
+if [ $st = 0 ] && [ "$sz" -gt 1000 ] && [ "$sz" -lt 100000 ] && python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$TMP/semis.svg"; then
+	ok "flamegraph: 2 MB of ';' (chain, minwidth 0) gives a small well-formed SVG ($sz bytes)"
+else fail "flamegraph: 2 MB of ';' (chain, minwidth 0) gives a small well-formed SVG" "exit $st, $sz bytes: $(head -c 200 "$TMP/semis.err")"; fi
+
 printf 'a;b 5\nnot a stack\n\na;c 2\n' >"$TMP/mixed.folded"
 expect_exit "flamegraph: invalid lines are counted on stderr" 0 "ignored 2 lines with invalid format (first: line 2)" "$SCORCH" flamegraph "$TMP/mixed.folded"
 
