@@ -3,10 +3,13 @@
 #define _GNU_SOURCE
 #include "bpf.h"
 #include "bpf_sideband.h"
+#include "bpf_unwind.h"
+#include "../bpf/unwind.h"
 #include "sysinfo.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -29,6 +32,9 @@
 #define MIN_STACKS (1u << 14)
 #define MAX_STACKS (1u << 15)
 #define TRACKED_TGIDS 65536u  /* `-- CMD`: processes the command may start */
+/* --call-graph dwarf: processes with mapping tables (8 KiB each, preallocated). */
+#define UNWIND_PROCS_TRACKED 512u
+#define UNWIND_PROCS_ALL 4096u
 
 /*
  * A stack id's frames, kept while the id stays in the kernel's stack map: without
@@ -70,8 +76,11 @@ struct bpf_backend {
 	uint64_t *vals;
 	size_t capkv;
 	struct stack_cache cache[PROFILE_NSETS];
+	struct stack_cache ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks maps */
 	uint32_t nslots; /* stack ids are below this */
-	uint64_t stackbuf[PROFILE_MAX_STACK];
+	uint64_t stackbuf[UNWIND_STACK_SLOTS];
+	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
+	struct bpf_unwind *unwind;
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
@@ -188,7 +197,9 @@ static int attach_samplers(struct bpf_backend *b, char *err, size_t errlen)
 		if (fd < 0)
 			return open_error(b, -fd, hw ? "cycles" : "cpu-clock", b->cpus[i], err,
 					  errlen);
-		struct bpf_link *l = bpf_program__attach_perf_event(b->skel->progs.on_sample, fd);
+		struct bpf_program *prog =
+		    b->dwarf ? b->skel->progs.on_sample_dwarf : b->skel->progs.on_sample;
+		struct bpf_link *l = bpf_program__attach_perf_event(prog, fd);
 		if (!l) {
 			int e = errno;
 			close(fd);
@@ -228,6 +239,16 @@ static void size_maps(struct bpf_backend *b)
 		ntgids = (uint32_t)b->opts.npids;
 	bpf_map__set_max_entries(s->maps.tgids, ntgids);
 	b->nslots = roundup_pow2(b->d.stack_entries); /* ids are bucket numbers */
+	uint32_t procs = b->opts.scope == SCOPE_ALL || b->opts.scope == SCOPE_CPU
+				 ? UNWIND_PROCS_ALL
+				 : UNWIND_PROCS_TRACKED;
+	procs = env_entries("SCORCH_BPF_UNWIND_PROCS", procs);
+	bpf_map__set_max_entries(s->maps.procs, b->dwarf ? procs : 1);
+	bpf_map__set_max_entries(s->maps.ustacks0, b->dwarf ? b->nslots : 1);
+	bpf_map__set_max_entries(s->maps.ustacks1, b->dwarf ? b->nslots : 1);
+	if (!b->dwarf)
+		bpf_map__set_max_entries(s->maps.shards, 1);
+	s->rodata->ustack_mask = b->nslots - 1;
 }
 
 static void configure(struct bpf_backend *b)
@@ -243,6 +264,8 @@ static void configure(struct bpf_backend *b)
 	s->rodata->want_user = o->stacks != STACKS_KERNEL_ONLY;
 	s->rodata->want_kernel = o->stacks != STACKS_USER_ONLY;
 	bpf_program__set_autoload(s->progs.on_fork, o->scope == SCOPE_COMMAND);
+	bpf_program__set_autoload(s->progs.on_sample, !b->dwarf);
+	bpf_program__set_autoload(s->progs.on_sample_dwarf, b->dwarf);
 	bpf_program__set_autoload(s->progs.on_exit, tracked);
 }
 
@@ -275,6 +298,52 @@ static int load_error(int e, char *err, size_t errlen)
 	return -e;
 }
 
+static void on_unwind_record(void *ctx, const struct perf_event_header *h)
+{
+	bpf_unwind__record(ctx, h);
+}
+
+/* Loads every pid's mappings (SCOPE_ALL, SCOPE_CPU): all of /proc. */
+static void unwind_all_pids(struct bpf_unwind *u)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	pid_t self = getpid();
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		unsigned long pid = strtoul(e->d_name, &end, 10);
+		if (!*end && pid && pid != (unsigned long)self)
+			bpf_unwind__add_pid(u, (uint32_t)pid);
+	}
+	closedir(d);
+}
+
+/*
+ * --call-graph dwarf: the side-band rings hand every mmap, exec, fork and exit to the
+ * unwinder's tables as they are read, and running targets get their mappings now.
+ */
+static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char *err,
+		       size_t errlen)
+{
+	struct profile_bpf *s = b->skel;
+	bool tracked = o->scope == SCOPE_PIDS || o->scope == SCOPE_COMMAND;
+	int ret = bpf_unwind__new(&b->unwind, bpf_map__fd(s->maps.shards),
+				  bpf_map__fd(s->maps.procs),
+				  tracked ? bpf_map__fd(s->maps.tgids) : -1, err, errlen);
+	if (ret)
+		return ret;
+	ret = bpf_sideband__open_hooked(&b->sb, on_unwind_record, b->unwind, err, errlen);
+	if (ret)
+		return ret;
+	if (o->scope == SCOPE_PIDS)
+		for (int i = 0; i < o->npids; i++)
+			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);
+	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
+		unwind_all_pids(b->unwind);
+	return 0;
+}
+
 int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
 		      size_t errlen)
 {
@@ -295,6 +364,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->opts.cpu_list = NULL;
 	b->opts.argv = NULL;
 	b->per_thread = true;
+	b->dwarf = o->call_graph == CALL_GRAPH_DWARF && o->stacks != STACKS_KERNEL_ONLY;
 	b->t0 = clock_mono();
 	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
 		b->ncpus = o->ncpu_list;
@@ -328,9 +398,15 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	if (ret)
 		goto out_close;
 	/* Process events first: a sample must never reach the drain before its process's maps. */
-	ret = bpf_sideband__open(&b->sb, err, errlen);
-	if (ret)
-		goto out_close;
+	if (b->dwarf) {
+		ret = open_unwind(b, o, err, errlen);
+		if (ret)
+			goto out_close;
+	} else {
+		ret = bpf_sideband__open(&b->sb, err, errlen);
+		if (ret)
+			goto out_close;
+	}
 	ret = profile_bpf__attach(b->skel); /* the fork and exit tracepoints */
 	if (ret) {
 		snprintf(err, errlen, "cannot attach the BPF process tracking: %s", strerror(-ret));
@@ -343,6 +419,10 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	for (int i = 0; i < PROFILE_NSETS; i++) {
 		b->cache[i].slots = xcalloc(b->nslots, sizeof(*b->cache[i].slots));
 		b->cache[i].ids = xmalloc(sizeof(*b->cache[i].ids) * b->nslots);
+		if (!b->dwarf)
+			continue;
+		b->ucache[i].slots = xcalloc(b->nslots, sizeof(*b->ucache[i].slots));
+		b->ucache[i].ids = xmalloc(sizeof(*b->ucache[i].ids) * b->nslots);
 	}
 	if (o->timeline)
 		snprintf(b->note, sizeof(b->note),
@@ -358,6 +438,44 @@ out_close:
 int bpf_backend__poll(struct bpf_backend *b, int timeout_ms)
 {
 	return bpf_sideband__poll(b->sb, timeout_ms);
+}
+
+bool bpf_backend__eager(const struct bpf_backend *b)
+{
+	return b->dwarf;
+}
+
+int bpf_backend__wait(struct bpf_backend *b, const struct pollfd *fds, int nfds, int timeout_ms)
+{
+	int nring = bpf_sideband__fds(b->sb, NULL, 0);
+	struct pollfd *all = xcalloc((size_t)(nfds + nring), sizeof(*all));
+	memcpy(all, fds, sizeof(*fds) * (size_t)nfds);
+	nring = bpf_sideband__fds(b->sb, all + nfds, nring);
+	uint64_t deadline = clock_mono() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
+	int ret = 0;
+	for (;;) {
+		uint64_t now = clock_mono();
+		int left = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+		if (poll(all, (nfds_t)(nfds + nring), left) < 0) {
+			ret = -errno;
+			break;
+		}
+		bool mine = false, theirs = false;
+		for (int i = 0; i < nfds + nring; i++) {
+			if (!all[i].revents)
+				continue;
+			if (i < nfds)
+				theirs = true;
+			else
+				mine = true;
+		}
+		if (mine)
+			bpf_sideband__collect(b->sb);
+		if (theirs || left == 0)
+			break;
+	}
+	free(all);
+	return ret;
 }
 
 /*
@@ -442,9 +560,12 @@ static int take_counts(struct bpf_backend *b, int fd, size_t *n)
 	return 0;
 }
 
-/* The frames of stack id (leaf first), from the cache or read from the kernel once. */
-static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, __s32 id,
-		      const uint64_t **ips, uint32_t *n)
+/*
+ * The frames of stack id (leaf first), from the cache or read from the kernel once. fd is a
+ * stack map (values of PROFILE_MAX_STACK addresses) or a ustacks map (UNWIND_STACK_SLOTS).
+ */
+static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, size_t value_size,
+		      __s32 id, const uint64_t **ips, uint32_t *n)
 {
 	*ips = NULL;
 	*n = 0;
@@ -461,7 +582,7 @@ static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, __s3
 			b->d.stacks_missing++;
 			return;
 		}
-		b->d.bytes_moved += sizeof(b->stackbuf);
+		b->d.bytes_moved += value_size;
 		uint32_t k = 0;
 		while (k < PROFILE_MAX_STACK && b->stackbuf[k])
 			k++;
@@ -539,8 +660,10 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	int ret = take_counts(b, cfd, &n);
 	b->d.bytes_moved += n * (sizeof(*b->keys) + sizeof(*b->vals));
 	uint64_t now = clock_mono();
-	struct stack_cache *cache = &b->cache[set];
+	struct stack_cache *cache = &b->cache[set], *ucache = &b->ucache[set];
 	cache->drains++;
+	ucache->drains++;
+	int ufd = bpf_map__fd(set ? s->maps.ustacks1 : s->maps.ustacks0);
 	read_counters(b, b->d.counters);
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_key *k = &b->keys[i];
@@ -551,12 +674,19 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 			.time_ns = now,
 			.weight = b->vals[i],
 		};
-		get_stack(b, cache, sfd, k->kstack, &rs.kips, &rs.nkips);
-		get_stack(b, cache, sfd, k->ustack, &rs.uips, &rs.nuips);
+		get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->kstack, &rs.kips, &rs.nkips);
+		if (b->dwarf)
+			get_stack(b, ucache, ufd, UNWIND_STACK_SLOTS * 8, k->ustack, &rs.uips,
+				  &rs.nuips);
+		else
+			get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->ustack, &rs.uips,
+				  &rs.nuips);
 		if (sample)
 			sample(ctx, &rs);
 	}
 	prune_stacks(b, cache, sfd);
+	if (b->dwarf)
+		prune_stacks(b, ucache, ufd);
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
 	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_KSTACK_COLLISION] + c[PC_STACKMAP_FULL];
@@ -583,6 +713,8 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 {
 	*d = b->d;
 	d->sideband_lost = bpf_sideband__lost(b->sb);
+	if (b->unwind)
+		bpf_unwind__stats(b->unwind, &d->unwind);
 	read_counters(b, d->counters);
 }
 
@@ -619,6 +751,7 @@ void bpf_backend__close(struct bpf_backend *b)
 	for (int i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
 	bpf_sideband__close(b->sb);
+	bpf_unwind__free(b->unwind);
 	profile_bpf__destroy(b->skel);
 	free(b->links);
 	free(b->cpus);
@@ -630,6 +763,10 @@ void bpf_backend__close(struct bpf_backend *b)
 			free(b->cache[i].slots[b->cache[i].ids[k]].ips);
 		free(b->cache[i].slots);
 		free(b->cache[i].ids);
+		for (size_t k = 0; k < b->ucache[i].nids; k++)
+			free(b->ucache[i].slots[b->ucache[i].ids[k]].ips);
+		free(b->ucache[i].slots);
+		free(b->ucache[i].ids);
 	}
 	free(b);
 }

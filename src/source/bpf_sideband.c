@@ -40,9 +40,11 @@ struct bpf_sideband {
 	size_t nrefs, caprefs;
 	uint64_t seq;
 	uint64_t lost;
+	bpf_record_fn hook;
+	void *hook_ctx;
 };
 
-static void attr_init(struct perf_event_attr *a, size_t page)
+static void attr_init(struct perf_event_attr *a, size_t page, bool eager)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -60,19 +62,28 @@ static void attr_init(struct perf_event_attr *a, size_t page)
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->watermark = 1;
-	a->wakeup_watermark = (uint32_t)(SIDEBAND_PAGES * page / 4);
+	/* eager: a watermark of one byte wakes the reader on every record. */
+	a->wakeup_watermark = eager ? 1 : (uint32_t)(SIDEBAND_PAGES * page / 4);
 }
 
 int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen)
 {
+	return bpf_sideband__open_hooked(out, NULL, NULL, err, errlen);
+}
+
+int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
+			      char *err, size_t errlen)
+{
 	struct bpf_sideband *sb = xcalloc(1, sizeof(*sb));
+	sb->hook = hook;
+	sb->hook_ctx = ctx;
 	sb->page = (size_t)sysconf(_SC_PAGESIZE);
 	int *online;
 	int n = sysinfo__online_cpus(&online);
 	sb->rings = xcalloc((size_t)n, sizeof(*sb->rings));
 	sb->pfds = xcalloc((size_t)n, sizeof(*sb->pfds));
 	struct perf_event_attr a;
-	attr_init(&a, sb->page);
+	attr_init(&a, sb->page, hook != NULL);
 	int ret = 0;
 	for (int i = 0; i < n; i++) {
 		int fd = (int)syscall(SYS_perf_event_open, &a, -1, online[i], -1,
@@ -151,6 +162,8 @@ static void read_ring(struct bpf_sideband *sb, struct ring *r)
 		}
 		sb->refs[sb->nrefs++] = (struct rec_ref){
 			.time = record_time((const void *)dst), .seq = sb->seq++, .off = sb->batch.len};
+		if (sb->hook)
+			sb->hook(sb->hook_ctx, (const void *)dst);
 		sb->batch.len += h.size;
 		tail += h.size;
 	}
@@ -165,17 +178,31 @@ static int cmp_ref(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx)
+int bpf_sideband__fds(const struct bpf_sideband *sb, struct pollfd *out, int max)
 {
-	sb->batch.len = 0;
-	sb->nrefs = 0;
+	if (!out)
+		return sb->nrings;
+	int n = sb->nrings < max ? sb->nrings : max;
+	memcpy(out, sb->pfds, sizeof(*out) * (size_t)(n > 0 ? n : 0));
+	return n;
+}
+
+void bpf_sideband__collect(struct bpf_sideband *sb)
+{
 	for (int i = 0; i < sb->nrings; i++)
 		read_ring(sb, &sb->rings[i]);
+}
+
+void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx)
+{
+	bpf_sideband__collect(sb);
 	/* Per-CPU rings interleave: replay in time order so forks and execs come first. */
 	if (sb->nrefs)
 		qsort(sb->refs, sb->nrefs, sizeof(*sb->refs), cmp_ref);
 	for (size_t i = 0; record && i < sb->nrefs; i++)
 		record(ctx, (const void *)(sb->batch.buf + sb->refs[i].off));
+	sb->batch.len = 0;
+	sb->nrefs = 0;
 }
 
 uint64_t bpf_sideband__lost(const struct bpf_sideband *sb)

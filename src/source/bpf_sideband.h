@@ -3,6 +3,8 @@
 #ifndef SCORCH_SOURCE_BPF_SIDEBAND_H
 #define SCORCH_SOURCE_BPF_SIDEBAND_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +18,18 @@ struct bpf_sideband;
  * Returns 0 and *out, or -errno and a one-line reason in err.
  */
 int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen);
+/*
+ * The same, for a reader that acts on process events at once (the DWARF unwinder's mapping
+ * tables): every record wakes a poller of bpf_sideband__fds, and hook (not NULL) sees each
+ * record as bpf_sideband__collect or __drain reads it, in ring order, before the drain
+ * replays them in time order.
+ */
+int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
+			      char *err, size_t errlen);
+/* Writes up to max pollfds of the rings into out (POLLIN); returns how many (out NULL: all). */
+int bpf_sideband__fds(const struct bpf_sideband *sb, struct pollfd *out, int max);
+/* Reads what the rings hold now (running the hook) and keeps it for the next drain. */
+void bpf_sideband__collect(struct bpf_sideband *sb);
 /* Waits up to timeout_ms for records; 0, -EINTR on a signal, or another -errno. */
 int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms);
 /* Hands every record that arrived to record (may be NULL), all CPUs merged in time order. */

@@ -130,7 +130,8 @@ static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
 			}
 		}
 	}
-	if (o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF) {
+	bool bpf_dwarf = o->backend == SAMPLER_BPF && !o->off_cpu; /* bpf.c walks CFI itself */
+	if ((o->call_graph == CALL_GRAPH_DWARF && !bpf_dwarf) || o->call_graph == CALL_GRAPH_FP_LEAF) {
 		snprintf(err, errlen, "--call-graph %s is not in this build yet (use fp or auto)",
 			 o->call_graph == CALL_GRAPH_DWARF ? "dwarf" : "fp+leaf");
 		return -EOPNOTSUPP;
