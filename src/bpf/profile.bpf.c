@@ -296,17 +296,18 @@ static long unwind_step(__u32 i, void *unused)
 	/* A return address's call instruction ends just before it: look that up. */
 	if (proc)
 		found = find_row(proc, n ? ip - 1 : ip, &row);
-	__u8 cfa_kind = found == 0 ? (row.kind & 15) : UNWIND_CFA_NONE;
+	__u8 cfa_kind = found == 0 ? (row.kind & 7) : UNWIND_CFA_NONE;
+	__s64 cfa_off = row.kind & UNWIND_CFA_SCALED ? (__s64)row.cfa_off * 8 : row.cfa_off;
 	__u64 cfa, ra = 0, bp = st->bp;
 	switch (cfa_kind) {
 	case UNWIND_CFA_OUTERMOST:
 		st->ip = 0;
 		return 1;
 	case UNWIND_CFA_RSP:
-		cfa = st->sp + row.cfa_off;
+		cfa = st->sp + cfa_off;
 		break;
 	case UNWIND_CFA_RBP:
-		cfa = st->bp + row.cfa_off;
+		cfa = st->bp + cfa_off;
 		break;
 	case UNWIND_CFA_PLT:
 		cfa = st->sp + row.cfa_off + ((ip & 15) >= (__u64)row.rbp_off ? 8 : 0);

@@ -26,6 +26,8 @@ enum unwind_cfa {
 	UNWIND_CFA_OUTERMOST = 4,/* the return address is undefined: the stack ends here */
 	UNWIND_CFA_UNSUPPORTED = 5, /* another rule (an expression): frame pointers instead */
 };
+/* Flag in the CFA nibble: cfa_off counts 8-byte units (frames of 32 KiB and more). */
+#define UNWIND_CFA_SCALED 8
 
 /* Where the caller's rbp is: the row's high 4 bits. The return address is at cfa - 8. */
 enum unwind_rbp {

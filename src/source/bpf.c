@@ -84,6 +84,7 @@ struct bpf_backend {
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
+	char dwarf_info[400]; /* -v only: the event fallback and the DWARF walk's counters */
 	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
 };
 
@@ -741,6 +742,19 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 			     tracked_empty(b);
 	st->note = b->hint[0] ? b->hint : b->note[0] ? b->note : NULL;
 	st->info = b->info;
+	if (b->dwarf) {
+		const struct bpf_unwind_stats *u = &d.unwind;
+		char *buf = ((struct bpf_backend *)b)->dwarf_info; /* a cache of the text, not state */
+		snprintf(buf, sizeof(b->dwarf_info),
+			 "%s%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
+			 " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
+			 " files (%" PRIu64 " failed), %" PRIu64 " rows in %u shards, built in %.0f ms",
+			 b->info ? b->info : "", b->info ? "; " : "", d.counters[PC_DW_STACKS],
+			 d.counters[PC_DW_FP_FRAMES], d.counters[PC_DW_NO_PROC],
+			 d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED], u->files,
+			 u->files_failed, u->rows, u->shards, (double)u->build_ns / 1e6);
+		st->info = buf;
+	}
 	st->freq = b->opts.freq;
 }
 

@@ -115,13 +115,17 @@ static void frame_row(struct rows *r, Dwarf_Frame *f, uint64_t pc, size_t *unsup
 		if ((reg == REG_RSP || reg == REG_RBP) && o >= INT16_MIN && o <= INT16_MAX) {
 			cfa = reg == REG_RSP ? UNWIND_CFA_RSP : UNWIND_CFA_RBP;
 			cfa_off = o;
+		} else if ((reg == REG_RSP || reg == REG_RBP) && o % 8 == 0 && o / 8 >= INT16_MIN &&
+			   o / 8 <= INT16_MAX) {
+			cfa = (reg == REG_RSP ? UNWIND_CFA_RSP : UNWIND_CFA_RBP) | UNWIND_CFA_SCALED;
+			cfa_off = o / 8;
 		} else if ((k = plt_threshold(ops, nops)) >= 0) {
 			cfa = UNWIND_CFA_PLT;
 			cfa_off = 8;
 			rbp_off = k;
 		}
 	}
-	if (cfa != UNWIND_CFA_UNSUPPORTED && cfa != UNWIND_CFA_PLT &&
+	if ((cfa & 7) != UNWIND_CFA_UNSUPPORTED && cfa != UNWIND_CFA_PLT &&
 	    dwarf_frame_register(f, REG_RBP, mem, &ops, &nops) == 0 && nops > 0) {
 		if (cfa_offset_rule(ops, nops, &off) && off % 8 == 0 && off / 8 >= INT8_MIN &&
 		    off / 8 <= INT8_MAX) {
@@ -269,10 +273,13 @@ static void rows_finish(struct rows *r)
 		return;
 	qsort(r->v, r->n, sizeof(*r->v), cmp_row);
 	size_t w = 0;
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n; i++) /* first one row per pc ... */
+		if (!w || r->v[w - 1].pc != r->v[i].pc)
+			r->v[w++] = r->v[i];
+	r->n = w;
+	w = 0;
+	for (size_t i = 0; i < r->n; i++) { /* ... then no row that repeats the one before */
 		struct unwind_row *x = &r->v[i];
-		if (w && r->v[w - 1].pc == x->pc)
-			continue;
 		if (w && r->v[w - 1].kind == x->kind && r->v[w - 1].cfa_off == x->cfa_off &&
 		    r->v[w - 1].rbp_off == x->rbp_off)
 			continue;
