@@ -12,10 +12,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -81,6 +84,12 @@ struct bpf_backend {
 	uint64_t stackbuf[UNWIND_STACK_SLOTS];
 	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
 	struct bpf_unwind *unwind;
+	/* --call-graph dwarf: sideband_thread reads the rings at once; sb_lock guards sb and
+	 * unwind between it and the drain. */
+	pthread_t sb_thread;
+	bool sb_threaded;
+	int stop_fd;
+	pthread_mutex_t sb_lock;
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
@@ -321,6 +330,31 @@ static void unwind_all_pids(struct bpf_unwind *u)
 }
 
 /*
+ * --call-graph dwarf: a thread reads the side-band rings as each record arrives (they wake it
+ * on every record), so a new mapping's table is in the kernel within milliseconds, however
+ * long the main thread spends symbolizing a drain. The records stay queued for the drain.
+ */
+static void *sideband_thread(void *arg)
+{
+	struct bpf_backend *b = arg;
+	int nring = bpf_sideband__fds(b->sb, NULL, 0);
+	struct pollfd *fds = xcalloc((size_t)nring + 1, sizeof(*fds));
+	bpf_sideband__fds(b->sb, fds, nring);
+	fds[nring] = (struct pollfd){.fd = b->stop_fd, .events = POLLIN};
+	for (;;) {
+		if (poll(fds, (nfds_t)nring + 1, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[nring].revents)
+			break;
+		pthread_mutex_lock(&b->sb_lock);
+		bpf_sideband__collect(b->sb);
+		pthread_mutex_unlock(&b->sb_lock);
+	}
+	free(fds);
+	return NULL;
+}
+
+/*
  * --call-graph dwarf: the side-band rings hand every mmap, exec, fork and exit to the
  * unwinder's tables as they are read, and running targets get their mappings now.
  */
@@ -342,6 +376,18 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);
 	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
 		unwind_all_pids(b->unwind);
+	b->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (b->stop_fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(-ret));
+		return ret;
+	}
+	ret = -pthread_create(&b->sb_thread, NULL, sideband_thread, b);
+	if (ret) {
+		snprintf(err, errlen, "cannot start the side-band thread: %s", strerror(-ret));
+		return ret;
+	}
+	b->sb_threaded = true;
 	return 0;
 }
 
@@ -366,6 +412,8 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->opts.argv = NULL;
 	b->per_thread = true;
 	b->dwarf = o->call_graph == CALL_GRAPH_DWARF && o->stacks != STACKS_KERNEL_ONLY;
+	b->stop_fd = -1;
+	pthread_mutex_init(&b->sb_lock, NULL);
 	b->t0 = clock_mono();
 	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
 		b->ncpus = o->ncpu_list;
@@ -441,43 +489,6 @@ int bpf_backend__poll(struct bpf_backend *b, int timeout_ms)
 	return bpf_sideband__poll(b->sb, timeout_ms);
 }
 
-bool bpf_backend__eager(const struct bpf_backend *b)
-{
-	return b->dwarf;
-}
-
-int bpf_backend__wait(struct bpf_backend *b, const struct pollfd *fds, int nfds, int timeout_ms)
-{
-	int nring = bpf_sideband__fds(b->sb, NULL, 0);
-	struct pollfd *all = xcalloc((size_t)(nfds + nring), sizeof(*all));
-	memcpy(all, fds, sizeof(*fds) * (size_t)nfds);
-	nring = bpf_sideband__fds(b->sb, all + nfds, nring);
-	uint64_t deadline = clock_mono() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
-	int ret = 0;
-	for (;;) {
-		uint64_t now = clock_mono();
-		int left = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
-		if (poll(all, (nfds_t)(nfds + nring), left) < 0) {
-			ret = -errno;
-			break;
-		}
-		bool mine = false, theirs = false;
-		for (int i = 0; i < nfds + nring; i++) {
-			if (!all[i].revents)
-				continue;
-			if (i < nfds)
-				theirs = true;
-			else
-				mine = true;
-		}
-		if (mine)
-			bpf_sideband__collect(b->sb);
-		if (theirs || left == 0)
-			break;
-	}
-	free(all);
-	return ret;
-}
 
 /*
  * Points new samples at the other map set, then waits until no CPU is still writing into the
@@ -653,7 +664,9 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 {
 	uint32_t set = flip_sets(b);
 	/* After the flip, so every process event older than the drained samples is delivered. */
+	pthread_mutex_lock(&b->sb_lock);
 	bpf_sideband__drain(b->sb, record, ctx);
+	pthread_mutex_unlock(&b->sb_lock);
 	struct profile_bpf *s = b->skel;
 	int cfd = bpf_map__fd(set ? s->maps.counts1 : s->maps.counts0);
 	int sfd = bpf_map__fd(set ? s->maps.stacks1 : s->maps.stacks0);
@@ -714,8 +727,11 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 {
 	*d = b->d;
 	d->sideband_lost = bpf_sideband__lost(b->sb);
-	if (b->unwind)
+	if (b->unwind) {
+		pthread_mutex_lock((pthread_mutex_t *)&b->sb_lock);
 		bpf_unwind__stats(b->unwind, &d->unwind);
+		pthread_mutex_unlock((pthread_mutex_t *)&b->sb_lock);
+	}
 	read_counters(b, d->counters);
 }
 
@@ -764,6 +780,14 @@ void bpf_backend__close(struct bpf_backend *b)
 		return;
 	for (int i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
+	if (b->sb_threaded) {
+		uint64_t one = 1;
+		if (write(b->stop_fd, &one, sizeof(one)) == sizeof(one))
+			pthread_join(b->sb_thread, NULL);
+	}
+	if (b->stop_fd >= 0)
+		close(b->stop_fd);
+	pthread_mutex_destroy(&b->sb_lock);
 	bpf_sideband__close(b->sb);
 	bpf_unwind__free(b->unwind);
 	profile_bpf__destroy(b->skel);

@@ -5,8 +5,6 @@
 
 #include <linux/perf_event.h>
 #include <linux/types.h>
-#include <poll.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,19 +56,6 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 
 /* Waits up to timeout_ms for side-band events; 0, -EINTR on a signal, or another -errno. */
 int bpf_backend__poll(struct bpf_backend *b, int timeout_ms);
-
-/*
- * True when process events must be acted on as they arrive (--call-graph dwarf: the mapping
- * tables of a dlopened library must be in the kernel before its first sample). Such a
- * backend is waited on with bpf_backend__wait instead of poll alone.
- */
-bool bpf_backend__eager(const struct bpf_backend *b);
-/*
- * Waits up to timeout_ms for one of fds (the caller's: targets, wake fd), handing every
- * side-band record that arrives meanwhile to the unwinder at once. Returns 0 (an fd is
- * ready or the time is up), -EINTR on a signal, or another -errno.
- */
-int bpf_backend__wait(struct bpf_backend *b, const struct pollfd *fds, int nfds, int timeout_ms);
 
 /*
  * Moves everything counted since the last drain out of the kernel: first the side-band

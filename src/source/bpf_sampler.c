@@ -32,14 +32,7 @@ static int bpf_open(struct sampler *s, char *err, size_t errlen)
  */
 static int bpf_poll(struct sampler *s, int timeout_ms)
 {
-	if (!bpf_backend__eager(s->priv))
-		return sampler__wait_targets(s, timeout_ms);
-	int max = SAMPLER_MAX_WAIT_FDS(s);
-	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
-	int n = sampler__wait_fds(s, fds, max);
-	int ret = bpf_backend__wait(s->priv, fds, n, timeout_ms);
-	free(fds);
-	return ret;
+	return sampler__wait_targets(s, timeout_ms);
 }
 
 static void on_record(void *ctx, const struct perf_event_header *h)
