@@ -371,6 +371,7 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 	ret = bpf_sideband__open_hooked(&b->sb, on_unwind_record, b->unwind, err, errlen);
 	if (ret)
 		return ret;
+	bpf_unwind__prewarm(b->unwind);
 	if (o->scope == SCOPE_PIDS)
 		for (int i = 0; i < o->npids; i++)
 			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);

@@ -297,6 +297,37 @@ void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h)
 	}
 }
 
+/*
+ * The files nearly every process maps (the C library, the dynamic loader, libm), compiled
+ * now from this process's own mappings: a new process then finds their tables ready instead
+ * of walking its first hundreds of milliseconds with frame pointers while they are built.
+ */
+void bpf_unwind__prewarm(struct bpf_unwind *u)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	char line[4400];
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end, pgoff, ino;
+		unsigned maj, min;
+		char perms[8];
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &start,
+			   &end, perms, &pgoff, &maj, &min, &ino, &pos) < 7 ||
+		    perms[2] != 'x' || pos == 0)
+			continue;
+		char *name = line + pos;
+		name[strcspn(name, "\n")] = '\0';
+		const char *base = strrchr(name, '/');
+		base = base ? base + 1 : name;
+		if (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "ld-linux", 8) == 0 ||
+		    strncmp(base, "libm.so", 7) == 0)
+			file_table(u, (uint32_t)getpid(), name, makedev(maj, min), ino);
+	}
+	fclose(f);
+}
+
 int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid)
 {
 	char path[64];

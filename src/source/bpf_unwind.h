@@ -36,6 +36,9 @@ int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tg
  */
 void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h);
 
+/* Compiles the tables of the libraries nearly every process maps (libc, ld.so, libm). */
+void bpf_unwind__prewarm(struct bpf_unwind *u);
+
 /* Loads pid's current executable mappings from /proc/PID/maps. Returns 0 or -errno. */
 int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid);
 

@@ -271,11 +271,20 @@ static void rows_finish(struct rows *r)
 {
 	if (!r->n)
 		return;
-	qsort(r->v, r->n, sizeof(*r->v), cmp_row);
+	bool sorted = true; /* usually: FDEs are compiled in address order */
+	for (size_t i = 1; i < r->n && sorted; i++)
+		sorted = r->v[i - 1].pc <= r->v[i].pc;
+	if (!sorted)
+		qsort(r->v, r->n, sizeof(*r->v), cmp_row);
 	size_t w = 0;
-	for (size_t i = 0; i < r->n; i++) /* first one row per pc ... */
-		if (!w || r->v[w - 1].pc != r->v[i].pc)
-			r->v[w++] = r->v[i];
+	for (size_t i = 0; i < r->n; i++) { /* first one row per pc, a rule over a gap marker ... */
+		if (w && r->v[w - 1].pc == r->v[i].pc) {
+			if (r->v[w - 1].kind == UNWIND_CFA_NONE)
+				r->v[w - 1] = r->v[i];
+			continue;
+		}
+		r->v[w++] = r->v[i];
+	}
 	r->n = w;
 	w = 0;
 	for (size_t i = 0; i < r->n; i++) { /* ... then no row that repeats the one before */
