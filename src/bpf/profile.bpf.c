@@ -169,17 +169,24 @@ struct {
 	__array(values, struct unwind_shard);
 } shards SEC(".maps");
 
-/* tgid -> its executable mappings, kept current by user space from mmap events. */
+/* tgid -> its executable mappings, kept current by user space from mmap events (8 KiB
+ * values: allocated as processes arrive rather than all at load). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1); /* sized by user space */
 	__type(key, __u32);
 	__type(value, struct unwind_proc);
 } procs SEC(".maps");
 
-/* Stacks walked here, by hash bucket: the STACK_TRACE maps' role for --call-graph dwarf. */
+/*
+ * Stacks walked here, by hash bucket: the STACK_TRACE maps' role for --call-graph dwarf. Not
+ * preallocated (kernels since 6.1 allow that in perf_event programs): 1 KiB values would
+ * otherwise cost 32 MiB per set, zeroed at every start.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1); /* sized by user space */
 	__type(key, __u32);
 	__type(value, __u64[UNWIND_STACK_SLOTS]);
@@ -190,8 +197,9 @@ struct walk_state {
 	__u64 ip, sp, bp;
 	__u64 hash;
 	__u32 tgid;
-	__u32 n;
-	__u64 pcs[UNWIND_STACK_SLOTS];
+	__u32 n;     /* frames walked, the leaf included */
+	__u64 leaf;  /* the first frame's pc */
+	__u64 pcs[UNWIND_STACK_SLOTS]; /* the return addresses after it */
 };
 
 struct {
@@ -286,9 +294,13 @@ static long unwind_step(__u32 i, void *unused)
 	__u32 n = st->n;
 	if (ip == 0 || n >= PROFILE_MAX_STACK)
 		return 1;
-	st->pcs[n & (UNWIND_STACK_SLOTS - 1)] = ip;
+	if (n == 0) {
+		st->leaf = ip;
+	} else {
+		st->pcs[(n - 1) & (UNWIND_STACK_SLOTS - 1)] = ip;
+		st->hash = (st->hash ^ ip) * 0x100000001b3ull;
+	}
 	st->n = n + 1;
-	st->hash = (st->hash ^ ip) * 0x100000001b3ull;
 
 	struct unwind_row row = {};
 	int found = -1;
@@ -349,11 +361,12 @@ stop:
 }
 
 /*
- * The current task's user stack walked with CFI into the ustacks map: its bucket id, or
- * -EFAULT (no user stack: a kernel thread), -EEXIST (another stack holds the bucket), -E2BIG.
+ * The current task's user stack walked with CFI: the leaf pc into *leaf, the return addresses
+ * after it into the ustacks map. Returns their bucket id, or -EFAULT (no such frames: a kernel
+ * thread, or a leaf alone), -EEXIST (another stack holds the bucket), another -errno.
  */
 static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *ustacks,
-					 __u32 tgid)
+					 __u32 tgid, __u64 *leaf)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (!task->mm)
@@ -385,9 +398,12 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 	__u32 n = st->n;
 	if (n == 0)
 		return -EFAULT;
+	*leaf = st->leaf;
 	if (st->ip && n >= PROFILE_MAX_STACK)
 		count(PC_DW_TRUNCATED);
 	count(PC_DW_STACKS);
+	if (--n == 0)
+		return -EFAULT;
 	__u64 hash = st->hash ^ n;
 	st->pcs[n & (UNWIND_STACK_SLOTS - 1)] = 0;
 	st->pcs[UNWIND_STACK_SLOTS - 1] = hash;
@@ -409,7 +425,7 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 static __always_inline void sample_dwarf(struct bpf_perf_event_data *ctx, void *counts,
 					 void *stacks, void *ustacks, struct profile_key *key)
 {
-	key->ustack = want_user ? dwarf_stack(ctx, ustacks, key->tgid) : -1;
+	key->ustack = want_user ? dwarf_stack(ctx, ustacks, key->tgid, &key->uleaf) : -1;
 	key->kstack = want_kernel ? stack_id(ctx, stacks, 0, PC_KSTACK_COLLISION) : -1;
 	add(counts, key);
 }

@@ -21,6 +21,10 @@ struct profile_key {
 	__s32 kstack;
 	__u32 cpu;
 	__u32 pad;
+	/* --call-graph dwarf: the user stack's first pc, kept out of the stack (which then holds
+	 * only return addresses) so that stacks recur however many pcs a hot function has; 0
+	 * otherwise. */
+	__u64 uleaf;
 };
 
 /* Per-CPU counters (a PERCPU_ARRAY indexed by this enum): nothing is dropped silently. */

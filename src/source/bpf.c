@@ -82,6 +82,7 @@ struct bpf_backend {
 	struct stack_cache ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks maps */
 	uint32_t nslots; /* stack ids are below this */
 	uint64_t stackbuf[UNWIND_STACK_SLOTS];
+	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
 	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
 	struct bpf_unwind *unwind;
 	/* --call-graph dwarf: sideband_thread reads the rings at once; sb_lock guards sb and
@@ -240,8 +241,12 @@ static void size_maps(struct bpf_backend *b)
 	struct profile_bpf *s = b->skel;
 	bpf_map__set_max_entries(s->maps.counts0, b->d.counts_entries);
 	bpf_map__set_max_entries(s->maps.counts1, b->d.counts_entries);
-	bpf_map__set_max_entries(s->maps.stacks0, b->d.stack_entries);
-	bpf_map__set_max_entries(s->maps.stacks1, b->d.stack_entries);
+	/* --call-graph dwarf: one stack a sample goes there (the kernel's), and user stacks to
+	 * the ustacks maps, which are not preallocated. */
+	uint32_t kstacks = b->dwarf && !getenv("SCORCH_BPF_STACK_ENTRIES") ? b->d.stack_entries / 2
+									    : b->d.stack_entries;
+	bpf_map__set_max_entries(s->maps.stacks0, kstacks);
+	bpf_map__set_max_entries(s->maps.stacks1, kstacks);
 	uint32_t ntgids = 1;
 	if (b->opts.scope == SCOPE_COMMAND)
 		ntgids = TRACKED_TGIDS;
@@ -690,10 +695,19 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 			.weight = b->vals[i],
 		};
 		get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->kstack, &rs.kips, &rs.nkips);
-		if (b->dwarf)
-			get_stack(b, ucache, ufd, UNWIND_STACK_SLOTS * 8, k->ustack, &rs.uips,
-				  &rs.nuips);
-		else
+		if (b->dwarf) {
+			const uint64_t *callers;
+			uint32_t nc;
+			get_stack(b, ucache, ufd, UNWIND_STACK_SLOTS * 8, k->ustack, &callers, &nc);
+			/* The leaf pc travels in the key; the stack holds its callers. */
+			rs.nuips = 0;
+			if (k->uleaf) {
+				b->ubuf[rs.nuips++] = k->uleaf;
+				for (uint32_t f = 0; f < nc && rs.nuips < UNWIND_STACK_SLOTS; f++)
+					b->ubuf[rs.nuips++] = callers[f];
+			}
+			rs.uips = b->ubuf;
+		} else
 			get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->ustack, &rs.uips,
 				  &rs.nuips);
 		if (sample)
@@ -728,6 +742,14 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 {
 	*d = b->d;
 	d->sideband_lost = bpf_sideband__lost(b->sb);
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	struct bpf_program *prog = b->dwarf ? b->skel->progs.on_sample_dwarf : b->skel->progs.on_sample;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
+		d->prog_run_ns = info.run_time_ns;
+		d->prog_runs = info.run_cnt;
+	}
 	if (b->unwind) {
 		pthread_mutex_lock((pthread_mutex_t *)&b->sb_lock);
 		bpf_unwind__stats(b->unwind, &d->unwind);

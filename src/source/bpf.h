@@ -28,6 +28,8 @@ struct bpf_backend_detail {
 	uint32_t counts_entries;  /* max entries of each counts hash */
 	uint32_t stack_entries;   /* max entries of each stack map */
 	struct bpf_unwind_stats unwind; /* --call-graph dwarf: tables and mappings loaded */
+	uint64_t prog_run_ns, prog_runs; /* the sampling program's time in the kernel, when
+					    kernel.bpf_stats_enabled is 1 (else 0) */
 };
 
 /* A sample of the drained interval; s and the arrays it points to are valid during the call. */
