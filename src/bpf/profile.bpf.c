@@ -179,17 +179,14 @@ struct {
 	__type(value, struct unwind_proc);
 } procs SEC(".maps");
 
-/*
- * Stacks walked here, by hash bucket: the STACK_TRACE maps' role for --call-graph dwarf. Not
- * preallocated (kernels since 6.1 allow that in perf_event programs): 1 KiB values would
- * otherwise cost 32 MiB per set, zeroed at every start.
- */
+/* Stacks walked here, by hash bucket (struct unwind_stack): the STACK_TRACE maps' role for
+ * --call-graph dwarf, read by user space through mmap. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1); /* sized by user space */
 	__type(key, __u32);
-	__type(value, __u64[UNWIND_STACK_SLOTS]);
+	__type(value, struct unwind_stack);
 } ustacks0 SEC(".maps"), ustacks1 SEC(".maps");
 
 /* The walk under way on this CPU (bpf_loop's callback finds it here). */
@@ -404,22 +401,27 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 	count(PC_DW_STACKS);
 	if (--n == 0)
 		return -EFAULT;
-	__u64 hash = st->hash ^ n;
-	st->pcs[n & (UNWIND_STACK_SLOTS - 1)] = 0;
-	st->pcs[UNWIND_STACK_SLOTS - 1] = hash;
+	__u64 hash = (st->hash ^ n) | 1; /* never 0: 0 marks a free slot */
 	__u32 key = (__u32)(hash ^ (hash >> 32)) & ustack_mask;
-	long err = bpf_map_update_elem(ustacks, &key, st->pcs, BPF_NOEXIST);
-	if (err == 0)
-		return (__s32)key;
-	if (err == -EEXIST) {
-		__u64 *v = bpf_map_lookup_elem(ustacks, &key);
-		if (v && v[UNWIND_STACK_SLOTS - 1] == hash)
-			return (__s32)key;
+	struct unwind_stack *slot = bpf_map_lookup_elem(ustacks, &key);
+	if (!slot) {
+		count(PC_STACK_ERROR);
+		return -EFAULT;
+	}
+	__u64 old = __sync_val_compare_and_swap(&slot->hash, 0, hash);
+	if (old == hash)
+		return (__s32)key; /* written before, here or on another CPU during this set */
+	if (old != 0) {
 		count(PC_USTACK_COLLISION);
 		return -EEXIST;
 	}
-	count(PC_STACKMAP_FULL);
-	return (__s32)err;
+	for (int i = 0; i < UNWIND_STACK_SLOTS - 2; i++) {
+		if (i >= n)
+			break;
+		slot->pcs[i] = st->pcs[i & (UNWIND_STACK_SLOTS - 1)];
+	}
+	slot->n = n;
+	return (__s32)key;
 }
 
 static __always_inline void sample_dwarf(struct bpf_perf_event_data *ctx, void *counts,

@@ -58,7 +58,19 @@ struct unwind_proc {
 	struct unwind_mapping m[UNWIND_MAX_MAPPINGS];
 };
 
-/* A user stack in the ustacks maps: frames leaf first, zero-terminated, then a 64-bit hash. */
 #define UNWIND_STACK_SLOTS 128
+
+/*
+ * A user stack in the ustacks arrays, by hash bucket: the return addresses after the leaf
+ * (the leaf pc travels in the count key). hash 0: a free slot. The BPF side claims a slot by
+ * compare-and-swap on hash; user space reads the arrays through mmap and frees slots of the
+ * set it drains (no CPU writes to it then).
+ */
+struct unwind_stack {
+	__u64 hash;
+	__u32 n;
+	__u32 pad;
+	__u64 pcs[UNWIND_STACK_SLOTS - 2];
+};
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -84,6 +85,8 @@ struct bpf_backend {
 	uint64_t stackbuf[UNWIND_STACK_SLOTS];
 	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
 	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
+	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
+	uint32_t uslots;
 	struct bpf_unwind *unwind;
 	/* --call-graph dwarf: sideband_thread reads the rings at once; sb_lock guards sb and
 	 * unwind between it and the drain. */
@@ -259,11 +262,13 @@ static void size_maps(struct bpf_backend *b)
 				 : UNWIND_PROCS_TRACKED;
 	procs = env_entries("SCORCH_BPF_UNWIND_PROCS", procs);
 	bpf_map__set_max_entries(s->maps.procs, b->dwarf ? procs : 1);
-	bpf_map__set_max_entries(s->maps.ustacks0, b->dwarf ? b->nslots : 1);
-	bpf_map__set_max_entries(s->maps.ustacks1, b->dwarf ? b->nslots : 1);
+	/* Callers' stacks recur (the leaf is in the key): a quarter of the buckets will do. */
+	b->uslots = b->dwarf ? (b->nslots / 4 < 4096 ? 4096 : b->nslots / 4) : 1;
+	bpf_map__set_max_entries(s->maps.ustacks0, b->uslots);
+	bpf_map__set_max_entries(s->maps.ustacks1, b->uslots);
 	if (!b->dwarf)
 		bpf_map__set_max_entries(s->maps.shards, 1);
-	s->rodata->ustack_mask = b->nslots - 1;
+	s->rodata->ustack_mask = b->uslots - 1;
 }
 
 static void configure(struct bpf_backend *b)
@@ -452,6 +457,17 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	ret = add_targets(b, o, err, errlen);
 	if (ret)
 		goto out_close;
+	for (int i = 0; b->dwarf && i < PROFILE_NSETS; i++) {
+		struct bpf_map *m = i ? b->skel->maps.ustacks1 : b->skel->maps.ustacks0;
+		void *mem = mmap(NULL, (size_t)b->uslots * sizeof(struct unwind_stack),
+				 PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+		if (mem == MAP_FAILED) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot map the user stack array: %s", strerror(-ret));
+			goto out_close;
+		}
+		b->umem[i] = mem;
+	}
 	/* Process events first: a sample must never reach the drain before its process's maps. */
 	if (b->dwarf) {
 		ret = open_unwind(b, o, err, errlen);
@@ -651,6 +667,62 @@ static void prune_stacks(struct bpf_backend *b, struct stack_cache *c, int fd)
 		bpf_map_delete_elem(fd, &id);
 }
 
+/* The callers' stack of bucket id in the mmapped array of set, cached like get_stack's. */
+static void get_ustack(struct bpf_backend *b, struct stack_cache *c, int set, __s32 id,
+		       const uint64_t **ips, uint32_t *n)
+{
+	*ips = NULL;
+	*n = 0;
+	if (id < 0)
+		return;
+	if ((uint32_t)id >= b->uslots) {
+		b->d.stacks_missing++;
+		return;
+	}
+	struct stack_slot *sl = &c->slots[id];
+	if (!sl->ips) {
+		const struct unwind_stack *us = &b->umem[set][id];
+		uint32_t k = us->n < UNWIND_STACK_SLOTS - 2 ? us->n : UNWIND_STACK_SLOTS - 2;
+		sl->ips = xmalloc(sizeof(*sl->ips) * (k ? k : 1));
+		memcpy(sl->ips, us->pcs, sizeof(*sl->ips) * k);
+		sl->n = k;
+		c->ids[c->nids++] = (uint32_t)id;
+		b->d.bytes_moved += 16 + 8 * (uint64_t)k; /* read through the mapping, not copied */
+	}
+	if (sl->seen != c->drains) {
+		sl->prev = sl->seen;
+		sl->seen = c->drains;
+	}
+	*ips = sl->ips;
+	*n = sl->n;
+}
+
+/* prune_stacks for a ustacks array: frees the slots of stacks that do not recur, and any slot
+ * the drain did not refer to (its count was lost). The set is not written meanwhile. */
+static void prune_ustacks(struct bpf_backend *b, struct stack_cache *c, int set)
+{
+	for (size_t i = 0; i < c->nids;) {
+		uint32_t id = c->ids[i];
+		struct stack_slot *sl = &c->slots[id];
+		if (sl->seen == c->drains && sl->prev + 1 == c->drains) {
+			i++;
+			continue;
+		}
+		b->umem[set][id].n = 0;
+		__atomic_store_n(&b->umem[set][id].hash, 0, __ATOMIC_RELEASE);
+		free(sl->ips);
+		sl->ips = NULL;
+		sl->n = 0;
+		c->ids[i] = c->ids[--c->nids];
+	}
+	for (uint32_t id = 0; id < b->uslots; id++) {
+		if (b->umem[set][id].hash && !c->slots[id].ips) {
+			b->umem[set][id].n = 0;
+			__atomic_store_n(&b->umem[set][id].hash, 0, __ATOMIC_RELEASE);
+		}
+	}
+}
+
 static void read_counters(const struct bpf_backend *b, uint64_t *out)
 {
 	int fd = bpf_map__fd(b->skel->maps.counters);
@@ -683,7 +755,6 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	struct stack_cache *cache = &b->cache[set], *ucache = &b->ucache[set];
 	cache->drains++;
 	ucache->drains++;
-	int ufd = bpf_map__fd(set ? s->maps.ustacks1 : s->maps.ustacks0);
 	read_counters(b, b->d.counters);
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_key *k = &b->keys[i];
@@ -698,7 +769,7 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 		if (b->dwarf) {
 			const uint64_t *callers;
 			uint32_t nc;
-			get_stack(b, ucache, ufd, UNWIND_STACK_SLOTS * 8, k->ustack, &callers, &nc);
+			get_ustack(b, ucache, (int)set, k->ustack, &callers, &nc);
 			/* The leaf pc travels in the key; the stack holds its callers. */
 			rs.nuips = 0;
 			if (k->uleaf) {
@@ -715,7 +786,7 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	}
 	prune_stacks(b, cache, sfd);
 	if (b->dwarf)
-		prune_stacks(b, ucache, ufd);
+		prune_ustacks(b, ucache, (int)set);
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
 	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_KSTACK_COLLISION] + c[PC_STACKMAP_FULL];
@@ -811,6 +882,9 @@ void bpf_backend__close(struct bpf_backend *b)
 	if (b->stop_fd >= 0)
 		close(b->stop_fd);
 	pthread_mutex_destroy(&b->sb_lock);
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		if (b->umem[i])
+			munmap(b->umem[i], (size_t)b->uslots * sizeof(struct unwind_stack));
 	bpf_sideband__close(b->sb);
 	bpf_unwind__free(b->unwind);
 	profile_bpf__destroy(b->skel);
