@@ -12,13 +12,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -88,12 +85,6 @@ struct bpf_backend {
 	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
 	uint32_t uslots;
 	struct bpf_unwind *unwind;
-	/* --call-graph dwarf: sideband_thread reads the rings at once; sb_lock guards sb and
-	 * unwind between it and the drain. */
-	pthread_t sb_thread;
-	bool sb_threaded;
-	int stop_fd;
-	pthread_mutex_t sb_lock;
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
@@ -323,47 +314,6 @@ static void on_unwind_record(void *ctx, const struct perf_event_header *h)
 	bpf_unwind__record(ctx, h);
 }
 
-/* Loads every pid's mappings (SCOPE_ALL, SCOPE_CPU): all of /proc. */
-static void unwind_all_pids(struct bpf_unwind *u)
-{
-	DIR *d = opendir("/proc");
-	if (!d)
-		return;
-	pid_t self = getpid();
-	for (struct dirent *e; (e = readdir(d));) {
-		char *end;
-		unsigned long pid = strtoul(e->d_name, &end, 10);
-		if (!*end && pid && pid != (unsigned long)self)
-			bpf_unwind__add_pid(u, (uint32_t)pid);
-	}
-	closedir(d);
-}
-
-/*
- * --call-graph dwarf: a thread reads the side-band rings as each record arrives (they wake it
- * on every record), so a new mapping's table is in the kernel within milliseconds, however
- * long the main thread spends symbolizing a drain. The records stay queued for the drain.
- */
-static void *sideband_thread(void *arg)
-{
-	struct bpf_backend *b = arg;
-	int nring = bpf_sideband__fds(b->sb, NULL, 0);
-	struct pollfd *fds = xcalloc((size_t)nring + 1, sizeof(*fds));
-	bpf_sideband__fds(b->sb, fds, nring);
-	fds[nring] = (struct pollfd){.fd = b->stop_fd, .events = POLLIN};
-	for (;;) {
-		if (poll(fds, (nfds_t)nring + 1, -1) < 0 && errno != EINTR)
-			break;
-		if (fds[nring].revents)
-			break;
-		pthread_mutex_lock(&b->sb_lock);
-		bpf_sideband__collect(b->sb);
-		pthread_mutex_unlock(&b->sb_lock);
-	}
-	free(fds);
-	return NULL;
-}
-
 /*
  * --call-graph dwarf: the side-band rings hand every mmap, exec, fork and exit to the
  * unwinder's tables as they are read, and running targets get their mappings now.
@@ -386,19 +336,7 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 		for (int i = 0; i < o->npids; i++)
 			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);
 	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
-		unwind_all_pids(b->unwind);
-	b->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (b->stop_fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(-ret));
-		return ret;
-	}
-	ret = -pthread_create(&b->sb_thread, NULL, sideband_thread, b);
-	if (ret) {
-		snprintf(err, errlen, "cannot start the side-band thread: %s", strerror(-ret));
-		return ret;
-	}
-	b->sb_threaded = true;
+		bpf_unwind__add_all(b->unwind);
 	return 0;
 }
 
@@ -423,8 +361,6 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->opts.argv = NULL;
 	b->per_thread = true;
 	b->dwarf = o->call_graph == CALL_GRAPH_DWARF && o->stacks != STACKS_KERNEL_ONLY;
-	b->stop_fd = -1;
-	pthread_mutex_init(&b->sb_lock, NULL);
 	b->t0 = clock_mono();
 	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
 		b->ncpus = o->ncpu_list;
@@ -742,9 +678,7 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 {
 	uint32_t set = flip_sets(b);
 	/* After the flip, so every process event older than the drained samples is delivered. */
-	pthread_mutex_lock(&b->sb_lock);
 	bpf_sideband__drain(b->sb, record, ctx);
-	pthread_mutex_unlock(&b->sb_lock);
 	struct profile_bpf *s = b->skel;
 	int cfd = bpf_map__fd(set ? s->maps.counts1 : s->maps.counts0);
 	int sfd = bpf_map__fd(set ? s->maps.stacks1 : s->maps.stacks0);
@@ -822,9 +756,9 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 		d->prog_runs = info.run_cnt;
 	}
 	if (b->unwind) {
-		pthread_mutex_lock((pthread_mutex_t *)&b->sb_lock);
+		bpf_sideband__lock(b->sb);
 		bpf_unwind__stats(b->unwind, &d->unwind);
-		pthread_mutex_unlock((pthread_mutex_t *)&b->sb_lock);
+		bpf_sideband__unlock(b->sb);
 	}
 	read_counters(b, d->counters);
 }
@@ -874,14 +808,6 @@ void bpf_backend__close(struct bpf_backend *b)
 		return;
 	for (int i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
-	if (b->sb_threaded) {
-		uint64_t one = 1;
-		if (write(b->stop_fd, &one, sizeof(one)) == sizeof(one))
-			pthread_join(b->sb_thread, NULL);
-	}
-	if (b->stop_fd >= 0)
-		close(b->stop_fd);
-	pthread_mutex_destroy(&b->sb_lock);
 	for (int i = 0; i < PROFILE_NSETS; i++)
 		if (b->umem[i])
 			munmap(b->umem[i], (size_t)b->uslots * sizeof(struct unwind_stack));

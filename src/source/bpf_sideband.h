@@ -3,8 +3,6 @@
 #ifndef SCORCH_SOURCE_BPF_SIDEBAND_H
 #define SCORCH_SOURCE_BPF_SIDEBAND_H
 
-#include <poll.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,16 +18,14 @@ struct bpf_sideband;
 int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen);
 /*
  * The same, for a reader that acts on process events at once (the DWARF unwinder's mapping
- * tables): every record wakes a poller of bpf_sideband__fds, and hook (not NULL) sees each
- * record as bpf_sideband__collect or __drain reads it, in ring order, before the drain
- * replays them in time order.
+ * tables): a thread wakes on every record and hands it to hook (not NULL) in ring order, under
+ * the side-band's lock; the records stay queued for bpf_sideband__drain, which replays them in
+ * time order. Whatever the hook touches is read elsewhere only between __lock and __unlock.
  */
 int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
 			      char *err, size_t errlen);
-/* Writes up to max pollfds of the rings into out (POLLIN); returns how many (out NULL: all). */
-int bpf_sideband__fds(const struct bpf_sideband *sb, struct pollfd *out, int max);
-/* Reads what the rings hold now (running the hook) and keeps it for the next drain. */
-void bpf_sideband__collect(struct bpf_sideband *sb);
+void bpf_sideband__lock(struct bpf_sideband *sb);
+void bpf_sideband__unlock(struct bpf_sideband *sb);
 /* Waits up to timeout_ms for records; 0, -EINTR on a signal, or another -errno. */
 int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms);
 /* Hands every record that arrived to record (may be NULL), all CPUs merged in time order. */

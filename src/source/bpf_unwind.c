@@ -4,6 +4,7 @@
 #include "bpf_unwind.h"
 
 #include <bpf/bpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -351,6 +352,21 @@ int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid)
 	}
 	fclose(f);
 	return 0;
+}
+
+void bpf_unwind__add_all(struct bpf_unwind *u)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	pid_t self = getpid();
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		unsigned long pid = strtoul(e->d_name, &end, 10);
+		if (!*end && pid && pid != (unsigned long)self)
+			bpf_unwind__add_pid(u, (uint32_t)pid);
+	}
+	closedir(d);
 }
 
 void bpf_unwind__stats(const struct bpf_unwind *u, struct bpf_unwind_stats *st)

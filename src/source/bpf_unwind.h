@@ -42,6 +42,9 @@ void bpf_unwind__prewarm(struct bpf_unwind *u);
 /* Loads pid's current executable mappings from /proc/PID/maps. Returns 0 or -errno. */
 int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid);
 
+/* bpf_unwind__add_pid for every process but this one (-a, -C). */
+void bpf_unwind__add_all(struct bpf_unwind *u);
+
 void bpf_unwind__stats(const struct bpf_unwind *u, struct bpf_unwind_stats *st);
 
 /* Closes the shards (the kernel frees them with the program's maps); accepts NULL. */
