@@ -249,3 +249,6 @@ SELFPROF_LIBS += $(shell pkg-config --libs libprotobuf-c jansson 2>/dev/null || 
 $(BUILD)/bench/tui_bench: bench/tui_bench.c $(LIB_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bench/bpf_dwarf_bench: bench/bpf_dwarf_bench.c $(LIB_OBJ) $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)

@@ -6,6 +6,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "profile.h"
+#include "unwind.h"
 
 #define EFAULT 14
 #define EEXIST 17
@@ -111,22 +112,29 @@ static __always_inline void sample(void *ctx, void *counts, void *stacks, struct
 	add(counts, key);
 }
 
-SEC("perf_event")
-int on_sample(struct bpf_perf_event_data *ctx)
+/* The sample's key, or false when the sample is not counted (filtered out, idle). */
+static __always_inline bool make_key(struct profile_key *key)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	if (filter == FILTER_TGIDS && !bpf_map_lookup_elem(&tgids, &tgid))
-		return 0;
+		return false;
 	if (tid == 0 && skip_idle) {
 		count(PC_IDLE);
-		return 0;
+		return false;
 	}
-	struct profile_key key = {
-		.tgid = tgid,
-		.tid = per_thread ? tid : 0,
-		.cpu = group_by_cpu ? bpf_get_smp_processor_id() : 0,
-	};
+	key->tgid = tgid;
+	key->tid = per_thread ? tid : 0;
+	key->cpu = group_by_cpu ? bpf_get_smp_processor_id() : 0;
+	return true;
+}
+
+SEC("perf_event")
+int on_sample(struct bpf_perf_event_data *ctx)
+{
+	struct profile_key key = {};
+	if (!make_key(&key))
+		return 0;
 	__u32 zero = 0;
 	__u64 *seq = bpf_map_lookup_elem(&inflight, &zero);
 	if (!seq)
@@ -136,6 +144,309 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		sample(ctx, &counts1, &stacks1, &key);
 	else
 		sample(ctx, &counts0, &stacks0, &key);
+	__sync_fetch_and_add(seq, 1);
+	return 0;
+}
+
+/* ---- --call-graph dwarf: user stacks walked with CFI rows (src/source/bpf_unwind.c) ---- */
+
+/* Bucket mask of the ustacks maps (their max_entries - 1, a power of two). */
+const volatile __u32 ustack_mask = 0;
+
+struct unwind_shard {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, UNWIND_SHARD_ROWS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct unwind_row));
+};
+
+/* The row shards, created and filled by user space as tables arrive. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, UNWIND_MAX_SHARDS);
+	__type(key, __u32);
+	__array(values, struct unwind_shard);
+} shards SEC(".maps");
+
+/* tgid -> its executable mappings, kept current by user space from mmap events (8 KiB
+ * values: allocated as processes arrive rather than all at load). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1); /* sized by user space */
+	__type(key, __u32);
+	__type(value, struct unwind_proc);
+} procs SEC(".maps");
+
+/* Stacks walked here, by hash bucket (struct unwind_stack): the STACK_TRACE maps' role for
+ * --call-graph dwarf, read by user space through mmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* sized by user space */
+	__type(key, __u32);
+	__type(value, struct unwind_stack);
+} ustacks0 SEC(".maps"), ustacks1 SEC(".maps");
+
+/* The walk under way on this CPU (bpf_loop's callback finds it here). */
+struct walk_state {
+	__u64 ip, sp, bp;
+	__u64 hash;
+	__u32 tgid;
+	__u32 n;     /* frames walked, the leaf included */
+	__u64 leaf;  /* the first frame's pc */
+	__u64 pcs[UNWIND_STACK_SLOTS]; /* the return addresses after it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk_state);
+} unwind_scratch SEC(".maps");
+
+static __always_inline const struct unwind_row *get_row(__u32 idx)
+{
+	__u32 shard = idx >> UNWIND_SHARD_SHIFT;
+	void *inner = bpf_map_lookup_elem(&shards, &shard);
+	if (!inner)
+		return NULL;
+	__u32 k = idx & (UNWIND_SHARD_ROWS - 1);
+	return bpf_map_lookup_elem(inner, &k);
+}
+
+/*
+ * The searches are global functions: the verifier checks each once with unknown arguments,
+ * instead of once per path of the caller (binary searches double the paths at every step).
+ */
+
+/* The index of the mapping of proc that holds pc, or -1. */
+__noinline int unwind_find_mapping(const struct unwind_proc *proc, __u64 pc)
+{
+	if (!proc)
+		return -1;
+	__u32 n = proc->n, lo = 0, hi = n > UNWIND_MAX_MAPPINGS ? UNWIND_MAX_MAPPINGS : n;
+	for (int k = 0; k < UNWIND_MAPPING_STEPS && lo < hi; k++) {
+		__u32 mid = (lo + hi) / 2;
+		if (proc->m[mid & (UNWIND_MAX_MAPPINGS - 1)].start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || pc >= proc->m[(lo - 1) & (UNWIND_MAX_MAPPINGS - 1)].end)
+		return -1;
+	return (int)(lo - 1);
+}
+
+/* The last of the len rows from global index base whose pc <= rel, into *out: 0, or -1. */
+__noinline int unwind_search_rows(__u32 base, __u32 len, __u32 rel, struct unwind_row *out)
+{
+	if (!out)
+		return -1;
+	__u32 lo = 0, hi = len;
+	for (int k = 0; k < UNWIND_SEARCH_STEPS && lo < hi; k++) {
+		__u32 mid = lo + (hi - lo) / 2;
+		const struct unwind_row *r = get_row(base + mid);
+		if (!r)
+			return -1;
+		if (r->pc <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	const struct unwind_row *r = get_row(base + lo - 1);
+	if (!r)
+		return -1;
+	*out = *r;
+	return 0;
+}
+
+/* The row for pc in proc's mappings: 0 and *row, or -1 (no mapping, no table, no row). */
+static __always_inline int find_row(const struct unwind_proc *proc, __u64 pc,
+				    struct unwind_row *row)
+{
+	int i = unwind_find_mapping(proc, pc);
+	if (i < 0)
+		return -1;
+	const struct unwind_mapping *m = &proc->m[i & (UNWIND_MAX_MAPPINGS - 1)];
+	if (m->row_len == 0)
+		return -1;
+	__u64 rel = pc - m->bias;
+	if (rel > 0xffffffffull)
+		return -1;
+	return unwind_search_rows(m->row_start, m->row_len, (__u32)rel, row);
+}
+
+/* One frame: records st->ip, then finds the caller's ip, sp and bp. 1 ends the walk. */
+static long unwind_step(__u32 i, void *unused)
+{
+	__u32 zero = 0;
+	struct walk_state *st = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	if (!st)
+		return 1;
+	__u64 ip = st->ip;
+	__u32 n = st->n;
+	if (ip == 0 || n >= PROFILE_MAX_STACK)
+		return 1;
+	if (n == 0) {
+		st->leaf = ip;
+	} else {
+		st->pcs[(n - 1) & (UNWIND_STACK_SLOTS - 1)] = ip;
+		st->hash = (st->hash ^ ip) * 0x100000001b3ull;
+	}
+	st->n = n + 1;
+
+	struct unwind_row row = {};
+	int found = -1;
+	struct unwind_proc *proc = bpf_map_lookup_elem(&procs, &st->tgid);
+	/* A return address's call instruction ends just before it: look that up. */
+	if (proc)
+		found = find_row(proc, n ? ip - 1 : ip, &row);
+	__u8 cfa_kind = found == 0 ? (row.kind & 7) : UNWIND_CFA_NONE;
+	__s64 cfa_off = row.kind & UNWIND_CFA_SCALED ? (__s64)row.cfa_off * 8 : row.cfa_off;
+	__u64 cfa, ra = 0, bp = st->bp;
+	switch (cfa_kind) {
+	case UNWIND_CFA_OUTERMOST:
+		st->ip = 0;
+		return 1;
+	case UNWIND_CFA_RSP:
+		cfa = st->sp + cfa_off;
+		break;
+	case UNWIND_CFA_RBP:
+		cfa = st->bp + cfa_off;
+		break;
+	case UNWIND_CFA_PLT:
+		cfa = st->sp + row.cfa_off + ((ip & 15) >= (__u64)row.rbp_off ? 8 : 0);
+		break;
+	default: /* frame pointers: [bp] = caller's bp, [bp + 8] = return address */
+		count(PC_DW_FP_FRAMES);
+		if (bp < st->sp || bp == 0)
+			goto stop;
+		cfa = bp + 16;
+		if (bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa - 16)))
+			goto read_error;
+		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
+			goto read_error;
+		goto next;
+	}
+	if (cfa <= st->sp)
+		goto stop; /* the stack only grows down: a bad rule or a corrupt stack */
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
+		goto read_error;
+	switch (row.kind >> 4) {
+	case UNWIND_RBP_CFA:
+		if (bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa + (__s64)row.rbp_off * 8)))
+			goto read_error;
+		break;
+	case UNWIND_RBP_UNKNOWN:
+		bp = 0;
+		break;
+	}
+next:
+	st->ip = ra;
+	st->sp = cfa;
+	st->bp = bp;
+	return ra == 0;
+read_error:
+	count(PC_DW_READ_ERROR);
+stop:
+	st->ip = 0;
+	return 1;
+}
+
+/*
+ * The current task's user stack walked with CFI: the leaf pc into *leaf, the return addresses
+ * after it into the ustacks map. Returns their bucket id, or -EFAULT (no such frames: a kernel
+ * thread, or a leaf alone), -EEXIST (another stack holds the bucket), another -errno.
+ */
+static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *ustacks,
+					 __u32 tgid, __u64 *leaf)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (!task->mm)
+		return -EFAULT;
+	__u32 zero = 0;
+	struct walk_state *st = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	if (!st)
+		return -EFAULT;
+	/* The context allows only whole 8-byte loads: no narrowing of cs & 3. */
+	__u64 cs = *(volatile __u64 *)&ctx->regs.cs;
+	if ((cs & 3) == 3) {
+		st->ip = ctx->regs.ip;
+		st->sp = ctx->regs.sp;
+		st->bp = ctx->regs.bp;
+	} else { /* in the kernel: the registers saved at entry */
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		if (!regs)
+			return -EFAULT;
+		st->ip = BPF_CORE_READ(regs, ip);
+		st->sp = BPF_CORE_READ(regs, sp);
+		st->bp = BPF_CORE_READ(regs, bp);
+	}
+	st->tgid = tgid;
+	st->n = 0;
+	st->hash = 0xcbf29ce484222325ull;
+	if (!bpf_map_lookup_elem(&procs, &tgid))
+		count(PC_DW_NO_PROC);
+	bpf_loop(PROFILE_MAX_STACK, unwind_step, NULL, 0);
+	__u32 n = st->n;
+	if (n == 0)
+		return -EFAULT;
+	*leaf = st->leaf;
+	if (st->ip && n >= PROFILE_MAX_STACK)
+		count(PC_DW_TRUNCATED);
+	count(PC_DW_STACKS);
+	if (--n == 0)
+		return -EFAULT;
+	__u64 hash = (st->hash ^ n) | 1; /* never 0: 0 marks a free slot */
+	__u32 key = (__u32)(hash ^ (hash >> 32)) & ustack_mask;
+	struct unwind_stack *slot = bpf_map_lookup_elem(ustacks, &key);
+	if (!slot) {
+		count(PC_STACK_ERROR);
+		return -EFAULT;
+	}
+	__u64 old = __sync_val_compare_and_swap(&slot->hash, 0, hash);
+	if (old == hash)
+		return (__s32)key; /* written before, here or on another CPU during this set */
+	if (old != 0) {
+		count(PC_USTACK_COLLISION);
+		return -EEXIST;
+	}
+	for (int i = 0; i < UNWIND_STACK_SLOTS - 2; i++) {
+		if (i >= n)
+			break;
+		slot->pcs[i] = st->pcs[i & (UNWIND_STACK_SLOTS - 1)];
+	}
+	slot->n = n;
+	return (__s32)key;
+}
+
+static __always_inline void sample_dwarf(struct bpf_perf_event_data *ctx, void *counts,
+					 void *stacks, void *ustacks, struct profile_key *key)
+{
+	key->ustack = want_user ? dwarf_stack(ctx, ustacks, key->tgid, &key->uleaf) : -1;
+	key->kstack = want_kernel ? stack_id(ctx, stacks, 0, PC_KSTACK_COLLISION) : -1;
+	add(counts, key);
+}
+
+SEC("perf_event")
+int on_sample_dwarf(struct bpf_perf_event_data *ctx)
+{
+	struct profile_key key = {};
+	if (!make_key(&key))
+		return 0;
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&inflight, &zero);
+	if (!seq)
+		return 0;
+	__sync_fetch_and_add(seq, 1);
+	if (active_set & 1)
+		sample_dwarf(ctx, &counts1, &stacks1, &ustacks1, &key);
+	else
+		sample_dwarf(ctx, &counts0, &stacks0, &ustacks0, &key);
 	__sync_fetch_and_add(seq, 1);
 	return 0;
 }

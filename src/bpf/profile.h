@@ -21,6 +21,10 @@ struct profile_key {
 	__s32 kstack;
 	__u32 cpu;
 	__u32 pad;
+	/* --call-graph dwarf: the user stack's first pc, kept out of the stack (which then holds
+	 * only return addresses) so that stacks recur however many pcs a hot function has; 0
+	 * otherwise. */
+	__u64 uleaf;
 };
 
 /* Per-CPU counters (a PERCPU_ARRAY indexed by this enum): nothing is dropped silently. */
@@ -33,6 +37,13 @@ enum profile_counter {
 	PC_STACK_ERROR,       /* any other bpf_get_stackid error */
 	PC_IDLE,              /* samples of the idle task, skipped */
 	PC_TRACK_FULL,        /* a forked child could not be added to the pid set */
+	/* --call-graph dwarf (on_sample_dwarf) */
+	PC_DW_STACKS,         /* user stacks walked with CFI */
+	PC_DW_NO_PROC,        /* samples of a process without mapping tables: frame pointers only */
+	PC_DW_FP_FRAMES,      /* frames with no CFI row (no mapping, no table, a gap, an expression)
+				 that were walked with frame pointers instead */
+	PC_DW_READ_ERROR,     /* a walk ended on an unreadable stack word */
+	PC_DW_TRUNCATED,      /* a walk stopped at PROFILE_MAX_STACK frames */
 	PC_NR,
 };
 

@@ -3,16 +3,20 @@
 #define _GNU_SOURCE
 #include "bpf.h"
 #include "bpf_sideband.h"
+#include "bpf_unwind.h"
+#include "../bpf/unwind.h"
 #include "sysinfo.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -29,6 +33,9 @@
 #define MIN_STACKS (1u << 14)
 #define MAX_STACKS (1u << 15)
 #define TRACKED_TGIDS 65536u  /* `-- CMD`: processes the command may start */
+/* --call-graph dwarf: processes with mapping tables (8 KiB each, preallocated). */
+#define UNWIND_PROCS_TRACKED 512u
+#define UNWIND_PROCS_ALL 4096u
 
 /*
  * A stack id's frames, kept while the id stays in the kernel's stack map: without
@@ -70,11 +77,18 @@ struct bpf_backend {
 	uint64_t *vals;
 	size_t capkv;
 	struct stack_cache cache[PROFILE_NSETS];
+	struct stack_cache ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks maps */
 	uint32_t nslots; /* stack ids are below this */
-	uint64_t stackbuf[PROFILE_MAX_STACK];
+	uint64_t stackbuf[UNWIND_STACK_SLOTS];
+	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
+	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
+	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
+	uint32_t uslots;
+	struct bpf_unwind *unwind;
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
+	char dwarf_info[400]; /* -v only: the event fallback and the DWARF walk's counters */
 	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
 };
 
@@ -188,7 +202,9 @@ static int attach_samplers(struct bpf_backend *b, char *err, size_t errlen)
 		if (fd < 0)
 			return open_error(b, -fd, hw ? "cycles" : "cpu-clock", b->cpus[i], err,
 					  errlen);
-		struct bpf_link *l = bpf_program__attach_perf_event(b->skel->progs.on_sample, fd);
+		struct bpf_program *prog =
+		    b->dwarf ? b->skel->progs.on_sample_dwarf : b->skel->progs.on_sample;
+		struct bpf_link *l = bpf_program__attach_perf_event(prog, fd);
 		if (!l) {
 			int e = errno;
 			close(fd);
@@ -219,8 +235,12 @@ static void size_maps(struct bpf_backend *b)
 	struct profile_bpf *s = b->skel;
 	bpf_map__set_max_entries(s->maps.counts0, b->d.counts_entries);
 	bpf_map__set_max_entries(s->maps.counts1, b->d.counts_entries);
-	bpf_map__set_max_entries(s->maps.stacks0, b->d.stack_entries);
-	bpf_map__set_max_entries(s->maps.stacks1, b->d.stack_entries);
+	/* --call-graph dwarf: one stack a sample goes there (the kernel's), and user stacks to
+	 * the ustacks maps, which are not preallocated. */
+	uint32_t kstacks = b->dwarf && !getenv("SCORCH_BPF_STACK_ENTRIES") ? b->d.stack_entries / 2
+									    : b->d.stack_entries;
+	bpf_map__set_max_entries(s->maps.stacks0, kstacks);
+	bpf_map__set_max_entries(s->maps.stacks1, kstacks);
 	uint32_t ntgids = 1;
 	if (b->opts.scope == SCOPE_COMMAND)
 		ntgids = TRACKED_TGIDS;
@@ -228,6 +248,18 @@ static void size_maps(struct bpf_backend *b)
 		ntgids = (uint32_t)b->opts.npids;
 	bpf_map__set_max_entries(s->maps.tgids, ntgids);
 	b->nslots = roundup_pow2(b->d.stack_entries); /* ids are bucket numbers */
+	uint32_t procs = b->opts.scope == SCOPE_ALL || b->opts.scope == SCOPE_CPU
+				 ? UNWIND_PROCS_ALL
+				 : UNWIND_PROCS_TRACKED;
+	procs = env_entries("SCORCH_BPF_UNWIND_PROCS", procs);
+	bpf_map__set_max_entries(s->maps.procs, b->dwarf ? procs : 1);
+	/* Callers' stacks recur (the leaf is in the key): a quarter of the buckets will do. */
+	b->uslots = b->dwarf ? (b->nslots / 4 < 4096 ? 4096 : b->nslots / 4) : 1;
+	bpf_map__set_max_entries(s->maps.ustacks0, b->uslots);
+	bpf_map__set_max_entries(s->maps.ustacks1, b->uslots);
+	if (!b->dwarf)
+		bpf_map__set_max_entries(s->maps.shards, 1);
+	s->rodata->ustack_mask = b->uslots - 1;
 }
 
 static void configure(struct bpf_backend *b)
@@ -243,6 +275,8 @@ static void configure(struct bpf_backend *b)
 	s->rodata->want_user = o->stacks != STACKS_KERNEL_ONLY;
 	s->rodata->want_kernel = o->stacks != STACKS_USER_ONLY;
 	bpf_program__set_autoload(s->progs.on_fork, o->scope == SCOPE_COMMAND);
+	bpf_program__set_autoload(s->progs.on_sample, !b->dwarf);
+	bpf_program__set_autoload(s->progs.on_sample_dwarf, b->dwarf);
 	bpf_program__set_autoload(s->progs.on_exit, tracked);
 }
 
@@ -275,6 +309,37 @@ static int load_error(int e, char *err, size_t errlen)
 	return -e;
 }
 
+static void on_unwind_record(void *ctx, const struct perf_event_header *h)
+{
+	bpf_unwind__record(ctx, h);
+}
+
+/*
+ * --call-graph dwarf: the side-band rings hand every mmap, exec, fork and exit to the
+ * unwinder's tables as they are read, and running targets get their mappings now.
+ */
+static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char *err,
+		       size_t errlen)
+{
+	struct profile_bpf *s = b->skel;
+	bool tracked = o->scope == SCOPE_PIDS || o->scope == SCOPE_COMMAND;
+	int ret = bpf_unwind__new(&b->unwind, bpf_map__fd(s->maps.shards),
+				  bpf_map__fd(s->maps.procs),
+				  tracked ? bpf_map__fd(s->maps.tgids) : -1, err, errlen);
+	if (ret)
+		return ret;
+	ret = bpf_sideband__open_hooked(&b->sb, on_unwind_record, b->unwind, err, errlen);
+	if (ret)
+		return ret;
+	bpf_unwind__prewarm(b->unwind);
+	if (o->scope == SCOPE_PIDS)
+		for (int i = 0; i < o->npids; i++)
+			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);
+	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
+		bpf_unwind__add_all(b->unwind);
+	return 0;
+}
+
 int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
 		      size_t errlen)
 {
@@ -295,6 +360,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->opts.cpu_list = NULL;
 	b->opts.argv = NULL;
 	b->per_thread = true;
+	b->dwarf = o->call_graph == CALL_GRAPH_DWARF && o->stacks != STACKS_KERNEL_ONLY;
 	b->t0 = clock_mono();
 	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
 		b->ncpus = o->ncpu_list;
@@ -327,10 +393,27 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	ret = add_targets(b, o, err, errlen);
 	if (ret)
 		goto out_close;
+	for (int i = 0; b->dwarf && i < PROFILE_NSETS; i++) {
+		struct bpf_map *m = i ? b->skel->maps.ustacks1 : b->skel->maps.ustacks0;
+		void *mem = mmap(NULL, (size_t)b->uslots * sizeof(struct unwind_stack),
+				 PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+		if (mem == MAP_FAILED) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot map the user stack array: %s", strerror(-ret));
+			goto out_close;
+		}
+		b->umem[i] = mem;
+	}
 	/* Process events first: a sample must never reach the drain before its process's maps. */
-	ret = bpf_sideband__open(&b->sb, err, errlen);
-	if (ret)
-		goto out_close;
+	if (b->dwarf) {
+		ret = open_unwind(b, o, err, errlen);
+		if (ret)
+			goto out_close;
+	} else {
+		ret = bpf_sideband__open(&b->sb, err, errlen);
+		if (ret)
+			goto out_close;
+	}
 	ret = profile_bpf__attach(b->skel); /* the fork and exit tracepoints */
 	if (ret) {
 		snprintf(err, errlen, "cannot attach the BPF process tracking: %s", strerror(-ret));
@@ -343,6 +426,10 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	for (int i = 0; i < PROFILE_NSETS; i++) {
 		b->cache[i].slots = xcalloc(b->nslots, sizeof(*b->cache[i].slots));
 		b->cache[i].ids = xmalloc(sizeof(*b->cache[i].ids) * b->nslots);
+		if (!b->dwarf)
+			continue;
+		b->ucache[i].slots = xcalloc(b->nslots, sizeof(*b->ucache[i].slots));
+		b->ucache[i].ids = xmalloc(sizeof(*b->ucache[i].ids) * b->nslots);
 	}
 	if (o->timeline)
 		snprintf(b->note, sizeof(b->note),
@@ -359,6 +446,7 @@ int bpf_backend__poll(struct bpf_backend *b, int timeout_ms)
 {
 	return bpf_sideband__poll(b->sb, timeout_ms);
 }
+
 
 /*
  * Points new samples at the other map set, then waits until no CPU is still writing into the
@@ -442,9 +530,12 @@ static int take_counts(struct bpf_backend *b, int fd, size_t *n)
 	return 0;
 }
 
-/* The frames of stack id (leaf first), from the cache or read from the kernel once. */
-static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, __s32 id,
-		      const uint64_t **ips, uint32_t *n)
+/*
+ * The frames of stack id (leaf first), from the cache or read from the kernel once. fd is a
+ * stack map (values of PROFILE_MAX_STACK addresses) or a ustacks map (UNWIND_STACK_SLOTS).
+ */
+static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, size_t value_size,
+		      __s32 id, const uint64_t **ips, uint32_t *n)
 {
 	*ips = NULL;
 	*n = 0;
@@ -461,7 +552,7 @@ static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, __s3
 			b->d.stacks_missing++;
 			return;
 		}
-		b->d.bytes_moved += sizeof(b->stackbuf);
+		b->d.bytes_moved += value_size;
 		uint32_t k = 0;
 		while (k < PROFILE_MAX_STACK && b->stackbuf[k])
 			k++;
@@ -512,6 +603,62 @@ static void prune_stacks(struct bpf_backend *b, struct stack_cache *c, int fd)
 		bpf_map_delete_elem(fd, &id);
 }
 
+/* The callers' stack of bucket id in the mmapped array of set, cached like get_stack's. */
+static void get_ustack(struct bpf_backend *b, struct stack_cache *c, int set, __s32 id,
+		       const uint64_t **ips, uint32_t *n)
+{
+	*ips = NULL;
+	*n = 0;
+	if (id < 0)
+		return;
+	if ((uint32_t)id >= b->uslots) {
+		b->d.stacks_missing++;
+		return;
+	}
+	struct stack_slot *sl = &c->slots[id];
+	if (!sl->ips) {
+		const struct unwind_stack *us = &b->umem[set][id];
+		uint32_t k = us->n < UNWIND_STACK_SLOTS - 2 ? us->n : UNWIND_STACK_SLOTS - 2;
+		sl->ips = xmalloc(sizeof(*sl->ips) * (k ? k : 1));
+		memcpy(sl->ips, us->pcs, sizeof(*sl->ips) * k);
+		sl->n = k;
+		c->ids[c->nids++] = (uint32_t)id;
+		b->d.bytes_moved += 16 + 8 * (uint64_t)k; /* read through the mapping, not copied */
+	}
+	if (sl->seen != c->drains) {
+		sl->prev = sl->seen;
+		sl->seen = c->drains;
+	}
+	*ips = sl->ips;
+	*n = sl->n;
+}
+
+/* prune_stacks for a ustacks array: frees the slots of stacks that do not recur, and any slot
+ * the drain did not refer to (its count was lost). The set is not written meanwhile. */
+static void prune_ustacks(struct bpf_backend *b, struct stack_cache *c, int set)
+{
+	for (size_t i = 0; i < c->nids;) {
+		uint32_t id = c->ids[i];
+		struct stack_slot *sl = &c->slots[id];
+		if (sl->seen == c->drains && sl->prev + 1 == c->drains) {
+			i++;
+			continue;
+		}
+		b->umem[set][id].n = 0;
+		__atomic_store_n(&b->umem[set][id].hash, 0, __ATOMIC_RELEASE);
+		free(sl->ips);
+		sl->ips = NULL;
+		sl->n = 0;
+		c->ids[i] = c->ids[--c->nids];
+	}
+	for (uint32_t id = 0; id < b->uslots; id++) {
+		if (b->umem[set][id].hash && !c->slots[id].ips) {
+			b->umem[set][id].n = 0;
+			__atomic_store_n(&b->umem[set][id].hash, 0, __ATOMIC_RELEASE);
+		}
+	}
+}
+
 static void read_counters(const struct bpf_backend *b, uint64_t *out)
 {
 	int fd = bpf_map__fd(b->skel->maps.counters);
@@ -539,8 +686,9 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	int ret = take_counts(b, cfd, &n);
 	b->d.bytes_moved += n * (sizeof(*b->keys) + sizeof(*b->vals));
 	uint64_t now = clock_mono();
-	struct stack_cache *cache = &b->cache[set];
+	struct stack_cache *cache = &b->cache[set], *ucache = &b->ucache[set];
 	cache->drains++;
+	ucache->drains++;
 	read_counters(b, b->d.counters);
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_key *k = &b->keys[i];
@@ -551,12 +699,28 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 			.time_ns = now,
 			.weight = b->vals[i],
 		};
-		get_stack(b, cache, sfd, k->kstack, &rs.kips, &rs.nkips);
-		get_stack(b, cache, sfd, k->ustack, &rs.uips, &rs.nuips);
+		get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->kstack, &rs.kips, &rs.nkips);
+		if (b->dwarf) {
+			const uint64_t *callers;
+			uint32_t nc;
+			get_ustack(b, ucache, (int)set, k->ustack, &callers, &nc);
+			/* The leaf pc travels in the key; the stack holds its callers. */
+			rs.nuips = 0;
+			if (k->uleaf) {
+				b->ubuf[rs.nuips++] = k->uleaf;
+				for (uint32_t f = 0; f < nc && rs.nuips < UNWIND_STACK_SLOTS; f++)
+					b->ubuf[rs.nuips++] = callers[f];
+			}
+			rs.uips = b->ubuf;
+		} else
+			get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->ustack, &rs.uips,
+				  &rs.nuips);
 		if (sample)
 			sample(ctx, &rs);
 	}
 	prune_stacks(b, cache, sfd);
+	if (b->dwarf)
+		prune_ustacks(b, ucache, (int)set);
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
 	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_KSTACK_COLLISION] + c[PC_STACKMAP_FULL];
@@ -583,6 +747,19 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 {
 	*d = b->d;
 	d->sideband_lost = bpf_sideband__lost(b->sb);
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	struct bpf_program *prog = b->dwarf ? b->skel->progs.on_sample_dwarf : b->skel->progs.on_sample;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
+		d->prog_run_ns = info.run_time_ns;
+		d->prog_runs = info.run_cnt;
+	}
+	if (b->unwind) {
+		bpf_sideband__lock(b->sb);
+		bpf_unwind__stats(b->unwind, &d->unwind);
+		bpf_sideband__unlock(b->sb);
+	}
 	read_counters(b, d->counters);
 }
 
@@ -609,6 +786,19 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 			     tracked_empty(b);
 	st->note = b->hint[0] ? b->hint : b->note[0] ? b->note : NULL;
 	st->info = b->info;
+	if (b->dwarf) {
+		const struct bpf_unwind_stats *u = &d.unwind;
+		char *buf = ((struct bpf_backend *)b)->dwarf_info; /* a cache of the text, not state */
+		snprintf(buf, sizeof(b->dwarf_info),
+			 "%s%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
+			 " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
+			 " files (%" PRIu64 " failed), %" PRIu64 " rows in %u shards, built in %.0f ms",
+			 b->info ? b->info : "", b->info ? "; " : "", d.counters[PC_DW_STACKS],
+			 d.counters[PC_DW_FP_FRAMES], d.counters[PC_DW_NO_PROC],
+			 d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED], u->files,
+			 u->files_failed, u->rows, u->shards, (double)u->build_ns / 1e6);
+		st->info = buf;
+	}
 	st->freq = b->opts.freq;
 }
 
@@ -618,7 +808,11 @@ void bpf_backend__close(struct bpf_backend *b)
 		return;
 	for (int i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		if (b->umem[i])
+			munmap(b->umem[i], (size_t)b->uslots * sizeof(struct unwind_stack));
 	bpf_sideband__close(b->sb);
+	bpf_unwind__free(b->unwind);
 	profile_bpf__destroy(b->skel);
 	free(b->links);
 	free(b->cpus);
@@ -630,6 +824,10 @@ void bpf_backend__close(struct bpf_backend *b)
 			free(b->cache[i].slots[b->cache[i].ids[k]].ips);
 		free(b->cache[i].slots);
 		free(b->cache[i].ids);
+		for (size_t k = 0; k < b->ucache[i].nids; k++)
+			free(b->ucache[i].slots[b->ucache[i].ids[k]].ips);
+		free(b->ucache[i].slots);
+		free(b->ucache[i].ids);
 	}
 	free(b);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../bpf/profile.h"
+#include "bpf_unwind.h"
 #include "sampler.h"
 #include "stack.h"
 
@@ -26,6 +27,9 @@ struct bpf_backend_detail {
 	uint64_t drains;
 	uint32_t counts_entries;  /* max entries of each counts hash */
 	uint32_t stack_entries;   /* max entries of each stack map */
+	struct bpf_unwind_stats unwind; /* --call-graph dwarf: tables and mappings loaded */
+	uint64_t prog_run_ns, prog_runs; /* the sampling program's time in the kernel, when
+					    kernel.bpf_stats_enabled is 1 (else 0) */
 };
 
 /* A sample of the drained interval; s and the arrays it points to are valid during the call. */

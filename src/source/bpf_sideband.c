@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,9 +42,17 @@ struct bpf_sideband {
 	size_t nrefs, caprefs;
 	uint64_t seq;
 	uint64_t lost;
+	bpf_record_fn hook;
+	void *hook_ctx;
+	/* hooked: a reader thread runs the hook as records arrive; lock guards the rings, the
+	 * batch and whatever the hook touches */
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool threaded;
+	int stop_fd;
 };
 
-static void attr_init(struct perf_event_attr *a, size_t page)
+static void attr_init(struct perf_event_attr *a, size_t page, bool eager)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -60,19 +70,72 @@ static void attr_init(struct perf_event_attr *a, size_t page)
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->watermark = 1;
-	a->wakeup_watermark = (uint32_t)(SIDEBAND_PAGES * page / 4);
+	/* eager: a watermark of one byte wakes the reader on every record. */
+	a->wakeup_watermark = eager ? 1 : (uint32_t)(SIDEBAND_PAGES * page / 4);
+}
+
+static void collect(struct bpf_sideband *sb);
+
+/*
+ * The reader thread of a hooked side-band: it wakes on every record (a one-byte watermark) and
+ * hands it to the hook at once, however long the caller spends between drains.
+ */
+static void *reader(void *arg)
+{
+	struct bpf_sideband *sb = arg;
+	struct pollfd *fds = xcalloc((size_t)sb->nrings + 1, sizeof(*fds));
+	memcpy(fds, sb->pfds, sizeof(*fds) * (size_t)sb->nrings);
+	fds[sb->nrings] = (struct pollfd){.fd = sb->stop_fd, .events = POLLIN};
+	for (;;) {
+		if (poll(fds, (nfds_t)sb->nrings + 1, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[sb->nrings].revents)
+			break;
+		pthread_mutex_lock(&sb->lock);
+		collect(sb);
+		pthread_mutex_unlock(&sb->lock);
+	}
+	free(fds);
+	return NULL;
+}
+
+static int start_reader(struct bpf_sideband *sb, char *err, size_t errlen)
+{
+	sb->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (sb->stop_fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(e));
+		return -e;
+	}
+	int e = pthread_create(&sb->thread, NULL, reader, sb);
+	if (e) {
+		snprintf(err, errlen, "cannot start the side-band thread: %s", strerror(e));
+		return -e;
+	}
+	sb->threaded = true;
+	return 0;
 }
 
 int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen)
 {
+	return bpf_sideband__open_hooked(out, NULL, NULL, err, errlen);
+}
+
+int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
+			      char *err, size_t errlen)
+{
 	struct bpf_sideband *sb = xcalloc(1, sizeof(*sb));
+	sb->hook = hook;
+	sb->hook_ctx = ctx;
+	sb->stop_fd = -1;
+	pthread_mutex_init(&sb->lock, NULL);
 	sb->page = (size_t)sysconf(_SC_PAGESIZE);
 	int *online;
 	int n = sysinfo__online_cpus(&online);
 	sb->rings = xcalloc((size_t)n, sizeof(*sb->rings));
 	sb->pfds = xcalloc((size_t)n, sizeof(*sb->pfds));
 	struct perf_event_attr a;
-	attr_init(&a, sb->page);
+	attr_init(&a, sb->page, hook != NULL);
 	int ret = 0;
 	for (int i = 0; i < n; i++) {
 		int fd = (int)syscall(SYS_perf_event_open, &a, -1, online[i], -1,
@@ -96,6 +159,8 @@ int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen)
 		sb->pfds[sb->nrings++] = (struct pollfd){.fd = fd, .events = POLLIN};
 	}
 	free(online);
+	if (!ret && hook)
+		ret = start_reader(sb, err, errlen);
 	if (ret) {
 		bpf_sideband__close(sb);
 		sb = NULL;
@@ -143,7 +208,7 @@ static void read_ring(struct bpf_sideband *sb, struct ring *r)
 		if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
 			uint64_t lost; /* {id, lost} */
 			memcpy(&lost, dst + sizeof(h) + 8, sizeof(lost));
-			sb->lost += lost;
+			__atomic_add_fetch(&sb->lost, lost, __ATOMIC_RELAXED); /* read by __lost unlocked */
 		}
 		if (sb->nrefs == sb->caprefs) {
 			sb->caprefs = sb->caprefs ? sb->caprefs * 2 : 256;
@@ -151,6 +216,8 @@ static void read_ring(struct bpf_sideband *sb, struct ring *r)
 		}
 		sb->refs[sb->nrefs++] = (struct rec_ref){
 			.time = record_time((const void *)dst), .seq = sb->seq++, .off = sb->batch.len};
+		if (sb->hook)
+			sb->hook(sb->hook_ctx, (const void *)dst);
 		sb->batch.len += h.size;
 		tail += h.size;
 	}
@@ -165,28 +232,53 @@ static int cmp_ref(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx)
+static void collect(struct bpf_sideband *sb)
 {
-	sb->batch.len = 0;
-	sb->nrefs = 0;
 	for (int i = 0; i < sb->nrings; i++)
 		read_ring(sb, &sb->rings[i]);
+}
+
+void bpf_sideband__lock(struct bpf_sideband *sb)
+{
+	pthread_mutex_lock(&sb->lock);
+}
+
+void bpf_sideband__unlock(struct bpf_sideband *sb)
+{
+	pthread_mutex_unlock(&sb->lock);
+}
+
+void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx)
+{
+	pthread_mutex_lock(&sb->lock);
+	collect(sb);
 	/* Per-CPU rings interleave: replay in time order so forks and execs come first. */
 	if (sb->nrefs)
 		qsort(sb->refs, sb->nrefs, sizeof(*sb->refs), cmp_ref);
 	for (size_t i = 0; record && i < sb->nrefs; i++)
 		record(ctx, (const void *)(sb->batch.buf + sb->refs[i].off));
+	sb->batch.len = 0;
+	sb->nrefs = 0;
+	pthread_mutex_unlock(&sb->lock);
 }
 
 uint64_t bpf_sideband__lost(const struct bpf_sideband *sb)
 {
-	return sb ? sb->lost : 0;
+	return sb ? __atomic_load_n(&sb->lost, __ATOMIC_RELAXED) : 0;
 }
 
 void bpf_sideband__close(struct bpf_sideband *sb)
 {
 	if (!sb)
 		return;
+	if (sb->threaded) {
+		uint64_t one = 1;
+		if (write(sb->stop_fd, &one, sizeof(one)) == sizeof(one))
+			pthread_join(sb->thread, NULL);
+	}
+	if (sb->stop_fd >= 0)
+		close(sb->stop_fd);
+	pthread_mutex_destroy(&sb->lock);
 	for (int i = 0; i < sb->nrings; i++) {
 		munmap(sb->rings[i].base, sb->rings[i].mask + 1 + sb->page);
 		close(sb->rings[i].fd);

@@ -16,6 +16,16 @@ struct bpf_sideband;
  * Returns 0 and *out, or -errno and a one-line reason in err.
  */
 int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen);
+/*
+ * The same, for a reader that acts on process events at once (the DWARF unwinder's mapping
+ * tables): a thread wakes on every record and hands it to hook (not NULL) in ring order, under
+ * the side-band's lock; the records stay queued for bpf_sideband__drain, which replays them in
+ * time order. Whatever the hook touches is read elsewhere only between __lock and __unlock.
+ */
+int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
+			      char *err, size_t errlen);
+void bpf_sideband__lock(struct bpf_sideband *sb);
+void bpf_sideband__unlock(struct bpf_sideband *sb);
 /* Waits up to timeout_ms for records; 0, -EINTR on a signal, or another -errno. */
 int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms);
 /* Hands every record that arrived to record (may be NULL), all CPUs merged in time order. */

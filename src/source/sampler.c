@@ -142,11 +142,13 @@ static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
 				    : "drop --backend bpf");
 		return -EINVAL;
 	}
-	/* The perf backend unwinds dwarf and fp+leaf itself; the others do not yet. */
-	if ((o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF) &&
-	    o->backend != SAMPLER_PERF && o->backend != SAMPLER_AUTO) {
-		snprintf(err, errlen, "--call-graph %s needs --backend perf in this build",
-			 o->call_graph == CALL_GRAPH_DWARF ? "dwarf" : "fp+leaf");
+	/* perf unwinds dwarf and fp+leaf in user space; bpf walks CFI in the kernel (dwarf) */
+	bool cg_copy = o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF;
+	if (cg_copy &&
+	    (o->off_cpu || (o->backend == SAMPLER_BPF && o->call_graph != CALL_GRAPH_DWARF))) {
+		snprintf(err, errlen, "--call-graph %s is not available %s",
+			 o->call_graph == CALL_GRAPH_DWARF ? "dwarf" : "fp+leaf",
+			 o->off_cpu ? "for off-CPU stacks (frame pointers)" : "with --backend bpf (use perf)");
 		return -EOPNOTSUPP;
 	}
 	if (o->scope != SCOPE_CPU)

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/* The BPF DWARF unwinder's user side: CFI tables per file in row shards, mappings per process. */
+#define _GNU_SOURCE
+#include "bpf_unwind.h"
+
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../unwind/cfi_table.h"
+#include "../util/hashmap.h"
+#include "../util/util.h"
+
+/* A file's table, placed once in the shards and shared by every process that maps it. */
+struct file_table {
+	uint32_t row_start, nrows; /* nrows 0: no table (failed, or no CFI) */
+	struct cfi_load *loads;
+	int nloads;
+};
+
+struct bpf_unwind {
+	int shards_fd, procs_fd, tgids_fd;
+	int shard_fds[UNWIND_MAX_SHARDS];
+	struct unwind_row *shard_mem[UNWIND_MAX_SHARDS]; /* the shards, mmapped */
+	uint64_t next_row; /* global index of the first free row */
+	struct hashmap files; /* (dev, ino) -> struct file_table * */
+	struct hashmap procs; /* (tgid, 0) -> struct unwind_proc * */
+	struct bpf_unwind_stats st;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tgids_fd,
+		    char *err, size_t errlen)
+{
+	struct bpf_unwind *u = xcalloc(1, sizeof(*u));
+	u->shards_fd = shards_fd;
+	u->procs_fd = procs_fd;
+	u->tgids_fd = tgids_fd;
+	for (int i = 0; i < UNWIND_MAX_SHARDS; i++)
+		u->shard_fds[i] = -1;
+	*out = u;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+/* Shard i, created and put in the outer map on first use; NULL when the kernel refuses. */
+static struct unwind_row *shard(struct bpf_unwind *u, uint32_t i)
+{
+	if (i >= UNWIND_MAX_SHARDS)
+		return NULL;
+	if (u->shard_mem[i])
+		return u->shard_mem[i];
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_rows", sizeof(__u32),
+				sizeof(struct unwind_row), UNWIND_SHARD_ROWS, &o);
+	if (fd < 0) {
+		util__warn("cannot create an unwind row shard: %s", strerror(errno));
+		return NULL;
+	}
+	size_t len = (size_t)UNWIND_SHARD_ROWS * sizeof(struct unwind_row);
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED) {
+		util__warn("cannot map an unwind row shard: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (bpf_map_update_elem(u->shards_fd, &i, &fd, BPF_ANY) < 0) {
+		util__warn("cannot add an unwind row shard: %s", strerror(errno));
+		munmap(mem, len);
+		close(fd);
+		return NULL;
+	}
+	u->shard_fds[i] = fd;
+	u->shard_mem[i] = mem;
+	u->st.shards++;
+	return mem;
+}
+
+/*
+ * Copies t's rows into the shards: a table that fits in one shard never straddles two (one
+ * shard lookup serves its whole search), bigger ones span consecutive shards.
+ */
+static int place_rows(struct bpf_unwind *u, const struct cfi_table *t, uint32_t *start)
+{
+	uint64_t pos = u->next_row, n = t->nrows;
+	uint64_t in_shard = pos & (UNWIND_SHARD_ROWS - 1);
+	if (n <= UNWIND_SHARD_ROWS && in_shard + n > UNWIND_SHARD_ROWS)
+		pos += UNWIND_SHARD_ROWS - in_shard;
+	if (pos + n > (uint64_t)UNWIND_MAX_SHARDS * UNWIND_SHARD_ROWS)
+		return -ENOSPC;
+	for (uint64_t done = 0; done < n;) {
+		uint64_t g = pos + done;
+		struct unwind_row *mem = shard(u, (uint32_t)(g >> UNWIND_SHARD_SHIFT));
+		if (!mem)
+			return -ENOMEM;
+		uint64_t off = g & (UNWIND_SHARD_ROWS - 1);
+		uint64_t k = UNWIND_SHARD_ROWS - off < n - done ? UNWIND_SHARD_ROWS - off : n - done;
+		memcpy(mem + off, t->rows + done, k * sizeof(*mem));
+		done += k;
+	}
+	*start = (uint32_t)pos;
+	u->next_row = pos + n;
+	u->st.rows += n;
+	return 0;
+}
+
+/* The file of a mapping, opened as pid sees it: the path, else through /proc/PID/root. */
+static int open_mapped(uint32_t pid, const char *path, uint64_t dev, uint64_t ino)
+{
+	char alt[4200];
+	snprintf(alt, sizeof(alt), "/proc/%u/root%s", pid, path);
+	const char *tries[2] = {path, alt};
+	for (int i = 0; i < 2; i++) {
+		int fd = open(tries[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		struct stat sb;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_ino == ino &&
+		    (dev == 0 || sb.st_dev == dev))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* The table of file (dev, ino), built on first sight. */
+static struct file_table *file_table(struct bpf_unwind *u, uint32_t pid, const char *path,
+				     uint64_t dev, uint64_t ino)
+{
+	bool fresh;
+	struct hashmap_entry *e = hashmap__put_u64(&u->files, dev, ino, &fresh);
+	if (!fresh)
+		return (struct file_table *)(uintptr_t)e->value;
+	struct file_table *f = xcalloc(1, sizeof(*f));
+	e->value = (uintptr_t)f;
+	uint64_t t0 = now_ns();
+	int fd = open_mapped(pid, path, dev, ino);
+	struct cfi_table *t = NULL;
+	char err[256] = "";
+	int ret = fd < 0 ? fd : cfi_table__build(fd, &t, err, sizeof(err));
+	if (fd >= 0)
+		close(fd);
+	if (ret == 0 && t->nrows && place_rows(u, t, &f->row_start) == 0) {
+		f->nrows = (uint32_t)t->nrows;
+		f->loads = t->loads;
+		f->nloads = t->nloads;
+		t->loads = NULL;
+		u->st.files++;
+	} else {
+		u->st.files_failed++;
+	}
+	cfi_table__free(t);
+	u->st.build_ns += now_ns() - t0;
+	return f;
+}
+
+static bool tracked(const struct bpf_unwind *u, uint32_t pid)
+{
+	__u8 v;
+	return u->tgids_fd < 0 || bpf_map_lookup_elem(u->tgids_fd, &pid, &v) == 0;
+}
+
+static struct unwind_proc *proc_get(struct bpf_unwind *u, uint32_t pid, bool create)
+{
+	struct hashmap_entry *e = create ? hashmap__put_u64(&u->procs, pid, 0, NULL)
+					 : hashmap__get_u64(&u->procs, pid, 0);
+	if (!e)
+		return NULL;
+	if (!e->value) {
+		e->value = (uintptr_t)xcalloc(1, sizeof(struct unwind_proc));
+		u->st.procs++;
+	}
+	return (struct unwind_proc *)(uintptr_t)e->value;
+}
+
+static void proc_write(struct bpf_unwind *u, uint32_t pid, const struct unwind_proc *p)
+{
+	if (bpf_map_update_elem(u->procs_fd, &pid, p, BPF_ANY) < 0 && errno == E2BIG)
+		u->st.procs_full++;
+}
+
+/* Puts [start, end) into p in start order, replacing what it overlaps. */
+static void proc_insert(struct bpf_unwind *u, struct unwind_proc *p, const struct unwind_mapping *m)
+{
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->m[i].end <= m->start || p->m[i].start >= m->end)
+			p->m[w++] = p->m[i];
+	p->n = w;
+	if (m->row_len == 0)
+		return;
+	if (p->n == UNWIND_MAX_MAPPINGS) {
+		u->st.mappings_full++;
+		return;
+	}
+	uint32_t at = p->n;
+	while (at > 0 && p->m[at - 1].start > m->start) {
+		p->m[at] = p->m[at - 1];
+		at--;
+	}
+	p->m[at] = *m;
+	p->n++;
+}
+
+/* A new executable mapping of pid; *changed says whether p needs writing. */
+static void add_mapping(struct bpf_unwind *u, uint32_t pid, uint64_t start, uint64_t end,
+			uint64_t pgoff, uint64_t dev, uint64_t ino, const char *path)
+{
+	if (path[0] != '/' || ino == 0 || !tracked(u, pid))
+		return;
+	struct file_table *f = file_table(u, pid, path, dev, ino);
+	struct unwind_proc *p = proc_get(u, pid, true);
+	struct unwind_mapping m = {.start = start, .end = end};
+	uint64_t bias;
+	if (f->nrows) {
+		struct cfi_table t = {.loads = f->loads, .nloads = f->nloads};
+		if (cfi_table__bias(&t, start, pgoff, &bias) == 0) {
+			m.bias = bias;
+			m.row_start = f->row_start;
+			m.row_len = f->nrows;
+		}
+	}
+	proc_insert(u, p, &m);
+	proc_write(u, pid, p);
+}
+
+static void drop_proc(struct bpf_unwind *u, uint32_t pid)
+{
+	struct hashmap_entry *e = hashmap__get_u64(&u->procs, pid, 0);
+	if (!e || !e->value)
+		return;
+	struct unwind_proc *p = (struct unwind_proc *)(uintptr_t)e->value;
+	p->n = 0;
+	bpf_map_delete_elem(u->procs_fd, &pid);
+}
+
+void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h)
+{
+	const char *body = (const char *)(h + 1);
+	size_t blen = h->size - sizeof(*h);
+	if (h->type == PERF_RECORD_MMAP2 && blen > 64) {
+		struct {
+			__u32 pid, tid;
+			__u64 addr, len, pgoff;
+			__u32 maj, min;
+			__u64 ino, ino_gen;
+			__u32 prot, flags;
+		} r;
+		memcpy(&r, body, sizeof(r));
+		if (h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID)
+			return; /* not asked for: no inode to key the table by */
+		char path[4096];
+		size_t plen = blen - sizeof(r) < sizeof(path) - 1 ? blen - sizeof(r) : sizeof(path) - 1;
+		memcpy(path, body + sizeof(r), plen);
+		path[plen] = '\0';
+		if (r.prot & 4 /* PROT_EXEC */)
+			add_mapping(u, r.pid, r.addr, r.addr + r.len, r.pgoff, makedev(r.maj, r.min),
+				    r.ino, path);
+	} else if (h->type == PERF_RECORD_COMM && (h->misc & PERF_RECORD_MISC_COMM_EXEC) &&
+		   blen >= 8) {
+		__u32 pid;
+		memcpy(&pid, body, sizeof(pid));
+		drop_proc(u, pid); /* the new image's mappings follow */
+	} else if ((h->type == PERF_RECORD_FORK || h->type == PERF_RECORD_EXIT) && blen >= 16) {
+		__u32 v[4]; /* pid, ppid, tid, ptid */
+		memcpy(v, body, sizeof(v));
+		if (v[0] != v[2])
+			return; /* a thread */
+		if (h->type == PERF_RECORD_EXIT) {
+			drop_proc(u, v[0]);
+			return;
+		}
+		/* A child process starts with its parent's mappings. */
+		struct unwind_proc *parent = proc_get(u, v[1], false);
+		if (v[0] == v[1] || !parent || !parent->n || !tracked(u, v[0]))
+			return;
+		struct unwind_proc *child = proc_get(u, v[0], true);
+		memcpy(child, parent, sizeof(*child));
+		proc_write(u, v[0], child);
+	}
+}
+
+/*
+ * The files nearly every process maps (the C library, the dynamic loader, libm), compiled
+ * now from this process's own mappings: a new process then finds their tables ready instead
+ * of walking its first hundreds of milliseconds with frame pointers while they are built.
+ */
+void bpf_unwind__prewarm(struct bpf_unwind *u)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	char line[4400];
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end, pgoff, ino;
+		unsigned maj, min;
+		char perms[8];
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &start,
+			   &end, perms, &pgoff, &maj, &min, &ino, &pos) < 7 ||
+		    perms[2] != 'x' || pos == 0)
+			continue;
+		char *name = line + pos;
+		name[strcspn(name, "\n")] = '\0';
+		const char *base = strrchr(name, '/');
+		base = base ? base + 1 : name;
+		if (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "ld-linux", 8) == 0 ||
+		    strncmp(base, "libm.so", 7) == 0)
+			file_table(u, (uint32_t)getpid(), name, makedev(maj, min), ino);
+	}
+	fclose(f);
+}
+
+int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	char line[4400];
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end, pgoff, ino;
+		unsigned maj, min;
+		char perms[8];
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &start,
+			   &end, perms, &pgoff, &maj, &min, &ino, &pos) < 7 ||
+		    perms[2] != 'x' || pos == 0)
+			continue;
+		char *name = line + pos;
+		name[strcspn(name, "\n")] = '\0';
+		add_mapping(u, pid, start, end, pgoff, makedev(maj, min), ino, name);
+	}
+	fclose(f);
+	return 0;
+}
+
+void bpf_unwind__add_all(struct bpf_unwind *u)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	pid_t self = getpid();
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		unsigned long pid = strtoul(e->d_name, &end, 10);
+		if (!*end && pid && pid != (unsigned long)self)
+			bpf_unwind__add_pid(u, (uint32_t)pid);
+	}
+	closedir(d);
+}
+
+void bpf_unwind__stats(const struct bpf_unwind *u, struct bpf_unwind_stats *st)
+{
+	*st = u->st;
+}
+
+void bpf_unwind__free(struct bpf_unwind *u)
+{
+	if (!u)
+		return;
+	size_t len = (size_t)UNWIND_SHARD_ROWS * sizeof(struct unwind_row);
+	for (int i = 0; i < UNWIND_MAX_SHARDS; i++) {
+		if (u->shard_mem[i])
+			munmap(u->shard_mem[i], len);
+		if (u->shard_fds[i] >= 0)
+			close(u->shard_fds[i]);
+	}
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&u->files, e));) {
+		struct file_table *f = (struct file_table *)(uintptr_t)e->value;
+		if (f)
+			free(f->loads);
+		free(f);
+	}
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&u->procs, e));)
+		free((void *)(uintptr_t)e->value);
+	hashmap__destroy(&u->files);
+	hashmap__destroy(&u->procs);
+	free(u);
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# --call-graph dwarf --backend bpf: stacks walked in the kernel from CFI tables, on code without
+# frame pointers: a workload's designed split, a library dlopened mid-run, and Debian's stripped
+# sqlite3 against perf record --call-graph dwarf.
+source "$(dirname "$0")/../lib.sh"
+WL=$ROOT/build/workloads
+
+# share FILE PATTERN: percent of samples whose stack holds the frame PATTERN (";PATTERN;" or last).
+share() {
+	awk -v pat="$2" '{ n = $NF; total += n; line = $0 " "; if (index(line, ";" pat ";") || index(line, ";" pat " ")) hit += n }
+		END { if (total == 0) print -1; else printf "%.1f\n", 100 * hit / total }' "$1"
+}
+# share_of FILE WHOLE PART: percent of the samples holding WHOLE whose stack also holds PART.
+share_of() {
+	awk -v w="$2" -v p="$3" '{ n = $NF; if (index($0, w)) { all += n; if (index($0, p)) hit += n } }
+		END { if (all == 0) print -1; else printf "%.1f\n", 100 * hit / all }' "$1"
+}
+within() { awk -v w="$1" -v g="$2" -v t="$3" 'BEGIN { exit !(g >= w - t && g <= w + t) }'; }
+# near NAME WANT GOT TOLERANCE
+near() {
+	if within "$2" "$3" "$4"; then ok "$1 ($3%, want $2 +- $4)"; else fail "$1" "got $3%, want $2 +- $4"; fi
+}
+# at_least NAME FLOOR GOT
+at_least() {
+	if awk -v f="$2" -v g="$3" 'BEGIN { exit !(g >= f) }'; then ok "$1 ($3% >= $2%)"; else fail "$1" "got $3%, want >= $2%"; fi
+}
+
+is_root || skip_all "BPF DWARF unwinding" "needs root (BPF programs and perf events); run tests as root"
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "BPF DWARF unwinding" "no kernel BTF (/sys/kernel/btf/vmlinux)"
+[ "$(uname -m)" = x86_64 ] || skip_all "BPF DWARF unwinding" "the CFI tables are x86-64 only"
+
+mkdir -p "$WL"
+if ! cc -O2 -fomit-frame-pointer -o "$WL/bpfdw_split" "$ROOT/tests/workloads/bpfdw_split.c" -ldl ||
+	! cc -O2 -fomit-frame-pointer -shared -fPIC -o "$WL/libbpfdw.so" "$ROOT/tests/workloads/bpfdw_lib.c"; then
+	bail "the workloads do not build (cc failed)"
+fi
+# The workload must really lack frame pointers (else frame pointers alone would pass).
+if objdump -d "$WL/bpfdw_split" | awk '/<heavy_a>:/,/ret/' | grep -q 'push *%rbp'; then
+	bail "bpfdw_split was built with frame pointers"
+fi
+
+# A kernel whose verifier or helpers cannot take the unwinder (bpf_loop: 5.17) is a skip.
+"$SCORCH" record -q --backend bpf --call-graph dwarf -o "$TMP/probe.folded" -- true 2>"$TMP/probe.err"
+if grep -q "cannot load the BPF sampler" "$TMP/probe.err"; then
+	skip_all "BPF DWARF unwinding" "this kernel refuses the unwinder: $(head -c 200 "$TMP/probe.err")"
+fi
+
+# record_split OUT ARGS...: the workload under --call-graph dwarf, 999 Hz.
+record_split() {
+	local out=$1
+	shift
+	"$SCORCH" record -q --backend bpf --call-graph dwarf -F 999 -o "$out" -- "$WL/bpfdw_split" "$@"
+}
+
+# 1. The 75/25 split behind 13 frameless recursive frames; one rerun when the machine's load
+#    skews a share (timing-sensitive checks, see HELPERS.md).
+for try in 1 2; do
+	record_split "$TMP/split.folded" 4
+	a=$(share "$TMP/split.folded" heavy_a)
+	b=$(share "$TMP/split.folded" heavy_b)
+	if within 75 "$a" 2 && within 25 "$b" 2; then break; fi
+done
+near "heavy_a share, -O2 -fomit-frame-pointer" 75 "$a" 2
+near "heavy_b share, -O2 -fomit-frame-pointer" 25 "$b" 2
+at_least "stacks reaching main" 97 "$(share "$TMP/split.folded" main)"
+deep=$(grep -m1 ';heavy_a;' "$TMP/split.folded" | grep -o ';descend' | wc -l)
+expect_eq "all 13 recursive frames walked" 13 "$deep"
+check "the walk ends at _start (CFI says the stack ends there)" \
+	grep -q '^bpfdw_split;_start;__libc_start_main[^;]*;__libc_start_call_main;main;heavy_a;descend;' "$TMP/split.folded"
+
+# The same workload with frame pointers only: its leaf hides the callers (what dwarf fixes).
+"$SCORCH" record -q --backend bpf --call-graph fp -F 999 -o "$TMP/fp.folded" -- "$WL/bpfdw_split" 1
+fp=$(share "$TMP/fp.folded" heavy_a)
+if awk -v g="$fp" 'BEGIN { exit !(g >= 0 && g < 20) }'; then
+	ok "frame pointers alone lose heavy_a ($fp%): the check above needs CFI"
+else
+	fail "frame pointers alone lose heavy_a" "got $fp%"
+fi
+
+# 2. A library dlopened 300 ms into the run: its table reaches the kernel from the mmap event.
+for try in 1 2; do
+	record_split "$TMP/dl.folded" 4 "$WL/libbpfdw.so"
+	l=$(share "$TMP/dl.folded" lib_spin)
+	if within 33.3 "$l" 2; then break; fi
+done
+near "dlopened lib_spin share" 33.3 "$l" 2
+near "heavy_a share beside the library" 50 "$(share "$TMP/dl.folded" heavy_a)" 2.5
+at_least "dlopened library samples unwound to main" 98 \
+	"$(share_of "$TMP/dl.folded" ';lib_spin' ';main;lib_work;lib_spin')"
+
+# 3. Debian's sqlite3 as installed (stripped, no frame pointers) against perf --call-graph dwarf:
+#    the share of samples whose stack reaches main (__libc_start_call_main, main's caller: the
+#    binary has no symbol for main itself).
+SQL="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 6000000) SELECT sum(x*x % 7) FROM c;"
+if ! command -v sqlite3 >/dev/null; then
+	skip "sqlite3 against perf" "sqlite3 is not installed (apt-get install sqlite3)"
+elif ! command -v perf >/dev/null; then
+	skip "sqlite3 against perf" "perf is not installed (apt-get install linux-perf)"
+else
+	"$SCORCH" record -q --backend bpf --call-graph dwarf -F 999 -o "$TMP/sq.folded" -- sqlite3 :memory: "$SQL" >/dev/null
+	mine=$(share "$TMP/sq.folded" __libc_start_call_main)
+	perf record -q --call-graph dwarf -F 999 -o "$TMP/perf.data" -- sqlite3 :memory: "$SQL" >/dev/null 2>&1
+	theirs=$(perf script -i "$TMP/perf.data" 2>/dev/null | awk 'BEGIN { RS = "" }
+		$1 == "sqlite3" { n++; if (index($0, "__libc_start_call_main")) hit++ }
+		END { if (n == 0) print -1; else printf "%.1f\n", 100 * hit / n }')
+	if [ "$theirs" = -1 ]; then
+		fail "perf --call-graph dwarf recorded sqlite3" "no samples in perf script"
+	else
+		# One point for sampling noise: both lose the dynamic loader's samples at start.
+		at_least "sqlite3 stacks reaching main vs perf --call-graph dwarf ($theirs%)" \
+			"$(awk -v t="$theirs" 'BEGIN { print t - 1 }')" "$mine"
+	fi
+	at_least "sqlite3 stacks reaching main" 90 "$mine"
+	check "sqlite3 stacks run through libsqlite3's exported frames" grep -q ';sqlite3_step;sqlite3VdbeExec' "$TMP/sq.folded"
+fi
+
+finish

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Built -O2 -fomit-frame-pointer: a known CPU split behind frames without frame pointers.
+ * Each round spends 3 units in heavy_a and 1 in heavy_b (75% / 25%), both through a chain of
+ * DEPTH recursive frames into one leaf, spin(). With a library argument it first sleeps,
+ * dlopens it mid-run and spends 2 more units a round in its lib_work (a = 50%, b = 16.7%,
+ * lib = 33.3%).
+ * Usage: bpfdw_split SECONDS [LIBRARY]
+ */
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define UNIT 200000
+#define DEPTH 12
+
+volatile uint64_t bpfdw_sink;
+
+__attribute__((noinline)) uint64_t spin(uint64_t n)
+{
+	uint64_t acc = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		acc += i * i ^ (acc >> 3);
+		__asm__ volatile("" : "+r"(acc));
+	}
+	return acc;
+}
+
+/* Recursion keeps DEPTH frames between the named function and the leaf; the addition after
+ * each call keeps the compiler from turning it into a jump. */
+__attribute__((noinline)) uint64_t descend(int depth, uint64_t n)
+{
+	uint64_t r = depth > 0 ? descend(depth - 1, n) : spin(n);
+	bpfdw_sink += r;
+	return r + (uint64_t)depth;
+}
+
+__attribute__((noinline)) uint64_t heavy_a(void)
+{
+	uint64_t r = descend(DEPTH, 3 * UNIT);
+	bpfdw_sink += r;
+	return r + 1;
+}
+
+__attribute__((noinline)) uint64_t heavy_b(void)
+{
+	uint64_t r = descend(DEPTH, UNIT);
+	bpfdw_sink += r;
+	return r + 2;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 3;
+	uint64_t (*lib_work)(uint64_t) = NULL;
+	if (argc > 2) {
+		struct timespec ts = {0, 300 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		void *h = dlopen(argv[2], RTLD_NOW);
+		if (!h || !(lib_work = (uint64_t(*)(uint64_t))dlsym(h, "lib_work"))) {
+			fprintf(stderr, "bpfdw_split: %s\n", dlerror());
+			return 1;
+		}
+	}
+	double end = now() + secs;
+	while (now() < end) {
+		bpfdw_sink += heavy_a();
+		bpfdw_sink += heavy_b();
+		if (lib_work)
+			bpfdw_sink += lib_work(2 * UNIT);
+	}
+	return 0;
+}
