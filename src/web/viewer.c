@@ -307,10 +307,10 @@ static bool write_json(const struct profile *p, int col, struct strbuf *out, uin
 		prev = t.depth[i];
 	}
 	strbuf__adds(out, "\"}");
-	if (!min_div && col == 0) /* the timeline counts samples: column 0 */
-		add_timeline(out, p, &t);
-	else
+	if (min_div)
 		strbuf__adds(out, ",\"partial\":true");
+	else if (col == 0) /* the timeline counts samples: column 0 */
+		add_timeline(out, p, &t);
 	strbuf__addc(out, '}');
 	tree_free(&t);
 	return pruned && min_div;

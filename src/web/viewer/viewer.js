@@ -386,8 +386,9 @@ var ScorchViewer = (function () {
 		var i = this.hit(e);
 		this.setHover(i);
 		if (i >= 0) {
-			this.tip.style.left = Math.min(e.clientX + 12, window.innerWidth - 320) + window.scrollX + 'px';
-			this.tip.style.top = e.clientY + 14 + window.scrollY + 'px';
+			// fixed: right wherever the page puts the viewer
+			this.tip.style.left = Math.max(0, Math.min(e.clientX + 12, window.innerWidth - 320)) + 'px';
+			this.tip.style.top = (e.clientY + 40 > window.innerHeight ? e.clientY - 30 : e.clientY + 14) + 'px';
 		}
 	};
 	Viewer.prototype.setHover = function (i) {
