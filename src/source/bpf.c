@@ -332,6 +332,8 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 	if (ret)
 		return ret;
 	bpf_unwind__prewarm(b->unwind);
+	if (o->scope == SCOPE_COMMAND && o->argv && o->argv[0])
+		bpf_unwind__prewarm_command(b->unwind, o->argv[0]);
 	if (o->scope == SCOPE_PIDS)
 		for (int i = 0; i < o->npids; i++)
 			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -327,6 +328,68 @@ void bpf_unwind__prewarm(struct bpf_unwind *u)
 			file_table(u, (uint32_t)getpid(), name, makedev(maj, min), ino);
 	}
 	fclose(f);
+}
+
+/* The table of the regular file at path, by its (dev, ino) as the mmap records name it. */
+static void prewarm_path(struct bpf_unwind *u, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		file_table(u, (uint32_t)getpid(), path, st.st_dev, st.st_ino);
+}
+
+/* The first directory of dirs (':'-separated) holding name, into out; false if none. */
+static bool find_in(const char *dirs, const char *name, char *out, size_t outlen)
+{
+	char *copy = xstrdup(dirs), *save = NULL;
+	bool found = false;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, outlen, "%s/%s", *d ? d : ".", name);
+		struct stat st;
+		found = stat(out, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	free(copy);
+	return found;
+}
+
+void bpf_unwind__prewarm_command(struct bpf_unwind *u, const char *argv0)
+{
+	static const char libdirs[] = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib64:"
+				      "/usr/lib64:/lib:/usr/lib:/usr/local/lib";
+	char path[4096];
+	const char *env = getenv("PATH");
+	if (strchr(argv0, '/'))
+		snprintf(path, sizeof(path), "%s", argv0);
+	else if (!find_in(env && *env ? env : "/usr/local/bin:/usr/bin:/bin", argv0, path,
+			  sizeof(path)))
+		return;
+	prewarm_path(u, path);
+	/* its DT_NEEDED libraries, as the loader would find them in the standard directories */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf_Scn *scn = NULL;
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; d && i < n; i++) {
+			GElf_Dyn dyn;
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+				continue;
+			const char *lib = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+			char lp[4096];
+			if (lib && !strchr(lib, '/') && find_in(libdirs, lib, lp, sizeof(lp)))
+				prewarm_path(u, lp);
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
 }
 
 int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid)

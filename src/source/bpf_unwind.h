@@ -38,6 +38,12 @@ void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h)
 
 /* Compiles the tables of the libraries nearly every process maps (libc, ld.so, libm). */
 void bpf_unwind__prewarm(struct bpf_unwind *u);
+/*
+ * `-- CMD`: compiles the tables of the command's binary (argv0, looked up in PATH) and of the
+ * libraries it needs (DT_NEEDED, in the standard directories) before it runs, so that its
+ * first samples unwind too. Files not found are skipped.
+ */
+void bpf_unwind__prewarm_command(struct bpf_unwind *u, const char *argv0);
 
 /* Loads pid's current executable mappings from /proc/PID/maps. Returns 0 or -errno. */
 int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid);
