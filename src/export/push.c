@@ -210,8 +210,7 @@ struct push_agent *push_agent__new(const struct push_opts *o, char *err, size_t 
 		return NULL;
 	}
 	a->from_s = (uint64_t)time(NULL);
-	a->next_due = mono_now() + a->o.every_s;
-	return a;
+	return a; /* the interval clock starts at the first tick, once sampling runs */
 }
 
 /* Build-id as bytes from the model's lower-case hex; returns the byte count. */
@@ -403,6 +402,8 @@ void push_agent__tick(struct push_agent *a, const struct profile *p)
 	if (!a || !(a->o.every_s > 0))
 		return;
 	double now = mono_now();
+	if (!(a->next_due > 0))
+		a->next_due = now + a->o.every_s;
 	if (now < a->next_due)
 		return;
 	a->next_due += a->o.every_s;

