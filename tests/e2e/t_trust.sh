@@ -40,6 +40,14 @@ done
 [ "$worst" -le 2 ] && ok "short-lived python3: at most 2% of samples all-[unknown] in 3 runs (worst $worst%)" ||
 	fail "short-lived python3: at most 2% of samples all-[unknown] in 3 runs" "worst run $worst%"
 
+# 1b. A shell loop of 15 short pythons (perf: 0% all-[unknown]; the issue saw 56% before the
+#     mmap records were used). Each python must be named from its own image's mappings.
+"$SCORCH" record -q -F 999 -o "$TMP/loop.folded" -- sh -c "for i in \$(seq 15); do $PY -c 'sum(i*i for i in range(300000))'; done"
+u=$(unknown_only "$TMP/loop.folded")
+[ "$(total "$TMP/loop.folded")" -gt 100 ] && [ "$u" -le 1 ] &&
+	ok "shell loop of 15 short pythons: $u% of $(total "$TMP/loop.folded") samples all-[unknown] (perf 0%)" ||
+	fail "shell loop of 15 short pythons: at most 1% all-[unknown]" "$u% of $(total "$TMP/loop.folded") samples"
+
 # 2. A library loaded with dlopen after a sleep: the design puts ~all CPU time in hot_loop.
 "$SCORCH" record -q -F 999 -o "$TMP/dl.folded" -- "$WL/dlopen_hot" "$WL/libhot.so" 800
 h=$(share "$TMP/dl.folded" ";hot_loop( |;)")
