@@ -40,6 +40,14 @@ done
 [ "$worst" -le 2 ] && ok "short-lived python3: at most 2% of samples all-[unknown] in 3 runs (worst $worst%)" ||
 	fail "short-lived python3: at most 2% of samples all-[unknown] in 3 runs" "worst run $worst%"
 
+# 1b. A shell loop of 15 short pythons (perf: 0% all-[unknown]; the issue saw 56% before the
+#     mmap records were used). Each python must be named from its own image's mappings.
+"$SCORCH" record -q -F 999 -o "$TMP/loop.folded" -- sh -c "for i in \$(seq 15); do $PY -c 'sum(i*i for i in range(300000))'; done"
+u=$(unknown_only "$TMP/loop.folded")
+[ "$(total "$TMP/loop.folded")" -gt 100 ] && [ "$u" -le 1 ] &&
+	ok "shell loop of 15 short pythons: $u% of $(total "$TMP/loop.folded") samples all-[unknown] (perf 0%)" ||
+	fail "shell loop of 15 short pythons: at most 1% all-[unknown]" "$u% of $(total "$TMP/loop.folded") samples"
+
 # 2. A library loaded with dlopen after a sleep: the design puts ~all CPU time in hot_loop.
 "$SCORCH" record -q -F 999 -o "$TMP/dl.folded" -- "$WL/dlopen_hot" "$WL/libhot.so" 800
 h=$(share "$TMP/dl.folded" ";hot_loop( |;)")
@@ -170,6 +178,7 @@ ln -sf "$TMP/victim" "$TMP/out/link.folded"
 #     alive (counted in /proc), and every process of the loop is reaped. Short cpu_split runs
 #     in between keep their names: hot_function has its 60% of their samples by design.
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+cp "$WL/cpu_split" "$WL/reapwl" # a name no other process on the machine has
 for backend in perf bpf; do
 	"$SCORCH" record -a -F 49 --backend $backend -v -o "$TMP/reap-$backend.folded" 2>"$TMP/reap-$backend.err" &
 	r=$!
@@ -182,13 +191,13 @@ for backend in perf bpf; do
 	fi
 	for i in $(seq 1000); do
 		/bin/true
-		[ $((i % 200)) = 0 ] && "$WL/cpu_split" 0.2 0 >/dev/null
+		[ $((i % 200)) = 0 ] && "$WL/reapwl" 0.2 0 >/dev/null
 	done
 	sleep 1
 	r1=$(rss_kb $r)
 	for i in $(seq 2000); do
 		/bin/true
-		[ $((i % 400)) = 0 ] && "$WL/cpu_split" 0.2 0 >/dev/null
+		[ $((i % 400)) = 0 ] && "$WL/reapwl" 0.2 0 >/dev/null
 	done
 	sleep 1
 	r3=$(rss_kb $r)
@@ -198,18 +207,25 @@ for backend in perf bpf; do
 	read -r pids reaped < <(sed -n 's/.*per-process state at the end: \([0-9]*\) pids,.* \([0-9]*\) processes reaped.*/\1 \2/p' \
 		"$TMP/reap-$backend.err")
 	grow=$(((${r3:-0} - ${r1:-0}) / 1024))
-	[ "${r1:-0}" -gt 0 ] && [ "${r3:-0}" -gt 0 ] && [ $grow -le 8 ] &&
-		ok "reaping ($backend): RSS from the 1000th to the 3000th short process +$grow MB (${r1} -> ${r3} kB)" ||
+	# RSS also holds the profile, which grows with every new stack sampled: on a machine busy
+	# with other work (many more processes than ours reaped) it measures that work, not us.
+	if [ "${reaped:-0}" -gt 4500 ]; then
+		skip "reaping ($backend): RSS from the 1000th to the 3000th short process" \
+			"the machine ran $((reaped - 3000)) other processes meanwhile (RSS ${r1} -> ${r3} kB)"
+	elif [ "${r1:-0}" -gt 0 ] && [ "${r3:-0}" -gt 0 ] && [ $grow -le 8 ]; then
+		ok "reaping ($backend): RSS from the 1000th to the 3000th short process +$grow MB (${r1} -> ${r3} kB)"
+	else
 		fail "reaping ($backend): RSS from the 1000th to the 3000th short process at most +8 MB" "${r1} -> ${r3} kB"
+	fi
 	[ -n "$pids" ] && [ "$pids" -le $((live + 300)) ] && [ "$reaped" -ge 2900 ] &&
 		ok "reaping ($backend): $pids pids held at the end ($live processes alive), $reaped reaped (3000+ started)" ||
 		fail "reaping ($backend): pids held near the live count, every short process reaped" \
 			"${pids:-?} pids held, $live alive, ${reaped:-?} reaped: $(grep per-process "$TMP/reap-$backend.err")"
 	cs=$TMP/reap-$backend.cs
-	grep '^cpu_split;' "$TMP/reap-$backend.folded" >"$cs"
+	grep '^reapwl;' "$TMP/reap-$backend.folded" >"$cs"
 	h=$(share "$cs" ";hot_function( |;)")
 	[ "$(total "$cs")" -ge 20 ] && [ "$h" -ge 45 ] &&
-		ok "reaping ($backend): the short cpu_split runs keep their names (hot_function $h% of $(total "$cs"), design 60%)" ||
+		ok "reaping ($backend): the short reapwl (cpu_split) runs keep their names (hot_function $h% of $(total "$cs"), design 60%)" ||
 		fail "reaping ($backend): the short cpu_split runs keep their names" "hot_function $h% of $(total "$cs") samples"
 done
 finish

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,12 +209,81 @@ static void test_skip_idle(void **state)
 	fixture_fini(&f);
 }
 
+/* The executable mapping of this binary that holds addr, from /proc/self/maps. */
+static void own_mapping(uint64_t addr, uint64_t *start, uint64_t *end, uint64_t *pgoff,
+			char *path, size_t size)
+{
+	FILE *m = fopen("/proc/self/maps", "r");
+	assert_non_null(m);
+	char line[4400], perms[8], file[4096];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), m)) {
+		unsigned long long s, e, off;
+		file[0] = '\0';
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095s", &s, &e, perms, &off, file) >= 4 &&
+		    s <= addr && addr < e) {
+			*start = s, *end = e, *pgoff = off;
+			snprintf(path, size, "%s", file);
+			found = true;
+		}
+	}
+	fclose(m);
+	assert_true(found);
+}
+
+/*
+ * A process that exits keeps its maps and name until the drain after the one that saw its
+ * exit (its samples may still be queued), then everything kept for it goes: a new process
+ * with the same pid gets none of it.
+ */
+static void test_reap_after_exit(void **state)
+{
+	(void)state;
+	struct sampler_opts o = {.timeline = true, .root = ROOT_COMM};
+	struct fixture f;
+	fixture_init(&f, &o);
+	const uint32_t ghost = 0x3ffffff0; /* above pid_max: never a live process */
+	uint64_t start, end, pgoff;
+	char path[4096];
+	own_mapping((uint64_t)(uintptr_t)stk_leaf, &start, &end, &pgoff, path, sizeof(path));
+	stack_builder__fork(f.b, f.pid, f.tid, ghost, ghost);
+	stack_builder__comm(f.b, ghost, ghost, "ghost", true);
+	stack_builder__mmap(f.b, ghost, start, end - start, pgoff, path);
+	uint64_t ips[] = {(uint64_t)(uintptr_t)stk_leaf, (uint64_t)(uintptr_t)stk_caller + 1};
+	struct raw_sample s = {.pid = ghost, .tid = ghost, .uips = ips, .nuips = 2};
+	struct stack_tables t0, t;
+	stack_builder__tables(f.b, &t0);
+
+	stack_builder__exit(f.b, ghost, ghost);
+	stack_builder__drained(f.b); /* the drain that saw the exit */
+	assert_true(stack_builder__sample(f.b, f.p, &s)); /* read in the next drain */
+	char *got = path_of(f.p, 0);
+	assert_string_equal(got, "ghost;stk_caller;stk_leaf");
+	free(got);
+	stack_builder__drained(f.b);
+	stack_builder__tables(f.b, &t);
+	assert_int_equal(t.reaped, 1);
+	assert_int_equal(t.pids, t0.pids - 1);
+	assert_int_equal(t.threads, t0.threads - 1);
+	assert_int_equal(t.pending_exits, 0);
+
+	/* The pid again, as a new process without maps: nothing of the old one is used. */
+	stack_builder__fork(f.b, f.pid, f.tid, ghost, ghost);
+	stack_builder__comm(f.b, ghost, ghost, "other", true);
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	got = path_of(f.p, 1);
+	assert_string_equal(got, "other;[unknown];[unknown]");
+	free(got);
+	fixture_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_user_stack_names_and_return_addresses),
 	    cmocka_unit_test(test_root_frames),
 	    cmocka_unit_test(test_skip_idle),
+	    cmocka_unit_test(test_reap_after_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
