@@ -2,6 +2,7 @@
 /* The profile model: string interning, frame table, stack trie and value columns. */
 #define _GNU_SOURCE
 #include "profile.h"
+#include "profile_internal.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -10,75 +11,6 @@
 
 #include "../util/util.h"
 
-#define ARENA_BLOCK (1u << 20)
-
-struct arena_block {
-	struct arena_block *next;
-	size_t used, cap;
-	char data[];
-};
-
-struct strent {
-	const char *s;
-	uint32_t len;
-	uint32_t hash;
-};
-
-struct node {
-	uint32_t frame, parent, first, next, depth;
-	uint32_t nchild; /* CHILDREN_HASHED set once the children are in childtab */
-};
-
-/* Fan-out from which a node's children are found through the hash table instead of its
- * list: most nodes have a handful of children and are never hashed at all. */
-#define CHILDREN_HASHED 0x80000000u
-#define HASH_FANOUT 8
-
-struct profile {
-	struct profile_meta meta;
-
-	/* strings */
-	struct arena_block *arena;
-	struct strent *strs;
-	uint32_t nstrs, capstrs;
-	uint32_t *strtab; /* open addressing, PROFILE_NONE = empty */
-	uint32_t strtab_mask;
-
-	/* frames */
-	struct frame *frames;
-	uint32_t nframes, capframes;
-	uint32_t *frametab;
-	uint32_t frametab_mask;
-
-	/* mappings */
-	struct mapping *maps;
-	uint32_t nmaps, capmaps;
-	uint32_t *maptab;
-	uint32_t maptab_mask;
-
-	/* trie: one record per node so a lookup touches one cache line */
-	struct node *nodes;
-	uint64_t *vals[PROFILE_MAX_COLUMNS];
-	uint32_t nnodes, capnodes;
-	uint32_t *childtab;
-	uint32_t childtab_mask;
-	uint32_t nhashed;
-
-	char *colnames[PROFILE_MAX_COLUMNS];
-	enum column_type coltypes[PROFILE_MAX_COLUMNS];
-	int ncols;
-	uint64_t value_scale; /* 0 means 1 */
-
-	struct timeline_entry *timeline;
-	size_t ntimeline, captimeline;
-
-	struct thread_span *spans;
-	size_t nspans, capspans;
-	uint64_t spans_dropped;
-
-	struct sequence_entry *seq;
-	size_t nseq, capseq;
-};
 
 static uint32_t *table_new(uint32_t size)
 {
@@ -639,84 +571,6 @@ void profile__scale_values(struct profile *p, uint64_t num, uint64_t den)
 			p->vals[c][n] = (uint64_t)((unsigned __int128)p->vals[c][n] * num / den);
 }
 
-void profile__timeline_add(struct profile *p, uint64_t time_ns, uint32_t pid, uint32_t tid,
-			   uint32_t cpu, uint32_t node)
-{
-	if (p->ntimeline == p->captimeline) {
-		p->captimeline = p->captimeline ? p->captimeline * 2 : 4096;
-		p->timeline = xrealloc(p->timeline, sizeof(*p->timeline) * p->captimeline);
-	}
-	p->timeline[p->ntimeline++] = (struct timeline_entry){
-		.time_ns = time_ns, .pid = pid, .tid = tid, .cpu = cpu, .node = node};
-}
-
-const struct timeline_entry *profile__timeline(const struct profile *p, size_t *n)
-{
-	*n = p->ntimeline;
-	return p->timeline;
-}
-
-int profile__span_add(struct profile *p, const struct thread_span *sp)
-{
-	if (p->nspans >= PROFILE_MAX_SPANS) {
-		p->spans_dropped++;
-		return -ENOSPC;
-	}
-	if (p->nspans == p->capspans) {
-		p->capspans = p->capspans ? p->capspans * 2 : 1024;
-		p->spans = xrealloc(p->spans, sizeof(*p->spans) * p->capspans);
-	}
-	p->spans[p->nspans++] = *sp;
-	return 0;
-}
-
-const struct thread_span *profile__spans(const struct profile *p, size_t *n, uint64_t *dropped)
-{
-	*n = p->nspans;
-	if (dropped)
-		*dropped = p->spans_dropped;
-	return p->spans;
-}
-
-void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *len,
-		   size_t *cap)
-{
-	uint32_t depth = p->nodes[node].depth;
-	size_t need = *len;
-	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nodes[n].parent)
-		need += p->strs[p->frames[p->nodes[n].frame].name].len + 1;
-	if (need + 1 > *cap) {
-		*cap = need * 2 + 64;
-		*buf = xrealloc(*buf, *cap);
-	}
-	size_t end = need - (depth ? 1 : 0);
-	size_t pos = end;
-	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nodes[n].parent) {
-		const struct strent *s = &p->strs[p->frames[p->nodes[n].frame].name];
-		pos -= s->len;
-		memcpy(*buf + pos, s->s, s->len);
-		if (pos > *len)
-			(*buf)[--pos] = ';';
-	}
-	*len = end;
-	(*buf)[end] = '\0';
-}
-
-void profile__sequence_add(struct profile *p, uint32_t node, uint64_t value)
-{
-	if (p->nseq == p->capseq) {
-		p->capseq = p->capseq ? p->capseq * 2 : 4096;
-		p->seq = xrealloc(p->seq, sizeof(*p->seq) * p->capseq);
-	}
-	p->seq[p->nseq++] = (struct sequence_entry){node, value};
-}
-
-const struct sequence_entry *profile__sequence(const struct profile *p, size_t *n)
-{
-	*n = p->nseq;
-	return p->seq;
-}
-
 static uint32_t map_str(struct profile *dst, const struct profile *src, uint32_t id)
 {
 	if (id == PROFILE_NONE)
@@ -760,53 +614,4 @@ int profile__merge(struct profile *dst, const struct profile *src, const int *co
 	free(nmap);
 	free(fmap);
 	return err;
-}
-
-const char *profile_path__of(struct profile_path *pp, const struct profile *p, uint32_t node,
-			     size_t *len)
-{
-	size_t depth = p->nodes[node].depth;
-	if (depth > pp->capdepth) {
-		pp->capdepth = depth * 2 + 16;
-		pp->nodes = xrealloc(pp->nodes, sizeof(*pp->nodes) * pp->capdepth);
-		pp->ends = xrealloc(pp->ends, sizeof(*pp->ends) * pp->capdepth);
-	}
-	/* climb until the path meets the one built last time */
-	size_t keep = depth;
-	uint32_t n = node;
-	while (keep > 0 && !(keep <= pp->depth && pp->nodes[keep - 1] == n)) {
-		pp->nodes[keep - 1] = n;
-		n = p->nodes[n].parent;
-		keep--;
-	}
-	size_t pos = keep ? pp->ends[keep - 1] : 0;
-	for (size_t d = keep; d < depth; d++) {
-		const struct strent *e = &p->strs[p->frames[p->nodes[pp->nodes[d]].frame].name];
-		if (pos + e->len + 2 > pp->cap) {
-			pp->cap = (pos + e->len + 2) * 2 + 256;
-			pp->buf = xrealloc(pp->buf, pp->cap);
-		}
-		if (d)
-			pp->buf[pos++] = ';';
-		memcpy(pp->buf + pos, e->s, e->len);
-		pos += e->len;
-		pp->ends[d] = pos;
-	}
-	pp->depth = depth;
-	pp->len = pos;
-	if (!pp->buf) {
-		pp->cap = 256;
-		pp->buf = xmalloc(pp->cap);
-	}
-	pp->buf[pos] = '\0';
-	*len = pos;
-	return pp->buf;
-}
-
-void profile_path__free(struct profile_path *pp)
-{
-	free(pp->buf);
-	free(pp->nodes);
-	free(pp->ends);
-	memset(pp, 0, sizeof(*pp));
 }
