@@ -34,7 +34,9 @@ trap cleanup EXIT
 rec=$!
 sleep 2
 kill -0 $rec 2>/dev/null || { echo "soak: record did not start: $(cat "$OUT/record.err")" >&2; exit 1; }
-# The load: CPU (two threads, 60/30/10 by design), a fork storm, file I/O with fsync.
+# The load: CPU (two threads, 60/30/10 by design), a fork storm, file I/O with fsync. It runs
+# at nice 19 so that the machine stays usable: the sampler sees it all the same.
+renice -n 19 $$ >/dev/null
 (while :; do "$OUT/cpu_split" 5 0 2 >/dev/null; done) & pids+=($!)
 (while :; do for i in $(seq 200); do /bin/true; done; sh -c 'ls / >/dev/null; date >/dev/null'; done) & pids+=($!)
 (while :; do dd if=/dev/zero of="$OUT/io.dat" bs=1M count=32 conv=fsync status=none; rm -f "$OUT/io.dat"; sleep 1; done) & pids+=($!)

@@ -376,10 +376,11 @@ static bool read_file_word(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *out)
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		if (vaddr < ph.p_vaddr || vaddr + 8 > ph.p_vaddr + ph.p_filesz)
+		/* written as differences: a garbage address near 2^64 must not wrap past the tests */
+		if (vaddr < ph.p_vaddr || ph.p_filesz < 8 || vaddr - ph.p_vaddr > ph.p_filesz - 8)
 			continue;
 		uint64_t off = ph.p_offset + (vaddr - ph.p_vaddr);
-		if (off + 8 > size)
+		if (size < 8 || off > size - 8)
 			return false;
 		memcpy(out, raw + off, 8);
 		return true;
@@ -387,15 +388,23 @@ static bool read_file_word(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *out)
 	return false;
 }
 
+bool unwind_input__read(const struct unwind_input *in, uint64_t addr, uint64_t *out)
+{
+	uint64_t lo = in->regs[UNWIND_REG_SP];
+	/* addr - lo, not addr + 8: a CFA rule can yield an address near 2^64 (seen: ~0) */
+	if (addr < lo || in->stack_len < 8 || addr - lo > in->stack_len - 8)
+		return false;
+	memcpy(out, in->stack + (addr - lo), 8);
+	return true;
+}
+
 static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *out, void *arg)
 {
 	struct space *sp = arg;
 	const struct unwind_input *in = sp->in;
 	uint64_t lo = in->regs[UNWIND_REG_SP], hi = lo + in->stack_len;
-	if (addr >= lo && addr + 8 <= hi) {
-		memcpy(out, in->stack + (addr - lo), 8);
+	if (unwind_input__read(in, addr, out))
 		return true;
-	}
 	if (read_file_word(dwfl, addr, out))
 		return true;
 	/* Just above the copy, when the copy was cut at its size: the stack goes on. */

@@ -48,6 +48,10 @@ struct unwind_input {
 	bool full;
 };
 
+/* The word at addr from the stack copy (regs[UNWIND_REG_SP] is its first byte): false when
+ * any of its 8 bytes lies outside the copy, including addresses that wrap around 2^64. */
+bool unwind_input__read(const struct unwind_input *in, uint64_t addr, uint64_t *out);
+
 struct unwinder;
 
 /* Creates an unwinder (no process known yet). Returns NULL when libdw cannot be used. */
