@@ -666,6 +666,11 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)tt.cached_addrs, (unsigned long long)tt.pending_exits,
 			(unsigned long long)tt.reaped, profile__nframes(p), profile__nnodes(p),
 			profile__nmappings(p));
+		if (st.unwind_spaces)
+			fprintf(stderr,
+				"%s: dwarf unwinder at the end: %zu address spaces, %zu with their CFI "
+				"loaded\n",
+				util__progname, st.unwind_spaces, st.unwind_dwfls);
 	}
 	if (st.samples == 0 && !c.quiet)
 		util__warn(c.o.off_cpu ? "no off-CPU time collected; did the targets block?"

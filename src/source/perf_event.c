@@ -595,6 +595,7 @@ static int perf_drain(struct sampler *s, struct profile *p)
 		else
 			perf_decode__record(s->stacks, p, h, &pb->st);
 	}
+	unwinder__drained(pb->us.uw);
 	return 0;
 }
 
@@ -635,6 +636,7 @@ static void perf_stats(const struct sampler *s, struct sampler_stats *st)
 		st->info = w->info_buf;
 	}
 	st->freq = pb->freq;
+	unwinder__tables(pb->us.uw, &st->unwind_spaces, &st->unwind_dwfls);
 }
 
 static void perf_close(struct sampler *s)

@@ -86,6 +86,8 @@ struct sampler_stats {
 	const char *unwind;   /* user-space unwinding (dwarf, fp+leaf): samples stopped early by
 				 cause, stacks repaired; NULL when none */
 	unsigned freq;        /* the rate actually asked of the kernel (-F may be capped) */
+	size_t unwind_spaces, unwind_dwfls; /* perf dwarf unwinder: address spaces known, and
+					       those with their CFI loaded (bounded) */
 	uint64_t unresolved[SYM_WHY_COUNT]; /* sample frames without a symbol, by enum sym_why
 					       (stack__unresolved_text words them) */
 };

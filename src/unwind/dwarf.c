@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../util/hashmap.h"
@@ -38,11 +40,24 @@ struct space {
 	const struct unwind_input *in;
 	enum unwind_why why;
 	uint32_t why_at; /* frames found when why was set: only a failure in the last step counts */
+	uint64_t last_use; /* u->clock at its last unwind: the Dwfl dropped first is the oldest */
+	uint32_t nfiles;   /* files reported to the Dwfl: each holds an fd until dwfl_end */
 	struct unwinder *u;
 };
 
+/* Address spaces with a live Dwfl at once: each holds an fd and the parsed CFI of every file
+ * it maps, so a fork storm would otherwise pile them up (hundreds of fds within a minute). */
+#define UNWIND_MAX_DWFL 32
+/* Files open in all the Dwfls together (a python or a browser maps 20 to 100 libraries). */
+#define UNWIND_MAX_FILES 256
+/* Nanoseconds between two sweeps for exited processes whose exit record was lost. */
+#define UNWIND_SWEEP_NS 1000000000ull
+
 struct unwinder {
-	struct hashmap spaces; /* pid -> struct space * */
+	struct hashmap spaces; /* pid -> struct space *; 0 once freed (a tombstone) */
+	size_t nspaces, ntombs, ndwfl, nfiles;
+	uint64_t clock;	 /* unwinds so far */
+	uint64_t swept_ns; /* CLOCK_MONOTONIC of the last sweep */
 	struct unwind_stats st;
 	int vdso_fd;		/* a memfd holding this kernel's vDSO image, -1 when none */
 	struct hashmap fp_verdict; /* path -> 1 + unwind__binary_has_fp (1 lacks, 2 has, 3 error) */
@@ -53,12 +68,31 @@ struct unwinder {
 
 static char *debuginfo_path;
 
+static bool has_eh_frame(Dwfl_Module *mod)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t phnum;
+	if (!elf || elf_getphdrnum(elf, &phnum) != 0)
+		return false;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_GNU_EH_FRAME)
+			return true;
+	}
+	return false;
+}
+
 /* Separate debug files by build id only (never debuginfod: unwinding must not wait on a
- * network), for the .debug_frame of a file whose .eh_frame lacks a pc. */
+ * network), for the .debug_frame of a file without .eh_frame. Not for the others: libdw
+ * asks at every stack's outermost frame, and loading (and inflating) libc6-dbg's file for
+ * each new process cost more than the unwinding itself in a fork storm. */
 static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
 			  const char *file_name, const char *debuglink, GElf_Word crc,
 			  char **debuginfo_file_name)
 {
+	if (has_eh_frame(mod))
+		return -1;
 	const unsigned char *id;
 	GElf_Addr vaddr;
 	int len = dwfl_module_build_id(mod, &id, &vaddr);
@@ -115,8 +149,12 @@ struct unwinder *unwinder__new(void)
 
 static void space_drop_dwfl(struct space *sp)
 {
-	if (sp->dwfl)
+	if (sp->dwfl) {
 		dwfl_end(sp->dwfl);
+		sp->u->ndwfl--;
+		sp->u->nfiles -= sp->nfiles;
+		sp->nfiles = 0;
+	}
 	sp->dwfl = NULL;
 	sp->attached = false;
 	sp->rebuild = false;
@@ -216,6 +254,9 @@ static struct space *space_get(struct unwinder *u, uint32_t pid, bool read_proc)
 		sp->u = u;
 		sp->wants_dwarf = -1;
 		e->value = (uintptr_t)sp;
+		u->nspaces++;
+		if (!fresh)
+			u->ntombs--;
 	}
 	struct space *sp = (struct space *)(uintptr_t)e->value;
 	if (read_proc && !sp->maps_read) {
@@ -256,13 +297,74 @@ void unwinder__fork(struct unwinder *u, uint32_t ppid, uint32_t pid)
 	}
 }
 
+/* The table without its tombstones, once they outnumber the live entries (pids cycle). */
+static void spaces_compact(struct unwinder *u)
+{
+	if (u->ntombs < 1024 || u->ntombs < u->nspaces)
+		return;
+	struct hashmap live = {0};
+	bool fresh;
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&u->spaces, e));)
+		if (e->value)
+			hashmap__put_u64(&live, e->a, 0, &fresh)->value = e->value;
+	hashmap__destroy(&u->spaces);
+	u->spaces = live;
+	u->ntombs = 0;
+}
+
+static void space_forget(struct unwinder *u, struct hashmap_entry *e)
+{
+	space_free((struct space *)(uintptr_t)e->value);
+	e->value = 0; /* a later sample of a reused pid starts a fresh space */
+	u->nspaces--;
+	u->ntombs++;
+}
+
 void unwinder__exit(struct unwinder *u, uint32_t pid)
 {
 	struct hashmap_entry *e = hashmap__get_u64(&u->spaces, pid, 0);
 	if (!e || !e->value)
 		return;
-	space_free((struct space *)(uintptr_t)e->value);
-	e->value = 0; /* a later sample of a reused pid starts a fresh space */
+	space_forget(u, e);
+	spaces_compact(u);
+}
+
+void unwinder__drained(struct unwinder *u)
+{
+	if (!u)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (now - u->swept_ns < UNWIND_SWEEP_NS)
+		return;
+	u->swept_ns = now;
+	/* Exit records are lost with the samples when the ring overflows: ask the kernel. */
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&u->spaces, e));)
+		if (e->value && kill((pid_t)e->a, 0) < 0 && errno == ESRCH)
+			space_forget(u, e);
+	spaces_compact(u);
+}
+
+void unwinder__tables(const struct unwinder *u, size_t *spaces, size_t *dwfls)
+{
+	*spaces = u ? u->nspaces : 0;
+	*dwfls = u ? u->ndwfl : 0;
+}
+
+/* Frees the Dwfl unused for longest other than keep's (the maps stay: it is rebuilt when
+ * needed again). Returns false when there is none. */
+static bool drop_oldest_dwfl(struct unwinder *u, const struct space *keep)
+{
+	struct space *old = NULL;
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&u->spaces, e));) {
+		struct space *sp = (struct space *)(uintptr_t)e->value;
+		if (sp && sp != keep && sp->dwfl && (!old || sp->last_use < old->last_use))
+			old = sp;
+	}
+	if (old)
+		space_drop_dwfl(old);
+	return old != NULL;
 }
 
 /*
@@ -446,21 +548,28 @@ static bool space_sync(struct unwinder *u, struct space *sp)
 		space_drop_dwfl(sp);
 	bool fresh = !sp->dwfl;
 	if (fresh) {
+		if (u->ndwfl >= UNWIND_MAX_DWFL)
+			drop_oldest_dwfl(u, sp);
 		sp->dwfl = dwfl_begin(&dwfl_callbacks);
 		if (!sp->dwfl)
 			return false;
+		u->ndwfl++;
 	}
-	bool pending = false;
-	for (size_t i = 0; i < sp->nmaps && !pending; i++)
-		pending = !sp->maps[i].reported;
+	uint32_t pending = 0;
+	for (size_t i = 0; i < sp->nmaps; i++)
+		pending += !sp->maps[i].reported;
+	while (pending && u->nfiles + pending > UNWIND_MAX_FILES && drop_oldest_dwfl(u, sp))
+		;
 	if (pending) {
 		if (fresh)
 			dwfl_report_begin(sp->dwfl);
 		else
 			dwfl_report_begin_add(sp->dwfl);
 		for (size_t i = 0; i < sp->nmaps; i++)
-			if (!sp->maps[i].reported)
-				report_map(u, sp, &sp->maps[i]);
+			if (!sp->maps[i].reported && report_map(u, sp, &sp->maps[i])) {
+				sp->nfiles++;
+				u->nfiles++;
+			}
 		dwfl_report_end(sp->dwfl, NULL, NULL);
 	}
 	if (!sp->attached) {
@@ -520,6 +629,7 @@ static uint32_t unwind_one(struct unwinder *u, const struct unwind_input *in, ui
 		return 0;
 	}
 	struct space *sp = space_get(u, in->pid, true);
+	sp->last_use = ++u->clock;
 	sp->in = in;
 	sp->why = UNWIND_OK;
 	u->ips = ips;

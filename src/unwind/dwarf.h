@@ -115,6 +115,11 @@ int unwind__binary_has_fp(const char *path);
 int unwind__command_binary(const char *argv0, char *out, size_t len);
 
 void unwinder__stats(const struct unwinder *u, struct unwind_stats *st);
+/* Called after each drain: once a second at most, frees the address spaces of
+ * processes that are gone (their exit record was lost). Accepts NULL. */
+void unwinder__drained(struct unwinder *u);
+/* The address spaces known and those with a live Dwfl (at most UNWIND_MAX_DWFL). */
+void unwinder__tables(const struct unwinder *u, size_t *spaces, size_t *dwfls);
 /* Writes "12 truncated, 3 no CFI" (the causes in st that stopped unwinds early) into buf;
  * returns how many causes it named. */
 int unwind__stats_text(const struct unwind_stats *st, char *buf, size_t size);

@@ -151,6 +151,37 @@ same_top() {
 	if [ -z "$bad" ] && [ -s "$2" ] && [ -s "$3" ]; then ok "$1"; else fail "$1" "$(echo "$bad" | head -4 | tr '\n' '|')"; fi
 }
 
+# A storm of 200 short-lived bash processes (no frame pointers: each gets an address space
+# with CFI loaded) under -a: open fds stay bounded (before the bound they grew by about one per
+# process, 561 within 80 s of the soak), and the spaces of exited processes are freed.
+"$SCORCH" record --backend perf --call-graph dwarf -a -F 499 -v -o "$TMP/storm.folded" \
+	2>"$TMP/storm.err" &
+rec=$!
+sleep 1
+maxfd=0
+for _ in $(seq 200); do
+	bash -c 'i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done'
+	n=$(ls /proc/$rec/fd 2>/dev/null | wc -l)
+	[ "$n" -gt "$maxfd" ] && maxfd=$n
+done
+kill -INT $rec
+wait $rec
+st=$?
+if [ $st = 0 ] && [ "$maxfd" -gt 0 ] && [ "$maxfd" -le 300 ]; then
+	ok "fork storm under -a --call-graph dwarf: at most $maxfd fds open (bound 300)"
+else
+	fail "fork storm under -a --call-graph dwarf: at most $maxfd fds open (bound 300), exit $st"
+fi
+spaces=$(sed -n 's/.*dwarf unwinder at the end: \([0-9]*\) address spaces, \([0-9]*\) with.*/\1 \2/p' "$TMP/storm.err")
+alive=$(ls -d /proc/[0-9]* | wc -l)
+read -r sp dw <<<"${spaces:-x x}"
+if [ "$sp" != x ] && [ "$sp" -le $((alive + 64)) ] && [ "$dw" -le 32 ] &&
+	[ "$(grep -c 'bash' "$TMP/storm.folded")" -gt 0 ]; then
+	ok "fork storm: $sp address spaces kept for $alive live processes, $dw with CFI (bound 32)"
+else
+	fail "fork storm: address spaces/CFI '$spaces' for $alive live processes: $(tail -3 "$TMP/storm.err")"
+fi
+
 command -v perf >/dev/null || { skip "Debian binaries vs perf" "perf is not installed"; finish; }
 mkdir -p "$TMP/wl"
 seq 1 500000 >"$TMP/wl/seq.txt"

@@ -423,8 +423,11 @@ C
 	else
 		fail "top: w prompts for a file name" "$(screen | tail -2)"
 	fi
+	up=0
+	tui_up && up=1
 	tm send-keys -t "$S" q
-	if wait_grep '^exit=0$' 10; then ok "top -o: q exits 0"; else fail "top -o: q exits 0" "$(screen | tail -3)"; fi
+	if [ $up = 1 ] && wait_grep '^exit=0$' 10; then ok "top -o: q exits 0"; else
+		fail "top -o: q exits 0" "TUI up before q: $up; $(screen | tail -3)"; fi
 	for f in top w; do
 		if [ -s "$TMP/$f.folded" ]; then
 			near "top ($f): hot_function share" 60 "$(share "$TMP/$f.folded" hot_function)" 6
@@ -439,7 +442,8 @@ C
 	if [ "${tsum:-0}" -ge "${wsum:-1}" ] && [ "${wsum:-0}" -gt 200 ]; then
 		ok "top -o saves the whole run ($tsum samples; $wsum at the exit of the target)"; else
 		fail "top -o saves the whole run" "-o: $tsum samples, w after the exit: $wsum"; fi
-	expect_sane "top -o: the terminal is sane after q"
+	if [ $up = 1 ]; then expect_sane "top -o: the terminal is sane after q"; else
+		fail "top -o: the terminal is sane after q" "the TUI was not running before q"; fi
 	expect_exit "top -o rejects an unknown format" 2 "-o wants a file name ending in one of" \
 		"$SCORCH" top -o "$TMP/x.unknown" -- true
 fi
@@ -466,6 +470,8 @@ C
 	if wait_grep 'off-cpu' 1 && wait_grep '^all +[0-9,]+ ns, ' 1; then ok "top --off-cpu: the status says off-cpu and counts ns"; else
 		fail "top --off-cpu: the status says off-cpu and counts ns" "$(screen | tail -2)"; fi
 	wait_grep 'the target exited' 10 >/dev/null
+	up=0
+	tui_up && up=1
 	tm send-keys -t "$S" q
 	wait_grep '^exit=0$' 10 >/dev/null
 	# the napper's nanosleep time in the saved profile: the design's 4 s, in ns, within 10%
@@ -473,7 +479,8 @@ C
 	if awk -v g="${got:-0}" 'BEGIN { exit !(g >= 3.6e9 && g <= 4.4e9) }'; then
 		ok "top --off-cpu -o: the napper's blocked time is the design's 4 s ($got ns)"; else
 		fail "top --off-cpu -o: the napper's blocked time is the design's 4 s" "got [$got] ns"; fi
-	expect_sane "top --off-cpu: the terminal is sane after q"
+	if [ $up = 1 ]; then expect_sane "top --off-cpu: the terminal is sane after q"; else
+		fail "top --off-cpu: the terminal is sane after q" "the TUI was not running before q"; fi
 
 	# --on-off: thread states. offcpu_split's sleeper spins 3 ms then sleeps 10 ms, 30 times:
 	# 300 ms blocked by design; its TID comes from the workload's own report.
@@ -503,9 +510,12 @@ C
 		wait_grep '^ +[0-9.]+% +[0-9.]+%  \[blocked\]' 1 && wait_grep "${sleeper:-none} offcpu_split" 1; then
 		ok "cockpit: the states summary, top functions ([blocked]) and thread bars on one screen"; else
 		fail "cockpit: the states summary, top functions and thread bars" "sleeper $sleeper: $(screen | sed -n 2,12p)"; fi
+	up=0
+	tui_up && up=1
 	tm send-keys -t "$S" q
 	wait_grep '^exit=0$' 10 >/dev/null
-	expect_sane "top --on-off: the terminal is sane after q"
+	if [ $up = 1 ]; then expect_sane "top --on-off: the terminal is sane after q"; else
+		fail "top --on-off: the terminal is sane after q" "the TUI was not running before q"; fi
 
 	# top -e: a uprobe on probe_calls's counted_call, called 20000 times by design
 	cc -O2 -g -fno-omit-frame-pointer -o "$TMP/probe_calls" "$ROOT/tests/workloads/probe_calls.c" ||
