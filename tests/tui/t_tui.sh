@@ -522,7 +522,10 @@ C
 		bail "the probe_calls workload does not compile"
 	rm -f "$TMP/probe.folded"
 	tm send-keys -t "$S" "clear; '$SCORCH' top --refresh 300 -e 'uprobe:$TMP/probe_calls:counted_call' -o '$TMP/probe.folded' -- '$TMP/probe_calls' 20000 0 1; echo \"exit=\$?\"" Enter
-	if wait_grep 'counted_call' 8; then ok "top -e uprobe: the probed function is drawn"; else
+	# the typed command line names counted_call too: it counts only once the TUI's screen is up
+	for _ in $(seq 40); do tui_up && break; sleep 0.2; done
+	if tui_up && wait_grep 'counted_call' 8; then
+		ok "top -e uprobe: the probed function is drawn"; else
 		fail "top -e uprobe: the probed function is drawn" "$(screen | tail -6)"; fi
 	wait_grep 'the target exited' 8 >/dev/null
 	tm send-keys -t "$S" q
