@@ -258,7 +258,7 @@ var ScorchViewer = (function () {
 		}
 		this.xs = xs;
 		this.self = null; // by functions(), after the first paint
-		this.md = null;   // by visibleDepth(), at the first zoom
+		this.md = null;   // by visibleDepth(), for a time range's values
 	};
 
 	Viewer.prototype.total = function () { return this.vals[0]; };
@@ -268,9 +268,11 @@ var ScorchViewer = (function () {
 	};
 
 	// ---- the flame graph ----
-	// Deepest drawn depth under the zoomed frame (per-node maxima, computed once per values).
-	Viewer.prototype.visibleDepth = function () {
-		var t = this.t, z = this.z, v = this.vals;
+	// Deepest drawn depth under the frame z (per-node maxima, computed once per values). The
+	// graph keeps the height of the whole profile when zoomed (as flamegraph.pl's does): a
+	// zoom then only redraws the canvas, without resizing it and laying out the page again.
+	Viewer.prototype.visibleDepth = function (z) {
+		var t = this.t, v = this.vals;
 		if (z === 0 && v === t.tot) return t.maxDepth;
 		if (!this.md) {
 			var md = new Uint32Array(t.dep);
@@ -291,7 +293,7 @@ var ScorchViewer = (function () {
 		if (!this.t) return;
 		var t = this.t, c = this.canvas, dpr = window.devicePixelRatio || 1;
 		var w = this.graph.clientWidth || 800;
-		this.rows = this.visibleDepth() + 1;
+		this.rows = this.visibleDepth(0) + 1;
 		var h = this.rows * ROW;
 		this.width = w;
 		if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
@@ -793,6 +795,7 @@ var ScorchViewer = (function () {
 				var base = document.getElementById('scorch-baseline');
 				if (base) v.baseline = new Tree(JSON.parse(base.textContent));
 				v.load(data);
+				performance.mark('scorch-viewer-full');
 				element.dataset.loaded = 'full';
 			};
 			if (after) setTimeout(go, 0); else go();
