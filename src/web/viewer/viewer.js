@@ -86,19 +86,19 @@ var ScorchViewer = (function () {
 		this.dep = new Uint32Array(n);
 		this.tot = new Float64Array(n);
 		unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
-		this.par = new Int32Array(n);
-		this.end = new Uint32Array(n);
-		var stack = new Int32Array(n + 1), sp = 0, maxd = 0, prev = -1, dep = this.dep;
+		var par = this.par = new Int32Array(n), end = this.end = new Uint32Array(n);
+		// the open ancestors: stack[d] is the node at depth d on the current path
+		var stack = new Int32Array(n + 1), maxd = 0, prev = -1, dep = this.dep;
 		for (var i = 0; i < n; i++) {
 			var z = dep[i], d = prev + 1 + ((z & 1) ? -((z + 1) >>> 1) : z >>> 1);
 			dep[i] = d;
+			for (var e = prev; e >= d; e--) end[stack[e]] = i;
 			prev = d;
 			if (d > maxd) maxd = d;
-			while (sp > 0 && dep[stack[sp - 1]] >= d) this.end[stack[--sp]] = i;
-			this.par[i] = sp > 0 ? stack[sp - 1] : -1;
-			stack[sp++] = i;
+			par[i] = d > 0 ? stack[d - 1] : -1;
+			stack[d] = i;
 		}
-		while (sp > 0) this.end[stack[--sp]] = n;
+		for (var e2 = prev; e2 >= 0; e2--) end[stack[e2]] = n;
 		this.maxDepth = maxd;
 		this.tl = null;
 		var tl = json.timeline;
