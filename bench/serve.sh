@@ -83,7 +83,7 @@ elapsed=$(sed -E 's/.*"elapsed":([0-9.]+).*/\1/' <<<"$st")
 echo "  999 Hz profile during the load: $samples samples in ${elapsed} s, $lost lost"
 cpu=$(awk -v a="$tick0" -v b="$tick1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
 echo "  the workload used $cpu CPU-s meanwhile (/proc/PID/stat): $samples samples are" \
-	"$(awk -v s="$samples" -v c="$cpu" 'BEGIN { printf "%.1f", c > 0 ? 100 * s / (c * 999) : 0 }')% of 999 per CPU-s"
+	"$(awk -v s="$samples" -v c="$cpu" 'BEGIN { printf "%.1f", (c > 0 ? 100 * s / (c * 999) : 0) }')% of 999 per CPU-s"
 
 size=$(curl -s -H "$H" -o "$TMP/big.json" -w '%{size_download}' "$BASE/api/profiles/1/view")
 t=$(curl -s -H "$H" -o /dev/null -w '%{time_total}' "$BASE/api/profiles/1/view")
