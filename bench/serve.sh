@@ -48,7 +48,10 @@ H="Authorization: Bearer $TOKEN"
 
 # the 999 Hz profile that must not lose samples while the API is loaded
 SECS=$((DUR * 3 + 6))
+# the workload's CPU time (utime + stime, in clock ticks) from the profile's start to its end
+cputicks() { awk '{ print $14 + $15 }' "/proc/$WPID/stat"; }
 ID=$(curl -s -H "$H" -d "{\"pids\":[$WPID],\"seconds\":$SECS,\"hz\":999}" "$BASE/api/profiles" | tr -dc 0-9)
+tick0=$(cputicks)
 [ -n "$ID" ] || { echo "bench/serve.sh: cannot start the profile: $(cat "$TMP/serve.err")" >&2; exit 1; }
 sleep 2
 
@@ -73,10 +76,14 @@ for _ in $(seq $((SECS * 5 + 50))); do
 	grep -q '"state":"done"' <<<"$st" && break
 	sleep 0.2
 done
+tick1=$(cputicks)
 samples=$(sed -E 's/.*"samples":([0-9]+).*/\1/' <<<"$st")
 lost=$(sed -E 's/.*"lost":([0-9]+).*/\1/' <<<"$st")
 elapsed=$(sed -E 's/.*"elapsed":([0-9.]+).*/\1/' <<<"$st")
 echo "  999 Hz profile during the load: $samples samples in ${elapsed} s, $lost lost"
+cpu=$(awk -v a="$tick0" -v b="$tick1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
+echo "  the workload used $cpu CPU-s meanwhile (/proc/PID/stat): $samples samples are" \
+	"$(awk -v s="$samples" -v c="$cpu" 'BEGIN { printf "%.1f", (c > 0 ? 100 * s / (c * 999) : 0) }')% of 999 per CPU-s"
 
 size=$(curl -s -H "$H" -o "$TMP/big.json" -w '%{size_download}' "$BASE/api/profiles/1/view")
 t=$(curl -s -H "$H" -o /dev/null -w '%{time_total}' "$BASE/api/profiles/1/view")

@@ -85,15 +85,15 @@ static struct profile *clone_structure(const struct profile *src)
 	profile__set_column(dst, 0, profile__column_name(src, 0), profile__column_type(src, 0));
 	for (int c = 1; c < profile__ncolumns(src); c++)
 		profile__add_column(dst, profile__column_name(src, c), profile__column_type(src, c));
-	uint32_t ns = profile__nstrings(src), nf = profile__nframes(src), nn = profile__nnodes(src);
+	uint32_t ns = profile__nstrings(src);
 	for (uint32_t i = 1; i < ns; i++)
 		profile__intern(dst, profile__str(src, i), profile__strlen(src, i));
-	for (uint32_t i = 0; i < nf; i++) {
-		const struct frame *f = profile__frame_get(src, i);
-		profile__frame(dst, f->name, f->module, f->file, f->line, (enum frame_kind)f->kind);
-	}
-	for (uint32_t n = 1; n < nn; n++)
-		profile__child(dst, profile__node_parent(src, n), profile__node_frame(src, n));
+	/* mappings, frames (with raw names, addresses and mappings, for pprof) and nodes, in id
+	 * order into an empty profile: the same ids; no column is mapped, so no values */
+	int nocols[PROFILE_MAX_COLUMNS];
+	for (int c = 0; c < PROFILE_MAX_COLUMNS; c++)
+		nocols[c] = -1;
+	profile__merge(dst, src, nocols);
 	const struct profile_meta *sm = profile__meta((struct profile *)src);
 	struct profile_meta *dm = profile__meta(dst);
 	*dm = *sm;

@@ -7,8 +7,13 @@
 #include <string.h>
 
 struct wire_frame {
-	uint32_t name, module, file, line, kind, raw;
+	uint32_t name, module, file, line, kind, raw, mapping, pad;
 	uint64_t addr;
+};
+
+struct wire_mapping {
+	uint32_t path, build_id;
+	uint64_t start, end, pgoff;
 };
 
 struct wire_node {
@@ -61,9 +66,15 @@ int wire_enc__delta(struct wire_enc *e, const struct profile *p, const struct wi
 			len = WIRE_MAX_PAYLOAD;
 		wire__msg(out, WIRE_STR, profile__str(p, e->nstrings), len);
 	}
+	for (uint32_t n = profile__nmappings(p); e->nmappings < n; e->nmappings++) {
+		const struct mapping *m = profile__mapping_get(p, e->nmappings);
+		struct wire_mapping wm = {m->path, m->build_id, m->start, m->end, m->pgoff};
+		wire__msg(out, WIRE_MAPPING, &wm, sizeof(wm));
+	}
 	for (uint32_t n = profile__nframes(p); e->nframes < n; e->nframes++) {
 		const struct frame *f = profile__frame_get(p, e->nframes);
-		struct wire_frame wf = {f->name, f->module, f->file, f->line, f->kind, f->raw,
+		struct wire_frame wf = {f->name, f->module, f->file,    f->line,
+					f->kind, f->raw,    f->mapping, 0,
 					f->addr};
 		wire__msg(out, WIRE_FRAME, &wf, sizeof(wf));
 	}
@@ -135,6 +146,35 @@ static int local_str(struct wire_dec *d, const struct profile *p, uint32_t id, c
 	return 0;
 }
 
+/* Lower-case hex (as the profile keeps build-ids) to at most 64 bytes; returns the count. */
+static size_t unhex(const char *h, unsigned char *bytes)
+{
+	size_t n = h ? strlen(h) / 2 : 0;
+	if (n > 64)
+		n = 64;
+	for (size_t i = 0; i < n; i++) {
+		unsigned hi = (unsigned char)h[2 * i], lo = (unsigned char)h[2 * i + 1];
+		hi = hi >= 'a' ? hi - 'a' + 10 : hi - '0';
+		lo = lo >= 'a' ? lo - 'a' + 10 : lo - '0';
+		bytes[i] = (unsigned char)((hi & 15) << 4 | (lo & 15));
+	}
+	return n;
+}
+
+/* A mapping: kept in the local profile (profile__mapping deduplicates), its id remembered. */
+static int apply_mapping(struct wire_dec *d, struct profile *p, const struct wire_mapping *wm)
+{
+	const char *path, *bid;
+	if (local_str(d, p, wm->path, &path) < 0 || local_str(d, p, wm->build_id, &bid) < 0 ||
+	    (bid && strspn(bid, "0123456789abcdef") != strlen(bid)))
+		return bad(d, "mapping with an unknown string");
+	unsigned char bytes[64];
+	size_t n = unhex(bid, bytes);
+	struct mapping_info mi = {path, n ? bytes : NULL, n, wm->start, wm->end, wm->pgoff};
+	push(&d->map, &d->nmap, &d->capmap, profile__mapping(p, &mi));
+	return 0;
+}
+
 static int apply_frame(struct wire_dec *d, struct profile *p, const struct wire_frame *wf)
 {
 	struct frame_info fi = {0};
@@ -147,6 +187,18 @@ static int apply_frame(struct wire_dec *d, struct profile *p, const struct wire_
 	fi.line = wf->line;
 	fi.kind = (enum frame_kind)wf->kind;
 	fi.addr = wf->addr;
+	struct mapping_info mi = {0};
+	unsigned char bid[64];
+	if (wf->mapping != PROFILE_NONE) {
+		if (wf->mapping >= d->nmap)
+			return bad(d, "frame with an unknown mapping");
+		const struct mapping *m = profile__mapping_get(p, d->map[wf->mapping]);
+		const char *h = m->build_id != PROFILE_NONE ? profile__str(p, m->build_id) : NULL;
+		size_t n = unhex(h, bid);
+		mi = (struct mapping_info){profile__str(p, m->path), n ? bid : NULL, n, m->start,
+					   m->end, m->pgoff};
+		fi.map = &mi;
+	}
 	push(&d->frame, &d->nframe, &d->capframe, profile__frame_full(p, &fi));
 	return 0;
 }
@@ -200,6 +252,13 @@ static int apply(struct wire_dec *d, struct profile *p, uint32_t type, const cha
 			return bad(d, "bad frame size");
 		memcpy(&wf, buf, sizeof(wf));
 		return apply_frame(d, p, &wf);
+	}
+	case WIRE_MAPPING: {
+		struct wire_mapping wm;
+		if (len != sizeof(wm))
+			return bad(d, "bad mapping size");
+		memcpy(&wm, buf, sizeof(wm));
+		return apply_mapping(d, p, &wm);
 	}
 	case WIRE_NODE: {
 		struct wire_node wn;
@@ -284,6 +343,7 @@ void wire_dec__free(struct wire_dec *d)
 	free(d->str);
 	free(d->frame);
 	free(d->node);
+	free(d->map);
 	strbuf__free(&d->in);
 	memset(d, 0, sizeof(*d));
 }

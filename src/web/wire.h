@@ -19,7 +19,7 @@
  */
 enum wire_type {
 	WIRE_STR = 1,  /* bytes */
-	WIRE_FRAME,    /* u32 name, module, file, line, kind, raw; u64 addr (remote string ids) */
+	WIRE_FRAME,    /* u32 name, module, file, line, kind, raw, mapping; u64 addr (remote ids) */
 	WIRE_NODE,     /* u32 parent, frame (remote ids; node ids count from 1 in order) */
 	WIRE_VALUE,    /* u32 node, u32 col, u64 increment */
 	WIRE_TIMELINE, /* u64 time_ns; u32 pid, tid, cpu, node */
@@ -27,6 +27,7 @@ enum wire_type {
 	WIRE_STATS,    /* struct wire_stats */
 	WIRE_END,      /* sampling is over; nothing follows */
 	WIRE_ERROR,    /* a one-line reason sampling could not start or stopped; nothing follows */
+	WIRE_MAPPING,  /* u32 path, build_id (remote string ids); u64 start, end, pgoff */
 };
 
 #define WIRE_MAX_PAYLOAD (1u << 20)
@@ -43,7 +44,7 @@ struct wire_stats {
 
 /* Sender side: remembers what was sent. Zero-initialise; free with wire_enc__free. */
 struct wire_enc {
-	uint32_t nstrings, nframes, nnodes;
+	uint32_t nstrings, nframes, nnodes, nmappings;
 	uint64_t *sent;    /* per node: column-0 value already sent */
 	size_t nsent;
 	size_t ntimeline;
@@ -62,8 +63,8 @@ void wire__msg(struct strbuf *out, enum wire_type t, const void *payload, uint32
 
 /* Receiver side. Zero-initialise; free with wire_dec__free. */
 struct wire_dec {
-	uint32_t *str, *frame, *node; /* remote id -> local id */
-	size_t nstr, nframe, nnode, capstr, capframe, capnode;
+	uint32_t *str, *frame, *node, *map; /* remote id -> local id */
+	size_t nstr, nframe, nnode, nmap, capstr, capframe, capnode, capmap;
 	struct strbuf in;             /* bytes not yet parsed */
 	struct wire_stats stats;
 	bool ended;

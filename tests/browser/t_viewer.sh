@@ -82,7 +82,7 @@ printf 'main;grew 70\nmain;shrank 30\n' >"$TMP/after.folded"
 "$SCORCH" flamegraph "$TMP/after.folded" -o "$TMP/after.html"
 "$SCORCH" diff "$TMP/before.folded" "$TMP/after.folded" -o "$TMP/diff.html"
 
-# ---- a frame under 1/20000 of the samples: left out of the page's coarse first copy ----
+# ---- a frame under 1/4096 of the samples: left out of the page's coarse first copy ----
 printf 'main;big 100000\nmain;tiny 1\n' >"$TMP/two.folded"
 "$SCORCH" flamegraph "$TMP/two.folded" -o "$TMP/two.html"
 

@@ -103,6 +103,57 @@ static void test_deltas_rebuild_the_profile(void **state)
 	profile__free(dst);
 }
 
+/* A frame's mapping (path, build-id, range, offset) and address arrive with it, for pprof. */
+static void test_mappings_and_addresses_arrive(void **state)
+{
+	(void)state;
+	struct profile *src = profile__new(), *dst = profile__new();
+	profile__intern(dst, "unrelated", 9);
+	struct wire_enc e = {0};
+	struct wire_dec d = {0};
+	struct strbuf out = {0};
+	static const unsigned char bid[] = {0xde, 0xad, 0xbe, 0xef, 0x01, 0x0a};
+	struct mapping_info mi = {"/usr/bin/app", bid, sizeof(bid), 0x400000, 0x401000, 0x1000};
+	struct frame_info fi = {.name = "hot", .raw = "_Z3hotv", .module = "/usr/bin/app",
+				.kind = FRAME_USER, .addr = 0x400123, .map = &mi};
+	uint32_t fr[2] = {profile__frame_named(src, "main", 4, FRAME_USER), profile__frame_full(src, &fi)};
+	profile__add_stack(src, fr, 2, 0, 7);
+	wire_enc__delta(&e, src, NULL, &out);
+	assert_int_equal(wire_dec__feed(&d, dst, out.buf, out.len), 0);
+	char *s = stacks(dst);
+	assert_string_equal(s, "main;hot 7|");
+	free(s);
+	uint32_t leaf = profile__nnodes(dst) - 1;
+	const struct frame *f = profile__frame_get(dst, profile__node_frame(dst, leaf));
+	assert_int_equal(f->addr, 0x400123);
+	assert_string_equal(profile__str(dst, f->raw), "_Z3hotv");
+	assert_int_not_equal(f->mapping, PROFILE_NONE);
+	const struct mapping *m = profile__mapping_get(dst, f->mapping);
+	assert_string_equal(profile__str(dst, m->path), "/usr/bin/app");
+	assert_string_equal(profile__str(dst, m->build_id), "deadbeef010a");
+	assert_int_equal(m->start, 0x400000);
+	assert_int_equal(m->end, 0x401000);
+	assert_int_equal(m->pgoff, 0x1000);
+	/* a frame naming a mapping that never came is refused */
+	struct wire_dec d2 = {0};
+	struct profile *p2 = profile__new();
+	struct strbuf bad = {0};
+	uint32_t body[10] = {0, PROFILE_NONE, PROFILE_NONE, 0, 0, PROFILE_NONE, 3, 0, 0, 0};
+	wire__msg(&bad, WIRE_STR, "x", 1);
+	wire__msg(&bad, WIRE_FRAME, body, sizeof(body));
+	assert_int_equal(wire_dec__feed(&d2, p2, bad.buf, bad.len), -EPROTO);
+	assert_non_null(strstr(d2.error, "unknown mapping"));
+	strbuf__free(&bad);
+	wire_dec__free(&d2);
+	profile__free(p2);
+
+	strbuf__free(&out);
+	wire_enc__free(&e);
+	wire_dec__free(&d);
+	profile__free(src);
+	profile__free(dst);
+}
+
 static void test_junk_is_refused(void **state)
 {
 	(void)state;
@@ -136,6 +187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deltas_rebuild_the_profile),
+		cmocka_unit_test(test_mappings_and_addresses_arrive),
 		cmocka_unit_test(test_junk_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,8 +7,9 @@ var ScorchViewer = (function () {
 	if (window.performance && performance.mark) performance.mark('scorch-viewer-script');
 
 	var ROW = 16;          // px per frame row
-	var MIN_W = 0.5;       // narrower frames are not drawn (their parent covers them)
+	var MIN_W = 1;         // narrower frames are not drawn (their parent covers them)
 	var TEXT_W = 24;       // frames narrower than this get no label
+	var CHAR_W = 7;        // px per label character (12px Verdana, about)
 	var HEAT_ROWS_MS = 20; // heatmap: one row per 20 ms of each second
 	var TABLE_ROWS = 200;  // rows the top-functions table shows
 
@@ -35,11 +36,21 @@ var ScorchViewer = (function () {
 		for (var i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
 		return h >>> 0;
 	}
-	function hotColor(name) {
-		var h = hash(name);
-		var v1 = (h & 0xff) / 255, v2 = ((h >>> 8) & 0xff) / 255, v3 = ((h >>> 16) & 0xff) / 255;
-		return 'rgb(' + (205 + Math.round(50 * v3)) + ',' + Math.round(230 * v1) + ',' + Math.round(55 * v2) + ')';
-	}
+	// Frame colours are indices into PALETTE, so that a redraw sets fillStyle once per colour:
+	// 0..255 the hot palette (its three random values in 8, 8 and 4 steps), then magenta
+	// (search matches), then 256 reds and 256 blues (diff: rgb(255,c,c) and rgb(c,c,255)).
+	var HOT = 0, MAGENTA = 256, RED = 257, BLUE = 513, NCOLORS = 769;
+	var PALETTE = [];
+	(function () {
+		for (var k = 0; k < 256; k++) {
+			var v1 = (k & 31) / 31, v2 = ((k >>> 5) & 1) / 1, v3 = (k >>> 6) / 3;
+			PALETTE.push('rgb(' + (205 + Math.round(50 * v3)) + ',' + Math.round(230 * v1) + ',' + Math.round(55 * v2) + ')');
+		}
+		PALETTE.push('rgb(230,0,230)');
+		for (var c = 0; c < 256; c++) PALETTE.push('rgb(255,' + c + ',' + c + ')');
+		for (c = 0; c < 256; c++) PALETTE.push('rgb(' + c + ',' + c + ',255)');
+	})();
+	function hotIndex(name) { return hash(name) & 255; }
 
 	// ---- the profile as typed arrays ----
 	// Packed numbers (viewer.h): 5-bit groups, little-endian, one base64url character each,
@@ -66,6 +77,8 @@ var ScorchViewer = (function () {
 		var n = json.nodes.count;
 		this.json = json;
 		this.names = json.names;
+		this.hot = new Int16Array(json.names.length).fill(-1); // hot palette index per name
+		this.labels = new Map();                                // cut labels (Viewer.label)
 		this.scale = json.scale || 1;
 		this.unit = json.unit || 'samples';
 		this.n = n;
@@ -73,19 +86,19 @@ var ScorchViewer = (function () {
 		this.dep = new Uint32Array(n);
 		this.tot = new Float64Array(n);
 		unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
-		this.par = new Int32Array(n);
-		this.end = new Uint32Array(n);
-		var stack = new Int32Array(n + 1), sp = 0, maxd = 0, prev = -1, dep = this.dep;
+		var par = this.par = new Int32Array(n), end = this.end = new Uint32Array(n);
+		// the open ancestors: stack[d] is the node at depth d on the current path
+		var stack = new Int32Array(n + 1), maxd = 0, prev = -1, dep = this.dep;
 		for (var i = 0; i < n; i++) {
 			var z = dep[i], d = prev + 1 + ((z & 1) ? -((z + 1) >>> 1) : z >>> 1);
 			dep[i] = d;
+			for (var e = prev; e >= d; e--) end[stack[e]] = i;
 			prev = d;
 			if (d > maxd) maxd = d;
-			while (sp > 0 && dep[stack[sp - 1]] >= d) this.end[stack[--sp]] = i;
-			this.par[i] = sp > 0 ? stack[sp - 1] : -1;
-			stack[sp++] = i;
+			par[i] = d > 0 ? stack[d - 1] : -1;
+			stack[d] = i;
 		}
-		while (sp > 0) this.end[stack[--sp]] = n;
+		for (var e2 = prev; e2 >= 0; e2--) end[stack[e2]] = n;
 		this.maxDepth = maxd;
 		this.tl = null;
 		var tl = json.timeline;
@@ -166,8 +179,10 @@ var ScorchViewer = (function () {
 		this.crumbs = el('div', 'sv-crumbs');
 		this.graph = el('div', 'sv-graph');
 		this.canvas = el('canvas', 'sv-flame');
-		this.overlay = el('canvas', 'sv-overlay');
-		this.graph.append(this.canvas, this.overlay);
+		this.overlay = el('canvas', 'sv-overlay'); // the mouse target; never drawn on
+		this.overlay.width = this.overlay.height = 1;
+		this.hl = el('div', 'sv-hl');                // the hovered frame's outline
+		this.graph.append(this.canvas, this.hl, this.overlay);
 		this.details = el('div', 'sv-details', ' ');
 		this.tip = el('div', 'sv-tip');
 		this.tableBox = el('div', 'sv-tablebox');
@@ -243,7 +258,7 @@ var ScorchViewer = (function () {
 		}
 		this.xs = xs;
 		this.self = null; // by functions(), after the first paint
-		this.md = null;   // by visibleDepth(), at the first zoom
+		this.md = null;   // by visibleDepth(), for a time range's values
 	};
 
 	Viewer.prototype.total = function () { return this.vals[0]; };
@@ -253,9 +268,11 @@ var ScorchViewer = (function () {
 	};
 
 	// ---- the flame graph ----
-	// Deepest drawn depth under the zoomed frame (per-node maxima, computed once per values).
-	Viewer.prototype.visibleDepth = function () {
-		var t = this.t, z = this.z, v = this.vals;
+	// Deepest drawn depth under the frame z (per-node maxima, computed once per values). The
+	// graph keeps the height of the whole profile when zoomed (as flamegraph.pl's does): a
+	// zoom then only redraws the canvas, without resizing it and laying out the page again.
+	Viewer.prototype.visibleDepth = function (z) {
+		var t = this.t, v = this.vals;
 		if (z === 0 && v === t.tot) return t.maxDepth;
 		if (!this.md) {
 			var md = new Uint32Array(t.dep);
@@ -270,68 +287,104 @@ var ScorchViewer = (function () {
 	Viewer.prototype.rowY = function (d) {
 		return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW;
 	};
+	// Draws the graph: the frames to draw are gathered first, then filled one colour at a
+	// time (fillStyle changes are what a canvas pays for), then labelled.
 	Viewer.prototype.redraw = function () {
 		if (!this.t) return;
 		var t = this.t, c = this.canvas, dpr = window.devicePixelRatio || 1;
 		var w = this.graph.clientWidth || 800;
-		this.rows = this.visibleDepth() + 1;
+		this.rows = this.visibleDepth(0) + 1;
 		var h = this.rows * ROW;
 		this.width = w;
 		if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
 			c.width = Math.round(w * dpr); c.height = Math.round(h * dpr);
 			c.style.width = w + 'px'; c.style.height = h + 'px';
-			this.overlay.width = c.width; this.overlay.height = c.height;
 			this.overlay.style.width = c.style.width; this.overlay.style.height = c.style.height;
 		}
 		var g = c.getContext('2d');
 		g.setTransform(dpr, 0, 0, dpr, 0, 0);
 		g.clearRect(0, 0, w, h);
+		var z = this.z, vals = this.vals, vz = vals[z];
+		this.drawn = 0;
+		if (vz <= 0) { this.drawCrumbs(); this.placeHighlight(); return; }
+		var scale = w / vz, x0 = this.xs[z], xs = this.xs, end = t.end;
+		this.nbuf = 0;
+		// ancestors of the zoomed frame span the whole width
+		for (var a = t.par[z]; a >= 0; a = t.par[a]) this.gather(a, 0, w);
+		for (var i = z; i < end[z]; i++) {
+			var fw = vals[i] * scale;
+			if (fw < MIN_W) { i = end[i] - 1; continue; }
+			this.gather(i, (xs[i] - x0) * scale, fw);
+		}
+		this.fill(g);
+		this.drawCrumbs();
+		this.placeHighlight();
+	};
+	Viewer.prototype.gather = function (i, x, w) {
+		var b = this.buf, k = this.nbuf++;
+		if (!b || k === b.node.length) {
+			var nb = { node: new Int32Array(k ? 2 * k : 16384), x: new Float64Array(k ? 2 * k : 16384),
+				w: new Float64Array(k ? 2 * k : 16384), col: new Uint16Array(k ? 2 * k : 16384) };
+			if (b) { nb.node.set(b.node); nb.x.set(b.x); nb.w.set(b.w); nb.col.set(b.col); }
+			this.buf = b = nb;
+		}
+		b.node[k] = i; b.x[k] = x; b.w[k] = w; b.col[k] = this.colorOf(i);
+	};
+	Viewer.prototype.fill = function (g) {
+		var b = this.buf, n = this.nbuf, t = this.t, k;
+		// counting sort of the gathered frames by colour
+		var start = this.cstart || (this.cstart = new Int32Array(NCOLORS + 1));
+		start.fill(0);
+		for (k = 0; k < n; k++) start[b.col[k] + 1]++;
+		for (k = 1; k <= NCOLORS; k++) start[k] += start[k - 1];
+		var ord = this.ord && this.ord.length >= n ? this.ord : (this.ord = new Int32Array(b.node.length));
+		for (k = 0; k < n; k++) ord[start[b.col[k]]++] = k;
+		var last = -1;
+		for (var j = 0; j < n; j++) {
+			k = ord[j];
+			var col = b.col[k], w = b.w[k];
+			if (col !== last) { g.fillStyle = PALETTE[col]; last = col; }
+			g.fillRect(b.x[k], this.rowY(t.dep[b.node[k]]), w > 2 ? w - 1 : w, ROW - 1);
+		}
+		g.fillStyle = '#000';
 		g.font = '12px Verdana, sans-serif';
 		g.textBaseline = 'middle';
-		var z = this.z, vz = this.vals[z];
-		if (vz <= 0) { this.drawn = 0; this.drawCrumbs(); return; }
-		var scale = w / vz, x0 = this.xs[z], drawn = 0;
-		// ancestors of the zoomed frame span the whole width
-		for (var a = t.par[z]; a >= 0; a = t.par[a]) { this.drawFrame(g, a, 0, w); drawn++; }
-		for (var i = z; i < t.end[z]; i++) {
-			var fw = this.vals[i] * scale;
-			if (fw < MIN_W) { i = t.end[i] - 1; continue; }
-			this.drawFrame(g, i, (this.xs[i] - x0) * scale, fw);
-			drawn++;
+		for (k = 0; k < n; k++) {
+			if (b.w[k] < TEXT_W) continue;
+			var s = this.label(t.nm[b.node[k]], Math.floor((b.w[k] - 6) / CHAR_W));
+			if (s) g.fillText(s, b.x[k] + 3, this.rowY(t.dep[b.node[k]]) + ROW / 2);
 		}
-		this.drawn = drawn;
-		this.drawCrumbs();
-		this.drawOverlay();
+		this.drawn = n;
 	};
-	Viewer.prototype.frameColor = function (i) {
-		var name = this.t.names[this.t.nm[i]];
-		if (this.match && this.match[this.t.nm[i]]) return 'rgb(230,0,230)';
-		if (this.bvals) return this.diffColor(i);
-		var cc = this.colors || (this.colors = {});
-		return cc[name] || (cc[name] = hotColor(name));
+	// The label of name index k in room characters, or null. Cut names keep a multiple of 4
+	// characters (past 8), so that zooming reuses strings the canvas has laid out before.
+	Viewer.prototype.label = function (k, room) {
+		if (room < 3) return null;
+		var name = this.t.names[k];
+		if (name.length <= room) return name;
+		var q = room - 2;
+		if (q > 8) q -= q % 4;
+		var cache = this.t.labels, key = k * 1024 + Math.min(q, 1023), s = cache.get(key);
+		if (s === undefined) { s = name.slice(0, q) + '..'; cache.set(key, s); }
+		return s;
 	};
-	Viewer.prototype.drawFrame = function (g, i, x, w) {
-		var y = this.rowY(this.t.dep[i]);
-		g.fillStyle = this.frameColor(i);
-		g.fillRect(x, y, Math.max(w - (w > 2 ? 1 : 0), MIN_W), ROW - 1);
-		if (w >= TEXT_W) {
-			var name = this.t.names[this.t.nm[i]], room = Math.floor((w - 6) / 7);
-			if (room >= 3) {
-				g.fillStyle = '#000';
-				g.fillText(name.length <= room ? name : name.slice(0, room - 2) + '..', x + 3, y + ROW / 2);
-			}
-		}
+	// Palette index of node i's colour.
+	Viewer.prototype.colorOf = function (i) {
+		var t = this.t, k = t.nm[i];
+		if (this.match && this.match[k]) return MAGENTA;
+		if (this.bvals) return this.diffIndex(i);
+		var c = t.hot[k];
+		if (c < 0) c = t.hot[k] = hotIndex(t.names[k]);
+		return c;
 	};
-	Viewer.prototype.drawOverlay = function () {
-		var o = this.overlay, g = o.getContext('2d'), dpr = window.devicePixelRatio || 1;
-		g.setTransform(dpr, 0, 0, dpr, 0, 0);
-		g.clearRect(0, 0, o.width, o.height);
-		var r = this.hover >= 0 ? this.rectOf(this.hover) : null;
-		if (r) {
-			g.strokeStyle = '#000';
-			g.lineWidth = 1;
-			g.strokeRect(r.x + 0.5, r.y + 0.5, Math.max(r.w - 1, 1), ROW - 2);
-		}
+	Viewer.prototype.frameColor = function (i) { return PALETTE[this.colorOf(i)]; };
+	// The hovered frame's outline (a positioned element: moving it repaints nothing else).
+	Viewer.prototype.placeHighlight = function () {
+		var r = this.hover >= 0 ? this.rectOf(this.hover) : null, s = this.hl.style;
+		if (!r) { s.display = 'none'; return; }
+		s.display = 'block';
+		s.transform = 'translate(' + r.x + 'px,' + r.y + 'px)';
+		s.width = Math.max(r.w, 2) + 'px';
 	};
 	// Canvas-relative rectangle of node i, or null when it is not drawn.
 	Viewer.prototype.rectOf = function (i) {
@@ -403,7 +456,7 @@ var ScorchViewer = (function () {
 			this.tip.style.display = 'none';
 			this.details.textContent = ' ';
 		}
-		this.drawOverlay();
+		this.placeHighlight();
 	};
 
 	// ---- zoom and breadcrumb ----
@@ -705,13 +758,14 @@ var ScorchViewer = (function () {
 		var tot = this.total(), btot = this.baseline.tot[0];
 		return (tot ? this.vals[i] / tot : 0) - (btot ? this.bvals[i] / btot : 0);
 	};
-	Viewer.prototype.diffColor = function (i) {
+	Viewer.prototype.diffIndex = function (i) {
 		var d = this.delta(i), f = this.maxDelta > 0 ? Math.min(1, Math.abs(d) / this.maxDelta) : 0;
 		var c = Math.round(210 * (1 - f)) + 45 * (f === 0 ? 1 : 0);
-		if (d > 0) return 'rgb(255,' + c + ',' + c + ')';
-		if (d < 0) return 'rgb(' + c + ',' + c + ',255)';
-		return 'rgb(255,255,255)';
+		if (d > 0) return RED + c;
+		if (d < 0) return BLUE + c;
+		return RED + 255; // rgb(255,255,255)
 	};
+	Viewer.prototype.diffColor = function (i) { return PALETTE[this.diffIndex(i)]; };
 
 	// ---- for tests and benchmarks ----
 	// Page rectangle (client coordinates) of the widest drawn frame called name, or null.
@@ -741,6 +795,7 @@ var ScorchViewer = (function () {
 				var base = document.getElementById('scorch-baseline');
 				if (base) v.baseline = new Tree(JSON.parse(base.textContent));
 				v.load(data);
+				performance.mark('scorch-viewer-full');
 				element.dataset.loaded = 'full';
 			};
 			if (after) setTimeout(go, 0); else go();
