@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "diff_join.h"
 #include "svg_options.h"
 #include "../source/read_formats.h"
 #include "../util/util.h"
@@ -295,7 +296,11 @@ int cmd_diff(int argc, char **argv)
 	const struct sink *fs = out_path ? sink__for_path(out_path) : NULL;
 	const char *e = getenv("SCORCH_STREAM");
 	if (!striphex && (folded || (fs && !strcmp(fs->name, "folded"))) && !(e && !strcmp(e, "0"))) {
-		int st = diff_streamed(argv[optind], argv[optind + 1], normalize,
+		int st = diff_join__run(argv[optind], argv[optind + 1], normalize,
+					out_path ? out_path : "-");
+		if (st >= 0)
+			return st;
+		st = diff_streamed(argv[optind], argv[optind + 1], normalize,
 				       out_path ? out_path : "-");
 		if (st >= 0)
 			return st;

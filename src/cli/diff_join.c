@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: MIT
+/* scorch diff's fast path: two plain folded files joined on their stacks by hashing. */
+#define _GNU_SOURCE
+#include "diff_join.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../source/read_formats.h"
+#include "../util/bigmem.h"
+#include "../util/util.h"
+
+/*
+ * Each file is read twice, as a stream through one small buffer: never mapped, never held
+ * whole (page faults, not parsing, dominate on the machines this is measured on).
+ *
+ * The first pass reduces a file to its distinct stacks, in the order they first appear,
+ * each a 128-bit hash of its text, where it starts, and its summed count. Stacks are told
+ * apart by the hash alone: two different stacks share one with odds of about n^2 / 2^129
+ * (1e-28 for a million stacks), far below the odds of a memory error, and the text is never
+ * kept. BEFORE's stacks are then looked up in AFTER's table, and the second pass copies each
+ * stack's text from its first line into the output: BEFORE's stacks in order, then the ones
+ * only AFTER has, in AFTER's order.
+ *
+ * Any line this path does not read exactly as the profile path would (a fraction, two
+ * counts, no count, an overflow) makes it decline, and the caller takes the general path.
+ */
+
+struct stack_ent {
+	uint64_t h1;    /* the stack's hash; h1 also picks the slot */
+	union {
+		uint64_t h2;    /* while the tables are built and probed */
+		uint64_t other; /* then, in BEFORE's entries: AFTER's count of the stack */
+	};
+	uint64_t off; /* where its first line starts in the file, and OFF_SEEN */
+	uint64_t count;
+};
+
+/* In AFTER's entries: BEFORE has the stack too. */
+#define OFF_SEEN ((uint64_t)1 << 63)
+
+struct side {
+	const char *path;
+	int fd;
+	struct stack_ent *e;
+	size_t n, cap;  /* entries used, allocated */
+	uint32_t *slot;
+	size_t mask;
+	size_t expect; /* stacks expected from the file's size and its first lines */
+	uint64_t total; /* saturating sum of every line's count (for --normalize) */
+	int declined;
+};
+
+/* Input read in chunks that end at a line's end; a line longer than the buffer grows it. */
+#define CHUNK ((size_t)1 << 20)
+struct reader {
+	int fd;
+	char *buf;
+	size_t cap;
+	size_t len;      /* bytes in buf */
+	size_t pos;      /* first unread byte in buf */
+	uint64_t base;   /* file offset of buf[0] */
+	int eof, err;
+};
+
+static void reader_init(struct reader *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->cap = CHUNK;
+	r->buf = bigmem__alloc(r->cap);
+}
+
+/*
+ * The next line: *line and *len (without '\n'), *off its file offset. Returns 1, or 0 at the
+ * end of the file (r->err set after a read error).
+ */
+static int reader_line(struct reader *r, const char **line, size_t *len, uint64_t *off)
+{
+	for (;;) {
+		char *s = r->buf + r->pos;
+		size_t avail = r->len - r->pos;
+		char *nl = avail ? memchr(s, '\n', avail) : NULL;
+		if (nl || (r->eof && avail)) {
+			*line = s;
+			*len = nl ? (size_t)(nl - s) : avail;
+			*off = r->base + r->pos;
+			r->pos += *len + (nl != NULL);
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		/* keep the partial line, read behind it */
+		memmove(r->buf, s, avail);
+		r->base += r->pos;
+		r->pos = 0;
+		r->len = avail;
+		if (r->len == r->cap) {
+			r->buf = bigmem__realloc(r->buf, r->cap, r->cap * 2);
+			r->cap *= 2;
+		}
+		ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r->err = -errno;
+			r->eof = 1;
+			return 0;
+		}
+		if (got == 0)
+			r->eof = 1;
+		r->len += (size_t)got;
+	}
+}
+
+static inline uint64_t rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t load64(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t fmix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
+ * 128-bit hash of s[0..n): four lanes over 32-byte blocks, so the multiplies overlap. Each
+ * step is a bijection of its lane, so two texts of one length can only meet in the final
+ * 256-to-128-bit fold.
+ */
+static void hash_stack(const char *s, size_t n, uint64_t *h1, uint64_t *h2)
+{
+	const uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xc2b2ae3d27d4eb4full;
+	uint64_t a = 0x243f6a8885a308d3ull, b = 0x13198a2e03707344ull;
+	uint64_t c = 0xa4093822299f31d0ull, d = 0x082efa98ec4e6c89ull;
+	const char *p = s, *end = s + n;
+	while (end - p >= 32) {
+		a = rotl((a ^ load64(p)) * k1, 31);
+		b = rotl((b ^ load64(p + 8)) * k1, 31);
+		c = rotl((c ^ load64(p + 16)) * k1, 31);
+		d = rotl((d ^ load64(p + 24)) * k1, 31);
+		p += 32;
+	}
+	while (end - p >= 8) {
+		a = rotl((a ^ load64(p)) * k2, 29);
+		p += 8;
+	}
+	if (p < end) {
+		uint64_t v = 0;
+		if (n >= 8)
+			v = load64(end - 8);
+		else
+			memcpy(&v, p, (size_t)(end - p));
+		b = rotl((b ^ v) * k2, 29);
+	}
+	*h1 = fmix(a ^ rotl(b, 17) ^ rotl(c, 31) ^ rotl(d, 47) ^ (n * k2));
+	*h2 = fmix((a * k2) ^ rotl(b * k1, 23) ^ rotl(c * k2, 41) ^ rotl(d * k1, 7) ^ n);
+}
+
+static inline int is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static inline int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static void table_resize(struct side *sd, size_t cap)
+{
+	bigmem__free(sd->slot, sizeof(*sd->slot) * (sd->mask + 1));
+	sd->slot = bigmem__alloc(sizeof(*sd->slot) * cap);
+	sd->mask = cap - 1;
+	for (size_t i = 0; i < sd->n; i++) {
+		size_t j = sd->e[i].h1 & sd->mask;
+		while (sd->slot[j])
+			j = (j + 1) & sd->mask;
+		sd->slot[j] = (uint32_t)(i + 1);
+	}
+}
+
+/* A table of at least n / 0.7 slots, a power of two. */
+static size_t table_size(size_t n)
+{
+	size_t cap = 4096;
+	while (cap * 7 / 10 < n)
+		cap *= 2;
+	return cap;
+}
+
+/* The entry with hash (h1, h2), or NULL. */
+static struct stack_ent *table_find(const struct side *sd, uint64_t h1, uint64_t h2)
+{
+	for (size_t j = h1 & sd->mask;; j = (j + 1) & sd->mask) {
+		uint32_t v = sd->slot[j];
+		if (!v)
+			return NULL;
+		struct stack_ent *e = &sd->e[v - 1];
+		if (e->h1 == h1 && e->h2 == h2)
+			return e;
+	}
+}
+
+/* Adds count to the stack s[0..len) that starts at off; returns 0, or -1 when the sum
+ * overflows or the file has more stacks than an index holds. */
+static int side_add(struct side *sd, const char *s, size_t len, uint64_t off, uint64_t count)
+{
+	uint64_t h1, h2;
+	hash_stack(s, len, &h1, &h2);
+	size_t j = h1 & sd->mask;
+	for (;; j = (j + 1) & sd->mask) {
+		uint32_t v = sd->slot[j];
+		if (!v)
+			break;
+		struct stack_ent *e = &sd->e[v - 1];
+		if (e->h1 == h1 && e->h2 == h2)
+			return __builtin_add_overflow(e->count, count, &e->count) ? -1 : 0;
+	}
+	if (sd->n >= UINT32_MAX - 1 || off >= OFF_SEEN)
+		return -1;
+	if (sd->n == sd->cap) {
+		size_t cap = sd->cap * 2;
+		sd->e = bigmem__realloc(sd->e, sizeof(*sd->e) * sd->cap, sizeof(*sd->e) * cap);
+		sd->cap = cap;
+	}
+	sd->e[sd->n] = (struct stack_ent){h1, {h2}, off, count};
+	sd->slot[j] = (uint32_t)(sd->n + 1);
+	sd->n++;
+	if (sd->n > (sd->mask + 1) * 7 / 10)
+		table_resize(sd, (sd->mask + 1) * 2);
+	return 0;
+}
+
+/*
+ * Splits a line "stack count" (count: 1 to 19 digits after one whitespace byte; trailing
+ * ';' dropped from the stack, as the profile path drops empty leaf frames). Returns 0, or -1
+ * for a line the general path would read differently.
+ */
+static int parse_line(const char *p, size_t llen, size_t *slen, uint64_t *count)
+{
+	if (llen == 0 || llen > UINT32_MAX || !is_digit((unsigned char)p[llen - 1]))
+		return -1;
+	size_t i = llen - 1;
+	while (i > 0 && is_digit((unsigned char)p[i - 1]))
+		i--;
+	if (i == 0 || llen - i > 19 || !is_space((unsigned char)p[i - 1]))
+		return -1; /* no stack, a count too long for this path, or a fraction */
+	uint64_t v = 0;
+	for (size_t k = i; k < llen; k++)
+		v = v * 10 + (uint64_t)(p[k] - '0');
+	size_t s = i - 1;
+	if (s && (is_digit((unsigned char)p[s - 1]) || p[s - 1] == '.')) {
+		/* "stack BEFORE AFTER"? the general path tells two-count input apart */
+		size_t k = s;
+		while (k > 0 && (is_digit((unsigned char)p[k - 1]) || p[k - 1] == '.'))
+			k--;
+		if (k > 0 && is_space((unsigned char)p[k - 1]))
+			return -1;
+	}
+	while (s && p[s - 1] == ';')
+		s--;
+	*slen = s;
+	*count = v;
+	return 0;
+}
+
+/* The first pass: every line into the table, or sd->declined. */
+static void side_read(struct side *sd)
+{
+	/* sized for the expected stacks: every page of a table is touched, and a fresh page
+	 * costs more than the work done in it */
+	sd->cap = sd->expect + sd->expect / 8 + 1024;
+	sd->e = bigmem__alloc(sizeof(*sd->e) * sd->cap);
+	sd->mask = 0;
+	table_resize(sd, table_size(sd->cap));
+	struct reader r;
+	reader_init(&r, sd->fd);
+	const char *line;
+	size_t llen, slen;
+	uint64_t off, v;
+	while (reader_line(&r, &line, &llen, &off)) {
+		if (parse_line(line, llen, &slen, &v) < 0 || side_add(sd, line, slen, off, v) < 0)
+			goto decline;
+		if (__builtin_add_overflow(sd->total, v, &sd->total))
+			sd->total = UINT64_MAX;
+	}
+	if (r.err || sd->n == 0)
+		goto decline;
+	bigmem__free(r.buf, r.cap);
+	return;
+decline:
+	bigmem__free(r.buf, r.cap);
+	sd->declined = 1;
+}
+
+static void *side_read_thread(void *arg)
+{
+	side_read(arg);
+	return NULL;
+}
+
+/* BEFORE's entries [from, to): AFTER's count of each stack; marks AFTER's matches. */
+struct probe_job {
+	struct side *before, *after;
+	size_t from, to;
+};
+
+static void probe_range(struct probe_job *j)
+{
+	const struct side *a = j->after;
+	for (size_t i = j->from; i < j->to; i++) {
+		if (i + 16 < j->to)
+			__builtin_prefetch(&a->slot[j->before->e[i + 16].h1 & a->mask]);
+		struct stack_ent *e = &j->before->e[i];
+		struct stack_ent *o = table_find(a, e->h1, e->h2);
+		e->other = 0;
+		if (o) {
+			e->other = o->count;
+			o->off |= OFF_SEEN; /* threads probe distinct stacks: distinct entries */
+		}
+	}
+}
+
+static void *probe_thread(void *arg)
+{
+	probe_range(arg);
+	return NULL;
+}
+
+static bool use_threads(void)
+{
+	const char *e = getenv("SCORCH_THREADS");
+	return !(e && atoi(e) == 1);
+}
+
+/* Output: streamed in chunks to stdout, or gathered for util__write_file's atomic rename. */
+struct out {
+	bool stream;
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+static void out_flush(struct out *o)
+{
+	if (o->len && !o->err)
+		o->err = util__write_file("-", o->buf, o->len);
+	o->len = 0;
+}
+
+static char *out_room(struct out *o, size_t n)
+{
+	if (o->len + n > o->cap) {
+		if (o->stream)
+			out_flush(o);
+		if (o->len + n > o->cap) {
+			size_t cap = (o->len + n) * 2;
+			o->buf = bigmem__realloc(o->buf, o->cap, cap);
+			o->cap = cap;
+		}
+	}
+	return o->buf + o->len;
+}
+
+static inline char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static void out_line(struct out *o, const char *s, size_t len, uint64_t b, uint64_t a)
+{
+	char *p = out_room(o, len + 43);
+	memcpy(p, s, len);
+	p += len;
+	*p++ = ' ';
+	p = put_u64(p, b);
+	*p++ = ' ';
+	p = put_u64(p, a);
+	*p++ = '\n';
+	o->len = (size_t)(p - o->buf);
+}
+
+/*
+ * The second pass over one file: the text of each entry's first line, with its counts.
+ * before selects which counts (BEFORE's scaled by t2 / t1 when scale); AFTER's entries that
+ * BEFORE had are skipped. Returns 0 or -errno of a read.
+ */
+static int side_write(struct side *sd, bool before, bool scale, uint64_t t1, uint64_t t2,
+		      struct out *o)
+{
+	if (lseek(sd->fd, 0, SEEK_SET) < 0)
+		return -errno;
+	struct reader r;
+	reader_init(&r, sd->fd);
+	const char *line;
+	size_t llen, slen;
+	uint64_t off, v;
+	size_t i = 0;
+	while (i < sd->n && !o->err && reader_line(&r, &line, &llen, &off)) {
+		const struct stack_ent *e = &sd->e[i];
+		if (off != (e->off & ~OFF_SEEN))
+			continue;
+		i++;
+		if (parse_line(line, llen, &slen, &v) < 0)
+			break; /* the file changed under us */
+		uint64_t b = e->count, a = e->other;
+		if (!before) {
+			if (e->off & OFF_SEEN)
+				continue;
+			b = 0;
+			a = e->count;
+		} else if (scale && b) { /* difffolded.pl: int(count * total2 / total1) */
+			b = (uint64_t)((double)b * (double)t2 / (double)t1);
+		}
+		if (b || a)
+			out_line(o, line, slen, b, a);
+	}
+	bigmem__free(r.buf, r.cap);
+	if (r.err)
+		return r.err;
+	return i < sd->n && !o->err ? -EIO : 0; /* the file changed under us */
+}
+
+/* Opens the file; declines (the general path then says what is wrong) unless it is a
+ * regular file that starts like folded text. */
+static void side_open(struct side *sd)
+{
+	struct stat st;
+	sd->fd = open(sd->path, O_RDONLY | O_CLOEXEC);
+	if (sd->fd < 0 || fstat(sd->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		sd->declined = 1;
+		return;
+	}
+	/* the first 64 KB: the format, and how long lines are */
+	size_t hlen = 65536;
+	char *head = xmalloc(hlen);
+	ssize_t got = pread(sd->fd, head, hlen, 0);
+	if (got <= 0 || format__sniff(head, (size_t)got) != FORMAT_FOLDED) {
+		sd->declined = 1;
+	} else {
+		size_t lines = 1;
+		for (const char *p = head; (p = memchr(p, '\n', (size_t)(head + got - p))); p++)
+			lines++;
+		sd->expect = (size_t)((double)st.st_size * (double)lines / (double)got) + 1;
+	}
+	free(head);
+}
+
+static void side_close(struct side *sd)
+{
+	bigmem__free(sd->e, sizeof(*sd->e) * sd->cap);
+	bigmem__free(sd->slot, sizeof(*sd->slot) * (sd->mask + 1));
+	if (sd->fd >= 0)
+		close(sd->fd);
+}
+
+int diff_join__run(const char *before_path, const char *after_path, bool normalize,
+		   const char *out_path)
+{
+	struct side sd[2] = {{.path = before_path, .fd = -1}, {.path = after_path, .fd = -1}};
+	int status = -1;
+	side_open(&sd[0]);
+	if (!sd[0].declined)
+		side_open(&sd[1]);
+	if (sd[0].declined || sd[1].declined)
+		goto out;
+	bool threads = use_threads();
+	pthread_t t;
+	bool joined = threads && pthread_create(&t, NULL, side_read_thread, &sd[1]) == 0;
+	side_read(&sd[0]);
+	if (joined)
+		pthread_join(t, NULL);
+	else
+		side_read(&sd[1]);
+	if (sd[0].declined || sd[1].declined)
+		goto out;
+
+	struct probe_job half[2] = {{&sd[0], &sd[1], 0, sd[0].n / 2},
+				    {&sd[0], &sd[1], sd[0].n / 2, sd[0].n}};
+	joined = threads && sd[0].n >= 20000 &&
+		 pthread_create(&t, NULL, probe_thread, &half[1]) == 0;
+	if (!joined)
+		half[0].to = sd[0].n;
+	probe_range(&half[0]);
+	if (joined)
+		pthread_join(t, NULL);
+
+	uint64_t t1 = sd[0].total, t2 = sd[1].total;
+	bool scale = normalize && t1 != t2 && t1;
+	struct out o = {0};
+	o.stream = !strcmp(out_path, "-") || !strcmp(out_path, "/dev/stdout");
+	o.cap = CHUNK;
+	o.buf = bigmem__alloc(o.cap);
+	int k = 0, err = side_write(&sd[0], true, scale, t1, t2, &o);
+	if (!err)
+		err = side_write(&sd[++k], false, false, 0, 0, &o);
+	if (err) {
+		util__error("cannot read '%s' again: %s", sd[k].path,
+			    err == -EIO ? "it changed while being read" : strerror(-err));
+		status = 2;
+	} else {
+		if (o.stream)
+			out_flush(&o);
+		else
+			o.err = util__write_file(out_path, o.buf, o.len);
+		if (o.err < 0)
+			util__error("cannot write '%s': %s", out_path, strerror(-o.err));
+		status = o.err < 0 ? 1 : 0;
+	}
+	bigmem__free(o.buf, o.cap);
+out:
+	side_close(&sd[0]);
+	side_close(&sd[1]);
+	return status;
+}
