@@ -40,6 +40,7 @@ struct stack_ent {
 	};
 	uint64_t off; /* where its first line starts in the file, and OFF_SEEN */
 	uint64_t count;
+	uint64_t slen; /* its text's length (trailing ';' dropped) */
 };
 
 /* In AFTER's entries: BEFORE has the stack too. */
@@ -57,15 +58,18 @@ struct side {
 	int declined;
 };
 
-/* Input read in chunks that end at a line's end; a line longer than the buffer grows it. */
+/*
+ * Input read in chunks through one buffer: line by line (the first pass), or byte ranges at
+ * increasing offsets (the second). A line longer than the buffer grows it.
+ */
 #define CHUNK ((size_t)1 << 20)
 struct reader {
 	int fd;
 	char *buf;
 	size_t cap;
-	size_t len;      /* bytes in buf */
-	size_t pos;      /* first unread byte in buf */
-	uint64_t base;   /* file offset of buf[0] */
+	size_t len;    /* bytes in buf */
+	size_t pos;    /* first unread byte in buf */
+	uint64_t base; /* file offset of buf[0] */
 	int eof, err;
 };
 
@@ -75,6 +79,37 @@ static void reader_init(struct reader *r, int fd)
 	r->fd = fd;
 	r->cap = CHUNK;
 	r->buf = bigmem__alloc(r->cap);
+}
+
+static void reader_free(struct reader *r)
+{
+	bigmem__free(r->buf, r->cap);
+}
+
+/* Keeps buf[pos..len), reads behind it; returns 0, or -1 at the end or after an error. */
+static int reader_fill(struct reader *r)
+{
+	size_t avail = r->len - r->pos;
+	memmove(r->buf, r->buf + r->pos, avail);
+	r->base += r->pos;
+	r->pos = 0;
+	r->len = avail;
+	if (r->len == r->cap) {
+		r->buf = bigmem__realloc(r->buf, r->cap, r->cap * 2);
+		r->cap *= 2;
+	}
+	for (;;) {
+		ssize_t got = pread(r->fd, r->buf + r->len, r->cap - r->len, (off_t)(r->base + r->len));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			r->err = got < 0 ? -errno : 0;
+			r->eof = 1;
+			return -1;
+		}
+		r->len += (size_t)got;
+		return 0;
+	}
 }
 
 /*
@@ -94,29 +129,34 @@ static int reader_line(struct reader *r, const char **line, size_t *len, uint64_
 			r->pos += *len + (nl != NULL);
 			return 1;
 		}
-		if (r->eof)
-			return 0;
-		/* keep the partial line, read behind it */
-		memmove(r->buf, s, avail);
-		r->base += r->pos;
-		r->pos = 0;
-		r->len = avail;
-		if (r->len == r->cap) {
-			r->buf = bigmem__realloc(r->buf, r->cap, r->cap * 2);
-			r->cap *= 2;
-		}
-		ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r->err = -errno;
-			r->eof = 1;
+		if (r->eof || reader_fill(r) < 0) {
+			if (r->len > r->pos)
+				continue; /* the last line has no '\n' */
 			return 0;
 		}
-		if (got == 0)
-			r->eof = 1;
-		r->len += (size_t)got;
 	}
+}
+
+/*
+ * The bytes [off, off + len) of the file (off not below the last range asked for), or NULL
+ * at the end of the file or after an error. Far ranges are read directly, skipping the gap.
+ */
+static const char *reader_range(struct reader *r, uint64_t off, size_t len)
+{
+	if (off > r->base + r->len + CHUNK) {
+		r->base = off;
+		r->len = r->pos = 0;
+	}
+	while (off + len > r->base + r->len) {
+		if (off >= r->base + r->len) {
+			r->pos = r->len; /* nothing buffered is needed */
+		} else if (off > r->base + r->pos) {
+			r->pos = (size_t)(off - r->base);
+		}
+		if (r->eof || reader_fill(r) < 0)
+			return NULL;
+	}
+	return r->buf + (off - r->base);
 }
 
 static inline uint64_t rotl(uint64_t x, int r)
@@ -242,7 +282,7 @@ static int side_add(struct side *sd, const char *s, size_t len, uint64_t off, ui
 		sd->e = bigmem__realloc(sd->e, sizeof(*sd->e) * sd->cap, sizeof(*sd->e) * cap);
 		sd->cap = cap;
 	}
-	sd->e[sd->n] = (struct stack_ent){h1, {h2}, off, count};
+	sd->e[sd->n] = (struct stack_ent){h1, {h2}, off, count, len};
 	sd->slot[j] = (uint32_t)(sd->n + 1);
 	sd->n++;
 	if (sd->n > (sd->mask + 1) * 7 / 10)
@@ -305,10 +345,10 @@ static void side_read(struct side *sd)
 	}
 	if (r.err || sd->n == 0)
 		goto decline;
-	bigmem__free(r.buf, r.cap);
+	reader_free(&r);
 	return;
 decline:
-	bigmem__free(r.buf, r.cap);
+	reader_free(&r);
 	sd->declined = 1;
 }
 
@@ -352,19 +392,115 @@ static bool use_threads(void)
 	return !(e && atoi(e) == 1);
 }
 
-/* Output: streamed in chunks to stdout, or gathered for util__write_file's atomic rename. */
+/*
+ * Output: streamed to stdout in chunks by a writer thread while the next chunk is filled
+ * (two buffers), or gathered whole for util__write_file's atomic rename of a named file.
+ */
 struct out {
-	bool stream;
-	char *buf;
-	size_t len, cap;
-	int err;
+	bool stream, threaded;
+	char *buf, *spare; /* the buffer being filled; the other one (maybe being written) */
+	size_t len, cap, spare_cap;
+	int err; /* the main thread's copy of the writer's error */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const char *wbuf; /* handed to the writer; NULL once written */
+	size_t wlen;
+	bool done;
+	int werr;
 };
 
+static void *out_writer(void *arg)
+{
+	struct out *o = arg;
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		while (!o->wbuf && !o->done)
+			pthread_cond_wait(&o->cv, &o->mu);
+		if (!o->wbuf)
+			break;
+		const char *b = o->wbuf;
+		size_t n = o->wlen;
+		pthread_mutex_unlock(&o->mu);
+		int err = o->werr ? 0 : util__write_file("-", b, n);
+		pthread_mutex_lock(&o->mu);
+		if (err)
+			o->werr = err;
+		o->wbuf = NULL;
+		pthread_cond_broadcast(&o->cv);
+	}
+	pthread_mutex_unlock(&o->mu);
+	return NULL;
+}
+
+static void out_init(struct out *o, const char *path, bool threads)
+{
+	memset(o, 0, sizeof(*o));
+	o->stream = !strcmp(path, "-") || !strcmp(path, "/dev/stdout");
+	o->cap = o->spare_cap = CHUNK;
+	o->buf = bigmem__alloc(o->cap);
+	if (!o->stream)
+		return;
+	o->spare = bigmem__alloc(o->spare_cap);
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	o->threaded = threads && pthread_create(&o->th, NULL, out_writer, o) == 0;
+}
+
+/* Hands the filled buffer to the writer (stream mode) and goes on in the other one. */
 static void out_flush(struct out *o)
 {
-	if (o->len && !o->err)
-		o->err = util__write_file("-", o->buf, o->len);
+	if (!o->threaded) {
+		if (o->len && !o->err)
+			o->err = util__write_file("-", o->buf, o->len);
+		o->len = 0;
+		return;
+	}
+	pthread_mutex_lock(&o->mu);
+	while (o->wbuf)
+		pthread_cond_wait(&o->cv, &o->mu);
+	o->err = o->werr;
+	if (o->len && !o->err) {
+		o->wbuf = o->buf;
+		o->wlen = o->len;
+		pthread_cond_broadcast(&o->cv);
+		char *b = o->buf;
+		size_t c = o->cap;
+		o->buf = o->spare;
+		o->cap = o->spare_cap;
+		o->spare = b;
+		o->spare_cap = c;
+	}
+	pthread_mutex_unlock(&o->mu);
 	o->len = 0;
+}
+
+/* Writes what is left (to path unless streamed); returns 0 or -errno. Frees the buffers. */
+static int out_finish(struct out *o, const char *path, bool write)
+{
+	if (!o->stream) {
+		if (write)
+			o->err = util__write_file(path, o->buf, o->len);
+	} else {
+		if (write)
+			out_flush(o);
+		if (o->threaded) {
+			pthread_mutex_lock(&o->mu);
+			while (o->wbuf)
+				pthread_cond_wait(&o->cv, &o->mu);
+			o->done = true;
+			pthread_cond_broadcast(&o->cv);
+			if (!o->err)
+				o->err = o->werr;
+			pthread_mutex_unlock(&o->mu);
+			pthread_join(o->th, NULL);
+		}
+		pthread_mutex_destroy(&o->mu);
+		pthread_cond_destroy(&o->cv);
+	}
+	bigmem__free(o->buf, o->cap);
+	bigmem__free(o->spare, o->spare_cap);
+	return o->err;
 }
 
 static char *out_room(struct out *o, size_t n)
@@ -410,26 +546,16 @@ static void out_line(struct out *o, const char *s, size_t len, uint64_t b, uint6
 /*
  * The second pass over one file: the text of each entry's first line, with its counts.
  * before selects which counts (BEFORE's scaled by t2 / t1 when scale); AFTER's entries that
- * BEFORE had are skipped. Returns 0 or -errno of a read.
+ * BEFORE had are skipped. Returns 0 or -errno of a read (-EIO: the file is shorter now).
  */
 static int side_write(struct side *sd, bool before, bool scale, uint64_t t1, uint64_t t2,
 		      struct out *o)
 {
-	if (lseek(sd->fd, 0, SEEK_SET) < 0)
-		return -errno;
 	struct reader r;
 	reader_init(&r, sd->fd);
-	const char *line;
-	size_t llen, slen;
-	uint64_t off, v;
-	size_t i = 0;
-	while (i < sd->n && !o->err && reader_line(&r, &line, &llen, &off)) {
+	int err = 0;
+	for (size_t i = 0; i < sd->n && !o->err; i++) {
 		const struct stack_ent *e = &sd->e[i];
-		if (off != (e->off & ~OFF_SEEN))
-			continue;
-		i++;
-		if (parse_line(line, llen, &slen, &v) < 0)
-			break; /* the file changed under us */
 		uint64_t b = e->count, a = e->other;
 		if (!before) {
 			if (e->off & OFF_SEEN)
@@ -439,13 +565,17 @@ static int side_write(struct side *sd, bool before, bool scale, uint64_t t1, uin
 		} else if (scale && b) { /* difffolded.pl: int(count * total2 / total1) */
 			b = (uint64_t)((double)b * (double)t2 / (double)t1);
 		}
-		if (b || a)
-			out_line(o, line, slen, b, a);
+		if (!b && !a)
+			continue;
+		const char *s = reader_range(&r, e->off & ~OFF_SEEN, e->slen);
+		if (!s) {
+			err = r.err ? r.err : -EIO;
+			break;
+		}
+		out_line(o, s, e->slen, b, a);
 	}
-	bigmem__free(r.buf, r.cap);
-	if (r.err)
-		return r.err;
-	return i < sd->n && !o->err ? -EIO : 0; /* the file changed under us */
+	reader_free(&r);
+	return err;
 }
 
 /* Opens the file; declines (the general path then says what is wrong) unless it is a
@@ -514,27 +644,21 @@ int diff_join__run(const char *before_path, const char *after_path, bool normali
 
 	uint64_t t1 = sd[0].total, t2 = sd[1].total;
 	bool scale = normalize && t1 != t2 && t1;
-	struct out o = {0};
-	o.stream = !strcmp(out_path, "-") || !strcmp(out_path, "/dev/stdout");
-	o.cap = CHUNK;
-	o.buf = bigmem__alloc(o.cap);
+	struct out o;
+	out_init(&o, out_path, threads);
 	int k = 0, err = side_write(&sd[0], true, scale, t1, t2, &o);
 	if (!err)
 		err = side_write(&sd[++k], false, false, 0, 0, &o);
+	int werr = out_finish(&o, out_path, !err);
 	if (err) {
 		util__error("cannot read '%s' again: %s", sd[k].path,
-			    err == -EIO ? "it changed while being read" : strerror(-err));
+			    err == -EIO ? "it is shorter now" : strerror(-err));
 		status = 2;
 	} else {
-		if (o.stream)
-			out_flush(&o);
-		else
-			o.err = util__write_file(out_path, o.buf, o.len);
-		if (o.err < 0)
-			util__error("cannot write '%s': %s", out_path, strerror(-o.err));
-		status = o.err < 0 ? 1 : 0;
+		if (werr < 0)
+			util__error("cannot write '%s': %s", out_path, strerror(-werr));
+		status = werr < 0 ? 1 : 0;
 	}
-	bigmem__free(o.buf, o.cap);
 out:
 	side_close(&sd[0]);
 	side_close(&sd[1]);
