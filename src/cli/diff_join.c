@@ -55,6 +55,8 @@ struct side {
 	size_t mask;
 	size_t expect; /* stacks expected from the file's size and its first lines */
 	uint64_t total; /* saturating sum of every line's count (for --normalize) */
+	char *iobuf;    /* a reader's buffer, kept for the next pass */
+	size_t iocap;
 	int declined;
 };
 
@@ -73,17 +75,14 @@ struct reader {
 	int eof, err;
 };
 
-static void reader_init(struct reader *r, int fd)
+/* buf: a bigmem buffer of cap bytes to use (fresh memory costs: the passes pass theirs on),
+ * or NULL for a new one. */
+static void reader_init(struct reader *r, int fd, char *buf, size_t cap)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
-	r->cap = CHUNK;
-	r->buf = bigmem__alloc(r->cap);
-}
-
-static void reader_free(struct reader *r)
-{
-	bigmem__free(r->buf, r->cap);
+	r->cap = buf ? cap : CHUNK;
+	r->buf = buf ? buf : bigmem__alloc(r->cap);
 }
 
 /* Keeps buf[pos..len), reads behind it; returns 0, or -1 at the end or after an error. */
@@ -260,29 +259,29 @@ static struct stack_ent *table_find(const struct side *sd, uint64_t h1, uint64_t
 	}
 }
 
-/* Adds count to the stack s[0..len) that starts at off; returns 0, or -1 when the sum
- * overflows or the file has more stacks than an index holds. */
-static int side_add(struct side *sd, const char *s, size_t len, uint64_t off, uint64_t count)
+/*
+ * Adds a hashed line to its stack's entry; returns 0, or -1 when the sum overflows or the
+ * file has more stacks than an index holds.
+ */
+static int side_add(struct side *sd, const struct stack_ent *l)
 {
-	uint64_t h1, h2;
-	hash_stack(s, len, &h1, &h2);
-	size_t j = h1 & sd->mask;
+	size_t j = l->h1 & sd->mask;
 	for (;; j = (j + 1) & sd->mask) {
 		uint32_t v = sd->slot[j];
 		if (!v)
 			break;
 		struct stack_ent *e = &sd->e[v - 1];
-		if (e->h1 == h1 && e->h2 == h2)
-			return __builtin_add_overflow(e->count, count, &e->count) ? -1 : 0;
+		if (e->h1 == l->h1 && e->h2 == l->h2)
+			return __builtin_add_overflow(e->count, l->count, &e->count) ? -1 : 0;
 	}
-	if (sd->n >= UINT32_MAX - 1 || off >= OFF_SEEN)
+	if (sd->n >= UINT32_MAX - 1 || l->off >= OFF_SEEN)
 		return -1;
 	if (sd->n == sd->cap) {
 		size_t cap = sd->cap * 2;
 		sd->e = bigmem__realloc(sd->e, sizeof(*sd->e) * sd->cap, sizeof(*sd->e) * cap);
 		sd->cap = cap;
 	}
-	sd->e[sd->n] = (struct stack_ent){h1, {h2}, off, count, len};
+	sd->e[sd->n] = *l;
 	sd->slot[j] = (uint32_t)(sd->n + 1);
 	sd->n++;
 	if (sd->n > (sd->mask + 1) * 7 / 10)
@@ -333,22 +332,44 @@ static void side_read(struct side *sd)
 	sd->mask = 0;
 	table_resize(sd, table_size(sd->cap));
 	struct reader r;
-	reader_init(&r, sd->fd);
+	reader_init(&r, sd->fd, NULL, 0);
 	const char *line;
 	size_t llen, slen;
 	uint64_t off, v;
-	while (reader_line(&r, &line, &llen, &off)) {
-		if (parse_line(line, llen, &slen, &v) < 0 || side_add(sd, line, slen, off, v) < 0)
-			goto decline;
-		if (__builtin_add_overflow(sd->total, v, &sd->total))
-			sd->total = UINT64_MAX;
-	}
+	/* lines are hashed a batch ahead of their inserts, so the slots' cache misses overlap */
+	enum { BATCH = 16 };
+	struct stack_ent batch[BATCH];
+	size_t nb = 0;
+	int more;
+	do {
+		more = reader_line(&r, &line, &llen, &off);
+		if (more) {
+			if (parse_line(line, llen, &slen, &v) < 0)
+				goto decline;
+			struct stack_ent *l = &batch[nb++];
+			hash_stack(line, slen, &l->h1, &l->h2);
+			l->off = off;
+			l->count = v;
+			l->slen = slen;
+			__builtin_prefetch(&sd->slot[l->h1 & sd->mask], 1);
+			if (__builtin_add_overflow(sd->total, v, &sd->total))
+				sd->total = UINT64_MAX;
+		}
+		if (nb == BATCH || (!more && nb)) {
+			for (size_t k = 0; k < nb; k++)
+				if (side_add(sd, &batch[k]) < 0)
+					goto decline;
+			nb = 0;
+		}
+	} while (more);
+	sd->iobuf = r.buf;
+	sd->iocap = r.cap;
 	if (r.err || sd->n == 0)
-		goto decline;
-	reader_free(&r);
+		sd->declined = 1;
 	return;
 decline:
-	reader_free(&r);
+	sd->iobuf = r.buf;
+	sd->iocap = r.cap;
 	sd->declined = 1;
 }
 
@@ -433,12 +454,14 @@ static void *out_writer(void *arg)
 	return NULL;
 }
 
-static void out_init(struct out *o, const char *path, bool threads)
+/* buf: a bigmem buffer of cap bytes the output takes over. */
+static void out_init(struct out *o, const char *path, bool threads, char *buf, size_t cap)
 {
 	memset(o, 0, sizeof(*o));
 	o->stream = !strcmp(path, "-") || !strcmp(path, "/dev/stdout");
-	o->cap = o->spare_cap = CHUNK;
-	o->buf = bigmem__alloc(o->cap);
+	o->cap = cap;
+	o->buf = buf;
+	o->spare_cap = CHUNK;
 	if (!o->stream)
 		return;
 	o->spare = bigmem__alloc(o->spare_cap);
@@ -552,7 +575,7 @@ static int side_write(struct side *sd, bool before, bool scale, uint64_t t1, uin
 		      struct out *o)
 {
 	struct reader r;
-	reader_init(&r, sd->fd);
+	reader_init(&r, sd->fd, sd->iobuf, sd->iocap);
 	int err = 0;
 	for (size_t i = 0; i < sd->n && !o->err; i++) {
 		const struct stack_ent *e = &sd->e[i];
@@ -574,7 +597,8 @@ static int side_write(struct side *sd, bool before, bool scale, uint64_t t1, uin
 		}
 		out_line(o, s, e->slen, b, a);
 	}
-	reader_free(&r);
+	sd->iobuf = r.buf;
+	sd->iocap = r.cap;
 	return err;
 }
 
@@ -605,6 +629,7 @@ static void side_open(struct side *sd)
 
 static void side_close(struct side *sd)
 {
+	bigmem__free(sd->iobuf, sd->iocap);
 	bigmem__free(sd->e, sizeof(*sd->e) * sd->cap);
 	bigmem__free(sd->slot, sizeof(*sd->slot) * (sd->mask + 1));
 	if (sd->fd >= 0)
@@ -645,10 +670,15 @@ int diff_join__run(const char *before_path, const char *after_path, bool normali
 	uint64_t t1 = sd[0].total, t2 = sd[1].total;
 	bool scale = normalize && t1 != t2 && t1;
 	struct out o;
-	out_init(&o, out_path, threads);
+	out_init(&o, out_path, threads, sd[1].iobuf, sd[1].iocap);
+	sd[1].iobuf = NULL;
 	int k = 0, err = side_write(&sd[0], true, scale, t1, t2, &o);
-	if (!err)
+	if (!err) {
+		sd[1].iobuf = sd[0].iobuf;
+		sd[1].iocap = sd[0].iocap;
+		sd[0].iobuf = NULL;
 		err = side_write(&sd[++k], false, false, 0, 0, &o);
+	}
 	int werr = out_finish(&o, out_path, !err);
 	if (err) {
 		util__error("cannot read '%s' again: %s", sd[k].path,
