@@ -14,6 +14,7 @@
 
 #include "../source/read_formats.h"
 #include "../util/bigmem.h"
+#include "../util/strhash.h"
 #include "../util/util.h"
 
 /*
@@ -158,62 +159,6 @@ static const char *reader_range(struct reader *r, uint64_t off, size_t len)
 	return r->buf + (off - r->base);
 }
 
-static inline uint64_t rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t load64(const char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t fmix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-/*
- * 128-bit hash of s[0..n): four lanes over 32-byte blocks, so the multiplies overlap. Each
- * step is a bijection of its lane, so two texts of one length can only meet in the final
- * 256-to-128-bit fold.
- */
-static void hash_stack(const char *s, size_t n, uint64_t *h1, uint64_t *h2)
-{
-	const uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xc2b2ae3d27d4eb4full;
-	uint64_t a = 0x243f6a8885a308d3ull, b = 0x13198a2e03707344ull;
-	uint64_t c = 0xa4093822299f31d0ull, d = 0x082efa98ec4e6c89ull;
-	const char *p = s, *end = s + n;
-	while (end - p >= 32) {
-		a = rotl((a ^ load64(p)) * k1, 31);
-		b = rotl((b ^ load64(p + 8)) * k1, 31);
-		c = rotl((c ^ load64(p + 16)) * k1, 31);
-		d = rotl((d ^ load64(p + 24)) * k1, 31);
-		p += 32;
-	}
-	while (end - p >= 8) {
-		a = rotl((a ^ load64(p)) * k2, 29);
-		p += 8;
-	}
-	if (p < end) {
-		uint64_t v = 0;
-		if (n >= 8)
-			v = load64(end - 8);
-		else
-			memcpy(&v, p, (size_t)(end - p));
-		b = rotl((b ^ v) * k2, 29);
-	}
-	*h1 = fmix(a ^ rotl(b, 17) ^ rotl(c, 31) ^ rotl(d, 47) ^ (n * k2));
-	*h2 = fmix((a * k2) ^ rotl(b * k1, 23) ^ rotl(c * k2, 41) ^ rotl(d * k1, 7) ^ n);
-}
-
 static inline int is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -347,7 +292,7 @@ static void side_read(struct side *sd)
 			if (parse_line(line, llen, &slen, &v) < 0)
 				goto decline;
 			struct stack_ent *l = &batch[nb++];
-			hash_stack(line, slen, &l->h1, &l->h2);
+			strhash__128(line, slen, &l->h1, &l->h2);
 			l->off = off;
 			l->count = v;
 			l->slen = slen;
