@@ -24,8 +24,8 @@ struct folded_line {
 struct folded_lines {
 	const char *buf;
 	size_t len;
-	struct folded_line *v; /* lines that may hold a count, in byte order */
-	size_t n;
+	struct folded_line *v; /* lines that may hold a count, in byte order (bigmem) */
+	size_t n, cap;
 	bool fixed;
 	double total;
 	bool two;
@@ -56,32 +56,164 @@ static int line_cmp(const void *a, const void *b)
 
 typedef int (*line_cmp_fn)(const void *, const void *);
 
+/*
+ * Whole lines in byte order by multikey quicksort: elements are partitioned on 8 bytes at a
+ * depth all of them share before it, so the long common prefixes of folded stacks are read
+ * once per group instead of once per comparison, and nothing is allocated (qsort's merge
+ * buffer is fresh memory, which costs more than the sort on the machines this is timed on).
+ * Byte-identical lines are interchangeable, so stability does not matter here.
+ */
+
+/* The 8 bytes at depth d as a big-endian number (zeros past the end) and how many exist. */
+static inline void line_key(const struct folded_line *l, size_t d, uint64_t *w, unsigned *n)
+{
+	size_t rem = l->len > d ? l->len - d : 0;
+	uint64_t v = 0;
+	if (rem >= 8) {
+		memcpy(&v, l->s + d, 8);
+		*n = 8;
+	} else {
+		memcpy(&v, l->s + d, rem);
+		*n = (unsigned)rem;
+	}
+	*w = __builtin_bswap64(v);
+}
+
+static inline int key_cmp(uint64_t w1, unsigned n1, uint64_t w2, unsigned n2)
+{
+	if (w1 != w2)
+		return w1 < w2 ? -1 : 1;
+	return n1 < n2 ? -1 : n1 > n2;
+}
+
+/* line_cmp for lines equal in their first d bytes */
+static int line_cmp_from(const struct folded_line *x, const struct folded_line *y, size_t d)
+{
+	size_t m = x->len < y->len ? x->len : y->len;
+	int c = m > d ? memcmp(x->s + d, y->s + d, m - d) : 0;
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static inline void line_swap(struct folded_line *a, struct folded_line *b)
+{
+	struct folded_line t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* How many bytes from depth d every line of a[0..n) shares with a[0]. */
+static size_t group_lcp(const struct folded_line *a, size_t n, size_t d)
+{
+	size_t m = a[0].len - d;
+	for (size_t i = 1; i < n && m; i++) {
+		size_t k = a[i].len - d < m ? a[i].len - d : m;
+		size_t j = 0;
+		while (j + 8 <= k) {
+			uint64_t x, y;
+			memcpy(&x, a[0].s + d + j, 8);
+			memcpy(&y, a[i].s + d + j, 8);
+			if (x != y)
+				break;
+			j += 8;
+		}
+		while (j < k && a[0].s[d + j] == a[i].s[d + j])
+			j++;
+		m = j;
+	}
+	return m;
+}
+
+static void mkqs(struct folded_line *a, size_t n, size_t d, int budget)
+{
+	while (n > 1) {
+		if (n < 16) {
+			for (size_t i = 1; i < n; i++)
+				for (size_t j = i; j > 0 && line_cmp_from(&a[j - 1], &a[j], d) > 0; j--)
+					line_swap(&a[j - 1], &a[j]);
+			return;
+		}
+		if (budget-- <= 0) { /* unlucky pivots: qsort bounds the rest */
+			qsort(a, n, sizeof(*a), line_cmp);
+			return;
+		}
+		/* median of three keys */
+		uint64_t w[3];
+		unsigned c[3];
+		size_t idx[3] = {0, n / 2, n - 1};
+		for (int k = 0; k < 3; k++)
+			line_key(&a[idx[k]], d, &w[k], &c[k]);
+		int m = key_cmp(w[0], c[0], w[1], c[1]) < 0
+				? (key_cmp(w[1], c[1], w[2], c[2]) < 0 ? 1
+				   : key_cmp(w[0], c[0], w[2], c[2]) < 0 ? 2 : 0)
+				: (key_cmp(w[0], c[0], w[2], c[2]) < 0 ? 0
+				   : key_cmp(w[1], c[1], w[2], c[2]) < 0 ? 2 : 1);
+		uint64_t pw = w[m];
+		unsigned pc = c[m];
+		size_t lt = 0, i = 0, gt = n;
+		while (i < gt) {
+			uint64_t kw;
+			unsigned kc;
+			line_key(&a[i], d, &kw, &kc);
+			int r = key_cmp(kw, kc, pw, pc);
+			if (r < 0)
+				line_swap(&a[lt++], &a[i++]);
+			else if (r > 0)
+				line_swap(&a[i], &a[--gt]);
+			else
+				i++;
+		}
+		mkqs(a, lt, d, budget);
+		mkqs(a + gt, n - gt, d, budget);
+		if (pc < 8)
+			return; /* the middle group's lines are identical */
+		a += lt;
+		n = gt - lt;
+		d += 8;
+		if (n > 1)
+			d += group_lcp(a, n, d);
+	}
+}
+
 struct line_sort_job {
 	struct folded_line *a;
 	size_t n;
 	line_cmp_fn cmp;
 };
 
+static void sort_run(struct folded_line *a, size_t n, line_cmp_fn cmp)
+{
+	if (cmp == line_cmp)
+		mkqs(a, n, 0, 2 * 64 + 64);
+	else
+		qsort(a, n, sizeof(*a), cmp);
+}
+
 static void *line_sort_half(void *arg)
 {
 	struct line_sort_job *j = arg;
-	qsort(j->a, j->n, sizeof(*j->a), j->cmp);
+	sort_run(j->a, j->n, j->cmp);
 	return NULL;
 }
 
-/* Sorts lines by cmp; big inputs sort their two halves on two threads, then merge. */
-static void lines_sort(struct folded_line *a, size_t n, line_cmp_fn cmp)
+/*
+ * Sorts lines by cmp; big inputs sort their two halves on two threads, then merge.
+ * *a (a bigmem array of cap entries) may be replaced by the merged copy.
+ */
+static void lines_sort(struct folded_line **pa, size_t *cap, size_t n, line_cmp_fn cmp)
 {
+	struct folded_line *a = *pa;
 	pthread_t t;
 	size_t h = n / 2;
 	struct line_sort_job job = {a + h, n - h, cmp};
 	if (n < 20000 || !folded__use_threads() || pthread_create(&t, NULL, line_sort_half, &job) != 0) {
-		qsort(a, n, sizeof(*a), cmp);
+		sort_run(a, n, cmp);
 		return;
 	}
-	qsort(a, h, sizeof(*a), cmp);
+	sort_run(a, h, cmp);
 	pthread_join(t, NULL);
-	struct folded_line *out = xmalloc(sizeof(*out) * n);
+	struct folded_line *out = bigmem__alloc(sizeof(*out) * n);
 	size_t i = 0, j = h, k = 0;
 	while (i < h && j < n)
 		out[k++] = cmp(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
@@ -89,8 +221,9 @@ static void lines_sort(struct folded_line *a, size_t n, line_cmp_fn cmp)
 		out[k++] = a[i++];
 	while (j < n)
 		out[k++] = a[j++];
-	memcpy(a, out, sizeof(*a) * n);
-	free(out);
+	bigmem__free(a, sizeof(*a) * *cap);
+	*pa = out;
+	*cap = n;
 }
 
 /* 1-based number of the line that starts at s. */
@@ -170,7 +303,6 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	*out = fl;
 	/* one pass: lines that cannot end in a count (blank lines...) are counted, never
 	 * stored; the rest are parsed while they are in the cache */
-	size_t cap = 0;
 	bool sorted = true, anyfrac = false;
 	line_cmp_fn cmp = fl->by_stack ? stack_cmp : line_cmp;
 	const char *line = buf, *end = buf + len;
@@ -180,9 +312,11 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 		st->lines++;
 		unsigned char last = llen ? (unsigned char)line[llen - 1] : 0;
 		if ((is_digit(last) || last == '.') && llen <= UINT32_MAX) {
-			if (fl->n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				fl->v = xrealloc(fl->v, sizeof(*fl->v) * cap);
+			if (fl->n == fl->cap) {
+				size_t ncap = fl->cap ? fl->cap * 2 : 65536;
+				fl->v = bigmem__realloc(fl->v, sizeof(*fl->v) * fl->cap,
+							sizeof(*fl->v) * ncap);
+				fl->cap = ncap;
 			}
 			struct folded_line *l = &fl->v[fl->n];
 			*l = (struct folded_line){line, (uint32_t)llen, 0, 0};
@@ -224,7 +358,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	if (fl->first_ignored)
 		st->first_ignored_line = line_number(buf, fl->first_ignored);
 	if (!sorted)
-		lines_sort(fl->v, fl->n, cmp);
+		lines_sort(&fl->v, &fl->cap, fl->n, cmp);
 	return 0;
 }
 
@@ -294,6 +428,6 @@ void folded__lines_free(struct folded_lines *fl)
 {
 	if (!fl)
 		return;
-	free(fl->v);
+	bigmem__free(fl->v, sizeof(*fl->v) * fl->cap);
 	free(fl);
 }
