@@ -69,3 +69,11 @@ void bigmem__free(void *p, size_t n)
 	if (p)
 		munmap(p, map_size(n));
 }
+
+void bigmem__advise(void *p, size_t n)
+{
+	uintptr_t a = ((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_SZ - 1);
+	if (p && e > a)
+		madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
+}

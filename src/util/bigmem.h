@@ -19,4 +19,10 @@ void *bigmem__alloc(size_t n);
 void *bigmem__realloc(void *p, size_t old_n, size_t new_n);
 void bigmem__free(void *p, size_t n);
 
+/*
+ * For memory from malloc (freed with free()): asks for huge pages on the 2 MB-aligned part of
+ * [p, p + n) not touched yet. Worth it for a buffer of several MB about to be filled.
+ */
+void bigmem__advise(void *p, size_t n);
+
 #endif
