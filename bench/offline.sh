@@ -56,6 +56,8 @@ if [ "$HUGE" = 1 ] && [ ! -s "$OUT/tiny-10m.folded" ]; then
 fi
 size() { stat -c %s "$1"; }
 lines() { wc -l <"$1"; }
+# the machine's load: timings on a busy machine are only comparable run to run
+printf 'load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'inputs:\n'
 for f in perf-30mb.txt 200k.folded sparse-200k.folded blank-10mb.folded semis-50mb.folded tiny-10m.folded; do
 	[ -s "$OUT/$f" ] && printf '  %-22s %9.1f MB %10d lines\n' "$f" "$(echo "$(size "$OUT/$f")" | awk '{print $1 / 1e6}')" "$(lines "$OUT/$f")"
@@ -189,3 +191,4 @@ if want "view sparse 200k"; then
 	for i in $(seq "$RUNS"); do timed_view sc_views "$OUT/sparse-200k.folded"; done
 	report "view sparse 200k" sc_views none "$(size "$OUT/sparse-200k.folded")"
 fi
+printf 'load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

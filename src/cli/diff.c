@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "diff_join.h"
 #include "svg_options.h"
 #include "../source/read_formats.h"
 #include "../util/util.h"
@@ -20,7 +21,8 @@ static void usage(FILE *f)
 		"Compares two folded profiles. Frames are as wide as in AFTER and coloured by the\n"
 		"change of their own samples: red grew, blue shrank, white unchanged (difffolded.pl\n"
 		"piped into flamegraph.pl). --folded prints \"stack BEFORE_COUNT AFTER_COUNT\" lines\n"
-		"instead, as difffolded.pl does.\n"
+		"instead, as difffolded.pl does: BEFORE's stacks in the order they first appear,\n"
+		"then those only AFTER has (difffolded.pl's order is perl's hash order).\n"
 		"\n"
 		"Options:\n"
 		"  -n, --normalize    scale BEFORE's counts so both totals match\n"
@@ -295,7 +297,11 @@ int cmd_diff(int argc, char **argv)
 	const struct sink *fs = out_path ? sink__for_path(out_path) : NULL;
 	const char *e = getenv("SCORCH_STREAM");
 	if (!striphex && (folded || (fs && !strcmp(fs->name, "folded"))) && !(e && !strcmp(e, "0"))) {
-		int st = diff_streamed(argv[optind], argv[optind + 1], normalize,
+		int st = diff_join__run(argv[optind], argv[optind + 1], normalize,
+					out_path ? out_path : "-");
+		if (st >= 0)
+			return st;
+		st = diff_streamed(argv[optind], argv[optind + 1], normalize,
 				       out_path ? out_path : "-");
 		if (st >= 0)
 			return st;

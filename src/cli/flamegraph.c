@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "svg_options.h"
 #include "../source/read_formats.h"
+#include "../util/bigmem.h"
 #include "../util/util.h"
 
 static void usage(FILE *f)
@@ -116,6 +117,9 @@ static int write_streamed(const char *buf, size_t len, const struct svg_opts *o,
 		return check_stats(err, &st, true);
 	}
 	struct strbuf out = {0};
+	/* room for a big SVG on huge pages: fresh 4 KB pages cost more than writing them */
+	strbuf__grow(&out, len < ((size_t)8 << 20) ? len : (size_t)8 << 20);
+	bigmem__advise(out.buf, out.cap);
 	if (err == 0)
 		err = svg_stream__finish(s, &out, why, sizeof(why));
 	folded__lines_free(fl);

@@ -2,6 +2,7 @@
 /* Folded-stack reader: the parsing rules of flamegraph.pl and difffolded.pl. */
 #define _GNU_SOURCE
 #include "read_folded.h"
+#include "read_folded_internal.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,23 +13,13 @@
 
 #include "../util/util.h"
 
-static inline int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static inline int is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /*
  * Matches /^(.*)\s+?(\d+(?:\.\d*)?)$/ on s[0..len): on success *stack_len is the length of
  * the stack part and *val the count (*frac set when a nonzero fraction was present). With
  * fixed, *val is the count times PROFILE_FRAC_SCALE, else the count rounded (half up).
  * Returns 1 on match, 0 on no match, -EOVERFLOW when the value exceeds 64 bits.
  */
-static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *val, int *frac,
+int folded__match_count(const char *s, size_t len, size_t *stack_len, uint64_t *val, int *frac,
 		       bool fixed)
 {
 	/* the count is the token after the last whitespace: only digits and '.' can be in it */
@@ -89,7 +80,7 @@ static int match_count(const char *s, size_t len, size_t *stack_len, uint64_t *v
  * Whether the count-like token (digits and '.') that ends at s[end) has a nonzero fraction;
  * *start gets where the token begins.
  */
-static bool token_fraction(const char *s, size_t end, size_t *start)
+bool folded__token_fraction(const char *s, size_t end, size_t *start)
 {
 	size_t i = end;
 	bool nonzero = false, frac = false, dot = false;
@@ -138,10 +129,10 @@ static bool any_fraction(const struct span *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t st;
-		if (token_fraction(v[i].s, v[i].len, &st))
+		if (folded__token_fraction(v[i].s, v[i].len, &st))
 			return true;
 		if (st > 1 && st < v[i].len && is_space((unsigned char)v[i].s[st - 1]) &&
-		    token_fraction(v[i].s, st - 1, &st))
+		    folded__token_fraction(v[i].s, st - 1, &st))
 			return true;
 	}
 	return false;
@@ -158,7 +149,7 @@ static int span_cmp(const void *a, const void *b)
 }
 
 /* SCORCH_THREADS=1 keeps the reader on one thread (for comparisons and debugging). */
-static bool use_threads(void)
+bool folded__use_threads(void)
 {
 	const char *e = getenv("SCORCH_THREADS");
 	return !(e && atoi(e) == 1);
@@ -182,7 +173,7 @@ static void spans_sort(struct span *a, size_t n)
 	pthread_t t;
 	size_t h = n / 2;
 	struct sort_job job = {a + h, n - h};
-	if (n < 20000 || !use_threads() || pthread_create(&t, NULL, sort_half, &job) != 0) {
+	if (n < 20000 || !folded__use_threads() || pthread_create(&t, NULL, sort_half, &job) != 0) {
 		qsort(a, n, sizeof(*a), span_cmp);
 		return;
 	}
@@ -480,10 +471,10 @@ static void read_range(struct range_job *j)
 		size_t slen;
 		uint64_t v1, v2 = 0;
 		int frac, frac2 = 0, two = 0;
-		int m = match_count(line, llen, &slen, &v1, &frac, j->fixed);
+		int m = folded__match_count(line, llen, &slen, &v1, &frac, j->fixed);
 		if (m == 1) {
 			size_t s2;
-			int m2 = match_count(line, slen, &s2, &v2, &frac2, j->fixed);
+			int m2 = folded__match_count(line, slen, &s2, &v2, &frac2, j->fixed);
 			if (m2 < 0) {
 				m = m2;
 			} else if (m2 == 1) {
@@ -638,7 +629,7 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	/* Lines are processed in sorted order when the input is not sorted already: then
 	 * neighbours share their leading frames and insert_shared() skips most lookups. */
 	struct span_list all = {0};
-	bool threads = use_threads();
+	bool threads = folded__use_threads();
 	const char *mid = threads && len > (8u << 20) ? memchr(buf + len / 2, '\n', len - len / 2) : NULL;
 	if (mid) {
 		/* big input: the second half is split into lines on another thread */
@@ -685,288 +676,3 @@ int folded__read(const char *buf, size_t len, struct profile *p, int col,
 	return err;
 }
 
-/* ---- valid lines in byte order, for writers that lay out lines as they come ---- */
-
-struct folded_line {
-	const char *s;
-	uint32_t len;  /* the whole line */
-	uint32_t slen; /* the stack part; by_stack: without trailing ';' */
-	uint64_t value; /* the (after) count, so the sorted pass never reads the line's end */
-};
-
-struct folded_lines {
-	const char *buf;
-	size_t len;
-	struct folded_line *v; /* lines that may hold a count, in byte order */
-	size_t n;
-	bool fixed;
-	double total;
-	bool two;
-	const char *first_ignored; /* the earliest ignored line, or NULL */
-	bool by_stack;
-};
-
-/* By stack text, shorter first (identical stacks end up adjacent). */
-static int stack_cmp(const void *a, const void *b)
-{
-	const struct folded_line *x = a, *y = b;
-	size_t m = x->slen < y->slen ? x->slen : y->slen;
-	int c = memcmp(x->s, y->s, m);
-	if (c)
-		return c;
-	return x->slen < y->slen ? -1 : x->slen > y->slen;
-}
-
-static int line_cmp(const void *a, const void *b)
-{
-	const struct folded_line *x = a, *y = b;
-	size_t m = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->s, y->s, m);
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-typedef int (*line_cmp_fn)(const void *, const void *);
-
-struct line_sort_job {
-	struct folded_line *a;
-	size_t n;
-	line_cmp_fn cmp;
-};
-
-static void *line_sort_half(void *arg)
-{
-	struct line_sort_job *j = arg;
-	qsort(j->a, j->n, sizeof(*j->a), j->cmp);
-	return NULL;
-}
-
-/* Sorts lines by cmp; big inputs sort their two halves on two threads, then merge. */
-static void lines_sort(struct folded_line *a, size_t n, line_cmp_fn cmp)
-{
-	pthread_t t;
-	size_t h = n / 2;
-	struct line_sort_job job = {a + h, n - h, cmp};
-	if (n < 20000 || !use_threads() || pthread_create(&t, NULL, line_sort_half, &job) != 0) {
-		qsort(a, n, sizeof(*a), cmp);
-		return;
-	}
-	qsort(a, h, sizeof(*a), cmp);
-	pthread_join(t, NULL);
-	struct folded_line *out = xmalloc(sizeof(*out) * n);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		out[k++] = cmp(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
-	while (i < h)
-		out[k++] = a[i++];
-	while (j < n)
-		out[k++] = a[j++];
-	memcpy(a, out, sizeof(*a) * n);
-	free(out);
-}
-
-/* 1-based number of the line that starts at s. */
-static uint64_t line_number(const char *buf, const char *s)
-{
-	uint64_t n = 1;
-	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(s - p))) != NULL; p++)
-		n++;
-	return n;
-}
-
-static void note_ignored(struct folded_lines *fl, const char *s, struct folded_stats *st)
-{
-	st->ignored++;
-	if (!fl->first_ignored || s < fl->first_ignored)
-		fl->first_ignored = s;
-}
-
-/* Counts of one line: stack length, after (the only count of one-count lines), before. */
-static int line_counts(const struct folded_lines *fl, const struct folded_line *l, size_t *slen,
-		       uint64_t *after, uint64_t *before, int *two, int *frac)
-{
-	uint64_t v1, v2 = 0;
-	int frac2 = 0;
-	int m = match_count(l->s, l->len, slen, &v1, frac, fl->fixed);
-	*two = 0;
-	if (m == 1) {
-		size_t s2;
-		int m2 = match_count(l->s, *slen, &s2, &v2, &frac2, fl->fixed);
-		if (m2 < 0)
-			return m2;
-		if (m2 == 1) {
-			*two = 1;
-			*slen = s2;
-			*before = v2;
-			*frac |= frac2;
-		}
-	}
-	*after = v1;
-	return m;
-}
-
-/* Parses line l (fixed-point or not) into the stats; returns match_count's answer. */
-static int line_scan(struct folded_lines *fl, struct folded_line *l, struct folded_stats *st)
-{
-	size_t slen;
-	uint64_t after, before;
-	int two, frac;
-	int m = line_counts(fl, l, &slen, &after, &before, &two, &frac);
-	if (m <= 0)
-		return m;
-	st->valid++;
-	if (frac)
-		st->fractional++;
-	if (two) {
-		fl->two = true;
-		st->before_col = 1;
-	}
-	if (fl->by_stack)
-		while (slen > 0 && l->s[slen - 1] == ';')
-			slen--; /* "a;b; 1" is the stack a;b, as a profile keeps it */
-	l->slen = (uint32_t)slen;
-	l->value = after;
-	fl->total += (double)after;
-	return 1;
-}
-
-int folded__lines_open(const char *buf, size_t len, const struct folded_opts *opts,
-		       struct folded_lines **out, struct folded_stats *st)
-{
-	struct folded_lines *fl = xcalloc(1, sizeof(*fl));
-	fl->buf = buf;
-	fl->len = len;
-	fl->by_stack = opts && opts->by_stack;
-	memset(st, 0, sizeof(*st));
-	st->before_col = -1;
-	*out = fl;
-	/* one pass: lines that cannot end in a count (blank lines...) are counted, never
-	 * stored; the rest are parsed while they are in the cache */
-	size_t cap = 0;
-	bool sorted = true, anyfrac = false;
-	line_cmp_fn cmp = fl->by_stack ? stack_cmp : line_cmp;
-	const char *line = buf, *end = buf + len;
-	while (line < end) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		st->lines++;
-		unsigned char last = llen ? (unsigned char)line[llen - 1] : 0;
-		if ((is_digit(last) || last == '.') && llen <= UINT32_MAX) {
-			if (fl->n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				fl->v = xrealloc(fl->v, sizeof(*fl->v) * cap);
-			}
-			struct folded_line *l = &fl->v[fl->n];
-			*l = (struct folded_line){line, (uint32_t)llen, 0, 0};
-			int m = line_scan(fl, l, st);
-			if (m < 0) {
-				st->overflow_line = st->lines;
-				return -EOVERFLOW;
-			}
-			if (m == 0) {
-				note_ignored(fl, line, st);
-			} else {
-				size_t s0;
-				if (opts && opts->fraction && !anyfrac &&
-				    (token_fraction(line, llen, &s0) ||
-				     (s0 > 1 && s0 < llen && is_space((unsigned char)line[s0 - 1]) &&
-				      token_fraction(line, s0 - 1, &s0))))
-					anyfrac = true;
-				if (fl->n && sorted && cmp(&fl->v[fl->n - 1], l) > 0)
-					sorted = false;
-				fl->n++;
-			}
-		} else {
-			note_ignored(fl, line, st);
-		}
-		line = nl ? nl + 1 : end;
-	}
-	if (anyfrac) {
-		/* a fraction somewhere: every count again, times PROFILE_FRAC_SCALE */
-		fl->fixed = true;
-		fl->total = 0;
-		for (size_t i = 0; i < fl->n; i++) {
-			struct folded_stats tmp = {0};
-			if (line_scan(fl, &fl->v[i], &tmp) < 0) {
-				st->overflow_line = line_number(buf, fl->v[i].s);
-				return -EOVERFLOW;
-			}
-		}
-	}
-	if (fl->first_ignored)
-		st->first_ignored_line = line_number(buf, fl->first_ignored);
-	if (!sorted)
-		lines_sort(fl->v, fl->n, cmp);
-	return 0;
-}
-
-uint64_t folded__lines_scale(const struct folded_lines *fl)
-{
-	return fl->fixed ? PROFILE_FRAC_SCALE : 1;
-}
-
-double folded__lines_total(const struct folded_lines *fl)
-{
-	return fl->total;
-}
-
-size_t folded__lines_count(const struct folded_lines *fl)
-{
-	return fl->n;
-}
-
-void folded__lines_get(const struct folded_lines *fl, size_t i, struct folded_line_info *li)
-{
-	const struct folded_line *l = &fl->v[i];
-	memset(li, 0, sizeof(*li));
-	if (fl->two) { /* the before count is read again, only in differential input */
-		size_t slen;
-		int two, frac;
-		line_counts(fl, l, &slen, &li->value, &li->before, &two, &frac);
-		li->two = two;
-	}
-	li->value = l->value;
-	li->stack = l->s;
-	li->len = l->slen;
-}
-
-uint64_t folded__lines_lineno(const struct folded_lines *fl, size_t i)
-{
-	return line_number(fl->buf, fl->v[i].s);
-}
-
-int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
-		       struct folded_stats *st)
-{
-	const char *prev = NULL;
-	size_t prevlen = 0;
-	uint64_t run = 0; /* sum of the identical stacks just before */
-	for (size_t i = 0; i < fl->n; i++) {
-		struct folded_line_info li;
-		folded__lines_get(fl, i, &li);
-		/* a sum that no longer fits in 64 bits is an error, as when a profile adds it */
-		if (prev && prevlen == li.len && !memcmp(prev, li.stack, li.len)) {
-			if (__builtin_add_overflow(run, li.value, &run)) {
-				st->overflow_line = folded__lines_lineno(fl, i);
-				return -EOVERFLOW;
-			}
-		} else {
-			run = li.value;
-		}
-		prev = li.stack;
-		prevlen = li.len;
-		int r = fn(&li, arg);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-void folded__lines_free(struct folded_lines *fl)
-{
-	if (!fl)
-		return;
-	free(fl->v);
-	free(fl);
-}

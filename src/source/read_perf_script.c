@@ -9,6 +9,7 @@
 
 #include "perf_names.h"
 #include "../symbol/symbolizer.h"
+#include "../util/strhash.h"
 #include "../util/util.h"
 
 /* perl's \s, \d and \w on byte strings */
@@ -275,10 +276,23 @@ static bool contains(const char *s, size_t n, const char *needle)
  * a line produced are remembered by the line's bytes. One cache per Java-tidy setting,
  * since that depends on the sample's process name.
  */
+/*
+ * Stack lines seen before, by their text (which stays in the input buffer while it is read):
+ * a capture repeats a few thousand distinct lines over and over.
+ */
+struct cached_line {
+	const char *s;
+	uint32_t len;
+	uint32_t hash;
+	uint32_t start; /* the line's frame ids: ids[start .. start + count) */
+	uint32_t count; /* UINT32_MAX: not a stack line */
+};
+
 struct line_cache {
-	struct profile *keys; /* a string interner */
-	uint32_t *start, *count;
-	size_t cap;
+	struct cached_line *lines;
+	size_t n, cap;
+	uint32_t *slot; /* line index + 1; 0 is empty */
+	size_t mask;
 	uint32_t *ids;
 	size_t nids, capids;
 };
@@ -611,56 +625,77 @@ static void stack_line(struct reader *r, struct span pc, struct span func, struc
 
 static void cache_free(struct line_cache *c)
 {
-	profile__free(c->keys);
-	free(c->start);
-	free(c->count);
+	free(c->lines);
+	free(c->slot);
 	free(c->ids);
+}
+
+static void cache_grow(struct line_cache *c)
+{
+	size_t cap = c->mask ? (c->mask + 1) * 2 : 4096;
+	free(c->slot);
+	c->slot = xcalloc(cap, sizeof(*c->slot));
+	c->mask = cap - 1;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t j = c->lines[i].hash & c->mask;
+		while (c->slot[j])
+			j = (j + 1) & c->mask;
+		c->slot[j] = (uint32_t)(i + 1);
+	}
 }
 
 /* Handles a stack line through the cache; returns false when the line is not a stack line. */
 static bool cached_stack_line(struct reader *r, struct span l)
 {
 	struct line_cache *c = &r->cache[r->java];
-	if (!c->keys)
-		c->keys = profile__new();
-	uint32_t id = profile__intern(c->keys, l.s, l.n);
-	if (id < c->cap && c->start[id] != UINT32_MAX) {
-		uint32_t n = c->count[id];
-		if (n == UINT32_MAX)
+	if (!c->mask)
+		cache_grow(c);
+	uint32_t h = (uint32_t)strhash__64(l.s, l.n);
+	size_t j = h & c->mask;
+	for (;; j = (j + 1) & c->mask) {
+		uint32_t v = c->slot[j];
+		if (!v)
+			break;
+		const struct cached_line *e = &c->lines[v - 1];
+		if (e->hash != h || e->len != l.n || memcmp(e->s, l.s, l.n))
+			continue;
+		if (e->count == UINT32_MAX)
 			return false;
-		if (!n)
+		if (!e->count)
 			return true;
 		start_group(r);
-		for (uint32_t i = 0; i < n; i++)
-			push_id(&r->fr, &r->nfr, &r->capfr, c->ids[c->start[id] + i]);
+		for (uint32_t i = 0; i < e->count; i++)
+			push_id(&r->fr, &r->nfr, &r->capfr, c->ids[e->start + i]);
 		return true;
 	}
-	if (id >= c->cap) {
-		size_t old = c->cap;
-		c->cap = (id + 1) * 2;
-		c->start = xrealloc(c->start, sizeof(*c->start) * c->cap);
-		c->count = xrealloc(c->count, sizeof(*c->count) * c->cap);
-		memset(c->start + old, 0xff, sizeof(*c->start) * (c->cap - old));
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->lines = xrealloc(c->lines, sizeof(*c->lines) * c->cap);
 	}
+	struct cached_line *e = &c->lines[c->n];
+	*e = (struct cached_line){l.s, (uint32_t)l.n, h, 0, UINT32_MAX};
+	c->slot[j] = (uint32_t)++c->n;
+	bool stack = true;
 	struct span pc, func, mod;
-	if (!match_stack(l.s, l.n, &pc, &func, &mod)) {
-		c->start[id] = 0;
-		c->count[id] = UINT32_MAX;
-		return false;
+	if (l.n > UINT32_MAX || !match_stack(l.s, l.n, &pc, &func, &mod)) {
+		stack = false;
+	} else {
+		size_t ngrp = r->ngrp, nfr = r->nfr;
+		stack_line(r, pc, func, mod);
+		uint32_t n = r->ngrp > ngrp ? (uint32_t)(r->nfr - nfr) : 0;
+		if (c->nids + n > c->capids) {
+			c->capids = (c->nids + n) * 2 + 256;
+			c->ids = xrealloc(c->ids, sizeof(*c->ids) * c->capids);
+		}
+		e->start = (uint32_t)c->nids;
+		e->count = n;
+		if (n)
+			memcpy(c->ids + c->nids, r->fr + nfr, sizeof(*c->ids) * n);
+		c->nids += n;
 	}
-	size_t ngrp = r->ngrp, nfr = r->nfr;
-	stack_line(r, pc, func, mod);
-	uint32_t n = r->ngrp > ngrp ? (uint32_t)(r->nfr - nfr) : 0;
-	if (c->nids + n > c->capids) {
-		c->capids = (c->nids + n) * 2 + 256;
-		c->ids = xrealloc(c->ids, sizeof(*c->ids) * c->capids);
-	}
-	c->start[id] = (uint32_t)c->nids;
-	c->count[id] = n;
-	if (n)
-		memcpy(c->ids + c->nids, r->fr + nfr, sizeof(*c->ids) * n);
-	c->nids += n;
-	return true;
+	if (c->n * 10 > (c->mask + 1) * 7)
+		cache_grow(c);
+	return stack;
 }
 
 int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
