@@ -46,13 +46,15 @@ frequent=$(awk -v t="$total" '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s);
 		"frequent: $(echo $frequent); not in perf: $(LC_ALL=C comm -23 <(echo "$frequent") "$TMP/p.plt" | tr '\n' ' ')"
 
 # unresolved frames: the one line at the end counts, by cause, exactly the frames the output
-# prints as "[module]" or "[unknown]" (every sample's frames below the process root)
+# prints as "[module]" or "[unknown]" (every sample's frames below the process root; not the
+# "[truncated]" marker that ends a stack deeper than the dwarf copy: it names no address)
 "$SCORCH" record -F 999 -o "$TMP/py.folded" -- python3 -c 'sum(i * i for i in range(3000000))' \
 	2>"$TMP/py.err"
 line=$(sed -n 's/^scorch record: unresolved frames: //p' "$TMP/py.err")
 said=$(echo "$line" | tr ',' '\n' | awk '{ t += $1 } END { print t + 0 }')
 shown=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";")
-		for (i = 2; i <= k; i++) if (f[i] ~ /^\[.*\](_\[k\])?$/) t += n } END { print t + 0 }' \
+		for (i = 2; i <= k; i++) if (f[i] ~ /^\[.*\](_\[k\])?$/ && f[i] != "[truncated]") t += n }
+		END { print t + 0 }' \
 	"$TMP/py.folded" 2>/dev/null)
 [ -n "$line" ] && [ "$said" = "$shown" ] && [ "$said" -gt 0 ] &&
 	ok "unresolved frames by cause ($line) = the unnamed frames of the output" ||
