@@ -392,7 +392,8 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *out, void *a
 	struct space *sp = arg;
 	const struct unwind_input *in = sp->in;
 	uint64_t lo = in->regs[UNWIND_REG_SP], hi = lo + in->stack_len;
-	if (addr >= lo && addr + 8 <= hi) {
+	/* Not addr + 8 <= lo + len: a CFA of ~0 wraps that and reads far outside the copy. */
+	if (addr >= lo && in->stack_len >= 8 && addr - lo <= in->stack_len - 8) {
 		memcpy(out, in->stack + (addr - lo), 8);
 		return true;
 	}
