@@ -67,7 +67,7 @@ struct bpf_backend {
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
-	char dwarf_info[400]; /* -v only: the event fallback and the DWARF walk's counters */
+	char info_buf[560]; /* -v only: the event fallback, the DWARF walk's counters, the tables */
 	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
 };
 
@@ -604,6 +604,9 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 		bpf_sideband__unlock(b->sb);
 	}
 	read_counters(b, d->counters);
+	d->stacks_cached = bpf_stacks__count(b->stacks);
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		d->stacks_cached += bpf_ustacks__count(b->ucache[i]);
 }
 
 void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
@@ -629,19 +632,31 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 			     tracked_empty(b);
 	st->note = b->hint[0] ? b->hint : b->note[0] ? b->note : NULL;
 	st->info = b->info;
-	if (b->dwarf) {
+	char *buf = ((struct bpf_backend *)b)->info_buf; /* a cache of the text, not state */
+	size_t len = sizeof(b->info_buf), used = 0;
+	buf[0] = '\0';
+	if (b->info)
+		used += (size_t)snprintf(buf, len, "%s", b->info);
+	if (b->dwarf && used < len) {
 		const struct bpf_unwind_stats *u = &d.unwind;
-		char *buf = ((struct bpf_backend *)b)->dwarf_info; /* a cache of the text, not state */
-		snprintf(buf, sizeof(b->dwarf_info),
-			 "%s%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
-			 " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
-			 " files (%" PRIu64 " failed), %" PRIu64 " rows in %u shards, built in %.0f ms",
-			 b->info ? b->info : "", b->info ? "; " : "", d.counters[PC_DW_STACKS],
-			 d.counters[PC_DW_FP_FRAMES], d.counters[PC_DW_NO_PROC],
-			 d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED], u->files,
-			 u->files_failed, u->rows, u->shards, (double)u->build_ns / 1e6);
-		st->info = buf;
+		used += (size_t)snprintf(
+		    buf + used, len - used,
+		    "%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
+		    " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
+		    " files (%" PRIu64 " failed), %" PRIu64 " rows in %u shards, built in %.0f ms",
+		    used ? "; " : "", d.counters[PC_DW_STACKS], d.counters[PC_DW_FP_FRAMES],
+		    d.counters[PC_DW_NO_PROC], d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED],
+		    u->files, u->files_failed, u->rows, u->shards, (double)u->build_ns / 1e6);
 	}
+	if (d.drains && used < len) /* what the backend holds between drains */
+		used += (size_t)snprintf(buf + used, len - used,
+					 "%sbpf tables: %" PRIu64 " stacks cached (bound %u)%s, %u per "
+					 "kernel stacks hash, %u per counts hash",
+					 used ? "; " : "", d.stacks_cached, 2 * d.stack_entries,
+					 b->dwarf ? " + user stacks by bucket" : "", d.stack_entries,
+					 d.counts_entries);
+	if (used)
+		st->info = buf;
 	st->freq = b->opts.freq;
 }
 
