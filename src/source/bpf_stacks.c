@@ -91,8 +91,8 @@ int bpf_stacks__take(struct bpf_stacks *c, int fd, uint64_t *bytes)
 		*bytes += (uint64_t)cnt * (sizeof(*c->keys) + sizeof(*c->vals));
 		if (ret == -ENOENT)
 			return 0;
-		if (ret < 0 && first && cnt == 0)
-			break; /* no batch operations here: walk the keys instead */
+		if (ret < 0 && cnt == 0 && (first || ret == -ENOSPC))
+			break; /* no batch operations here, or a bucket longer than BATCH: walk */
 		if (ret < 0)
 			return ret;
 		in = out;
