@@ -11,6 +11,7 @@
 #define EFAULT 14
 #define EEXIST 17
 #define ENOMEM 12
+#define E2BIG 7
 
 /* Settings, written by user space between open and load (see src/source/bpf.c). */
 const volatile __u32 filter = FILTER_NONE;
@@ -38,12 +39,28 @@ struct {
 	__type(value, __u64);
 } counts0 SEC(".maps"), counts1 SEC(".maps");
 
+/*
+ * Stacks by the hash of their frames. Not a STACK_TRACE map: that one loses a stack whenever
+ * two share a bucket, so it had to be kept sparse (64 MiB preallocated at 999 Hz, most of the
+ * start-up time), and can only be read one stack per syscall. A hash chains: sized for the
+ * stacks of one interval, it keeps them all, and user space empties the set it drains in a few
+ * batch calls. Preallocated: allocating in the sampling interrupt fails when a burst of new
+ * stacks empties the kernel's per-CPU cache.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* sized by user space */
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PROFILE_MAX_STACK * sizeof(__u64));
+	__type(key, __u64);
+	__type(value, struct profile_stack);
 } stacks0 SEC(".maps"), stacks1 SEC(".maps");
+
+/* The stack being taken on this CPU (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct profile_stack);
+} stack_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -71,19 +88,40 @@ static __always_inline void count(__u32 which)
 		*c += 1; /* per-CPU, and perf_event programs do not nest on a CPU */
 }
 
-/* A stack id, or a negative errno: -EFAULT (no such stack here) is expected, others counted. */
-static __always_inline __s32 stack_id(void *ctx, void *map, __u64 flags, __u32 collision)
+/*
+ * The current stack (flags: 0 for the kernel's, BPF_F_USER_STACK) stored in the stacks hash:
+ * returns its hash, or 0 when there is none (-EFAULT, an empty stack) or it could not be kept
+ * (counted).
+ */
+static __always_inline __u64 stack_hash(void *ctx, void *map, __u64 flags)
 {
-	long id = bpf_get_stackid(ctx, map, flags);
-	if (id >= 0 || id == -EFAULT)
-		return id;
-	if (id == -EEXIST)
-		count(collision);
-	else if (id == -ENOMEM)
-		count(PC_STACKMAP_FULL);
-	else
-		count(PC_STACK_ERROR);
-	return id;
+	__u32 zero = 0;
+	struct profile_stack *st = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!st)
+		return 0;
+	long len = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
+	if (len <= 0) {
+		if (len < 0 && len != -EFAULT)
+			count(PC_STACK_ERROR);
+		return 0;
+	}
+	__u32 n = (__u32)len / 8;
+	__u64 h = 0xcbf29ce484222325ull ^ (flags ? PROFILE_USER_SALT : 0);
+	for (int i = 0; i < PROFILE_MAX_STACK; i++) {
+		if (i >= n)
+			break;
+		h = (h ^ st->ips[i]) * 0x100000001b3ull;
+	}
+	h = (h ^ n) * 0x100000001b3ull;
+	h |= 1; /* never 0: 0 means no stack */
+	if (bpf_map_lookup_elem(map, &h))
+		return h;
+	st->n = n;
+	long err = bpf_map_update_elem(map, &h, st, BPF_NOEXIST);
+	if (err == 0 || err == -EEXIST) /* -EEXIST: another CPU stored it meanwhile */
+		return h;
+	count(err == -E2BIG || err == -ENOMEM ? PC_STACKMAP_FULL : PC_STACK_ERROR);
+	return 0;
 }
 
 static __always_inline void add(void *counts, struct profile_key *key)
@@ -107,8 +145,9 @@ static __always_inline void add(void *counts, struct profile_key *key)
 
 static __always_inline void sample(void *ctx, void *counts, void *stacks, struct profile_key *key)
 {
-	key->ustack = want_user ? stack_id(ctx, stacks, BPF_F_USER_STACK, PC_USTACK_COLLISION) : -1;
-	key->kstack = want_kernel ? stack_id(ctx, stacks, 0, PC_KSTACK_COLLISION) : -1;
+	key->uslot = -1;
+	key->ustack = want_user ? stack_hash(ctx, stacks, BPF_F_USER_STACK) : 0;
+	key->kstack = want_kernel ? stack_hash(ctx, stacks, 0) : 0;
 	add(counts, key);
 }
 
@@ -427,8 +466,8 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 static __always_inline void sample_dwarf(struct bpf_perf_event_data *ctx, void *counts,
 					 void *stacks, void *ustacks, struct profile_key *key)
 {
-	key->ustack = want_user ? dwarf_stack(ctx, ustacks, key->tgid, &key->uleaf) : -1;
-	key->kstack = want_kernel ? stack_id(ctx, stacks, 0, PC_KSTACK_COLLISION) : -1;
+	key->uslot = want_user ? dwarf_stack(ctx, ustacks, key->tgid, &key->uleaf) : -1;
+	key->kstack = want_kernel ? stack_hash(ctx, stacks, 0) : 0;
 	add(counts, key);
 }
 

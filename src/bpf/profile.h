@@ -11,29 +11,41 @@
 
 /*
  * One aggregated count. Fields the settings leave out are zero (tid unless per-thread, cpu
- * unless grouping by CPU); a stack id < 0 means "no such stack" (not asked for, a kernel
- * thread's user stack, a user-mode sample's kernel stack, or an error counted below).
+ * unless grouping by CPU). A stack is named by the 64-bit hash of its frames, its key in the
+ * stacks hash of the same map set; 0 means "no such stack" (not asked for, a kernel thread's
+ * user stack, a user-mode sample's kernel stack, or an error counted below).
  */
 struct profile_key {
 	__u32 tgid;
 	__u32 tid;
-	__s32 ustack;
-	__s32 kstack;
 	__u32 cpu;
-	__u32 pad;
+	/* --call-graph dwarf: the ustacks bucket holding the callers of uleaf, or -1 */
+	__s32 uslot;
+	__u64 ustack; /* frame pointers: the user stack's hash */
+	__u64 kstack; /* the kernel stack's hash */
 	/* --call-graph dwarf: the user stack's first pc, kept out of the stack (which then holds
 	 * only return addresses) so that stacks recur however many pcs a hot function has; 0
 	 * otherwise. */
 	__u64 uleaf;
 };
 
+/* A value of the stacks hashes: n addresses, leaf first. */
+struct profile_stack {
+	__u32 n;
+	__u32 pad;
+	__u64 ips[PROFILE_MAX_STACK];
+};
+
+/* Mixed into a user stack's hash, so that user and kernel stacks share one map. */
+#define PROFILE_USER_SALT 0x9e3779b97f4a7c15ull
+
 /* Per-CPU counters (a PERCPU_ARRAY indexed by this enum): nothing is dropped silently. */
 enum profile_counter {
 	PC_SAMPLES,           /* samples that passed the filters and were counted */
 	PC_HASH_FULL,         /* samples lost: the counts hash was full */
-	PC_USTACK_COLLISION,  /* user stack lost: another stack held its bucket (-EEXIST) */
-	PC_KSTACK_COLLISION,  /* kernel stack lost the same way */
-	PC_STACKMAP_FULL,     /* a stack lost: the stack map had no free entry (-ENOMEM) */
+	PC_USTACK_COLLISION,  /* --call-graph dwarf: a user stack lost, another held its bucket */
+	PC_KSTACK_COLLISION,  /* unused: kernel stacks no longer collide (hashed, not bucketed) */
+	PC_STACKMAP_FULL,     /* a stack lost: the stacks hash was full (-E2BIG, -ENOMEM) */
 	PC_STACK_ERROR,       /* any other bpf_get_stackid error */
 	PC_IDLE,              /* samples of the idle task, skipped */
 	PC_TRACK_FULL,        /* a forked child could not be added to the pid set */

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "bpf.h"
 #include "bpf_sideband.h"
+#include "bpf_stacks.h"
 #include "bpf_unwind.h"
 #include "../bpf/unwind.h"
 #include "sysinfo.h"
@@ -28,36 +29,16 @@
 #define DRAIN_INTERVAL_S 2   /* the front drains every second; room for one late drain */
 #define MIN_ENTRIES 1024u
 #define MAX_COUNTS (1u << 20)
-/* Stack map entries take ~1 KiB each (127 frames), preallocated, per set: between 16 MiB
- * (bcc's profile default) and 32 MiB x 2 sets unless SCORCH_BPF_STACK_ENTRIES says more. */
-#define MIN_STACKS (1u << 14)
-#define MAX_STACKS (1u << 15)
+/* Bounds of each stacks hash (1 KiB a stack, preallocated): 4 to 64 MiB per set. */
+#define MIN_STACKS (1u << 12)
+#define MAX_STACKS (1u << 16)
+/* --call-graph dwarf: buckets of each ustacks array (1 KiB each, mmapped). */
+#define USTACK_MIN 4096u
+#define USTACK_MAX 8192u
 #define TRACKED_TGIDS 65536u  /* `-- CMD`: processes the command may start */
 /* --call-graph dwarf: processes with mapping tables (8 KiB each, preallocated). */
 #define UNWIND_PROCS_TRACKED 512u
 #define UNWIND_PROCS_ALL 4096u
-
-/*
- * A stack id's frames, kept while the id stays in the kernel's stack map: without
- * BPF_F_REUSE_STACKID the kernel never puts another stack under a live id, so a stack kept
- * there is not read again. Only stacks that recur (referred to by this set's last two drains)
- * are kept: one-off stacks would crowd the map, and a stack map has no chaining, so every
- * bucket taken raises the odds that a new stack collides (-EEXIST) and is lost.
- */
-struct stack_slot {
-	uint64_t *ips; /* NULL: not cached */
-	uint32_t n;
-	uint64_t seen, prev; /* the set's drains that last referred to this id */
-};
-
-/* The stacks of one map set, indexed by stack id. */
-struct stack_cache {
-	struct stack_slot *slots;
-	uint32_t *ids; /* the cached ids */
-	size_t nids;
-	uint64_t hash_full; /* PC_HASH_FULL at this set's last drain */
-	uint64_t drains;    /* of this set, counting the one under way */
-};
 
 struct bpf_backend {
 	struct sampler_opts opts;
@@ -76,10 +57,8 @@ struct bpf_backend {
 	struct profile_key *keys;
 	uint64_t *vals;
 	size_t capkv;
-	struct stack_cache cache[PROFILE_NSETS];
-	struct stack_cache ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks maps */
-	uint32_t nslots; /* stack ids are below this */
-	uint64_t stackbuf[UNWIND_STACK_SLOTS];
+	struct bpf_stacks *stacks;		     /* every stack drained, by hash */
+	struct bpf_ustacks *ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks arrays */
 	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
 	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
 	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
@@ -88,7 +67,7 @@ struct bpf_backend {
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
-	char dwarf_info[400]; /* -v only: the event fallback and the DWARF walk's counters */
+	char info_buf[560]; /* -v only: the event fallback, the DWARF walk's counters, the tables */
 	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
 };
 
@@ -222,39 +201,33 @@ static void size_maps(struct bpf_backend *b)
 {
 	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
 	uint64_t counts = per_drain < MIN_ENTRIES ? MIN_ENTRIES : per_drain;
-	/* Two stacks a sample, and a sparse table: a stack map has no chaining, so a bucket
-	 * taken by another stack loses the new one (-EEXIST), with odds = the share of buckets
-	 * taken. Measured on a busy 2-CPU machine (compilers: nearly every stack new), 16 Ki
-	 * entries lose 1% of stacks at 99 Hz, 32 Ki 3% at 999 Hz. */
-	uint64_t stacks = 8 * per_drain < MIN_STACKS ? MIN_STACKS : 8 * per_drain;
+	/* At most two new stacks a sample, and per_drain counts two intervals' samples: room for
+	 * every stack of one interval (they chain, never collide), preallocated at 1 KiB each. */
+	uint64_t stacks = per_drain < MIN_STACKS ? MIN_STACKS : per_drain;
 	b->d.counts_entries = env_entries("SCORCH_BPF_COUNTS_ENTRIES",
 					  counts > MAX_COUNTS ? MAX_COUNTS : (uint32_t)counts);
 	b->d.stack_entries = env_entries("SCORCH_BPF_STACK_ENTRIES",
-					 stacks > MAX_STACKS ? MAX_STACKS
-							     : roundup_pow2((uint32_t)stacks));
+					 stacks > MAX_STACKS ? MAX_STACKS : (uint32_t)stacks);
 	struct profile_bpf *s = b->skel;
 	bpf_map__set_max_entries(s->maps.counts0, b->d.counts_entries);
 	bpf_map__set_max_entries(s->maps.counts1, b->d.counts_entries);
-	/* --call-graph dwarf: one stack a sample goes there (the kernel's), and user stacks to
-	 * the ustacks maps, which are not preallocated. */
-	uint32_t kstacks = b->dwarf && !getenv("SCORCH_BPF_STACK_ENTRIES") ? b->d.stack_entries / 2
-									    : b->d.stack_entries;
-	bpf_map__set_max_entries(s->maps.stacks0, kstacks);
-	bpf_map__set_max_entries(s->maps.stacks1, kstacks);
+	bpf_map__set_max_entries(s->maps.stacks0, b->d.stack_entries);
+	bpf_map__set_max_entries(s->maps.stacks1, b->d.stack_entries);
 	uint32_t ntgids = 1;
 	if (b->opts.scope == SCOPE_COMMAND)
 		ntgids = TRACKED_TGIDS;
 	else if (b->opts.scope == SCOPE_PIDS && b->opts.npids > 0)
 		ntgids = (uint32_t)b->opts.npids;
 	bpf_map__set_max_entries(s->maps.tgids, ntgids);
-	b->nslots = roundup_pow2(b->d.stack_entries); /* ids are bucket numbers */
 	uint32_t procs = b->opts.scope == SCOPE_ALL || b->opts.scope == SCOPE_CPU
 				 ? UNWIND_PROCS_ALL
 				 : UNWIND_PROCS_TRACKED;
 	procs = env_entries("SCORCH_BPF_UNWIND_PROCS", procs);
 	bpf_map__set_max_entries(s->maps.procs, b->dwarf ? procs : 1);
-	/* Callers' stacks recur (the leaf is in the key): a quarter of the buckets will do. */
-	b->uslots = b->dwarf ? (b->nslots / 4 < 4096 ? 4096 : b->nslots / 4) : 1;
+	/* --call-graph dwarf: user stacks go to the ustacks arrays, by hash bucket. Callers'
+	 * stacks recur (the leaf is in the key): a bucket per two samples of an interval. */
+	uint64_t ub = roundup_pow2(per_drain > (1u << 30) ? (1u << 30) : (uint32_t)per_drain) * 2;
+	b->uslots = !b->dwarf ? 1 : ub < USTACK_MIN ? USTACK_MIN : ub > USTACK_MAX ? USTACK_MAX : (uint32_t)ub;
 	bpf_map__set_max_entries(s->maps.ustacks0, b->uslots);
 	bpf_map__set_max_entries(s->maps.ustacks1, b->uslots);
 	if (!b->dwarf)
@@ -424,15 +397,9 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	ret = attach_samplers(b, err, errlen);
 	if (ret)
 		goto out_close;
-	b->nslots = b->nslots ? b->nslots : 1;
-	for (int i = 0; i < PROFILE_NSETS; i++) {
-		b->cache[i].slots = xcalloc(b->nslots, sizeof(*b->cache[i].slots));
-		b->cache[i].ids = xmalloc(sizeof(*b->cache[i].ids) * b->nslots);
-		if (!b->dwarf)
-			continue;
-		b->ucache[i].slots = xcalloc(b->nslots, sizeof(*b->ucache[i].slots));
-		b->ucache[i].ids = xmalloc(sizeof(*b->ucache[i].ids) * b->nslots);
-	}
+	b->stacks = bpf_stacks__new(2 * b->d.stack_entries);
+	for (int i = 0; b->dwarf && i < PROFILE_NSETS; i++)
+		b->ucache[i] = bpf_ustacks__new(b->umem[i], b->uslots);
 	if (o->timeline)
 		snprintf(b->note, sizeof(b->note),
 			 "the BPF backend counts in the kernel: no per-sample timeline");
@@ -532,135 +499,6 @@ static int take_counts(struct bpf_backend *b, int fd, size_t *n)
 	return 0;
 }
 
-/*
- * The frames of stack id (leaf first), from the cache or read from the kernel once. fd is a
- * stack map (values of PROFILE_MAX_STACK addresses) or a ustacks map (UNWIND_STACK_SLOTS).
- */
-static void get_stack(struct bpf_backend *b, struct stack_cache *c, int fd, size_t value_size,
-		      __s32 id, const uint64_t **ips, uint32_t *n)
-{
-	*ips = NULL;
-	*n = 0;
-	if (id < 0)
-		return;
-	if ((uint32_t)id >= b->nslots) {
-		b->d.stacks_missing++;
-		return;
-	}
-	struct stack_slot *sl = &c->slots[id];
-	if (!sl->ips) {
-		__u32 key = (__u32)id;
-		if (bpf_map_lookup_elem(fd, &key, b->stackbuf) != 0) {
-			b->d.stacks_missing++;
-			return;
-		}
-		b->d.bytes_moved += value_size;
-		uint32_t k = 0;
-		while (k < PROFILE_MAX_STACK && b->stackbuf[k])
-			k++;
-		sl->ips = xmalloc(sizeof(*sl->ips) * (k ? k : 1));
-		memcpy(sl->ips, b->stackbuf, sizeof(*sl->ips) * k);
-		sl->n = k;
-		c->ids[c->nids++] = (uint32_t)id;
-	}
-	if (sl->seen != c->drains) {
-		sl->prev = sl->seen;
-		sl->seen = c->drains;
-	}
-	*ips = sl->ips;
-	*n = sl->n;
-}
-
-/*
- * Frees, in the kernel and here, the stacks that do not recur. A stack whose count was lost
- * (full counts hash) was never referred to: sweep the whole map when that happened.
- */
-static void prune_stacks(struct bpf_backend *b, struct stack_cache *c, int fd)
-{
-	for (size_t i = 0; i < c->nids;) {
-		uint32_t id = c->ids[i];
-		struct stack_slot *sl = &c->slots[id];
-		if (sl->seen == c->drains && sl->prev + 1 == c->drains) {
-			i++;
-			continue;
-		}
-		bpf_map_delete_elem(fd, &id);
-		free(sl->ips);
-		sl->ips = NULL;
-		sl->n = 0;
-		c->ids[i] = c->ids[--c->nids];
-	}
-	if (b->d.counters[PC_HASH_FULL] == c->hash_full)
-		return;
-	c->hash_full = b->d.counters[PC_HASH_FULL];
-	__u32 id, next;
-	bool have = false;
-	while (bpf_map_get_next_key(fd, have ? &id : NULL, &next) == 0) {
-		if (have && (id >= b->nslots || !c->slots[id].ips))
-			bpf_map_delete_elem(fd, &id);
-		id = next;
-		have = true;
-	}
-	if (have && (id >= b->nslots || !c->slots[id].ips))
-		bpf_map_delete_elem(fd, &id);
-}
-
-/* The callers' stack of bucket id in the mmapped array of set, cached like get_stack's. */
-static void get_ustack(struct bpf_backend *b, struct stack_cache *c, int set, __s32 id,
-		       const uint64_t **ips, uint32_t *n)
-{
-	*ips = NULL;
-	*n = 0;
-	if (id < 0)
-		return;
-	if ((uint32_t)id >= b->uslots) {
-		b->d.stacks_missing++;
-		return;
-	}
-	struct stack_slot *sl = &c->slots[id];
-	if (!sl->ips) {
-		const struct unwind_stack *us = &b->umem[set][id];
-		uint32_t k = us->n < UNWIND_STACK_SLOTS - 2 ? us->n : UNWIND_STACK_SLOTS - 2;
-		sl->ips = xmalloc(sizeof(*sl->ips) * (k ? k : 1));
-		memcpy(sl->ips, us->pcs, sizeof(*sl->ips) * k);
-		sl->n = k;
-		c->ids[c->nids++] = (uint32_t)id;
-		b->d.bytes_moved += 16 + 8 * (uint64_t)k; /* read through the mapping, not copied */
-	}
-	if (sl->seen != c->drains) {
-		sl->prev = sl->seen;
-		sl->seen = c->drains;
-	}
-	*ips = sl->ips;
-	*n = sl->n;
-}
-
-/* prune_stacks for a ustacks array: frees the slots of stacks that do not recur, and any slot
- * the drain did not refer to (its count was lost). The set is not written meanwhile. */
-static void prune_ustacks(struct bpf_backend *b, struct stack_cache *c, int set)
-{
-	for (size_t i = 0; i < c->nids;) {
-		uint32_t id = c->ids[i];
-		struct stack_slot *sl = &c->slots[id];
-		if (sl->seen == c->drains && sl->prev + 1 == c->drains) {
-			i++;
-			continue;
-		}
-		b->umem[set][id].n = 0;
-		__atomic_store_n(&b->umem[set][id].hash, 0, __ATOMIC_RELEASE);
-		free(sl->ips);
-		sl->ips = NULL;
-		sl->n = 0;
-		c->ids[i] = c->ids[--c->nids];
-	}
-	for (uint32_t id = 0; id < b->uslots; id++) {
-		if (b->umem[set][id].hash && !c->slots[id].ips) {
-			b->umem[set][id].n = 0;
-			__atomic_store_n(&b->umem[set][id].hash, 0, __ATOMIC_RELEASE);
-		}
-	}
-}
-
 static void read_counters(const struct bpf_backend *b, uint64_t *out)
 {
 	int fd = bpf_map__fd(b->skel->maps.counters);
@@ -687,10 +525,10 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	size_t n;
 	int ret = take_counts(b, cfd, &n);
 	b->d.bytes_moved += n * (sizeof(*b->keys) + sizeof(*b->vals));
+	/* Every stack a drained count names was stored in the same set during the interval. */
+	int sret = bpf_stacks__take(b->stacks, sfd, &b->d.bytes_moved);
+	ret = ret ? ret : sret;
 	uint64_t now = clock_mono();
-	struct stack_cache *cache = &b->cache[set], *ucache = &b->ucache[set];
-	cache->drains++;
-	ucache->drains++;
 	read_counters(b, b->d.counters);
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_key *k = &b->keys[i];
@@ -701,31 +539,34 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 			.time_ns = now,
 			.weight = b->vals[i],
 		};
-		get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->kstack, &rs.kips, &rs.nkips);
+		if (k->kstack && !bpf_stacks__get(b->stacks, k->kstack, &rs.kips, &rs.nkips))
+			b->d.stacks_missing++;
 		if (b->dwarf) {
 			const uint64_t *callers;
 			uint32_t nc;
-			get_ustack(b, ucache, (int)set, k->ustack, &callers, &nc);
+			if (k->uslot >= 0 &&
+			    !bpf_ustacks__get(b->ucache[set], k->uslot, &callers, &nc, &b->d.bytes_moved))
+				b->d.stacks_missing++;
 			/* The leaf pc travels in the key; the stack holds its callers. */
 			rs.nuips = 0;
 			if (k->uleaf) {
 				b->ubuf[rs.nuips++] = k->uleaf;
-				for (uint32_t f = 0; f < nc && rs.nuips < UNWIND_STACK_SLOTS; f++)
+				for (uint32_t f = 0; k->uslot >= 0 && f < nc && rs.nuips < UNWIND_STACK_SLOTS; f++)
 					b->ubuf[rs.nuips++] = callers[f];
 			}
 			rs.uips = b->ubuf;
-		} else
-			get_stack(b, cache, sfd, PROFILE_MAX_STACK * 8, k->ustack, &rs.uips,
-				  &rs.nuips);
+		} else if (k->ustack && !bpf_stacks__get(b->stacks, k->ustack, &rs.uips, &rs.nuips)) {
+			b->d.stacks_missing++;
+		}
 		if (sample)
 			sample(ctx, &rs);
 	}
-	prune_stacks(b, cache, sfd);
+	bpf_stacks__drained(b->stacks);
 	if (b->dwarf)
-		prune_ustacks(b, ucache, (int)set);
+		bpf_ustacks__drained(b->ucache[set]);
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
-	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_KSTACK_COLLISION] + c[PC_STACKMAP_FULL];
+	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_STACKMAP_FULL];
 	if (lost * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
 		snprintf(b->hint, sizeof(b->hint),
 			 "%" PRIu64 " stacks lost in the full stack map; raise "
@@ -763,6 +604,9 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 		bpf_sideband__unlock(b->sb);
 	}
 	read_counters(b, d->counters);
+	d->stacks_cached = bpf_stacks__count(b->stacks);
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		d->stacks_cached += bpf_ustacks__count(b->ucache[i]);
 }
 
 void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
@@ -788,19 +632,31 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 			     tracked_empty(b);
 	st->note = b->hint[0] ? b->hint : b->note[0] ? b->note : NULL;
 	st->info = b->info;
-	if (b->dwarf) {
+	char *buf = ((struct bpf_backend *)b)->info_buf; /* a cache of the text, not state */
+	size_t len = sizeof(b->info_buf), used = 0;
+	buf[0] = '\0';
+	if (b->info)
+		used += (size_t)snprintf(buf, len, "%s", b->info);
+	if (b->dwarf && used < len) {
 		const struct bpf_unwind_stats *u = &d.unwind;
-		char *buf = ((struct bpf_backend *)b)->dwarf_info; /* a cache of the text, not state */
-		snprintf(buf, sizeof(b->dwarf_info),
-			 "%s%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
-			 " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
-			 " files (%" PRIu64 " failed), %" PRIu64 " rows in %u shards, built in %.0f ms",
-			 b->info ? b->info : "", b->info ? "; " : "", d.counters[PC_DW_STACKS],
-			 d.counters[PC_DW_FP_FRAMES], d.counters[PC_DW_NO_PROC],
-			 d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED], u->files,
-			 u->files_failed, u->rows, u->shards, (double)u->build_ns / 1e6);
-		st->info = buf;
+		used += (size_t)snprintf(
+		    buf + used, len - used,
+		    "%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
+		    " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
+		    " files (%" PRIu64 " failed), %" PRIu64 " rows in %u shards, built in %.0f ms",
+		    used ? "; " : "", d.counters[PC_DW_STACKS], d.counters[PC_DW_FP_FRAMES],
+		    d.counters[PC_DW_NO_PROC], d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED],
+		    u->files, u->files_failed, u->rows, u->shards, (double)u->build_ns / 1e6);
 	}
+	if (d.drains && used < len) /* what the backend holds between drains */
+		used += (size_t)snprintf(buf + used, len - used,
+					 "%sbpf tables: %" PRIu64 " stacks cached (bound %u)%s, %u per "
+					 "kernel stacks hash, %u per counts hash",
+					 used ? "; " : "", d.stacks_cached, 2 * d.stack_entries,
+					 b->dwarf ? " + user stacks by bucket" : "", d.stack_entries,
+					 d.counts_entries);
+	if (used)
+		st->info = buf;
 	st->freq = b->opts.freq;
 }
 
@@ -821,15 +677,8 @@ void bpf_backend__close(struct bpf_backend *b)
 	free(b->pcpu);
 	free(b->keys);
 	free(b->vals);
-	for (int i = 0; i < PROFILE_NSETS; i++) {
-		for (size_t k = 0; k < b->cache[i].nids; k++)
-			free(b->cache[i].slots[b->cache[i].ids[k]].ips);
-		free(b->cache[i].slots);
-		free(b->cache[i].ids);
-		for (size_t k = 0; k < b->ucache[i].nids; k++)
-			free(b->ucache[i].slots[b->ucache[i].ids[k]].ips);
-		free(b->ucache[i].slots);
-		free(b->ucache[i].ids);
-	}
+	bpf_stacks__free(b->stacks);
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		bpf_ustacks__free(b->ucache[i]);
 	free(b);
 }

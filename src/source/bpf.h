@@ -25,8 +25,10 @@ struct bpf_backend_detail {
 	uint64_t wait_timeouts;   /* drains that gave up waiting for an in-flight sample */
 	uint64_t bytes_moved;     /* bytes read from BPF maps: count keys, values and stacks */
 	uint64_t drains;
+	uint64_t stacks_cached;   /* stacks held on the user side (below 2 x stack_entries, plus
+				     --call-graph dwarf's user stacks, one per bucket at most) */
 	uint32_t counts_entries;  /* max entries of each counts hash */
-	uint32_t stack_entries;   /* max entries of each stack map */
+	uint32_t stack_entries;   /* max entries of each stacks hash */
 	struct bpf_unwind_stats unwind; /* --call-graph dwarf: tables and mappings loaded */
 	uint64_t prog_run_ns, prog_runs; /* the sampling program's time in the kernel, when
 					    kernel.bpf_stats_enabled is 1 (else 0) */
@@ -50,7 +52,7 @@ int bpf_backend__available(char *why, size_t whylen);
  * Loads and attaches the BPF programs for o's targets and starts sampling: one perf event per
  * sampled CPU (cycles, or cpu-clock without a PMU), a side-band event per online CPU for
  * process events. o is copied; o->pids and o->cpu_list are read only here. Map sizes follow
- * from o->freq x CPUs x the 1 s drain interval; SCORCH_BPF_COUNTS_ENTRIES and
+ * from o->freq x CPUs x two 1 s drain intervals; SCORCH_BPF_COUNTS_ENTRIES and
  * SCORCH_BPF_STACK_ENTRIES override them. Returns 0 and *out, or -errno and a reason in err.
  */
 int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
@@ -62,9 +64,9 @@ int bpf_backend__poll(struct bpf_backend *b, int timeout_ms);
 /*
  * Moves everything counted since the last drain out of the kernel: first the side-band
  * records in time order through record (may be NULL), then one sample per distinct key
- * through sample, with weight = count. A stack is copied out of the kernel once and kept
- * (there and here) while drains refer to it; stacks the drain did not refer to are deleted, so
- * the stack maps hold only what the last interval used. Returns 0 or -errno.
+ * through sample, with weight = count. The drained set's stacks hash is emptied in batches
+ * into a user-side cache keyed by the stacks' hashes, which keeps what recent drains used
+ * (bounded: bpf_stacks.h). Returns 0 or -errno.
  */
 int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_fn sample,
 		       void *ctx);

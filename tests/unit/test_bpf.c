@@ -154,6 +154,20 @@ static double run(struct bpf_backend *b, struct tally *t, pid_t pid)
 	return cpu;
 }
 
+/*
+ * The stacks hashes allocate in the sampling interrupt from a small per-CPU cache that the
+ * kernel refills a moment later: a burst of new stacks can find it empty (-ENOMEM, counted as
+ * PC_STACKMAP_FULL). That must stay rare: under 0.5% of the samples (the STACK_TRACE maps it
+ * replaced lost 1-3% to bucket collisions).
+ */
+static void assert_stacks_kept(const struct bpf_backend_detail *d)
+{
+	if (d->counters[PC_STACKMAP_FULL])
+		print_message("# %" PRIu64 " stacks not stored of %" PRIu64 " samples\n",
+			      d->counters[PC_STACKMAP_FULL], d->counters[PC_SAMPLES]);
+	assert_true(d->counters[PC_STACKMAP_FULL] * 200 <= d->counters[PC_SAMPLES]);
+}
+
 static void assert_no_errors(struct bpf_backend *b)
 {
 	struct bpf_backend_detail d;
@@ -161,7 +175,7 @@ static void assert_no_errors(struct bpf_backend *b)
 	assert_int_equal(d.counters[PC_HASH_FULL], 0);
 	assert_int_equal(d.counters[PC_USTACK_COLLISION], 0);
 	assert_int_equal(d.counters[PC_KSTACK_COLLISION], 0);
-	assert_int_equal(d.counters[PC_STACKMAP_FULL], 0);
+	assert_stacks_kept(&d);
 	assert_int_equal(d.counters[PC_STACK_ERROR], 0);
 	assert_int_equal(d.counters[PC_TRACK_FULL], 0);
 	assert_int_equal(d.stacks_missing, 0);
@@ -315,7 +329,7 @@ static void test_system_wide(void **state)
 	struct bpf_backend_detail d;
 	bpf_backend__detail(b, &d);
 	assert_int_equal(d.counters[PC_HASH_FULL], 0);
-	assert_int_equal(d.counters[PC_STACKMAP_FULL], 0);
+	assert_stacks_kept(&d);
 	print_message("# system-wide: %" PRIu64 " samples, %" PRIu64 " idle skipped, %" PRIu64
 		      " stack collisions, %" PRIu64 " bytes from BPF maps in %" PRIu64
 		      " drains (%" PRIu64 " B/drain)\n",
