@@ -175,6 +175,20 @@ int push_opts__check(const struct push_opts *o, char *err, size_t errlen)
 
 /* ---- the agent ---- */
 
+/*
+ * Per kind: the series name's suffix (Pyroscope's profile type for folded bodies), the units
+ * parameter, and the name of the pushed profile's column, which becomes the pprof sample type
+ * (NULL: the recorded column, samples). Pyroscope reads the type and unit of a pprof body
+ * from its sample types: "wall" makes a wall series, a type naming "cpu" a process_cpu one.
+ */
+static const struct {
+	const char *suffix, *units, *column;
+} kinds[] = {
+	[PUSH_CPU] = {"cpu", "samples", NULL},
+	[PUSH_OFFCPU] = {"off_cpu", "nanoseconds", "off-cpu"},
+	[PUSH_WALL] = {"wall", "nanoseconds", "wall"},
+};
+
 struct push_agent {
 	struct push_opts o;
 	struct push_queue *q;
@@ -290,7 +304,10 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 		return NULL;
 	}
 	struct profile *q = profile__new();
-	profile__set_column(q, 0, profile__column_name(p, 0), profile__column_type(p, 0));
+	if (kinds[a->o.kind].column) /* time in ns: the pprof sample type takes the column's name */
+		profile__set_column(q, 0, kinds[a->o.kind].column, COLUMN_NANOSECONDS);
+	else
+		profile__set_column(q, 0, profile__column_name(p, 0), profile__column_type(p, 0));
 	profile__set_value_scale(q, profile__value_scale(p));
 	uint32_t *map = xcalloc(nn, sizeof(*map));
 	uint32_t *fmap = xcalloc(profile__nframes(p), sizeof(*fmap)); /* frame + 1 */
@@ -321,23 +338,29 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 	return q;
 }
 
-/* name=APP.cpu{labels}&from=&until=&format=&sampleRate=&spyName=&units=&aggregationType= */
+/* name=APP.KIND{labels}&from=&until=&format=&sampleRate=&spyName=&units=&aggregationType= */
 static char *build_query(const struct push_agent *a, const struct profile *q, uint64_t from,
 			 uint64_t until, bool folded)
 {
 	struct strbuf name = {0};
-	strbuf__addf(&name, "%s.cpu{%s}", a->o.app, a->o.labels ? a->o.labels : "");
+	strbuf__addf(&name, "%s.%s{%s}", a->o.app, kinds[a->o.kind].suffix,
+		     a->o.labels ? a->o.labels : "");
 	char *ename = curl_easy_escape(NULL, name.buf, (int)name.len);
 	const struct profile_meta *m = profile__meta((struct profile *)q);
 	unsigned rate = m->freq;
 	if (!rate && m->period && m->event && strstr(m->event, "clock"))
 		rate = (unsigned)(1e9 / (double)m->period + 0.5);
+	/* Values in ns: one unit per ns. Pyroscope multiplies a folded body's values by
+	 * 1e9 / sampleRate, which must then be 1. */
+	if (kinds[a->o.kind].column)
+		rate = 1000000000;
 	struct strbuf s = {0};
 	strbuf__addf(&s,
 		     "name=%s&from=%llu&until=%llu&format=%s&sampleRate=%u&spyName=scorch"
-		     "&units=samples&aggregationType=sum",
+		     "&units=%s&aggregationType=sum",
 		     ename ? ename : "scorch.cpu%7B%7D", (unsigned long long)from,
-		     (unsigned long long)until, folded ? "folded" : "pprof", rate ? rate : 100);
+		     (unsigned long long)until, folded ? "folded" : "pprof", rate ? rate : 100,
+		     kinds[a->o.kind].units);
 	curl_free(ename);
 	strbuf__free(&name);
 	return s.buf;
@@ -395,6 +418,17 @@ static void push_interval(struct push_agent *a, const struct profile *p)
 		return; /* nothing sampled: the next profile covers this time too */
 	queue_profile(a, q, a->from_s, until);
 	a->from_s = until;
+}
+
+int push_agent__due_ms(struct push_agent *a)
+{
+	if (!a || !(a->o.every_s > 0))
+		return -1;
+	double now = mono_now();
+	if (!(a->next_due > 0))
+		a->next_due = now + a->o.every_s;
+	double left = a->next_due - now;
+	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 
 void push_agent__tick(struct push_agent *a, const struct profile *p)
