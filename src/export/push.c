@@ -196,6 +196,10 @@ struct push_agent {
 	uint64_t from_s;   /* unix seconds the next profile starts at */
 	uint64_t *sent;    /* per node: the value already pushed (column 0) */
 	uint32_t nsent;
+	/* take_interval's scratch, kept between intervals (sized to p, which only grows) */
+	uint8_t *need;
+	uint32_t *map, *fmap;
+	uint32_t capfmap;
 	unsigned npushed;
 	bool fallback;     /* the server refused pprof once: folded from then on */
 };
@@ -285,9 +289,12 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 	if (nn > a->nsent) {
 		a->sent = xrealloc(a->sent, nn * sizeof(*a->sent));
 		memset(a->sent + a->nsent, 0, (nn - a->nsent) * sizeof(*a->sent));
+		a->need = xrealloc(a->need, nn);
+		a->map = xrealloc(a->map, nn * sizeof(*a->map));
 		a->nsent = nn;
 	}
-	uint8_t *need = xcalloc(nn, 1);
+	uint8_t *need = a->need;
+	memset(need, 0, nn);
 	bool any = false;
 	for (uint32_t n = nn; n-- > 1;) {
 		if (profile__self(p, n, 0) > a->sent[n])
@@ -299,18 +306,22 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 				need[par] = 1;
 		}
 	}
-	if (!any) {
-		free(need);
+	if (!any)
 		return NULL;
-	}
 	struct profile *q = profile__new();
 	if (kinds[a->o.kind].column) /* time in ns: the pprof sample type takes the column's name */
 		profile__set_column(q, 0, kinds[a->o.kind].column, COLUMN_NANOSECONDS);
 	else
 		profile__set_column(q, 0, profile__column_name(p, 0), profile__column_type(p, 0));
 	profile__set_value_scale(q, profile__value_scale(p));
-	uint32_t *map = xcalloc(nn, sizeof(*map));
-	uint32_t *fmap = xcalloc(profile__nframes(p), sizeof(*fmap)); /* frame + 1 */
+	uint32_t *map = a->map; /* written for every needed node before its children read it */
+	uint32_t nf = profile__nframes(p);
+	if (nf > a->capfmap) {
+		a->fmap = xrealloc(a->fmap, nf * sizeof(*a->fmap));
+		a->capfmap = nf;
+	}
+	uint32_t *fmap = a->fmap; /* frame + 1 */
+	memset(fmap, 0, nf * sizeof(*fmap));
 	map[PROFILE_ROOT] = PROFILE_ROOT;
 	for (uint32_t n = 1; n < nn; n++) {
 		if (!need[n])
@@ -325,9 +336,6 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 			a->sent[n] = v;
 		}
 	}
-	free(fmap);
-	free(map);
-	free(need);
 	const struct profile_meta *pm = profile__meta((struct profile *)p);
 	struct profile_meta *qm = profile__meta(q);
 	qm->event = pm->event ? xstrdup(pm->event) : NULL;
@@ -473,6 +481,9 @@ void push_agent__free(struct push_agent *a)
 		return;
 	push_queue__free(a->q);
 	free(a->sent);
+	free(a->need);
+	free(a->map);
+	free(a->fmap);
 	free(a);
 	curl_global_cleanup();
 }

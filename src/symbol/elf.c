@@ -281,13 +281,13 @@ static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
 						   .bind = rs->v[i].bind };
 	}
 	free(rs->v);
-	/* Every name, aliases included, for lookups by name (collapse --inline fallback). */
+	/* Every name, aliases included, for lookups by name (collapse --inline fallback); sorted
+	 * by the first lookup, not for every file a profiler opens (most are never asked). */
 	ef->named = xcalloc(rs->n ? rs->n : 1, sizeof(*ef->named));
 	ef->nnamed = rs->n;
 	for (size_t i = 0; i < rs->n; i++)
 		ef->named[i] = (struct symelf_named){ .name = ef->syms[i].name,
 						      .start = ef->syms[i].start };
-	qsort(ef->named, ef->nnamed, sizeof(*ef->named), cmp_named);
 	qsort(ef->syms, rs->n, sizeof(*ef->syms), cmp_sym);
 	/* One symbol per address. */
 	size_t out = 0;
@@ -454,6 +454,10 @@ const char *symelf__pretty(struct symelf *ef, struct symelf_sym *sym, bool deman
 
 int symelf__find_name(struct symelf *ef, const char *name, uint64_t *start)
 {
+	if (!ef->named_sorted) {
+		qsort(ef->named, ef->nnamed, sizeof(*ef->named), cmp_named);
+		ef->named_sorted = true;
+	}
 	const struct symelf_named *hit =
 		util__bsearch_le(name, ef->named, ef->nnamed, sizeof(*ef->named), cmp_name_key);
 	if (hit && strcmp(hit->name, name) == 0) {
