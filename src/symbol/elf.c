@@ -272,7 +272,9 @@ static int cmp_name_key(const void *key, const void *elem)
 
 static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
 {
-	ef->names = rs->names.buf ? rs->names.buf : xstrdup("");
+	/* exact sizes: the growth by doubling left up to half of each unused, for as long as the
+	 * file stays cached */
+	ef->names = rs->names.buf ? xrealloc(rs->names.buf, rs->names.len) : xstrdup("");
 	ef->syms = xcalloc(rs->n ? rs->n : 1, sizeof(*ef->syms));
 	for (size_t i = 0; i < rs->n; i++) {
 		ef->syms[i] = (struct symelf_sym){ .start = rs->v[i].start,
@@ -300,6 +302,7 @@ static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
 		ef->syms[out++] = ef->syms[i];
 	}
 	ef->nsyms = out;
+	ef->syms = xrealloc(ef->syms, (out ? out : 1) * sizeof(*ef->syms));
 	/* Size-less symbols (assembly) run to the next symbol, the last one to a page end. */
 	for (size_t i = 0; i < out; i++) {
 		struct symelf_sym *s = &ef->syms[i];
