@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,11 +229,6 @@ struct push_agent *push_agent__new(const struct push_opts *o, char *err, size_t 
 		return NULL;
 	}
 	a->from_s = (uint64_t)time(NULL);
-	/* An agent runs for days: blocks from 128 KiB up (symbol tables, rendered profiles) are
-	 * always mmapped, so freeing them gives the memory back; glibc's threshold would
-	 * otherwise rise to the largest block freed and keep such blocks in the heap. */
-	if (o->every_s > 0)
-		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	return a; /* the interval clock starts at the first tick, once sampling runs */
 }
 
@@ -433,7 +427,6 @@ static void push_interval(struct push_agent *a, const struct profile *p)
 		return; /* nothing sampled: the next profile covers this time too */
 	queue_profile(a, q, a->from_s, until);
 	a->from_s = until;
-	malloc_trim(0); /* what the rendering (and the symbolizer since) freed goes back */
 }
 
 int push_agent__due_ms(struct push_agent *a)
