@@ -194,8 +194,9 @@ $(BUILD)/obj/src/source/bpf_offcpu.o $(BUILD)/tobj/src/source/bpf_offcpu.o: $(BP
 
 # ---- profile formats: pprof through protobuf-c (owner: formats) ------------------------------
 # pprof's profile.proto ships in Debian's golang-github-google-pprof-dev; protoc-c turns it into
-# C under build/gen at build time. The pprof reader/writer link libprotobuf-c, zlib (gzip) and
-# jansson (speedscope, Chrome trace and d3 JSON).
+# C under build/gen at build time. The pprof reader/writer link libprotobuf-c and zlib (gzip);
+# the JSON readers (speedscope, Chrome trace, d3) parse with yajl's streaming callbacks. jansson
+# is the web UI's (src/web).
 PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
 GEN := $(BUILD)/gen
 PROTO_C := $(GEN)/profile.pb-c.c
@@ -242,7 +243,7 @@ $(SELFPROF_PROTO_OBJ): $(PROTO_C)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -I$(GEN) -c -o $@ $<
 $(SELFPROF_LIB): $(SELFPROF_PROTO_OBJ)
 $(SELFPROF_OBJ): | $(GEN)/profile.pb-c.h
-SELFPROF_LIBS += $(shell pkg-config --libs libprotobuf-c jansson 2>/dev/null || echo -lprotobuf-c -ljansson)
+SELFPROF_LIBS += $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
 
 # Benchmark programs live in bench/, never in the scorch binary (after the sections above:
 # they link what the binary links, pprof's generated code included).

@@ -330,6 +330,7 @@ int cmd_top(int argc, char **argv)
 		util__error("%s", perr);
 		goto usage;
 	}
+	po.kind = o.on_off ? PUSH_WALL : o.off_cpu ? PUSH_OFFCPU : PUSH_CPU;
 	/* -p may repeat; it still counts as one target */
 	ntargets = (o.npids > 0) + all + (optind < argc);
 	if (optind < argc) {

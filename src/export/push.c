@@ -20,6 +20,7 @@ const char push_opts__help[] =
 	"Push to Pyroscope (or anything that speaks its HTTP ingest API):\n"
 	"      --push URL     send the profile to URL/ingest (e.g. http://pyroscope:4040)\n"
 	"      --app NAME     application name (default scorch); sent as NAME.cpu{labels}\n"
+	"                     (NAME.off_cpu with --off-cpu, NAME.wall with --on-off)\n"
 	"      --labels K=V,...  labels of the series, e.g. env=prod,region=eu\n"
 	"      --every DUR    send what was sampled in each interval of DUR (10, 10s, 1m;\n"
 	"                     at least 1 s) instead of once at the end\n"
@@ -175,6 +176,20 @@ int push_opts__check(const struct push_opts *o, char *err, size_t errlen)
 
 /* ---- the agent ---- */
 
+/*
+ * Per kind: the series name's suffix (Pyroscope's profile type for folded bodies), the units
+ * parameter, and the name of the pushed profile's column, which becomes the pprof sample type
+ * (NULL: the recorded column, samples). Pyroscope reads the type and unit of a pprof body
+ * from its sample types: "wall" makes a wall series, a type naming "cpu" a process_cpu one.
+ */
+static const struct {
+	const char *suffix, *units, *column;
+} kinds[] = {
+	[PUSH_CPU] = {"cpu", "samples", NULL},
+	[PUSH_OFFCPU] = {"off_cpu", "nanoseconds", "off-cpu"},
+	[PUSH_WALL] = {"wall", "nanoseconds", "wall"},
+};
+
 struct push_agent {
 	struct push_opts o;
 	struct push_queue *q;
@@ -182,6 +197,10 @@ struct push_agent {
 	uint64_t from_s;   /* unix seconds the next profile starts at */
 	uint64_t *sent;    /* per node: the value already pushed (column 0) */
 	uint32_t nsent;
+	/* take_interval's scratch, kept between intervals (sized to p, which only grows) */
+	uint8_t *need;
+	uint32_t *map, *fmap;
+	uint32_t capfmap;
 	unsigned npushed;
 	bool fallback;     /* the server refused pprof once: folded from then on */
 };
@@ -271,9 +290,12 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 	if (nn > a->nsent) {
 		a->sent = xrealloc(a->sent, nn * sizeof(*a->sent));
 		memset(a->sent + a->nsent, 0, (nn - a->nsent) * sizeof(*a->sent));
+		a->need = xrealloc(a->need, nn);
+		a->map = xrealloc(a->map, nn * sizeof(*a->map));
 		a->nsent = nn;
 	}
-	uint8_t *need = xcalloc(nn, 1);
+	uint8_t *need = a->need;
+	memset(need, 0, nn);
 	bool any = false;
 	for (uint32_t n = nn; n-- > 1;) {
 		if (profile__self(p, n, 0) > a->sent[n])
@@ -285,15 +307,22 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 				need[par] = 1;
 		}
 	}
-	if (!any) {
-		free(need);
+	if (!any)
 		return NULL;
-	}
 	struct profile *q = profile__new();
-	profile__set_column(q, 0, profile__column_name(p, 0), profile__column_type(p, 0));
+	if (kinds[a->o.kind].column) /* time in ns: the pprof sample type takes the column's name */
+		profile__set_column(q, 0, kinds[a->o.kind].column, COLUMN_NANOSECONDS);
+	else
+		profile__set_column(q, 0, profile__column_name(p, 0), profile__column_type(p, 0));
 	profile__set_value_scale(q, profile__value_scale(p));
-	uint32_t *map = xcalloc(nn, sizeof(*map));
-	uint32_t *fmap = xcalloc(profile__nframes(p), sizeof(*fmap)); /* frame + 1 */
+	uint32_t *map = a->map; /* written for every needed node before its children read it */
+	uint32_t nf = profile__nframes(p);
+	if (nf > a->capfmap) {
+		a->fmap = xrealloc(a->fmap, nf * sizeof(*a->fmap));
+		a->capfmap = nf;
+	}
+	uint32_t *fmap = a->fmap; /* frame + 1 */
+	memset(fmap, 0, nf * sizeof(*fmap));
 	map[PROFILE_ROOT] = PROFILE_ROOT;
 	for (uint32_t n = 1; n < nn; n++) {
 		if (!need[n])
@@ -308,9 +337,6 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 			a->sent[n] = v;
 		}
 	}
-	free(fmap);
-	free(map);
-	free(need);
 	const struct profile_meta *pm = profile__meta((struct profile *)p);
 	struct profile_meta *qm = profile__meta(q);
 	qm->event = pm->event ? xstrdup(pm->event) : NULL;
@@ -321,23 +347,29 @@ static struct profile *take_interval(struct push_agent *a, const struct profile 
 	return q;
 }
 
-/* name=APP.cpu{labels}&from=&until=&format=&sampleRate=&spyName=&units=&aggregationType= */
+/* name=APP.KIND{labels}&from=&until=&format=&sampleRate=&spyName=&units=&aggregationType= */
 static char *build_query(const struct push_agent *a, const struct profile *q, uint64_t from,
 			 uint64_t until, bool folded)
 {
 	struct strbuf name = {0};
-	strbuf__addf(&name, "%s.cpu{%s}", a->o.app, a->o.labels ? a->o.labels : "");
+	strbuf__addf(&name, "%s.%s{%s}", a->o.app, kinds[a->o.kind].suffix,
+		     a->o.labels ? a->o.labels : "");
 	char *ename = curl_easy_escape(NULL, name.buf, (int)name.len);
 	const struct profile_meta *m = profile__meta((struct profile *)q);
 	unsigned rate = m->freq;
 	if (!rate && m->period && m->event && strstr(m->event, "clock"))
 		rate = (unsigned)(1e9 / (double)m->period + 0.5);
+	/* Values in ns: one unit per ns. Pyroscope multiplies a folded body's values by
+	 * 1e9 / sampleRate, which must then be 1. */
+	if (kinds[a->o.kind].column)
+		rate = 1000000000;
 	struct strbuf s = {0};
 	strbuf__addf(&s,
 		     "name=%s&from=%llu&until=%llu&format=%s&sampleRate=%u&spyName=scorch"
-		     "&units=samples&aggregationType=sum",
+		     "&units=%s&aggregationType=sum",
 		     ename ? ename : "scorch.cpu%7B%7D", (unsigned long long)from,
-		     (unsigned long long)until, folded ? "folded" : "pprof", rate ? rate : 100);
+		     (unsigned long long)until, folded ? "folded" : "pprof", rate ? rate : 100,
+		     kinds[a->o.kind].units);
 	curl_free(ename);
 	strbuf__free(&name);
 	return s.buf;
@@ -397,6 +429,17 @@ static void push_interval(struct push_agent *a, const struct profile *p)
 	a->from_s = until;
 }
 
+int push_agent__due_ms(struct push_agent *a)
+{
+	if (!a || !(a->o.every_s > 0))
+		return -1;
+	double now = mono_now();
+	if (!(a->next_due > 0))
+		a->next_due = now + a->o.every_s;
+	double left = a->next_due - now;
+	return left > 0 ? (int)(left * 1000) + 1 : 0;
+}
+
 void push_agent__tick(struct push_agent *a, const struct profile *p)
 {
 	if (!a || !(a->o.every_s > 0))
@@ -439,6 +482,9 @@ void push_agent__free(struct push_agent *a)
 		return;
 	push_queue__free(a->q);
 	free(a->sent);
+	free(a->need);
+	free(a->map);
+	free(a->fmap);
 	free(a);
 	curl_global_cleanup();
 }

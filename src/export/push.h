@@ -11,6 +11,13 @@
 
 #define PUSH_MAX_HEADERS 16
 
+/* What the pushed profiles measure: picks the series name, the units and the pprof sample type. */
+enum push_kind {
+	PUSH_CPU = 0, /* on-CPU samples: APP.cpu, units=samples, samples/count + cpu/nanoseconds */
+	PUSH_OFFCPU,  /* --off-cpu, --off-wake: APP.off_cpu, units=nanoseconds, off-cpu/nanoseconds */
+	PUSH_WALL,    /* --on-off: APP.wall, units=nanoseconds, wall/nanoseconds */
+};
+
 enum push_format {
 	PUSH_PPROF = 0, /* gzip'd profile.proto, format=pprof (the default) */
 	PUSH_FOLDED,    /* "a;b;c N" lines, format=folded */
@@ -27,6 +34,7 @@ struct push_opts {
 	const char *headers[PUSH_MAX_HEADERS]; /* "Name: value", sent with every request */
 	int nheaders;
 	enum push_format format;
+	enum push_kind kind;   /* set by the command from --off-cpu / --on-off, not an option */
 	double every_s;        /* push the interval's profile every every_s seconds; 0: once, at the end */
 	const char *queue_dir; /* NULL: $SCORCH_PUSH_QUEUE, else /var/tmp/scorch-push-UID */
 	unsigned queue_max;    /* at most this many profiles wait on disk; 0: 64 */
@@ -62,6 +70,13 @@ struct push_agent *push_agent__new(const struct push_opts *o, char *err, size_t 
  * one profile covering [from, until). Cheap when nothing is due. Not thread-safe: one caller.
  */
 void push_agent__tick(struct push_agent *a, const struct profile *p);
+
+/*
+ * Milliseconds until the next interval is due (0: now), for the sampling loop's poll timeout;
+ * -1 without --every or without an agent. The interval clock starts at the first call (or
+ * the first tick).
+ */
+int push_agent__due_ms(struct push_agent *a);
 
 /*
  * The end of the run: what p gained since the last push (all of p without --every) is

@@ -479,8 +479,15 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 	c.fn_frame = xcalloc(profile__nframes(p) + 1, sizeof(*c.fn_frame));
 	str_lit(&c, "");
 
-	/* value columns: samples, cpu time when the period is known, off-CPU time when kept */
-	uint64_t ns = format__sample_ns(p);
+	/*
+	 * Value columns: samples, cpu time when the period is known, off-CPU time when kept. A
+	 * column of time (off-CPU or wall clock) is a sample type of its own, named after the
+	 * column ("time" when the name is only a unit), with no cpu time made up from the
+	 * sampling frequency beside it.
+	 */
+	enum column_type ctype = profile__column_type(p, col);
+	bool timecol = ctype == COLUMN_NANOSECONDS || ctype == COLUMN_MICROSECONDS;
+	uint64_t ns = timecol ? 0 : format__sample_ns(p);
 	int offcol = -1;
 	for (int k = 0; k < profile__ncolumns(p); k++)
 		if (k != col && !strncmp(profile__column_name(p, k), "off-cpu", 7))
@@ -489,6 +496,11 @@ int pprof__write(const struct profile *p, int col, const struct format_opts *o,
 	size_t ntypes = 0;
 	const char *tnames[][2] = {{"samples", "count"}, {"cpu", "nanoseconds"},
 				   {"off-cpu", "nanoseconds"}};
+	if (timecol) {
+		const char *cn = profile__column_name(p, col);
+		tnames[0][0] = strcmp(cn, profile__column_unit(p, col)) ? cn : "time";
+		tnames[0][1] = ctype == COLUMN_NANOSECONDS ? "nanoseconds" : "microseconds";
+	}
 	bool want[3] = {true, ns != 0, offcol >= 0};
 	for (int i = 0; i < 3; i++) {
 		if (!want[i])

@@ -4,6 +4,7 @@
 #define SCORCH_READ_FORMATS_H
 
 #include <stddef.h>
+#include <yajl/yajl_parse.h>
 
 #include "../model/profile.h"
 #include "../util/util.h"
@@ -40,6 +41,16 @@ int speedscope__read(const char *buf, size_t len, struct profile *p, int col,
 		     struct strbuf *err);
 int trace__read(const char *buf, size_t len, struct profile *p, int col, struct strbuf *err);
 int d3json__read(const char *buf, size_t len, struct profile *p, int col, struct strbuf *err);
+
+/*
+ * The streaming parse the JSON readers share (read_json.c): yajl runs over buf, calling cb
+ * with ctx. *rc is the reader's status, which its callbacks set (-EINVAL after appending a
+ * reason to err, then returning 0 to stop yajl). Malformed JSON, when the callbacks have not
+ * already refused the document, appends yajl's message (one line) to err and sets *rc to
+ * -EINVAL.
+ */
+void json__parse(const char *buf, size_t len, const yajl_callbacks *cb, void *ctx, int *rc,
+		 struct strbuf *err);
 
 /*
  * Reads any format (gzip-compressed or not) into an empty profile q, column 0, keeping every

@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 /*
  * A streaming parse (yajl's callbacks) instead of a document tree: a 216 MB file of 200,000
@@ -201,23 +200,29 @@ static const yajl_callbacks callbacks = {
 	.yajl_end_array = cb_end_array,
 };
 
-int d3json__read(const char *buf, size_t len, struct profile *p, int col, struct strbuf *err)
+void json__parse(const char *buf, size_t len, const yajl_callbacks *cb, void *ctx, int *rc,
+		 struct strbuf *err)
 {
-	struct d3_reader r = {.p = p, .col = col, .err = err};
-	yajl_handle h = yajl_alloc(&callbacks, NULL, &r);
+	yajl_handle h = yajl_alloc(cb, NULL, ctx);
 	yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
-	if (st == yajl_status_error && r.rc != -EINVAL) {
+	if (st == yajl_status_error && *rc != -EINVAL) {
 		unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
 		size_t n = msg ? strcspn((const char *)msg, "\r\n") : 0; /* one line */
 		if (err)
 			strbuf__addf(err, "%.*s", (int)n, msg && n ? (const char *)msg : "invalid JSON");
 		if (msg)
 			yajl_free_error(h, msg);
-		r.rc = -EINVAL;
+		*rc = -EINVAL;
 	}
 	yajl_free(h);
+}
+
+int d3json__read(const char *buf, size_t len, struct profile *p, int col, struct strbuf *err)
+{
+	struct d3_reader r = {.p = p, .col = col, .err = err};
+	json__parse(buf, len, &callbacks, &r, &r.rc, err);
 	if (!r.rc && !r.saw_root) {
 		if (err)
 			strbuf__adds(err, "the top level is not an object");

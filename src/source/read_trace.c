@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 #include "../util/hashmap.h"
 
@@ -287,20 +286,7 @@ static int node_of(struct tr_reader *r, uint32_t i, uint32_t *out, uint32_t **ch
 int trace__read(const char *buf, size_t len, struct profile *p, int col, struct strbuf *err)
 {
 	struct tr_reader r = {.p = p, .err = err, .cur_frame = PROFILE_NONE};
-	yajl_handle h = yajl_alloc(&callbacks, NULL, &r);
-	yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
-	if (st == yajl_status_error && !r.rc) {
-		unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
-		size_t n = msg ? strcspn((const char *)msg, "\r\n") : 0; /* one line */
-		if (err)
-			strbuf__addf(err, "%.*s", (int)n, msg && n ? (const char *)msg : "invalid JSON");
-		if (msg)
-			yajl_free_error(h, msg);
-		r.rc = -EINVAL;
-	}
-	yajl_free(h);
+	json__parse(buf, len, &callbacks, &r, &r.rc, err);
 	if (!r.rc && (!r.saw_frames || !r.nsamples))
 		bad(&r, "no stack samples (\"stackFrames\" and \"samples\"); "
 			"a trace of spans only has no profile to read",

@@ -272,7 +272,9 @@ static int cmp_name_key(const void *key, const void *elem)
 
 static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
 {
-	ef->names = rs->names.buf ? rs->names.buf : xstrdup("");
+	/* exact sizes: the growth by doubling left up to half of each unused, for as long as the
+	 * file stays cached */
+	ef->names = rs->names.buf ? xrealloc(rs->names.buf, rs->names.len) : xstrdup("");
 	ef->syms = xcalloc(rs->n ? rs->n : 1, sizeof(*ef->syms));
 	for (size_t i = 0; i < rs->n; i++) {
 		ef->syms[i] = (struct symelf_sym){ .start = rs->v[i].start,
@@ -281,13 +283,13 @@ static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
 						   .bind = rs->v[i].bind };
 	}
 	free(rs->v);
-	/* Every name, aliases included, for lookups by name (collapse --inline fallback). */
+	/* Every name, aliases included, for lookups by name (collapse --inline fallback); sorted
+	 * by the first lookup, not for every file a profiler opens (most are never asked). */
 	ef->named = xcalloc(rs->n ? rs->n : 1, sizeof(*ef->named));
 	ef->nnamed = rs->n;
 	for (size_t i = 0; i < rs->n; i++)
 		ef->named[i] = (struct symelf_named){ .name = ef->syms[i].name,
 						      .start = ef->syms[i].start };
-	qsort(ef->named, ef->nnamed, sizeof(*ef->named), cmp_named);
 	qsort(ef->syms, rs->n, sizeof(*ef->syms), cmp_sym);
 	/* One symbol per address. */
 	size_t out = 0;
@@ -300,6 +302,7 @@ static void finish_symbols(struct symelf *ef, struct raw_syms *rs)
 		ef->syms[out++] = ef->syms[i];
 	}
 	ef->nsyms = out;
+	ef->syms = xrealloc(ef->syms, (out ? out : 1) * sizeof(*ef->syms));
 	/* Size-less symbols (assembly) run to the next symbol, the last one to a page end. */
 	for (size_t i = 0; i < out; i++) {
 		struct symelf_sym *s = &ef->syms[i];
@@ -454,6 +457,10 @@ const char *symelf__pretty(struct symelf *ef, struct symelf_sym *sym, bool deman
 
 int symelf__find_name(struct symelf *ef, const char *name, uint64_t *start)
 {
+	if (!ef->named_sorted) {
+		qsort(ef->named, ef->nnamed, sizeof(*ef->named), cmp_named);
+		ef->named_sorted = true;
+	}
 	const struct symelf_named *hit =
 		util__bsearch_le(name, ef->named, ef->nnamed, sizeof(*ef->named), cmp_name_key);
 	if (hit && strcmp(hit->name, name) == 0) {

@@ -20,6 +20,8 @@ const char *symmap__intern(struct symmap *m, const char *s);
 /* Drops the entries whose value is NULL (not for interning maps: their keys are handed out).
  * Returns how many went. */
 size_t symmap__compact(struct symmap *m);
+/* Replaces every value v by fn(v, arg) (not for interning maps). */
+void symmap__update(struct symmap *m, void *(*fn)(void *value, void *arg), void *arg);
 
 /* ---- demangle.c ---- */
 /*
@@ -73,8 +75,10 @@ struct symelf {
 	struct symelf_sym *syms;
 	size_t nsyms;
 	char *names; /* owned blob behind syms[].name */
-	struct symelf_named *named; /* every function name incl. aliases, sorted by name */
+	struct symelf_named *named; /* every function name incl. aliases */
 	size_t nnamed;
+	bool named_sorted; /* named is sorted by name (done by the first lookup) */
+	uint64_t used;     /* the symbolizer's sweep count when last mapped or looked up */
 	struct symdw *dw;
 	bool dw_tried;
 };

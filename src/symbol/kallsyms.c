@@ -12,7 +12,7 @@
 struct kallsyms {
 	struct ksym *syms;
 	size_t n;
-	char *text;            /* the file contents; names point into it */
+	char *text;            /* the function names, packed; syms[].name point into it */
 	struct symmap *modules; /* interned "[modname]" strings */
 };
 
@@ -107,6 +107,21 @@ int kallsyms__load(const char *path, struct kallsyms **out)
 		return -EPERM; /* kptr_restrict hides addresses from this user */
 	}
 	qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
+	/* Only the function names stay, packed: the file lists as many data symbols, and the read
+	 * buffer has room to spare (about 8 MB less for a profiler that runs for days). */
+	size_t total = 0;
+	for (size_t i = 0; i < k->n; i++)
+		total += strlen(k->syms[i].name) + 1;
+	char *names = xmalloc(total ? total : 1), *at = names;
+	for (size_t i = 0; i < k->n; i++) {
+		size_t n = strlen(k->syms[i].name) + 1;
+		memcpy(at, k->syms[i].name, n);
+		k->syms[i].name = at;
+		at += n;
+	}
+	free(k->text);
+	k->text = names;
+	k->syms = xrealloc(k->syms, (k->n ? k->n : 1) * sizeof(*k->syms));
 	/* kallsyms has no sizes: each symbol runs to the next address; the last gets a page. */
 	for (size_t i = k->n; i-- > 0;) {
 		struct ksym *s = &k->syms[i];

@@ -18,6 +18,7 @@ struct symbolizer {
 	size_t nowned;
 	struct symmap *pids; /* "%u" -> struct pidmaps, or NULL once forgotten */
 	size_t forgotten;    /* NULL entries in pids, dropped in batches */
+	uint64_t sweeps;     /* ELF sweeps so far (sweep_elfs) */
 	struct kallsyms *ksyms;
 	bool ksyms_tried;
 	struct symelf *vdso; /* this kernel's vDSO, read from our own address space */
@@ -74,6 +75,8 @@ static struct symelf *elf_cached(struct symbolizer *s, const char *path)
 	snprintf(key, sizeof(key), "i:%" PRIu64 ":%" PRIu64, (uint64_t)st.st_dev,
 		 (uint64_t)st.st_ino);
 	struct symelf *ef = symmap__get(s->elfs, key);
+	if (ef && ef != &failed_elf)
+		ef->used = s->sweeps;
 	if (ef)
 		return ef == &failed_elf ? NULL : ef;
 	if (symelf__open(path, &ef) != 0) {
@@ -101,8 +104,46 @@ static struct symelf *elf_cached(struct symbolizer *s, const char *path)
 		s->owned = xrealloc(s->owned, (s->nowned + 1) * sizeof(*s->owned));
 		s->owned[s->nowned++] = ef;
 	}
+	ef->used = s->sweeps;
 	symmap__put(s->elfs, key, ef);
 	return ef;
+}
+
+/* symmap__update callbacks of sweep_elfs. */
+static void *mark_mapped(void *value, void *arg)
+{
+	struct pidmaps *pm = value;
+	for (size_t i = 0; pm && i < pm->n; i++)
+		if (pm->v[i].ef)
+			pm->v[i].ef->used = *(const uint64_t *)arg;
+	return value;
+}
+
+static void *drop_stale(void *value, void *arg)
+{
+	struct symelf *ef = value;
+	return ef && ef != &failed_elf && ef->used + 2 <= *(const uint64_t *)arg ? NULL : value;
+}
+
+/*
+ * Frees the ELF files that no tracked process maps and no lookup wanted during the last two
+ * sweeps: a host that keeps building and running new binaries would otherwise keep every
+ * symbol table a long-running profiler ever read. A file needed again is read again.
+ */
+static void sweep_elfs(struct symbolizer *s)
+{
+	s->sweeps++;
+	symmap__update(s->pids, mark_mapped, &s->sweeps);
+	symmap__update(s->elfs, drop_stale, &s->sweeps);
+	symmap__compact(s->elfs);
+	size_t kept = 0;
+	for (size_t i = 0; i < s->nowned; i++) {
+		if (s->owned[i]->used + 2 <= s->sweeps)
+			symelf__free(s->owned[i]);
+		else
+			s->owned[kept++] = s->owned[i];
+	}
+	s->nowned = kept;
 }
 
 /* Opens a mapped file, trying the process's root for files in another mount namespace. */
@@ -207,6 +248,7 @@ void symbolizer__forget_pid(struct symbolizer *s, uint32_t pid)
 	if (++s->forgotten >= 1024) {
 		symmap__compact(s->pids);
 		s->forgotten = 0;
+		sweep_elfs(s);
 	}
 }
 
@@ -431,6 +473,8 @@ static struct symelf *elf_for_path(struct symbolizer *s, const char *path)
 	char key[4200];
 	snprintf(key, sizeof(key), "p:%s", path);
 	struct symelf *ef = symmap__get(s->elfs, key);
+	if (ef && ef != &failed_elf)
+		ef->used = s->sweeps;
 	if (ef)
 		return ef == &failed_elf ? NULL : ef;
 	ef = elf_cached(s, path);

@@ -65,3 +65,9 @@ size_t symmap__compact(struct symmap *m)
 	m->map = fresh;
 	return dropped;
 }
+
+void symmap__update(struct symmap *m, void *(*fn)(void *value, void *arg), void *arg)
+{
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&m->map, e));)
+		e->value = (uintptr_t)fn((void *)(uintptr_t)e->value, arg);
+}

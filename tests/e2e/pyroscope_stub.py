@@ -68,13 +68,17 @@ def packed(wt, v):
     return out
 
 
-def pprof_folded(raw):
-    """profile.proto -> {"root;...;leaf": first sample value}, decoded independently."""
+def pprof_folded(raw, types=None):
+    """profile.proto -> {"root;...;leaf": first sample value}, decoded independently; the
+    sample types ("type/unit") go to the list types when given."""
     b = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-    strings, samples, locs, funcs = [], [], {}, {}
+    strings, samples, locs, funcs, stypes = [], [], {}, {}, []
     for f, wt, v in fields(b):
         if f == 6:
             strings.append(v.decode("utf-8", "replace"))
+        elif f == 1:
+            d = dict((a, c) for a, _, c in fields(v))
+            stypes.append((d.get(1, 0), d.get(2, 0)))
         elif f == 2:
             ids, vals = [], []
             for sf, swt, sv in fields(v):
@@ -95,6 +99,8 @@ def pprof_folded(raw):
         elif f == 5:
             d = dict((a, c) for a, _, c in fields(v))
             funcs[d.get(1, 0)] = d.get(2, 0)
+    if types is not None:
+        types.extend("%s/%s" % (strings[t], strings[u]) for t, u in stypes)
     out = {}
     for ids, vals in samples:
         names = []
@@ -146,7 +152,8 @@ class H(BaseHTTPRequestHandler):
                 if not re.fullmatch(r"\d{9,11}", q.get(k, [""])[0]):
                     raise ValueError("%s %r is not unix seconds" % (k, q.get(k)))
             if fmt == "pprof":
-                stacks = pprof_folded(body)
+                rec["sample_types"] = []
+                stacks = pprof_folded(body, rec["sample_types"])
             elif fmt == "folded":
                 stacks = folded_lines(body)
             else:

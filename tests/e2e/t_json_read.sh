@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The streaming JSON readers (yajl): hand-written Chrome traces and d3 trees whose folded form
-# is known, with keys in any order, ids as numbers and strings, members to skip, broken input.
+# The streaming JSON readers (yajl): hand-written Chrome traces, speedscope files and d3 trees
+# whose folded form is known, with keys in any order, ids as numbers and strings, members to
+# skip, broken input.
 . "$(dirname "$0")/../lib.sh"
 
 # samples before stackFrames, ids as numbers and strings, weights, escapes, events to skip
@@ -32,6 +33,46 @@ expect_exit "trace: a truncated file is refused on one line" 2 "premature EOF" \
 printf '{"traceEvents":[{"ph":"X","name":"a","ts":0,"dur":1}],"stackFrames":{}}' >"$TMP/spans.trace.json"
 expect_exit "trace: spans only, no samples" 2 "no stack samples" \
 	"$SCORCH" convert "$TMP/spans.trace.json" -o "$TMP/x.folded"
+
+# speedscope: "profiles" before "shared", a profile's unit after its samples (ms -> ns), float
+# weights, escapes, members to skip; the evented profile is not read beside a sampled one
+cat >"$TMP/a.speedscope.json" <<'JSON'
+{"profiles":[{"samples":[[0,1],[0],[0,2,3]],"weights":[1.5,2,0.25],"name":"p",
+   "extra":{"samples":[[9]],"weights":[-1]},"unit":"milliseconds","type":"sampled"},
+  {"type":"evented","unit":"none","events":[{"type":"O","frame":0,"at":0},{"type":"C","frame":0,"at":100}]}],
+ "$schema":"https://www.speedscope.app/file-format-schema.json","exporter":"hand",
+ "shared":{"frames":[{"name":"main","file":"m.c"},{"line":3,"name":"caf\u00e9"},{"name":"a;b x"},{"name":"leaf"}]}}
+JSON
+printf 'main 2000000\nmain;a;b x;leaf 250000\nmain;caf\xc3\xa9 1500000\n' >"$TMP/ss.want"
+"$SCORCH" convert "$TMP/a.speedscope.json" -o "$TMP/ss.folded" 2>"$TMP/ss.err"
+same_file "speedscope: keys in any order, ms weights in ns, escapes; the evented profile skipped" \
+	"$TMP/ss.want" "$TMP/ss.folded"
+# evented only: the time each stack was open (us -> ns)
+printf '%s' '{"shared":{"frames":[{"name":"main"},{"name":"work"}]},"profiles":[{"type":"evented",
+ "unit":"microseconds","events":[{"type":"O","frame":0,"at":0},{"at":10,"type":"O","frame":1},
+ {"type":"C","frame":1,"at":30},{"type":"C","frame":0,"at":50}]}]}' >"$TMP/ev.speedscope.json"
+printf 'main 30000\nmain;work 20000\n' >"$TMP/ev.want"
+"$SCORCH" convert "$TMP/ev.speedscope.json" -o "$TMP/ev.folded" 2>"$TMP/ev.err"
+same_file "speedscope: an evented profile charges each stack the time it was open" \
+	"$TMP/ev.want" "$TMP/ev.folded"
+printf '{"shared":{"frames":[{"name":"a"}]},"profiles":[{"type":"sampled","samples":[[0,5]]}]}' \
+	>"$TMP/badf.speedscope.json"
+expect_exit "speedscope: a sample of a missing frame is refused" 2 "a sample names a frame that does not exist" \
+	"$SCORCH" convert "$TMP/badf.speedscope.json" -o "$TMP/x.folded"
+printf '{"shared":{"frames":[{"name":"a"}]},"profiles":[{"type":"sampled","samples":[[0],[0]],"weights":[1]}]}' \
+	>"$TMP/badw.speedscope.json"
+expect_exit "speedscope: a missing weight is refused" 2 "a weight is missing or negative" \
+	"$SCORCH" convert "$TMP/badw.speedscope.json" -o "$TMP/x.folded"
+printf '{"shared":{"frames":[{"name":"a"},{"name":"b"}]},"profiles":[{"type":"evented","unit":"none",
+ "events":[{"type":"O","frame":0,"at":0},{"type":"C","frame":1,"at":1}]}]}' >"$TMP/badc.speedscope.json"
+expect_exit "speedscope: a close event of another frame is refused" 2 "does not match the open frame" \
+	"$SCORCH" convert "$TMP/badc.speedscope.json" -o "$TMP/x.folded"
+printf '{"$schema":"https://www.speedscope.app/file-format-schema.json","profiles":[]}' >"$TMP/nof.speedscope.json"
+expect_exit "speedscope: no shared frames" 2 'no "shared.frames" and "profiles" arrays' \
+	"$SCORCH" convert "$TMP/nof.speedscope.json" -o "$TMP/x.folded"
+printf '{"shared":{"frames":[{"name":"a"}]},"profiles":[{"type":"sampled","samples":[[0' >"$TMP/cut.speedscope.json"
+expect_exit "speedscope: a truncated file is refused on one line" 2 "premature EOF" \
+	"$SCORCH" convert "$TMP/cut.speedscope.json" -o "$TMP/x.folded"
 
 # d3 JSON: inclusive values (a node's own = its value minus its children's), extra members
 printf '%s' '{"name":"root","value":10,"children":[{"value":6,"name":"a","extra":{"name":"zzz",

@@ -59,6 +59,7 @@ for r in good:
     q = dict(r["query"]); q.pop("from", None); q.pop("until", None)
     seen.add(" ".join("%s=%s" % kv for kv in sorted(q.items())))
 out["query"] = "|".join(sorted(seen))
+out["types"] = "|".join(sorted(set(",".join(r.get("sample_types", ["-"])) for r in good)))
 for h in ("content-type", "x-scope-orgid", "authorization"):
     out["header-" + h] = "|".join(sorted(set(r["headers"].get(h, "-") for r in good)))
 spans = sorted((int(r["query"]["from"]), int(r["query"]["until"])) for r in good)
@@ -90,6 +91,8 @@ summarize "$TMP/a.log"
 expect_eq "pprof pushes: query parameters as Pyroscope's /ingest reads them" \
 	"aggregationType=sum format=pprof name=shop.cpu{env=test,region=eu-1} sampleRate=199 spyName=scorch units=samples" \
 	"$(get "$TMP/a.log" query)"
+expect_eq "pprof pushes: sample types samples/count and cpu/nanoseconds" \
+	"samples/count,cpu/nanoseconds" "$(get "$TMP/a.log" types)"
 expect_eq "pprof pushes: Content-Type application/octet-stream" "application/octet-stream" \
 	"$(get "$TMP/a.log" header-content-type)"
 expect_eq "--push-header: X-Scope-OrgID on every request" "tenant-7" "$(get "$TMP/a.log" header-x-scope-orgid)"
@@ -228,6 +231,54 @@ if command -v tmux >/dev/null; then
 		fail "top --push --every 1: at least 2 pushes that tile the run" "$n, $tiles"
 else
 	skip "top --push" "tmux is not installed"
+fi
+
+# --- off-CPU and wall-clock time ----------------------------------------------------------------
+# offcpu_split's sleeper blocks in nanosleep 30 x 10 ms = 300 ms by design (tests/workloads).
+# tidsum FOLDED TID [PATTERN]: the counts of TID's stacks (root comm-PID/TID) containing PATTERN.
+tidsum() {
+	awk -v tid="$2" -v pat="${3-}" '{ split($0, f, ";"); n = f[1]; sub(/.*\//, "", n)
+		if (n == tid && (pat == "" || index($0, pat))) s += $NF } END { print s + 0 }' "$1" 2>/dev/null
+}
+if [ ! -r /sys/kernel/btf/vmlinux ]; then
+	skip "push --off-cpu and --on-off" "no kernel BTF (/sys/kernel/btf/vmlinux) for the eBPF off-CPU source"
+elif ! cc -O1 -g -fno-omit-frame-pointer -no-pie -pthread -o "$TMP/wl/offcpu_split" \
+	"$ROOT/tests/workloads/offcpu_split.c"; then
+	fail "push --off-cpu" "cannot build tests/workloads/offcpu_split.c"
+else
+	start_server "$TMP/o.log"
+	echo go | "$SCORCH" record -q --off-cpu --tid -o "$TMP/o.folded" --push "http://127.0.0.1:$PORT" \
+		--app shop --push-queue "$TMP/qo" -- "$TMP/wl/offcpu_split" >"$TMP/o.wl" 2>"$TMP/o.err"
+	stop_server
+	summarize "$TMP/o.log"
+	expect_eq "push --off-cpu: one request, query as Pyroscope reads it (ns, series shop.off_cpu)" \
+		"1 aggregationType=sum format=pprof name=shop.off_cpu{} sampleRate=1000000000 spyName=scorch units=nanoseconds" \
+		"$(get "$TMP/o.log" count) $(get "$TMP/o.log" query)"
+	expect_eq "push --off-cpu: the pprof's one sample type is off-cpu/nanoseconds" "off-cpu/nanoseconds" \
+		"$(get "$TMP/o.log" types)"
+	sl=$(awk '$1 == "sleeper" { print $2 }' "$TMP/o.wl")
+	got=$(tidsum "$TMP/o.log.folded" "${sl:-none}" nanosleep)
+	awk -v g="$got" 'BEGIN { exit !(g >= 285e6 && g <= 315e6) }' &&
+		ok "push --off-cpu: the sleeper's pushed time in nanosleep is the design's 300 ms ($got ns)" ||
+		fail "push --off-cpu: the sleeper's nanosleep time is 300 ms +- 5% in ns" "got '$got' (tid '$sl')"
+	# the folded file is in us, each stack's ns sum divided by 1000 and truncated
+	read -r pushed_us file_us nstacks < <(awk 'NR == FNR { p += $NF; next } { f += $NF; n++ }
+		END { printf "%d %d %d\n", p / 1000, f, n }' "$TMP/o.log.folded" "$TMP/o.folded" 2>/dev/null)
+	[ "${file_us:-0}" -gt 0 ] && [ "$((pushed_us - file_us))" -ge 0 ] &&
+		[ "$((pushed_us - file_us))" -le "$nstacks" ] &&
+		ok "push --off-cpu: the pushed ns add up to the run's folded us ($pushed_us us pushed, $file_us in the file)" ||
+		fail "push --off-cpu: pushed ns = the folded file's us x 1000" "$pushed_us us pushed, $file_us us in the file"
+
+	start_server "$TMP/w.log"
+	echo go | "$SCORCH" record -q --on-off -F 199 --tid -o "$TMP/w.folded" --push "http://127.0.0.1:$PORT" \
+		--app shop --every 1 --push-queue "$TMP/qw" -- "$TMP/wl/offcpu_split" >"$TMP/w.wl" 2>"$TMP/w.err"
+	stop_server
+	summarize "$TMP/w.log"
+	expect_eq "push --on-off: series shop.wall, units=nanoseconds, sample type wall/nanoseconds" \
+		"aggregationType=sum format=pprof name=shop.wall{} sampleRate=1000000000 spyName=scorch units=nanoseconds wall/nanoseconds" \
+		"$(get "$TMP/w.log" query) $(get "$TMP/w.log" types)"
+	same_file "push --on-off: the pushed wall-clock ns add up to the run's folded file" \
+		"$TMP/w.folded" "$TMP/w.log.folded"
 fi
 
 # --- options -------------------------------------------------------------------------------------

@@ -662,6 +662,43 @@ static void test_maps_fork_forget(void **state)
 	symbolizer__free(s);
 }
 
+/*
+ * The ELF sweep (every 1024 forgotten pids): a file a live process maps survives it; a copy
+ * that only exited processes mapped is freed after two sweeps and read again for a new
+ * process (ASan reports a use after free if a mapping kept a freed file).
+ */
+static void test_elf_sweep(void **state)
+{
+	char copy[PATH_MAX + 16], cmd[2 * PATH_MAX + 64];
+	snprintf(copy, sizeof(copy), "%s/prog-copy", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", prog_path, copy);
+	assert_int_equal(system(cmd), 0);
+	uint64_t outer = nm_addr(prog_path, "outer_fn");
+	assert_true(outer != 0);
+	const uint64_t base = 0x560000000000;
+	const uint32_t keeper = FAKE_PID + 10;
+	struct symbolizer *s = symbolizer__new(&plain);
+	struct sym_frame fr[2];
+	symbolizer__add_mapping(s, keeper, base, 0x1000, 0, prog_path);
+	symbolizer__add_mapping(s, keeper, base + 0x1000, 0x1000, 0x1000, prog_path);
+	assert_int_equal(symbolizer__resolve(s, keeper, base + outer, false, fr, 2), 1);
+	for (uint32_t i = 0; i < 3 * 1024 + 1; i++) {
+		uint32_t pid = FAKE_PID + 100 + i;
+		symbolizer__add_mapping(s, pid, base, 0x1000, 0, copy);
+		symbolizer__add_mapping(s, pid, base + 0x1000, 0x1000, 0x1000, copy);
+		if (i == 0 || i == 3 * 1024) { /* the copy is read, swept twice, then read again */
+			assert_int_equal(symbolizer__resolve(s, pid, base + outer, false, fr, 2), 1);
+			assert_string_equal(fr[0].name, "outer_fn");
+		}
+		symbolizer__forget_pid(s, pid);
+	}
+	assert_int_equal(symbolizer__resolve(s, keeper, base + outer + 1, false, fr, 2), 1);
+	assert_string_equal(fr[0].name, "outer_fn");
+	assert_int_equal(fr[0].offset, 1);
+	symbolizer__free(s);
+	unlink(copy);
+}
+
 /* pidmaps__find: half-open ranges, gaps, the edges, and mappings split by an overlap. */
 static void test_pidmaps_find_table(void **state)
 {
@@ -784,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_vdso),
 		cmocka_unit_test(test_jitmap),
 		cmocka_unit_test(test_maps_fork_forget),
+		cmocka_unit_test(test_elf_sweep),
 		cmocka_unit_test(test_pidmaps_find_table),
 		cmocka_unit_test(test_symmap_intern),
 		cmocka_unit_test(test_plt_symbols),
