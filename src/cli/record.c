@@ -675,6 +675,8 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)tt.cached_addrs, (unsigned long long)tt.pending_exits,
 			(unsigned long long)tt.reaped, profile__nframes(p), profile__nnodes(p),
 			profile__nmappings(p));
+		if (st.info) /* the backend's own tables, now that they are at their largest */
+			fprintf(stderr, "%s: at the end: %s\n", util__progname, st.info);
 		if (st.unwind_spaces)
 			fprintf(stderr,
 				"%s: dwarf unwinder at the end: %zu address spaces, %zu with their CFI "
