@@ -624,6 +624,8 @@ int cmd_record(int argc, char **argv)
 		free(c.o.cpu_list);
 		return 1;
 	}
+	if (c.noutputs == 0 && c.push.every_s > 0) /* a pure agent: hold one interval, not the run */
+		push_agent__reset_after_push(c.agent);
 	struct sampler *s = sampler__open(&c.o, sym, err, sizeof(err));
 	if (!s) {
 		int e = errno;
@@ -687,6 +689,7 @@ int cmd_record(int argc, char **argv)
 		util__warn(c.o.off_cpu ? "no off-CPU time collected; did the targets block?"
 				       : "no samples collected; was the target running on a CPU?");
 	push_agent__finish(c.agent, p); /* the rest; what cannot go now waits on disk */
+	uint64_t pushed_before = push_agent__dropped_total(c.agent); /* reset out of p */
 	push_agent__free(c.agent);
 	struct sink_opts so_;
 	struct svg_opts svg;
@@ -702,7 +705,8 @@ int cmd_record(int argc, char **argv)
 	if (!c.quiet && c.o.off_cpu && !c.o.on_off)
 		fprintf(stderr,
 			"scorch: %.1f ms off-CPU in %llu stacks (%s, %.1f s), %llu lost; wrote %s\n",
-			(double)profile__column_total(p, 0) / 1e3, (unsigned long long)st.samples,
+			(double)(profile__column_total(p, 0) + pushed_before / 1000) / 1e3, /* ns */
+			(unsigned long long)st.samples,
 			st.backend, st.elapsed_ns / 1e9, (unsigned long long)st.lost,
 			written.len ? written.buf : "nothing");
 	else if (!c.quiet && c.o.nevents)

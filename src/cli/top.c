@@ -111,7 +111,7 @@ struct top_source {
 
 /* --push: the agent, fed from the live thread's profile (which only grows) */
 static struct push_agent *top_push;
-static const struct profile *top_rec;
+static struct profile *top_rec;
 
 static int top_poll(void *ctx, struct profile *p, int timeout_ms)
 {

@@ -202,6 +202,8 @@ struct push_agent {
 	uint32_t *map, *fmap;
 	uint32_t capfmap;
 	unsigned npushed;
+	uint64_t dropped_total; /* column 0 taken out of p by resets */
+	bool reset;        /* p is only for pushing: drop its tree after each push */
 	bool fallback;     /* the server refused pprof once: folded from then on */
 };
 
@@ -417,7 +419,7 @@ static void queue_profile(struct push_agent *a, struct profile *q, uint64_t from
 }
 
 /* Queues what p gained since the last push as [from_s, now]. */
-static void push_interval(struct push_agent *a, const struct profile *p)
+static void push_interval(struct push_agent *a, struct profile *p)
 {
 	uint64_t until = (uint64_t)time(NULL);
 	if (until < a->from_s)
@@ -427,6 +429,28 @@ static void push_interval(struct push_agent *a, const struct profile *p)
 		return; /* nothing sampled: the next profile covers this time too */
 	queue_profile(a, q, a->from_s, until);
 	a->from_s = until;
+	if (!a->reset)
+		return;
+	a->dropped_total += profile__column_total(p, 0);
+	profile__reset_tree(p);
+	free(a->sent); /* the node ids they were indexed by are gone */
+	free(a->need);
+	free(a->map);
+	a->sent = NULL;
+	a->need = NULL;
+	a->map = NULL;
+	a->nsent = 0;
+}
+
+void push_agent__reset_after_push(struct push_agent *a)
+{
+	if (a)
+		a->reset = true;
+}
+
+uint64_t push_agent__dropped_total(const struct push_agent *a)
+{
+	return a ? a->dropped_total : 0;
 }
 
 int push_agent__due_ms(struct push_agent *a)
@@ -440,7 +464,7 @@ int push_agent__due_ms(struct push_agent *a)
 	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 
-void push_agent__tick(struct push_agent *a, const struct profile *p)
+void push_agent__tick(struct push_agent *a, struct profile *p)
 {
 	if (!a || !(a->o.every_s > 0))
 		return;
@@ -455,7 +479,7 @@ void push_agent__tick(struct push_agent *a, const struct profile *p)
 	push_interval(a, p);
 }
 
-int push_agent__finish(struct push_agent *a, const struct profile *p)
+int push_agent__finish(struct push_agent *a, struct profile *p)
 {
 	if (!a)
 		return 0;

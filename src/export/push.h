@@ -69,7 +69,7 @@ struct push_agent *push_agent__new(const struct push_opts *o, char *err, size_t 
  * one every call): when an interval is due, what p gained since the last push is sent as
  * one profile covering [from, until). Cheap when nothing is due. Not thread-safe: one caller.
  */
-void push_agent__tick(struct push_agent *a, const struct profile *p);
+void push_agent__tick(struct push_agent *a, struct profile *p);
 
 /*
  * Milliseconds until the next interval is due (0: now), for the sampling loop's poll timeout;
@@ -83,7 +83,17 @@ int push_agent__due_ms(struct push_agent *a);
  * queued, and the queue is given up to timeout_s to empty. Prints what could not be sent
  * (it stays on disk for the next run). Returns 0 when everything went, -EAGAIN otherwise.
  */
-int push_agent__finish(struct push_agent *a, const struct profile *p);
+int push_agent__finish(struct push_agent *a, struct profile *p);
+
+/*
+ * Says that p exists only to be pushed (record --every with no output file): after each push
+ * p's call tree is dropped with profile__reset_tree, so memory holds one interval's stacks
+ * instead of every stack of the run. Frame ids stay valid.
+ */
+void push_agent__reset_after_push(struct push_agent *a);
+
+/* Column 0's total that those resets took out of p: the run's total is this plus p's. */
+uint64_t push_agent__dropped_total(const struct push_agent *a);
 
 /* Stops the sender thread and frees; accepts NULL. Queued profiles stay on disk. */
 void push_agent__free(struct push_agent *a);

@@ -552,6 +552,33 @@ void profile__clear_values(struct profile *p)
 	p->ntimeline = 0;
 }
 
+void profile__reset_tree(struct profile *p)
+{
+	p->capnodes = 1024;
+	free(p->nodes);
+	p->nodes = xmalloc(sizeof(*p->nodes) * p->capnodes);
+	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0, 0};
+	p->nnodes = 1;
+	for (int c = 0; c < p->ncols; c++) {
+		free(p->vals[c]);
+		p->vals[c] = xcalloc(p->capnodes, sizeof(uint64_t));
+	}
+	free(p->childtab);
+	p->childtab_mask = 1023;
+	p->childtab = table_new(1024);
+	p->nhashed = 0;
+	free(p->timeline);
+	p->timeline = NULL;
+	p->ntimeline = p->captimeline = 0;
+	free(p->spans);
+	p->spans = NULL;
+	p->nspans = p->capspans = 0;
+	p->spans_dropped = 0;
+	free(p->seq);
+	p->seq = NULL;
+	p->nseq = p->capseq = 0;
+}
+
 void profile__set_value_scale(struct profile *p, uint64_t scale)
 {
 	p->value_scale = scale;

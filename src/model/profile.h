@@ -231,6 +231,13 @@ struct profile *profile__relabel(const struct profile *p, profile_label_fn label
 
 /* Clears every value (keeps strings, frames and nodes): the "reset" mode of live views. */
 void profile__clear_values(struct profile *p);
+
+/*
+ * Drops the whole call tree and its timeline, spans and sequence, and gives their memory
+ * back; strings, frames and mappings stay, so frame ids held elsewhere remain valid. A
+ * long-running agent calls it after each push so the tree holds one interval at a time.
+ */
+void profile__reset_tree(struct profile *p);
 /* Multiplies every value by num/den (live "decay" mode). */
 void profile__scale_values(struct profile *p, uint64_t num, uint64_t den);
 

@@ -115,6 +115,26 @@ hot=$(get "$TMP/a.log" hot)
 	ok "pushed samples: hot_function ${hot}% (60 by the workload's design)" ||
 	fail "pushed samples: hot_function 60% by design" "got '$hot'"
 
+# --- a pure agent (--every, no -o): the tree is dropped after each push, nothing is lost -------
+start_server "$TMP/r.log"
+"$SCORCH" record -F 199 --push "http://127.0.0.1:$PORT" --app shop --every 1 \
+	--push-queue "$TMP/qr" -- "$WL" 3.5 0 1 2>"$TMP/r.err"
+stop_server
+summarize "$TMP/r.log"
+n=$(get "$TMP/r.log" count)
+[ "$n" -ge 2 ] 2>/dev/null && [ "$(get "$TMP/r.log" tiles | cut -d' ' -f1)" = tiled ] &&
+	ok "agent without -o: $n pushes that tile the run" ||
+	fail "agent without -o: at least 2 pushes that tile the run" "$n, $(get "$TMP/r.log" tiles)"
+want=$(sed -n 's/^scorch: \([0-9]*\) samples (.*/\1/p' "$TMP/r.err")
+got=$(awk '{ s += $NF } END { print s + 0 }' "$TMP/r.log.folded")
+[ -n "$want" ] && [ "$want" -gt 0 ] && [ "$got" = "$want" ] &&
+	ok "agent without -o: the pushes add up to the $want samples the run reports" ||
+	fail "agent without -o: pushed samples = the run's samples" "pushed $got, run '$want' ($(tail -1 "$TMP/r.err"))"
+hot=$(get "$TMP/r.log" hot)
+[ "$hot" != none ] && [ "$hot" -ge 45 ] && [ "$hot" -le 75 ] 2>/dev/null &&
+	ok "agent without -o: hot_function ${hot}% (60 by the workload's design)" ||
+	fail "agent without -o: hot_function 60% by design" "got '$hot'"
+
 # --- folded body, once at the end ----------------------------------------------------------------
 start_server "$TMP/b.log"
 "$SCORCH" record -q -F 199 -o "$TMP/b.folded" --push "http://127.0.0.1:$PORT/" \
