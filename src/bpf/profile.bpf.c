@@ -143,11 +143,12 @@ static __always_inline void add(void *counts, struct profile_key *key)
 	count(err ? PC_HASH_FULL : PC_SAMPLES);
 }
 
-static __always_inline void sample(void *ctx, void *counts, void *stacks, struct profile_key *key)
+static __always_inline void sample(void *ctx, void *counts, void *stacks, struct profile_key *key,
+				   bool kernel)
 {
 	key->uslot = -1;
 	key->ustack = want_user ? stack_hash(ctx, stacks, BPF_F_USER_STACK) : 0;
-	key->kstack = want_kernel ? stack_hash(ctx, stacks, 0) : 0;
+	key->kstack = kernel && want_kernel ? stack_hash(ctx, stacks, 0) : 0;
 	add(counts, key);
 }
 
@@ -168,8 +169,8 @@ static __always_inline bool make_key(struct profile_key *key)
 	return true;
 }
 
-SEC("perf_event")
-int on_sample(struct bpf_perf_event_data *ctx)
+/* One sample or event of the current task into the active set (kernel: take its kernel stack). */
+static __always_inline int take(void *ctx, bool kernel)
 {
 	struct profile_key key = {};
 	if (!make_key(&key))
@@ -180,11 +181,57 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	__sync_fetch_and_add(seq, 1);
 	if (active_set & 1)
-		sample(ctx, &counts1, &stacks1, &key);
+		sample(ctx, &counts1, &stacks1, &key, kernel);
 	else
-		sample(ctx, &counts0, &stacks0, &key);
+		sample(ctx, &counts0, &stacks0, &key, kernel);
 	__sync_fetch_and_add(seq, 1);
 	return 0;
+}
+
+SEC("perf_event")
+int on_sample(struct bpf_perf_event_data *ctx)
+{
+	return take(ctx, true);
+}
+
+/*
+ * -e tracepoint:CAT:NAME: attached to the tracepoint's perf event (period 1), so it runs at
+ * every occurrence; returning 0 keeps the kernel from writing a perf sample as well. The
+ * stacks are the ones perf records for the event: from the tracepoint's caller (or, for the
+ * syscalls category, from the user registers only).
+ */
+SEC("tracepoint")
+int on_event(void *ctx)
+{
+	return take(ctx, true);
+}
+
+/*
+ * -e tracepoint:syscalls:…: perf records these with the syscall's user registers, so its
+ * stacks have no kernel part; this kernel hands BPF the tracing code's registers instead, whose
+ * kernel part is only the syscall entry. Dropped, to give the stacks perf gives.
+ */
+SEC("tracepoint")
+int on_syscall_event(void *ctx)
+{
+	return take(ctx, false);
+}
+
+/*
+ * -e uprobe:… and uretprobe:…: perf events of the uprobe PMU run kprobe-type programs with the
+ * user registers as context. The kernel part would be the breakpoint trap: not taken.
+ */
+SEC("kprobe")
+int on_uprobe(struct pt_regs *ctx)
+{
+	return take(ctx, false);
+}
+
+/* -e kprobe:SYMBOL, where the kernel has the kprobe PMU: the kernel stack is the point. */
+SEC("kprobe")
+int on_kprobe(struct pt_regs *ctx)
+{
+	return take(ctx, true);
 }
 
 /* ---- --call-graph dwarf: user stacks walked with CFI rows (src/source/bpf_unwind.c) ---- */

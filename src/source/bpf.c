@@ -5,6 +5,7 @@
 #include "bpf_sideband.h"
 #include "bpf_stacks.h"
 #include "bpf_unwind.h"
+#include "probe.h"
 #include "../bpf/unwind.h"
 #include "sysinfo.h"
 
@@ -51,6 +52,8 @@ struct bpf_backend {
 	int npossible;
 	uint64_t *pcpu; /* one value per possible CPU: scratch for per-CPU maps */
 	struct bpf_sideband *sb;
+	struct probe_set probes; /* -e: counted at every occurrence instead of the timer */
+	char *event_names;	 /* -e: their labels, joined by ',' */
 	const char *event;
 	uint64_t t0;
 	/* drain scratch */
@@ -172,9 +175,95 @@ static int open_error(struct bpf_backend *b, int e, const char *what, int cpu, c
 	return -e;
 }
 
+static bool syscall_tracepoint(const struct probe_event *e)
+{
+	return e->type == PERF_TYPE_TRACEPOINT && !strncmp(e->label, "tracepoint:syscalls:", 20);
+}
+
+/* The program for a probe: tracepoints, user probes (no kernel stack) and kprobes differ. */
+static struct bpf_program *probe_program(const struct bpf_backend *b, const struct probe_event *e)
+{
+	if (e->type == PERF_TYPE_TRACEPOINT)
+		return syscall_tracepoint(e) ? b->skel->progs.on_syscall_event : b->skel->progs.on_event;
+	return e->user ? b->skel->progs.on_uprobe : b->skel->progs.on_kprobe;
+}
+
+/*
+ * -e: one perf event per probe, period 1, every process (the tgids filter is in the program).
+ * A program attached to a tracepoint's or a probe's perf event runs at every hit on every
+ * CPU, before the kernel looks at the event's CPU: one event per CPU would count each hit once
+ * per CPU. No ring buffer is mapped, and the programs return 0, so the kernel writes no perf
+ * sample of its own.
+ */
+static int attach_probes(struct bpf_backend *b, char *err, size_t errlen)
+{
+	b->links = xcalloc((size_t)b->probes.n, sizeof(*b->links));
+	for (int p = 0; p < b->probes.n; p++) {
+		const struct probe_event *e = &b->probes.ev[p];
+		struct perf_event_attr a;
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.type = e->type;
+		a.config = e->config;
+		a.config1 = e->config1;
+		a.config2 = e->config2;
+		a.sample_period = 1;
+		int fd = sys_perf_event_open(&a, -1, b->cpus[0]);
+		if (fd < 0) {
+			int e2 = errno;
+			open_error(b, e2, e->label, b->cpus[0], err, errlen);
+			return -e2;
+		}
+		struct bpf_link *l = bpf_program__attach_perf_event(probe_program(b, e), fd);
+		if (!l) {
+			int e2 = errno;
+			close(fd);
+			snprintf(err, errlen, "cannot attach the BPF program to %s: %s", e->label,
+				 strerror(e2));
+			return -e2;
+		}
+		b->links[b->nlinks++] = l; /* the link owns fd */
+	}
+	b->event = b->event_names;
+	return 0;
+}
+
+/* -e: resolves every spec but the timer's names; the event name is their labels joined. */
+static int resolve_probes(struct bpf_backend *b, const struct sampler_opts *o, char *err,
+			  size_t errlen)
+{
+	for (int i = 0; i < o->nevents; i++) {
+		if (probe__is_timer(o->events[i]))
+			continue;
+		int ret = probe__resolve(o->events[i], &b->probes, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	struct strbuf names = {0};
+	for (int i = 0; i < b->probes.n; i++) {
+		if (i)
+			strbuf__addc(&names, ',');
+		strbuf__adds(&names, b->probes.ev[i].label);
+	}
+	b->event_names = names.buf;
+	if (b->probes.n && o->scope == SCOPE_CPU) {
+		snprintf(err, errlen, "-e with -C counts every CPU's events with --backend bpf; use "
+				      "--backend perf");
+		return -EOPNOTSUPP;
+	}
+	if (b->probes.n && b->dwarf) {
+		snprintf(err, errlen, "-e with --backend bpf walks frame pointers; use --backend perf "
+				      "for --call-graph dwarf");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 static int attach_samplers(struct bpf_backend *b, char *err, size_t errlen)
 {
 	bool hw = true;
+	if (b->probes.n)
+		return attach_probes(b, err, errlen);
 	b->links = xcalloc((size_t)b->ncpus, sizeof(*b->links));
 	for (int i = 0; i < b->ncpus; i++) {
 		int fd = open_sampler_event(b, b->cpus[i], &hw);
@@ -248,7 +337,19 @@ static void configure(struct bpf_backend *b)
 	s->rodata->want_user = o->stacks != STACKS_KERNEL_ONLY;
 	s->rodata->want_kernel = o->stacks != STACKS_USER_ONLY;
 	bpf_program__set_autoload(s->progs.on_fork, o->scope == SCOPE_COMMAND);
-	bpf_program__set_autoload(s->progs.on_sample, !b->dwarf);
+	bool tp = false, sc = false, up = false, kp = false;
+	for (int i = 0; i < b->probes.n; i++) {
+		const struct probe_event *e = &b->probes.ev[i];
+		tp |= e->type == PERF_TYPE_TRACEPOINT && !syscall_tracepoint(e);
+		sc |= syscall_tracepoint(e);
+		up |= e->type != PERF_TYPE_TRACEPOINT && e->user;
+		kp |= e->type != PERF_TYPE_TRACEPOINT && !e->user;
+	}
+	bpf_program__set_autoload(s->progs.on_event, tp);
+	bpf_program__set_autoload(s->progs.on_syscall_event, sc);
+	bpf_program__set_autoload(s->progs.on_uprobe, up);
+	bpf_program__set_autoload(s->progs.on_kprobe, kp);
+	bpf_program__set_autoload(s->progs.on_sample, !b->dwarf && !b->probes.n);
 	bpf_program__set_autoload(s->progs.on_sample_dwarf, b->dwarf);
 	bpf_program__set_autoload(s->progs.on_exit, tracked);
 }
@@ -353,6 +454,9 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->pcpu = xcalloc((size_t)b->npossible, sizeof(*b->pcpu));
 	sysinfo__raise_nofile();
 
+	ret = resolve_probes(b, o, err, errlen);
+	if (ret)
+		goto out_close;
 	b->skel = profile_bpf__open();
 	if (!b->skel) {
 		ret = load_error(errno, err, errlen);
@@ -673,6 +777,8 @@ void bpf_backend__close(struct bpf_backend *b)
 	bpf_unwind__free(b->unwind);
 	profile_bpf__destroy(b->skel);
 	free(b->links);
+	probe__free(&b->probes);
+	free(b->event_names);
 	free(b->cpus);
 	free(b->pcpu);
 	free(b->keys);

@@ -47,8 +47,8 @@ static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char
 		return &sampler_offcpu_ops; /* it picks the on-CPU backend of --on-off itself */
 	if (want == SAMPLER_AUTO) {
 		char reason[160] = "";
-		if (o->nevents)
-			snprintf(reason, sizeof(reason), "-e probes are perf events");
+		if (o->nevents && o->scope == SCOPE_CPU)
+			snprintf(reason, sizeof(reason), "-e with -C: bpf cannot keep to those CPUs");
 		else if (o->timeline)
 			snprintf(reason, sizeof(reason), "the timeline needs per-sample times");
 		else if (o->call_graph == CALL_GRAPH_DWARF || o->call_graph == CALL_GRAPH_FP_LEAF)
@@ -136,10 +136,9 @@ static int check_targets(const struct sampler_opts *o, char *err, size_t errlen)
 			}
 		}
 	}
-	if (o->nevents && (o->off_cpu || o->backend == SAMPLER_BPF)) {
-		snprintf(err, errlen, "-e takes its stacks with the perf backend; %s",
-			 o->off_cpu ? "it does not combine with --off-cpu, --off-wake or --on-off"
-				    : "drop --backend bpf");
+	if (o->nevents && o->off_cpu) {
+		snprintf(err, errlen,
+			 "-e does not combine with --off-cpu, --off-wake or --on-off");
 		return -EINVAL;
 	}
 	/* perf unwinds dwarf and fp+leaf in user space; bpf walks CFI in the kernel (dwarf) */

@@ -16,27 +16,40 @@ N=20000 M=3000
 # sum FILE REGEX: the total count of the folded lines matching REGEX.
 sum() { awk -v re="$2" '$0 ~ re { s += $NF } END { print s + 0 }' "$1" 2>/dev/null; }
 
-"$SCORCH" record -q -e "uprobe:$BIN:counted_call" -e tracepoint:syscalls:sys_enter_getppid \
-	-o "$TMP/both.folded" -- "$BIN" $N $M >/dev/null
-expect_eq "uprobe: one event per call of counted_call (the design's N)" $N "$(sum "$TMP/both.folded" ';counted_call [0-9]+$')"
-expect_eq "tracepoint syscalls:sys_enter_getppid: one event per getppid (the design's M)" $M \
-	"$(sum "$TMP/both.folded" ';syscall [0-9]+$')"
-expect_eq "nothing else is counted" $((N + M)) "$(sum "$TMP/both.folded" '.')"
+# Both backends: perf events read through the ring buffer, and BPF programs on the same
+# events counting in the kernel. Each must count exactly what the workload did.
+for be in perf bpf; do
+	if [ $be = bpf ] && [ ! -r /sys/kernel/btf/vmlinux ]; then
+		skip "-e with --backend bpf" "no kernel BTF (/sys/kernel/btf/vmlinux)"
+		continue
+	fi
+	B="--backend $be"
+	"$SCORCH" record -q $B -e "uprobe:$BIN:counted_call" -e tracepoint:syscalls:sys_enter_getppid \
+		-o "$TMP/$be.both.folded" -- "$BIN" $N $M >/dev/null
+	expect_eq "$be: uprobe: one event per call of counted_call (the design's N)" $N "$(sum "$TMP/$be.both.folded" ';counted_call [0-9]+$')"
+	expect_eq "$be: tracepoint syscalls:sys_enter_getppid: one event per getppid (the design's M)" $M \
+		"$(sum "$TMP/$be.both.folded" ';syscall [0-9]+$')"
+	expect_eq "$be: nothing else is counted" $((N + M)) "$(sum "$TMP/$be.both.folded" '.')"
 
-"$SCORCH" record -q -e "uprobe:$BIN:ret:counted_call" -o "$TMP/ret.folded" -- "$BIN" $N 0 >/dev/null
-expect_eq "uretprobe (ret: prefix): returns land in caller_a, a quarter of N" $((N / 4)) \
-	"$(sum "$TMP/ret.folded" ';main;caller_a [0-9]+$')"
-expect_eq "uretprobe: and in caller_b, the rest" $((N - N / 4)) "$(sum "$TMP/ret.folded" ';main;caller_b [0-9]+$')"
+	"$SCORCH" record -q $B -e "uprobe:$BIN:ret:counted_call" -o "$TMP/$be.ret.folded" -- "$BIN" $N 0 >/dev/null
+	expect_eq "$be: uretprobe (ret: prefix): returns land in caller_a, a quarter of N" $((N / 4)) \
+		"$(sum "$TMP/$be.ret.folded" ';main;caller_a [0-9]+$')"
+	expect_eq "$be: uretprobe: and in caller_b, the rest" $((N - N / 4)) "$(sum "$TMP/$be.ret.folded" ';main;caller_b [0-9]+$')"
 
-"$SCORCH" record -q -e "uretprobe:$BIN:count*_c?ll" -o "$TMP/glob.folded" -- "$BIN" 400 0 >/dev/null
-expect_eq "uretprobe: with a glob for the symbol" 400 "$(sum "$TMP/glob.folded" ';caller_[ab] [0-9]+$')"
+	"$SCORCH" record -q $B -e "uretprobe:$BIN:count*_c?ll" -o "$TMP/$be.glob.folded" -- "$BIN" 400 0 >/dev/null
+	expect_eq "$be: uretprobe: with a glob for the symbol" 400 "$(sum "$TMP/$be.glob.folded" ';caller_[ab] [0-9]+$')"
 
-# -p: a process already running (it waits 1 s before calling).
-"$BIN" $N 100 1 >/dev/null &
-pid=$!
-"$SCORCH" record -q -e "uprobe:$BIN:counted_call" -p $pid -o "$TMP/pid.folded"
-wait $pid
-expect_eq "-p PID: the uprobe counts every call of a running process" $N "$(sum "$TMP/pid.folded" ';counted_call [0-9]+$')"
+	# -p: a process already running (it waits 1 s before calling).
+	"$BIN" $N 100 1 >/dev/null &
+	pid=$!
+	"$SCORCH" record -q $B -e "uprobe:$BIN:counted_call" -p $pid -o "$TMP/$be.pid.folded"
+	wait $pid
+	expect_eq "$be: -p PID: the uprobe counts every call of a running process" $N "$(sum "$TMP/$be.pid.folded" ';counted_call [0-9]+$')"
+done
+
+# kernel_part: comm and the kernel frames of folded stacks that enter through a syscall (the new
+# image's one user frame at an exec is named by perf from the entry point alone)
+kernel_part() { sed -n 's/^\([^;]*\);.*;\(entry_SYSCALL_64[^;]*;\)/\1;\2/p'; }
 
 # perf record -e on the same tracepoint: the same stacks, folded here by awk from perf script.
 if command -v perf >/dev/null; then
@@ -46,8 +59,23 @@ if command -v perf >/dev/null; then
 		/^\t/ { sym = $2; sub(/\+0x[0-9a-f]+$/, "", sym); f[++n] = sym; next }
 		/^$/ { if (n) { s = comm; for (i = n; i >= 1; i--) s = s ";" f[i]; c[s]++ } n = 0 }
 		END { for (s in c) print s, c[s] }' | LC_ALL=C sort >"$TMP/perf.folded"
-	"$SCORCH" record -q -e tracepoint:syscalls:sys_enter_getppid -o "$TMP/tp.folded" -- "$BIN" 10 500 >/dev/null
-	same_file "tracepoint stacks and counts equal perf record -e's" "$TMP/perf.folded" "$TMP/tp.folded"
+	for be in perf bpf; do
+		"$SCORCH" record -q --backend $be -e tracepoint:syscalls:sys_enter_getppid \
+			-o "$TMP/tp-$be.folded" -- "$BIN" 10 500 >/dev/null
+		same_file "$be: tracepoint stacks and counts equal perf record -e's" "$TMP/perf.folded" "$TMP/tp-$be.folded"
+	done
+	# a tracepoint inside the kernel: the stack leads from the syscall to it, as perf has it
+	perf record -q -g -e sched:sched_process_exec -o "$TMP/exec.data" -- "$BIN" 1 1 >/dev/null 2>&1
+	perf script -i "$TMP/exec.data" 2>/dev/null | awk '
+		/^[^ \t]/ { comm = $1; n = 0; next }
+		/^\t/ { sym = $2; sub(/\+0x[0-9a-f]+$/, "", sym); f[++n] = sym; next }
+		/^$/ { if (n) { s = comm; for (i = n; i >= 1; i--) s = s ";" f[i]; c[s]++ } n = 0 }
+		END { for (s in c) print s, c[s] }' | kernel_part >"$TMP/exec-perf.folded"
+	"$SCORCH" record -q --backend bpf -e tracepoint:sched:sched_process_exec \
+		-o "$TMP/exec-bpf.folded" -- "$BIN" 1 1 >/dev/null
+	kernel_part <"$TMP/exec-bpf.folded" >"$TMP/exec-bpf.kernel"
+	same_file "bpf: sched_process_exec's kernel stack and count equal perf record -e's" \
+		"$TMP/exec-perf.folded" "$TMP/exec-bpf.kernel"
 else
 	skip "tracepoint stacks equal perf record -e's" "perf is not installed"
 fi
@@ -67,6 +95,8 @@ expect_exit "uprobe: a binary that does not exist" 1 "no-such-binary: no such bi
 expect_exit "tracepoint: a name that matches nothing" 1 "no tracepoint matches nosuch:thing" \
 	"$SCORCH" record -e tracepoint:nosuch:thing -o "$TMP/x.folded" -- true
 expect_exit "an unknown event" 1 "unknown event 'bogus'" "$SCORCH" record -e bogus -o "$TMP/x.folded" -- true
-expect_exit "-e with --backend bpf" 1 "-e takes its stacks with the perf backend" \
-	"$SCORCH" record -e tracepoint:sched:sched_switch --backend bpf -o "$TMP/x.folded" -- true
+expect_exit "-e with --backend bpf -C: refused" 1 "-e with -C counts every CPU's events with --backend bpf" \
+	"$SCORCH" record -e tracepoint:sched:sched_switch --backend bpf -C 0 -d 1 -o "$TMP/x.folded"
+expect_exit "-e with --off-cpu: refused" 1 "-e does not combine with --off-cpu" \
+	"$SCORCH" record -e tracepoint:sched:sched_switch --off-cpu -o "$TMP/x.folded" -- true
 finish
