@@ -18,11 +18,12 @@ cc -O2 -Wall -Wextra -Werror -I"$ROOT/src" -I"$ROOT/build/gen" -o "$TMP/attach" 
 	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" -lbpf
 
 declare -A WALL CPU RATE
-modes=(none offcpu full offcpu-all)
+modes=(none offcpu offcpu-user full offcpu-all)
 run_mode() {
 	case $1 in
 	none) "$TMP/pingpong" "$ROUNDS" ;;
 	offcpu) "$TMP/attach" -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
+	offcpu-user) "$TMP/attach" --user -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
 	full) "$TMP/attach" --full -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
 	offcpu-all) "$TMP/attach" --all -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
 	esac
@@ -43,8 +44,33 @@ for m in "${modes[@]}"; do
 		printf "%-11s %10.0f %+9.1f%% %12.0f %+9.1f%% %10.0f\n", m, w / 1e6, 100 * (w / bw - 1), c / 1e6,
 			100 * (c / bc - 1), r }'
 done
-echo "modes: offcpu = blocked time of the ping-pong's process; full = + wakers, runnable time,"
+echo "modes: offcpu = blocked time of the ping-pong's process; offcpu-user = the same with user"
+echo "stacks only (record --off-cpu --user-only); full = + wakers, runnable time,"
 echo "thread-state spans; offcpu-all = blocked time of every task on the machine."
+
+echo
+echo "cost per call of each program (kernel.bpf_stats_enabled), system-wide, ping-pong looping:"
+stats0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+sysctl -qw kernel.bpf_stats_enabled=1
+( while :; do "$TMP/pingpong" "$ROUNDS" >/dev/null; done ) &
+loop=$!
+printf '%-24s %-14s %8s %10s\n' stacks program ns/call calls
+for m in "user+kernel:" "user-only:--user" "kernel-only:--kernel" "full (+wakers, spans):--full"; do
+	"$TMP/attach" ${m#*:} --all -d 3 2>/dev/null &
+	att=$!
+	sleep 2.5
+	bpftool -j prog show 2>/dev/null | python3 -c '
+import json, sys
+label = sys.argv[1]
+for p in json.load(sys.stdin):
+    if p.get("name") in ("on_switch", "on_waking") and p.get("run_cnt"):
+        print("%-24s %-14s %8.0f %10d" % (label, p["name"], p["run_time_ns"] / p["run_cnt"], p["run_cnt"]))
+' "${m%%:*}"
+	wait "$att" 2>/dev/null || true
+done
+kill "$loop" 2>/dev/null; wait "$loop" 2>/dev/null || true
+sysctl -qw kernel.bpf_stats_enabled="$stats0"
+echo "(user stacks: frame pointers, bpf_get_stackid; kernel stacks: the kernel's ORC unwinder)"
 
 echo
 echo "memory over ${MEM_SECONDS}s, system-wide --full, ping-pong running in a loop:"
