@@ -6,6 +6,7 @@
 #include "bpf_stacks.h"
 #include "bpf_unwind.h"
 #include "probe.h"
+#include "sampler_backend.h"
 #include "../bpf/unwind.h"
 #include "sysinfo.h"
 
@@ -64,6 +65,8 @@ struct bpf_backend {
 	struct bpf_ustacks *ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks arrays */
 	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
 	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
+	bool dwarf_auto; /* auto under -a/-C: CFI tables only for binaries without frame pointers */
+	const char *cg_note; /* -v: how --call-graph auto chose */
 	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
 	uint32_t uslots;
 	struct bpf_unwind *unwind;
@@ -399,7 +402,7 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 	bool tracked = o->scope == SCOPE_PIDS || o->scope == SCOPE_COMMAND;
 	int ret = bpf_unwind__new(&b->unwind, bpf_map__fd(s->maps.shards),
 				  bpf_map__fd(s->maps.procs),
-				  tracked ? bpf_map__fd(s->maps.tgids) : -1, err, errlen);
+				  tracked ? bpf_map__fd(s->maps.tgids) : -1, b->dwarf_auto, err, errlen);
 	if (ret)
 		return ret;
 	ret = bpf_sideband__open_hooked(&b->sb, on_unwind_record, b->unwind, err, errlen);
@@ -414,6 +417,29 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
 		bpf_unwind__add_all(b->unwind);
 	return 0;
+}
+
+/*
+ * dwarf, fp, or for --call-graph auto: as the perf backend decides it. `-- CMD` and -p decide
+ * once from their binaries; -a and -C load the DWARF walker and give tables only to the
+ * processes whose binary lacks frame pointers (bpf_unwind's only_without_fp). -e walks
+ * frame pointers. CFI tables are built for x86-64 only.
+ */
+static void pick_call_graph(struct bpf_backend *b, const struct sampler_opts *o)
+{
+	b->dwarf = o->call_graph == CALL_GRAPH_DWARF && o->stacks != STACKS_KERNEL_ONLY;
+	if (o->call_graph != CALL_GRAPH_AUTO || o->stacks == STACKS_KERNEL_ONLY || o->nevents)
+		return;
+#if defined(__x86_64__)
+	if (o->scope == SCOPE_COMMAND || o->scope == SCOPE_PIDS) {
+		b->dwarf = sampler__targets_lack_fp(o);
+		b->cg_note = b->dwarf ? SAMPLER_AUTO_DWARF_NOTE : SAMPLER_AUTO_FP_NOTE;
+	} else {
+		b->dwarf = b->dwarf_auto = true;
+		b->cg_note = "call graph auto: dwarf for the processes whose binary lacks frame "
+			     "pointers, fp for the others";
+	}
+#endif
 }
 
 int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
@@ -436,7 +462,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->opts.cpu_list = NULL;
 	b->opts.argv = NULL;
 	b->per_thread = true;
-	b->dwarf = o->call_graph == CALL_GRAPH_DWARF && o->stacks != STACKS_KERNEL_ONLY;
+	pick_call_graph(b, o);
 	b->t0 = clock_mono();
 	if (o->scope == SCOPE_CPU && o->ncpu_list > 0) {
 		b->ncpus = o->ncpu_list;
@@ -741,6 +767,8 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 	buf[0] = '\0';
 	if (b->info)
 		used += (size_t)snprintf(buf, len, "%s", b->info);
+	if (b->cg_note && used < len)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "; " : "", b->cg_note);
 	if (b->dwarf && used < len) {
 		const struct bpf_unwind_stats *u = &d.unwind;
 		used += (size_t)snprintf(

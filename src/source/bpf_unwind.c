@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../unwind/cfi_table.h"
+#include "../unwind/dwarf.h"
 #include "../util/hashmap.h"
 #include "../util/util.h"
 
@@ -37,6 +38,10 @@ struct bpf_unwind {
 	uint64_t next_row; /* global index of the first free row */
 	struct hashmap files; /* (dev, ino) -> struct file_table * */
 	struct hashmap procs; /* (tgid, 0) -> struct unwind_proc * */
+	/* --call-graph auto: tables only for processes whose main binary lacks frame pointers */
+	bool only_without_fp;
+	struct hashmap verdict;	 /* (tgid, 0) -> 0 undecided, 1 dwarf, 2 frame pointers */
+	struct hashmap binaries; /* binary path -> unwind__pid_lacks_fp's cache */
 	struct bpf_unwind_stats st;
 };
 
@@ -48,9 +53,10 @@ static uint64_t now_ns(void)
 }
 
 int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tgids_fd,
-		    char *err, size_t errlen)
+		    bool only_without_fp, char *err, size_t errlen)
 {
 	struct bpf_unwind *u = xcalloc(1, sizeof(*u));
+	u->only_without_fp = only_without_fp;
 	u->shards_fd = shards_fd;
 	u->procs_fd = procs_fd;
 	u->tgids_fd = tgids_fd;
@@ -221,11 +227,27 @@ static void proc_insert(struct bpf_unwind *u, struct unwind_proc *p, const struc
 	p->n++;
 }
 
-/* A new executable mapping of pid; *changed says whether p needs writing. */
+/*
+ * --call-graph auto: whether pid gets tables, decided at its first executable mapping (after
+ * an exec the binary's own comes first) and kept until its next exec.
+ */
+static bool wants_tables(struct bpf_unwind *u, uint32_t pid, const char *path)
+{
+	if (!u->only_without_fp)
+		return true;
+	struct hashmap_entry *e = hashmap__put_u64(&u->verdict, pid, 0, NULL);
+	if (!e->value)
+		e->value = unwind__pid_lacks_fp(&u->binaries, pid, path) ? 1 : 2;
+	if (e->value == 2)
+		u->st.procs_fp++;
+	return e->value == 1;
+}
+
+/* A new executable mapping of pid, written to the kernel's table of pid. */
 static void add_mapping(struct bpf_unwind *u, uint32_t pid, uint64_t start, uint64_t end,
 			uint64_t pgoff, uint64_t dev, uint64_t ino, const char *path)
 {
-	if (path[0] != '/' || ino == 0 || !tracked(u, pid))
+	if (path[0] != '/' || ino == 0 || !tracked(u, pid) || !wants_tables(u, pid, path))
 		return;
 	struct file_table *f = file_table(u, pid, path, dev, ino);
 	struct unwind_proc *p = proc_get(u, pid, true);
@@ -243,13 +265,17 @@ static void add_mapping(struct bpf_unwind *u, uint32_t pid, uint64_t start, uint
 	proc_write(u, pid, p);
 }
 
+/* pid exec'd or exited: its table goes (8 KiB here and in the kernel), its verdict too. */
 static void drop_proc(struct bpf_unwind *u, uint32_t pid)
 {
+	struct hashmap_entry *v = hashmap__get_u64(&u->verdict, pid, 0);
+	if (v)
+		v->value = 0;
 	struct hashmap_entry *e = hashmap__get_u64(&u->procs, pid, 0);
 	if (!e || !e->value)
 		return;
-	struct unwind_proc *p = (struct unwind_proc *)(uintptr_t)e->value;
-	p->n = 0;
+	free((void *)(uintptr_t)e->value);
+	e->value = 0;
 	bpf_map_delete_elem(u->procs_fd, &pid);
 }
 
@@ -289,7 +315,10 @@ void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h)
 			drop_proc(u, v[0]);
 			return;
 		}
-		/* A child process starts with its parent's mappings. */
+		/* A child process starts with its parent's mappings and verdict. */
+		struct hashmap_entry *pv = hashmap__get_u64(&u->verdict, v[1], 0);
+		if (pv && pv->value && v[0] != v[1])
+			hashmap__put_u64(&u->verdict, v[0], 0, NULL)->value = pv->value;
 		struct unwind_proc *parent = proc_get(u, v[1], false);
 		if (v[0] == v[1] || !parent || !parent->n || !tracked(u, v[0]))
 			return;
@@ -458,5 +487,7 @@ void bpf_unwind__free(struct bpf_unwind *u)
 		free((void *)(uintptr_t)e->value);
 	hashmap__destroy(&u->files);
 	hashmap__destroy(&u->procs);
+	hashmap__destroy(&u->verdict);
+	hashmap__destroy(&u->binaries);
 	free(u);
 }

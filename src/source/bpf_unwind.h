@@ -4,6 +4,7 @@
 #define SCORCH_SOURCE_BPF_UNWIND_H
 
 #include <linux/perf_event.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,15 +20,18 @@ struct bpf_unwind_stats {
 	uint64_t procs;          /* processes whose mappings were loaded */
 	uint64_t mappings_full;  /* mappings dropped: a process had UNWIND_MAX_MAPPINGS already */
 	uint64_t procs_full;     /* processes dropped: the procs map was full */
+	uint64_t procs_fp;       /* auto: mappings skipped, their process keeps frame pointers */
 };
 
 /*
  * A user side over the loaded program's maps: shards_fd (array of row arrays), procs_fd
  * (tgid -> struct unwind_proc) and tgids_fd (the tracked set, or -1 to follow every process).
- * Returns 0 and *out, or -errno and a reason in err.
+ * only_without_fp (--call-graph auto): only processes whose main binary lacks frame pointers
+ * get tables; the others are walked by frame pointers. Returns 0 and *out, or -errno and a
+ * reason in err.
  */
 int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tgids_fd,
-		    char *err, size_t errlen);
+		    bool only_without_fp, char *err, size_t errlen);
 
 /*
  * One side-band record (MMAP2, COMM with exec, FORK, EXIT), as it arrives: an executable

@@ -402,23 +402,8 @@ static int pick_call_graph(struct perf_backend *pb, char *err, size_t errlen)
 	if (o->stacks == STACKS_KERNEL_ONLY)
 		return 0;
 	if (mode == CALL_GRAPH_AUTO && (o->scope == SCOPE_COMMAND || o->scope == SCOPE_PIDS)) {
-		bool lacks = false;
-		char path[4096], why[120];
-		for (int i = 0; i < o->npids && !lacks; i++) {
-			int has;
-			if (o->scope == SCOPE_COMMAND) {
-				has = unwind__command_binary(o->argv[0], path, sizeof(path)) == 0
-					  ? unwind__binary_has_fp(path)
-					  : -ENOENT;
-			} else {
-				snprintf(path, sizeof(path), "/proc/%d/exe", (int)o->pids[i]);
-				has = unwind__binary_has_fp(path);
-			}
-			lacks = has == 0;
-		}
-		snprintf(why, sizeof(why), "call graph auto: %s", lacks ? "dwarf (the binary lacks "
-		    "frame pointers)" : "fp (the binary keeps frame pointers)");
-		add_note_info(pb, why);
+		bool lacks = sampler__targets_lack_fp(o);
+		add_note_info(pb, lacks ? SAMPLER_AUTO_DWARF_NOTE : SAMPLER_AUTO_FP_NOTE);
 		mode = lacks ? CALL_GRAPH_DWARF : CALL_GRAPH_FP;
 	}
 	if (mode == CALL_GRAPH_FP)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "../unwind/dwarf.h"
 #include "bpf.h"
 #include "sampler_backend.h"
 #include "stack.h"
@@ -120,6 +121,25 @@ static void add_running_pids(struct stack_builder *b)
 		stack_builder__add_pid(b, (uint32_t)pid);
 	}
 	closedir(d);
+}
+
+bool sampler__targets_lack_fp(const struct sampler_opts *o)
+{
+	char path[4096];
+	for (int i = 0; i < o->npids; i++) {
+		int has;
+		if (o->scope == SCOPE_COMMAND) {
+			has = unwind__command_binary(o->argv[0], path, sizeof(path)) == 0
+				  ? unwind__binary_has_fp(path)
+				  : -ENOENT;
+		} else {
+			snprintf(path, sizeof(path), "/proc/%d/exe", (int)o->pids[i]);
+			has = unwind__binary_has_fp(path);
+		}
+		if (has == 0)
+			return true;
+	}
+	return false;
 }
 
 /*

@@ -49,6 +49,15 @@ int sampler__wait_fds(const struct sampler *s, struct pollfd *out, int max);
  */
 int sampler__wait_targets(const struct sampler *s, int timeout_ms);
 
+/*
+ * --call-graph auto for `-- CMD` and -p, decided once before sampling: true when the
+ * command's binary (or a target's /proc/PID/exe) lacks frame pointers (unwind__binary_has_fp).
+ * The notes say which, for -v.
+ */
+bool sampler__targets_lack_fp(const struct sampler_opts *o);
+#define SAMPLER_AUTO_DWARF_NOTE "call graph auto: dwarf (the binary lacks frame pointers)"
+#define SAMPLER_AUTO_FP_NOTE "call graph auto: fp (the binary keeps frame pointers)"
+
 /* The backends. Add a new one here and in the table in sampler.c. */
 extern const struct sampler_ops sampler_perf_ops;
 extern const struct sampler_ops sampler_bpf_ops;

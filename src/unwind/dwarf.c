@@ -708,31 +708,9 @@ uint32_t unwinder__repair_leaf(struct unwinder *u, const struct unwind_input *in
 bool unwinder__pid_wants_dwarf(struct unwinder *u, uint32_t pid)
 {
 	struct space *sp = space_get(u, pid, true);
-	if (sp->wants_dwarf >= 0)
-		return sp->wants_dwarf;
-	char link[64], exe[4096];
-	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
-	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-	const char *path = NULL;
-	if (n > 0) {
-		exe[n] = '\0';
-		path = exe;
-	} else if (sp->nmaps) {
-		path = sp->maps[0].path; /* exec maps the binary first */
-	}
-	if (!path) {
-		sp->wants_dwarf = 0;
-		return false;
-	}
-	bool fresh;
-	struct hashmap_entry *e = hashmap__put_bytes(&u->fp_verdict, path, strlen(path), &fresh);
-	if (fresh) {
-		int has = unwind__binary_has_fp(path);
-		if (has < 0 && n > 0)
-			has = unwind__binary_has_fp(link); /* deleted or in another namespace */
-		e->value = has < 0 ? 3 : (uint64_t)has + 1;
-	}
-	sp->wants_dwarf = e->value == 1;
+	if (sp->wants_dwarf < 0) /* exec maps the binary first */
+		sp->wants_dwarf = unwind__pid_lacks_fp(&u->fp_verdict, pid,
+						       sp->nmaps ? sp->maps[0].path : NULL);
 	return sp->wants_dwarf;
 }
 

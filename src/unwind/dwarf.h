@@ -107,6 +107,15 @@ bool unwinder__pid_wants_dwarf(struct unwinder *u, uint32_t pid);
  */
 int unwind__binary_has_fp(const char *path);
 
+struct hashmap;
+/*
+ * --call-graph auto for one process: whether pid's main binary (/proc/PID/exe, else fallback,
+ * e.g. the first file it mapped, since exec maps the binary first) lacks frame pointers.
+ * verdicts caches unwind__binary_has_fp per path (keys by bytes; the caller destroys it).
+ * Unknown or unreadable binaries count as having them (false).
+ */
+bool unwind__pid_lacks_fp(struct hashmap *verdicts, uint32_t pid, const char *fallback);
+
 /*
  * The binary `-- ARGV0 ...` will run: argv0 searched in PATH as execvp does, and for a
  * "#!" script its interpreter (through /usr/bin/env too). Writes the path into out; returns

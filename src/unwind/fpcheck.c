@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dwarf.h"
+#include "../util/hashmap.h"
 
 #define MAX_PROBES 4096
 
@@ -165,4 +166,27 @@ int unwind__command_binary(const char *argv0, char *out, size_t len)
 	char interp[256];
 	interpreter(out, interp, sizeof(interp));
 	return interp[0] ? search_path(interp, out, len) : 0;
+}
+
+bool unwind__pid_lacks_fp(struct hashmap *verdicts, uint32_t pid, const char *fallback)
+{
+	char link[64], exe[4096];
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	const char *path = fallback;
+	if (n > 0) {
+		exe[n] = '\0';
+		path = exe;
+	}
+	if (!path)
+		return false;
+	bool fresh;
+	struct hashmap_entry *e = hashmap__put_bytes(verdicts, path, strlen(path), &fresh);
+	if (fresh) {
+		int has = unwind__binary_has_fp(path);
+		if (has < 0 && n > 0)
+			has = unwind__binary_has_fp(link); /* deleted or in another namespace */
+		e->value = has < 0 ? 3 : (uint64_t)has + 1;
+	}
+	return e->value == 1;
 }

@@ -90,6 +90,28 @@ near "heavy_a share beside the library" 50 "$(share "$TMP/dl.folded" heavy_a)" 2
 at_least "dlopened library samples unwound to main" 98 \
 	"$(share_of "$TMP/dl.folded" ';lib_spin' ';main;lib_work;lib_spin')"
 
+# 4. The defaults (--backend auto, --call-graph auto) as root: -p of a binary without frame
+#    pointers takes the BPF backend and walks CFI; under -a each process is decided by its
+#    own binary. Both must reach main as the dwarf runs above do.
+"$WL/bpfdw_split" 60 >/dev/null & # stopped below
+wl=$!
+sleep 0.3
+"$SCORCH" record -F 999 -p $wl -d 2 -o "$TMP/auto-p.folded" 2>"$TMP/auto-p.err"
+check "defaults with -p: the bpf backend sampled ($(tail -1 "$TMP/auto-p.err" | head -c 120))" \
+	grep -q '^scorch: [0-9]* samples (bpf,' "$TMP/auto-p.err"
+at_least "defaults with -p: stacks reaching main" 97 "$(share "$TMP/auto-p.folded" main)"
+near "defaults with -p: heavy_a share" 75 "$(share "$TMP/auto-p.folded" heavy_a)" 4
+"$SCORCH" record -q -F 499 -a -d 2 -o "$TMP/auto-a.folded" 2>"$TMP/auto-a.err"
+alive=$(kill -0 $wl 2>/dev/null && echo "still running" || echo "had exited")
+kill $wl 2>/dev/null
+wait $wl 2>/dev/null
+got=$(share_of "$TMP/auto-a.folded" 'bpfdw_split;' ';main;')
+if [ "$got" = -1 ]; then
+	fail "defaults with -a: bpfdw_split sampled" "none of its samples (the workload $alive; $(head -c 300 "$TMP/auto-a.err"))"
+else
+	at_least "defaults with -a: bpfdw_split's stacks reaching main" 95 "$got"
+fi
+
 # 3. Debian's sqlite3 as installed (stripped, no frame pointers) against perf --call-graph dwarf:
 #    the share of samples whose stack reaches main (__libc_start_call_main, main's caller: the
 #    binary has no symbol for main itself).
