@@ -317,8 +317,9 @@ void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h)
 		}
 		/* A child process starts with its parent's mappings and verdict. */
 		struct hashmap_entry *pv = hashmap__get_u64(&u->verdict, v[1], 0);
-		if (pv && pv->value && v[0] != v[1])
-			hashmap__put_u64(&u->verdict, v[0], 0, NULL)->value = pv->value;
+		uint64_t verdict = pv ? pv->value : 0; /* the put below may move the entries */
+		if (verdict && v[0] != v[1])
+			hashmap__put_u64(&u->verdict, v[0], 0, NULL)->value = verdict;
 		struct unwind_proc *parent = proc_get(u, v[1], false);
 		if (v[0] == v[1] || !parent || !parent->n || !tracked(u, v[0]))
 			return;

@@ -128,7 +128,7 @@ bool sampler__targets_lack_fp(const struct sampler_opts *o)
 	char path[4096];
 	for (int i = 0; i < o->npids; i++) {
 		int has;
-		if (o->scope == SCOPE_COMMAND) {
+		if (o->scope == SCOPE_COMMAND && o->argv && o->argv[0]) {
 			has = unwind__command_binary(o->argv[0], path, sizeof(path)) == 0
 				  ? unwind__binary_has_fp(path)
 				  : -ENOENT;
