@@ -7,6 +7,10 @@
 # quarter by at most SOAK_MAX_GROWTH_PCT percent (default 10) plus 8 MB, and the fd count
 # may never rise more than SOAK_MAX_FD_GROWTH (default 256: the ELF files the DWARF unwinder
 # may keep open, src/unwind/dwarf.c) above its first value. Not part of make test (an hour).
+# SOAK_MODE=agent runs the push agent instead (`--push` to the loopback stand-in for
+# Pyroscope, `--every 10`, no file): its call tree is dropped after each push, so growth there
+# is a leak, not data. The default (a file at the end) keeps every distinct stack of the run,
+# so its RSS grows with what the machine runs; record -v's node count at the end says how much.
 # Usage: bench/soak.sh [--backend perf|bpf]   (root; SOAK_SECONDS, SOAK_INTERVAL, SOAK_OUT)
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
@@ -32,7 +36,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$SCORCH" record -a -F 999 --backend "$BACKEND" -v -o "$OUT/soak.folded" 2>"$OUT/record.err" &
+if [ "${SOAK_MODE:-file}" = agent ]; then
+	rm -f "$OUT/port"
+	python3 tests/e2e/pyroscope_stub.py "$OUT/port" "$OUT/ingest.log" & pids+=($!)
+	for _ in $(seq 100); do [ -s "$OUT/port" ] && break; sleep 0.05; done
+	[ -s "$OUT/port" ] || { echo "soak: the loopback server did not start" >&2; exit 1; }
+	"$SCORCH" record -a -F 999 --backend "$BACKEND" -v --push "http://127.0.0.1:$(cat "$OUT/port")" \
+		--every 10 --push-queue "$OUT/queue" 2>"$OUT/record.err" &
+else
+	"$SCORCH" record -a -F 999 --backend "$BACKEND" -v -o "$OUT/soak.folded" 2>"$OUT/record.err" &
+fi
 rec=$!
 sleep 2
 kill -0 $rec 2>/dev/null || { echo "soak: record did not start: $(cat "$OUT/record.err")" >&2; exit 1; }
