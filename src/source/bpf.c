@@ -293,6 +293,10 @@ static void size_maps(struct bpf_backend *b)
 {
 	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
 	uint64_t counts = per_drain < MIN_ENTRIES ? MIN_ENTRIES : per_drain;
+	/* --call-graph dwarf keys carry the leaf pc, so nearly every sample is a key of its own:
+	 * room for a drain that comes two intervals late (a loaded machine) as well. */
+	if (b->dwarf)
+		counts *= 2;
 	/* At most two new stacks a sample, and per_drain counts two intervals' samples: room for
 	 * every stack of one interval (they chain, never collide), preallocated at 1 KiB each. */
 	uint64_t stacks = per_drain < MIN_STACKS ? MIN_STACKS : per_drain;

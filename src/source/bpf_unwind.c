@@ -329,6 +329,48 @@ void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h)
 	}
 }
 
+/* One executable mapping of a /proc/PID/maps file. */
+struct maps_line {
+	uint64_t start, end, pgoff, ino;
+	dev_t dev;
+	const char *path;
+};
+
+/* Calls fn for every executable mapping listed in maps (a /proc/PID/maps); 0 or -errno. */
+static int for_exec_mappings(struct bpf_unwind *u, const char *maps, uint32_t pid,
+			     void (*fn)(struct bpf_unwind *u, uint32_t pid, const struct maps_line *m))
+{
+	FILE *f = fopen(maps, "re");
+	if (!f)
+		return -errno;
+	char line[4400];
+	while (fgets(line, sizeof(line), f)) {
+		struct maps_line m;
+		unsigned maj, min;
+		char perms[8];
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &m.start,
+			   &m.end, perms, &m.pgoff, &maj, &min, &m.ino, &pos) < 7 ||
+		    perms[2] != 'x' || pos == 0)
+			continue;
+		line[pos + strcspn(line + pos, "\n")] = '\0';
+		m.path = line + pos;
+		m.dev = makedev(maj, min);
+		fn(u, pid, &m);
+	}
+	fclose(f);
+	return 0;
+}
+
+static void prewarm_one(struct bpf_unwind *u, uint32_t pid, const struct maps_line *m)
+{
+	const char *base = strrchr(m->path, '/');
+	base = base ? base + 1 : m->path;
+	if (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "ld-linux", 8) == 0 ||
+	    strncmp(base, "libm.so", 7) == 0)
+		file_table(u, pid, m->path, m->dev, m->ino);
+}
+
 /*
  * The files nearly every process maps (the C library, the dynamic loader, libm), compiled
  * now from this process's own mappings: a new process then finds their tables ready instead
@@ -336,31 +378,9 @@ void bpf_unwind__record(struct bpf_unwind *u, const struct perf_event_header *h)
  */
 void bpf_unwind__prewarm(struct bpf_unwind *u)
 {
-	FILE *f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return;
-	char line[4400];
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t start, end, pgoff, ino;
-		unsigned maj, min;
-		char perms[8];
-		int pos = 0;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &start,
-			   &end, perms, &pgoff, &maj, &min, &ino, &pos) < 7 ||
-		    perms[2] != 'x' || pos == 0)
-			continue;
-		char *name = line + pos;
-		name[strcspn(name, "\n")] = '\0';
-		const char *base = strrchr(name, '/');
-		base = base ? base + 1 : name;
-		if (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "ld-linux", 8) == 0 ||
-		    strncmp(base, "libm.so", 7) == 0)
-			file_table(u, (uint32_t)getpid(), name, makedev(maj, min), ino);
-	}
-	fclose(f);
+	for_exec_mappings(u, "/proc/self/maps", (uint32_t)getpid(), prewarm_one);
 }
 
-/* The table of the regular file at path, by its (dev, ino) as the mmap records name it. */
 static void prewarm_path(struct bpf_unwind *u, const char *path)
 {
 	struct stat st;
@@ -422,29 +442,16 @@ void bpf_unwind__prewarm_command(struct bpf_unwind *u, const char *argv0)
 	close(fd);
 }
 
+static void add_one(struct bpf_unwind *u, uint32_t pid, const struct maps_line *m)
+{
+	add_mapping(u, pid, m->start, m->end, m->pgoff, m->dev, m->ino, m->path);
+}
+
 int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	char line[4400];
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t start, end, pgoff, ino;
-		unsigned maj, min;
-		char perms[8];
-		int pos = 0;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &start,
-			   &end, perms, &pgoff, &maj, &min, &ino, &pos) < 7 ||
-		    perms[2] != 'x' || pos == 0)
-			continue;
-		char *name = line + pos;
-		name[strcspn(name, "\n")] = '\0';
-		add_mapping(u, pid, start, end, pgoff, makedev(maj, min), ino, name);
-	}
-	fclose(f);
-	return 0;
+	return for_exec_mappings(u, path, pid, add_one);
 }
 
 void bpf_unwind__add_all(struct bpf_unwind *u)
