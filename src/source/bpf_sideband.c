@@ -2,6 +2,7 @@
 /* Side-band perf rings for the BPF backend: process events in time order, no samples. */
 #define _GNU_SOURCE
 #include "bpf_sideband.h"
+#include "perf_ring.h"
 #include "sysinfo.h"
 
 #include <errno.h>
@@ -20,27 +21,13 @@
 
 #define SIDEBAND_PAGES 32 /* 128 KiB per CPU: process events only */
 
-struct ring {
-	int fd;
-	void *base;
-	size_t mask; /* data area size - 1 */
-};
-
-struct rec_ref {
-	uint64_t time;
-	uint64_t seq;
-	size_t off;
-};
 
 struct bpf_sideband {
-	struct ring *rings; /* one per online CPU */
+	struct perf_ring *rings; /* one per online CPU */
 	struct pollfd *pfds;
 	int nrings;
 	size_t page;
-	struct strbuf batch; /* the records of one drain, copied out of the rings */
-	struct rec_ref *refs;
-	size_t nrefs, caprefs;
-	uint64_t seq;
+	struct rec_batch batch; /* the records of one drain, copied out of the rings */
 	uint64_t lost;
 	bpf_record_fn hook;
 	void *hook_ctx;
@@ -155,7 +142,7 @@ int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, voi
 				 online[i], strerror(-ret));
 			break;
 		}
-		sb->rings[sb->nrings] = (struct ring){fd, base, SIDEBAND_PAGES * sb->page - 1};
+		sb->rings[sb->nrings] = (struct perf_ring){fd, base, SIDEBAND_PAGES * sb->page - 1, false};
 		sb->pfds[sb->nrings++] = (struct pollfd){.fd = fd, .events = POLLIN};
 	}
 	free(online);
@@ -186,56 +173,23 @@ static uint64_t record_time(const struct perf_event_header *h)
 	return t;
 }
 
-static void read_ring(struct bpf_sideband *sb, struct ring *r)
+/* Each record as it is copied: lost records counted, the hook (the unwinder) told at once. */
+static void seen(void *ctx, const struct perf_event_header *h)
 {
-	struct perf_event_mmap_page *mp = r->base;
-	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = mp->data_tail;
-	const char *data = (const char *)r->base + sb->page;
-	size_t size = r->mask + 1;
-	while (tail < head) {
-		size_t off = tail & r->mask;
-		struct perf_event_header h;
-		memcpy(&h, data + off, sizeof(h)); /* 8-byte aligned: never wraps */
-		if (h.size < sizeof(h) || h.size > head - tail)
-			break;
-		if (sb->batch.len + h.size + 1 > sb->batch.cap)
-			strbuf__grow(&sb->batch, h.size + 1);
-		char *dst = sb->batch.buf + sb->batch.len;
-		size_t first = size - off < h.size ? size - off : h.size;
-		memcpy(dst, data + off, first);
-		memcpy(dst + first, data, h.size - first);
-		if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
-			uint64_t lost; /* {id, lost} */
-			memcpy(&lost, dst + sizeof(h) + 8, sizeof(lost));
-			__atomic_add_fetch(&sb->lost, lost, __ATOMIC_RELAXED); /* read by __lost unlocked */
-		}
-		if (sb->nrefs == sb->caprefs) {
-			sb->caprefs = sb->caprefs ? sb->caprefs * 2 : 256;
-			sb->refs = xrealloc(sb->refs, sizeof(*sb->refs) * sb->caprefs);
-		}
-		sb->refs[sb->nrefs++] = (struct rec_ref){
-			.time = record_time((const void *)dst), .seq = sb->seq++, .off = sb->batch.len};
-		if (sb->hook)
-			sb->hook(sb->hook_ctx, (const void *)dst);
-		sb->batch.len += h.size;
-		tail += h.size;
+	struct bpf_sideband *sb = ctx;
+	if (h->type == PERF_RECORD_LOST && h->size >= sizeof(*h) + 16) {
+		uint64_t lost; /* {id, lost} */
+		memcpy(&lost, (const char *)(h + 1) + 8, sizeof(lost));
+		__atomic_add_fetch(&sb->lost, lost, __ATOMIC_RELAXED); /* read by __lost unlocked */
 	}
-	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
-}
-
-static int cmp_ref(const void *a, const void *b)
-{
-	const struct rec_ref *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (sb->hook)
+		sb->hook(sb->hook_ctx, h);
 }
 
 static void collect(struct bpf_sideband *sb)
 {
 	for (int i = 0; i < sb->nrings; i++)
-		read_ring(sb, &sb->rings[i]);
+		rec_batch__read(&sb->batch, &sb->rings[i], sb->page, record_time, seen, sb);
 }
 
 void bpf_sideband__lock(struct bpf_sideband *sb)
@@ -252,13 +206,7 @@ void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ct
 {
 	pthread_mutex_lock(&sb->lock);
 	collect(sb);
-	/* Per-CPU rings interleave: replay in time order so forks and execs come first. */
-	if (sb->nrefs)
-		qsort(sb->refs, sb->nrefs, sizeof(*sb->refs), cmp_ref);
-	for (size_t i = 0; record && i < sb->nrefs; i++)
-		record(ctx, (const void *)(sb->batch.buf + sb->refs[i].off));
-	sb->batch.len = 0;
-	sb->nrefs = 0;
+	rec_batch__replay(&sb->batch, record, ctx);
 	pthread_mutex_unlock(&sb->lock);
 }
 
@@ -285,7 +233,6 @@ void bpf_sideband__close(struct bpf_sideband *sb)
 	}
 	free(sb->rings);
 	free(sb->pfds);
-	free(sb->refs);
-	strbuf__free(&sb->batch);
+	rec_batch__free(&sb->batch);
 	free(sb);
 }

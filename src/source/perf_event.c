@@ -17,6 +17,7 @@
 #include "../util/util.h"
 #include "../unwind/dwarf.h"
 #include "perf_decode.h"
+#include "perf_ring.h"
 #include "probe.h"
 #include "sampler_backend.h"
 #include "sysinfo.h"
@@ -26,18 +27,6 @@
 #define LEAF_STACK_SIZE 512   /* fp+leaf: bytes of stack copied by default */
 #define MAX_USER_FRAMES 1024
 
-struct ring {
-	int fd;
-	void *base;
-	size_t mask; /* data area size - 1 */
-	bool hup;
-};
-
-struct rec_ref {
-	uint64_t time;
-	uint64_t seq;
-	size_t off;
-};
 
 struct perf_backend {
 	const struct sampler_opts *o; /* the sampler's */
@@ -45,14 +34,11 @@ struct perf_backend {
 	int ncpus;
 	int *fds;
 	int nfds, capfds;
-	struct ring *rings; /* one per CPU */
+	struct perf_ring *rings; /* one per CPU */
 	size_t page, data_pages;
 	struct sampler_stats st; /* samples, lost, throttled */
 	const char *event;
-	struct strbuf batch;
-	struct rec_ref *refs;
-	size_t nrefs, caprefs;
-	uint64_t seq;
+	struct rec_batch batch; /* one drain's records, replayed in time order */
 	struct pollfd *pfds;
 	int *pfd_ring;
 	char note[400];
@@ -136,7 +122,7 @@ static void add_fd(struct perf_backend *pb, int fd)
 	pb->fds[pb->nfds++] = fd;
 }
 
-static int map_ring(struct perf_backend *pb, struct ring *r, int fd)
+static int map_ring(struct perf_backend *pb, struct perf_ring *r, int fd)
 {
 	for (size_t pages = pb->data_pages; pages >= 8; pages /= 2) {
 		size_t len = (pages + 1) * pb->page;
@@ -242,7 +228,7 @@ static int open_events(struct perf_backend *pb, const pid_t *tasks, int ntasks,
 	bool hw = !probe, user_only_perm = false;
 	attr_init(&attr, pb, hw, false, probe);
 	for (int c = 0; c < pb->ncpus; c++) {
-		struct ring *r = &pb->rings[c];
+		struct perf_ring *r = &pb->rings[c];
 		for (int t = 0; t < ntasks; t++) {
 			int fd = sys_perf_event_open(&attr, tasks[t], pb->cpus[c]);
 			while (fd < 0 && pb->nfds == 0) {
@@ -523,63 +509,31 @@ static int perf_poll(struct sampler *s, int timeout_ms)
 	return ret;
 }
 
-static void drain_ring(struct perf_backend *pb, struct ring *r)
-{
-	struct perf_event_mmap_page *mp = r->base;
-	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = mp->data_tail;
-	const char *data = (const char *)r->base + pb->page;
-	size_t size = r->mask + 1;
-	while (tail < head) {
-		size_t off = tail & r->mask;
-		struct perf_event_header h;
-		memcpy(&h, data + off, sizeof(h)); /* 8-byte aligned: never wraps */
-		if (h.size < sizeof(h) || h.size > head - tail)
-			break;
-		if (pb->batch.len + h.size + 1 > pb->batch.cap)
-			strbuf__grow(&pb->batch, h.size + 1);
-		char *dst = pb->batch.buf + pb->batch.len;
-		size_t first = size - off < h.size ? size - off : h.size;
-		memcpy(dst, data + off, first);
-		memcpy(dst + first, data, h.size - first);
-		if (pb->nrefs == pb->caprefs) {
-			pb->caprefs = pb->caprefs ? pb->caprefs * 2 : 1024;
-			pb->refs = xrealloc(pb->refs, sizeof(*pb->refs) * pb->caprefs);
-		}
-		pb->refs[pb->nrefs++] = (struct rec_ref){
-			.time = perf_decode__time((const void *)dst), .seq = pb->seq++,
-			.off = pb->batch.len};
-		pb->batch.len += h.size;
-		tail += h.size;
-	}
-	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
-}
+/* The drain's context for replaying records. */
+struct replay {
+	struct perf_backend *pb;
+	struct sampler *s;
+	struct profile *p;
+};
 
-static int cmp_ref(const void *a, const void *b)
+static void replay_one(void *ctx, const struct perf_event_header *h)
 {
-	const struct rec_ref *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	struct replay *r = ctx;
+	if (r->pb->us.uw)
+		perf_decode__record_user(&r->pb->us, r->s->stacks, r->p, h, &r->pb->st);
+	else
+		perf_decode__record(r->s->stacks, r->p, h, &r->pb->st);
 }
 
 static int perf_drain(struct sampler *s, struct profile *p)
 {
 	struct perf_backend *pb = s->priv;
-	pb->batch.len = 0;
-	pb->nrefs = 0;
 	for (int i = 0; i < pb->ncpus; i++)
 		if (pb->rings[i].base)
-			drain_ring(pb, &pb->rings[i]);
-	/* Per-CPU buffers interleave: replay in time order so forks and execs come first. */
-	qsort(pb->refs, pb->nrefs, sizeof(*pb->refs), cmp_ref);
-	for (size_t i = 0; i < pb->nrefs; i++) {
-		const void *h = pb->batch.buf + pb->refs[i].off;
-		if (pb->us.uw)
-			perf_decode__record_user(&pb->us, s->stacks, p, h, &pb->st);
-		else
-			perf_decode__record(s->stacks, p, h, &pb->st);
-	}
+			rec_batch__read(&pb->batch, &pb->rings[i], pb->page, perf_decode__time, NULL,
+					NULL);
+	struct replay r = {pb, s, p};
+	rec_batch__replay(&pb->batch, replay_one, &r);
 	unwinder__drained(pb->us.uw);
 	return 0;
 }
@@ -639,10 +593,10 @@ static void perf_close(struct sampler *s)
 	free(pb->rings);
 	free(pb->cpus);
 	free(pb->fds);
-	free(pb->refs);
+
 	free(pb->pfds);
 	free(pb->pfd_ring);
-	strbuf__free(&pb->batch);
+	rec_batch__free(&pb->batch);
 	probe__free(&pb->probes);
 	free(pb->event_names);
 	unwinder__free(pb->us.uw);
