@@ -64,6 +64,14 @@ static void attr_init(struct perf_event_attr *a, size_t page, bool eager)
 static void collect(struct bpf_sideband *sb);
 
 /*
+ * After a wake-up the reader rests this long, so a burst of records (a fork storm) is read in
+ * a few passes instead of a wake-up each (each costs a context switch, dear in a VM); a lone
+ * record (a dlopen) is still read at once. A process's first 20 ms at most are walked by frame
+ * pointers: at 99 Hz a CPU is sampled every 10 ms.
+ */
+#define READER_REST_NS 20000000L
+
+/*
  * The reader thread of a hooked side-band: it wakes on every record (a one-byte watermark) and
  * hands it to the hook at once, however long the caller spends between drains.
  */
@@ -81,6 +89,7 @@ static void *reader(void *arg)
 		pthread_mutex_lock(&sb->lock);
 		collect(sb);
 		pthread_mutex_unlock(&sb->lock);
+		nanosleep(&(struct timespec){0, READER_REST_NS}, NULL);
 	}
 	free(fds);
 	return NULL;

@@ -228,8 +228,10 @@ static void proc_insert(struct bpf_unwind *u, struct unwind_proc *p, const struc
 }
 
 /*
- * --call-graph auto: whether pid gets tables, decided at its first executable mapping (after
- * an exec the binary's own comes first) and kept until its next exec.
+ * --call-graph auto: whether pid gets tables, decided at its first executable mapping, which
+ * is its binary's (exec maps the binary before the dynamic loader; /proc/PID/maps lists the
+ * binary first), and kept until its next exec. No /proc lookup: processes come by hundreds a
+ * second in a build.
  */
 static bool wants_tables(struct bpf_unwind *u, uint32_t pid, const char *path)
 {
@@ -237,7 +239,7 @@ static bool wants_tables(struct bpf_unwind *u, uint32_t pid, const char *path)
 		return true;
 	struct hashmap_entry *e = hashmap__put_u64(&u->verdict, pid, 0, NULL);
 	if (!e->value)
-		e->value = unwind__pid_lacks_fp(&u->binaries, pid, path) ? 1 : 2;
+		e->value = unwind__binary_lacks_fp(&u->binaries, path) ? 1 : 2;
 	if (e->value == 2)
 		u->st.procs_fp++;
 	return e->value == 1;

@@ -116,6 +116,9 @@ struct hashmap;
  */
 bool unwind__pid_lacks_fp(struct hashmap *verdicts, uint32_t pid, const char *fallback);
 
+/* The same for a binary known by its path (no /proc lookup): cached in verdicts. */
+bool unwind__binary_lacks_fp(struct hashmap *verdicts, const char *path);
+
 /*
  * The binary `-- ARGV0 ...` will run: argv0 searched in PATH as execvp does, and for a
  * "#!" script its interpreter (through /usr/bin/env too). Writes the path into out; returns

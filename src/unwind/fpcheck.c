@@ -168,25 +168,33 @@ int unwind__command_binary(const char *argv0, char *out, size_t len)
 	return interp[0] ? search_path(interp, out, len) : 0;
 }
 
+/* The cached verdict on path (link: another name to try for it, or NULL). */
+static bool path_lacks_fp(struct hashmap *verdicts, const char *path, const char *link)
+{
+	bool fresh;
+	struct hashmap_entry *e = hashmap__put_bytes(verdicts, path, strlen(path), &fresh);
+	if (fresh) {
+		int has = unwind__binary_has_fp(path);
+		if (has < 0 && link)
+			has = unwind__binary_has_fp(link); /* deleted or in another namespace */
+		e->value = has < 0 ? 3 : (uint64_t)has + 1;
+	}
+	return e->value == 1;
+}
+
 bool unwind__pid_lacks_fp(struct hashmap *verdicts, uint32_t pid, const char *fallback)
 {
 	char link[64], exe[4096];
 	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
 	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-	const char *path = fallback;
 	if (n > 0) {
 		exe[n] = '\0';
-		path = exe;
+		return path_lacks_fp(verdicts, exe, link);
 	}
-	if (!path)
-		return false;
-	bool fresh;
-	struct hashmap_entry *e = hashmap__put_bytes(verdicts, path, strlen(path), &fresh);
-	if (fresh) {
-		int has = unwind__binary_has_fp(path);
-		if (has < 0 && n > 0)
-			has = unwind__binary_has_fp(link); /* deleted or in another namespace */
-		e->value = has < 0 ? 3 : (uint64_t)has + 1;
-	}
-	return e->value == 1;
+	return fallback && path_lacks_fp(verdicts, fallback, NULL);
+}
+
+bool unwind__binary_lacks_fp(struct hashmap *verdicts, const char *path)
+{
+	return path_lacks_fp(verdicts, path, NULL);
 }
