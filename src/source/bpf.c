@@ -779,10 +779,12 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 		    buf + used, len - used,
 		    "%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
 		    " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
-		    " files (%" PRIu64 " failed), %" PRIu64 " rows in %u shards, built in %.0f ms",
+		    " files (%" PRIu64 " failed, %" PRIu64 " over the auto budget), %" PRIu64
+		    " rows in %u shards, built in %.0f ms",
 		    used ? "; " : "", d.counters[PC_DW_STACKS], d.counters[PC_DW_FP_FRAMES],
 		    d.counters[PC_DW_NO_PROC], d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED],
-		    u->files, u->files_failed, u->rows, u->shards, (double)u->build_ns / 1e6);
+		    u->files, u->files_failed, u->files_over_budget, u->rows, u->shards,
+		    (double)u->build_ns / 1e6);
 	}
 	if (d.drains && used < len) /* what the backend holds between drains */
 		used += (size_t)snprintf(buf + used, len - used,

@@ -24,6 +24,14 @@
 #include "../util/hashmap.h"
 #include "../util/util.h"
 
+/*
+ * --call-graph auto under -a/-C builds tables for whatever runs, and tables stay for the run:
+ * on a build machine that is every compiler and test binary ever started. Past this many rows
+ * (8 bytes each: 16 MiB) new files get none and their processes are walked by frame pointers,
+ * so a long-running agent stays bounded. An explicit --call-graph dwarf has no budget.
+ */
+#define AUTO_ROW_BUDGET (2u << 20)
+
 /* A file's table, placed once in the shards and shared by every process that maps it. */
 struct file_table {
 	uint32_t row_start, nrows; /* nrows 0: no table (failed, or no CFI) */
@@ -158,6 +166,10 @@ static struct file_table *file_table(struct bpf_unwind *u, uint32_t pid, const c
 		return (struct file_table *)(uintptr_t)e->value;
 	struct file_table *f = xcalloc(1, sizeof(*f));
 	e->value = (uintptr_t)f;
+	if (u->only_without_fp && u->next_row >= AUTO_ROW_BUDGET) {
+		u->st.files_over_budget++; /* its processes keep frame pointers */
+		return f;
+	}
 	uint64_t t0 = now_ns();
 	int fd = open_mapped(pid, path, dev, ino);
 	struct cfi_table *t = NULL;

@@ -21,6 +21,7 @@ struct bpf_unwind_stats {
 	uint64_t mappings_full;  /* mappings dropped: a process had UNWIND_MAX_MAPPINGS already */
 	uint64_t procs_full;     /* processes dropped: the procs map was full */
 	uint64_t procs_fp;       /* auto: mappings skipped, their process keeps frame pointers */
+	uint64_t files_over_budget; /* auto: files left without a table, the row budget spent */
 };
 
 /*
