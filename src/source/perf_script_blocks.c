@@ -53,9 +53,44 @@ void ps_text__free(struct ps_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The first "\n\n" in [s, end), or NULL. */
+/* The first "\n\n" in [s, end), or NULL: what SIMD does not cover, a byte at a time. */
+static const char *find_blank_tail(const char *s, const char *end)
+{
+	for (; end - s >= 2; s++)
+		if (s[0] == '\n' && s[1] == '\n')
+			return s;
+	return NULL;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx2"))) static const char *find_blank_avx2(const char *s,
+								 const char *end)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+	while (end - s >= 33) {
+		__m256i a = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)s), nl);
+		__m256i b = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(s + 1)), nl);
+		unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(a, b));
+		if (m)
+			return s + __builtin_ctz(m);
+		s += 32;
+	}
+	return find_blank_tail(s, end);
+}
+#endif
+
 static const char *find_blank(const char *s, const char *end)
 {
+#if defined(__x86_64__) && defined(__GNUC__)
+	static int avx2 = -1;
+	if (avx2 < 0) {
+		__builtin_cpu_init();
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	if (avx2)
+		return find_blank_avx2(s, end);
+#endif
 #ifdef __SSE2__
 	const __m128i nl = _mm_set1_epi8('\n');
 	while (end - s >= 17) {
@@ -67,15 +102,29 @@ static const char *find_blank(const char *s, const char *end)
 		s += 16;
 	}
 #endif
-	for (; end - s >= 2; s++)
-		if (s[0] == '\n' && s[1] == '\n')
-			return s;
-	return NULL;
+	return find_blank_tail(s, end);
 }
 
+/*
+ * A block's key: its length and a hash of its head, middle and tail (192 bytes at most), not
+ * of all of it: a hit is confirmed by memcmp, and hashing every byte would be one more pass.
+ * Blocks that differ only elsewhere share a key; lookups give up after SAME_KEY of them.
+ */
+#define SAMPLE 64
+#define SAME_KEY 4
 static uint64_t block_hash(const char *s, size_t len, bool java)
 {
-	return strhash__64(s, len) ^ (java ? 0x9e3779b97f4a7c15ull : 0);
+	uint64_t h;
+	if (len <= 3 * SAMPLE) {
+		h = strhash__64(s, len);
+	} else {
+		char pick[3 * SAMPLE];
+		memcpy(pick, s, SAMPLE);
+		memcpy(pick + SAMPLE, s + len / 2 - SAMPLE / 2, SAMPLE);
+		memcpy(pick + 2 * SAMPLE, s + len - SAMPLE, SAMPLE);
+		h = strhash__64(pick, sizeof(pick)) ^ strhash__fmix(len);
+	}
+	return h ^ (java ? 0x9e3779b97f4a7c15ull : 0);
 }
 
 static void grow(struct ps_blocks *c)
@@ -106,15 +155,20 @@ const struct ps_block *ps_blocks__find(struct ps_blocks *c, const char *s, const
 		return NULL;
 	size_t len = (size_t)(e - s);
 	uint64_t h = block_hash(s, len, java);
+	int same = 0;
 	for (size_t j = h & c->mask;; j = (j + 1) & c->mask) {
 		uint32_t v = c->slot[j];
 		if (!v)
 			return NULL;
 		const struct ps_block *b = &c->b[v - 1];
-		if (b->hash == h && b->len == len && b->java == java && !memcmp(b->s, s, len)) {
+		if (b->hash != h || b->len != len || b->java != java)
+			continue;
+		if (!memcmp(b->s, s, len)) {
 			c->hits++;
 			return b;
 		}
+		if (++same == SAME_KEY)
+			return NULL;
 	}
 }
 
@@ -127,10 +181,13 @@ void ps_blocks__add(struct ps_blocks *c, const char *s, size_t len, uint32_t nli
 		grow(c);
 	uint64_t h = block_hash(s, len, java);
 	size_t j = h & c->mask;
+	int same = 0;
 	for (; c->slot[j]; j = (j + 1) & c->mask) {
 		const struct ps_block *b = &c->b[c->slot[j] - 1];
-		if (b->hash == h && b->len == len && b->java == java && !memcmp(b->s, s, len))
-			return; /* already there */
+		if (b->hash != h || b->len != len || b->java != java)
+			continue;
+		if (!memcmp(b->s, s, len) || ++same == SAME_KEY)
+			return; /* already there, or too many alike to find it again */
 	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
