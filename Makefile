@@ -7,8 +7,12 @@ DESTDIR ?=
 BUILD   := build
 V       ?= 0
 
-PKGS    := libelf libdw ncursesw zlib libmicrohttpd libcurl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libmicrohttpd and libcurl: headers only. They are opened with dlopen by the commands that use
+# them (serve, --push; src/util/dynload.h): linked, they and the ~30 libraries they pull in
+# cost every command ~20 ms of start-up.
+PKGS    := libelf libdw ncursesw zlib
+DL_PKGS := libmicrohttpd libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter

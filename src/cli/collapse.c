@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /* scorch collapse: perf script text -> folded stacks (stackcollapse-perf.pl compatible). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "svg_options.h"
 #include "../sink/sink.h"
 #include "../source/read_perf_script.h"
 #include "../symbol/symbolizer.h"
+#include "../util/bigmem.h"
 #include "../util/util.h"
 
 static const char collapse_usage[] =
@@ -77,6 +80,59 @@ static const struct option collapse_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* Bytes read at a time: the buffer stays in the CPU's cache, and its pages mapped. */
+#define READ_CHUNK ((size_t)256 << 10)
+
+/*
+ * Feeds the inputs (files one after the other, as if concatenated, or stdin when there is
+ * none) to the reader a piece at a time. Returns 0, or -1 after printing why.
+ */
+static int read_streamed(int n, char **files, struct perf_script_stream *s)
+{
+	size_t cap = (size_t)2 << 20, have = 0;
+	char *buf = bigmem__alloc(cap);
+	int status = 0;
+	for (int i = 0; i < (n ? n : 1) && !status; i++) {
+		const char *name = n ? files[i] : "-";
+		bool in = strcmp(name, "-") == 0;
+		int fd = in ? 0 : open(name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			status = -errno;
+		} else {
+			posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+			for (;;) {
+				if (cap - have < READ_CHUNK) { /* a line longer than the buffer */
+					buf = bigmem__realloc(buf, cap, cap * 2);
+					cap *= 2;
+				}
+				ssize_t r = read(fd, buf + have, READ_CHUNK);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0) {
+					status = r < 0 ? -errno : 0;
+					break;
+				}
+				have += (size_t)r;
+				size_t used = perf_script__feed(s, buf, have, false);
+				memmove(buf, buf + used, have - used);
+				have -= used;
+			}
+			if (!in)
+				close(fd);
+		}
+		if (status < 0) {
+			if (in)
+				util__error("cannot read stdin: %s", strerror(-status));
+			else
+				util__error("cannot read '%s': %s", name, strerror(-status));
+		}
+	}
+	if (!status)
+		perf_script__feed(s, buf, have, true);
+	bigmem__free(buf, cap);
+	return status < 0 ? -1 : 0;
+}
+
 int cmd_collapse(int argc, char **argv)
 {
 	struct perf_script_opts o = {0};
@@ -111,12 +167,6 @@ int cmd_collapse(int argc, char **argv)
 		strbuf__free(&known);
 		return 2;
 	}
-	char *buf;
-	size_t len;
-	int mapped;
-	if (cli__read_inputs(argc - optind, argv + optind, &buf, &len, &mapped) < 0)
-		return 2;
-
 	struct symbolizer *sym = NULL;
 	if (o.inlines) {
 		struct symbolizer_opts so = {.demangle = true, .inlines = true, .srcline = true};
@@ -125,8 +175,28 @@ int cmd_collapse(int argc, char **argv)
 	}
 	struct profile *p = profile__new();
 	struct perf_script_stats st;
-	int err = perf_script__read(buf, len, p, 0, &o, &st);
-	util__unmap_file(buf, len, mapped);
+	int err;
+	if (o.srcline) { /* a source line after each frame line: the reader wants it whole */
+		char *buf;
+		size_t len;
+		int mapped;
+		if (cli__read_inputs(argc - optind, argv + optind, &buf, &len, &mapped) < 0) {
+			profile__free(p);
+			symbolizer__free(sym);
+			return 2;
+		}
+		err = perf_script__read(buf, len, p, 0, &o, &st);
+		util__unmap_file(buf, len, mapped);
+	} else {
+		struct perf_script_stream *s = perf_script__begin(p, 0, &o, &st);
+		int rd = read_streamed(argc - optind, argv + optind, s);
+		err = perf_script__end(s);
+		if (rd < 0) {
+			profile__free(p);
+			symbolizer__free(sym);
+			return 2;
+		}
+	}
 	if (sym)
 		symbolizer__free(sym);
 	int status = 0;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "push_curl.h"
 
 #include "../sink/formats.h"
 #include "../sink/sink.h"
@@ -216,7 +216,9 @@ static double mono_now(void)
 
 struct push_agent *push_agent__new(const struct push_opts *o, char *err, size_t errlen)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (push_curl__load(err, errlen) < 0)
+		return NULL;
+	if (push_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "cannot start libcurl");
 		return NULL;
 	}
@@ -227,7 +229,7 @@ struct push_agent *push_agent__new(const struct push_opts *o, char *err, size_t 
 	a->q = push_queue__new(&a->o, err, errlen);
 	if (!a->q) {
 		free(a);
-		curl_global_cleanup();
+		push_curl.global_cleanup();
 		return NULL;
 	}
 	a->from_s = (uint64_t)time(NULL);
@@ -356,7 +358,7 @@ static char *build_query(const struct push_agent *a, const struct profile *q, ui
 	struct strbuf name = {0};
 	strbuf__addf(&name, "%s.%s{%s}", a->o.app, kinds[a->o.kind].suffix,
 		     a->o.labels ? a->o.labels : "");
-	char *ename = curl_easy_escape(NULL, name.buf, (int)name.len);
+	char *ename = push_curl.easy_escape(NULL, name.buf, (int)name.len);
 	const struct profile_meta *m = profile__meta((struct profile *)q);
 	unsigned rate = m->freq;
 	if (!rate && m->period && m->event && strstr(m->event, "clock"))
@@ -372,7 +374,7 @@ static char *build_query(const struct push_agent *a, const struct profile *q, ui
 		     ename ? ename : "scorch.cpu%7B%7D", (unsigned long long)from,
 		     (unsigned long long)until, folded ? "folded" : "pprof", rate ? rate : 100,
 		     kinds[a->o.kind].units);
-	curl_free(ename);
+	push_curl.free(ename);
 	strbuf__free(&name);
 	return s.buf;
 }
@@ -510,5 +512,5 @@ void push_agent__free(struct push_agent *a)
 	free(a->map);
 	free(a->fmap);
 	free(a);
-	curl_global_cleanup();
+	push_curl.global_cleanup();
 }

@@ -60,7 +60,7 @@ struct push_agent;
 /*
  * Starts pushing: the on-disk queue is opened (profiles a previous run left there are sent
  * first) and the sender thread started. Returns NULL with a reason in err when the queue
- * directory cannot be made or libcurl not started.
+ * directory cannot be made or libcurl cannot be loaded (dlopen, at the first call) or started.
  */
 struct push_agent *push_agent__new(const struct push_opts *o, char *err, size_t errlen);
 

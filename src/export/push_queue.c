@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "push_curl.h"
 
 #include "../sink/sink.h"
 #include "../source/read_formats.h"
@@ -184,37 +184,37 @@ static long post(struct push_queue *q, CURL *h, const struct push_item *it, char
 	struct strbuf url = {0}, ct = {0}, answer = {0};
 	strbuf__addf(&url, "%s?%s", q->endpoint, it->query);
 	strbuf__addf(&ct, "Content-Type: %s", it->content_type);
-	struct curl_slist *hdrs = curl_slist_append(NULL, ct.buf);
+	struct curl_slist *hdrs = push_curl.slist_append(NULL, ct.buf);
 	for (struct curl_slist *u = q->headers; u; u = u->next)
-		hdrs = curl_slist_append(hdrs, u->data);
-	hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
+		hdrs = push_curl.slist_append(hdrs, u->data);
+	hdrs = push_curl.slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
 	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(h, CURLOPT_URL, url.buf);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, it->body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)it->len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "scorch");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
-	CURLcode cc = curl_easy_perform(h);
+	push_curl.easy_setopt(h, CURLOPT_URL, url.buf);
+	push_curl.easy_setopt(h, CURLOPT_POST, 1L);
+	push_curl.easy_setopt(h, CURLOPT_POSTFIELDS, it->body);
+	push_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)it->len);
+	push_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	push_curl.easy_setopt(h, CURLOPT_USERAGENT, "scorch");
+	push_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	push_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+	push_curl.easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	push_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	push_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	push_curl.easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+	CURLcode cc = push_curl.easy_perform(h);
 	long status = -1;
 	if (cc == CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		push_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 		snprintf(why, cap, "HTTP %ld%s%.200s", status, answer.len ? ": " : "",
 			 answer.len ? answer.buf : "");
 		for (char *c = why; *c; c++)
 			if (*c == '\n' || *c == '\r')
 				*c = ' ';
 	} else {
-		snprintf(why, cap, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		snprintf(why, cap, "%s", errbuf[0] ? errbuf : push_curl.easy_strerror(cc));
 	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
+	push_curl.easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	push_curl.slist_free_all(hdrs);
 	strbuf__free(&url);
 	strbuf__free(&ct);
 	strbuf__free(&answer);
@@ -322,7 +322,7 @@ static void timed_wait(struct push_queue *q, double until)
 static void *sender(void *arg)
 {
 	struct push_queue *q = arg;
-	CURL *h = curl_easy_init();
+	CURL *h = push_curl.easy_init();
 	double backoff = BACKOFF_MIN;
 	pthread_mutex_lock(&q->mu);
 	while (!q->stop && h) {
@@ -371,7 +371,7 @@ static void *sender(void *arg)
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	if (h)
-		curl_easy_cleanup(h);
+		push_curl.easy_cleanup(h);
 	return NULL;
 }
 
@@ -409,7 +409,7 @@ struct push_queue *push_queue__new(const struct push_opts *o, char *err, size_t 
 	q->endpoint = ep.buf;
 	q->max = o->queue_max ? o->queue_max : 64;
 	for (int i = 0; i < o->nheaders; i++)
-		q->headers = curl_slist_append(q->headers, o->headers[i]);
+		q->headers = push_curl.slist_append(q->headers, o->headers[i]);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -477,7 +477,7 @@ void push_queue__free(struct push_queue *q)
 		pthread_join(q->thread, NULL);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
-	curl_slist_free_all(q->headers);
+	push_curl.slist_free_all(q->headers);
 	free(q->endpoint);
 	free(q->dir);
 	free(q);

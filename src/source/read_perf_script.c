@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "perf_names.h"
+#include "perf_script_blocks.h"
 #include "../symbol/symbolizer.h"
 #include "../util/strhash.h"
 #include "../util/util.h"
@@ -273,12 +274,8 @@ static bool contains(const char *s, size_t n, const char *needle)
 
 /*
  * Stack lines repeat (the same pc, symbol and module in thousands of samples), so the frames
- * a line produced are remembered by the line's bytes. One cache per Java-tidy setting,
- * since that depends on the sample's process name.
- */
-/*
- * Stack lines seen before, by their text (which stays in the input buffer while it is read):
- * a capture repeats a few thousand distinct lines over and over.
+ * a line produced are remembered by the line's bytes (a copy: the input comes in pieces). One
+ * cache per Java-tidy setting, since that depends on the sample's process name.
  */
 struct cached_line {
 	const char *s;
@@ -317,12 +314,20 @@ struct reader {
 	uint32_t *stack;
 	size_t capstack;
 	struct strbuf name;
+	/* whole samples' blocks of stack lines; the block being read line by line starts at
+	 * blk_start (line blk_line0 + 1) and is cached at its blank line if it stayed clean */
+	struct ps_blocks blocks;
+	const char *blk_start;
+	uint64_t blk_line0;
 	/* event filter */
 	char *filter;
 	bool filter_defaulted, filter_warned;
-	/* input */
+	/* copies of the cached lines' texts */
+	struct ps_text text;
+	/* input: the piece being read */
 	const char *pos, *end;
 	int err;
+	int max_warn;
 };
 
 static void push_id(uint32_t **v, size_t *n, size_t *cap, uint32_t id)
@@ -359,7 +364,8 @@ static bool next_line(struct reader *r, struct span *l)
 	return true;
 }
 
-static void end_sample(struct reader *r)
+/* Ends the sample at its blank line (NULL: at a header or the end of the input). */
+static void end_sample(struct reader *r, const char *blank)
 {
 	size_t need = r->npname + r->nfr;
 	if (need > r->capstack) {
@@ -382,12 +388,36 @@ static void end_sample(struct reader *r)
 		r->st->overflow_line = r->st->lines;
 	}
 	r->st->samples++;
+	if (r->blk_start && blank && blank > r->blk_start)
+		ps_blocks__add(&r->blocks, r->blk_start, (size_t)(blank - 1 - r->blk_start),
+			       (uint32_t)(r->st->lines - 1 - r->blk_line0), r->java,
+			       r->stack + r->npname, k - r->npname);
+	r->blk_start = NULL;
 	r->nfr = 0;
 	r->ngrp = 0;
 	r->have_pname = false;
 }
 
-static void event_line(struct reader *r, struct span line, struct span comm, struct span pid,
+/* A sample whose block of stack lines b was read before: its leaf, without reading the lines. */
+static void end_cached_sample(struct reader *r, const struct ps_block *b)
+{
+	uint32_t node = PROFILE_ROOT;
+	for (size_t i = 0; i < r->npname; i++)
+		node = profile__child(r->p, node, r->pname[i]);
+	node = ps_blocks__leaf(&r->blocks, r->p, node, b);
+	r->st->lines += b->nlines;
+	if (profile__add(r->p, node, r->col, r->period) < 0 && !r->err) {
+		r->err = -EOVERFLOW;
+		r->st->overflow_line = r->st->lines + 1; /* as end_sample: the blank line's */
+	}
+	r->st->samples++;
+	r->pos += b->len + 1; /* to the blank line, which ends nothing now */
+	r->blk_start = NULL;
+	r->have_pname = false;
+}
+
+/* A sample's header; returns true when its stack lines are to be read (not filtered out). */
+static bool event_line(struct reader *r, struct span line, struct span comm, struct span pid,
 		       struct span tid)
 {
 	struct span period = {NULL, 0}, event;
@@ -404,7 +434,7 @@ static void event_line(struct reader *r, struct span line, struct span comm, str
 				r->filter_warned = true;
 			}
 			r->st->filtered++;
-			return;
+			return false;
 		}
 	}
 	uint64_t v = 1;
@@ -445,6 +475,7 @@ static void event_line(struct reader *r, struct span line, struct span comm, str
 	 * "java-PID" and "java-PID/TID" roots count too. */
 	r->java = r->name.len >= 4 && !memcmp(r->name.buf, "java", 4);
 	r->have_pname = true;
+	return true;
 }
 
 static void start_group(struct reader *r)
@@ -673,7 +704,8 @@ static bool cached_stack_line(struct reader *r, struct span l)
 		c->lines = xrealloc(c->lines, sizeof(*c->lines) * c->cap);
 	}
 	struct cached_line *e = &c->lines[c->n];
-	*e = (struct cached_line){l.s, (uint32_t)l.n, h, 0, UINT32_MAX};
+	*e = (struct cached_line){ps_text__keep(&r->text, l.s, l.n), (uint32_t)l.n, h, 0,
+				  UINT32_MAX};
 	c->slot[j] = (uint32_t)++c->n;
 	bool stack = true;
 	struct span pc, func, mod;
@@ -698,58 +730,113 @@ static bool cached_stack_line(struct reader *r, struct span l)
 	return stack;
 }
 
-int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
-		      const struct perf_script_opts *opts, struct perf_script_stats *st)
+/* Reads the complete lines of [r->pos, r->end). */
+static void read_lines(struct reader *r)
 {
-	struct reader r = {.p = p, .o = opts, .st = st, .col = col, .pos = buf, .end = buf + len};
-	memset(st, 0, sizeof(*st));
-	if (opts->event_filter && *opts->event_filter)
-		r.filter = xstrdup(opts->event_filter);
-	int max_warn = opts->max_warnings ? opts->max_warnings : 10;
 	struct span l;
-
-	while (next_line(&r, &l)) {
-		if (l.n && l.s[0] == '#')
+	while (next_line(r, &l)) {
+		if (l.n && l.s[0] == '#') {
+			r->blk_start = NULL;
 			continue;
+		}
 		if (l.n == 0) {
-			if (r.have_pname)
-				end_sample(&r);
+			if (r->have_pname)
+				end_sample(r, l.s);
 			continue;
 		}
 		struct span comm, pid, tid, pc, func, mod;
 		bool recognized;
-		if (is_space((unsigned char)l.s[0]) && !opts->srcline) {
+		if (is_space((unsigned char)l.s[0]) && !r->o->srcline) {
 			/* cannot be a sample header: a frame line, or not recognized */
-			recognized = r.have_pname ? cached_stack_line(&r, l)
+			recognized = r->have_pname ? cached_stack_line(r, l)
 						  : match_stack(l.s, l.n, &pc, &func, &mod);
+			if (!recognized || !r->have_pname)
+				r->blk_start = NULL;
 		} else if (match_event(l.s, l.n, &comm, &pid, &tid)) {
-			event_line(&r, l, comm, pid, tid);
+			r->blk_start = NULL;
+			if (event_line(r, l, comm, pid, tid) && !r->ngrp && !r->o->srcline &&
+			    r->pos < r->end && r->pos[0] != '\n') {
+				const struct ps_block *b =
+					ps_blocks__find(&r->blocks, r->pos, r->end, r->java);
+				if (b) {
+					end_cached_sample(r, b);
+					continue;
+				}
+				r->blk_start = r->pos;
+				r->blk_line0 = r->st->lines;
+			}
 			recognized = true;
 		} else if ((recognized = match_stack(l.s, l.n, &pc, &func, &mod))) {
-			if (r.have_pname)
-				stack_line(&r, pc, func, mod);
+			r->blk_start = NULL;
+			if (r->have_pname)
+				stack_line(r, pc, func, mod);
 		}
 		if (!recognized) {
-			if (max_warn > 0 && st->unrecognized < (uint64_t)max_warn) {
+			r->blk_start = NULL;
+			if (r->max_warn > 0 && r->st->unrecognized < (uint64_t)r->max_warn) {
 				struct strbuf q = {0};
 				quote_input(&q, l.s, l.n);
-				util__warn("unrecognized line %llu: %s", (unsigned long long)st->lines,
+				util__warn("unrecognized line %llu: %s", (unsigned long long)r->st->lines,
 					   q.buf);
 				strbuf__free(&q);
 			}
-			st->unrecognized++;
+			r->st->unrecognized++;
 		}
 	}
-	if (max_warn > 0 && st->unrecognized > (uint64_t)max_warn)
+}
+
+struct perf_script_stream *perf_script__begin(struct profile *p, int col,
+					      const struct perf_script_opts *opts,
+					      struct perf_script_stats *st)
+{
+	struct reader *r = xcalloc(1, sizeof(*r));
+	*r = (struct reader){.p = p, .o = opts, .st = st, .col = col};
+	memset(st, 0, sizeof(*st));
+	if (opts->event_filter && *opts->event_filter)
+		r->filter = xstrdup(opts->event_filter);
+	r->max_warn = opts->max_warnings ? opts->max_warnings : 10;
+	return (struct perf_script_stream *)r;
+}
+
+size_t perf_script__feed(struct perf_script_stream *s, const char *buf, size_t len, bool last)
+{
+	struct reader *r = (struct reader *)s;
+	if (!last) {
+		const char *nl = memrchr(buf, '\n', len);
+		len = nl ? (size_t)(nl + 1 - buf) : 0;
+	}
+	r->pos = buf;
+	r->end = buf + len;
+	read_lines(r);
+	r->blk_start = NULL; /* the buffer is the caller's again */
+	return len;
+}
+
+int perf_script__end(struct perf_script_stream *s)
+{
+	struct reader *r = (struct reader *)s;
+	if (r->max_warn > 0 && r->st->unrecognized > (uint64_t)r->max_warn)
 		util__warn("%llu unrecognized lines in all (the first %d shown)",
-			   (unsigned long long)st->unrecognized, max_warn);
-	cache_free(&r.cache[0]);
-	cache_free(&r.cache[1]);
-	free(r.pname);
-	free(r.fr);
-	free(r.grp);
-	free(r.stack);
-	free(r.filter);
-	strbuf__free(&r.name);
-	return r.err;
+			   (unsigned long long)r->st->unrecognized, r->max_warn);
+	int err = r->err;
+	ps_blocks__free(&r->blocks);
+	ps_text__free(&r->text);
+	cache_free(&r->cache[0]);
+	cache_free(&r->cache[1]);
+	free(r->pname);
+	free(r->fr);
+	free(r->grp);
+	free(r->stack);
+	free(r->filter);
+	strbuf__free(&r->name);
+	free(r);
+	return err;
+}
+
+int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
+		      const struct perf_script_opts *opts, struct perf_script_stats *st)
+{
+	struct perf_script_stream *s = perf_script__begin(p, col, opts, st);
+	perf_script__feed(s, buf, len, true);
+	return perf_script__end(s);
 }

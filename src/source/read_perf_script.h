@@ -38,4 +38,20 @@ struct perf_script_stats {
 int perf_script__read(const char *buf, size_t len, struct profile *p, int col,
 		      const struct perf_script_opts *opts, struct perf_script_stats *st);
 
+/*
+ * The same, on input that arrives in pieces (read() into a small buffer that stays in the
+ * cache, instead of a mapping of the whole file: the first touch of each 4 KB page costs more
+ * than reading it on the VMs scorch is measured on). begin() keeps opts and st until end();
+ * feed() reads the complete lines of buf[0..len) and returns how many bytes that was (the
+ * caller keeps the rest and adds to it), or all of them when last is set (the input ended).
+ * With opts->srcline, a source line follows its frame line: give the whole input at once.
+ * end() frees the reader and returns 0 or -EOVERFLOW.
+ */
+struct perf_script_stream;
+struct perf_script_stream *perf_script__begin(struct profile *p, int col,
+					      const struct perf_script_opts *opts,
+					      struct perf_script_stats *st);
+size_t perf_script__feed(struct perf_script_stream *s, const char *buf, size_t len, bool last);
+int perf_script__end(struct perf_script_stream *s);
+
 #endif

@@ -19,7 +19,34 @@
 
 #include "privsep.h"
 #include "web_internal.h"
+#include "../util/dynload.h"
 #include "../util/util.h"
+
+#define MHD_SONAME "libmicrohttpd.so.12"
+
+struct web_mhd web_mhd;
+
+int web_mhd__load(char *err, size_t errlen)
+{
+	static bool loaded;
+	if (loaded)
+		return 0;
+	const struct dynload_sym syms[] = {
+		{"MHD_start_daemon", (void **)&web_mhd.start_daemon},
+		{"MHD_stop_daemon", (void **)&web_mhd.stop_daemon},
+		{"MHD_lookup_connection_value", (void **)&web_mhd.lookup_connection_value},
+		{"MHD_queue_response", (void **)&web_mhd.queue_response},
+		{"MHD_create_response_from_callback",
+		 (void **)&web_mhd.create_response_from_callback},
+		{"MHD_create_response_from_buffer", (void **)&web_mhd.create_response_from_buffer},
+		{"MHD_destroy_response", (void **)&web_mhd.destroy_response},
+		{"MHD_add_response_header", (void **)&web_mhd.add_response_header},
+	};
+	int rc = dynload__open(MHD_SONAME, syms, sizeof(syms) / sizeof(syms[0]), err, errlen);
+	if (rc == 0)
+		loaded = true;
+	return rc;
+}
 
 void web_opts__init(struct web_opts *o)
 {
@@ -192,6 +219,11 @@ int web__serve(const struct web_opts *opts)
 	socklen_t sslen;
 	char addr[80];
 	int status = 2;
+	char why[512];
+	if (web_mhd__load(why, sizeof(why)) < 0) {
+		util__error("needs libmicrohttpd (%s): %s", MHD_SONAME, why);
+		goto out_free;
+	}
 	if (parse_listen(listen_s, &ss, &sslen, addr, sizeof(addr), &w->port) < 0) {
 		util__error("serve: --listen wants ADDR:PORT with a numeric address "
 			    "(127.0.0.1:8080, [::1]:0), not '%s'", listen_s);

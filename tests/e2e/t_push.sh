@@ -310,4 +310,19 @@ expect_exit "--labels must be NAME=VALUE" 2 "invalid --labels" \
 expect_exit "--push-header must be 'Name: value'" 2 "invalid --push-header" \
 	"$SCORCH" record --push http://127.0.0.1:1 --push-header 'nocolon' -- true
 expect_exit "--push needs an http(s) URL" 2 "invalid --push" "$SCORCH" record --push ftp://x -- true
+# libcurl is opened at the first --push (dlopen): a libcurl.so.4 without curl's symbols (zlib
+# under that name, found first through LD_LIBRARY_PATH) gives one clear line
+mkdir -p "$TMP/nocurl"
+zlib=$(ldconfig -p | awk '/libz\.so\.1 .*x86-64/ { print $NF; exit }')
+if [ -n "$zlib" ]; then
+	cp "$zlib" "$TMP/nocurl/libcurl.so.4"
+	expect_exit "--push without a usable libcurl: one line naming it" 1 \
+		"scorch record: --push needs libcurl (libcurl.so.4): $TMP/nocurl/libcurl.so.4: undefined symbol: curl_" \
+		env LD_LIBRARY_PATH="$TMP/nocurl" "$SCORCH" record -q -o "$TMP/nc.folded" --push http://127.0.0.1:1 -- true
+	[ "$SCORCH" = /bin/true ] || [ "$SCORCH" = /bin/false ] ||
+		expect_eq "without --push, scorch does not load libcurl (not linked)" "" \
+			"$(ldd "$SCORCH" | grep -E 'libcurl|libmicrohttpd')"
+else
+	skip "--push without a usable libcurl" "no libz.so.1 in ldconfig's cache to stand in for it"
+fi
 finish

@@ -225,6 +225,18 @@ expect_exit "--no-token is refused off loopback" 2 "--no-token is only allowed o
 	"$SCORCH" serve --listen 0.0.0.0:0 --no-token
 expect_exit "a short --token is refused" 2 "--token must be at least 16" "$SCORCH" serve --token abc
 expect_exit "a host name is refused as --listen" 2 "numeric address" "$SCORCH" serve --listen example.com:80
+# libmicrohttpd is opened when serve starts (dlopen): a libmicrohttpd.so.12 without its symbols
+# (zlib under that name, found first through LD_LIBRARY_PATH) gives one clear line
+zlib=$(ldconfig -p | awk '/libz\.so\.1 .*x86-64/ { print $NF; exit }')
+if [ -n "$zlib" ]; then
+	mkdir -p "$TMP/nomhd"
+	cp "$zlib" "$TMP/nomhd/libmicrohttpd.so.12"
+	expect_exit "serve without a usable libmicrohttpd: one line naming it" 2 \
+		"scorch serve: needs libmicrohttpd (libmicrohttpd.so.12): $TMP/nomhd/libmicrohttpd.so.12: undefined symbol: MHD_" \
+		env LD_LIBRARY_PATH="$TMP/nomhd" "$SCORCH" serve --listen 127.0.0.1:0
+else
+	skip "serve without a usable libmicrohttpd" "no libz.so.1 in ldconfig's cache to stand in for it"
+fi
 start_serve nt --no-token
 expect_eq "--no-token on loopback serves without a token" 200 "$(code "$BASE/api/profiles")"
 expect_eq "--no-token still checks Host" 403 "$(code -H 'Host: evil.example' "$BASE/api/profiles")"
