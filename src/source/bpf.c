@@ -35,7 +35,7 @@
 #define MIN_STACKS (1u << 12)
 #define MAX_STACKS (1u << 16)
 /* --call-graph dwarf: buckets of each ustacks array (1 KiB each, mmapped). */
-#define USTACK_MIN 4096u
+#define USTACK_MIN 1024u
 #define USTACK_MAX 8192u
 #define TRACKED_TGIDS 65536u  /* `-- CMD`: processes the command may start */
 /* --call-graph dwarf: processes with mapping tables (8 KiB each, preallocated). */
