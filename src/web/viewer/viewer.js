@@ -73,8 +73,41 @@ var ScorchViewer = (function () {
 		if (pos !== str.length) throw new Error('scorch viewer: bad profile data');
 	}
 
+	// The page's packed nodes (viewer.h): LEB128 columns, deflated, in base64. Resolves to
+	// json with nodes.cols = {nm, dz, self} (typed arrays) in place of the packed text.
+	function leb(u8, pos, n, out) {
+		for (var i = 0; i < n; i++) {
+			var b = u8[pos++], v = b & 127, mul = 128;
+			while (b & 128) { b = u8[pos++]; v += (b & 127) * mul; mul *= 128; }
+			out[i] = v;
+		}
+		return pos;
+	}
+	function unpack(json) {
+		var nodes = json && json.nodes;
+		if (!nodes || nodes.deflate === undefined) return Promise.resolve(json);
+		if (typeof DecompressionStream === 'undefined')
+			return Promise.reject(new Error('scorch viewer: this browser cannot inflate the profile (no DecompressionStream)'));
+		var bin = atob(nodes.deflate), z = new Uint8Array(bin.length);
+		for (var i = 0; i < bin.length; i++) z[i] = bin.charCodeAt(i);
+		bin = null;
+		var stream = new Blob([z]).stream().pipeThrough(new DecompressionStream('deflate'));
+		return new Response(stream).arrayBuffer().then(function (buf) {
+			var u8 = new Uint8Array(buf), n = nodes.count;
+			if (u8.length !== nodes.bytes) throw new Error('scorch viewer: bad profile data');
+			var cols = { nm: new Uint32Array(n), dz: new Uint32Array(n), self: new Float64Array(n) };
+			var pos = leb(u8, 0, n, cols.nm);
+			pos = leb(u8, pos, n, cols.dz);
+			if (leb(u8, pos, n, cols.self) !== u8.length) throw new Error('scorch viewer: bad profile data');
+			var out = {};
+			for (var k in json) out[k] = json[k];
+			out.nodes = { count: n, cols: cols };
+			return out;
+		});
+	}
+
 	function Tree(json) {
-		var n = json.nodes.count;
+		var n = json.nodes.count, cols = json.nodes.cols;
 		this.json = json;
 		this.names = json.names;
 		this.hot = new Int16Array(json.names.length).fill(-1); // hot palette index per name
@@ -82,10 +115,16 @@ var ScorchViewer = (function () {
 		this.scale = json.scale || 1;
 		this.unit = json.unit || 'samples';
 		this.n = n;
-		this.nm = new Uint32Array(n);
-		this.dep = new Uint32Array(n);
-		this.tot = new Float64Array(n);
-		unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
+		if (cols) { // self values: totals are summed below
+			this.nm = cols.nm;
+			this.dep = new Uint32Array(cols.dz);
+			this.tot = new Float64Array(cols.self);
+		} else {
+			this.nm = new Uint32Array(n);
+			this.dep = new Uint32Array(n);
+			this.tot = new Float64Array(n);
+			unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
+		}
 		var par = this.par = new Int32Array(n), end = this.end = new Uint32Array(n);
 		// the open ancestors: stack[d] is the node at depth d on the current path
 		var stack = new Int32Array(n + 1), maxd = 0, prev = -1, dep = this.dep;
@@ -100,6 +139,7 @@ var ScorchViewer = (function () {
 		}
 		for (var e2 = prev; e2 >= 0; e2--) end[stack[e2]] = n;
 		this.maxDepth = maxd;
+		if (cols) for (var s = n - 1; s > 0; s--) this.tot[par[s]] += this.tot[s];
 		this.tl = null;
 		var tl = json.timeline;
 		if (tl) {
@@ -218,7 +258,8 @@ var ScorchViewer = (function () {
 	Viewer.prototype.load = function (json) {
 		if (!this.loaded) performance.mark('scorch-viewer-load');
 		if (typeof json === 'string') json = JSON.parse(json);
-		var scrollY = window.scrollY, gscroll = this.graph.scrollTop;
+		// (nothing to keep before the first load: reading them would lay the page out early)
+		var scrollY = this.loaded ? window.scrollY : 0, gscroll = this.loaded ? this.graph.scrollTop : 0;
 		this.t = new Tree(json);
 		if (json.meta && json.meta.cmdline) this.titleEl.textContent = json.meta.cmdline;
 		this.heatBox.classList.toggle('sv-hidden', !this.t.tl);
@@ -234,10 +275,14 @@ var ScorchViewer = (function () {
 		this.buildHeat();
 		this.drawHeat();
 		this.redraw();
-		if (this.loaded) this.buildTable();
+		// a coarse copy's table would lack the narrow functions: the full copy builds it
+		if (json.partial) this.table.textContent = '';
+		else if (this.loaded) this.buildTable();
 		else setTimeout(this.buildTable.bind(this), 0); // after the first paint
-		window.scrollTo(window.scrollX, scrollY);
-		this.graph.scrollTop = gscroll;
+		if (this.loaded) {
+			window.scrollTo(window.scrollX, scrollY);
+			this.graph.scrollTop = gscroll;
+		}
 		if (!this.loaded) { // benchmarks read these marks (bench/viewer.mjs)
 			this.loaded = true;
 			performance.mark('scorch-viewer-drawn');
@@ -786,20 +831,27 @@ var ScorchViewer = (function () {
 	};
 
 	return {
-		// The offline page's last step: the full profile (after a coarse first paint when
-		// `after` is true, in a later task so that the coarse frame shows first).
+		// The offline page's last step: the full profile, packed (unpack), then drawn (after
+		// the coarse first paint when `after` is true: inflating runs off the main thread).
 		loadPage: function (element, after) {
-			var go = function () {
-				var data = JSON.parse(document.getElementById('scorch-data').textContent);
-				var v = element.scorchViewer || ScorchViewer.create(element, {});
-				var base = document.getElementById('scorch-baseline');
-				if (base) v.baseline = new Tree(JSON.parse(base.textContent));
-				v.load(data);
+			var json = function (id) {
+				var e = document.getElementById(id);
+				return e ? unpack(JSON.parse(e.textContent)) : Promise.resolve(null);
+			};
+			var v = element.scorchViewer || ScorchViewer.create(element, {});
+			Promise.all([json('scorch-data'), json('scorch-baseline')]).then(function (d) {
+				if (d[1]) v.baseline = new Tree(d[1]);
+				v.load(d[0]);
 				performance.mark('scorch-viewer-full');
 				element.dataset.loaded = 'full';
-			};
-			if (after) setTimeout(go, 0); else go();
+			}).catch(function (e) {
+				v.details.textContent = String(e.message || e);
+				element.dataset.loaded = 'error';
+				throw e;
+			});
 		},
+		// Packed JSON (as the offline page holds it) to JSON load() and setBaseline() take.
+		unpack: unpack,
 		create: function (element, opts) {
 			var v = new Viewer(element, opts);
 			element.scorchViewer = v;
