@@ -36,19 +36,24 @@ var ScorchViewer = (function () {
 		for (var i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
 		return h >>> 0;
 	}
-	// Frame colours are indices into PALETTE, so that a redraw sets fillStyle once per colour:
-	// 0..255 the hot palette (its three random values in 8, 8 and 4 steps), then magenta
-	// (search matches), then 256 reds and 256 blues (diff: rgb(255,c,c) and rgb(c,c,255)).
+	// Frame colours are indices into PALETTE (CSS text) and PIXEL (opaque RGBA as one
+	// little-endian 32-bit pixel of ImageData): 0..255 the hot palette (its three random
+	// values in 8, 8 and 4 steps), then magenta (search matches), then 256 reds and 256 blues
+	// (diff: rgb(255,c,c) and rgb(c,c,255)).
 	var HOT = 0, MAGENTA = 256, RED = 257, BLUE = 513, NCOLORS = 769;
-	var PALETTE = [];
+	var PALETTE = [], PIXEL = new Uint32Array(NCOLORS);
 	(function () {
+		var rgb = function (r, g, b) {
+			PIXEL[PALETTE.length] = (0xff000000 | b << 16 | g << 8 | r) >>> 0;
+			PALETTE.push('rgb(' + r + ',' + g + ',' + b + ')');
+		};
 		for (var k = 0; k < 256; k++) {
 			var v1 = (k & 31) / 31, v2 = ((k >>> 5) & 1) / 1, v3 = (k >>> 6) / 3;
-			PALETTE.push('rgb(' + (205 + Math.round(50 * v3)) + ',' + Math.round(230 * v1) + ',' + Math.round(55 * v2) + ')');
+			rgb(205 + Math.round(50 * v3), Math.round(230 * v1), Math.round(55 * v2));
 		}
-		PALETTE.push('rgb(230,0,230)');
-		for (var c = 0; c < 256; c++) PALETTE.push('rgb(255,' + c + ',' + c + ')');
-		for (c = 0; c < 256; c++) PALETTE.push('rgb(' + c + ',' + c + ',255)');
+		rgb(230, 0, 230);
+		for (var c = 0; c < 256; c++) rgb(255, c, c);
+		for (c = 0; c < 256; c++) rgb(c, c, 255);
 	})();
 	function hotIndex(name) { return hash(name) & 255; }
 
@@ -332,8 +337,9 @@ var ScorchViewer = (function () {
 	Viewer.prototype.rowY = function (d) {
 		return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW;
 	};
-	// Draws the graph: the frames to draw are gathered first, then filled one colour at a
-	// time (fillStyle changes are what a canvas pays for), then labelled.
+	// Draws the graph: the frames to draw are gathered first, then written as pixels into one
+	// ImageData (thousands of fillRect calls, each recorded and replayed by the canvas, cost
+	// more than the frame's budget), put on the canvas at once, then labelled.
 	Viewer.prototype.redraw = function () {
 		if (!this.t) return;
 		var t = this.t, c = this.canvas, dpr = window.devicePixelRatio || 1;
@@ -348,10 +354,9 @@ var ScorchViewer = (function () {
 		}
 		var g = c.getContext('2d');
 		g.setTransform(dpr, 0, 0, dpr, 0, 0);
-		g.clearRect(0, 0, w, h);
 		var z = this.z, vals = this.vals, vz = vals[z];
 		this.drawn = 0;
-		if (vz <= 0) { this.drawCrumbs(); this.placeHighlight(); return; }
+		if (vz <= 0) { g.clearRect(0, 0, w, h); this.drawCrumbs(); this.placeHighlight(); return; }
 		var scale = w / vz, x0 = this.xs[z], xs = this.xs, end = t.end;
 		this.nbuf = 0;
 		// ancestors of the zoomed frame span the whole width
@@ -376,21 +381,33 @@ var ScorchViewer = (function () {
 		b.node[k] = i; b.x[k] = x; b.w[k] = w; b.col[k] = this.colorOf(i);
 	};
 	Viewer.prototype.fill = function (g) {
-		var b = this.buf, n = this.nbuf, t = this.t, k;
-		// counting sort of the gathered frames by colour
-		var start = this.cstart || (this.cstart = new Int32Array(NCOLORS + 1));
-		start.fill(0);
-		for (k = 0; k < n; k++) start[b.col[k] + 1]++;
-		for (k = 1; k <= NCOLORS; k++) start[k] += start[k - 1];
-		var ord = this.ord && this.ord.length >= n ? this.ord : (this.ord = new Int32Array(b.node.length));
-		for (k = 0; k < n; k++) ord[start[b.col[k]]++] = k;
-		var last = -1;
-		for (var j = 0; j < n; j++) {
-			k = ord[j];
-			var col = b.col[k], w = b.w[k];
-			if (col !== last) { g.fillStyle = PALETTE[col]; last = col; }
-			g.fillRect(b.x[k], this.rowY(t.dep[b.node[k]]), w > 2 ? w - 1 : w, ROW - 1);
+		var b = this.buf, n = this.nbuf, t = this.t, k, y;
+		var c = this.canvas, W = c.width, H = c.height, dpr = W / this.width;
+		if (!this.img || this.img.width !== W || this.img.height !== H) {
+			this.img = g.createImageData(Math.max(W, 1), Math.max(H, 1));
+			this.px = new Uint32Array(this.img.data.buffer);
 		}
+		var px = this.px;
+		px.fill(0);
+		// each frame's top pixel row (ROW - 1 high, as fillRect(x, y, w, ROW - 1) was), then
+		// that row copied down its depth's band
+		var bands = new Uint8Array(this.rows);
+		for (k = 0; k < n; k++) {
+			var d = t.dep[b.node[k]], w = b.w[k];
+			var x0 = Math.round(b.x[k] * dpr), x1 = Math.round((b.x[k] + (w > 2 ? w - 1 : w)) * dpr);
+			if (x1 <= x0) x1 = x0 + 1;
+			if (x1 > W) x1 = W;
+			y = Math.round(this.rowY(d) * dpr);
+			px.fill(PIXEL[b.col[k]], y * W + x0, y * W + x1);
+			bands[d] = 1;
+		}
+		var bh = Math.round((ROW - 1) * dpr);
+		for (var dd = 0; dd < this.rows; dd++) {
+			if (!bands[dd]) continue;
+			y = Math.round(this.rowY(dd) * dpr);
+			for (var r = 1; r < bh && y + r < H; r++) px.copyWithin((y + r) * W, y * W, y * W + W);
+		}
+		g.putImageData(this.img, 0, 0);
 		g.fillStyle = '#000';
 		g.font = '12px Verdana, sans-serif';
 		g.textBaseline = 'middle';
