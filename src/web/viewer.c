@@ -379,6 +379,31 @@ static int write_json(const struct profile *p, int col, struct strbuf *out, uint
 	if (packed) {
 		strbuf__adds(out, "],");
 		r = add_packed_nodes(out, &t);
+	} else if (min_div) {
+		/* the coarse copy: JSON arrays, which JSON.parse reads natively, before the
+		 * viewer's script has been compiled beyond the interpreter */
+		strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"name\":[", t.n);
+		for (uint32_t i = 0; i < t.n; i++) {
+			if (i)
+				strbuf__addc(out, ',');
+			strbuf__addu(out, t.name[i]);
+		}
+		strbuf__adds(out, "],\"dz\":[");
+		int64_t prev = -1;
+		for (uint32_t i = 0; i < t.n; i++) {
+			int64_t dd = (int64_t)t.depth[i] - prev - 1;
+			if (i)
+				strbuf__addc(out, ',');
+			strbuf__addu(out, dd >= 0 ? (uint64_t)dd * 2 : (uint64_t)(-dd) * 2 - 1);
+			prev = t.depth[i];
+		}
+		strbuf__adds(out, "],\"total\":[");
+		for (uint32_t i = 0; i < t.n; i++) {
+			if (i)
+				strbuf__addc(out, ',');
+			strbuf__addu(out, t.total[i]);
+		}
+		strbuf__adds(out, "]}");
 	} else {
 		strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"data\":\"", t.n);
 		/* per node: name index, depth change (zigzag of depth - previous depth - 1), total */

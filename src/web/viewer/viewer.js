@@ -124,6 +124,10 @@ var ScorchViewer = (function () {
 			this.nm = cols.nm;
 			this.dep = new Uint32Array(cols.dz);
 			this.tot = new Float64Array(cols.self);
+		} else if (json.nodes.name) { // a page's coarse copy: plain arrays
+			this.nm = Uint32Array.from(json.nodes.name);
+			this.dep = Uint32Array.from(json.nodes.dz);
+			this.tot = Float64Array.from(json.nodes.total);
 		} else {
 			this.nm = new Uint32Array(n);
 			this.dep = new Uint32Array(n);
@@ -337,9 +341,10 @@ var ScorchViewer = (function () {
 	Viewer.prototype.rowY = function (d) {
 		return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW;
 	};
-	// Draws the graph: the frames to draw are gathered first, then written as pixels into one
-	// ImageData (thousands of fillRect calls, each recorded and replayed by the canvas, cost
-	// more than the frame's budget), put on the canvas at once, then labelled.
+	// Draws the graph: the frames to draw are gathered first, then written as pixels, one
+	// pixel row per depth, into a small canvas, whose rows are stretched onto the graph's
+	// (one drawImage per depth: thousands of fillRect calls, each recorded and replayed by the
+	// canvas, cost more than a frame's budget), then labelled.
 	Viewer.prototype.redraw = function () {
 		if (!this.t) return;
 		var t = this.t, c = this.canvas, dpr = window.devicePixelRatio || 1;
@@ -381,33 +386,29 @@ var ScorchViewer = (function () {
 		b.node[k] = i; b.x[k] = x; b.w[k] = w; b.col[k] = this.colorOf(i);
 	};
 	Viewer.prototype.fill = function (g) {
-		var b = this.buf, n = this.nbuf, t = this.t, k, y;
-		var c = this.canvas, W = c.width, H = c.height, dpr = W / this.width;
-		if (!this.img || this.img.width !== W || this.img.height !== H) {
-			this.img = g.createImageData(Math.max(W, 1), Math.max(H, 1));
+		var b = this.buf, n = this.nbuf, t = this.t, k;
+		var W = this.canvas.width, rows = this.rows, dpr = W / this.width;
+		var bc = this.bands || (this.bands = document.createElement('canvas'));
+		if (bc.width !== W || bc.height !== rows) {
+			bc.width = Math.max(W, 1); bc.height = Math.max(rows, 1);
+			this.img = bc.getContext('2d').createImageData(bc.width, bc.height);
 			this.px = new Uint32Array(this.img.data.buffer);
 		}
-		var px = this.px;
+		var px = this.px, used = new Uint8Array(rows);
 		px.fill(0);
-		// each frame's top pixel row (ROW - 1 high, as fillRect(x, y, w, ROW - 1) was), then
-		// that row copied down its depth's band
-		var bands = new Uint8Array(this.rows);
 		for (k = 0; k < n; k++) {
 			var d = t.dep[b.node[k]], w = b.w[k];
 			var x0 = Math.round(b.x[k] * dpr), x1 = Math.round((b.x[k] + (w > 2 ? w - 1 : w)) * dpr);
 			if (x1 <= x0) x1 = x0 + 1;
 			if (x1 > W) x1 = W;
-			y = Math.round(this.rowY(d) * dpr);
-			px.fill(PIXEL[b.col[k]], y * W + x0, y * W + x1);
-			bands[d] = 1;
+			px.fill(PIXEL[b.col[k]], d * W + x0, d * W + x1);
+			used[d] = 1;
 		}
-		var bh = Math.round((ROW - 1) * dpr);
-		for (var dd = 0; dd < this.rows; dd++) {
-			if (!bands[dd]) continue;
-			y = Math.round(this.rowY(dd) * dpr);
-			for (var r = 1; r < bh && y + r < H; r++) px.copyWithin((y + r) * W, y * W, y * W + W);
-		}
-		g.putImageData(this.img, 0, 0);
+		bc.getContext('2d').putImageData(this.img, 0, 0);
+		g.clearRect(0, 0, this.width, rows * ROW);
+		g.imageSmoothingEnabled = false;
+		for (d = 0; d < rows; d++)
+			if (used[d]) g.drawImage(bc, 0, d, W, 1, 0, this.rowY(d), this.width, ROW - 1);
 		g.fillStyle = '#000';
 		g.font = '12px Verdana, sans-serif';
 		g.textBaseline = 'middle';
