@@ -139,6 +139,33 @@ try {
 		const hpx = hl ? await pixel(page, hl.x + hl.w / 2, hl.y + 8) : [];
 		check('clicking a table row highlights that function', hpx[0] === 230 && hpx[1] === 0 && hpx[2] === 230, hpx.join(','));
 		check('and puts it in the search box', (await page.locator('.sv-search').inputValue()) === '^' + want.top_self.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
+		// the whole profile's view comes back from its saved bitmap: the same pixels as drawn
+		await page.mouse.move(1, 1);
+		await page.keyboard.press('r');
+		const pixels = () => page.evaluate(() => {
+			const c = document.querySelector('.sv-flame'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			let h = 0;
+			for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
+			return h;
+		});
+		const root = await pixels();
+		const zf = await locate(page, want.frame);
+		await page.mouse.click(zf.x + zf.w / 2, zf.y + zf.h / 2);
+		await page.mouse.move(1, 1);
+		const zoomed = await pixels();
+		const zcrumbs = await page.locator('.sv-crumb').count();
+		await page.keyboard.press('Escape');
+		check('zoom out: the graph is drawn again as before the zoom', zcrumbs > 1 && zoomed !== root && await pixels() === root, 'crumbs ' + zcrumbs);
+		await page.keyboard.press('i');
+		const icicleRoot = await pixels();
+		const zi = await locate(page, want.frame);
+		await page.mouse.click(zi.x + zi.w / 2, zi.y + zi.h / 2);
+		await page.mouse.move(1, 1);
+		const izoomed = await pixels(), icrumbs = await page.locator('.sv-crumb').count();
+		await page.keyboard.press('Escape');
+		check('zoom out in icicle mode: the icicle graph, not the flame one',
+			icrumbs > 1 && izoomed !== icicleRoot && icicleRoot !== root && await pixels() === icicleRoot, 'crumbs ' + icrumbs);
+		await page.keyboard.press('i');
 		check('no script errors', errors.length === 0, errors.join('; '));
 		await page.close();
 	}

@@ -93,9 +93,13 @@ var ScorchViewer = (function () {
 		if (!nodes || nodes.deflate === undefined) return Promise.resolve(json);
 		if (typeof DecompressionStream === 'undefined')
 			return Promise.reject(new Error('scorch viewer: this browser cannot inflate the profile (no DecompressionStream)'));
-		var bin = atob(nodes.deflate), z = new Uint8Array(bin.length);
-		for (var i = 0; i < bin.length; i++) z[i] = bin.charCodeAt(i);
-		bin = null;
+		var z;
+		if (Uint8Array.fromBase64) z = Uint8Array.fromBase64(nodes.deflate);
+		else {
+			var bin = atob(nodes.deflate);
+			z = new Uint8Array(bin.length);
+			for (var i = 0; i < bin.length; i++) z[i] = bin.charCodeAt(i);
+		}
 		var stream = new Blob([z]).stream().pipeThrough(new DecompressionStream('deflate'));
 		return new Response(stream).arrayBuffer().then(function (buf) {
 			var u8 = new Uint8Array(buf), n = nodes.count;
@@ -360,6 +364,30 @@ var ScorchViewer = (function () {
 		var g = c.getContext('2d');
 		g.setTransform(dpr, 0, 0, dpr, 0, 0);
 		var z = this.z, vals = this.vals, vz = vals[z];
+		// The whole profile's view (zoom 0), which Esc, Reset zoom and the breadcrumb bring
+		// back, is kept as a bitmap while what it shows stays the same: saved from the canvas
+		// when zooming away from it, drawn back in one drawImage.
+		var key = [t, vals, this.match, this.bvals, this.icicle, c.width, c.height];
+		var shown = this.shownRoot, saved = this.savedRoot;
+		this.shownRoot = null;
+		if (z !== 0 && sameKey(shown, key) && !sameKey(saved, key)) {
+			var rc = this.rootCanvas || (this.rootCanvas = document.createElement('canvas'));
+			rc.width = c.width; rc.height = c.height;
+			rc.getContext('2d').drawImage(c, 0, 0);
+			this.savedRoot = saved = key;
+			this.rootDrawn = this.drawn;
+		}
+		if (z === 0 && sameKey(saved, key)) {
+			g.setTransform(1, 0, 0, 1, 0, 0);
+			g.clearRect(0, 0, c.width, c.height);
+			g.drawImage(this.rootCanvas, 0, 0);
+			g.setTransform(dpr, 0, 0, dpr, 0, 0);
+			this.drawn = this.rootDrawn;
+			this.shownRoot = key;
+			this.drawCrumbs();
+			this.placeHighlight();
+			return;
+		}
 		this.drawn = 0;
 		if (vz <= 0) { g.clearRect(0, 0, w, h); this.drawCrumbs(); this.placeHighlight(); return; }
 		var scale = w / vz, x0 = this.xs[z], xs = this.xs, end = t.end;
@@ -372,9 +400,15 @@ var ScorchViewer = (function () {
 			this.gather(i, (xs[i] - x0) * scale, fw);
 		}
 		this.fill(g);
+		if (z === 0) this.shownRoot = key;
 		this.drawCrumbs();
 		this.placeHighlight();
 	};
+	function sameKey(a, b) {
+		if (!a || !b || a.length !== b.length) return false;
+		for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+		return true;
+	}
 	Viewer.prototype.gather = function (i, x, w) {
 		var b = this.buf, k = this.nbuf++;
 		if (!b || k === b.node.length) {
