@@ -883,24 +883,28 @@ var ScorchViewer = (function () {
 	};
 
 	return {
-		// The offline page's last step: the full profile, packed (unpack), then drawn (after
-		// the coarse first paint when `after` is true: inflating runs off the main thread).
+		// The offline page's last step: the full profile, packed (unpack), then drawn (when
+		// `after` is true, from a later task, so that the coarse copy's frame shows first;
+		// inflating runs off the main thread).
 		loadPage: function (element, after) {
 			var json = function (id) {
 				var e = document.getElementById(id);
 				return e ? unpack(JSON.parse(e.textContent)) : Promise.resolve(null);
 			};
-			var v = element.scorchViewer || ScorchViewer.create(element, {});
-			Promise.all([json('scorch-data'), json('scorch-baseline')]).then(function (d) {
-				if (d[1]) v.baseline = new Tree(d[1]);
-				v.load(d[0]);
-				performance.mark('scorch-viewer-full');
-				element.dataset.loaded = 'full';
-			}).catch(function (e) {
-				v.details.textContent = String(e.message || e);
-				element.dataset.loaded = 'error';
-				throw e;
-			});
+			var go = function () {
+				var v = element.scorchViewer || ScorchViewer.create(element, {});
+				Promise.all([json('scorch-data'), json('scorch-baseline')]).then(function (d) {
+					if (d[1]) v.baseline = new Tree(d[1]);
+					v.load(d[0]);
+					performance.mark('scorch-viewer-full');
+					element.dataset.loaded = 'full';
+				}).catch(function (e) {
+					v.details.textContent = String(e.message || e);
+					element.dataset.loaded = 'error';
+					throw e;
+				});
+			};
+			if (after) setTimeout(go, 0); else go();
 		},
 		// Packed JSON (as the offline page holds it) to JSON load() and setBaseline() take.
 		unpack: unpack,
