@@ -500,18 +500,21 @@ int viewer__html_columns(const struct profile *p, int col, int before_col, struc
 	size_t len;
 	const char *css = viewer__asset("viewer.css", &len);
 	strbuf__add(out, css, len);
-	strbuf__adds(out, "</style>\n</head>\n<body>\n<div id=\"scorch-viewer\"></div>\n<script>\n");
-	const char *js = viewer__asset("viewer.js", &len);
-	strbuf__add(out, js, len); /* viewer.js has no "</" (the Makefile checks) */
-	strbuf__adds(out, "</script>\n");
+	strbuf__adds(out, "</style>\n</head>\n<body>\n<div id=\"scorch-viewer\"></div>\n");
+	/* the coarse copy before the script, which draws it as soon as it has run (one script:
+	 * the parser does not stop between them to take in more of the page) */
 	if (two) {
 		strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-coarse\">");
 		add_script_json(out, coarse.buf, coarse.len);
-		strbuf__adds(out, "</script>\n<script>\n"
-				  "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
-				  "\t.load(JSON.parse(document.getElementById('scorch-coarse').textContent));\n"
-				  "</script>\n");
+		strbuf__adds(out, "</script>\n");
 	}
+	strbuf__adds(out, "<script>\n");
+	const char *js = viewer__asset("viewer.js", &len);
+	strbuf__add(out, js, len); /* viewer.js has no "</" (the Makefile checks) */
+	if (two)
+		strbuf__adds(out, "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
+				  "\t.load(JSON.parse(document.getElementById('scorch-coarse').textContent));\n");
+	strbuf__adds(out, "</script>\n");
 	strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-data\">");
 	add_script_json(out, json.buf, json.len);
 	strbuf__adds(out, "</script>\n");

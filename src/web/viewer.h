@@ -32,12 +32,12 @@ const char *viewer__asset(const char *name, size_t *len);
 int viewer__json(const struct profile *p, struct strbuf *out);
 
 /*
- * Appends one self-contained HTML page to out: the CSS, the viewer's script, then, for a
- * profile with frames narrower than 1/4096 of all, a coarse copy without them
- * (<script type="application/json" id="scorch-coarse">: viewer__json's object with "partial":
- * true and nodes as {"count":N,"name":[..],"dz":[..],"total":[..]}, plain JSON arrays) and
- * the script that draws it, so that the first paint comes before the parser reaches the bulk;
- * then the full profile (id="scorch-data", and id="scorch-baseline" for a differential) with
+ * Appends one self-contained HTML page to out: the CSS; for a profile with frames narrower
+ * than 1/4096 of all, a coarse copy without them (<script type="application/json"
+ * id="scorch-coarse">: viewer__json's object with "partial": true and nodes as
+ * {"count":N,"name":[..],"dz":[..],"total":[..]}, plain JSON arrays); the viewer's script,
+ * which ends by drawing that copy, so that the first paint comes before the parser reaches
+ * the bulk; then the full profile (id="scorch-data", and id="scorch-baseline" for a differential) with
  * its nodes packed: {"count":N,"bytes":B,"deflate":BASE64}, where BASE64 is the zlib stream
  * of B bytes holding three LEB128 columns of N values each: name index, zigzag depth change
  * (as viewer__json's) and self value (totals are summed back). The viewer's
