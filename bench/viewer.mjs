@@ -2,6 +2,10 @@
 // Times scorch's HTML viewer in headless Chromium: page load to first paint of the profile (the
 // page's coarse copy), to the full profile loaded, then the frame time of hovering and zooming
 // on the full profile. Prints medians. Usage: node viewer.mjs PAGE.html [RUNS]
+// First paint: navigation start to the later of the animation frame after the viewer drew the
+// graph and Chromium's first contentful paint (the presentation time of the first frame with
+// any content; the viewer builds its toolbar and draws the graph in one task, so that frame
+// has the graph).
 // Frame time: the event handler's time plus the main thread's rendering of the frame that shows
 // it (from that frame's requestAnimationFrame to a task posted from it, which runs once the
 // frame is committed): what must stay under 16 ms for 60 frames a second. Event to next frame

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "../model/profile.h"
 #include "../sink/formats.h"
@@ -192,6 +193,82 @@ static void add_varint(struct strbuf *out, uint64_t v)
 	strbuf__add(out, buf, n);
 }
 
+/*
+ * The page's packed nodes (viewer.h): three LEB128 columns (name index, zigzag depth change,
+ * self value), deflated (zlib) and in base64. Self values are mostly 0 (only leaves and
+ * stack ends have any), which is what makes them compress; the viewer sums the totals back.
+ */
+static void add_leb(struct strbuf *b, uint64_t v)
+{
+	char buf[10];
+	size_t n = 0;
+	do {
+		buf[n] = (char)(v & 127);
+		v >>= 7;
+		buf[n++] |= v ? (char)128 : 0;
+	} while (v);
+	strbuf__add(b, buf, n);
+}
+
+static void add_base64(struct strbuf *out, const unsigned char *s, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	strbuf__grow(out, (n + 2) / 3 * 4 + 1);
+	char *o = out->buf + out->len;
+	size_t i = 0;
+	for (; i + 2 < n; i += 3, o += 4) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		o[0] = b64[v >> 18], o[1] = b64[v >> 12 & 63], o[2] = b64[v >> 6 & 63], o[3] = b64[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0);
+		o[0] = b64[v >> 18], o[1] = b64[v >> 12 & 63];
+		o[2] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		o[3] = '=';
+		o += 4;
+	}
+	out->len = (size_t)(o - out->buf);
+	out->buf[out->len] = 0;
+}
+
+static int add_packed_nodes(struct strbuf *out, const struct tree *t)
+{
+	struct strbuf raw = {0};
+	uint64_t *self = xmalloc((t->n ? t->n : 1) * sizeof(*self));
+	uint32_t *open = xmalloc((t->n + 1) * sizeof(*open)); /* open[d]: the node at depth d */
+	for (uint32_t i = 0; i < t->n; i++) {
+		self[i] = t->total[i];
+		open[t->depth[i]] = i;
+		if (t->depth[i]) {
+			uint64_t *ps = &self[open[t->depth[i] - 1]];
+			*ps = *ps > t->total[i] ? *ps - t->total[i] : 0;
+		}
+	}
+	for (uint32_t i = 0; i < t->n; i++)
+		add_leb(&raw, t->name[i]);
+	int64_t prev = -1;
+	for (uint32_t i = 0; i < t->n; i++) {
+		int64_t dd = (int64_t)t->depth[i] - prev - 1;
+		add_leb(&raw, dd >= 0 ? (uint64_t)dd * 2 : (uint64_t)(-dd) * 2 - 1);
+		prev = t->depth[i];
+	}
+	for (uint32_t i = 0; i < t->n; i++)
+		add_leb(&raw, self[i]);
+	free(self);
+	free(open);
+	uLongf zlen = compressBound(raw.len);
+	unsigned char *z = xmalloc(zlen);
+	int r = compress2(z, &zlen, (const Bytef *)raw.buf, raw.len, Z_DEFAULT_COMPRESSION);
+	if (r == Z_OK) {
+		strbuf__addf(out, "\"nodes\":{\"count\":%u,\"bytes\":%zu,\"deflate\":\"", t->n, raw.len);
+		add_base64(out, z, zlen);
+		strbuf__adds(out, "\"}");
+	}
+	free(z);
+	strbuf__free(&raw);
+	return r == Z_OK ? 0 : -ENOMEM;
+}
+
 /* ---- the timeline: samples per (bucket, leaf) ---- */
 
 static int u64_cmp(const void *a, const void *b)
@@ -265,9 +342,11 @@ static void add_timeline(struct strbuf *out, const struct profile *p, const stru
 
 /*
  * viewer__json with frames narrower than 1/min_div of all left out (0: none), and without
- * the timeline when coarse. Returns whether any frame was left out.
+ * the timeline when coarse; with the nodes packed (add_packed_nodes) when packed. Returns
+ * whether any frame was left out, or -ENOMEM when packing failed.
  */
-static bool write_json(const struct profile *p, int col, struct strbuf *out, uint64_t min_div)
+static int write_json(const struct profile *p, int col, struct strbuf *out, uint64_t min_div,
+		      bool packed)
 {
 	uint64_t *tot = profile__totals(p, col);
 	struct tree t;
@@ -296,29 +375,60 @@ static bool write_json(const struct profile *p, int col, struct strbuf *out, uin
 		strbuf__addc(out, ',');
 		json__string(out, profile__str(p, t.names[i]));
 	}
-	strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"data\":\"", t.n);
-	/* per node: name index, depth change (zigzag of depth - previous depth - 1), total */
-	int64_t prev = -1;
-	for (uint32_t i = 0; i < t.n; i++) {
-		int64_t dd = (int64_t)t.depth[i] - prev - 1;
-		add_varint(out, t.name[i]);
-		add_varint(out, dd >= 0 ? (uint64_t)dd * 2 : (uint64_t)(-dd) * 2 - 1);
-		add_varint(out, t.total[i]);
-		prev = t.depth[i];
+	int r = 0;
+	if (packed) {
+		strbuf__adds(out, "],");
+		r = add_packed_nodes(out, &t);
+	} else if (min_div) {
+		/* the coarse copy: JSON arrays, which JSON.parse reads natively, before the
+		 * viewer's script has been compiled beyond the interpreter */
+		strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"name\":[", t.n);
+		for (uint32_t i = 0; i < t.n; i++) {
+			if (i)
+				strbuf__addc(out, ',');
+			strbuf__addu(out, t.name[i]);
+		}
+		strbuf__adds(out, "],\"dz\":[");
+		int64_t prev = -1;
+		for (uint32_t i = 0; i < t.n; i++) {
+			int64_t dd = (int64_t)t.depth[i] - prev - 1;
+			if (i)
+				strbuf__addc(out, ',');
+			strbuf__addu(out, dd >= 0 ? (uint64_t)dd * 2 : (uint64_t)(-dd) * 2 - 1);
+			prev = t.depth[i];
+		}
+		strbuf__adds(out, "],\"total\":[");
+		for (uint32_t i = 0; i < t.n; i++) {
+			if (i)
+				strbuf__addc(out, ',');
+			strbuf__addu(out, t.total[i]);
+		}
+		strbuf__adds(out, "]}");
+	} else {
+		strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"data\":\"", t.n);
+		/* per node: name index, depth change (zigzag of depth - previous depth - 1), total */
+		int64_t prev = -1;
+		for (uint32_t i = 0; i < t.n; i++) {
+			int64_t dd = (int64_t)t.depth[i] - prev - 1;
+			add_varint(out, t.name[i]);
+			add_varint(out, dd >= 0 ? (uint64_t)dd * 2 : (uint64_t)(-dd) * 2 - 1);
+			add_varint(out, t.total[i]);
+			prev = t.depth[i];
+		}
+		strbuf__adds(out, "\"}");
 	}
-	strbuf__adds(out, "\"}");
 	if (min_div)
 		strbuf__adds(out, ",\"partial\":true");
 	else if (col == 0) /* the timeline counts samples: column 0 */
 		add_timeline(out, p, &t);
 	strbuf__addc(out, '}');
 	tree_free(&t);
-	return pruned && min_div;
+	return r < 0 ? r : pruned && min_div;
 }
 
 int viewer__json(const struct profile *p, struct strbuf *out)
 {
-	write_json(p, 0, out, 0);
+	write_json(p, 0, out, 0, false);
 	return 0;
 }
 
@@ -363,10 +473,16 @@ int viewer__html_columns(const struct profile *p, int col, int before_col, struc
 	 * loaded when the parser gets there (load() keeps zoom and search). */
 	struct strbuf coarse = {0}, json = {0};
 	struct strbuf before = {0};
-	bool two = write_json(p, col, &coarse, COARSE_DIV);
-	write_json(p, col, &json, 0);
-	if (before_col >= 0)
-		write_json(p, before_col, &before, 0);
+	int two = write_json(p, col, &coarse, COARSE_DIV, false);
+	int r = write_json(p, col, &json, 0, true);
+	if (r >= 0 && before_col >= 0)
+		r = write_json(p, before_col, &before, 0, true);
+	if (r < 0) {
+		strbuf__free(&coarse);
+		strbuf__free(&json);
+		strbuf__free(&before);
+		return r;
+	}
 	const struct profile_meta *m = profile__meta((struct profile *)p);
 	strbuf__adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -384,18 +500,21 @@ int viewer__html_columns(const struct profile *p, int col, int before_col, struc
 	size_t len;
 	const char *css = viewer__asset("viewer.css", &len);
 	strbuf__add(out, css, len);
-	strbuf__adds(out, "</style>\n</head>\n<body>\n<div id=\"scorch-viewer\"></div>\n<script>\n");
-	const char *js = viewer__asset("viewer.js", &len);
-	strbuf__add(out, js, len); /* viewer.js has no "</" (the Makefile checks) */
-	strbuf__adds(out, "</script>\n");
+	strbuf__adds(out, "</style>\n</head>\n<body>\n<div id=\"scorch-viewer\"></div>\n");
+	/* the coarse copy before the script, which draws it as soon as it has run (one script:
+	 * the parser does not stop between them to take in more of the page) */
 	if (two) {
 		strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-coarse\">");
 		add_script_json(out, coarse.buf, coarse.len);
-		strbuf__adds(out, "</script>\n<script>\n"
-				  "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
-				  "\t.load(JSON.parse(document.getElementById('scorch-coarse').textContent));\n"
-				  "</script>\n");
+		strbuf__adds(out, "</script>\n");
 	}
+	strbuf__adds(out, "<script>\n");
+	const char *js = viewer__asset("viewer.js", &len);
+	strbuf__add(out, js, len); /* viewer.js has no "</" (the Makefile checks) */
+	if (two)
+		strbuf__adds(out, "ScorchViewer.create(document.getElementById('scorch-viewer'), {})\n"
+				  "\t.load(JSON.parse(document.getElementById('scorch-coarse').textContent));\n");
+	strbuf__adds(out, "</script>\n");
 	strbuf__adds(out, "<script type=\"application/json\" id=\"scorch-data\">");
 	add_script_json(out, json.buf, json.len);
 	strbuf__adds(out, "</script>\n");

@@ -31,13 +31,25 @@ const char *viewer__asset(const char *name, size_t *len);
 #define VIEWER_MAX_TIMELINE 1000000u
 int viewer__json(const struct profile *p, struct strbuf *out);
 
-/* Appends one self-contained HTML page (viewer, CSS and p's JSON inlined) to out. Returns 0. */
+/*
+ * Appends one self-contained HTML page to out: the CSS; for a profile with frames narrower
+ * than 1/4096 of all, a coarse copy without them (<script type="application/json"
+ * id="scorch-coarse">: viewer__json's object with "partial": true and nodes as
+ * {"count":N,"name":[..],"dz":[..],"total":[..]}, plain JSON arrays); the viewer's script,
+ * which ends by drawing that copy, so that the first paint comes before the parser reaches
+ * the bulk; then the full profile (id="scorch-data", and id="scorch-baseline" for a differential) with
+ * its nodes packed: {"count":N,"bytes":B,"deflate":BASE64}, where BASE64 is the zlib stream
+ * of B bytes holding three LEB128 columns of N values each: name index, zigzag depth change
+ * (as viewer__json's) and self value (totals are summed back). The viewer's
+ * ScorchViewer.unpack() turns that into what load() takes. Returns 0, or -ENOMEM when zlib
+ * fails.
+ */
 int viewer__html(const struct profile *p, struct strbuf *out);
 
 /*
  * viewer__html for column col, drawn as a differential against column before_col when that
- * is >= 0 (red grew, blue shrank: the change in each frame's share of all). Returns 0, or
- * -EINVAL for a column p lacks.
+ * is >= 0 (red grew, blue shrank: the change in each frame's share of all). Returns 0,
+ * -EINVAL for a column p lacks, or -ENOMEM.
  */
 int viewer__html_columns(const struct profile *p, int col, int before_col, struct strbuf *out);
 

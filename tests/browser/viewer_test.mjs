@@ -139,6 +139,33 @@ try {
 		const hpx = hl ? await pixel(page, hl.x + hl.w / 2, hl.y + 8) : [];
 		check('clicking a table row highlights that function', hpx[0] === 230 && hpx[1] === 0 && hpx[2] === 230, hpx.join(','));
 		check('and puts it in the search box', (await page.locator('.sv-search').inputValue()) === '^' + want.top_self.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
+		// the whole profile's view comes back from its saved bitmap: the same pixels as drawn
+		await page.mouse.move(1, 1);
+		await page.keyboard.press('r');
+		const pixels = () => page.evaluate(() => {
+			const c = document.querySelector('.sv-flame'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			let h = 0;
+			for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
+			return h;
+		});
+		const root = await pixels();
+		const zf = await locate(page, want.frame);
+		await page.mouse.click(zf.x + zf.w / 2, zf.y + zf.h / 2);
+		await page.mouse.move(1, 1);
+		const zoomed = await pixels();
+		const zcrumbs = await page.locator('.sv-crumb').count();
+		await page.keyboard.press('Escape');
+		check('zoom out: the graph is drawn again as before the zoom', zcrumbs > 1 && zoomed !== root && await pixels() === root, 'crumbs ' + zcrumbs);
+		await page.keyboard.press('i');
+		const icicleRoot = await pixels();
+		const zi = await locate(page, want.frame);
+		await page.mouse.click(zi.x + zi.w / 2, zi.y + zi.h / 2);
+		await page.mouse.move(1, 1);
+		const izoomed = await pixels(), icrumbs = await page.locator('.sv-crumb').count();
+		await page.keyboard.press('Escape');
+		check('zoom out in icicle mode: the icicle graph, not the flame one',
+			icrumbs > 1 && izoomed !== icicleRoot && icicleRoot !== root && await pixels() === icicleRoot, 'crumbs ' + icrumbs);
+		await page.keyboard.press('i');
 		check('no script errors', errors.length === 0, errors.join('; '));
 		await page.close();
 	}
@@ -148,7 +175,8 @@ try {
 		const { page, errors } = await open(want.diff_after_html);
 		const base = fs.readFileSync(want.diff_before_html, 'utf8');
 		const json = /id="scorch-data">([^<]*)</.exec(base)[1];
-		await page.evaluate(j => document.getElementById('scorch-viewer').scorchViewer.setBaseline(JSON.parse(j)), json);
+		// the page holds the profile packed (viewer.h): ScorchViewer.unpack reads it
+		await page.evaluate(async j => document.getElementById('scorch-viewer').scorchViewer.setBaseline(await ScorchViewer.unpack(JSON.parse(j))), json);
 		const grew = await locate(page, 'grew'), shrank = await locate(page, 'shrank');
 		const g = await pixel(page, grew.x + grew.w / 2, grew.y + 8), s = await pixel(page, shrank.x + shrank.w / 2, shrank.y + 8);
 		check('baseline: the frame that grew is red', g[0] === 255 && g[1] < 100 && g[2] < 100, g.join(','));
@@ -156,7 +184,7 @@ try {
 		const tip = await hover(page, 'grew');
 		check('baseline: the tooltip gives the change in share', /\+40\.00% vs baseline/.test(tip), tip);
 		await page.mouse.click(grew.x + grew.w / 2, grew.y + 8);
-		await page.evaluate(j => document.getElementById('scorch-viewer').scorchViewer.load(j), json);
+		await page.evaluate(async j => document.getElementById('scorch-viewer').scorchViewer.load(await ScorchViewer.unpack(JSON.parse(j))), json);
 		const reloaded = parseTip(await hover(page, 'grew'));
 		check('load() with fresh data redraws the values', reloaded && reloaded.value === 30, JSON.stringify(reloaded));
 		const same = await locate(page, 'grew'), sp = await pixel(page, same.x + same.w / 2, same.y + 8);
@@ -188,6 +216,17 @@ try {
 		const rows = await page.locator('.sv-table tr').evaluateAll(trs => trs.map(tr => Array.from(tr.children).map(td => td.textContent)));
 		const tiny = rows.find(r => r[4] === 'tiny');
 		check('then the full profile: a frame too narrow for the coarse copy is in the table', tiny && tiny[0] === '1', JSON.stringify(tiny));
+		const coarse = await page.evaluate(() => JSON.parse(document.getElementById('scorch-coarse').textContent).names);
+		check('the coarse copy leaves the tiny frame out', coarse.includes('big') && !coarse.includes('tiny'), coarse.join(','));
+		// zoom into it (as a click on its frame would, when one can see it): it fills the width
+		const graphW = await page.evaluate(() => document.querySelector('.sv-flame').getBoundingClientRect().width);
+		await page.evaluate(() => { const v = document.getElementById('scorch-viewer').scorchViewer; v.zoomTo(v.t.find(['main', 'tiny'])); });
+		const zt = await locate(page, 'tiny');
+		check('the full copy\'s tiny frame zooms to the whole width', zt && Math.abs(zt.w - graphW) < 1, JSON.stringify(zt) + ' width ' + graphW);
+		const tt = parseTip(await hover(page, 'tiny'));
+		check('and its tooltip gives its 1 sample of 100,001', tt && tt.value === 1 && tt.pct.toFixed(2) === '0.00', JSON.stringify(tt));
+		const crumbs = await page.locator('.sv-crumb').allTextContents();
+		check('the breadcrumb shows all > main > tiny', crumbs.join(';') === 'all;main;tiny', crumbs.join(';'));
 		check('no script errors (two stages)', errors.length === 0, errors.join('; '));
 		await page.close();
 	}

@@ -36,19 +36,24 @@ var ScorchViewer = (function () {
 		for (var i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
 		return h >>> 0;
 	}
-	// Frame colours are indices into PALETTE, so that a redraw sets fillStyle once per colour:
-	// 0..255 the hot palette (its three random values in 8, 8 and 4 steps), then magenta
-	// (search matches), then 256 reds and 256 blues (diff: rgb(255,c,c) and rgb(c,c,255)).
+	// Frame colours are indices into PALETTE (CSS text) and PIXEL (opaque RGBA as one
+	// little-endian 32-bit pixel of ImageData): 0..255 the hot palette (its three random
+	// values in 8, 8 and 4 steps), then magenta (search matches), then 256 reds and 256 blues
+	// (diff: rgb(255,c,c) and rgb(c,c,255)).
 	var HOT = 0, MAGENTA = 256, RED = 257, BLUE = 513, NCOLORS = 769;
-	var PALETTE = [];
+	var PALETTE = [], PIXEL = new Uint32Array(NCOLORS);
 	(function () {
+		var rgb = function (r, g, b) {
+			PIXEL[PALETTE.length] = (0xff000000 | b << 16 | g << 8 | r) >>> 0;
+			PALETTE.push('rgb(' + r + ',' + g + ',' + b + ')');
+		};
 		for (var k = 0; k < 256; k++) {
 			var v1 = (k & 31) / 31, v2 = ((k >>> 5) & 1) / 1, v3 = (k >>> 6) / 3;
-			PALETTE.push('rgb(' + (205 + Math.round(50 * v3)) + ',' + Math.round(230 * v1) + ',' + Math.round(55 * v2) + ')');
+			rgb(205 + Math.round(50 * v3), Math.round(230 * v1), Math.round(55 * v2));
 		}
-		PALETTE.push('rgb(230,0,230)');
-		for (var c = 0; c < 256; c++) PALETTE.push('rgb(255,' + c + ',' + c + ')');
-		for (c = 0; c < 256; c++) PALETTE.push('rgb(' + c + ',' + c + ',255)');
+		rgb(230, 0, 230);
+		for (var c = 0; c < 256; c++) rgb(255, c, c);
+		for (c = 0; c < 256; c++) rgb(c, c, 255);
 	})();
 	function hotIndex(name) { return hash(name) & 255; }
 
@@ -73,8 +78,45 @@ var ScorchViewer = (function () {
 		if (pos !== str.length) throw new Error('scorch viewer: bad profile data');
 	}
 
+	// The page's packed nodes (viewer.h): LEB128 columns, deflated, in base64. Resolves to
+	// json with nodes.cols = {nm, dz, self} (typed arrays) in place of the packed text.
+	function leb(u8, pos, n, out) {
+		for (var i = 0; i < n; i++) {
+			var b = u8[pos++], v = b & 127, mul = 128;
+			while (b & 128) { b = u8[pos++]; v += (b & 127) * mul; mul *= 128; }
+			out[i] = v;
+		}
+		return pos;
+	}
+	function unpack(json) {
+		var nodes = json && json.nodes;
+		if (!nodes || nodes.deflate === undefined) return Promise.resolve(json);
+		if (typeof DecompressionStream === 'undefined')
+			return Promise.reject(new Error('scorch viewer: this browser cannot inflate the profile (no DecompressionStream)'));
+		var z;
+		if (Uint8Array.fromBase64) z = Uint8Array.fromBase64(nodes.deflate);
+		else {
+			var bin = atob(nodes.deflate);
+			z = new Uint8Array(bin.length);
+			for (var i = 0; i < bin.length; i++) z[i] = bin.charCodeAt(i);
+		}
+		var stream = new Blob([z]).stream().pipeThrough(new DecompressionStream('deflate'));
+		return new Response(stream).arrayBuffer().then(function (buf) {
+			var u8 = new Uint8Array(buf), n = nodes.count;
+			if (u8.length !== nodes.bytes) throw new Error('scorch viewer: bad profile data');
+			var cols = { nm: new Uint32Array(n), dz: new Uint32Array(n), self: new Float64Array(n) };
+			var pos = leb(u8, 0, n, cols.nm);
+			pos = leb(u8, pos, n, cols.dz);
+			if (leb(u8, pos, n, cols.self) !== u8.length) throw new Error('scorch viewer: bad profile data');
+			var out = {};
+			for (var k in json) out[k] = json[k];
+			out.nodes = { count: n, cols: cols };
+			return out;
+		});
+	}
+
 	function Tree(json) {
-		var n = json.nodes.count;
+		var n = json.nodes.count, cols = json.nodes.cols;
 		this.json = json;
 		this.names = json.names;
 		this.hot = new Int16Array(json.names.length).fill(-1); // hot palette index per name
@@ -82,10 +124,20 @@ var ScorchViewer = (function () {
 		this.scale = json.scale || 1;
 		this.unit = json.unit || 'samples';
 		this.n = n;
-		this.nm = new Uint32Array(n);
-		this.dep = new Uint32Array(n);
-		this.tot = new Float64Array(n);
-		unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
+		if (cols) { // self values: totals are summed below
+			this.nm = cols.nm;
+			this.dep = new Uint32Array(cols.dz);
+			this.tot = new Float64Array(cols.self);
+		} else if (json.nodes.name) { // a page's coarse copy: plain arrays
+			this.nm = Uint32Array.from(json.nodes.name);
+			this.dep = Uint32Array.from(json.nodes.dz);
+			this.tot = Float64Array.from(json.nodes.total);
+		} else {
+			this.nm = new Uint32Array(n);
+			this.dep = new Uint32Array(n);
+			this.tot = new Float64Array(n);
+			unpack3(json.nodes.data, n, this.nm, this.dep, this.tot);
+		}
 		var par = this.par = new Int32Array(n), end = this.end = new Uint32Array(n);
 		// the open ancestors: stack[d] is the node at depth d on the current path
 		var stack = new Int32Array(n + 1), maxd = 0, prev = -1, dep = this.dep;
@@ -100,6 +152,7 @@ var ScorchViewer = (function () {
 		}
 		for (var e2 = prev; e2 >= 0; e2--) end[stack[e2]] = n;
 		this.maxDepth = maxd;
+		if (cols) for (var s = n - 1; s > 0; s--) this.tot[par[s]] += this.tot[s];
 		this.tl = null;
 		var tl = json.timeline;
 		if (tl) {
@@ -218,7 +271,8 @@ var ScorchViewer = (function () {
 	Viewer.prototype.load = function (json) {
 		if (!this.loaded) performance.mark('scorch-viewer-load');
 		if (typeof json === 'string') json = JSON.parse(json);
-		var scrollY = window.scrollY, gscroll = this.graph.scrollTop;
+		// (nothing to keep before the first load: reading them would lay the page out early)
+		var scrollY = this.loaded ? window.scrollY : 0, gscroll = this.loaded ? this.graph.scrollTop : 0;
 		this.t = new Tree(json);
 		if (json.meta && json.meta.cmdline) this.titleEl.textContent = json.meta.cmdline;
 		this.heatBox.classList.toggle('sv-hidden', !this.t.tl);
@@ -234,10 +288,14 @@ var ScorchViewer = (function () {
 		this.buildHeat();
 		this.drawHeat();
 		this.redraw();
-		if (this.loaded) this.buildTable();
+		// a coarse copy's table would lack the narrow functions: the full copy builds it
+		if (json.partial) this.table.textContent = '';
+		else if (this.loaded) this.buildTable();
 		else setTimeout(this.buildTable.bind(this), 0); // after the first paint
-		window.scrollTo(window.scrollX, scrollY);
-		this.graph.scrollTop = gscroll;
+		if (this.loaded) {
+			window.scrollTo(window.scrollX, scrollY);
+			this.graph.scrollTop = gscroll;
+		}
 		if (!this.loaded) { // benchmarks read these marks (bench/viewer.mjs)
 			this.loaded = true;
 			performance.mark('scorch-viewer-drawn');
@@ -287,8 +345,10 @@ var ScorchViewer = (function () {
 	Viewer.prototype.rowY = function (d) {
 		return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW;
 	};
-	// Draws the graph: the frames to draw are gathered first, then filled one colour at a
-	// time (fillStyle changes are what a canvas pays for), then labelled.
+	// Draws the graph: the frames to draw are gathered first, then written as pixels, one
+	// pixel row per depth, into a small canvas, whose rows are stretched onto the graph's
+	// (one drawImage per depth: thousands of fillRect calls, each recorded and replayed by the
+	// canvas, cost more than a frame's budget), then labelled.
 	Viewer.prototype.redraw = function () {
 		if (!this.t) return;
 		var t = this.t, c = this.canvas, dpr = window.devicePixelRatio || 1;
@@ -303,10 +363,33 @@ var ScorchViewer = (function () {
 		}
 		var g = c.getContext('2d');
 		g.setTransform(dpr, 0, 0, dpr, 0, 0);
-		g.clearRect(0, 0, w, h);
 		var z = this.z, vals = this.vals, vz = vals[z];
+		// The whole profile's view (zoom 0), which Esc, Reset zoom and the breadcrumb bring
+		// back, is kept as a bitmap while what it shows stays the same: saved from the canvas
+		// when zooming away from it, drawn back in one drawImage.
+		var key = [t, vals, this.match, this.bvals, this.icicle, c.width, c.height];
+		var shown = this.shownRoot, saved = this.savedRoot;
+		this.shownRoot = null;
+		if (z !== 0 && sameKey(shown, key) && !sameKey(saved, key)) {
+			var rc = this.rootCanvas || (this.rootCanvas = document.createElement('canvas'));
+			rc.width = c.width; rc.height = c.height;
+			rc.getContext('2d').drawImage(c, 0, 0);
+			this.savedRoot = saved = key;
+			this.rootDrawn = this.drawn;
+		}
+		if (z === 0 && sameKey(saved, key)) {
+			g.setTransform(1, 0, 0, 1, 0, 0);
+			g.clearRect(0, 0, c.width, c.height);
+			g.drawImage(this.rootCanvas, 0, 0);
+			g.setTransform(dpr, 0, 0, dpr, 0, 0);
+			this.drawn = this.rootDrawn;
+			this.shownRoot = key;
+			this.drawCrumbs();
+			this.placeHighlight();
+			return;
+		}
 		this.drawn = 0;
-		if (vz <= 0) { this.drawCrumbs(); this.placeHighlight(); return; }
+		if (vz <= 0) { g.clearRect(0, 0, w, h); this.drawCrumbs(); this.placeHighlight(); return; }
 		var scale = w / vz, x0 = this.xs[z], xs = this.xs, end = t.end;
 		this.nbuf = 0;
 		// ancestors of the zoomed frame span the whole width
@@ -317,9 +400,15 @@ var ScorchViewer = (function () {
 			this.gather(i, (xs[i] - x0) * scale, fw);
 		}
 		this.fill(g);
+		if (z === 0) this.shownRoot = key;
 		this.drawCrumbs();
 		this.placeHighlight();
 	};
+	function sameKey(a, b) {
+		if (!a || !b || a.length !== b.length) return false;
+		for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+		return true;
+	}
 	Viewer.prototype.gather = function (i, x, w) {
 		var b = this.buf, k = this.nbuf++;
 		if (!b || k === b.node.length) {
@@ -332,20 +421,28 @@ var ScorchViewer = (function () {
 	};
 	Viewer.prototype.fill = function (g) {
 		var b = this.buf, n = this.nbuf, t = this.t, k;
-		// counting sort of the gathered frames by colour
-		var start = this.cstart || (this.cstart = new Int32Array(NCOLORS + 1));
-		start.fill(0);
-		for (k = 0; k < n; k++) start[b.col[k] + 1]++;
-		for (k = 1; k <= NCOLORS; k++) start[k] += start[k - 1];
-		var ord = this.ord && this.ord.length >= n ? this.ord : (this.ord = new Int32Array(b.node.length));
-		for (k = 0; k < n; k++) ord[start[b.col[k]]++] = k;
-		var last = -1;
-		for (var j = 0; j < n; j++) {
-			k = ord[j];
-			var col = b.col[k], w = b.w[k];
-			if (col !== last) { g.fillStyle = PALETTE[col]; last = col; }
-			g.fillRect(b.x[k], this.rowY(t.dep[b.node[k]]), w > 2 ? w - 1 : w, ROW - 1);
+		var W = this.canvas.width, rows = this.rows, dpr = W / this.width;
+		var bc = this.bands || (this.bands = document.createElement('canvas'));
+		if (bc.width !== W || bc.height !== rows) {
+			bc.width = Math.max(W, 1); bc.height = Math.max(rows, 1);
+			this.img = bc.getContext('2d').createImageData(bc.width, bc.height);
+			this.px = new Uint32Array(this.img.data.buffer);
 		}
+		var px = this.px, used = new Uint8Array(rows);
+		px.fill(0);
+		for (k = 0; k < n; k++) {
+			var d = t.dep[b.node[k]], w = b.w[k];
+			var x0 = Math.round(b.x[k] * dpr), x1 = Math.round((b.x[k] + (w > 2 ? w - 1 : w)) * dpr);
+			if (x1 <= x0) x1 = x0 + 1;
+			if (x1 > W) x1 = W;
+			px.fill(PIXEL[b.col[k]], d * W + x0, d * W + x1);
+			used[d] = 1;
+		}
+		bc.getContext('2d').putImageData(this.img, 0, 0);
+		g.clearRect(0, 0, this.width, rows * ROW);
+		g.imageSmoothingEnabled = false;
+		for (d = 0; d < rows; d++)
+			if (used[d]) g.drawImage(bc, 0, d, W, 1, 0, this.rowY(d), this.width, ROW - 1);
 		g.fillStyle = '#000';
 		g.font = '12px Verdana, sans-serif';
 		g.textBaseline = 'middle';
@@ -786,20 +883,31 @@ var ScorchViewer = (function () {
 	};
 
 	return {
-		// The offline page's last step: the full profile (after a coarse first paint when
-		// `after` is true, in a later task so that the coarse frame shows first).
+		// The offline page's last step: the full profile, packed (unpack), then drawn (when
+		// `after` is true, from a later task, so that the coarse copy's frame shows first;
+		// inflating runs off the main thread).
 		loadPage: function (element, after) {
+			var json = function (id) {
+				var e = document.getElementById(id);
+				return e ? unpack(JSON.parse(e.textContent)) : Promise.resolve(null);
+			};
 			var go = function () {
-				var data = JSON.parse(document.getElementById('scorch-data').textContent);
 				var v = element.scorchViewer || ScorchViewer.create(element, {});
-				var base = document.getElementById('scorch-baseline');
-				if (base) v.baseline = new Tree(JSON.parse(base.textContent));
-				v.load(data);
-				performance.mark('scorch-viewer-full');
-				element.dataset.loaded = 'full';
+				Promise.all([json('scorch-data'), json('scorch-baseline')]).then(function (d) {
+					if (d[1]) v.baseline = new Tree(d[1]);
+					v.load(d[0]);
+					performance.mark('scorch-viewer-full');
+					element.dataset.loaded = 'full';
+				}).catch(function (e) {
+					v.details.textContent = String(e.message || e);
+					element.dataset.loaded = 'error';
+					throw e;
+				});
 			};
 			if (after) setTimeout(go, 0); else go();
 		},
+		// Packed JSON (as the offline page holds it) to JSON load() and setBaseline() take.
+		unpack: unpack,
 		create: function (element, opts) {
 			var v = new Viewer(element, opts);
 			element.scorchViewer = v;
