@@ -231,8 +231,12 @@ static void frametab_grow(struct profile *p)
 	}
 }
 
-/* Finds f by its identity or adds it; an existing frame learns an address it lacked. */
-static uint32_t frame_put(struct profile *p, const struct frame *f)
+/*
+ * Finds f by its identity or adds it; an existing frame learns an address it lacked. mi, when
+ * not NULL, is f's mapping, added only when f is new or learns its address: a frame seen in
+ * many processes (ASLR gives each its own ranges) keeps one mapping, not one per process.
+ */
+static uint32_t frame_put(struct profile *p, const struct frame *f, const struct mapping_info *mi)
 {
 	uint32_t i = frame_hash(f) & p->frametab_mask;
 	for (;;) {
@@ -243,7 +247,7 @@ static uint32_t frame_put(struct profile *p, const struct frame *f)
 		if (memcmp(e, f, FRAME_KEY_SIZE) == 0) {
 			if (!e->addr && f->addr) {
 				e->addr = f->addr;
-				e->mapping = f->mapping;
+				e->mapping = mi ? profile__mapping(p, mi) : f->mapping;
 			}
 			return id;
 		}
@@ -255,6 +259,8 @@ static uint32_t frame_put(struct profile *p, const struct frame *f)
 	}
 	uint32_t id = p->nframes++;
 	p->frames[id] = *f;
+	if (mi)
+		p->frames[id].mapping = profile__mapping(p, mi);
 	p->frametab[i] = id;
 	if (p->nframes * 2 > p->frametab_mask)
 		frametab_grow(p);
@@ -271,7 +277,7 @@ uint32_t profile__frame(struct profile *p, uint32_t name, uint32_t module, uint3
 			  .kind = (uint32_t)kind,
 			  .raw = PROFILE_NONE,
 			  .mapping = PROFILE_NONE};
-	return frame_put(p, &f);
+	return frame_put(p, &f, NULL);
 }
 
 uint32_t profile__frame_named(struct profile *p, const char *name, size_t len,
@@ -295,10 +301,10 @@ uint32_t profile__frame_full(struct profile *p, const struct frame_info *fi)
 		.line = fi->line,
 		.kind = (uint32_t)fi->kind,
 		.raw = intern_opt(p, fi->raw, fi->raw_len),
-		.mapping = fi->map ? profile__mapping(p, fi->map) : PROFILE_NONE,
+		.mapping = PROFILE_NONE,
 		.addr = fi->addr,
 	};
-	return frame_put(p, &f);
+	return frame_put(p, &f, fi->map);
 }
 
 /* ---- mappings ---- */
@@ -622,7 +628,7 @@ int profile__merge(struct profile *dst, const struct profile *src, const int *co
 		fr.file = map_str(dst, src, fr.file);
 		fr.raw = map_str(dst, src, fr.raw);
 		fr.mapping = fr.mapping == PROFILE_NONE ? PROFILE_NONE : mmap[fr.mapping];
-		fmap[f] = frame_put(dst, &fr);
+		fmap[f] = frame_put(dst, &fr, NULL);
 	}
 	free(mmap);
 	/* parents come before their children, so one pass in id order maps every node */

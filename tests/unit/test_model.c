@@ -240,6 +240,15 @@ static void test_frame_full(void **state)
 	assert_string_equal(profile__str(p, m->build_id), "dead01");
 	assert_int_equal(m->pgoff, 0x1000);
 	assert_int_equal(profile__nmappings(p), 1);
+	/* the same function in another process (ASLR: other ranges) adds no mapping: an agent
+	 * that reaps thousands of processes keeps one mapping per frame, not one per process */
+	struct mapping_info other = mi;
+	other.start = 0x5f0000;
+	other.end = 0x5f8000;
+	fi.map = &other;
+	fi.addr = 0x5f0123;
+	assert_int_equal(profile__frame_full(p, &fi), a);
+	assert_int_equal(profile__nmappings(p), 1);
 	/* a different raw symbol or kind is another frame; names-only frames dedup as before */
 	fi.raw = "malloc";
 	assert_int_not_equal(profile__frame_full(p, &fi), a);
