@@ -194,6 +194,7 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # Every object of the binary and the unit tests is compiled after the skeletons exist.
 $(OBJ) $(TOBJ): | $(BPF_SKEL)
 $(BUILD)/obj/src/source/bpf.o $(BUILD)/tobj/src/source/bpf.o: $(BPF_SKEL)
+$(BUILD)/obj/src/source/bpf_attach.o $(BUILD)/tobj/src/source/bpf_attach.o: $(BPF_SKEL)
 $(BUILD)/obj/src/source/bpf_offcpu.o $(BUILD)/tobj/src/source/bpf_offcpu.o: $(BPF_SKEL)
 
 # ---- profile formats: pprof through protobuf-c (owner: formats) ------------------------------

@@ -2,6 +2,7 @@
 /* The eBPF sampler's user side: load, size and attach profile.bpf.c, drain its maps. */
 #define _GNU_SOURCE
 #include "bpf.h"
+#include "bpf_internal.h"
 #include "bpf_sideband.h"
 #include "bpf_stacks.h"
 #include "bpf_unwind.h"
@@ -26,7 +27,6 @@
 #include <unistd.h>
 
 #include "../util/util.h"
-#include "profile.skel.h"
 
 #define DRAIN_INTERVAL_S 2   /* the front drains every second; room for one late drain */
 #define MIN_ENTRIES 1024u
@@ -42,40 +42,6 @@
 #define UNWIND_PROCS_TRACKED 512u
 #define UNWIND_PROCS_ALL 4096u
 
-struct bpf_backend {
-	struct sampler_opts opts;
-	struct profile_bpf *skel;
-	bool per_thread;
-	int *cpus; /* sampled CPUs */
-	int ncpus;
-	struct bpf_link **links;
-	int nlinks;
-	int npossible;
-	uint64_t *pcpu; /* one value per possible CPU: scratch for per-CPU maps */
-	struct bpf_sideband *sb;
-	struct probe_set probes; /* -e: counted at every occurrence instead of the timer */
-	char *event_names;	 /* -e: their labels, joined by ',' */
-	const char *event;
-	uint64_t t0;
-	/* drain scratch */
-	struct profile_key *keys;
-	uint64_t *vals;
-	size_t capkv;
-	struct bpf_stacks *stacks;		     /* every stack drained, by hash */
-	struct bpf_ustacks *ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks arrays */
-	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
-	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
-	bool dwarf_auto; /* auto under -a/-C: CFI tables only for binaries without frame pointers */
-	const char *cg_note; /* -v: how --call-graph auto chose */
-	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
-	uint32_t uslots;
-	struct bpf_unwind *unwind;
-	struct bpf_backend_detail d;
-	char note[160];
-	const char *info; /* -v only: the event fallback */
-	char info_buf[560]; /* -v only: the event fallback, the DWARF walk's counters, the tables */
-	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
-};
 
 static char libbpf_last[256]; /* libbpf's last warning, for error messages */
 
@@ -136,159 +102,6 @@ int bpf_backend__available(char *why, size_t whylen)
 	return 0;
 }
 
-static int sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
-{
-	return (int)syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-/* The sampling event for one CPU: cycles where the PMU has them, else cpu-clock. */
-static int open_sampler_event(struct bpf_backend *b, int cpu, bool *hw)
-{
-	struct perf_event_attr a;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = *hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
-	a.config = *hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK;
-	a.freq = 1;
-	a.sample_freq = b->opts.freq;
-	a.exclude_user = b->opts.stacks == STACKS_KERNEL_ONLY;
-	int fd = sys_perf_event_open(&a, -1, cpu);
-	if (fd < 0 && *hw && errno != EACCES && errno != EPERM && errno != EMFILE) {
-		*hw = false; /* no PMU (VMs): the hrtimer-based clock */
-		b->info = "no hardware cycle counter here; sampling cpu-clock";
-		return open_sampler_event(b, cpu, hw);
-	}
-	return fd < 0 ? -errno : fd;
-}
-
-static int open_error(struct bpf_backend *b, int e, const char *what, int cpu, char *err,
-		      size_t errlen)
-{
-	int maxrate = sysinfo__read_int("/proc/sys/kernel/perf_event_max_sample_rate", 0);
-	if (e == EINVAL && maxrate > 0 && b->opts.freq > (unsigned)maxrate)
-		snprintf(err, errlen,
-			 "-F %u is above kernel.perf_event_max_sample_rate (%d); lower -F or raise "
-			 "the sysctl",
-			 b->opts.freq, maxrate);
-	else if (e == EMFILE || e == ENFILE)
-		snprintf(err, errlen, "too many open files for %d CPUs; raise 'ulimit -n'", b->ncpus);
-	else
-		snprintf(err, errlen, "cannot open the %s event on CPU %d: %s", what, cpu,
-			 strerror(e));
-	return -e;
-}
-
-static bool syscall_tracepoint(const struct probe_event *e)
-{
-	return e->type == PERF_TYPE_TRACEPOINT && !strncmp(e->label, "tracepoint:syscalls:", 20);
-}
-
-/* The program for a probe: tracepoints, user probes (no kernel stack) and kprobes differ. */
-static struct bpf_program *probe_program(const struct bpf_backend *b, const struct probe_event *e)
-{
-	if (e->type == PERF_TYPE_TRACEPOINT)
-		return syscall_tracepoint(e) ? b->skel->progs.on_syscall_event : b->skel->progs.on_event;
-	return e->user ? b->skel->progs.on_uprobe : b->skel->progs.on_kprobe;
-}
-
-/*
- * -e: one perf event per probe, period 1, every process (the tgids filter is in the program).
- * A program attached to a tracepoint's or a probe's perf event runs at every hit on every
- * CPU, before the kernel looks at the event's CPU: one event per CPU would count each hit once
- * per CPU. No ring buffer is mapped, and the programs return 0, so the kernel writes no perf
- * sample of its own.
- */
-static int attach_probes(struct bpf_backend *b, char *err, size_t errlen)
-{
-	b->links = xcalloc((size_t)b->probes.n, sizeof(*b->links));
-	for (int p = 0; p < b->probes.n; p++) {
-		const struct probe_event *e = &b->probes.ev[p];
-		struct perf_event_attr a;
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		a.type = e->type;
-		a.config = e->config;
-		a.config1 = e->config1;
-		a.config2 = e->config2;
-		a.sample_period = 1;
-		int fd = sys_perf_event_open(&a, -1, b->cpus[0]);
-		if (fd < 0) {
-			int e2 = errno;
-			open_error(b, e2, e->label, b->cpus[0], err, errlen);
-			return -e2;
-		}
-		struct bpf_link *l = bpf_program__attach_perf_event(probe_program(b, e), fd);
-		if (!l) {
-			int e2 = errno;
-			close(fd);
-			snprintf(err, errlen, "cannot attach the BPF program to %s: %s", e->label,
-				 strerror(e2));
-			return -e2;
-		}
-		b->links[b->nlinks++] = l; /* the link owns fd */
-	}
-	b->event = b->event_names;
-	return 0;
-}
-
-/* -e: resolves every spec but the timer's names; the event name is their labels joined. */
-static int resolve_probes(struct bpf_backend *b, const struct sampler_opts *o, char *err,
-			  size_t errlen)
-{
-	for (int i = 0; i < o->nevents; i++) {
-		if (probe__is_timer(o->events[i]))
-			continue;
-		int ret = probe__resolve(o->events[i], &b->probes, err, errlen);
-		if (ret < 0)
-			return ret;
-	}
-	struct strbuf names = {0};
-	for (int i = 0; i < b->probes.n; i++) {
-		if (i)
-			strbuf__addc(&names, ',');
-		strbuf__adds(&names, b->probes.ev[i].label);
-	}
-	b->event_names = names.buf;
-	if (b->probes.n && o->scope == SCOPE_CPU) {
-		snprintf(err, errlen, "-e with -C counts every CPU's events with --backend bpf; use "
-				      "--backend perf");
-		return -EOPNOTSUPP;
-	}
-	if (b->probes.n && b->dwarf) {
-		snprintf(err, errlen, "-e with --backend bpf walks frame pointers; use --backend perf "
-				      "for --call-graph dwarf");
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-static int attach_samplers(struct bpf_backend *b, char *err, size_t errlen)
-{
-	bool hw = true;
-	if (b->probes.n)
-		return attach_probes(b, err, errlen);
-	b->links = xcalloc((size_t)b->ncpus, sizeof(*b->links));
-	for (int i = 0; i < b->ncpus; i++) {
-		int fd = open_sampler_event(b, b->cpus[i], &hw);
-		if (fd < 0)
-			return open_error(b, -fd, hw ? "cycles" : "cpu-clock", b->cpus[i], err,
-					  errlen);
-		struct bpf_program *prog =
-		    b->dwarf ? b->skel->progs.on_sample_dwarf : b->skel->progs.on_sample;
-		struct bpf_link *l = bpf_program__attach_perf_event(prog, fd);
-		if (!l) {
-			int e = errno;
-			close(fd);
-			snprintf(err, errlen, "cannot attach the BPF sampler on CPU %d: %s",
-				 b->cpus[i], strerror(e));
-			return -e;
-		}
-		b->links[b->nlinks++] = l; /* the link owns fd */
-	}
-	b->event = hw ? "cycles" : "cpu-clock";
-	return 0;
-}
-
 static void size_maps(struct bpf_backend *b)
 {
 	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
@@ -344,20 +157,7 @@ static void configure(struct bpf_backend *b)
 	s->rodata->want_user = o->stacks != STACKS_KERNEL_ONLY;
 	s->rodata->want_kernel = o->stacks != STACKS_USER_ONLY;
 	bpf_program__set_autoload(s->progs.on_fork, o->scope == SCOPE_COMMAND);
-	bool tp = false, sc = false, up = false, kp = false;
-	for (int i = 0; i < b->probes.n; i++) {
-		const struct probe_event *e = &b->probes.ev[i];
-		tp |= e->type == PERF_TYPE_TRACEPOINT && !syscall_tracepoint(e);
-		sc |= syscall_tracepoint(e);
-		up |= e->type != PERF_TYPE_TRACEPOINT && e->user;
-		kp |= e->type != PERF_TYPE_TRACEPOINT && !e->user;
-	}
-	bpf_program__set_autoload(s->progs.on_event, tp);
-	bpf_program__set_autoload(s->progs.on_syscall_event, sc);
-	bpf_program__set_autoload(s->progs.on_uprobe, up);
-	bpf_program__set_autoload(s->progs.on_kprobe, kp);
-	bpf_program__set_autoload(s->progs.on_sample, !b->dwarf && !b->probes.n);
-	bpf_program__set_autoload(s->progs.on_sample_dwarf, b->dwarf);
+	bpf_attach__select_programs(b);
 	bpf_program__set_autoload(s->progs.on_exit, tracked);
 }
 
@@ -484,7 +284,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	b->pcpu = xcalloc((size_t)b->npossible, sizeof(*b->pcpu));
 	sysinfo__raise_nofile();
 
-	ret = resolve_probes(b, o, err, errlen);
+	ret = bpf_attach__resolve_probes(b, o, err, errlen);
 	if (ret)
 		goto out_close;
 	b->skel = profile_bpf__open();
@@ -528,7 +328,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 		snprintf(err, errlen, "cannot attach the BPF process tracking: %s", strerror(-ret));
 		goto out_close;
 	}
-	ret = attach_samplers(b, err, errlen);
+	ret = bpf_attach__samplers(b, err, errlen);
 	if (ret)
 		goto out_close;
 	b->stacks = bpf_stacks__new(2 * b->d.stack_entries);

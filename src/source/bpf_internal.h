@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* The eBPF sampler's state, shared by bpf.c (load, size, drain) and bpf_attach.c (events). */
+#ifndef SCORCH_SOURCE_BPF_INTERNAL_H
+#define SCORCH_SOURCE_BPF_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bpf.h"
+#include "../bpf/unwind.h"
+#include "bpf_stacks.h"
+#include "probe.h"
+#include "profile.skel.h"
+
+struct bpf_backend {
+	struct sampler_opts opts;
+	struct profile_bpf *skel;
+	bool per_thread;
+	int *cpus; /* sampled CPUs */
+	int ncpus;
+	struct bpf_link **links;
+	int nlinks;
+	int npossible;
+	uint64_t *pcpu; /* one value per possible CPU: scratch for per-CPU maps */
+	struct bpf_sideband *sb;
+	struct probe_set probes; /* -e: counted at every occurrence instead of the timer */
+	char *event_names;	 /* -e: their labels, joined by ',' */
+	const char *event;
+	uint64_t t0;
+	/* drain scratch */
+	struct profile_key *keys;
+	uint64_t *vals;
+	size_t capkv;
+	struct bpf_stacks *stacks;		     /* every stack drained, by hash */
+	struct bpf_ustacks *ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks arrays */
+	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
+	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
+	bool dwarf_auto; /* auto under -a/-C: CFI tables only for binaries without frame pointers */
+	const char *cg_note; /* -v: how --call-graph auto chose */
+	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
+	uint32_t uslots;
+	struct bpf_unwind *unwind;
+	struct bpf_backend_detail d;
+	char note[160];
+	const char *info; /* -v only: the event fallback */
+	char info_buf[560]; /* -v only: the event fallback, the DWARF walk's counters, the tables */
+	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
+};
+
+/*
+ * -e: resolves o's event specs (all but the timer's names) into b->probes and their labels
+ * into b->event_names. Returns 0, or -errno with a reason in err (a spec that does not
+ * resolve, or a combination the BPF backend refuses: -e with -C or --call-graph dwarf).
+ */
+int bpf_attach__resolve_probes(struct bpf_backend *b, const struct sampler_opts *o, char *err,
+			       size_t errlen);
+
+/* Chooses the programs to load (before the skeleton's load): the timer's or the probes'. */
+void bpf_attach__select_programs(struct bpf_backend *b);
+
+/*
+ * Opens the sampling events and attaches the loaded programs: one timer event per sampled
+ * CPU, or one event per probe under -e. Sets b->links and b->event. Returns 0, or -errno
+ * with a one-line reason in err.
+ */
+int bpf_attach__samplers(struct bpf_backend *b, char *err, size_t errlen);
+
+#endif
