@@ -10,6 +10,7 @@
 #include "perf_names.h"
 #include "perf_script_blocks.h"
 #include "../symbol/symbolizer.h"
+#include "../util/quote.h"
 #include "../util/strhash.h"
 #include "../util/util.h"
 
@@ -33,75 +34,6 @@ struct span {
 	const char *s;
 	size_t n;
 };
-
-/* Input bytes quoted in a message: at most this many, then "... (N bytes)". */
-#define QUOTE_MAX 200
-
-/* Byte length of the valid UTF-8 sequence at s[0..n) for a printable code point, or 0
- * (bad lead or continuation byte, overlong form, surrogate, beyond U+10FFFF, C1 control). */
-static size_t printable_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		if (c == 0xc2)
-			lo = 0xa0; /* U+0080..U+009F are C1 controls (CSI = U+009B) */
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		lo = c == 0xe0 ? 0xa0 : 0x80;
-		hi = c == 0xed ? 0x9f : 0xbf;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		lo = c == 0xf0 ? 0x90 : 0x80;
-		hi = c == 0xf4 ? 0x8f : 0xbf;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/*
- * Appends input bytes s[0..n) to sb so that a terminal shows them and does nothing else:
- * printable ASCII and valid printable UTF-8 as they are, backslash as \\, tab and CR as \t
- * and \r, every other byte (control bytes, DEL, C1 controls, invalid UTF-8) as \xNN.
- * Lines longer than QUOTE_MAX bytes are cut there, with their length.
- */
-static void quote_input(struct strbuf *sb, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	strbuf__add(sb, "", 0);
-	while (i < n && i < QUOTE_MAX) {
-		unsigned c = u[i];
-		size_t k = c >= 0x80 ? printable_utf8_len(u + i, n - i) : 0;
-		if (k && i + k <= QUOTE_MAX) {
-			strbuf__add(sb, s + i, k);
-			i += k;
-			continue;
-		}
-		if (k)
-			break; /* a character that would cross the cut */
-		if (c == '\\')
-			strbuf__add(sb, "\\\\", 2);
-		else if (c == '\t')
-			strbuf__add(sb, "\\t", 2);
-		else if (c == '\r')
-			strbuf__add(sb, "\\r", 2);
-		else if (c < 0x20 || c >= 0x7f)
-			strbuf__addf(sb, "\\x%02x", c);
-		else
-			strbuf__addc(sb, (char)c);
-		i++;
-	}
-	if (i < n)
-		strbuf__addf(sb, "... (%zu bytes)", n);
-}
 
 /* perl: ^(\S.+?)\s+(\d+)\/ *(\d+)*\s+  (without the space before the star) */
 static bool match_event(const char *s, size_t n, struct span *comm, struct span *pid,
@@ -428,7 +360,7 @@ static bool event_line(struct reader *r, struct span line, struct span comm, str
 		} else if (strlen(r->filter) != event.n || memcmp(r->filter, event.s, event.n)) {
 			if (r->filter_defaulted && !r->filter_warned) {
 				struct strbuf q = {0};
-				quote_input(&q, event.s, event.n);
+				quote__input(&q, event.s, event.n);
 				fprintf(stderr, "Filtering for events of type: %s\n", q.buf);
 				strbuf__free(&q);
 				r->filter_warned = true;
@@ -775,7 +707,7 @@ static void read_lines(struct reader *r)
 			r->blk_start = NULL;
 			if (r->max_warn > 0 && r->st->unrecognized < (uint64_t)r->max_warn) {
 				struct strbuf q = {0};
-				quote_input(&q, l.s, l.n);
+				quote__input(&q, l.s, l.n);
 				util__warn("unrecognized line %llu: %s", (unsigned long long)r->st->lines,
 					   q.buf);
 				strbuf__free(&q);
