@@ -4,14 +4,17 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../util/bigmem.h"
 #include "../util/util.h"
 
 struct kallsyms {
-	struct ksym *syms;
-	size_t n;
+	struct ksym *syms; /* bigmem: about 5 MB, faulted in 2 MB pages */
+	size_t n, cap;
 	char *text;            /* the function names, packed; syms[].name point into it */
 	struct symmap *modules; /* interned "[modname]" strings */
 };
@@ -54,74 +57,113 @@ static bool better_alias(const struct ksym *a, const struct ksym *b)
 	return strlen(a->name) > strlen(b->name);
 }
 
+/* Hex digits up to the first non-hex byte, at most 16; *end is where they stop. */
+static uint64_t parse_hex(const char *s, const char **end)
+{
+	uint64_t v = 0;
+	int i = 0;
+	for (; i < 16; i++) {
+		unsigned c = (unsigned char)s[i], l = c | 0x20;
+		unsigned d = c - '0' < 10u ? c - '0' : l - 'a' < 6u ? l - 'a' + 10 : 16;
+		if (d == 16)
+			break;
+		v = v << 4 | d;
+	}
+	*end = s + i;
+	return v;
+}
+
+/*
+ * One line of /proc/kallsyms, "ADDR TYPE NAME[\t[MODULE]]" (without its newline): a text
+ * symbol goes to k->syms with its name appended to names (its offset there stands in for the
+ * pointer until the names stop moving).
+ */
+static void parse_line(struct kallsyms *k, struct strbuf *names, const char *line, size_t len,
+		       bool *any_nonzero)
+{
+	const char *end;
+	uint64_t addr = parse_hex(line, &end);
+	if (end == line || (size_t)(end - line) + 3 > len || end[0] != ' ' || end[2] != ' ' ||
+	    !is_text_type(end[1]))
+		return;
+	const char *name = end + 3, *stop = line + len;
+	const char *tab = memchr(name, '\t', (size_t)(stop - name));
+	const char *module = kernel_module;
+	if (tab && tab[1] == '[') {
+		/* "[nf_conntrack]" is already in perf's form. */
+		const char *close = memchr(tab + 1, ']', (size_t)(stop - tab - 1));
+		char mod[128];
+		size_t n = close ? (size_t)(close - tab) : (size_t)(stop - tab - 1);
+		if (n >= sizeof(mod))
+			n = sizeof(mod) - 1;
+		memcpy(mod, tab + 1, n);
+		mod[n] = '\0';
+		module = symmap__intern(k->modules, mod);
+	}
+	if (addr)
+		*any_nonzero = true;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 1u << 17; /* a distribution kernel has ~120k */
+		k->syms = bigmem__realloc(k->syms, k->cap * sizeof(*k->syms), cap * sizeof(*k->syms));
+		k->cap = cap;
+	}
+	size_t off = names->len;
+	strbuf__add(names, name, (size_t)((tab ? tab : stop) - name));
+	strbuf__addc(names, '\0');
+	k->syms[k->n++] = (struct ksym){.start = addr,
+					.name = (const char *)(uintptr_t)off,
+					.module = module,
+					.global = end[1] == 'T' || end[1] == 'W'};
+}
+
+/* The file's read in 256 KiB pieces: only the function names are kept, never the file. */
+#define KALLSYMS_PIECE (256u << 10)
+
 int kallsyms__load(const char *path, struct kallsyms **out)
 {
-	char *text;
-	size_t len;
-	int err = util__read_file(path, &text, &len);
-	if (err)
-		return err;
-
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
 	struct kallsyms *k = xcalloc(1, sizeof(*k));
-	k->text = text;
 	k->modules = symmap__new();
-	size_t cap = 0;
+	struct strbuf names = {0};
+	size_t have = 0;
 	bool any_nonzero = false;
-	char *line = text;
-	while (line && *line) {
-		char *eol = strchr(line, '\n');
-		if (eol)
-			*eol = '\0';
-		char *end;
-		uint64_t addr = strtoull(line, &end, 16);
-		if (end != line && end[0] == ' ' && end[1] && end[2] == ' ' && is_text_type(end[1])) {
-			char *name = end + 3;
-			char *tab = strchr(name, '\t');
-			const char *module = kernel_module;
-			if (tab) {
-				*tab = '\0';
-				char *mod = tab + 1;
-				if (*mod == '[') {
-					/* "[nf_conntrack]" is already in perf's form. */
-					char *close = strchr(mod, ']');
-					if (close)
-						close[1] = '\0';
-					module = symmap__intern(k->modules, mod);
-				}
-			}
-			if (addr)
-				any_nonzero = true;
-			if (k->n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				k->syms = xrealloc(k->syms, cap * sizeof(*k->syms));
-			}
-			k->syms[k->n++] = (struct ksym){ .start = addr,
-							  .name = name,
-							  .module = module,
-							  .global = isupper((unsigned char)end[1]) != 0 };
+	char *buf = xmalloc(KALLSYMS_PIECE);
+	int err = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, KALLSYMS_PIECE - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
 		}
-		line = eol ? eol + 1 : NULL;
+		have += (size_t)r;
+		char *line = buf, *stop = buf + have, *eol;
+		while ((eol = memchr(line, '\n', (size_t)(stop - line)))) {
+			parse_line(k, &names, line, (size_t)(eol - line), &any_nonzero);
+			line = eol + 1;
+		}
+		if (r == 0 || (line == buf && have == KALLSYMS_PIECE)) {
+			/* the end, or a line longer than a piece: what is left is one line */
+			if (stop > line)
+				parse_line(k, &names, line, (size_t)(stop - line), &any_nonzero);
+			break;
+		}
+		have = (size_t)(stop - line);
+		memmove(buf, line, have);
 	}
-	if (!any_nonzero) {
+	free(buf);
+	close(fd);
+	k->text = names.buf ? names.buf : xstrdup("");
+	for (size_t i = 0; i < k->n; i++)
+		k->syms[i].name = k->text + (uintptr_t)k->syms[i].name;
+	if (err || !any_nonzero) {
 		kallsyms__free(k);
-		return -EPERM; /* kptr_restrict hides addresses from this user */
+		return err ? err : -EPERM; /* -EPERM: kptr_restrict hides addresses from this user */
 	}
 	qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
-	/* Only the function names stay, packed: the file lists as many data symbols, and the read
-	 * buffer has room to spare (about 8 MB less for a profiler that runs for days). */
-	size_t total = 0;
-	for (size_t i = 0; i < k->n; i++)
-		total += strlen(k->syms[i].name) + 1;
-	char *names = xmalloc(total ? total : 1), *at = names;
-	for (size_t i = 0; i < k->n; i++) {
-		size_t n = strlen(k->syms[i].name) + 1;
-		memcpy(at, k->syms[i].name, n);
-		k->syms[i].name = at;
-		at += n;
-	}
-	free(k->text);
-	k->text = names;
-	k->syms = xrealloc(k->syms, (k->n ? k->n : 1) * sizeof(*k->syms));
 	/* kallsyms has no sizes: each symbol runs to the next address; the last gets a page. */
 	for (size_t i = k->n; i-- > 0;) {
 		struct ksym *s = &k->syms[i];
@@ -140,7 +182,7 @@ void kallsyms__free(struct kallsyms *k)
 {
 	if (!k)
 		return;
-	free(k->syms);
+	bigmem__free(k->syms, k->cap * sizeof(*k->syms));
 	free(k->text);
 	symmap__free(k->modules, NULL);
 	free(k);
