@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
+
 format_write_fn format__writer_for(const char *path)
 {
 	if (util__has_suffix(path, ".pb.gz") || util__has_suffix(path, ".pprof"))
@@ -18,16 +20,6 @@ format_write_fn format__writer_for(const char *path)
 	if (util__has_suffix(path, ".json"))
 		return d3json__write;
 	return NULL;
-}
-
-/* Length of the valid UTF-8 sequence at s, 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
 }
 
 void json__string(struct strbuf *out, const char *s)
@@ -47,7 +39,7 @@ void json__string(struct strbuf *out, const char *s)
 		if (!ch)
 			break;
 		if (ch >= 0x80) {
-			size_t n = utf8_len(u + i);
+			size_t n = utf8__len(u + i, 4); /* stops at the NUL */
 			if (n) {
 				strbuf__add(out, s + i, n);
 				i += n - 1;

@@ -288,6 +288,31 @@ if [ -f "$f" ] && have_perl_tools; then
 	fi
 fi
 
+# --- names that are not UTF-8 -------------------------------------------------------------
+# A surrogate (ED A0 80), an overlong slash (C0 AF), a code point past U+10FFFF (F4 90 80 80)
+# and a cut sequence (E2 82): each JSON writer replaces every such byte run with U+FFFD, and
+# a strict UTF-8 JSON parser (python's) reads back the valid names as they were.
+printf 'main;s\xed\xa0\x80x 2\nmain;o\xc0\xafx 3\nmain;big\xf4\x90\x80\x80 4\nmain;cut\xe2\x82 5\nmain;\xc3\xa9t\xc3\xa9 6\n' >"$TMP/bad8.folded"
+for ext in speedscope.json trace.json json; do
+	"$SCORCH" convert "$TMP/bad8.folded" -o "$TMP/bad8.$ext" 2>"$TMP/bad8.err"
+	got=$(python3 -c '
+import json, sys
+names = set()
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "name" and isinstance(x, str): names.add(x)
+            walk(x)
+    elif isinstance(v, list):
+        for x in v: walk(x)
+walk(json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict")))
+want = ["\u00e9t\u00e9", "main"]
+bad = sorted(n for n in names if "\ufffd" in n)
+print("ok" if all(w in names for w in want) and len(bad) == 4 else "names: %r" % sorted(names))
+' "$TMP/bad8.$ext" 2>&1 | tail -1)
+	expect_eq "convert to .$ext: invalid UTF-8 becomes U+FFFD, strict UTF-8 JSON" ok "$got"
+done
+
 # --- errors ------------------------------------------------------------------------------
 printf '\x1f\x8b\x08\x00garbage' >"$TMP/bad.pb.gz"
 expect_exit "convert: corrupt gzip is an error" 2 "corrupt gzip" "$SCORCH" convert "$TMP/bad.pb.gz" -o "$TMP/x.folded"
