@@ -211,7 +211,9 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 				  tracked ? bpf_map__fd(s->maps.tgids) : -1, b->dwarf_auto, err, errlen);
 	if (ret)
 		return ret;
-	ret = bpf_sideband__open_hooked(&b->sb, on_unwind_record, b->unwind, err, errlen);
+	/* a command's or -p's process start read at once; system-wide, fewer wake-ups */
+	ret = bpf_sideband__open_hooked(&b->sb, on_unwind_record, b->unwind, tracked ? 24 : 0, err,
+					errlen);
 	if (ret)
 		return ret;
 	bpf_unwind__prewarm(b->unwind);

@@ -21,9 +21,11 @@ int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen);
  * tables): a thread wakes on every record and hands it to hook (not NULL) in ring order, under
  * the side-band's lock; the records stay queued for bpf_sideband__drain, which replays them in
  * time order. Whatever the hook touches is read elsewhere only between __lock and __unlock.
+ * Up to burst wake-ups per 100 ms are read at once; past that the thread rests 20 ms after
+ * each (0: always), trading how soon a record is read for fewer wake-ups in a fork storm.
  */
 int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
-			      char *err, size_t errlen);
+			      unsigned burst, char *err, size_t errlen);
 void bpf_sideband__lock(struct bpf_sideband *sb);
 void bpf_sideband__unlock(struct bpf_sideband *sb);
 /* Waits up to timeout_ms for records; 0, -EINTR on a signal, or another -errno. */
