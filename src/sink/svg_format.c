@@ -7,6 +7,7 @@
 
 #include "svg_color.h"
 #include "svg_internal.h"
+#include "../util/utf8.h"
 
 /* sprintf("%.Nf") for N = 1 or 2, without the cost of printf in the common case. */
 size_t svg_fmt__fixed(char *buf, double v, int decimals, double *parsed)
@@ -89,32 +90,8 @@ void svg_fmt__count(struct strbuf *sb, double v)
  * (bad lead or continuation byte, overlong form, surrogate, beyond U+10FFFF, U+FFFE/U+FFFF). */
 static size_t xml_utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned c = s[0];
-	size_t len;
-	unsigned lo = 0x80, hi = 0xbf; /* range of the second byte */
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if (c == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))
+	size_t len = utf8__len(s, n);
+	if (len == 3 && s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))
 		return 0; /* U+FFFE and U+FFFF are not XML characters */
 	return len;
 }
