@@ -44,17 +44,22 @@ static int kid_cmp(const void *a, const void *b)
 	return x->str != y->str ? (x->str < y->str ? -1 : 1) : (x->node > y->node) - (x->node < y->node);
 }
 
-/* A group of trie nodes drawn as one frame: siblings (or merged cousins) of one name. */
+/*
+ * A group of trie nodes drawn as one frame: siblings (or merged cousins) of one name; pad is
+ * the value of the left-out siblings just before it (its left edge moves right by that much).
+ */
 struct group {
 	uint32_t *nodes;
 	uint32_t n;
 	uint32_t depth;
+	uint64_t pad;
 };
 
 struct tree {
 	uint32_t *name;  /* per emitted node: index into names */
 	uint32_t *depth;
 	uint64_t *total;
+	uint64_t *pad;   /* per emitted node: the value of left-out siblings just before it */
 	uint32_t n;
 	uint32_t *map;   /* trie node -> emitted node, PROFILE_NONE when not drawn */
 	uint32_t *strname; /* string id -> names index */
@@ -83,6 +88,7 @@ static void tree_build(struct tree *t, const struct profile *p, const uint64_t *
 	t->name = xmalloc(nn * sizeof(*t->name));
 	t->depth = xmalloc(nn * sizeof(*t->depth));
 	t->total = xmalloc(nn * sizeof(*t->total));
+	t->pad = xmalloc(nn * sizeof(*t->pad));
 	t->map = xmalloc(nn * sizeof(*t->map));
 	memset(t->map, 0xff, nn * sizeof(*t->map));
 	t->strname = xmalloc((ns + 1) * sizeof(*t->strname));
@@ -98,6 +104,7 @@ static void tree_build(struct tree *t, const struct profile *p, const uint64_t *
 	st[0].nodes[0] = PROFILE_ROOT;
 	st[0].n = 1;
 	st[0].depth = 0;
+	st[0].pad = 0;
 	struct kid *kids = NULL;
 	size_t capk = 0;
 	while (depth) {
@@ -126,6 +133,7 @@ static void tree_build(struct tree *t, const struct profile *p, const uint64_t *
 				     : name_index(t, profile__frame_get(p, profile__node_frame(p, g.nodes[0]))->name);
 		t->depth[e] = g.depth;
 		t->total[e] = sum;
+		t->pad[e] = g.pad;
 		free(g.nodes);
 		if (nk > 1)
 			qsort(kids, nk, sizeof(*kids), kid_cmp);
@@ -138,6 +146,7 @@ static void tree_build(struct tree *t, const struct profile *p, const uint64_t *
 			st = xrealloc(st, cap * sizeof(*st));
 		}
 		size_t end = nk, slot = depth;
+		struct group *right = NULL; /* the kept run right of the ones being visited */
 		while (end > 0) {
 			size_t start = end - 1;
 			while (start > 0 && kids[start - 1].str == kids[end - 1].str)
@@ -145,12 +154,16 @@ static void tree_build(struct tree *t, const struct profile *p, const uint64_t *
 			uint64_t run = 0;
 			for (size_t i = start; i < end && run < minv; i++)
 				run += tot[kids[i].node];
-			if (run < minv) {
+			if (run < minv) { /* (summed whole: it stayed under minv) */
 				*pruned = true;
+				if (right)
+					right->pad += run;
 				end = start;
 				continue;
 			}
 			struct group *ng = &st[slot++];
+			right = ng;
+			ng->pad = 0;
 			ng->n = (uint32_t)(end - start);
 			ng->nodes = xmalloc(ng->n * sizeof(uint32_t));
 			for (size_t i = start; i < end; i++)
@@ -169,6 +182,7 @@ static void tree_free(struct tree *t)
 	free(t->name);
 	free(t->depth);
 	free(t->total);
+	free(t->pad);
 	free(t->map);
 	free(t->strname);
 	free(t->names);
@@ -403,6 +417,16 @@ static int write_json(const struct profile *p, int col, struct strbuf *out, uint
 				strbuf__addc(out, ',');
 			strbuf__addu(out, t.total[i]);
 		}
+		/* (node, pad) pairs where left-out siblings come just before a node */
+		strbuf__adds(out, "],\"pad\":[");
+		bool first = true;
+		for (uint32_t i = 0; i < t.n; i++) {
+			if (!t.pad[i])
+				continue;
+			strbuf__addf(out, "%s%u,", first ? "" : ",", i);
+			strbuf__addu(out, t.pad[i]);
+			first = false;
+		}
 		strbuf__adds(out, "]}");
 	} else {
 		strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"data\":\"", t.n);
@@ -453,12 +477,14 @@ static void add_script_json(struct strbuf *out, const char *s, size_t n)
 
 /*
  * Frames narrower than this share of all are left out of the page's first, coarse copy of
- * the profile: on a graph up to 4,096 CSS pixels wide they are under the one pixel the
- * viewer draws at least (MIN_W), until one zooms in or the full copy is loaded. A small
+ * the profile: on a graph up to 2,048 CSS pixels wide they are under the one pixel the
+ * viewer draws at least (MIN_W), so that the first paint is the graph the full copy draws;
+ * on a wider graph, frames of 1 to 1.x pixels join it when the full copy is loaded. A small
  * copy is what makes the first paint fast: 200,000 stacks are ~1.3 million frames, of which
- * ~12,000 are this wide.
+ * ~6,500 are this wide (~12,000 at 1/4096: twice the JSON to parse and nodes to lay out
+ * before the first frame).
  */
-#define COARSE_DIV 4096u
+#define COARSE_DIV 2048u
 
 int viewer__html(const struct profile *p, struct strbuf *out)
 {

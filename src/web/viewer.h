@@ -33,9 +33,11 @@ int viewer__json(const struct profile *p, struct strbuf *out);
 
 /*
  * Appends one self-contained HTML page to out: the CSS; for a profile with frames narrower
- * than 1/4096 of all, a coarse copy without them (<script type="application/json"
+ * than 1/2048 of all, a coarse copy without them (<script type="application/json"
  * id="scorch-coarse">: viewer__json's object with "partial": true and nodes as
- * {"count":N,"name":[..],"dz":[..],"total":[..]}, plain JSON arrays); the viewer's script,
+ * {"count":N,"name":[..],"dz":[..],"total":[..],"pad":[..]}, plain JSON arrays, pad holding
+ * (node, value) pairs: the value of the frames left out just before that node among its
+ * siblings, which its left edge moves right by, as in the full graph); the viewer's script,
  * which ends by drawing that copy, so that the first paint comes before the parser reaches
  * the bulk; then the full profile (id="scorch-data", and id="scorch-baseline" for a differential) with
  * its nodes packed: {"count":N,"bytes":B,"deflate":BASE64}, where BASE64 is the zlib stream

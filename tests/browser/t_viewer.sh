@@ -82,9 +82,12 @@ printf 'main;grew 70\nmain;shrank 30\n' >"$TMP/after.folded"
 "$SCORCH" flamegraph "$TMP/after.folded" -o "$TMP/after.html"
 "$SCORCH" diff "$TMP/before.folded" "$TMP/after.folded" -o "$TMP/diff.html"
 
-# ---- a frame under 1/4096 of the samples: left out of the page's coarse first copy ----
+# ---- a frame under 1/2048 of the samples: left out of the page's coarse first copy ----
 printf 'main;big 100000\nmain;tiny 1\n' >"$TMP/two.folded"
 "$SCORCH" flamegraph "$TMP/two.folded" -o "$TMP/two.html"
+
+# ---- a big generated profile: its first paint (the coarse copy) against the full profile's ----
+python3 "$ROOT/bench/gen_folded.py" 20000 >"$TMP/gen.folded" && "$SCORCH" flamegraph "$TMP/gen.folded" -o "$TMP/gen.html"
 
 # ---- a recorded two-phase workload, for the heatmap ----
 phases_html=
@@ -108,7 +111,7 @@ W_frame_path=$frame_path W_frame_count=$frame_count W_outside=$outside W_regex=$
 W_matched_pct=$(pct "$matched" "$total") W_zoom_matched_pct=$(pct "$zmatched" "$frame_count") \
 W_top_self=$top_self W_top_self_count=$top_self_count W_top_self_matches=$top_self_matches \
 W_top_total=$top_total W_top_total_count=$top_total_count \
-W_two_stage_html=$TMP/two.html W_diff_html=$TMP/diff.html W_diff_before_html=$TMP/before.html W_diff_after_html=$TMP/after.html \
+W_two_stage_html=$TMP/two.html W_gen_html=$TMP/gen.html W_diff_html=$TMP/diff.html W_diff_before_html=$TMP/before.html W_diff_after_html=$TMP/after.html \
 W_phases_html=$phases_html W_phases_skip=$phases_skip \
 	node -e '
 const w = {}, nums = ["total", "max_depth", "frame_count", "top_self_count", "top_total_count"];

@@ -231,6 +231,49 @@ try {
 		await page.close();
 	}
 
+	// ---- the first paint of a big profile is its graph: what the coarse copy draws is what the
+	// full profile draws at this width (under 2,048 px), frame for frame ----
+	{
+		const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+		const errors = [];
+		page.on('pageerror', e => errors.push(String(e)));
+		// the graph's pixels as the viewer draws it first (its 'drawn' mark), before any later task
+		await page.addInitScript(() => {
+			const mark = performance.mark.bind(performance);
+			performance.mark = name => {
+				if (name === 'scorch-viewer-drawn') {
+					const c = document.querySelector('.sv-flame');
+					window.scorchFirst = {
+						w: c.width, h: c.height, px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data),
+						loaded: document.getElementById('scorch-viewer').dataset.loaded || '',
+						partial: !!document.getElementById('scorch-viewer').scorchViewer.t.json.partial,
+					};
+				}
+				return mark(name);
+			};
+		});
+		await page.goto('file://' + want.gen_html);
+		await page.waitForSelector('#scorch-viewer[data-loaded="full"]');
+		const r = await page.evaluate(() => {
+			const first = window.scorchFirst, c = document.querySelector('.sv-flame');
+			const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			// the full graph can be taller (deeper frames, too narrow to draw): rows from the bottom
+			const off = (c.height - first.h) * c.width * 4;
+			let diff = 0, above = 0;
+			if (first.w === c.width && first.h <= c.height) {
+				for (let i = 0; i < first.px.length; i++) if (first.px[i] !== px[off + i]) diff++;
+				for (let i = 0; i < off; i++) if (px[i] !== 0) above++;
+			}
+			return { fw: first.w, fh: first.h, w: c.width, h: c.height, loaded: first.loaded, partial: first.partial, diff, above,
+				painted: first.px.some((v, i) => i % 4 === 3 && v !== 0) };
+		});
+		check('a big profile\'s first paint is its coarse copy, drawn before the full profile', r.partial && r.loaded === '' && r.painted, JSON.stringify(r));
+		check('the first paint has every frame the full profile draws, in the same pixels', r.fw === r.w && r.diff === 0 && r.above === 0,
+			JSON.stringify({ ...r, painted: undefined }));
+		check('no script errors (first paint)', errors.length === 0, errors.join('; '));
+		await page.close();
+	}
+
 	// ---- the heatmap of a recorded two-phase workload ----
 	if (want.phases_html) {
 		const { page, errors } = await open(want.phases_html);

@@ -124,6 +124,7 @@ var ScorchViewer = (function () {
 		this.scale = json.scale || 1;
 		this.unit = json.unit || 'samples';
 		this.n = n;
+		this.pad = null;                                        // a coarse copy's (below)
 		if (cols) { // self values: totals are summed below
 			this.nm = cols.nm;
 			this.dep = new Uint32Array(cols.dz);
@@ -132,6 +133,12 @@ var ScorchViewer = (function () {
 			this.nm = Uint32Array.from(json.nodes.name);
 			this.dep = Uint32Array.from(json.nodes.dz);
 			this.tot = Float64Array.from(json.nodes.total);
+			// (node, value) pairs: frames left out just before a node (its left edge moves right)
+			var pad = json.nodes.pad;
+			if (pad && pad.length) {
+				this.pad = new Float64Array(n);
+				for (var q = 0; q + 1 < pad.length; q += 2) this.pad[pad[q]] = pad[q + 1];
+			}
 		} else {
 			this.nm = new Uint32Array(n);
 			this.dep = new Uint32Array(n);
@@ -304,12 +311,14 @@ var ScorchViewer = (function () {
 		return this;
 	};
 
-	// Left edges of every node for the current values, in value units.
+	// Left edges of every node for the current values, in value units (a coarse copy's nodes
+	// where its left-out frames would be).
 	Viewer.prototype.layout = function () {
 		var t = this.t, v = this.vals, xs = new Float64Array(t.n);
-		var cur = new Float64Array(t.maxDepth + 2);
+		var cur = new Float64Array(t.maxDepth + 2), pad = v === t.tot ? t.pad : null;
 		for (var i = 0; i < t.n; i++) {
 			var d = t.dep[i];
+			if (pad) cur[d] += pad[i];
 			xs[i] = cur[d];
 			cur[d] += v[i];
 			cur[d + 1] = xs[i];
