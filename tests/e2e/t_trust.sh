@@ -233,6 +233,6 @@ for backend in perf bpf; do
 	h=$(share "$cs" ";hot_function( |;)")
 	[ "$(total "$cs")" -ge 20 ] && [ "$h" -ge 45 ] &&
 		ok "reaping ($backend): the short reapwl (cpu_split) runs keep their names (hot_function $h% of $(total "$cs"), design 60%)" ||
-		fail "reaping ($backend): the short cpu_split runs keep their names" "hot_function $h% of $(total "$cs") samples"
+		fail "reaping ($backend): the short cpu_split runs keep their names" "hot_function $h% of $(total "$cs") samples: $(sort -t' ' -k2 -nr "$cs" | head -6 | cut -c1-150 | tr '\n' '|')"
 done
 finish
