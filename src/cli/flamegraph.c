@@ -84,7 +84,7 @@ static int check_stats(int err, const struct folded_stats *st, bool fraction)
 
 static int stream_line(const struct folded_line_info *li, void *arg)
 {
-	svg_stream__line(arg, li->stack, li->len, li->value, li->two, li->before);
+	svg_stream__line(arg, li);
 	return 0;
 }
 

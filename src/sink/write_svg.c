@@ -578,11 +578,10 @@ int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
 	return 0;
 }
 
-void svg_stream__line(struct svg_stream *s, const char *stack, size_t len, uint64_t value,
-		      bool two, uint64_t before)
+void svg_stream__line(struct svg_stream *s, const struct folded_line_info *li)
 {
-	svg_layout__stream_line(s->lay, stack, len, value, two,
-				two ? (double)value - (double)before : 0);
+	svg_layout__stream_line(s->lay, li, li->two,
+				li->two ? (double)li->value - (double)li->before : 0);
 }
 
 void svg_stream__free(struct svg_stream *s)

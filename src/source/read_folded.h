@@ -70,9 +70,13 @@ struct folded_lines;
 struct folded_line_info {
 	const char *stack; /* the stack part of the line, frames separated by ';' */
 	size_t len;
+	size_t frames_len; /* len without trailing ';' (perl's split drops empty last frames) */
 	uint64_t value;  /* the count (the after count of a two-count line) */
 	uint64_t before; /* the first of two counts */
 	bool two;
+	/* folded__lines_each() only: bytes of the stack shared with the previous and the next
+	 * line's stacks (0 for the first and last line) */
+	size_t lcp_prev, lcp_next;
 };
 typedef int (*folded_line_fn)(const struct folded_line_info *li, void *arg);
 int folded__lines_open(const char *buf, size_t len, const struct folded_opts *opts,
