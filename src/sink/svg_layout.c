@@ -283,14 +283,17 @@ void svg_layout__stream_line(struct svg_stream_layout *s, const struct folded_li
 		s->maxdelta = fabs(d);
 	/* frames equal to the previous line's: those that end inside the common prefix and
 	 * within n, at a ';' (or the end) of both. Before lcp, a frame's end in the previous
-	 * line is a ';' in both; only one ending right at lcp needs a look at this line. */
+	 * line is a ';' in both. One that ends right at lcp goes on here when this line ends
+	 * there, or has a ';' there, which can only be when the previous line ended there
+	 * (else the previous line has the ';' and this one another byte). So this line's
+	 * text is not read at all unless it has frames of its own to open. */
 	if (!s->prev)
 		lcp = 0;
-	size_t k = 1;
-	while (k < s->nopen && s->open[k].end < lcp && s->open[k].end <= n)
-		k++;
+	size_t k = s->nopen; /* ends grow with depth: the shared frames are the first k */
+	while (k > 1 && (s->open[k - 1].end >= lcp || s->open[k - 1].end > n))
+		k--;
 	if (k < s->nopen && s->open[k].end == lcp && lcp <= n &&
-	    (lcp == len || stack[lcp] == ';'))
+	    (lcp == len || (lcp == s->prevlen && stack[lcp] == ';')))
 		k++;
 	size_t ends_from = k > 1 ? s->open[k - 1].end : 0;
 	stream_close(s, k);

@@ -559,6 +559,7 @@ struct svg_stream {
 	struct profile *q;
 	struct svg_stream_layout *lay;
 	double vscale;
+	double min_time, total;
 };
 
 int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
@@ -574,8 +575,19 @@ int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
 	}
 	s->q = profile__new();
 	s->lay = svg_layout__stream_new(s->q, min_time);
+	s->min_time = min_time;
+	s->total = total;
 	*out = s;
 	return 0;
+}
+
+uint64_t svg_stream__narrow(const struct svg_stream *s)
+{
+	/* below 2^53 every sum of counts is exact in a double, so a group of lines summing
+	 * below min_time draws nothing of its own, whatever its order */
+	if (!(s->total < 0x1p53) || !(s->min_time > 0))
+		return 0;
+	return (uint64_t)ceil(s->min_time);
 }
 
 void svg_stream__line(struct svg_stream *s, const struct folded_line_info *li)

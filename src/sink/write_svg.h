@@ -4,6 +4,7 @@
 #define SCORCH_WRITE_SVG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "sink.h"
 #include "../source/read_folded.h"
@@ -47,6 +48,12 @@ int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
 		    struct svg_stream **s, char *err, size_t errlen);
 void svg_stream__line(struct svg_stream *s, const struct folded_line_info *li);
 int svg_stream__finish(struct svg_stream *s, struct strbuf *out, char *err, size_t errlen);
+/*
+ * Lines whose stacks share a prefix no other line has and whose (scaled) counts sum below
+ * this draw nothing of their own: their order among themselves does not change the SVG
+ * (for folded__lines_sort). 0 when that cannot be relied on.
+ */
+uint64_t svg_stream__narrow(const struct svg_stream *s);
 /* Drops s without writing (after an error); accepts NULL. */
 void svg_stream__free(struct svg_stream *s);
 

@@ -26,6 +26,8 @@ struct folded_opts {
 	/* folded__lines_open() only: sort by stack text (trailing ';' dropped), shorter first,
 	 * instead of whole lines, so identical stacks are adjacent */
 	bool by_stack;
+	/* folded__lines_open() only: leave the sort to folded__lines_sort() */
+	bool defer_sort;
 };
 
 /*
@@ -81,6 +83,12 @@ struct folded_line_info {
 typedef int (*folded_line_fn)(const struct folded_line_info *li, void *arg);
 int folded__lines_open(const char *buf, size_t len, const struct folded_opts *opts,
 		       struct folded_lines **fl, struct folded_stats *st);
+/*
+ * Sorts the lines (once; folded__lines_open() does it unless opts->defer_sort). Lines
+ * whose stacks start with some prefix no other line has, whose counts (scaled) sum below
+ * leave_below, may stay in any order among themselves (see strsort__sort); 0 sorts all.
+ */
+void folded__lines_sort(struct folded_lines *fl, uint64_t leave_below);
 uint64_t folded__lines_scale(const struct folded_lines *fl);
 /* Sum of every line's (after) count, in scaled units. */
 double folded__lines_total(const struct folded_lines *fl);

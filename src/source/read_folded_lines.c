@@ -30,6 +30,7 @@ struct folded_lines {
 	bool two;
 	const char *first_ignored; /* the earliest ignored line, or NULL */
 	bool by_stack;
+	bool unsorted; /* the lines are not in byte order yet */
 };
 
 static inline size_t line_len(const struct folded_lines *fl, const struct strsort_ent *l)
@@ -187,11 +188,19 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	}
 	if (fl->first_ignored)
 		st->first_ignored_line = line_number(buf, fl->first_ignored);
-	if (!sorted) {
-		fl->lcp = bigmem__alloc(sizeof(*fl->lcp) * fl->n);
-		strsort__sort(fl->v, fl->n, fl->lcp, folded__use_threads());
-	}
+	fl->unsorted = !sorted;
+	if (!(opts && opts->defer_sort))
+		folded__lines_sort(fl, 0);
 	return 0;
+}
+
+void folded__lines_sort(struct folded_lines *fl, uint64_t leave_below)
+{
+	if (!fl->unsorted)
+		return;
+	fl->unsorted = false;
+	fl->lcp = bigmem__alloc(sizeof(*fl->lcp) * fl->n);
+	strsort__sort(fl->v, fl->n, fl->lcp, leave_below, folded__use_threads());
 }
 
 uint64_t folded__lines_scale(const struct folded_lines *fl)
@@ -259,6 +268,9 @@ static size_t stack_lcp(const struct folded_lines *fl, size_t i)
 	return common_prefix(x->s, y->s, m);
 }
 
+/* Lines ahead of the one given out whose text is asked for early. */
+#define PREFETCH 16
+
 int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		       struct folded_stats *st)
 {
@@ -270,8 +282,17 @@ int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		li.lcp_prev = lcp_next;
 		if (i + 1 < fl->n) {
 			/* the next lines' text is read soon: ask for it now */
-			if (i + 4 < fl->n)
-				__builtin_prefetch(fl->v[i + 4].s + (fl->lcp ? fl->lcp[i + 4] : 0));
+			if (i + PREFETCH + 1 < fl->n) {
+				/* a writer reads a line where it parts from the lines around it */
+				size_t j = i + PREFETCH;
+				if (!fl->lcp) {
+					__builtin_prefetch(fl->v[j].s);
+				} else if (fl->lcp[j + 1] > fl->lcp[j]) {
+					const char *q = fl->v[j].s + fl->lcp[j];
+					__builtin_prefetch(q - 24);
+					__builtin_prefetch(q + 40);
+				}
+			}
 			lcp_next = stack_lcp(fl, i + 1);
 		} else {
 			lcp_next = 0;

@@ -8,11 +8,12 @@
 
 
 /*
- * Each entry's key is the 8 bytes of its string at the depth d its group is sorted at, read
- * big-endian (so integer order is byte order) with zeros past the string's end; the count of
- * real bytes in it (key_n) tells "ab" from "ab\0". A partition step reads keys from the
- * sequential key array only; the strings are read when a group moves on to a deeper depth.
+ * Each entry's key is strsort__key() of its string from the depth d its group is sorted
+ * at: 7 bytes and a count, so one integer comparison orders two strings by those bytes. A
+ * partition step reads keys from the sequential entries only; the strings are read when a
+ * group moves on to a deeper depth, and then first to skip what the whole group shares.
  */
+#define KEY_BYTES 7
 
 #define SMALL 20        /* groups below this are insertion-sorted */
 #define TASK_MIN 16384  /* groups from this size may go to the helper thread */
@@ -36,6 +37,7 @@ struct pool {
 struct sctx {
 	struct strsort_ent *a;
 	uint32_t *lcp; /* NULL: not asked for */
+	uint64_t leave_below;
 	struct pool *pool;
 };
 
@@ -44,40 +46,39 @@ static inline uint64_t load_key(const struct strsort_ent *e, size_t d)
 	return strsort__key(e->s + d, e->len > d ? e->len - d : 0);
 }
 
-static inline unsigned key_n(const struct strsort_ent *e, size_t d)
+/* Real bytes of the 7 in a key. */
+static inline unsigned key_n(uint64_t k)
 {
-	size_t rem = e->len > d ? e->len - d : 0;
-	return rem >= 8 ? 8 : (unsigned)rem;
+	unsigned n = (unsigned)(k & 0xff);
+	return n < KEY_BYTES ? n : KEY_BYTES;
 }
 
-static inline int key_cmp(uint64_t k1, unsigned n1, uint64_t k2, unsigned n2)
+/* Bytes two different keys share, counting only real bytes of both. */
+static inline unsigned key_common(uint64_t k1, uint64_t k2)
 {
-	if (k1 != k2)
-		return k1 < k2 ? -1 : 1;
-	return n1 < n2 ? -1 : n1 > n2;
-}
-
-/* Bytes two keys share, counting only real bytes of both. */
-static inline unsigned key_common(uint64_t k1, unsigned n1, uint64_t k2, unsigned n2)
-{
-	unsigned m = n1 < n2 ? n1 : n2;
-	if (k1 == k2)
-		return m;
 	unsigned x = (unsigned)__builtin_clzll(k1 ^ k2) >> 3;
+	unsigned n1 = key_n(k1), n2 = key_n(k2);
+	unsigned m = n1 < n2 ? n1 : n2;
 	return x < m ? x : m;
 }
 
-/* Bytes x[0..n) and y[0..n) share. */
-static size_t mem_common(const char *x, const char *y, size_t n)
+/* Bytes x[0..n) and y[0..n) share: 8 at a time, the last 8 overlapping the ones before. */
+static inline size_t mem_common(const char *x, const char *y, size_t n)
 {
+	uint64_t u, v;
 	size_t i = 0;
-	while (i + 8 <= n) {
-		uint64_t u, v;
+	for (; i + 8 <= n; i += 8) {
 		memcpy(&u, x + i, 8);
 		memcpy(&v, y + i, 8);
 		if (u != v)
 			return i + ((unsigned)__builtin_ctzll(u ^ v) >> 3);
-		i += 8;
+	}
+	if (i == n)
+		return n;
+	if (n >= 8) {
+		memcpy(&u, x + n - 8, 8);
+		memcpy(&v, y + n - 8, 8);
+		return u == v ? n : n - 8 + ((unsigned)__builtin_ctzll(u ^ v) >> 3);
 	}
 	while (i < n && x[i] == y[i])
 		i++;
@@ -119,11 +120,11 @@ static void small_sort(struct sctx *c, size_t lo, size_t n, size_t d)
 	struct strsort_ent *a = c->a + lo;
 	for (size_t i = 1; i < n; i++) {
 		for (size_t j = i; j > 0; j--) {
-			unsigned n1 = key_n(&a[j - 1], d), n2 = key_n(&a[j], d);
-			int r = key_cmp(a[j - 1].key, n1, a[j].key, n2);
-			if (r == 0 && n1 == 8)
-				r = ent_cmp_from(&a[j - 1], &a[j], d + 8);
-			if (r <= 0)
+			uint64_t k1 = a[j - 1].key, k2 = a[j].key;
+			if (k1 < k2)
+				break;
+			if (k1 == k2 && ((k1 & 0xff) < 8 || ent_cmp_from(&a[j - 1], &a[j],
+									 d + KEY_BYTES) <= 0))
 				break;
 			swap2(c, lo + j - 1, lo + j);
 		}
@@ -148,6 +149,8 @@ static size_t group_common(const struct strsort_ent *a, size_t n, size_t d)
 {
 	size_t m = a[0].len - d;
 	for (size_t i = 1; i < n && m; i++) {
+		if (i + 8 < n)
+			__builtin_prefetch(a[i + 8].s + d);
 		size_t r = a[i].len - d;
 		m = mem_common(a[0].s + d, a[i].s + d, r < m ? r : m);
 	}
@@ -155,6 +158,18 @@ static size_t group_common(const struct strsort_ent *a, size_t n, size_t d)
 }
 
 static void mkqs(struct sctx *c, size_t lo, size_t n, size_t d, int budget);
+
+/* Whether the vals of a[0..n) sum below limit. */
+static bool narrow(const struct strsort_ent *a, size_t n, uint64_t limit)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].val >= limit - sum)
+			return false;
+		sum += a[i].val;
+	}
+	return true;
+}
 
 /* Sorts a part of the group (same depth): queued for the helper when it is idle and the
  * part is big, else here. */
@@ -188,61 +203,28 @@ static void mkqs(struct sctx *c, size_t lo, size_t n, size_t d, int budget)
 		}
 		struct strsort_ent *a = c->a + lo;
 		/* pivot: median of three, or of three medians of three in big groups */
-		size_t idx[9];
-		int m = n > 128 ? 9 : 3;
-		for (int i = 0; i < m; i++)
-			idx[i] = (n - 1) * (size_t)i / (size_t)(m - 1);
-		size_t piv = 0;
-		for (int g = 0; g < m; g += 3) {
-			size_t x = idx[g], y = idx[g + 1], z = idx[g + 2];
-			unsigned nx = key_n(&a[x], d), ny = key_n(&a[y], d), nz = key_n(&a[z], d);
-			size_t med;
-			if (key_cmp(a[x].key, nx, a[y].key, ny) < 0)
-				med = key_cmp(a[y].key, ny, a[z].key, nz) < 0   ? y
-				      : key_cmp(a[x].key, nx, a[z].key, nz) < 0 ? z
-									: x;
-			else
-				med = key_cmp(a[x].key, nx, a[z].key, nz) < 0   ? x
-				      : key_cmp(a[y].key, ny, a[z].key, nz) < 0 ? z
-									: y;
-			idx[g / 3] = med;
+		uint64_t med[3];
+		for (int g = 0; g < (n > 128 ? 3 : 1); g++) {
+			size_t step = n > 128 ? (n - 1) / 8 : (n - 1) / 2, base = (size_t)g * 3 * step;
+			uint64_t x = a[base].key, y = a[base + step].key, z = a[base + 2 * step].key;
+			med[g] = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
 		}
-		if (m == 9) {
-			size_t x = idx[0], y = idx[1], z = idx[2];
-			unsigned nx = key_n(&a[x], d), ny = key_n(&a[y], d), nz = key_n(&a[z], d);
-			if (key_cmp(a[x].key, nx, a[y].key, ny) < 0)
-				piv = key_cmp(a[y].key, ny, a[z].key, nz) < 0   ? y
-				      : key_cmp(a[x].key, nx, a[z].key, nz) < 0 ? z
-									: x;
-			else
-				piv = key_cmp(a[x].key, nx, a[z].key, nz) < 0   ? x
-				      : key_cmp(a[y].key, ny, a[z].key, nz) < 0 ? z
-									: y;
-		} else {
-			piv = idx[0];
+		uint64_t pk = med[0];
+		if (n > 128) {
+			uint64_t x = med[0], y = med[1], z = med[2];
+			pk = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
 		}
-		uint64_t pk = a[piv].key;
-		unsigned pn = key_n(&a[piv], d);
 		/* three-way partition; the largest key below and the smallest above the pivot
 		 * give the LCPs at the two borders */
 		uint64_t lok = 0, hik = UINT64_MAX;
-		unsigned lon = 0, hin = 8;
 		size_t lt = 0, i = 0, gt = n;
 		while (i < gt) {
 			uint64_t kk = a[i].key;
-			unsigned kn = key_n(&a[i], d);
-			int r = key_cmp(kk, kn, pk, pn);
-			if (r < 0) {
-				if (key_cmp(kk, kn, lok, lon) > 0 || lt == 0) {
-					lok = kk;
-					lon = kn;
-				}
+			if (kk < pk) {
+				lok = kk > lok ? kk : lok;
 				swap2(c, lo + lt++, lo + i++);
-			} else if (r > 0) {
-				if (key_cmp(kk, kn, hik, hin) < 0 || gt == n) {
-					hik = kk;
-					hin = kn;
-				}
+			} else if (kk > pk) {
+				hik = kk < hik ? kk : hik;
 				swap2(c, lo + i, lo + --gt);
 			} else {
 				i++;
@@ -250,9 +232,9 @@ static void mkqs(struct sctx *c, size_t lo, size_t n, size_t d, int budget)
 		}
 		if (c->lcp) {
 			if (lt > 0)
-				c->lcp[lo + lt] = (uint32_t)(d + key_common(lok, lon, pk, pn));
+				c->lcp[lo + lt] = (uint32_t)(d + key_common(lok, pk));
 			if (gt < n)
-				c->lcp[lo + gt] = (uint32_t)(d + key_common(pk, pn, hik, hin));
+				c->lcp[lo + gt] = (uint32_t)(d + key_common(pk, hik));
 		}
 		if (lt > 1)
 			sort_part(c, lo, lt, d, budget - 1);
@@ -260,25 +242,28 @@ static void mkqs(struct sctx *c, size_t lo, size_t n, size_t d, int budget)
 			sort_part(c, lo + gt, n - gt, d, budget - 1);
 		lo += lt;
 		n = gt - lt;
-		if (pn < 8) { /* the middle group's strings are identical */
+		if ((pk & 0xff) < 8) { /* the middle group's strings are identical */
 			if (c->lcp)
 				for (size_t j = lo + 1; j < lo + n; j++)
-					c->lcp[j] = (uint32_t)(d + pn);
+					c->lcp[j] = (uint32_t)(d + (pk & 0xff));
 			return;
 		}
-		/* the middle group goes on 8 bytes deeper; when all of it still agrees there,
-		 * it skips at once to where its strings part */
-		d += 8;
+		/* the middle group holds every string that starts with its d + 7 bytes */
+		d += KEY_BYTES;
 		a = c->a + lo;
-		int same = 1;
-		for (size_t j = 0; j < n; j++) {
-			a[j].key = load_key(&a[j], d);
-			same &= a[j].key == a[0].key && key_n(&a[j], d) == 8;
+		if (c->leave_below && narrow(a, n, c->leave_below)) {
+			if (c->lcp)
+				for (size_t j = lo + 1; j < lo + n; j++)
+					c->lcp[j] = (uint32_t)d;
+			return;
 		}
-		if (same && n > 1) {
-			d += 8 + group_common(a, n, d + 8);
-			for (size_t j = 0; j < n; j++)
-				a[j].key = load_key(&a[j], d);
+		/* it skips what all of it still shares, then reads its keys there */
+		if (n > 1)
+			d += group_common(a, n, d);
+		for (size_t j = 0; j < n; j++) {
+			if (j + 8 < n)
+				__builtin_prefetch(a[j + 8].s + d);
+			a[j].key = load_key(&a[j], d);
 		}
 	}
 }
@@ -318,13 +303,14 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
-void strsort__sort(struct strsort_ent *a, size_t n, uint32_t *lcp, bool threads)
+void strsort__sort(struct strsort_ent *a, size_t n, uint32_t *lcp, uint64_t leave_below,
+		   bool threads)
 {
 	if (lcp && n)
 		lcp[0] = 0;
 	if (n < 2)
 		return;
-	struct sctx c = {.a = a, .lcp = lcp};
+	struct sctx c = {.a = a, .lcp = lcp, .leave_below = leave_below};
 	struct pool pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 	pthread_t th;
 	c.pool = &pool;

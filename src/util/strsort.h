@@ -20,7 +20,11 @@ struct strsort_ent {
 	uint64_t key;
 };
 
-/* The first 8 bytes of s as a big-endian number, zeros past len. */
+/*
+ * The sort key of s[0..len): its first 7 bytes big-endian in the high 56 bits (zeros past
+ * len), and min(len, 8) in the low byte, so plain integer order is byte order ("ab" before
+ * "ab\0" before "ab\0x"), and a low byte of 8 says the string goes on past the 7 bytes.
+ */
 static inline uint64_t strsort__key(const char *s, size_t len)
 {
 	uint64_t v = 0;
@@ -28,7 +32,7 @@ static inline uint64_t strsort__key(const char *s, size_t len)
 		__builtin_memcpy(&v, s, 8);
 	else
 		__builtin_memcpy(&v, s, len);
-	return __builtin_bswap64(v);
+	return (__builtin_bswap64(v) & ~(uint64_t)0xff) | (len >= 8 ? 8 : len);
 }
 
 /*
@@ -38,10 +42,16 @@ static inline uint64_t strsort__key(const char *s, size_t len)
  * (lcp[0] = 0), which the sort learns on its way at no extra reading of the strings.
  * With threads, a second thread takes some of the groups (the result is the same).
  *
+ * leave_below (0: sort everything) spares the work a caller does not need: a group of all
+ * the strings that start with some prefix, longer than the prefix every string shares,
+ * whose vals sum below leave_below, is left in any order, and the LCPs inside it say only
+ * that prefix. (A flame graph draws nothing of such a group but the frames it shares.)
+ *
  * Why not qsort: folded stacks share long prefixes, and a comparison sort reads them again
  * at each comparison, from scattered lines. This is a multikey quicksort on 8-byte keys kept
  * next to the entries, so a line's text is read about once per depth at which it branches.
  */
-void strsort__sort(struct strsort_ent *a, size_t n, uint32_t *lcp, bool threads);
+void strsort__sort(struct strsort_ent *a, size_t n, uint32_t *lcp, uint64_t leave_below,
+		   bool threads);
 
 #endif

@@ -42,7 +42,7 @@ static void check_sort(const struct strsort_ent *in, size_t n, bool threads)
 	memcpy(b, in, sizeof(*b) * n);
 	for (size_t i = 0; i < n; i++)
 		a[i].key = strsort__key(a[i].s, a[i].len);
-	strsort__sort(a, n, lcp, threads);
+	strsort__sort(a, n, lcp, 0, threads);
 	qsort(b, n, sizeof(*b), ref_cmp);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(a[i].len, b[i].len);
@@ -157,6 +157,70 @@ static void test_equal_and_long(void **state)
 	free(in);
 }
 
+/*
+ * leave_below: every place where the output is out of order, or an LCP is short of the
+ * true one, must lie inside a group of all the strings that start with the LCP's bytes,
+ * whose vals sum below the limit, and which is contiguous in the output.
+ */
+static void test_leave_below(void **state)
+{
+	(void)state;
+	size_t n = 4000;
+	struct strsort_ent *in = malloc(sizeof(*in) * n), *a = malloc(sizeof(*a) * n);
+	uint32_t *lcp = malloc(sizeof(*lcp) * n);
+	char *buf = make_lines(n, 11, in, 10);
+	for (size_t i = 0; i < n; i++) {
+		in[i].val = (uint64_t)(rand() % 7);
+		in[i].key = strsort__key(in[i].s, in[i].len);
+	}
+	static const uint64_t limits[] = {1, 5, 30, 1000};
+	for (size_t t = 0; t < sizeof(limits) / sizeof(limits[0]); t++) {
+		memcpy(a, in, sizeof(*a) * n);
+		strsort__sort(a, n, lcp, limits[t], t % 2);
+		size_t excused = 0;
+		for (size_t i = 1; i < n; i++) {
+			uint32_t real = ref_lcp(&a[i - 1], &a[i]);
+			assert_true(lcp[i] <= real);
+			if (ref_cmp(&a[i - 1], &a[i]) <= 0 && lcp[i] == real)
+				continue;
+			excused++;
+			/* the group: every string starting with a[i]'s first lcp[i] bytes */
+			size_t d = lcp[i], first = n, last = 0, count = 0;
+			uint64_t sum = 0;
+			for (size_t j = 0; j < n; j++) {
+				if (a[j].len < d || memcmp(a[j].s, a[i].s, d))
+					continue;
+				assert_true(a[j].len > d);
+				sum += a[j].val;
+				count++;
+				first = j < first ? j : first;
+				last = j;
+			}
+			assert_true(sum < limits[t]);
+			assert_int_equal(last - first + 1, count);
+			assert_true(first <= i - 1 && i <= last);
+		}
+		if (limits[t] >= 30)
+			assert_true(excused > 0); /* the limit did spare some work */
+		/* nothing lost or duplicated: sorted in full, both hold the same strings */
+		for (size_t i = 0; i < n; i++)
+			a[i].key = strsort__key(a[i].s, a[i].len);
+		strsort__sort(a, n, NULL, 0, false);
+		struct strsort_ent *b = malloc(sizeof(*b) * n);
+		memcpy(b, in, sizeof(*b) * n);
+		qsort(b, n, sizeof(*b), ref_cmp);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(a[i].len, b[i].len);
+			assert_memory_equal(a[i].s, b[i].s, a[i].len);
+		}
+		free(b);
+	}
+	free(buf);
+	free(in);
+	free(a);
+	free(lcp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_random_groups),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_equal_and_long),
+		cmocka_unit_test(test_leave_below),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
