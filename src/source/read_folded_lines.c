@@ -94,13 +94,44 @@ static int line_counts(const struct folded_lines *fl, const struct strsort_ent *
 	return m;
 }
 
-/* Parses line l (fixed-point or not) into the stats; returns folded__match_count's answer. */
-static int line_scan(struct folded_lines *fl, struct strsort_ent *l, struct folded_stats *st)
+/*
+ * The usual line, "stack 123": up to 18 digits after one space, and before the space a
+ * byte that cannot end a count (so no fraction, no second count, no overflow). Returns
+ * whether it is one, with its stack length and count; other lines take the general path.
+ */
+static bool plain_count(const char *s, size_t len, size_t *slen, uint64_t *v)
+{
+	size_t i = len;
+	while (i > 0 && len - i < 18 && is_digit((unsigned char)s[i - 1]))
+		i--;
+	if (i == len || i < 2 || s[i - 1] != ' ') /* also a 19th digit */
+		return false;
+	unsigned char c = (unsigned char)s[i - 2];
+	if (is_digit(c) || c == '.' || is_space(c))
+		return false;
+	uint64_t x = 0;
+	for (size_t k = i; k < len; k++)
+		x = x * 10 + (uint64_t)(s[k] - '0');
+	*slen = i - 1;
+	*v = x;
+	return true;
+}
+
+/*
+ * Parses line l (fixed-point or not) into the stats; returns folded__match_count's answer.
+ * *plain (may be NULL) tells a line plain_count() read: it has no fraction.
+ */
+static int line_scan(struct folded_lines *fl, struct strsort_ent *l, struct folded_stats *st,
+		     bool *plain)
 {
 	size_t slen;
 	uint64_t after, before;
-	int two, frac;
-	int m = line_counts(fl, l, &slen, &after, &before, &two, &frac);
+	int two = 0, frac = 0, m = 1;
+	bool quick = !fl->fixed && plain_count(l->s, line_len(fl, l), &slen, &after);
+	if (plain)
+		*plain = quick;
+	if (!quick)
+		m = line_counts(fl, l, &slen, &after, &before, &two, &frac);
 	if (m <= 0)
 		return m;
 	st->valid++;
@@ -150,7 +181,8 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 			}
 			struct strsort_ent *l = &fl->v[fl->n];
 			*l = (struct strsort_ent){line, (uint32_t)llen, (uint32_t)llen, 0, 0};
-			int m = line_scan(fl, l, st);
+			bool plain;
+			int m = line_scan(fl, l, st, &plain);
 			if (m < 0) {
 				st->overflow_line = st->lines;
 				return -EOVERFLOW;
@@ -160,7 +192,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 			} else {
 				l->key = strsort__key(l->s, l->len);
 				size_t s0;
-				if (opts && opts->fraction && !anyfrac &&
+				if (opts && opts->fraction && !anyfrac && !plain &&
 				    (folded__token_fraction(line, llen, &s0) ||
 				     (s0 > 1 && s0 < llen && is_space((unsigned char)line[s0 - 1]) &&
 				      folded__token_fraction(line, s0 - 1, &s0))))
@@ -180,7 +212,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 		fl->total = 0;
 		for (size_t i = 0; i < fl->n; i++) {
 			struct folded_stats tmp = {0};
-			if (line_scan(fl, &fl->v[i], &tmp) < 0) {
+			if (line_scan(fl, &fl->v[i], &tmp, NULL) < 0) {
 				st->overflow_line = line_number(buf, fl->v[i].s);
 				return -EOVERFLOW;
 			}
