@@ -7,6 +7,8 @@
 #   RUNS=5          runs per scorch case; PERL_FG_RUNS=3 for flamegraph.pl and difffolded.pl
 #   HUGE=1          also the 10-million-stack case (a 300 MB input, minutes of perl time skipped)
 #   ONLY=REGEX      only the cases whose name matches
+#   BASE=PATH       also time another scorch build (say, before a change) in the same runs,
+#                   alternating with this one: its medians and ratios are printed under each case
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCORCH=${SCORCH:-$ROOT/build/scorch}
@@ -15,6 +17,7 @@ RUNS=${RUNS:-5}
 PERL_FG_RUNS=${PERL_FG_RUNS:-3}
 HUGE=${HUGE:-1}
 ONLY=${ONLY:-.}
+BASE=${BASE:-}
 OUT=$ROOT/build/bench
 mkdir -p "$OUT"
 TMP=$(mktemp -d /tmp/scorch-bench.XXXXXX)
@@ -128,6 +131,11 @@ report() {
 	fi
 }
 want() { echo "$1" | grep -qE -- "$ONLY"; }
+# report_base CASE BASE_RUNS PERL_RUNS INPUT_BYTES: the BASE build's line under a case
+report_base() {
+	[ -n "$BASE" ] && [ -s "$TMP/$2" ] || return 0
+	report "  (BASE) $1" "$2" "$3" "$4" | sed 's/^  (BASE) /  base: /'
+}
 same_frames() { # same_frames LABEL SCORCH_SVG PERL_SVG
 	python3 "$ROOT/tests/svgframes.py" "$2" >"$TMP/s.frames"
 	python3 "$ROOT/tests/svgframes.py" "$3" | sed 's/<text[^>]*>//' >"$TMP/p.frames"
@@ -153,9 +161,11 @@ fg_case() { # fg_case LABEL KEY INPUT [options]
 	want "$label" || return
 	for i in $(seq "$RUNS"); do
 		timed "sc_$key" "$TMP/s.svg" "$SCORCH" flamegraph "$@" "$in"
+		[ -n "$BASE" ] && timed "bs_$key" "$TMP/b.svg" "$BASE" flamegraph "$@" "$in"
 		[ -n "$FG" ] && [ "$i" -le "$PERL_FG_RUNS" ] && timed "pl_$key" "$TMP/p.svg" perl "$FG/flamegraph.pl" "$@" "$in"
 	done
 	report "$label" "sc_$key" "pl_$key" "$(size "$in")"
+	report_base "$label" "bs_$key" "pl_$key" "$(size "$in")"
 	[ -n "$FG" ] && same_frames "$label" "$TMP/s.svg" "$TMP/p.svg"
 }
 fg_case "fg 200k" fg "$OUT/200k.folded"
@@ -168,9 +178,11 @@ diff_case() { # diff_case LABEL KEY BEFORE AFTER
 	want "$label" || return
 	for i in $(seq "$RUNS"); do
 		timed "sc_$key" "$TMP/sd.txt" "$SCORCH" diff --folded "$3" "$4"
+		[ -n "$BASE" ] && timed "bs_$key" "$TMP/bd.txt" "$BASE" diff --folded "$3" "$4"
 		[ -n "$FG" ] && [ "$i" -le "$PERL_FG_RUNS" ] && timed "pl_$key" "$TMP/pd.txt" perl "$FG/difffolded.pl" "$3" "$4"
 	done
 	report "$label" "sc_$key" "pl_$key" "$(($(size "$3") + $(size "$4")))"
+	report_base "$label" "bs_$key" "pl_$key" "$(($(size "$3") + $(size "$4")))"
 	[ -n "$FG" ] && { cmp -s <(LC_ALL=C sort "$TMP/sd.txt") <(LC_ALL=C sort "$TMP/pd.txt") && echo "  $label: same lines as difffolded.pl" || echo "  $label: OUTPUT DIFFERS"; }
 }
 diff_case "diff 200k" diff "$OUT/200k.folded" "$OUT/200k-after.folded"
@@ -184,8 +196,10 @@ path_case() { # path_case LABEL KEY INPUT [options]
 	want "$label" || return
 	for i in $(seq "$RUNS"); do
 		timed "sc_$key" "$TMP/x.svg" "$SCORCH" flamegraph "$@" "$in"
+		[ -n "$BASE" ] && timed "bs_$key" "$TMP/bx.svg" "$BASE" flamegraph "$@" "$in"
 	done
 	report "$label" "sc_$key" none "$(size "$in")"
+	report_base "$label" "bs_$key" none "$(size "$in")"
 	printf '  %s: SVG %d bytes, exit %s, stderr: %s\n' "$label" "$(size "$TMP/x.svg")" \
 		"$(tail -1 "$TMP/sc_$key" | awk '{print $3}')" "$(head -c 160 "$TMP/sc_$key.err" | tr '\n' ' ')"
 }

@@ -84,7 +84,7 @@ static int check_stats(int err, const struct folded_stats *st, bool fraction)
 
 static int stream_line(const struct folded_line_info *li, void *arg)
 {
-	svg_stream__line(arg, li->stack, li->len, li->value, li->two, li->before);
+	svg_stream__line(arg, li);
 	return 0;
 }
 
@@ -96,7 +96,7 @@ static int stream_line(const struct folded_line_info *li, void *arg)
 static int write_streamed(const char *buf, size_t len, const struct svg_opts *o,
 			  const char *out_path)
 {
-	struct folded_opts fo = {.fraction = true};
+	struct folded_opts fo = {.fraction = true, .defer_sort = true};
 	struct folded_stats st;
 	struct folded_lines *fl;
 	int err = folded__lines_open(buf, len, &fo, &fl, &st);
@@ -109,8 +109,10 @@ static int write_streamed(const char *buf, size_t len, const struct svg_opts *o,
 	struct svg_stream *s = NULL;
 	err = svg_stream__new(o, folded__lines_total(fl), folded__lines_scale(fl), &s, why,
 			      sizeof(why));
-	if (err == 0)
+	if (err == 0) {
+		folded__lines_sort(fl, svg_stream__narrow(s));
 		err = folded__lines_each(fl, stream_line, s, &st);
+	}
 	if (err == -EOVERFLOW) {
 		svg_stream__free(s);
 		folded__lines_free(fl);

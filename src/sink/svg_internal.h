@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../model/profile.h"
+#include "../source/read_folded.h"
 #include "../util/util.h"
 
 #define XPAD 10
@@ -41,14 +42,14 @@ void svg_layout__free(struct svg_layout *l);
 /*
  * The same layout from stack lines fed in flamegraph.pl's order (sorted lines), without a
  * profile of the whole input: only frames at least min_width wide (count units) are kept,
- * and only their names go into q (which their svg_frame nodes point into). stack is the
- * text before the count ("a;b;c"); it must stay readable until the next line is fed.
- * has_delta/d: a differential line's after-minus-before. _end fills l and frees s.
+ * and only their names go into q (which their svg_frame nodes point into). li is a line
+ * as folded__lines_each() gives it (its stack must stay readable until the next line is
+ * fed). has_delta/d: a differential line's after-minus-before. _end fills l and frees s.
  */
 struct svg_stream_layout;
 struct svg_stream_layout *svg_layout__stream_new(struct profile *q, double min_width);
-void svg_layout__stream_line(struct svg_stream_layout *s, const char *stack, size_t len,
-			     uint64_t value, int has_delta, double d);
+void svg_layout__stream_line(struct svg_stream_layout *s, const struct folded_line_info *li,
+			     int has_delta, double d);
 void svg_layout__stream_end(struct svg_stream_layout *s, struct svg_layout *l);
 
 /* sprintf("%.1f"/"%.2f") into buf (40 bytes); *parsed (may be NULL) gets the value printed. */

@@ -259,25 +259,21 @@ static void stream_reserve(struct svg_stream_layout *s, size_t n)
 	}
 }
 
-static size_t stream_common(const char *a, const char *b, size_t n)
+/* How many frames a line has from byte start to n (at least one: "" counts). */
+static size_t count_frames(const char *stack, size_t start, size_t n)
 {
-	size_t i = 0;
-	while (i + 8 <= n) {
-		uint64_t x, y;
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
-			return i + (size_t)(__builtin_ctzll(x ^ y) >> 3);
-		i += 8;
-	}
-	while (i < n && a[i] == b[i])
-		i++;
-	return i;
+	size_t c = 1;
+	for (const char *p = stack + start; (p = memchr(p, ';', (size_t)(stack + n - p))); p++)
+		c++;
+	return c;
 }
 
-void svg_layout__stream_line(struct svg_stream_layout *s, const char *stack, size_t len,
-			     uint64_t value, int has_delta, double d)
+void svg_layout__stream_line(struct svg_stream_layout *s, const struct folded_line_info *li,
+			     int has_delta, double d)
 {
+	const char *stack = li->stack;
+	size_t len = li->len, n = li->frames_len, lcp = li->lcp_prev, lcp_next = li->lcp_next;
+	uint64_t value = li->value;
 	if (!s->nopen) { /* the root: always open, as flow()'s '' frame */
 		stream_reserve(s, 1);
 		s->open[0] = (struct stream_frame){s->time, 0, has_delta, PROFILE_ROOT, 0};
@@ -285,25 +281,38 @@ void svg_layout__stream_line(struct svg_stream_layout *s, const char *stack, siz
 	}
 	if (has_delta && fabs(d) > s->maxdelta)
 		s->maxdelta = fabs(d);
-	/* perl's split(";") drops trailing empty frames: the line's frames end by offset n */
-	size_t n = len;
-	while (n > 0 && stack[n - 1] == ';')
-		n--;
 	/* frames equal to the previous line's: those that end inside the common prefix and
-	 * within n, at a ';' (or the end) of both */
-	size_t m = s->prev ? (len < s->prevlen ? len : s->prevlen) : 0;
-	size_t lcp = s->prev ? stream_common(stack, s->prev, m) : 0;
-	size_t k = 1;
-	while (k < s->nopen && s->open[k].end <= lcp && s->open[k].end <= n &&
-	       (s->open[k].end == len || stack[s->open[k].end] == ';'))
+	 * within n, at a ';' (or the end) of both. Before lcp, a frame's end in the previous
+	 * line is a ';' in both. One that ends right at lcp goes on here when this line ends
+	 * there, or has a ';' there, which can only be when the previous line ended there
+	 * (else the previous line has the ';' and this one another byte). So this line's
+	 * text is not read at all unless it has frames of its own to open. */
+	if (!s->prev)
+		lcp = 0;
+	size_t k = s->nopen; /* ends grow with depth: the shared frames are the first k */
+	while (k > 1 && (s->open[k - 1].end >= lcp || s->open[k - 1].end > n))
+		k--;
+	if (k < s->nopen && s->open[k].end == lcp && lcp <= n &&
+	    (lcp == len || (lcp == s->prevlen && stack[lcp] == ';')))
 		k++;
 	size_t ends_from = k > 1 ? s->open[k - 1].end : 0;
 	stream_close(s, k);
+	/* the frames that start past what the next line shares are this line's alone, as
+	 * wide as its count: too narrow to draw when the count is, so they are not looked for */
+	size_t stop = n;
+	if ((s->time + (double)value) - s->time < s->min_width && lcp_next < n)
+		stop = lcp_next;
 	/* open the rest of this line's frames */
 	size_t depth = k - 1;
 	if (n > 0 && !(k > 1 && ends_from == n)) {
 		size_t start = k > 1 ? ends_from + 1 : 0;
 		for (;;) {
+			if (start > stop) {
+				if (depth + n - start + 1 > FOLDED_MAX_DEPTH &&
+				    depth + count_frames(stack, start, n) > FOLDED_MAX_DEPTH)
+					s->cut++;
+				break;
+			}
 			if (depth == FOLDED_MAX_DEPTH) {
 				s->cut++;
 				break;

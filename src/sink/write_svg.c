@@ -559,6 +559,7 @@ struct svg_stream {
 	struct profile *q;
 	struct svg_stream_layout *lay;
 	double vscale;
+	double min_time, total;
 };
 
 int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
@@ -574,15 +575,25 @@ int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
 	}
 	s->q = profile__new();
 	s->lay = svg_layout__stream_new(s->q, min_time);
+	s->min_time = min_time;
+	s->total = total;
 	*out = s;
 	return 0;
 }
 
-void svg_stream__line(struct svg_stream *s, const char *stack, size_t len, uint64_t value,
-		      bool two, uint64_t before)
+uint64_t svg_stream__narrow(const struct svg_stream *s)
 {
-	svg_layout__stream_line(s->lay, stack, len, value, two,
-				two ? (double)value - (double)before : 0);
+	/* below 2^53 every sum of counts is exact in a double, so a group of lines summing
+	 * below min_time draws nothing of its own, whatever its order */
+	if (!(s->total < 0x1p53) || !(s->min_time > 0))
+		return 0;
+	return (uint64_t)ceil(s->min_time);
+}
+
+void svg_stream__line(struct svg_stream *s, const struct folded_line_info *li)
+{
+	svg_layout__stream_line(s->lay, li, li->two,
+				li->two ? (double)li->value - (double)li->before : 0);
 }
 
 void svg_stream__free(struct svg_stream *s)

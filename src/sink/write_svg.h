@@ -4,8 +4,10 @@
 #define SCORCH_WRITE_SVG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "sink.h"
+#include "../source/read_folded.h"
 
 struct svg_opts {
 	const char *title;    /* NULL: "Flame Graph" / "Icicle Graph" / "Flame Chart" */
@@ -36,17 +38,22 @@ void svg_opts__init(struct svg_opts *o);
  * An SVG drawn from folded lines fed one by one in flamegraph.pl's order (sorted lines),
  * for inputs too big to hold as a profile: only the frames that are drawn are kept.
  * total is the sum of the (after) counts, in units of 1/scale of a count. _new returns 0
- * or -errno with a reason in err (bad options, nothing to draw). _line: stack is "a;b;c"
- * (frames split as perl's split(";")), it must stay readable until the next line; two
- * marks a differential line (before, value = after). _finish appends the document to out
- * and frees s; returns 0 or -errno with err filled.
+ * or -errno with a reason in err (bad options, nothing to draw). _line: a line as
+ * folded__lines_each() gives it (frames split as perl's split(";"); its stack must stay
+ * readable until the next line; two marks a differential line). _finish appends the
+ * document to out and frees s; returns 0 or -errno with err filled.
  */
 struct svg_stream;
 int svg_stream__new(const struct svg_opts *o, double total, uint64_t scale,
 		    struct svg_stream **s, char *err, size_t errlen);
-void svg_stream__line(struct svg_stream *s, const char *stack, size_t len, uint64_t value,
-		      bool two, uint64_t before);
+void svg_stream__line(struct svg_stream *s, const struct folded_line_info *li);
 int svg_stream__finish(struct svg_stream *s, struct strbuf *out, char *err, size_t errlen);
+/*
+ * Lines whose stacks share a prefix no other line has and whose (scaled) counts sum below
+ * this draw nothing of their own: their order among themselves does not change the SVG
+ * (for folded__lines_sort). 0 when that cannot be relied on.
+ */
+uint64_t svg_stream__narrow(const struct svg_stream *s);
 /* Drops s without writing (after an error); accepts NULL. */
 void svg_stream__free(struct svg_stream *s);
 

@@ -26,6 +26,8 @@ struct folded_opts {
 	/* folded__lines_open() only: sort by stack text (trailing ';' dropped), shorter first,
 	 * instead of whole lines, so identical stacks are adjacent */
 	bool by_stack;
+	/* folded__lines_open() only: leave the sort to folded__lines_sort() */
+	bool defer_sort;
 };
 
 /*
@@ -70,13 +72,23 @@ struct folded_lines;
 struct folded_line_info {
 	const char *stack; /* the stack part of the line, frames separated by ';' */
 	size_t len;
+	size_t frames_len; /* len without trailing ';' (perl's split drops empty last frames) */
 	uint64_t value;  /* the count (the after count of a two-count line) */
 	uint64_t before; /* the first of two counts */
 	bool two;
+	/* folded__lines_each() only: bytes of the stack shared with the previous and the next
+	 * line's stacks (0 for the first and last line) */
+	size_t lcp_prev, lcp_next;
 };
 typedef int (*folded_line_fn)(const struct folded_line_info *li, void *arg);
 int folded__lines_open(const char *buf, size_t len, const struct folded_opts *opts,
 		       struct folded_lines **fl, struct folded_stats *st);
+/*
+ * Sorts the lines (once; folded__lines_open() does it unless opts->defer_sort). Lines
+ * whose stacks start with some prefix no other line has, whose counts (scaled) sum below
+ * leave_below, may stay in any order among themselves (see strsort__sort); 0 sorts all.
+ */
+void folded__lines_sort(struct folded_lines *fl, uint64_t leave_below);
 uint64_t folded__lines_scale(const struct folded_lines *fl);
 /* Sum of every line's (after) count, in scaled units. */
 double folded__lines_total(const struct folded_lines *fl);

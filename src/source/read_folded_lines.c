@@ -5,225 +5,53 @@
 #include "read_folded_internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/bigmem.h"
+#include "../util/strsort.h"
 #include "../util/util.h"
 
-struct folded_line {
-	const char *s;
-	uint32_t len;  /* the whole line */
-	uint32_t slen; /* the stack part; by_stack: without trailing ';' */
-	uint64_t value; /* the (after) count, so the sorted pass never reads the line's end */
-};
-
+/*
+ * A line: s, the length it sorts by (len: the whole line, or with by_stack its stack),
+ * the other length (aux) and its (after) count (val), so the sorted pass never reads the
+ * line's end.
+ */
 struct folded_lines {
 	const char *buf;
 	size_t len;
-	struct folded_line *v; /* lines that may hold a count, in byte order (bigmem) */
+	struct strsort_ent *v; /* lines that may hold a count, in byte order (bigmem) */
 	size_t n, cap;
+	uint32_t *lcp; /* after a sort: bytes line i shares with line i - 1 (bigmem), or NULL */
 	bool fixed;
 	double total;
 	bool two;
 	const char *first_ignored; /* the earliest ignored line, or NULL */
 	bool by_stack;
+	bool unsorted; /* the lines are not in byte order yet */
 };
 
-/* By stack text, shorter first (identical stacks end up adjacent). */
-static int stack_cmp(const void *a, const void *b)
+static inline size_t line_len(const struct folded_lines *fl, const struct strsort_ent *l)
 {
-	const struct folded_line *x = a, *y = b;
-	size_t m = x->slen < y->slen ? x->slen : y->slen;
-	int c = memcmp(x->s, y->s, m);
-	if (c)
-		return c;
-	return x->slen < y->slen ? -1 : x->slen > y->slen;
+	return fl->by_stack ? l->aux : l->len;
 }
 
-static int line_cmp(const void *a, const void *b)
+/* In aux of a line sorted whole: its stack ends in ';' (trailing empty frames) */
+#define TRAILING_SEMI 0x80000000u
+
+static inline size_t stack_len(const struct folded_lines *fl, const struct strsort_ent *l)
 {
-	const struct folded_line *x = a, *y = b;
+	return fl->by_stack ? l->len : l->aux & ~TRAILING_SEMI;
+}
+
+/* Whether line x sorts after line y (the order strsort__sort gives). */
+static bool out_of_order(const struct strsort_ent *x, const struct strsort_ent *y)
+{
 	size_t m = x->len < y->len ? x->len : y->len;
 	int c = memcmp(x->s, y->s, m);
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-typedef int (*line_cmp_fn)(const void *, const void *);
-
-/*
- * Whole lines in byte order by multikey quicksort: elements are partitioned on 8 bytes at a
- * depth all of them share before it, so the long common prefixes of folded stacks are read
- * once per group instead of once per comparison, and nothing is allocated (qsort's merge
- * buffer is fresh memory, which costs more than the sort on the machines this is timed on).
- * Byte-identical lines are interchangeable, so stability does not matter here.
- */
-
-/* The 8 bytes at depth d as a big-endian number (zeros past the end) and how many exist. */
-static inline void line_key(const struct folded_line *l, size_t d, uint64_t *w, unsigned *n)
-{
-	size_t rem = l->len > d ? l->len - d : 0;
-	uint64_t v = 0;
-	if (rem >= 8) {
-		memcpy(&v, l->s + d, 8);
-		*n = 8;
-	} else {
-		memcpy(&v, l->s + d, rem);
-		*n = (unsigned)rem;
-	}
-	*w = __builtin_bswap64(v);
-}
-
-static inline int key_cmp(uint64_t w1, unsigned n1, uint64_t w2, unsigned n2)
-{
-	if (w1 != w2)
-		return w1 < w2 ? -1 : 1;
-	return n1 < n2 ? -1 : n1 > n2;
-}
-
-/* line_cmp for lines equal in their first d bytes */
-static int line_cmp_from(const struct folded_line *x, const struct folded_line *y, size_t d)
-{
-	size_t m = x->len < y->len ? x->len : y->len;
-	int c = m > d ? memcmp(x->s + d, y->s + d, m - d) : 0;
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-static inline void line_swap(struct folded_line *a, struct folded_line *b)
-{
-	struct folded_line t = *a;
-	*a = *b;
-	*b = t;
-}
-
-/* How many bytes from depth d every line of a[0..n) shares with a[0]. */
-static size_t group_lcp(const struct folded_line *a, size_t n, size_t d)
-{
-	size_t m = a[0].len - d;
-	for (size_t i = 1; i < n && m; i++) {
-		size_t k = a[i].len - d < m ? a[i].len - d : m;
-		size_t j = 0;
-		while (j + 8 <= k) {
-			uint64_t x, y;
-			memcpy(&x, a[0].s + d + j, 8);
-			memcpy(&y, a[i].s + d + j, 8);
-			if (x != y)
-				break;
-			j += 8;
-		}
-		while (j < k && a[0].s[d + j] == a[i].s[d + j])
-			j++;
-		m = j;
-	}
-	return m;
-}
-
-static void mkqs(struct folded_line *a, size_t n, size_t d, int budget)
-{
-	while (n > 1) {
-		if (n < 16) {
-			for (size_t i = 1; i < n; i++)
-				for (size_t j = i; j > 0 && line_cmp_from(&a[j - 1], &a[j], d) > 0; j--)
-					line_swap(&a[j - 1], &a[j]);
-			return;
-		}
-		if (budget-- <= 0) { /* unlucky pivots: qsort bounds the rest */
-			qsort(a, n, sizeof(*a), line_cmp);
-			return;
-		}
-		/* median of three keys */
-		uint64_t w[3];
-		unsigned c[3];
-		size_t idx[3] = {0, n / 2, n - 1};
-		for (int k = 0; k < 3; k++)
-			line_key(&a[idx[k]], d, &w[k], &c[k]);
-		int m = key_cmp(w[0], c[0], w[1], c[1]) < 0
-				? (key_cmp(w[1], c[1], w[2], c[2]) < 0 ? 1
-				   : key_cmp(w[0], c[0], w[2], c[2]) < 0 ? 2 : 0)
-				: (key_cmp(w[0], c[0], w[2], c[2]) < 0 ? 0
-				   : key_cmp(w[1], c[1], w[2], c[2]) < 0 ? 2 : 1);
-		uint64_t pw = w[m];
-		unsigned pc = c[m];
-		size_t lt = 0, i = 0, gt = n;
-		while (i < gt) {
-			uint64_t kw;
-			unsigned kc;
-			line_key(&a[i], d, &kw, &kc);
-			int r = key_cmp(kw, kc, pw, pc);
-			if (r < 0)
-				line_swap(&a[lt++], &a[i++]);
-			else if (r > 0)
-				line_swap(&a[i], &a[--gt]);
-			else
-				i++;
-		}
-		mkqs(a, lt, d, budget);
-		mkqs(a + gt, n - gt, d, budget);
-		if (pc < 8)
-			return; /* the middle group's lines are identical */
-		a += lt;
-		n = gt - lt;
-		d += 8;
-		if (n > 1)
-			d += group_lcp(a, n, d);
-	}
-}
-
-struct line_sort_job {
-	struct folded_line *a;
-	size_t n;
-	line_cmp_fn cmp;
-};
-
-static void sort_run(struct folded_line *a, size_t n, line_cmp_fn cmp)
-{
-	if (cmp == line_cmp)
-		mkqs(a, n, 0, 2 * 64 + 64);
-	else
-		qsort(a, n, sizeof(*a), cmp);
-}
-
-static void *line_sort_half(void *arg)
-{
-	struct line_sort_job *j = arg;
-	sort_run(j->a, j->n, j->cmp);
-	return NULL;
-}
-
-/*
- * Sorts lines by cmp; big inputs sort their two halves on two threads, then merge.
- * *a (a bigmem array of cap entries) may be replaced by the merged copy.
- */
-static void lines_sort(struct folded_line **pa, size_t *cap, size_t n, line_cmp_fn cmp)
-{
-	struct folded_line *a = *pa;
-	pthread_t t;
-	size_t h = n / 2;
-	struct line_sort_job job = {a + h, n - h, cmp};
-	if (n < 20000 || !folded__use_threads() || pthread_create(&t, NULL, line_sort_half, &job) != 0) {
-		sort_run(a, n, cmp);
-		return;
-	}
-	sort_run(a, h, cmp);
-	pthread_join(t, NULL);
-	struct folded_line *out = bigmem__alloc(sizeof(*out) * n);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		out[k++] = cmp(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
-	while (i < h)
-		out[k++] = a[i++];
-	while (j < n)
-		out[k++] = a[j++];
-	bigmem__free(a, sizeof(*a) * *cap);
-	*pa = out;
-	*cap = n;
+	return c > 0 || (c == 0 && x->len > y->len);
 }
 
 /* 1-based number of the line that starts at s. */
@@ -243,12 +71,12 @@ static void note_ignored(struct folded_lines *fl, const char *s, struct folded_s
 }
 
 /* Counts of one line: stack length, after (the only count of one-count lines), before. */
-static int line_counts(const struct folded_lines *fl, const struct folded_line *l, size_t *slen,
+static int line_counts(const struct folded_lines *fl, const struct strsort_ent *l, size_t *slen,
 		       uint64_t *after, uint64_t *before, int *two, int *frac)
 {
 	uint64_t v1, v2 = 0;
 	int frac2 = 0;
-	int m = folded__match_count(l->s, l->len, slen, &v1, frac, fl->fixed);
+	int m = folded__match_count(l->s, line_len(fl, l), slen, &v1, frac, fl->fixed);
 	*two = 0;
 	if (m == 1) {
 		size_t s2;
@@ -266,13 +94,44 @@ static int line_counts(const struct folded_lines *fl, const struct folded_line *
 	return m;
 }
 
-/* Parses line l (fixed-point or not) into the stats; returns folded__match_count's answer. */
-static int line_scan(struct folded_lines *fl, struct folded_line *l, struct folded_stats *st)
+/*
+ * The usual line, "stack 123": up to 18 digits after one space, and before the space a
+ * byte that cannot end a count (so no fraction, no second count, no overflow). Returns
+ * whether it is one, with its stack length and count; other lines take the general path.
+ */
+static bool plain_count(const char *s, size_t len, size_t *slen, uint64_t *v)
+{
+	size_t i = len;
+	while (i > 0 && len - i < 18 && is_digit((unsigned char)s[i - 1]))
+		i--;
+	if (i == len || i < 2 || s[i - 1] != ' ') /* also a 19th digit */
+		return false;
+	unsigned char c = (unsigned char)s[i - 2];
+	if (is_digit(c) || c == '.' || is_space(c))
+		return false;
+	uint64_t x = 0;
+	for (size_t k = i; k < len; k++)
+		x = x * 10 + (uint64_t)(s[k] - '0');
+	*slen = i - 1;
+	*v = x;
+	return true;
+}
+
+/*
+ * Parses line l (fixed-point or not) into the stats; returns folded__match_count's answer.
+ * *plain (may be NULL) tells a line plain_count() read: it has no fraction.
+ */
+static int line_scan(struct folded_lines *fl, struct strsort_ent *l, struct folded_stats *st,
+		     bool *plain)
 {
 	size_t slen;
 	uint64_t after, before;
-	int two, frac;
-	int m = line_counts(fl, l, &slen, &after, &before, &two, &frac);
+	int two = 0, frac = 0, m = 1;
+	bool quick = !fl->fixed && plain_count(l->s, line_len(fl, l), &slen, &after);
+	if (plain)
+		*plain = quick;
+	if (!quick)
+		m = line_counts(fl, l, &slen, &after, &before, &two, &frac);
 	if (m <= 0)
 		return m;
 	st->valid++;
@@ -282,11 +141,14 @@ static int line_scan(struct folded_lines *fl, struct folded_line *l, struct fold
 		fl->two = true;
 		st->before_col = 1;
 	}
-	if (fl->by_stack)
+	if (fl->by_stack) {
 		while (slen > 0 && l->s[slen - 1] == ';')
 			slen--; /* "a;b; 1" is the stack a;b, as a profile keeps it */
-	l->slen = (uint32_t)slen;
-	l->value = after;
+		l->len = (uint32_t)slen;
+	} else {
+		l->aux = (uint32_t)slen | (slen && l->s[slen - 1] == ';' ? TRAILING_SEMI : 0);
+	}
+	l->val = after;
 	fl->total += (double)after;
 	return 1;
 }
@@ -304,23 +166,23 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	/* one pass: lines that cannot end in a count (blank lines...) are counted, never
 	 * stored; the rest are parsed while they are in the cache */
 	bool sorted = true, anyfrac = false;
-	line_cmp_fn cmp = fl->by_stack ? stack_cmp : line_cmp;
 	const char *line = buf, *end = buf + len;
 	while (line < end) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
 		st->lines++;
 		unsigned char last = llen ? (unsigned char)line[llen - 1] : 0;
-		if ((is_digit(last) || last == '.') && llen <= UINT32_MAX) {
+		if ((is_digit(last) || last == '.') && llen < TRAILING_SEMI) {
 			if (fl->n == fl->cap) {
 				size_t ncap = fl->cap ? fl->cap * 2 : 65536;
 				fl->v = bigmem__realloc(fl->v, sizeof(*fl->v) * fl->cap,
 							sizeof(*fl->v) * ncap);
 				fl->cap = ncap;
 			}
-			struct folded_line *l = &fl->v[fl->n];
-			*l = (struct folded_line){line, (uint32_t)llen, 0, 0};
-			int m = line_scan(fl, l, st);
+			struct strsort_ent *l = &fl->v[fl->n];
+			*l = (struct strsort_ent){line, (uint32_t)llen, (uint32_t)llen, 0, 0};
+			bool plain;
+			int m = line_scan(fl, l, st, &plain);
 			if (m < 0) {
 				st->overflow_line = st->lines;
 				return -EOVERFLOW;
@@ -328,13 +190,14 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 			if (m == 0) {
 				note_ignored(fl, line, st);
 			} else {
+				l->key = strsort__key(l->s, l->len);
 				size_t s0;
-				if (opts && opts->fraction && !anyfrac &&
+				if (opts && opts->fraction && !anyfrac && !plain &&
 				    (folded__token_fraction(line, llen, &s0) ||
 				     (s0 > 1 && s0 < llen && is_space((unsigned char)line[s0 - 1]) &&
 				      folded__token_fraction(line, s0 - 1, &s0))))
 					anyfrac = true;
-				if (fl->n && sorted && cmp(&fl->v[fl->n - 1], l) > 0)
+				if (fl->n && sorted && out_of_order(&fl->v[fl->n - 1], l))
 					sorted = false;
 				fl->n++;
 			}
@@ -349,7 +212,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 		fl->total = 0;
 		for (size_t i = 0; i < fl->n; i++) {
 			struct folded_stats tmp = {0};
-			if (line_scan(fl, &fl->v[i], &tmp) < 0) {
+			if (line_scan(fl, &fl->v[i], &tmp, NULL) < 0) {
 				st->overflow_line = line_number(buf, fl->v[i].s);
 				return -EOVERFLOW;
 			}
@@ -357,9 +220,19 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	}
 	if (fl->first_ignored)
 		st->first_ignored_line = line_number(buf, fl->first_ignored);
-	if (!sorted)
-		lines_sort(&fl->v, &fl->cap, fl->n, cmp);
+	fl->unsorted = !sorted;
+	if (!(opts && opts->defer_sort))
+		folded__lines_sort(fl, 0);
 	return 0;
+}
+
+void folded__lines_sort(struct folded_lines *fl, uint64_t leave_below)
+{
+	if (!fl->unsorted)
+		return;
+	fl->unsorted = false;
+	fl->lcp = bigmem__alloc(sizeof(*fl->lcp) * fl->n);
+	strsort__sort(fl->v, fl->n, fl->lcp, leave_below, folded__use_threads());
 }
 
 uint64_t folded__lines_scale(const struct folded_lines *fl)
@@ -379,7 +252,7 @@ size_t folded__lines_count(const struct folded_lines *fl)
 
 void folded__lines_get(const struct folded_lines *fl, size_t i, struct folded_line_info *li)
 {
-	const struct folded_line *l = &fl->v[i];
+	const struct strsort_ent *l = &fl->v[i];
 	memset(li, 0, sizeof(*li));
 	if (fl->two) { /* the before count is read again, only in differential input */
 		size_t slen;
@@ -387,9 +260,13 @@ void folded__lines_get(const struct folded_lines *fl, size_t i, struct folded_li
 		line_counts(fl, l, &slen, &li->value, &li->before, &two, &frac);
 		li->two = two;
 	}
-	li->value = l->value;
+	li->value = l->val;
 	li->stack = l->s;
-	li->len = l->slen;
+	li->len = stack_len(fl, l);
+	li->frames_len = li->len;
+	if (!fl->by_stack && (l->aux & TRAILING_SEMI))
+		while (li->frames_len > 0 && li->stack[li->frames_len - 1] == ';')
+			li->frames_len--;
 }
 
 uint64_t folded__lines_lineno(const struct folded_lines *fl, size_t i)
@@ -397,17 +274,64 @@ uint64_t folded__lines_lineno(const struct folded_lines *fl, size_t i)
 	return line_number(fl->buf, fl->v[i].s);
 }
 
+static size_t common_prefix(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	while (i + 8 <= n) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return i + ((unsigned)__builtin_ctzll(x ^ y) >> 3);
+		i += 8;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* Bytes the stacks of lines i - 1 and i share (i > 0): from the sort, or read. */
+static size_t stack_lcp(const struct folded_lines *fl, size_t i)
+{
+	const struct strsort_ent *x = &fl->v[i - 1], *y = &fl->v[i];
+	size_t m = stack_len(fl, x) < stack_len(fl, y) ? stack_len(fl, x) : stack_len(fl, y);
+	if (fl->lcp)
+		return fl->lcp[i] < m ? fl->lcp[i] : m;
+	return common_prefix(x->s, y->s, m);
+}
+
+/* Lines ahead of the one given out whose text is asked for early. */
+#define PREFETCH 16
+
 int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		       struct folded_stats *st)
 {
-	const char *prev = NULL;
-	size_t prevlen = 0;
 	uint64_t run = 0; /* sum of the identical stacks just before */
+	size_t prevlen = 0, lcp_next = 0;
 	for (size_t i = 0; i < fl->n; i++) {
 		struct folded_line_info li;
 		folded__lines_get(fl, i, &li);
+		li.lcp_prev = lcp_next;
+		if (i + 1 < fl->n) {
+			/* the next lines' text is read soon: ask for it now */
+			if (i + PREFETCH + 1 < fl->n) {
+				/* a writer reads a line where it parts from the lines around it */
+				size_t j = i + PREFETCH;
+				if (!fl->lcp) {
+					__builtin_prefetch(fl->v[j].s);
+				} else if (fl->lcp[j + 1] > fl->lcp[j]) {
+					const char *q = fl->v[j].s + fl->lcp[j];
+					__builtin_prefetch(q - 24);
+					__builtin_prefetch(q + 40);
+				}
+			}
+			lcp_next = stack_lcp(fl, i + 1);
+		} else {
+			lcp_next = 0;
+		}
+		li.lcp_next = lcp_next;
 		/* a sum that no longer fits in 64 bits is an error, as when a profile adds it */
-		if (prev && prevlen == li.len && !memcmp(prev, li.stack, li.len)) {
+		if (i && prevlen == li.len && li.lcp_prev == li.len) {
 			if (__builtin_add_overflow(run, li.value, &run)) {
 				st->overflow_line = folded__lines_lineno(fl, i);
 				return -EOVERFLOW;
@@ -415,7 +339,6 @@ int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		} else {
 			run = li.value;
 		}
-		prev = li.stack;
 		prevlen = li.len;
 		int r = fn(&li, arg);
 		if (r < 0)
@@ -429,5 +352,6 @@ void folded__lines_free(struct folded_lines *fl)
 	if (!fl)
 		return;
 	bigmem__free(fl->v, sizeof(*fl->v) * fl->cap);
+	bigmem__free(fl->lcp, sizeof(*fl->lcp) * fl->n);
 	free(fl);
 }
