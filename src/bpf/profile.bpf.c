@@ -20,6 +20,7 @@ const volatile bool per_thread = true;
 const volatile bool group_by_cpu = false;
 const volatile bool want_user = true;
 const volatile bool want_kernel = true;
+const volatile bool track_forks = false; /* `-- CMD`: children of tracked processes too */
 
 /* The map set samples go to; user space flips it, waits for `inflight`, drains the other. */
 volatile __u32 active_set;
@@ -31,6 +32,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } tgids SEC(".maps");
+
+/*
+ * tgid -> when its current image began: the time of the fork tracepoint of a process forked
+ * while the programs run, or of its latest exec; gone at its exit. Written only in process
+ * context, so not preallocated.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* sized by user space */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u64);
+} images SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -166,6 +180,8 @@ static __always_inline bool make_key(struct profile_key *key)
 	key->tgid = tgid;
 	key->tid = per_thread ? tid : 0;
 	key->cpu = group_by_cpu ? bpf_get_smp_processor_id() : 0;
+	__u64 *since = bpf_map_lookup_elem(&images, &tgid);
+	key->since = since ? *since : 0;
 	return true;
 }
 
@@ -537,13 +553,30 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
-/* `-- CMD`: a child process of a tracked process is tracked too (threads share the tgid). */
+/* A process's image begins now: its samples from here on carry this time. */
+static __always_inline void image_begins(__u32 tgid)
+{
+	__u64 now = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&images, &tgid, &now, BPF_ANY))
+		count(PC_IMAGES_FULL);
+}
+
+/*
+ * A new process: its image begins. With `-- CMD` (track_forks), a child process of a tracked
+ * process is tracked too (threads share the tgid); with -p, children are not sampled.
+ */
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	if (ctgid == ptgid || !bpf_map_lookup_elem(&tgids, &ptgid))
+	if (ctgid == ptgid)
+		return 0;
+	/* -p: children are not sampled; -- CMD: those of tracked processes are */
+	if (filter == FILTER_TGIDS && (!track_forks || !bpf_map_lookup_elem(&tgids, &ptgid)))
+		return 0;
+	image_begins(ctgid);
+	if (filter != FILTER_TGIDS)
 		return 0;
 	__u8 one = 1;
 	if (bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
@@ -551,14 +584,26 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* The last thread of a tracked process exits: forget the tgid (it may be reused). */
+/* An exec: the process's new image begins (after the kernel's COMM and MMAP records). */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (filter == FILTER_TGIDS && !bpf_map_lookup_elem(&tgids, &tgid))
+		return 0;
+	image_begins(tgid);
+	return 0;
+}
+
+/* The last thread of a process exits: forget its tgid (it may be reused). */
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
-	if (!bpf_map_lookup_elem(&tgids, &tgid))
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+	bpf_map_delete_elem(&images, &tgid);
+	if (filter == FILTER_TGIDS)
 		bpf_map_delete_elem(&tgids, &tgid);
 	return 0;
 }

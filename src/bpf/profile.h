@@ -27,6 +27,10 @@ struct profile_key {
 	 * only return addresses) so that stacks recur however many pcs a hot function has; 0
 	 * otherwise. */
 	__u64 uleaf;
+	/* When the process's image began (CLOCK_MONOTONIC ns, the fork or exec tracepoint's
+	 * time; 0 when it began before the programs were attached): tells the samples of two
+	 * images apart, before and after an exec or a reused pid, within one drain. */
+	__u64 since;
 };
 
 /* A value of the stacks hashes: n addresses, leaf first. */
@@ -56,6 +60,7 @@ enum profile_counter {
 				 that were walked with frame pointers instead */
 	PC_DW_READ_ERROR,     /* a walk ended on an unreadable stack word */
 	PC_DW_TRUNCATED,      /* a walk stopped at PROFILE_MAX_STACK frames */
+	PC_IMAGES_FULL,       /* a fork or exec not noted: the images map was full */
 	PC_NR,
 };
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/hashmap.h"
 #include "../util/util.h"
 
 #define DRAIN_INTERVAL_S 2   /* the front drains every second; room for one late drain */
@@ -40,6 +41,9 @@
 /* `-- CMD`: the command's processes alive at once (exits free their slots; a full table is
  * counted and reported). Preallocated: 65,536 slots cost 5 MB and ~15 ms of start-up. */
 #define TRACKED_TGIDS 16384u
+/* Processes forked or exec'd while sampling and still alive (the images map; allocated as
+ * they come, so the bound costs nothing until used). */
+#define IMAGES_ALL 65536u
 /* --call-graph dwarf: processes with mapping tables (8 KiB each, preallocated). */
 #define UNWIND_PROCS_TRACKED 512u
 #define UNWIND_PROCS_ALL 4096u
@@ -130,6 +134,7 @@ static void size_maps(struct bpf_backend *b)
 	else if (b->opts.scope == SCOPE_PIDS && b->opts.npids > 0)
 		ntgids = (uint32_t)b->opts.npids;
 	bpf_map__set_max_entries(s->maps.tgids, ntgids);
+	bpf_map__set_max_entries(s->maps.images, ntgids > 1 ? ntgids : IMAGES_ALL);
 	uint32_t procs = b->opts.scope == SCOPE_ALL || b->opts.scope == SCOPE_CPU
 				 ? UNWIND_PROCS_ALL
 				 : UNWIND_PROCS_TRACKED;
@@ -158,9 +163,8 @@ static void configure(struct bpf_backend *b)
 	s->rodata->group_by_cpu = o->group_by_cpu;
 	s->rodata->want_user = o->stacks != STACKS_KERNEL_ONLY;
 	s->rodata->want_kernel = o->stacks != STACKS_USER_ONLY;
-	bpf_program__set_autoload(s->progs.on_fork, o->scope == SCOPE_COMMAND);
+	s->rodata->track_forks = o->scope == SCOPE_COMMAND;
 	bpf_attach__select_programs(b);
-	bpf_program__set_autoload(s->progs.on_exit, tracked);
 }
 
 static int add_targets(struct bpf_backend *b, const struct sampler_opts *o, char *err,
@@ -451,12 +455,118 @@ static void read_counters(const struct bpf_backend *b, uint64_t *out)
 	free(v);
 }
 
+/* One drain: its counts, handed on around the process events of the same interval. */
+struct drain_run {
+	struct bpf_backend *b;
+	uint32_t set;
+	bpf_record_fn record;
+	bpf_sample_fn sample;
+	void *ctx;
+	size_t n;
+	uint8_t *done;	     /* handed on */
+	uint32_t *order;     /* key indices by tgid, then by when their image began */
+	struct hashmap next; /* tgid -> its first position in order not handed on */
+	bool ordered;
+};
+
+/* Count i of the drain to the sample callback, its stacks looked up. */
+static void emit(struct drain_run *r, size_t i, uint64_t now)
+{
+	struct bpf_backend *b = r->b;
+	const struct profile_key *k = &b->keys[i];
+	r->done[i] = 1;
+	struct raw_sample rs = {
+	    .pid = k->tgid,
+	    .tid = b->per_thread ? k->tid : k->tgid,
+	    .cpu = b->opts.group_by_cpu ? k->cpu : UINT32_MAX,
+	    .time_ns = now,
+	    .weight = b->vals[i],
+	};
+	if (k->kstack && !bpf_stacks__get(b->stacks, k->kstack, &rs.kips, &rs.nkips))
+		b->d.stacks_missing++;
+	if (b->dwarf) {
+		const uint64_t *callers;
+		uint32_t nc;
+		if (k->uslot >= 0 &&
+		    !bpf_ustacks__get(b->ucache[r->set], k->uslot, &callers, &nc, &b->d.bytes_moved))
+			b->d.stacks_missing++;
+		/* The leaf pc travels in the key; the stack holds its callers. */
+		rs.nuips = 0;
+		if (k->uleaf) {
+			b->ubuf[rs.nuips++] = k->uleaf;
+			for (uint32_t f = 0; k->uslot >= 0 && f < nc && rs.nuips < UNWIND_STACK_SLOTS; f++)
+				b->ubuf[rs.nuips++] = callers[f];
+		}
+		rs.uips = b->ubuf;
+	} else if (k->ustack && !bpf_stacks__get(b->stacks, k->ustack, &rs.uips, &rs.nuips)) {
+		b->d.stacks_missing++;
+	}
+	if (r->sample)
+		r->sample(r->ctx, &rs);
+}
+
+static int cmp_image(const void *x, const void *y, void *arg)
+{
+	const struct profile_key *keys = arg;
+	const struct profile_key *a = &keys[*(const uint32_t *)x], *c = &keys[*(const uint32_t *)y];
+	if (a->tgid != c->tgid)
+		return a->tgid < c->tgid ? -1 : 1;
+	return a->since < c->since ? -1 : a->since > c->since;
+}
+
+/*
+ * pid's image changes at time t (a fork that reused it, an exec): its counts from older
+ * images go first, while the process state still describes them.
+ */
+static void image_ends(struct drain_run *r, uint32_t pid, uint64_t t)
+{
+	const struct profile_key *keys = r->b->keys;
+	if (!r->ordered) {
+		r->order = xmalloc(sizeof(*r->order) * (r->n ? r->n : 1));
+		for (size_t i = 0; i < r->n; i++)
+			r->order[i] = (uint32_t)i;
+		qsort_r(r->order, r->n, sizeof(*r->order), cmp_image, r->b->keys);
+		for (size_t k = 0; k < r->n; k++)
+			if (k == 0 || keys[r->order[k]].tgid != keys[r->order[k - 1]].tgid)
+				hashmap__put_u64(&r->next, keys[r->order[k]].tgid, 0, NULL)->value = k;
+		r->ordered = true;
+	}
+	struct hashmap_entry *e = hashmap__get_u64(&r->next, pid, 0);
+	if (!e)
+		return;
+	size_t k = e->value;
+	for (; k < r->n && keys[r->order[k]].tgid == pid && keys[r->order[k]].since < t; k++)
+		emit(r, r->order[k], t);
+	e->value = k;
+}
+
+/* A process event of the drained interval, after the counts it ends. */
+static void drain_record(void *ctx, const struct perf_event_header *h)
+{
+	struct drain_run *r = ctx;
+	uint32_t ids[2]; /* FORK: {pid, ppid, ...}; COMM: {pid, tid, ...} */
+	if (r->n && h->size >= sizeof(*h) + sizeof(ids)) {
+		memcpy(ids, h + 1, sizeof(ids));
+		if (h->type == PERF_RECORD_FORK && ids[0] != ids[1])
+			image_ends(r, ids[0], bpf_sideband__time(h));
+		else if (h->type == PERF_RECORD_COMM && (h->misc & PERF_RECORD_MISC_COMM_EXEC))
+			image_ends(r, ids[0], bpf_sideband__time(h));
+	}
+	if (r->record)
+		r->record(r->ctx, h);
+}
+
+/*
+ * The counts of one interval and the process events up to its end, in order: a count is
+ * handed on before the event that ends its process's image (the key's `since` tells), so it
+ * is named with the maps and comm of the image that ran it, even when an exec or a reused
+ * pid came within the same interval.
+ */
 int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_fn sample,
 		       void *ctx)
 {
 	uint32_t set = flip_sets(b);
-	/* After the flip, so every process event older than the drained samples is delivered. */
-	bpf_sideband__drain(b->sb, record, ctx);
+	uint64_t flipped = clock_mono(); /* every drained count is older */
 	struct profile_bpf *s = b->skel;
 	int cfd = bpf_map__fd(set ? s->maps.counts1 : s->maps.counts0);
 	int sfd = bpf_map__fd(set ? s->maps.stacks1 : s->maps.stacks0);
@@ -466,39 +576,17 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	/* Every stack a drained count names was stored in the same set during the interval. */
 	int sret = bpf_stacks__take(b->stacks, sfd, &b->d.bytes_moved);
 	ret = ret ? ret : sret;
-	uint64_t now = clock_mono();
 	read_counters(b, b->d.counters);
-	for (size_t i = 0; i < n; i++) {
-		const struct profile_key *k = &b->keys[i];
-		struct raw_sample rs = {
-			.pid = k->tgid,
-			.tid = b->per_thread ? k->tid : k->tgid,
-			.cpu = b->opts.group_by_cpu ? k->cpu : UINT32_MAX,
-			.time_ns = now,
-			.weight = b->vals[i],
-		};
-		if (k->kstack && !bpf_stacks__get(b->stacks, k->kstack, &rs.kips, &rs.nkips))
-			b->d.stacks_missing++;
-		if (b->dwarf) {
-			const uint64_t *callers;
-			uint32_t nc;
-			if (k->uslot >= 0 &&
-			    !bpf_ustacks__get(b->ucache[set], k->uslot, &callers, &nc, &b->d.bytes_moved))
-				b->d.stacks_missing++;
-			/* The leaf pc travels in the key; the stack holds its callers. */
-			rs.nuips = 0;
-			if (k->uleaf) {
-				b->ubuf[rs.nuips++] = k->uleaf;
-				for (uint32_t f = 0; k->uslot >= 0 && f < nc && rs.nuips < UNWIND_STACK_SLOTS; f++)
-					b->ubuf[rs.nuips++] = callers[f];
-			}
-			rs.uips = b->ubuf;
-		} else if (k->ustack && !bpf_stacks__get(b->stacks, k->ustack, &rs.uips, &rs.nuips)) {
-			b->d.stacks_missing++;
-		}
-		if (sample)
-			sample(ctx, &rs);
-	}
+	struct drain_run r = {.b = b, .set = set, .record = record, .sample = sample, .ctx = ctx,
+			      .n = n, .done = xcalloc(n ? n : 1, 1)};
+	bpf_sideband__drain(b->sb, flipped, drain_record, &r);
+	uint64_t now = clock_mono();
+	for (size_t i = 0; i < n; i++)
+		if (!r.done[i])
+			emit(&r, i, now);
+	free(r.done);
+	free(r.order);
+	hashmap__destroy(&r.next);
 	bpf_stacks__drained(b->stacks);
 	if (b->dwarf)
 		bpf_ustacks__drained(b->ucache[set]);
@@ -597,6 +685,11 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 					 used ? "; " : "", d.stacks_cached, 2 * d.stack_entries,
 					 b->dwarf ? " + user stacks by bucket" : "", d.stack_entries,
 					 d.counts_entries);
+	if (d.counters[PC_IMAGES_FULL] && used < len)
+		used += (size_t)snprintf(buf + used, len - used,
+					 "%s%" PRIu64 " forks or execs not noted (images map full): "
+					 "their samples may take another image's names",
+					 used ? "; " : "", d.counters[PC_IMAGES_FULL]);
 	if (used)
 		st->info = buf;
 	st->freq = b->opts.freq;

@@ -194,8 +194,7 @@ int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms)
 	return 0;
 }
 
-/* The record's time: sample_id_all ends non-sample records with {..., time, cpu}. */
-static uint64_t record_time(const struct perf_event_header *h)
+uint64_t bpf_sideband__time(const struct perf_event_header *h)
 {
 	uint64_t t;
 	if (h->type == PERF_RECORD_SAMPLE || h->size < sizeof(*h) + 16)
@@ -220,7 +219,7 @@ static void seen(void *ctx, const struct perf_event_header *h)
 static void collect(struct bpf_sideband *sb)
 {
 	for (int i = 0; i < sb->nrings; i++)
-		rec_batch__read(&sb->batch, &sb->rings[i], sb->page, record_time, seen, sb);
+		rec_batch__read(&sb->batch, &sb->rings[i], sb->page, bpf_sideband__time, seen, sb);
 }
 
 void bpf_sideband__lock(struct bpf_sideband *sb)
@@ -233,11 +232,11 @@ void bpf_sideband__unlock(struct bpf_sideband *sb)
 	pthread_mutex_unlock(&sb->lock);
 }
 
-void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx)
+void bpf_sideband__drain(struct bpf_sideband *sb, uint64_t until, bpf_record_fn record, void *ctx)
 {
 	pthread_mutex_lock(&sb->lock);
 	collect(sb);
-	rec_batch__replay(&sb->batch, record, ctx);
+	rec_batch__replay_until(&sb->batch, until, record, ctx);
 	pthread_mutex_unlock(&sb->lock);
 }
 

@@ -30,8 +30,13 @@ void bpf_sideband__lock(struct bpf_sideband *sb);
 void bpf_sideband__unlock(struct bpf_sideband *sb);
 /* Waits up to timeout_ms for records; 0, -EINTR on a signal, or another -errno. */
 int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms);
-/* Hands every record that arrived to record (may be NULL), all CPUs merged in time order. */
-void bpf_sideband__drain(struct bpf_sideband *sb, bpf_record_fn record, void *ctx);
+/*
+ * Hands every record that arrived with a time up to until (CLOCK_MONOTONIC ns) to record (may
+ * be NULL), all CPUs merged in time order; later ones wait for the next call.
+ */
+void bpf_sideband__drain(struct bpf_sideband *sb, uint64_t until, bpf_record_fn record, void *ctx);
+/* A record's time: sample_id_all ends every non-sample record with {..., time, cpu}. */
+uint64_t bpf_sideband__time(const struct perf_event_header *h);
 /* Records the kernel lost so far (PERF_RECORD_LOST). */
 uint64_t bpf_sideband__lost(const struct bpf_sideband *sb);
 /* Unmaps and closes; accepts NULL. */

@@ -224,7 +224,7 @@ static int offcpu_drain(struct sampler *s, struct profile *p)
 		if (ret < 0)
 			return ret;
 	} else {
-		bpf_sideband__drain(os->sb, on_record, os);
+		bpf_sideband__drain(os->sb, UINT64_MAX, on_record, os);
 	}
 	if (os->finished)
 		return 0;

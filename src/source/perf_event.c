@@ -528,12 +528,18 @@ static void replay_one(void *ctx, const struct perf_event_header *h)
 static int perf_drain(struct sampler *s, struct profile *p)
 {
 	struct perf_backend *pb = s->priv;
+	/* Records written after the rings' reading began wait for the next drain: one written
+	 * on a CPU whose ring was read already may be older than one read from a later ring
+	 * (a fork on one CPU, the child's first sample on another). */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t until = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	for (int i = 0; i < pb->ncpus; i++)
 		if (pb->rings[i].base)
 			rec_batch__read(&pb->batch, &pb->rings[i], pb->page, perf_decode__time, NULL,
 					NULL);
 	struct replay r = {pb, s, p};
-	rec_batch__replay(&pb->batch, replay_one, &r);
+	rec_batch__replay_until(&pb->batch, until, replay_one, &r);
 	unwinder__drained(pb->us.uw);
 	return 0;
 }

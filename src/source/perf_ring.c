@@ -48,14 +48,35 @@ static int cmp_ref(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-void rec_batch__replay(struct rec_batch *b, rec_fn fn, void *ctx)
+void rec_batch__replay_until(struct rec_batch *b, uint64_t until, rec_fn fn, void *ctx)
 {
 	if (b->nrefs)
 		qsort(b->refs, b->nrefs, sizeof(*b->refs), cmp_ref);
-	for (size_t i = 0; fn && i < b->nrefs; i++)
-		fn(ctx, (const void *)(b->buf.buf + b->refs[i].off));
-	b->buf.len = 0;
-	b->nrefs = 0;
+	size_t i = 0;
+	for (; i < b->nrefs && b->refs[i].time <= until; i++)
+		if (fn)
+			fn(ctx, (const void *)(b->buf.buf + b->refs[i].off));
+	if (i == b->nrefs) {
+		b->buf.len = 0;
+		b->nrefs = 0;
+		return;
+	}
+	/* The later records stay, moved to the front in time order. */
+	struct strbuf keep = {0};
+	for (size_t k = i; k < b->nrefs; k++) {
+		const struct perf_event_header *h = (const void *)(b->buf.buf + b->refs[k].off);
+		b->refs[k - i] = (struct rec_ref){.time = b->refs[k].time, .seq = b->refs[k].seq,
+						  .off = keep.len};
+		strbuf__add(&keep, (const char *)h, h->size);
+	}
+	b->nrefs -= i;
+	strbuf__free(&b->buf);
+	b->buf = keep;
+}
+
+void rec_batch__replay(struct rec_batch *b, rec_fn fn, void *ctx)
+{
+	rec_batch__replay_until(b, UINT64_MAX, fn, ctx);
 }
 
 void rec_batch__free(struct rec_batch *b)

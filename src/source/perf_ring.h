@@ -48,6 +48,12 @@ void rec_batch__read(struct rec_batch *b, struct perf_ring *r, size_t page, rec_
  * different CPUs interleave; forks and execs must come before their samples), then empties b.
  */
 void rec_batch__replay(struct rec_batch *b, rec_fn fn, void *ctx);
+/*
+ * The same for the records of time <= until only (records without a time count as 0); the
+ * later ones stay in b for the next call. A drain that stops at the time it began never
+ * hands on a record written on one CPU before a record of another CPU it has not read yet.
+ */
+void rec_batch__replay_until(struct rec_batch *b, uint64_t until, rec_fn fn, void *ctx);
 
 void rec_batch__free(struct rec_batch *b);
 

@@ -56,10 +56,10 @@ static const struct sampler_ops *pick_backend(const struct sampler_opts *o, char
 			snprintf(reason, sizeof(reason), "--call-graph %s unwinds in user space",
 				 o->call_graph == CALL_GRAPH_DWARF ? "dwarf" : "fp+leaf");
 		else if (o->argv && o->scope == SCOPE_COMMAND)
-			/* The kernel aggregates between drains, so samples from before an exec
-			 * would be named with the new image's maps; a command execs at once. */
+			/* A command is often short: its perf events open in milliseconds, where
+			 * loading and verifying the BPF programs costs ~0.3 s of CPU. */
 			snprintf(reason, sizeof(reason),
-				 "a command execs: per-sample order keeps pre-exec names right");
+				 "a command: perf events start faster than BPF programs load");
 		else if (bpf_backend__available(reason, sizeof(reason)) == 0)
 			reason[0] = '\0';
 		want = reason[0] ? SAMPLER_PERF : SAMPLER_BPF;
