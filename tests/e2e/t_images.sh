@@ -12,7 +12,7 @@ mkdir -p "$WL"
 cc -O1 -g -fno-omit-frame-pointer -o "$WL/exec_after" "$ROOT/tests/workloads/exec_after.c" &&
 	cc -O1 -g -fno-omit-frame-pointer -o "$WL/pid_reuse" "$ROOT/tests/workloads/pid_reuse.c" ||
 	bail "cannot build the workloads"
-# An exec chain: img1 spins 60 ms in before_exec, execs img2 (the same binary under another
+# An exec chain: img1 spins 60 ms of CPU in before_exec, execs img2 (the same binary under another
 # name, so another comm and, with ASLR, other addresses), ... img8 execs true.
 chain=()
 for i in 1 2 3 4 5 6 7 8; do
@@ -44,7 +44,7 @@ for be in $backends; do
 		fail "$be: exec chain, each image's samples under its comm and named" \
 			"short images (before_exec/all): ${bad:-none}; $tot samples; $(head -c 200 "$TMP/chain-$be.err")"
 
-	# 2. pid reuse: `first` exits and `second` takes its pid at once, 12 rounds of 40 ms each.
+	# 2. pid reuse: `first` exits and `second` takes its pid at once, 12 rounds of 40 ms of CPU each.
 	scopes="--"
 	[ "$be" = bpf ] && scopes="-- -a"
 	[ $reuse_ok = 1 ] || { skip "$be: pid reuse" "clone3 set_tid refused: $(head -c 200 "$TMP/reuse-probe.out")"; scopes=""; }
@@ -68,10 +68,13 @@ for be in $backends; do
 			if ($0 ~ /;first_work( |;)/) { if (f[1] == "first") a += n; else b += n }
 			if ($0 ~ /;second_work( |;)/) { if (f[1] == "second") c += n; else d += n } }
 			END { print a + 0, b + 0, c + 0, d + 0 }' "$out" 2>/dev/null || echo 0 0 0 0)
-		[ "$f1" -ge 50 ] && [ "$s1" -ge 50 ] && [ $((f2 * 50)) -le "$f1" ] && [ $((s2 * 50)) -le "$s1" ] &&
+		# Without the images, the kernel's counts of both processes of a round were named
+		# after `second` (292 of 353 first_work samples); a few may still go astray when a
+		# process event is lost or late on a loaded machine, so the bar is 90%.
+		[ "$f1" -ge 50 ] && [ "$s1" -ge 50 ] && [ $((f2 * 10)) -le "$f1" ] && [ $((s2 * 10)) -le "$s1" ] &&
 			ok "$be $scope: a reused pid keeps each process's name (first_work under first $f1/$((f1 + f2)), second_work under second $s1/$((s1 + s2)))" ||
-			fail "$be $scope: a reused pid keeps each process's name (>= 98% each)" \
-				"first_work: $f1 under first, $f2 elsewhere; second_work: $s1 under second, $s2 elsewhere"
+			fail "$be $scope: a reused pid keeps each process's name (>= 90% each)" \
+				"first_work: $f1 under first, $f2 elsewhere; second_work: $s1 under second, $s2 elsewhere: $(grep -E ';(first|second)_work' "$out" 2>/dev/null | grep -vE '^first;.*first_work|^second;.*second_work' | head -3 | cut -c1-120 | tr '\n' '|')"
 	done
 done
 finish

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reuses pids at once (root: clone3 with set_tid). Round after round, a child named `first`
- * spins in first_work() for argv[2] ms and exits; then a child named `second` takes the same
+ * spins in first_work() for argv[2] ms of CPU time and exits; then a child named `second` takes the same
  * pid and spins in second_work(). Samples of `first` must never be named `second`, nor the
  * other way round, even when both fall into one drain of a profiler that counts in the kernel.
  */
@@ -25,11 +25,11 @@ static void spin(void)
 {
 	struct timespec t0, t;
 	volatile unsigned long acc = 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	do {
 		for (int i = 0; i < 20000; i++)
 			acc += (unsigned long)i * i;
-		clock_gettime(CLOCK_MONOTONIC, &t);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < spin_ms);
 }
 
