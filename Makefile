@@ -191,6 +191,15 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 .SECONDARY: $(BPF_OBJ)
 
+# The kernel types the objects relocate against, cut from the build kernel's BTF (a few hundred
+# bytes), with that kernel's build-id: on the same kernel, libbpf reads these instead of parsing
+# all of /sys/kernel/btf/vmlinux at every start (src/source/bpf_btf.c).
+KERNEL_NOTES := $(if $(filter /sys/kernel/btf/vmlinux,$(VMLINUX_BTF)),/sys/kernel/notes,-)
+$(BUILD)/gen/min_btf.h: $(BPF_OBJ) scripts/embed_btf.py
+	$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $(BUILD)/gen/min.btf $(BPF_OBJ)
+	python3 scripts/embed_btf.py $(BUILD)/gen/min.btf $(KERNEL_NOTES) $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/src/source/bpf_btf.o $(BUILD)/tobj/src/source/bpf_btf.o: $(BUILD)/gen/min_btf.h
+
 # Every object of the binary and the unit tests is compiled after the skeletons exist.
 $(OBJ) $(TOBJ): | $(BPF_SKEL)
 $(BUILD)/obj/src/source/bpf.o $(BUILD)/tobj/src/source/bpf.o: $(BPF_SKEL)

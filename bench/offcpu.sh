@@ -10,12 +10,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-5} ROUNDS=${ROUNDS:-100000} MEM_SECONDS=${MEM_SECONDS:-20}
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
 [ -r /sys/kernel/btf/vmlinux ] || { echo "skipped: no /sys/kernel/btf/vmlinux"; exit 0; }
-make -C "$ROOT" -s build/obj/src/source/bpf_offcpu.o >/dev/null
+make -C "$ROOT" -s build/obj/src/source/bpf_offcpu.o build/obj/src/source/bpf_btf.o >/dev/null
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cc -O2 -pthread -o "$TMP/pingpong" "$ROOT/tests/workloads/offcpu_pingpong.c"
 cc -O2 -Wall -Wextra -Werror -I"$ROOT/src" -I"$ROOT/build/gen" -o "$TMP/attach" \
-	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" -lbpf
+	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" "$ROOT/build/obj/src/source/bpf_btf.o" -lbpf
 
 declare -A WALL CPU RATE
 modes=(none offcpu offcpu-user full offcpu-all)

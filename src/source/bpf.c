@@ -2,6 +2,7 @@
 /* The eBPF sampler's user side: load, size and attach profile.bpf.c, drain its maps. */
 #define _GNU_SOURCE
 #include "bpf.h"
+#include "bpf_btf.h"
 #include "bpf_internal.h"
 #include "bpf_sideband.h"
 #include "bpf_stacks.h"
@@ -295,14 +296,21 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	ret = bpf_attach__resolve_probes(b, o, err, errlen);
 	if (ret)
 		goto out_close;
-	b->skel = profile_bpf__open();
+	char btf_path[64];
+	int btf_fd = bpf_btf__open(btf_path, sizeof(btf_path));
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_fd >= 0 ? btf_path : NULL);
+	b->skel = profile_bpf__open_opts(&oo);
 	if (!b->skel) {
 		ret = load_error(errno, err, errlen);
+		if (btf_fd >= 0)
+			close(btf_fd);
 		goto out_close;
 	}
 	configure(b);
 	size_maps(b);
 	ret = profile_bpf__load(b->skel);
+	if (btf_fd >= 0)
+		close(btf_fd);
 	if (ret) {
 		ret = load_error(-ret, err, errlen);
 		goto out_close;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Off-CPU backend, user side: loads offcpu.bpf.c, drains its counts and spans into callbacks. */
 #include "bpf_offcpu.h"
+#include "bpf_btf.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -121,9 +122,14 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 		goto out_free;
 	}
 
-	skel = offcpu_bpf__open();
+	char btf_path[64];
+	int btf_fd = bpf_btf__open(btf_path, sizeof(btf_path));
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_fd >= 0 ? btf_path : NULL);
+	skel = offcpu_bpf__open_opts(&oo);
 	if (!skel) {
 		ret = -errno;
+		if (btf_fd >= 0)
+			close(btf_fd);
 		snprintf(err, errlen, "off-cpu: opening the BPF object: %s", strerror(-ret));
 		goto out_free;
 	}
@@ -147,6 +153,8 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 		bpf_map__set_max_entries(skel->maps.tgids, (uint32_t)op->ntgids * 2);
 
 	ret = offcpu_bpf__load(skel);
+	if (btf_fd >= 0)
+		close(btf_fd);
 	if (ret) {
 		snprintf(err, errlen, "off-cpu: loading the BPF programs: %s (root and a BTF kernel are needed)",
 			 strerror(-ret));
