@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -144,9 +143,6 @@ static void sweep_elfs(struct symbolizer *s)
 		else
 			s->owned[kept++] = s->owned[i];
 	}
-	/* Symbol tables are many mid-sized blocks: without a trim, the heap keeps their pages. */
-	if (kept < s->nowned)
-		malloc_trim(0);
 	s->nowned = kept;
 }
 
