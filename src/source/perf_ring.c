@@ -61,17 +61,20 @@ void rec_batch__replay_until(struct rec_batch *b, uint64_t until, rec_fn fn, voi
 		b->nrefs = 0;
 		return;
 	}
-	/* The later records stay, moved to the front in time order. */
-	struct strbuf keep = {0};
+	/* The later records stay, gathered in time order into the spare buffer, which becomes
+	 * the batch's: both keep their memory (a drain of DWARF samples moves megabytes). */
+	b->spare.len = 0;
 	for (size_t k = i; k < b->nrefs; k++) {
 		const struct perf_event_header *h = (const void *)(b->buf.buf + b->refs[k].off);
 		b->refs[k - i] = (struct rec_ref){.time = b->refs[k].time, .seq = b->refs[k].seq,
-						  .off = keep.len};
-		strbuf__add(&keep, (const char *)h, h->size);
+						  .off = b->spare.len};
+		strbuf__add(&b->spare, (const char *)h, h->size);
 	}
 	b->nrefs -= i;
-	strbuf__free(&b->buf);
-	b->buf = keep;
+	struct strbuf t = b->buf;
+	b->buf = b->spare;
+	b->spare = t;
+	b->spare.len = 0;
 }
 
 void rec_batch__replay(struct rec_batch *b, rec_fn fn, void *ctx)
@@ -83,5 +86,6 @@ void rec_batch__free(struct rec_batch *b)
 {
 	free(b->refs);
 	strbuf__free(&b->buf);
+	strbuf__free(&b->spare);
 	memset(b, 0, sizeof(*b));
 }

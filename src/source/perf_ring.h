@@ -30,6 +30,7 @@ struct rec_batch {
 	struct rec_ref *refs;
 	size_t nrefs, caprefs;
 	uint64_t seq; /* ties in time keep the order of reading */
+	struct strbuf spare; /* where the records kept for the next replay are gathered */
 };
 
 /* A record's time (0 when it has none), and a visitor of records. */

@@ -370,29 +370,30 @@ static bool drop_oldest_dwfl(struct unwinder *u, const struct space *keep)
 /*
  * The load bias of the ELF file mapped at start from file offset pgoff: the PT_LOAD that
  * holds pgoff has its p_vaddr at start - (pgoff - p_offset) + bias... solved for bias.
+ * The headers are read with pread: mapping the file for them cost a munmap per mapping
+ * reported, and each munmap a TLB flush on every CPU (dear in a VM).
  */
 static int load_bias(int fd, uint64_t start, uint64_t pgoff, uint64_t *bias)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	size_t phnum;
-	int ret = -ENOEXEC;
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum) != 0)
-		goto out;
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+	Elf64_Ehdr eh;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 256)
+		return -ENOEXEC;
+	Elf64_Phdr ph[256];
+	size_t len = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);
+	if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+		return -ENOEXEC;
+	for (size_t i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X))
 			continue;
-		uint64_t off0 = ph.p_offset & ~(uint64_t)0xfff;
-		if (pgoff < off0 || pgoff >= ph.p_offset + ph.p_filesz)
+		uint64_t off0 = ph[i].p_offset & ~(uint64_t)0xfff;
+		if (pgoff < off0 || pgoff >= ph[i].p_offset + ph[i].p_filesz)
 			continue;
-		*bias = start - pgoff - (ph.p_vaddr - ph.p_offset);
-		ret = 0;
-		break;
+		*bias = start - pgoff - (ph[i].p_vaddr - ph[i].p_offset);
+		return 0;
 	}
-out:
-	if (elf)
-		elf_end(elf);
-	return ret;
+	return -ENOEXEC;
 }
 
 static bool report_map(struct unwinder *u, struct space *sp, struct umap *m)
