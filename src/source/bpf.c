@@ -203,6 +203,17 @@ static void on_unwind_record(void *ctx, const struct perf_event_header *h)
 }
 
 /*
+ * Whose process events the side band records: a command's tree only (it starts held before
+ * its exec, single-threaded, so inheritance covers every process and thread it makes), else
+ * every process's (-p: its threads that exist already are not covered by inheritance).
+ * System-wide, a busy machine's churn costs the reader CPU for records it throws away.
+ */
+static int sideband_pid(const struct sampler_opts *o)
+{
+	return o->scope == SCOPE_COMMAND && o->npids == 1 ? o->pids[0] : -1;
+}
+
+/*
  * --call-graph dwarf: the side-band rings hand every mmap, exec, fork and exit to the
  * unwinder's tables as they are read, and running targets get their mappings now.
  */
@@ -217,8 +228,8 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 	if (ret)
 		return ret;
 	/* a command's or -p's process start read at once; system-wide, fewer wake-ups */
-	ret = bpf_sideband__open_hooked(&b->sb, on_unwind_record, b->unwind, tracked ? 24 : 0, err,
-					errlen);
+	ret = bpf_sideband__open_hooked(&b->sb, sideband_pid(o), on_unwind_record, b->unwind,
+					tracked ? 24 : 0, err, errlen);
 	if (ret)
 		return ret;
 	bpf_unwind__prewarm(b->unwind);
@@ -335,7 +346,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 		if (ret)
 			goto out_close;
 	} else {
-		ret = bpf_sideband__open(&b->sb, err, errlen);
+		ret = bpf_sideband__open(&b->sb, sideband_pid(o), err, errlen);
 		if (ret)
 			goto out_close;
 	}

@@ -40,7 +40,7 @@ struct bpf_sideband {
 	unsigned burst; /* wake-ups read at once per READER_WINDOW_NS before resting */
 };
 
-static void attr_init(struct perf_event_attr *a, size_t page, bool eager)
+static void attr_init(struct perf_event_attr *a, size_t page, bool eager, bool inherit)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -55,6 +55,7 @@ static void attr_init(struct perf_event_attr *a, size_t page, bool eager)
 	a->comm_exec = 1;
 	a->task = 1;
 	a->sample_id_all = 1;
+	a->inherit = inherit; /* one process tree: its children's events come to the same ring */
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->watermark = 1;
@@ -133,12 +134,12 @@ static int start_reader(struct bpf_sideband *sb, char *err, size_t errlen)
 	return 0;
 }
 
-int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen)
+int bpf_sideband__open(struct bpf_sideband **out, int pid, char *err, size_t errlen)
 {
-	return bpf_sideband__open_hooked(out, NULL, NULL, 0, err, errlen);
+	return bpf_sideband__open_hooked(out, pid, NULL, NULL, 0, err, errlen);
 }
 
-int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
+int bpf_sideband__open_hooked(struct bpf_sideband **out, int pid, bpf_record_fn hook, void *ctx,
 			      unsigned burst, char *err, size_t errlen)
 {
 	struct bpf_sideband *sb = xcalloc(1, sizeof(*sb));
@@ -153,10 +154,10 @@ int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, voi
 	sb->rings = xcalloc((size_t)n, sizeof(*sb->rings));
 	sb->pfds = xcalloc((size_t)n, sizeof(*sb->pfds));
 	struct perf_event_attr a;
-	attr_init(&a, sb->page, hook != NULL);
+	attr_init(&a, sb->page, hook != NULL, pid >= 0);
 	int ret = 0;
 	for (int i = 0; i < n; i++) {
-		int fd = (int)syscall(SYS_perf_event_open, &a, -1, online[i], -1,
+		int fd = (int)syscall(SYS_perf_event_open, &a, pid >= 0 ? pid : -1, online[i], -1,
 				      PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
 			ret = -errno;

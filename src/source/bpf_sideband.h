@@ -11,11 +11,12 @@
 struct bpf_sideband;
 
 /*
- * Opens a dummy software event per online CPU that takes no samples but records every
- * process's comm, fork, exit and mmap (perf_decode.c's sample_id_all layout, CLOCK_MONOTONIC).
- * Returns 0 and *out, or -errno and a one-line reason in err.
+ * Opens a dummy software event per online CPU that takes no samples but records the comm,
+ * fork, exit and mmap of every process (pid -1), or of pid and the processes and threads it
+ * starts from now on (perf_decode.c's sample_id_all layout, CLOCK_MONOTONIC). Returns 0 and
+ * *out, or -errno and a one-line reason in err.
  */
-int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen);
+int bpf_sideband__open(struct bpf_sideband **out, int pid, char *err, size_t errlen);
 /*
  * The same, for a reader that acts on process events at once (the DWARF unwinder's mapping
  * tables): a thread wakes on every record and hands it to hook (not NULL) in ring order, under
@@ -24,7 +25,7 @@ int bpf_sideband__open(struct bpf_sideband **out, char *err, size_t errlen);
  * Up to burst wake-ups per 100 ms are read at once; past that the thread rests 20 ms after
  * each (0: always), trading how soon a record is read for fewer wake-ups in a fork storm.
  */
-int bpf_sideband__open_hooked(struct bpf_sideband **out, bpf_record_fn hook, void *ctx,
+int bpf_sideband__open_hooked(struct bpf_sideband **out, int pid, bpf_record_fn hook, void *ctx,
 			      unsigned burst, char *err, size_t errlen);
 void bpf_sideband__lock(struct bpf_sideband *sb);
 void bpf_sideband__unlock(struct bpf_sideband *sb);

@@ -191,7 +191,7 @@ static int offcpu_open(struct sampler *s, char *err, size_t errlen)
 		return ret;
 	if (o->on_off)
 		return open_on_cpu(s, os, err, errlen);
-	return bpf_sideband__open(&os->sb, err, errlen);
+	return bpf_sideband__open(&os->sb, -1, err, errlen);
 }
 
 static int offcpu_poll(struct sampler *s, int timeout_ms)
