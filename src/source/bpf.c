@@ -232,6 +232,7 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 					tracked ? 24 : 0, err, errlen);
 	if (ret)
 		return ret;
+	bpf_sideband__lock(b->sb); /* the reader thread runs already */
 	bpf_unwind__prewarm(b->unwind);
 	if (o->scope == SCOPE_COMMAND && o->argv && o->argv[0])
 		bpf_unwind__prewarm_command(b->unwind, o->argv[0]);
@@ -240,6 +241,7 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);
 	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
 		bpf_unwind__add_all(b->unwind);
+	bpf_sideband__unlock(b->sb);
 	return 0;
 }
 

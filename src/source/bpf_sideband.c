@@ -31,12 +31,15 @@ struct bpf_sideband {
 	uint64_t lost;
 	bpf_record_fn hook;
 	void *hook_ctx;
-	/* hooked: a reader thread runs the hook as records arrive; lock guards the rings, the
-	 * batch and whatever the hook touches */
-	pthread_mutex_t lock;
+	/* hooked: a reader thread runs the hook as records arrive. lock guards the rings, the
+	 * batch and pending (records read but not yet shown to the hook); hook_lock guards
+	 * whatever the hook touches. The hook runs outside lock, so a drain never waits for a
+	 * long one (a big file's CFI table). */
+	pthread_mutex_t lock, hook_lock;
+	struct strbuf pending;
 	pthread_t thread;
 	bool threaded;
-	int stop_fd;
+	int stop_fd, wake_fd;
 	unsigned burst; /* wake-ups read at once per READER_WINDOW_NS before resting */
 };
 
@@ -92,19 +95,38 @@ static uint64_t monotonic_ns(void)
 static void *reader(void *arg)
 {
 	struct bpf_sideband *sb = arg;
-	struct pollfd *fds = xcalloc((size_t)sb->nrings + 1, sizeof(*fds));
-	memcpy(fds, sb->pfds, sizeof(*fds) * (size_t)sb->nrings);
-	fds[sb->nrings] = (struct pollfd){.fd = sb->stop_fd, .events = POLLIN};
+	int n = sb->nrings;
+	struct pollfd *fds = xcalloc((size_t)n + 2, sizeof(*fds));
+	memcpy(fds, sb->pfds, sizeof(*fds) * (size_t)n);
+	fds[n] = (struct pollfd){.fd = sb->stop_fd, .events = POLLIN};
+	fds[n + 1] = (struct pollfd){.fd = sb->wake_fd, .events = POLLIN};
+	struct strbuf mine = {0};
 	uint64_t window = 0;
 	unsigned wakes = 0;
 	for (;;) {
-		if (poll(fds, (nfds_t)sb->nrings + 1, -1) < 0 && errno != EINTR)
+		if (poll(fds, (nfds_t)n + 2, -1) < 0 && errno != EINTR)
 			break;
-		if (fds[sb->nrings].revents)
+		if (fds[n].revents)
 			break;
+		if (fds[n + 1].revents) { /* a drain read records first: they wait in pending */
+			uint64_t v;
+			if (read(sb->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				break;
+		}
 		pthread_mutex_lock(&sb->lock);
 		collect(sb);
+		struct strbuf t = sb->pending; /* take them; the buffers trade places */
+		sb->pending = mine;
+		mine = t;
 		pthread_mutex_unlock(&sb->lock);
+		pthread_mutex_lock(&sb->hook_lock);
+		for (size_t off = 0; off + sizeof(struct perf_event_header) <= mine.len;) {
+			const struct perf_event_header *h = (const void *)(mine.buf + off);
+			sb->hook(sb->hook_ctx, h);
+			off += h->size;
+		}
+		pthread_mutex_unlock(&sb->hook_lock);
+		mine.len = 0;
 		uint64_t now = monotonic_ns();
 		if (now - window > READER_WINDOW_NS) {
 			window = now;
@@ -114,13 +136,15 @@ static void *reader(void *arg)
 			nanosleep(&(struct timespec){0, READER_REST_NS}, NULL);
 	}
 	free(fds);
+	strbuf__free(&mine);
 	return NULL;
 }
 
 static int start_reader(struct bpf_sideband *sb, char *err, size_t errlen)
 {
 	sb->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (sb->stop_fd < 0) {
+	sb->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sb->stop_fd < 0 || sb->wake_fd < 0) {
 		int e = errno;
 		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(e));
 		return -e;
@@ -146,8 +170,9 @@ int bpf_sideband__open_hooked(struct bpf_sideband **out, int pid, bpf_record_fn 
 	sb->burst = burst;
 	sb->hook = hook;
 	sb->hook_ctx = ctx;
-	sb->stop_fd = -1;
+	sb->stop_fd = sb->wake_fd = -1;
 	pthread_mutex_init(&sb->lock, NULL);
+	pthread_mutex_init(&sb->hook_lock, NULL);
 	sb->page = (size_t)sysconf(_SC_PAGESIZE);
 	int *online;
 	int n = sysinfo__online_cpus(&online);
@@ -213,8 +238,8 @@ static void seen(void *ctx, const struct perf_event_header *h)
 		memcpy(&lost, (const char *)(h + 1) + 8, sizeof(lost));
 		__atomic_add_fetch(&sb->lost, lost, __ATOMIC_RELAXED); /* read by __lost unlocked */
 	}
-	if (sb->hook)
-		sb->hook(sb->hook_ctx, h);
+	if (sb->hook) /* shown to the hook by the reader thread, outside sb->lock */
+		strbuf__add(&sb->pending, (const char *)h, h->size);
 }
 
 static void collect(struct bpf_sideband *sb)
@@ -225,12 +250,12 @@ static void collect(struct bpf_sideband *sb)
 
 void bpf_sideband__lock(struct bpf_sideband *sb)
 {
-	pthread_mutex_lock(&sb->lock);
+	pthread_mutex_lock(&sb->hook_lock);
 }
 
 void bpf_sideband__unlock(struct bpf_sideband *sb)
 {
-	pthread_mutex_unlock(&sb->lock);
+	pthread_mutex_unlock(&sb->hook_lock);
 }
 
 void bpf_sideband__drain(struct bpf_sideband *sb, uint64_t until, bpf_record_fn record, void *ctx)
@@ -238,7 +263,11 @@ void bpf_sideband__drain(struct bpf_sideband *sb, uint64_t until, bpf_record_fn 
 	pthread_mutex_lock(&sb->lock);
 	collect(sb);
 	rec_batch__replay_until(&sb->batch, until, record, ctx);
+	bool wake = sb->pending.len > 0;
 	pthread_mutex_unlock(&sb->lock);
+	uint64_t one = 1;
+	if (wake && sb->wake_fd >= 0 && write(sb->wake_fd, &one, sizeof(one)) < 0)
+		util__warn("side band: cannot wake the reader: %s", strerror(errno));
 }
 
 uint64_t bpf_sideband__lost(const struct bpf_sideband *sb)
@@ -257,7 +286,11 @@ void bpf_sideband__close(struct bpf_sideband *sb)
 	}
 	if (sb->stop_fd >= 0)
 		close(sb->stop_fd);
+	if (sb->wake_fd >= 0)
+		close(sb->wake_fd);
 	pthread_mutex_destroy(&sb->lock);
+	pthread_mutex_destroy(&sb->hook_lock);
+	strbuf__free(&sb->pending);
 	for (int i = 0; i < sb->nrings; i++) {
 		munmap(sb->rings[i].base, sb->rings[i].mask + 1 + sb->page);
 		close(sb->rings[i].fd);

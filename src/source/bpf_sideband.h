@@ -20,8 +20,9 @@ int bpf_sideband__open(struct bpf_sideband **out, int pid, char *err, size_t err
 /*
  * The same, for a reader that acts on process events at once (the DWARF unwinder's mapping
  * tables): a thread wakes on every record and hands it to hook (not NULL) in ring order, under
- * the side-band's lock; the records stay queued for bpf_sideband__drain, which replays them in
- * time order. Whatever the hook touches is read elsewhere only between __lock and __unlock.
+ * the hook lock (__lock/__unlock), never the rings' lock, so a drain does not wait for a slow
+ * hook; the records stay queued for bpf_sideband__drain, which replays them in time order.
+ * Whatever the hook touches is read elsewhere only between __lock and __unlock.
  * Up to burst wake-ups per 100 ms are read at once; past that the thread rests 20 ms after
  * each (0: always), trading how soon a record is read for fewer wake-ups in a fork storm.
  */

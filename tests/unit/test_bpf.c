@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "source/bpf.h"
+#include "source/bpf_sideband.h"
 
 #define FREQ 999
 #define CPU_WANTED 0.5  /* seconds of CPU the measured child should get (about 1 s idle) */
@@ -405,6 +406,53 @@ static void test_no_such_pid(void **state)
 	symbolizer__free(sym);
 }
 
+/*
+ * The side band's hook (the DWARF unwinder, building a big file's CFI table) may take seconds;
+ * a drain must not wait for it, or the kernel's counts map fills meanwhile.
+ */
+static int hook_calls;
+
+static void slow_hook(void *ctx, const struct perf_event_header *h)
+{
+	(void)ctx;
+	(void)h;
+	if (__atomic_fetch_add(&hook_calls, 1, __ATOMIC_SEQ_CST) == 0)
+		sleep(2);
+}
+
+static void fork_and_reap(void)
+{
+	pid_t c = fork();
+	if (c == 0)
+		_exit(0);
+	waitpid(c, NULL, 0);
+}
+
+static void test_sideband_drain_does_not_wait_for_the_hook(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	struct bpf_sideband *sb;
+	char err[256] = "";
+	int ret = bpf_sideband__open_hooked(&sb, -1, slow_hook, NULL, 24, err, sizeof(err));
+	if (ret)
+		print_message("# open: %s\n", err);
+	assert_int_equal(ret, 0);
+	fork_and_reap(); /* fork, comm and exit records: the hook starts its 2 s */
+	for (int i = 0; i < 300 && !__atomic_load_n(&hook_calls, __ATOMIC_SEQ_CST); i++)
+		usleep(10000);
+	assert_true(__atomic_load_n(&hook_calls, __ATOMIC_SEQ_CST) > 0);
+	fork_and_reap();
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bpf_sideband__drain(sb, UINT64_MAX, NULL, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("# drain took %.3f s while the hook slept 2 s\n", took);
+	assert_true(took < 1.0);
+	bpf_sideband__close(sb);
+}
+
 int main(void)
 {
 	char why[160];
@@ -418,6 +466,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_system_wide, kill_children),
 		cmocka_unit_test_teardown(test_exit_between_drains, kill_children),
 		cmocka_unit_test_teardown(test_no_such_pid, kill_children),
+		cmocka_unit_test_teardown(test_sideband_drain_does_not_wait_for_the_hook, kill_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
