@@ -450,10 +450,32 @@ static int write_json(const struct profile *p, int col, struct strbuf *out, uint
 	return r < 0 ? r : pruned && min_div;
 }
 
+/*
+ * Frames narrower than this share of all are left out of the page's first, coarse copy of
+ * the profile: on a graph up to 2,048 CSS pixels wide they are under the one pixel the
+ * viewer draws at least (MIN_W), so that the first paint is the graph the full copy draws;
+ * on a wider graph, frames of 1 to 1.x pixels join it when the full copy is loaded. A small
+ * copy is what makes the first paint fast: 200,000 stacks are ~1.3 million frames, of which
+ * ~6,500 are this wide (~12,000 at 1/4096: twice the JSON to parse and nodes to lay out
+ * before the first frame).
+ */
+#define COARSE_DIV 2048u
+
 int viewer__json(const struct profile *p, struct strbuf *out)
 {
 	write_json(p, 0, out, 0, false);
 	return 0;
+}
+
+int viewer__coarse_json(const struct profile *p, struct strbuf *out)
+{
+	size_t at = out->len;
+	int r = write_json(p, 0, out, COARSE_DIV, false);
+	if (r <= 0 && out->buf) { /* nothing left out: the full JSON is the one to draw */
+		out->len = at;
+		out->buf[at] = 0;
+	}
+	return r > 0;
 }
 
 /* ---- the offline page ---- */
@@ -474,17 +496,6 @@ static void add_script_json(struct strbuf *out, const char *s, size_t n)
 	}
 	strbuf__add(out, s + from, n - from);
 }
-
-/*
- * Frames narrower than this share of all are left out of the page's first, coarse copy of
- * the profile: on a graph up to 2,048 CSS pixels wide they are under the one pixel the
- * viewer draws at least (MIN_W), so that the first paint is the graph the full copy draws;
- * on a wider graph, frames of 1 to 1.x pixels join it when the full copy is loaded. A small
- * copy is what makes the first paint fast: 200,000 stacks are ~1.3 million frames, of which
- * ~6,500 are this wide (~12,000 at 1/4096: twice the JSON to parse and nodes to lay out
- * before the first frame).
- */
-#define COARSE_DIV 2048u
 
 int viewer__html(const struct profile *p, struct strbuf *out)
 {

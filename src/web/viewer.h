@@ -32,6 +32,14 @@ const char *viewer__asset(const char *name, size_t *len);
 int viewer__json(const struct profile *p, struct strbuf *out);
 
 /*
+ * Appends the coarse copy of viewer__json's profile to out (what viewer__html's page draws
+ * first, below): frames narrower than 1/2048 of all left out, "partial": true, nodes as plain
+ * JSON arrays with pad pairs, no timeline. Returns 1, or 0 with nothing appended when no frame
+ * is that narrow (the full JSON then is as small).
+ */
+int viewer__coarse_json(const struct profile *p, struct strbuf *out);
+
+/*
  * Appends one self-contained HTML page to out: the CSS; for a profile with frames narrower
  * than 1/2048 of all, a coarse copy without them (<script type="application/json"
  * id="scorch-coarse">: viewer__json's object with "partial": true and nodes as
