@@ -147,20 +147,18 @@
 		if (liveView) liveView.destroy();
 		box.textContent = '';
 		liveView = ScorchViewer.create(box, { live: true });
-		var view = liveView, lastSeq = -1, fetching = false;
+		var view = liveView, lastSeq = -1, fetching = false, full = false;
+		// a big profile's coarse copy (its frames of 1/2048 of all or more; 204 when it has no
+		// narrower one) is drawn while the full JSON comes, as the -o x.html page does
+		api('GET', '/api/profiles/' + id + '/view?coarse=1').then(function (j) {
+			if (j && !full && liveView === view) view.load(j);
+		}).catch(function () { });
 		function refresh(st) {
 			showStatus(st);
 			$('prof-title').textContent = '#' + id + ' ' + st.title;
 			if (st.seq === lastSeq || fetching || !st.seq) return;
 			fetching = true;
-			var seq = st.seq, full = false;
-			// the first view of a big profile: its coarse copy (the frames of 1/2048 of all or
-			// more) is drawn while the full JSON comes, as the -o x.html page does
-			if (lastSeq < 0) {
-				api('GET', '/api/profiles/' + id + '/view?coarse=1').then(function (j) {
-					if (j && !full && liveView === view) view.load(j);
-				}).catch(function () { });
-			}
+			var seq = st.seq;
 			viewJson(id).then(function (j) {
 				full = true;
 				if (liveView === view) view.load(j);

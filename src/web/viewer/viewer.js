@@ -377,16 +377,9 @@ var ScorchViewer = (function () {
 		// back, is kept as a bitmap while what it shows stays the same: saved from the canvas
 		// when zooming away from it, drawn back in one drawImage.
 		var key = [t, vals, this.match, this.bvals, this.icicle, c.width, c.height];
-		var shown = this.shownRoot, saved = this.savedRoot;
+		if (z !== 0 && sameKey(this.shownRoot, key)) this.saveRoot();
 		this.shownRoot = null;
-		if (z !== 0 && sameKey(shown, key) && !sameKey(saved, key)) {
-			var rc = this.rootCanvas || (this.rootCanvas = document.createElement('canvas'));
-			rc.width = c.width; rc.height = c.height;
-			rc.getContext('2d').drawImage(c, 0, 0);
-			this.savedRoot = saved = key;
-			this.rootDrawn = this.drawn;
-		}
-		if (z === 0 && sameKey(saved, key)) {
+		if (z === 0 && sameKey(this.savedRoot, key)) {
 			g.setTransform(1, 0, 0, 1, 0, 0);
 			g.clearRect(0, 0, c.width, c.height);
 			g.drawImage(this.rootCanvas, 0, 0);
@@ -409,9 +402,34 @@ var ScorchViewer = (function () {
 			this.gather(i, (xs[i] - x0) * scale, fw);
 		}
 		this.fill(g);
-		if (z === 0) this.shownRoot = key;
+		if (z === 0) {
+			this.shownRoot = key;
+			if (!t.json.partial) this.idle('saveRoot');
+		}
 		this.drawCrumbs();
 		this.placeHighlight();
+	};
+	// Keeps the whole profile's view, while the canvas shows it, as a bitmap (its first copy
+	// allocates a canvas as big as the graph's: done when idle, not on the first zoom).
+	Viewer.prototype.saveRoot = function () {
+		var shown = this.shownRoot, c = this.canvas;
+		if (!shown || sameKey(this.savedRoot, shown)) return;
+		var rc = this.rootCanvas || (this.rootCanvas = document.createElement('canvas'));
+		if (rc.width !== c.width || rc.height !== c.height) { rc.width = c.width; rc.height = c.height; }
+		var g = rc.getContext('2d');
+		g.globalCompositeOperation = 'copy';
+		g.drawImage(c, 0, 0);
+		this.savedRoot = shown;
+		this.rootDrawn = this.drawn;
+	};
+	// Calls this[method]() once the page is idle (one pending call per method).
+	Viewer.prototype.idle = function (method) {
+		var self = this, pending = this.pending || (this.pending = {});
+		if (pending[method]) return;
+		pending[method] = true;
+		var run = function () { pending[method] = false; if (self.t) self[method](); };
+		if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 1000 });
+		else setTimeout(run, 50);
 	};
 	function sameKey(a, b) {
 		if (!a || !b || a.length !== b.length) return false;
@@ -545,9 +563,11 @@ var ScorchViewer = (function () {
 		var i = this.hit(e);
 		this.setHover(i);
 		if (i >= 0) {
-			// fixed: right wherever the page puts the viewer
-			this.tip.style.left = Math.max(0, Math.min(e.clientX + 12, window.innerWidth - 320)) + 'px';
-			this.tip.style.top = (e.clientY + 40 > window.innerHeight ? e.clientY - 30 : e.clientY + 14) + 'px';
+			// fixed: right wherever the page puts the viewer; moved by a transform, which
+			// lays nothing out again
+			var x = Math.max(0, Math.min(e.clientX + 12, window.innerWidth - 320));
+			var y = e.clientY + 40 > window.innerHeight ? e.clientY - 30 : e.clientY + 14;
+			this.tip.style.transform = 'translate(' + x + 'px,' + y + 'px)';
 		}
 	};
 	Viewer.prototype.setHover = function (i) {
