@@ -162,6 +162,7 @@
 			viewJson(id).then(function (j) {
 				full = true;
 				if (liveView === view) view.load(j);
+				if (view.root.dataset.loaded !== 'full') performance.mark('scorch-viewer-full');
 				view.root.dataset.loaded = 'full';
 				lastSeq = seq;
 			}).catch(function () { }).then(function () { fetching = false; });
