@@ -59,7 +59,18 @@ Viewer.prototype.redraw = function () {
 	}
 	this.drawn = 0;
 	if (vz <= 0) { g.clearRect(0, 0, w, h); this.drawCrumbs(); this.placeHighlight(); return; }
-	var scale = w / vz, x0 = this.xs[z], xs = this.xs, end = t.end;
+	this.frames(z, w);
+	this.fill(g);
+	if (z === 0) {
+		this.shownRoot = key;
+		if (!t.json.partial) this.idle('saveRoot');
+	}
+	this.drawCrumbs();
+	this.placeHighlight();
+};
+// Gathers the frames of the view zoomed to z, w pixels wide (this.buf, this.nbuf).
+Viewer.prototype.frames = function (z, w) {
+	var t = this.t, vals = this.vals, scale = w / vals[z], x0 = this.xs[z], xs = this.xs, end = t.end;
 	this.nbuf = 0;
 	// ancestors of the zoomed frame span the whole width
 	for (var a = t.par[z]; a >= 0; a = t.par[a]) this.gather(a, 0, w);
@@ -68,13 +79,21 @@ Viewer.prototype.redraw = function () {
 		if (fw < MIN_W) { i = end[i] - 1; continue; }
 		this.gather(i, (xs[i] - x0) * scale, fw);
 	}
-	this.fill(g);
-	if (z === 0) {
-		this.shownRoot = key;
-		if (!t.json.partial) this.idle('saveRoot');
-	}
-	this.drawCrumbs();
-	this.placeHighlight();
+};
+// Runs the code of a zoom (gathering, pixels, labels) once, on the widest frame under the root,
+// drawing nothing: the first click then runs compiled code, not the interpreter.
+Viewer.prototype.warm = function () {
+	var t = this.t, best = -1;
+	if (this.warmed === t || !this.px || this.vals[0] <= 0) return;
+	this.warmed = t;
+	for (var c = 1; c < t.end[0]; c = t.end[c])
+		if (best < 0 || this.vals[c] > this.vals[best]) best = c;
+	if (best < 0) return;
+	this.frames(best, this.width);
+	this.pixels();
+	for (var k = 0, b = this.buf; k < this.nbuf; k++)
+		if (b.w[k] >= TEXT_W) this.label(t.nm[b.node[k]], Math.floor((b.w[k] - 6) / CHAR_W));
+	this.nbuf = 0;
 };
 // Keeps the whole profile's view, while the canvas shows it, as a bitmap (its first copy
 // allocates a canvas as big as the graph's: done when idle, not on the first zoom).
@@ -88,6 +107,7 @@ Viewer.prototype.saveRoot = function () {
 	g.drawImage(c, 0, 0);
 	this.savedRoot = shown;
 	this.rootDrawn = this.drawn;
+	this.warm();
 };
 // Calls this[method]() once the page is idle (one pending call per method).
 Viewer.prototype.idle = function (method) {
@@ -113,18 +133,13 @@ Viewer.prototype.gather = function (i, x, w) {
 	}
 	b.node[k] = i; b.x[k] = x; b.w[k] = w; b.col[k] = this.colorOf(i);
 };
-Viewer.prototype.fill = function (g) {
-	var b = this.buf, n = this.nbuf, t = this.t, k;
-	var W = this.canvas.width, rows = this.rows, dpr = W / this.width;
-	var bc = this.bands || (this.bands = document.createElement('canvas'));
-	if (bc.width !== W || bc.height !== rows) {
-		bc.width = Math.max(W, 1); bc.height = Math.max(rows, 1);
-		this.img = bc.getContext('2d').createImageData(bc.width, bc.height);
-		this.px = new Uint32Array(this.img.data.buffer);
-	}
-	var px = this.px, used = new Uint8Array(rows);
+// Writes the gathered frames as pixels, a pixel row per depth, into this.px; returns which
+// depths have any.
+Viewer.prototype.pixels = function () {
+	var b = this.buf, n = this.nbuf, t = this.t, px = this.px;
+	var W = this.canvas.width, dpr = W / this.width, used = new Uint8Array(this.rows);
 	px.fill(0);
-	for (k = 0; k < n; k++) {
+	for (var k = 0; k < n; k++) {
 		var d = t.dep[b.node[k]], w = b.w[k];
 		var x0 = Math.round(b.x[k] * dpr), x1 = Math.round((b.x[k] + (w > 2 ? w - 1 : w)) * dpr);
 		if (x1 <= x0) x1 = x0 + 1;
@@ -132,6 +147,18 @@ Viewer.prototype.fill = function (g) {
 		px.fill(PIXEL[b.col[k]], d * W + x0, d * W + x1);
 		used[d] = 1;
 	}
+	return used;
+};
+Viewer.prototype.fill = function (g) {
+	var b = this.buf, n = this.nbuf, t = this.t, k;
+	var W = this.canvas.width, rows = this.rows;
+	var bc = this.bands || (this.bands = document.createElement('canvas'));
+	if (bc.width !== W || bc.height !== rows) {
+		bc.width = Math.max(W, 1); bc.height = Math.max(rows, 1);
+		this.img = bc.getContext('2d').createImageData(bc.width, bc.height);
+		this.px = new Uint32Array(this.img.data.buffer);
+	}
+	var used = this.pixels(), d;
 	bc.getContext('2d').putImageData(this.img, 0, 0);
 	g.clearRect(0, 0, this.width, rows * ROW);
 	g.imageSmoothingEnabled = false;
