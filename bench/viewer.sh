@@ -5,7 +5,8 @@
 # STACKS=N changes the profile size, RUNS=N the number of page loads. BEFORE=/path/to/scorch
 # also writes the page with that (older) build and loads both in turn in one browser, so that
 # before and after share the machine's load. SERVE=1 adds scorch serve's page opening the
-# profile from its --store (after the HTML pages, in the same browser).
+# profile from its --store (after the HTML pages, in the same browser). WEBUI_POPUP=1 keeps
+# headless Chromium's omnibox WebUI, which it loads with every page (see viewer.mjs).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCORCH=${SCORCH:-$ROOT/build/scorch}
 STACKS=${STACKS:-200000}

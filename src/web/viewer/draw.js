@@ -165,7 +165,7 @@ Viewer.prototype.fill = function (g) {
 	for (d = 0; d < rows; d++)
 		if (used[d]) g.drawImage(bc, 0, d, W, 1, 0, this.rowY(d), this.width, ROW - 1);
 	g.fillStyle = '#000';
-	g.font = '12px Verdana, sans-serif';
+	g.font = '12px sans-serif';
 	g.textBaseline = 'middle';
 	for (k = 0; k < n; k++) {
 		if (b.w[k] < TEXT_W) continue;

@@ -10,7 +10,7 @@ if (window.performance && performance.mark) performance.mark('scorch-viewer-scri
 var ROW = 16;          // px per frame row
 var MIN_W = 1;         // narrower frames are not drawn (their parent covers them)
 var TEXT_W = 24;       // frames narrower than this get no label
-var CHAR_W = 7;        // px per label character (12px Verdana, about)
+var CHAR_W = 7;        // px per label character (12px sans-serif, about)
 var HEAT_ROWS_MS = 20; // heatmap: one row per 20 ms of each second
 var TABLE_ROWS = 200;  // rows the top-functions table shows
 

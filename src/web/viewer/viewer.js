@@ -42,7 +42,8 @@ Viewer.prototype.build = function () {
 	this.overlay.width = this.overlay.height = 1;
 	this.hl = el('div', 'sv-hl');                // the hovered frame's outline
 	this.graph.append(this.canvas, this.hl, this.overlay);
-	this.details = el('div', 'sv-details', ' ');
+	// (empty: its monospace font is looked up at the first hover, not before the first paint)
+	this.details = el('div', 'sv-details', '');
 	this.tip = el('div', 'sv-tip');
 	this.tableBox = el('div', 'sv-tablebox');
 	this.table = el('table', 'sv-table');
