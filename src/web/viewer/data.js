@@ -63,12 +63,13 @@ function Tree(json) {
 	var n = json.nodes.count, cols = json.nodes.cols;
 	this.json = json;
 	this.names = json.names;
-	this.hot = new Int16Array(json.names.length).fill(-1); // hot palette index per name
+	// hot palette index per name (-1: not hashed yet; a coarse copy brings its own)
+	this.hot = json.hot ? Int16Array.from(json.hot) : new Int16Array(json.names.length).fill(-1);
 	this.labels = new Map();                                // cut labels (Viewer.label)
 	this.scale = json.scale || 1;
 	this.unit = json.unit || 'samples';
 	this.n = n;
-	this.pad = null;                                        // a coarse copy's (below)
+	this.x = null; // a coarse copy's left edges (below)
 	if (cols) { // self values: totals are summed below
 		this.nm = cols.nm;
 		this.dep = new Uint32Array(cols.dz);
@@ -78,11 +79,9 @@ function Tree(json) {
 		this.dep = Uint32Array.from(json.nodes.dz);
 		this.tot = Float64Array.from(json.nodes.total);
 		// (node, value) pairs: frames left out just before a node (its left edge moves right)
-		var pad = json.nodes.pad;
-		if (pad && pad.length) {
-			this.pad = new Float64Array(n);
-			for (var q = 0; q + 1 < pad.length; q += 2) this.pad[pad[q]] = pad[q + 1];
-		}
+		// left edges in value units, where the full graph has them (frames left out before
+		// a node among its siblings move it right): laid out by the page's writer
+		if (json.nodes.x) this.x = Float64Array.from(json.nodes.x);
 	} else {
 		this.nm = new Uint32Array(n);
 		this.dep = new Uint32Array(n);

@@ -42,4 +42,4 @@ Viewer.prototype.diffIndex = function (i) {
 	if (d < 0) return BLUE + c;
 	return RED + 255; // rgb(255,255,255)
 };
-Viewer.prototype.diffColor = function (i) { return PALETTE[this.diffIndex(i)]; };
+Viewer.prototype.diffColor = function (i) { return paletteText(this.diffIndex(i)); };

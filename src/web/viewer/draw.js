@@ -195,7 +195,7 @@ Viewer.prototype.colorOf = function (i) {
 	if (c < 0) c = t.hot[k] = hotIndex(t.names[k]);
 	return c;
 };
-Viewer.prototype.frameColor = function (i) { return PALETTE[this.colorOf(i)]; };
+Viewer.prototype.frameColor = function (i) { return paletteText(this.colorOf(i)); };
 // The hovered frame's outline (a positioned element: moving it repaints nothing else).
 Viewer.prototype.placeHighlight = function () {
 	var r = this.hover >= 0 ? this.rectOf(this.hover) : null, s = this.hl.style;

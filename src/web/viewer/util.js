@@ -37,17 +37,15 @@ function hash(s) {
 	for (var i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
 	return h >>> 0;
 }
-// Frame colours are indices into PALETTE (CSS text) and PIXEL (opaque RGBA as one
-// little-endian 32-bit pixel of ImageData): 0..255 the hot palette (its three random
+// Frame colours are indices into PIXEL (opaque RGBA as one little-endian 32-bit pixel of
+// ImageData; paletteText() gives the CSS text): 0..255 the hot palette (its three random
 // values in 8, 8 and 4 steps), then magenta (search matches), then 256 reds and 256 blues
 // (diff: rgb(255,c,c) and rgb(c,c,255)).
 var HOT = 0, MAGENTA = 256, RED = 257, BLUE = 513, NCOLORS = 769;
-var PALETTE = [], PIXEL = new Uint32Array(NCOLORS);
+var PIXEL = new Uint32Array(NCOLORS);
 (function () {
-	var rgb = function (r, g, b) {
-		PIXEL[PALETTE.length] = (0xff000000 | b << 16 | g << 8 | r) >>> 0;
-		PALETTE.push('rgb(' + r + ',' + g + ',' + b + ')');
-	};
+	var n = 0;
+	var rgb = function (r, g, b) { PIXEL[n++] = (0xff000000 | b << 16 | g << 8 | r) >>> 0; };
 	for (var k = 0; k < 256; k++) {
 		var v1 = (k & 31) / 31, v2 = ((k >>> 5) & 1) / 1, v3 = (k >>> 6) / 3;
 		rgb(205 + Math.round(50 * v3), Math.round(230 * v1), Math.round(55 * v2));
@@ -56,4 +54,9 @@ var PALETTE = [], PIXEL = new Uint32Array(NCOLORS);
 	for (var c = 0; c < 256; c++) rgb(255, c, c);
 	for (c = 0; c < 256; c++) rgb(c, c, 255);
 })();
+// CSS text of colour index k (made when asked: the first paint needs none).
+function paletteText(k) {
+	var p = PIXEL[k];
+	return 'rgb(' + (p & 255) + ',' + (p >>> 8 & 255) + ',' + (p >>> 16 & 255) + ')';
+}
 function hotIndex(name) { return hash(name) & 255; }

@@ -111,17 +111,19 @@ Viewer.prototype.load = function (json) {
 	return this;
 };
 
-// Left edges of every node for the current values, in value units (a coarse copy's nodes
-// where its left-out frames would be).
+// Left edges of every node for the current values, in value units (a coarse copy comes with
+// its own, where the full graph has them).
 Viewer.prototype.layout = function () {
-	var t = this.t, v = this.vals, xs = new Float64Array(t.n);
-	var cur = new Float64Array(t.maxDepth + 2), pad = v === t.tot ? t.pad : null;
-	for (var i = 0; i < t.n; i++) {
-		var d = t.dep[i];
-		if (pad) cur[d] += pad[i];
-		xs[i] = cur[d];
-		cur[d] += v[i];
-		cur[d + 1] = xs[i];
+	var t = this.t, v = this.vals, xs = v === t.tot ? t.x : null;
+	if (!xs) {
+		xs = new Float64Array(t.n);
+		var cur = new Float64Array(t.maxDepth + 2);
+		for (var i = 0; i < t.n; i++) {
+			var d = t.dep[i];
+			xs[i] = cur[d];
+			cur[d] += v[i];
+			cur[d + 1] = xs[i];
+		}
 	}
 	this.xs = xs;
 	this.self = null; // by functions(), after the first paint
