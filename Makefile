@@ -51,11 +51,16 @@ $(BUILD)/gen/svg_script.h: src/sink/svg_script.js scripts/embed.py
 $(BUILD)/obj/src/sink/write_svg.o $(BUILD)/tobj/src/sink/write_svg.o: $(GEN_HDR)
 
 # The canvas viewer's script and style (src/web/viewer/), inlined into -o FILE.html pages and
-# served by scorch serve. "</" would end the page's <script> element early: refused.
+# served by scorch serve. The script's modules are joined in this order inside one function
+# (only ScorchViewer, api.js's, is global). "</" would end the page's <script> element early:
+# refused.
+VIEWER_JS := $(addprefix src/web/viewer/,util.js data.js viewer.js draw.js search.js heatmap.js diff.js api.js)
 VIEWER_HDR := $(BUILD)/gen/viewer_js.h $(BUILD)/gen/viewer_css.h
-$(BUILD)/gen/viewer_js.h: src/web/viewer/viewer.js scripts/embed.py
+$(BUILD)/gen/viewer.js: $(VIEWER_JS)
 	@mkdir -p $(dir $@)
-	@! grep -n '</\|<!--' $< || { echo "$<: no '</' or '<!--' allowed (inlined in <script>)"; exit 1; }
+	@! grep -n '</\|<!--' $^ || { echo "src/web/viewer: no '</' or '<!--' allowed (inlined in <script>)"; exit 1; }
+	{ echo 'var ScorchViewer = (function () {'; cat $^; echo 'return api;'; echo '})();'; } >$@
+$(BUILD)/gen/viewer_js.h: $(BUILD)/gen/viewer.js scripts/embed.py
 	python3 scripts/embed.py $< $@ viewer_js
 $(BUILD)/gen/viewer_css.h: src/web/viewer/viewer.css scripts/embed.py
 	@mkdir -p $(dir $@)

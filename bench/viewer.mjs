@@ -3,6 +3,8 @@
 // page's coarse copy), to the full profile loaded, then the frame time of hovering and zooming
 // on the full profile. Prints medians and 90th percentiles.
 // Usage: node viewer.mjs PAGE.html[,PAGE2.html...] [RUNS]
+// A PAGE may be scorch serve's token URL with '#/profile/ID' added: its first paint is the
+// animation frame after the viewer drew the profile (the page's own chrome comes earlier).
 // Several pages (say the same profile written by two builds) are loaded in turn, run by run,
 // in one browser, so that they share the machine's load and can be compared.
 // First paint: navigation start to the later of the animation frame after the viewer drew the
@@ -25,10 +27,15 @@ const pages = process.argv[2].split(','), runs = Number(process.argv[3] || 5);
 const sorted = a => [...a].sort((x, y) => x - y);
 const median = a => sorted(a)[Math.floor(a.length / 2)];
 const p90 = a => sorted(a)[Math.min(a.length - 1, Math.floor(a.length * 0.9))];
+// Chromium's headless mode loads the omnibox popup's WebUI (a "WebUI Top Renderer" process)
+// for every new window: ~1 s of CPU while each page loads, on this 2-CPU machine more than the
+// page itself uses. A user's browser has it loaded already: it is turned off
+// (WEBUI_POPUP=1 keeps it, as measured before).
+const noPopup = process.env.WEBUI_POPUP ? [] : ['--disable-features=WebUIOmniboxPopup'];
 const browser = await chromium.launch({
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-		'--no-first-run', '--disable-component-update', '--disable-sync'],
+		'--no-first-run', '--disable-component-update', '--disable-sync', ...noPopup],
 });
 
 function newStats() {
@@ -40,21 +47,24 @@ function newStats() {
 
 async function loadOnce(page_path, s) {
 	const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-	await page.goto('file://' + page_path, { waitUntil: 'load' });
+	// scorch serve: its token URL, opening the profile given after '#'
+	const served = /^https?:/.test(page_path);
+	await page.goto(served ? page_path : 'file://' + page_path, { waitUntil: 'load' });
 	await page.waitForFunction(() => performance.getEntriesByName('scorch-viewer-painted').length > 0 &&
 		performance.getEntriesByName('first-contentful-paint').length > 0);
-	await page.waitForSelector('#scorch-viewer[data-loaded="full"]');
+	await page.waitForSelector('[data-loaded="full"]', { timeout: 60000 });
 	const t = await page.evaluate(() => {
 		const at = n => performance.getEntriesByName(n)[0].startTime;
+		const v = (document.getElementById('scorch-viewer') || document.getElementById('viewer')).scorchViewer;
 		return {
 			script: at('scorch-viewer-script'), load: at('scorch-viewer-load'), drawn: at('scorch-viewer-drawn'),
 			painted: at('scorch-viewer-painted'), fcp: at('first-contentful-paint'), full: at('scorch-viewer-full'),
-			nodes: document.getElementById('scorch-viewer').scorchViewer.t.n,
-			rects: document.getElementById('scorch-viewer').scorchViewer.drawn,
+			nodes: v.t.n, rects: v.drawn,
 		};
 	});
-	const painted = Math.max(t.painted, t.fcp);
-	if (t.fcp < t.drawn) s.early++;
+	// (serve's page paints its own chrome before it has a profile to draw)
+	const painted = served ? t.painted : Math.max(t.painted, t.fcp);
+	if (!served && t.fcp < t.drawn) s.early++;
 	s.paint.push(painted);
 	s.full.push(t.full);
 	s.script.push(t.script);
@@ -65,7 +75,7 @@ async function loadOnce(page_path, s) {
 	s.drawn = t.rects;
 	// hover and zoom: each event handled, then the next animation frame (the frame it shows in)
 	const f = await page.evaluate(async () => {
-		const v = document.getElementById('scorch-viewer').scorchViewer, o = v.overlay;
+		const v = (document.getElementById('scorch-viewer') || document.getElementById('viewer')).scorchViewer, o = v.overlay;
 		const box = o.getBoundingClientRect();
 		const out = { hover: [], zoom: [], hoverSync: [], zoomSync: [], hoverFrame: [], zoomFrame: [] };
 		// resolves after the next frame is rendered: [rAF time, time the frame was done]
@@ -117,7 +127,7 @@ await browser.close();
 const ms = v => v.toFixed(1) + ' ms';
 pages.forEach((p, i) => {
 	const s = stats[i];
-	if (pages.length > 1) console.log(`== ${p}`);
+	if (pages.length > 1) console.log(`== ${p.replace(/token=[^#]*/, 'token=...')}`);
 	console.log(`profile: ${s.nodes} nodes, ${s.drawn} frames drawn at 1400 px`);
 	console.log(`page load to first paint: median ${ms(median(s.paint))}, p90 ${ms(p90(s.paint))} over ${runs} loads (target <= 300 ms)`);
 	console.log(`  of which (medians): page start to viewer script ${ms(median(s.script))}, coarse copy parsed ${ms(median(s.data))}, ` +

@@ -346,15 +346,32 @@ static enum MHD_Result download(struct MHD_Connection *c, struct session *s, uns
 	return ret;
 }
 
+/*
+ * GET /api/profiles/ID/view: the viewer's JSON. With ?coarse=1, its coarse copy (frames under
+ * 1/2048 of all left out), which the page draws first while the full one comes; 204 when the
+ * profile has no frame to leave out (the full JSON is as quick).
+ */
 static enum MHD_Result view_json(struct MHD_Connection *c, struct session *s)
 {
 	struct strbuf out = {0};
-	int rc = session__view_json(s, &out);
+	const char *coarse = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "coarse");
+	bool want_coarse = coarse && !strcmp(coarse, "1");
+	int rc = want_coarse ? session__coarse_json(s, &out) : session__view_json(s, &out);
 	if (rc < 0) {
 		strbuf__free(&out);
 		if (rc == -EAGAIN)
 			return send_error(c, 409, "no snapshot yet");
 		return send_error(c, 500, "cannot render the profile: %s", strerror(-rc));
+	}
+	if (want_coarse && rc == 0) {
+		strbuf__free(&out);
+		struct MHD_Response *r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		security_headers(r);
+		enum MHD_Result ret = MHD_queue_response(c, 204, r);
+		MHD_destroy_response(r);
+		return ret;
 	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(out.len, out.buf,
 								 MHD_RESPMEM_MUST_FREE);

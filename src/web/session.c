@@ -25,6 +25,29 @@
 static const char *const mode_names[] = {"cpu", "off-cpu", "on-off"};
 static const char *const cg_names[] = {"auto", "fp", "dwarf", "fp+leaf"};
 
+/* One rendering of the newest snapshot, made once and shared by every request. */
+struct view_cache {
+	pthread_mutex_t lock;
+	struct strbuf buf;
+	struct live_snap *snap; /* referenced: its address cannot be reused meanwhile */
+	int rc;                 /* what the rendering returned */
+};
+
+static void view_cache__init(struct view_cache *vc)
+{
+	pthread_mutex_init(&vc->lock, NULL);
+	vc->buf = (struct strbuf){0};
+	vc->snap = NULL;
+	vc->rc = 0;
+}
+
+static void view_cache__free(struct view_cache *vc)
+{
+	strbuf__free(&vc->buf);
+	live_snap__put(vc->snap);
+	pthread_mutex_destroy(&vc->lock);
+}
+
 struct session {
 	struct sessions *owner;
 	struct session *next; /* registry list, newest first */
@@ -40,9 +63,8 @@ struct session {
 	struct live_snap *fixed; /* the loaded profile */
 	bool finished;        /* under owner->lock: stored, counted as history */
 	bool stop_sent;
-	pthread_mutex_t view_lock; /* the viewer JSON of the newest snapshot, made once */
-	struct strbuf view;
-	struct live_snap *view_snap; /* referenced: its address cannot be reused meanwhile */
+	struct view_cache view;   /* the viewer JSON of the newest snapshot, made once */
+	struct view_cache coarse; /* its coarse copy (viewer__coarse_json) */
 	char error[256];      /* under owner->lock once finished */
 };
 
@@ -118,9 +140,8 @@ static void session_free(struct session *s)
 {
 	live__free(s->live);
 	live_snap__put(s->fixed);
-	strbuf__free(&s->view);
-	live_snap__put(s->view_snap);
-	pthread_mutex_destroy(&s->view_lock);
+	view_cache__free(&s->view);
+	view_cache__free(&s->coarse);
 	if (s->fd >= 0)
 		close(s->fd);
 	wire_dec__free(&s->dec);
@@ -298,7 +319,8 @@ int sessions__start(struct sessions *ss, const struct priv_request *rq, const ch
 	s->created = time(NULL);
 	s->refs = 1;
 	s->id = ss->next_id++;
-	pthread_mutex_init(&s->view_lock, NULL);
+	view_cache__init(&s->view);
+	view_cache__init(&s->coarse);
 	struct live_source src = {s, sess_poll, sess_stats};
 	struct live_opts lo = {.interval_ms = 1000, .mode = LIVE_ACCUMULATE};
 	s->live = live__new(&src, &lo);
@@ -416,27 +438,45 @@ uint64_t session__wait(struct session *s, uint64_t seq, int timeout_ms)
 	return s->live ? live__wait(s->live, seq, timeout_ms) : 0;
 }
 
-int session__view_json(struct session *s, struct strbuf *out)
+/*
+ * Appends what render made of the newest snapshot to out, rendering it once per snapshot.
+ * Returns render's result (>= 0; out is appended to only when it is > 0 or when all is set),
+ * or -EAGAIN before the first snapshot.
+ */
+static int view_cached(struct session *s, struct view_cache *vc,
+		       int (*render)(const struct profile *, struct strbuf *), bool all,
+		       struct strbuf *out)
 {
 	struct live_snap *snap = session__snapshot(s);
 	if (!snap)
 		return -EAGAIN;
-	int rc = 0;
-	pthread_mutex_lock(&s->view_lock);
+	pthread_mutex_lock(&vc->lock);
 	/* a snapshot never changes: its JSON is made once */
-	if (s->view_snap != snap) {
-		s->view.len = 0;
-		live_snap__put(s->view_snap);
-		s->view_snap = NULL;
-		rc = viewer__json(live_snap__run(snap, NULL), &s->view);
-		if (rc == 0)
-			s->view_snap = live_snap__get(snap);
+	if (vc->snap != snap) {
+		vc->buf.len = 0;
+		live_snap__put(vc->snap);
+		vc->snap = NULL;
+		vc->rc = render(live_snap__run(snap, NULL), &vc->buf);
+		if (vc->rc >= 0)
+			vc->snap = live_snap__get(snap);
 	}
-	if (rc == 0)
-		strbuf__add(out, s->view.buf, s->view.len);
-	pthread_mutex_unlock(&s->view_lock);
+	int rc = vc->rc;
+	if (rc > 0 || (rc == 0 && all))
+		strbuf__add(out, vc->buf.buf, vc->buf.len);
+	pthread_mutex_unlock(&vc->lock);
 	live_snap__put(snap);
 	return rc;
+}
+
+int session__view_json(struct session *s, struct strbuf *out)
+{
+	int rc = view_cached(s, &s->view, viewer__json, true, out);
+	return rc < 0 ? rc : 0;
+}
+
+int session__coarse_json(struct session *s, struct strbuf *out)
+{
+	return view_cached(s, &s->coarse, viewer__coarse_json, false, out);
 }
 
 /* Loads one stored profile as a finished session (the list is newest first: prepend). */
@@ -470,7 +510,8 @@ static void load_one(struct sessions *ss, const char *dir, const char *name)
 	s->finished = true;
 	s->id = ss->next_id++;
 	s->fixed = live_snap__of_profile(p, &ls);
-	pthread_mutex_init(&s->view_lock, NULL);
+	view_cache__init(&s->view);
+	view_cache__init(&s->coarse);
 	s->next = ss->head;
 	ss->head = s;
 }

@@ -54,6 +54,12 @@ struct live_snap *session__snapshot(struct session *s);
  */
 struct strbuf;
 int session__view_json(struct session *s, struct strbuf *out);
+/*
+ * Appends the coarse copy (viewer__coarse_json) of the same snapshot to out, also made once
+ * per snapshot. Returns 1 when it was appended, 0 when the profile has no frame to leave out
+ * (the full JSON is as quick to draw: nothing appended), -EAGAIN before the first snapshot.
+ */
+int session__coarse_json(struct session *s, struct strbuf *out);
 /* Waits up to timeout_ms for a snapshot newer than seq or the end; returns the newest seq. */
 uint64_t session__wait(struct session *s, uint64_t seq, int timeout_ms);
 

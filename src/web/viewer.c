@@ -355,6 +355,22 @@ static void add_timeline(struct strbuf *out, const struct profile *p, const stru
 }
 
 /*
+ * The viewer's hot palette index of a name (util.js: FNV-1a of its UTF-16 code units, low 8
+ * bits), or -1 for a name with non-ASCII bytes (the viewer hashes those itself).
+ */
+static int hot_index(const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (*c >= 0x80)
+			return -1;
+		h ^= *c;
+		h *= 16777619u;
+	}
+	return (int)(h & 255);
+}
+
+/*
  * viewer__json with frames narrower than 1/min_div of all left out (0: none), and without
  * the timeline when coarse; with the nodes packed (add_packed_nodes) when packed. Returns
  * whether any frame was left out, or -ENOMEM when packing failed.
@@ -395,7 +411,18 @@ static int write_json(const struct profile *p, int col, struct strbuf *out, uint
 		r = add_packed_nodes(out, &t);
 	} else if (min_div) {
 		/* the coarse copy: JSON arrays, which JSON.parse reads natively, before the
-		 * viewer's script has been compiled beyond the interpreter */
+		 * viewer's script has been compiled beyond the interpreter; with each name's
+		 * colour, which the viewer would hash in its interpreter before the first paint */
+		strbuf__adds(out, "],\"hot\":[");
+		for (uint32_t i = 0; i < t.nnames; i++) {
+			if (i)
+				strbuf__addc(out, ',');
+			int h = hot_index(i ? profile__str(p, t.names[i]) : "all");
+			if (h < 0)
+				strbuf__adds(out, "-1");
+			else
+				strbuf__addu(out, (uint64_t)h);
+		}
 		strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"name\":[", t.n);
 		for (uint32_t i = 0; i < t.n; i++) {
 			if (i)
@@ -417,16 +444,20 @@ static int write_json(const struct profile *p, int col, struct strbuf *out, uint
 				strbuf__addc(out, ',');
 			strbuf__addu(out, t.total[i]);
 		}
-		/* (node, pad) pairs where left-out siblings come just before a node */
-		strbuf__adds(out, "],\"pad\":[");
-		bool first = true;
+		/* each node's left edge in value units, where the full graph has it: left-out
+		 * siblings just before a node (pad) move it right */
+		strbuf__adds(out, "],\"x\":[");
+		uint64_t *cur = xcalloc((size_t)t.n + 2, sizeof(*cur)); /* next left edge per depth */
 		for (uint32_t i = 0; i < t.n; i++) {
-			if (!t.pad[i])
-				continue;
-			strbuf__addf(out, "%s%u,", first ? "" : ",", i);
-			strbuf__addu(out, t.pad[i]);
-			first = false;
+			uint32_t d = t.depth[i];
+			uint64_t x = cur[d] + t.pad[i];
+			if (i)
+				strbuf__addc(out, ',');
+			strbuf__addu(out, x);
+			cur[d] = x + t.total[i];
+			cur[d + 1] = x;
 		}
+		free(cur);
 		strbuf__adds(out, "]}");
 	} else {
 		strbuf__addf(out, "],\"nodes\":{\"count\":%u,\"data\":\"", t.n);
@@ -450,10 +481,32 @@ static int write_json(const struct profile *p, int col, struct strbuf *out, uint
 	return r < 0 ? r : pruned && min_div;
 }
 
+/*
+ * Frames narrower than this share of all are left out of the page's first, coarse copy of
+ * the profile: on a graph up to 2,048 CSS pixels wide they are under the one pixel the
+ * viewer draws at least (MIN_W), so that the first paint is the graph the full copy draws;
+ * on a wider graph, frames of 1 to 1.x pixels join it when the full copy is loaded. A small
+ * copy is what makes the first paint fast: 200,000 stacks are ~1.3 million frames, of which
+ * ~6,500 are this wide (~12,000 at 1/4096: twice the JSON to parse and nodes to lay out
+ * before the first frame).
+ */
+#define COARSE_DIV 2048u
+
 int viewer__json(const struct profile *p, struct strbuf *out)
 {
 	write_json(p, 0, out, 0, false);
 	return 0;
+}
+
+int viewer__coarse_json(const struct profile *p, struct strbuf *out)
+{
+	size_t at = out->len;
+	int r = write_json(p, 0, out, COARSE_DIV, false);
+	if (r <= 0 && out->buf) { /* nothing left out: the full JSON is the one to draw */
+		out->len = at;
+		out->buf[at] = 0;
+	}
+	return r > 0;
 }
 
 /* ---- the offline page ---- */
@@ -474,17 +527,6 @@ static void add_script_json(struct strbuf *out, const char *s, size_t n)
 	}
 	strbuf__add(out, s + from, n - from);
 }
-
-/*
- * Frames narrower than this share of all are left out of the page's first, coarse copy of
- * the profile: on a graph up to 2,048 CSS pixels wide they are under the one pixel the
- * viewer draws at least (MIN_W), so that the first paint is the graph the full copy draws;
- * on a wider graph, frames of 1 to 1.x pixels join it when the full copy is loaded. A small
- * copy is what makes the first paint fast: 200,000 stacks are ~1.3 million frames, of which
- * ~6,500 are this wide (~12,000 at 1/4096: twice the JSON to parse and nodes to lay out
- * before the first frame).
- */
-#define COARSE_DIV 2048u
 
 int viewer__html(const struct profile *p, struct strbuf *out)
 {

@@ -32,12 +32,22 @@ const char *viewer__asset(const char *name, size_t *len);
 int viewer__json(const struct profile *p, struct strbuf *out);
 
 /*
+ * Appends the coarse copy of viewer__json's profile to out (what viewer__html's page draws
+ * first, below): frames narrower than 1/2048 of all left out, "partial": true, nodes as plain
+ * JSON arrays with left edges, no timeline. Returns 1, or 0 with nothing appended when no frame
+ * is that narrow (the full JSON then is as small).
+ */
+int viewer__coarse_json(const struct profile *p, struct strbuf *out);
+
+/*
  * Appends one self-contained HTML page to out: the CSS; for a profile with frames narrower
  * than 1/2048 of all, a coarse copy without them (<script type="application/json"
- * id="scorch-coarse">: viewer__json's object with "partial": true and nodes as
- * {"count":N,"name":[..],"dz":[..],"total":[..],"pad":[..]}, plain JSON arrays, pad holding
- * (node, value) pairs: the value of the frames left out just before that node among its
- * siblings, which its left edge moves right by, as in the full graph); the viewer's script,
+ * id="scorch-coarse">: viewer__json's object with "partial": true, "hot": each name's
+ * colour (the viewer's hot palette index: FNV-1a of its UTF-16 code units, low 8 bits; -1
+ * for a non-ASCII name, which the viewer hashes), and nodes as
+ * {"count":N,"name":[..],"dz":[..],"total":[..],"x":[..]}, plain JSON arrays, x holding
+ * each node's left edge in value units, where the full graph has it (frames left out just
+ * before a node among its siblings move it right by their value)); the viewer's script,
  * which ends by drawing that copy, so that the first paint comes before the parser reaches
  * the bulk; then the full profile (id="scorch-data", and id="scorch-baseline" for a differential) with
  * its nodes packed: {"count":N,"bytes":B,"deflate":BASE64}, where BASE64 is the zlib stream

@@ -147,15 +147,28 @@
 		if (liveView) liveView.destroy();
 		box.textContent = '';
 		liveView = ScorchViewer.create(box, { live: true });
-		var lastSeq = -1, fetching = false;
+		var view = liveView, lastSeq = -1, fetching = false;
+		// A big profile's coarse copy (its frames of 1/2048 of all or more; 204 when it has no
+		// narrower one) is drawn first; the full JSON is asked for once that frame is on its
+		// way (or 200 ms later in a hidden tab), as the -o x.html page loads its full copy.
+		var first = api('GET', '/api/profiles/' + id + '/view?coarse=1').then(function (j) {
+			if (!j || liveView !== view) return;
+			view.load(j);
+			return new Promise(function (res) {
+				requestAnimationFrame(function () { setTimeout(res, 0); });
+				setTimeout(res, 200);
+			});
+		}).catch(function () { });
 		function refresh(st) {
 			showStatus(st);
 			$('prof-title').textContent = '#' + id + ' ' + st.title;
 			if (st.seq === lastSeq || fetching || !st.seq) return;
 			fetching = true;
 			var seq = st.seq;
-			viewJson(id).then(function (j) {
-				if (liveView) liveView.load(j);
+			first.then(function () { return viewJson(id); }).then(function (j) {
+				if (liveView === view) view.load(j);
+				if (view.root.dataset.loaded !== 'full') performance.mark('scorch-viewer-full');
+				view.root.dataset.loaded = 'full';
 				lastSeq = seq;
 			}).catch(function () { }).then(function () { fetching = false; });
 		}
