@@ -43,7 +43,9 @@ static int load(const char *path, struct profile *p)
 {
 	char *buf;
 	size_t len;
-	int rc = util__read_file(path, &buf, &len);
+	int mapped;
+	/* mapped, not copied: a fresh page of a copy costs more than the mapping's first touch */
+	int rc = util__map_file(path, &buf, &len, &mapped);
 	if (rc < 0) {
 		util__error("cannot read '%s': %s", path, strerror(-rc));
 		return rc;
@@ -51,7 +53,7 @@ static int load(const char *path, struct profile *p)
 	struct folded_stats st;
 	memset(&st, 0, sizeof(st));
 	rc = format__read(buf, len, p, 0, NULL, &st);
-	free(buf);
+	util__unmap_file(buf, len, mapped);
 	if (rc == -EINVAL)
 		return rc; /* a broken pprof/JSON file: already said why */
 	if (rc < 0) {

@@ -522,6 +522,11 @@ uint64_t profile__self(const struct profile *p, uint32_t node, int col)
 	return p->vals[col][node];
 }
 
+const uint64_t *profile__column(const struct profile *p, int col)
+{
+	return p->vals[col];
+}
+
 const char *profile__node_name(const struct profile *p, uint32_t node)
 {
 	if (node == PROFILE_ROOT)

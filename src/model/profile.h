@@ -200,6 +200,9 @@ uint32_t profile__node_depth(const struct profile *p, uint32_t node);
 uint32_t profile__first_child(const struct profile *p, uint32_t node);
 uint32_t profile__next_sibling(const struct profile *p, uint32_t node);
 uint64_t profile__self(const struct profile *p, uint32_t node, int col);
+/* Every node's self value in column col (profile__nnodes() entries), owned by the profile:
+ * valid until the profile changes. */
+const uint64_t *profile__column(const struct profile *p, int col);
 /* Name string of the node's frame ("" for the root). */
 const char *profile__node_name(const struct profile *p, uint32_t node);
 
