@@ -46,8 +46,9 @@ struct sorted_load {
 	size_t *ends;    /* offset just past frame k in prev */
 	size_t n, cap;
 	const char *prev;
-	size_t prevlen;
-	size_t line; /* index of the line being added */
+	size_t prevlen;  /* its frames' length */
+	size_t prevslen; /* its stack's length (li->len) */
+	size_t line;     /* index of the line being added */
 };
 
 /* Adds one line (lines come in byte order): the frames as perl's split(";") gives them,
@@ -83,15 +84,26 @@ static int add_sorted_line(const struct folded_line_info *li, void *arg)
 		n = 0;
 	if (k > n)
 		k = n;
+	/*
+	 * A frame not all of whose bytes the line before shares is new under its parent: a
+	 * line that had it starts with these bytes, so sorts after the line before, which
+	 * sorts right before this one. That needs the LCP of the whole lines, which lcp_prev
+	 * is while it stops short of both stacks; else every frame is looked up.
+	 */
+	size_t known = sl->prev ? li->lcp_prev : 0;
+	if (sl->prev && (known >= sl->prevslen || known >= li->len))
+		known = SIZE_MAX;
 	uint32_t node = k ? sl->nodes[k - 1] : PROFILE_ROOT;
 	for (size_t j = k; j < n; j++) {
 		size_t b = j ? sl->ends[j - 1] + 1 : 0;
 		uint32_t f = profile__frame_named(sl->p, s + b, sl->ends[j] - b, FRAME_USER);
-		node = profile__child(sl->p, node, f);
+		node = sl->ends[j] <= known ? profile__child(sl->p, node, f)
+					    : profile__child_new(sl->p, node, f);
 		sl->nodes[j] = node;
 	}
 	sl->prev = s;
 	sl->prevlen = len;
+	sl->prevslen = li->len;
 	sl->n = n;
 	if (profile__add(sl->p, node, 0, li->value) < 0)
 		return -EOVERFLOW;

@@ -445,6 +445,12 @@ uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
 			if (p->nodes[c].frame == frame)
 				return c;
 	}
+	return profile__child_new(p, node, frame);
+}
+
+uint32_t profile__child_new(struct profile *p, uint32_t node, uint32_t frame)
+{
+	struct node *parent;
 	if (p->nnodes == p->capnodes)
 		nodes_grow(p);
 	uint32_t n = p->nnodes++;
