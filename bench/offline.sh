@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # scorch collapse / flamegraph / diff / view against the perl FlameGraph scripts (issue 13's
 # cases), same inputs in one run, runs alternating: medians of wall time, the ratio, and
-# scorch's peak RSS against the input's size.
+# scorch's peak RSS against the input's size. The median CPU time (user + system) is printed
+# next to each wall time: on a busy machine a short run's wall time is mostly waiting.
 #   FLAMEGRAPH_DIR  a FlameGraph checkout (default ../flamegraph); without it scorch is timed alone
 #   RUNS=5          runs per scorch case; PERL_FG_RUNS=3 for flamegraph.pl and difffolded.pl
 #   HUGE=1          also the 10-million-stack case (a 300 MB input, minutes of perl time skipped)
@@ -85,20 +86,21 @@ pid = os.posix_spawnp(cmd[0], cmd, os.environ,
 _, status, ru = os.wait4(pid, 0)
 wall = time.perf_counter() - t
 with open(rec, "a") as f:
-    f.write("%.4f %d %d\n" % (wall, ru.ru_maxrss, os.waitstatus_to_exitcode(status)))
+    f.write("%.4f %d %d %.4f\n" % (wall, ru.ru_maxrss, os.waitstatus_to_exitcode(status),
+                                  ru.ru_utime + ru.ru_stime))
 EOF
 }
 # the terminal UI: loads the file in a pseudo-terminal and quits at the first key ('q' is
 # typed before the load ends, so the time is the load's)
-timed_view() {
-	local name=$1 file=$2
-	python3 - "$TMP/t" "$SCORCH" "$file" <<'EOF'
+timed_view() { # timed_view NAME FILE [SCORCH_BUILD]
+	local name=$1 file=$2 bin=${3:-$SCORCH}
+	python3 - "$TMP/t" "$bin" "$file" <<'EOF'
 import os, pty, sys, time
 t, scorch, f = sys.argv[1:4]
 pid, fd = pty.fork()
 if pid == 0:
     os.environ["TERM"] = "xterm-256color"
-    os.execvp("/usr/bin/time", ["/usr/bin/time", "-f", "%e %M %x", "-o", t, scorch, "view", f])
+    os.execvp("/usr/bin/time", ["/usr/bin/time", "-f", "%e %M %x %U %S", "-o", t, scorch, "view", f])
 time.sleep(0.2)
 os.write(fd, b"q")
 while True:
@@ -109,25 +111,27 @@ while True:
         break
 os.waitpid(pid, 0)
 EOF
-	tail -1 "$TMP/t" >>"$TMP/$name"
+	tail -1 "$TMP/t" | awk '{ print $1, $2, $3, $4 + $5 }' >>"$TMP/$name"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 # report CASE SCORCH_RUNS PERL_RUNS INPUT_BYTES
 report() {
 	local what=$1 a=$2 b=$3 size=$4
-	local ta tb ma st
+	local ta tb ma st ca cb
 	[ -s "$TMP/$a" ] || return
 	ta=$(awk '{print $1}' "$TMP/$a" | median)
+	ca=$(awk '{print $4}' "$TMP/$a" | median)
 	ma=$(awk '{print $2}' "$TMP/$a" | sort -n | tail -1)
 	st=$(awk '$3 != 0 { print "  (exit " $3 ")"; exit }' "$TMP/$a")
 	if [ -s "$TMP/$b" ]; then
 		tb=$(awk '{print $1}' "$TMP/$b" | median)
-		printf '%-17s scorch %7.4f s  perl %7.3f s  ratio %6sx  scorch peak RSS %6d MB = %5.2fx input%s\n' \
-			"$what" "$ta" "$tb" "$(ratio "$tb" "$ta")" "$((ma / 1024))" \
+		cb=$(awk '{print $4}' "$TMP/$b" | median)
+		printf '%-17s scorch %7.4f s (cpu %6.3f)  perl %7.3f s (cpu %7.3f)  ratio %6sx  scorch peak RSS %6d MB = %5.2fx input%s\n' \
+			"$what" "$ta" "$ca" "$tb" "$cb" "$(ratio "$tb" "$ta")" "$((ma / 1024))" \
 			"$(echo "$ma $size" | awk '{ print $1 * 1024 / $2 }')" "$st"
 	else
-		printf '%-17s scorch %7.4f s                               scorch peak RSS %6d MB = %5.2fx input%s\n' \
-			"$what" "$ta" "$((ma / 1024))" "$(echo "$ma $size" | awk '{ print $1 * 1024 / $2 }')" "$st"
+		printf '%-17s scorch %7.4f s (cpu %6.3f)                                                scorch peak RSS %6d MB = %5.2fx input%s\n' \
+			"$what" "$ta" "$ca" "$((ma / 1024))" "$(echo "$ma $size" | awk '{ print $1 * 1024 / $2 }')" "$st"
 	fi
 }
 want() { echo "$1" | grep -qE -- "$ONLY"; }
@@ -210,13 +214,21 @@ if [ "$HUGE" = 1 ] && [ -s "$OUT/tiny-10m.folded" ]; then
 	RUNS=$(( RUNS > 3 ? 3 : RUNS ))
 	path_case "fg 10M stacks" tiny "$OUT/tiny-10m.folded"
 	if want "view 10M stacks"; then
-		for i in $(seq "$RUNS"); do timed_view sc_view "$OUT/tiny-10m.folded"; done
+		for i in $(seq "$RUNS"); do
+			timed_view sc_view "$OUT/tiny-10m.folded"
+			[ -n "$BASE" ] && timed_view bs_view "$OUT/tiny-10m.folded" "$BASE"
+		done
 		report "view 10M stacks" sc_view none "$(size "$OUT/tiny-10m.folded")"
+		report_base "view 10M stacks" bs_view none "$(size "$OUT/tiny-10m.folded")"
 	fi
 	RUNS=$R
 fi
 if want "view sparse 200k"; then
-	for i in $(seq "$RUNS"); do timed_view sc_views "$OUT/sparse-200k.folded"; done
+	for i in $(seq "$RUNS"); do
+		timed_view sc_views "$OUT/sparse-200k.folded"
+		[ -n "$BASE" ] && timed_view bs_views "$OUT/sparse-200k.folded" "$BASE"
+	done
 	report "view sparse 200k" sc_views none "$(size "$OUT/sparse-200k.folded")"
+	report_base "view sparse 200k" bs_views none "$(size "$OUT/sparse-200k.folded")"
 fi
 printf 'load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

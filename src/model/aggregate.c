@@ -45,19 +45,18 @@ static void build_children(struct aggregate *s, const struct profile *p)
 	for (uint32_t n = 1; n < nn; n++)
 		sorted[cnt[rank[profile__node_frame(p, n)]]++] = n;
 
+	/* kid_off[n] counts n's children, then holds where they end; placing them from the
+	 * last one back leaves it where they start (no second array of positions) */
 	s->kid_off = xcalloc(nn + 1, sizeof(uint32_t));
 	for (uint32_t n = 1; n < nn; n++)
-		s->kid_off[profile__node_parent(p, n) + 1]++;
-	for (uint32_t n = 0; n < nn; n++)
-		s->kid_off[n + 1] += s->kid_off[n];
-	uint32_t *pos = xmalloc(sizeof(uint32_t) * (nn + 1));
-	memcpy(pos, s->kid_off, sizeof(uint32_t) * nn);
+		s->kid_off[profile__node_parent(p, n)]++;
+	for (uint32_t n = 1; n <= nn; n++)
+		s->kid_off[n] += s->kid_off[n - 1];
 	s->kids = xmalloc(sizeof(uint32_t) * (nn + 1));
-	for (uint32_t i = 0; i + 1 < nn; i++) {
+	for (uint32_t i = nn - 1; i-- > 0;) {
 		uint32_t n = sorted[i];
-		s->kids[pos[profile__node_parent(p, n)]++] = n;
+		s->kids[--s->kid_off[profile__node_parent(p, n)]] = n;
 	}
-	free(pos);
 	free(sorted);
 	free(cnt);
 	free(rank);
@@ -328,10 +327,9 @@ int aggregate__build(struct aggregate *s, const struct profile *p, int col)
 	s->col = col;
 	s->nnodes = profile__nnodes(p);
 	s->total = profile__totals(p, col);
-	s->self = xmalloc(sizeof(uint64_t) * s->nnodes);
+	s->self = profile__column(p, col);
 	s->maxdepth = 0;
 	for (uint32_t n = 0; n < s->nnodes; n++) {
-		s->self[n] = profile__self(p, n, col);
 		uint32_t d = profile__node_depth(p, n);
 		s->maxdepth = d > s->maxdepth ? d : s->maxdepth;
 	}
@@ -344,7 +342,6 @@ int aggregate__build(struct aggregate *s, const struct profile *p, int col)
 void aggregate__free(struct aggregate *s)
 {
 	free(s->total);
-	free(s->self);
 	free(s->kid_off);
 	free(s->kids);
 	free(s->funcs);

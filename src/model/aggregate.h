@@ -46,7 +46,7 @@ struct aggregate {
 	int col;
 	uint32_t nnodes;
 	uint64_t *total;   /* inclusive values of column col */
-	uint64_t *self;
+	const uint64_t *self; /* the profile's own column (profile__column), not a copy */
 	uint32_t *kid_off; /* children of n: kids[kid_off[n] .. kid_off[n + 1]), by name */
 	uint32_t *kids;
 	uint32_t maxdepth;

@@ -445,6 +445,12 @@ uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
 			if (p->nodes[c].frame == frame)
 				return c;
 	}
+	return profile__child_new(p, node, frame);
+}
+
+uint32_t profile__child_new(struct profile *p, uint32_t node, uint32_t frame)
+{
+	struct node *parent;
 	if (p->nnodes == p->capnodes)
 		nodes_grow(p);
 	uint32_t n = p->nnodes++;
@@ -520,6 +526,11 @@ uint32_t profile__next_sibling(const struct profile *p, uint32_t node)
 uint64_t profile__self(const struct profile *p, uint32_t node, int col)
 {
 	return p->vals[col][node];
+}
+
+const uint64_t *profile__column(const struct profile *p, int col)
+{
+	return p->vals[col];
 }
 
 const char *profile__node_name(const struct profile *p, uint32_t node)

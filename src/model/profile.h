@@ -185,6 +185,9 @@ uint32_t profile__nmappings(const struct profile *p);
 
 /* Finds or creates the child of node with this frame; returns its node id. */
 uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame);
+/* Creates the child of node with this frame, which the caller knows node does not have yet
+ * (a reader of sorted stacks knows it; no lookup); returns its node id. */
+uint32_t profile__child_new(struct profile *p, uint32_t node, uint32_t frame);
 /* Adds value to node's self value in column col. Returns 0, or -EOVERFLOW (value kept). */
 int profile__add(struct profile *p, uint32_t node, int col, uint64_t value);
 /* Sets node's value in column col (used to rescale one column). */
@@ -200,6 +203,9 @@ uint32_t profile__node_depth(const struct profile *p, uint32_t node);
 uint32_t profile__first_child(const struct profile *p, uint32_t node);
 uint32_t profile__next_sibling(const struct profile *p, uint32_t node);
 uint64_t profile__self(const struct profile *p, uint32_t node, int col);
+/* Every node's self value in column col (profile__nnodes() entries), owned by the profile:
+ * valid until the profile changes. */
+const uint64_t *profile__column(const struct profile *p, int col);
 /* Name string of the node's frame ("" for the root). */
 const char *profile__node_name(const struct profile *p, uint32_t node);
 

@@ -144,17 +144,41 @@ static void fallback(struct sctx *c, size_t lo, size_t n, size_t d)
 	fill_lcp(c, lo, n, d);
 }
 
-/* How many bytes from depth d every string of the group shares with the first one. */
-static size_t group_common(const struct strsort_ent *a, size_t n, size_t d)
+/*
+ * Moves a group of n > 1 strings that share their first d bytes to the depth past all they
+ * share, and loads their keys there; returns that depth. One pass reads each string once:
+ * string i's key is loaded at the bytes it shares with all the strings before it, m_i (while
+ * it is in the cache). The m_i only shrink; the strings before the last drop, to the final m,
+ * have m_i at least the m before that drop, and when that is 8 or more bytes past the final
+ * m, their key there is the first string's (7 shared bytes, more after them): set, not read.
+ */
+static size_t group_keys(struct strsort_ent *a, size_t n, size_t d)
 {
-	size_t m = a[0].len - d;
-	for (size_t i = 1; i < n && m; i++) {
+	const char *s0 = a[0].s + d;
+	size_t m = a[0].len - d, mprev = m, redo = 0;
+	for (size_t i = 1; i < n; i++) {
 		if (i + 8 < n)
 			__builtin_prefetch(a[i + 8].s + d);
 		size_t r = a[i].len - d;
-		m = mem_common(a[0].s + d, a[i].s + d, r < m ? r : m);
+		size_t c = m ? mem_common(s0, a[i].s + d, r < m ? r : m) : 0;
+		if (c < m) {
+			mprev = m;
+			m = c;
+			redo = i;
+		}
+		a[i].key = load_key(&a[i], d + m);
 	}
-	return m;
+	d += m;
+	uint64_t k0 = load_key(&a[0], d);
+	a[0].key = k0;
+	if (mprev >= m + 8) {
+		for (size_t j = 1; j < redo; j++)
+			a[j].key = k0;
+	} else {
+		for (size_t j = 1; j < redo; j++)
+			a[j].key = load_key(&a[j], d);
+	}
+	return d;
 }
 
 static void mkqs(struct sctx *c, size_t lo, size_t n, size_t d, int budget);
@@ -257,14 +281,11 @@ static void mkqs(struct sctx *c, size_t lo, size_t n, size_t d, int budget)
 					c->lcp[j] = (uint32_t)d;
 			return;
 		}
-		/* it skips what all of it still shares, then reads its keys there */
+		/* it skips what all of it still shares, and reads its keys there */
 		if (n > 1)
-			d += group_common(a, n, d);
-		for (size_t j = 0; j < n; j++) {
-			if (j + 8 < n)
-				__builtin_prefetch(a[j + 8].s + d);
-			a[j].key = load_key(&a[j], d);
-		}
+			d = group_keys(a, n, d);
+		else
+			a[0].key = load_key(&a[0], d);
 	}
 }
 
