@@ -98,3 +98,47 @@ is_root() { [ "$(id -u)" = 0 ]; }
 have_perl_tools() { [ -f "$FLAMEGRAPH_DIR/stackcollapse-perf.pl" ] && [ -f "$FLAMEGRAPH_DIR/flamegraph.pl" ]; }
 # pl_collapse ARGS...: stackcollapse-perf.pl (the reference for scorch collapse and record).
 pl_collapse() { perl "$FLAMEGRAPH_DIR/stackcollapse-perf.pl" "$@"; }
+
+# start_serve NAME ARGS...: runs `scorch serve --listen 127.0.0.1:0 ARGS` in the background
+# (stdout and stderr in $TMP/NAME.out and .err, killed at exit) and waits up to 5 s for the URL
+# it prints first; sets URL, BASE (scheme, host and port), TOKEN (empty without one) and SPID.
+start_serve() {
+	local name=$1
+	shift
+	"$SCORCH" serve --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	SPID=$!
+	on_exit "kill $SPID 2>/dev/null; wait $SPID 2>/dev/null"
+	URL=
+	for _ in $(seq 50); do
+		URL=$(head -1 "$TMP/$name.out" 2>/dev/null)
+		[ -n "$URL" ] && break
+		sleep 0.1
+	done
+	BASE=${URL%%/\?*}
+	BASE=${BASE%/}
+	TOKEN=
+	[[ "$URL" == *token=* ]] && TOKEN=${URL#*token=}
+}
+
+# need_browser NAME: skips the suite without headless Chromium and playwright-core.
+need_browser() {
+	[ -x /usr/bin/chromium ] && [ -d "$ROOT/tests/browser/node_modules/playwright-core" ] ||
+		skip_all "$1" "chromium or playwright-core missing: run scripts/install-deps.sh"
+}
+
+# browser_test SCRIPT ARGS...: runs tests/browser/SCRIPT (its "ok"/"not ok" lines pass through);
+# a script that dies before reporting a failure is a failure of its own.
+browser_test() {
+	local script=$1
+	shift
+	node "$ROOT/tests/browser/$script" "$@" >"$TMP/browser.out" 2>&1
+	local st=$?
+	cat "$TMP/browser.out"
+	if [ $st != 0 ] && ! grep -q '^not ok' "$TMP/browser.out"; then
+		fail "$script ran" "node exited $st: $(tail -5 "$TMP/browser.out" | tr '\n' '|')"
+	fi
+}
+# code CURL_ARGS...: the HTTP status of a curl request (its body in $TMP/body); auth adds the
+# Bearer $TOKEN that start_serve found.
+code() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
+auth() { code -H "Authorization: Bearer $TOKEN" "$@"; }

@@ -5,20 +5,11 @@
 // (the width is under 2,048 px, where every frame the full graph draws is in the coarse copy);
 // both must total the folded file's samples (awk's sum, passed in).
 // Usage: node serve_store_test.mjs URL TOTAL. Prints "ok - " / "not ok - " lines.
-import { chromium } from 'playwright-core';
+import { check, launch, done } from './lib.mjs';
 
 const [url, total] = [process.argv[2], Number(process.argv[3])];
-let failed = 0;
-function check(name, cond, detail) {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.log(`not ok - ${name}${detail !== undefined ? ': ' + detail : ''}`); }
-}
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-		'--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
 	const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 	const errors = [];
@@ -73,6 +64,5 @@ try {
 		JSON.stringify(r));
 	check('no page errors', errors.length === 0, errors.join(' | '));
 } finally {
-	await browser.close();
+	await done(browser);
 }
-process.exit(failed ? 1 : 0);

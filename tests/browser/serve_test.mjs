@@ -4,20 +4,11 @@
 // hot function appear live, zoom, search, then download the SVG.
 // Usage: node serve_test.mjs URL WORKLOAD_PID OUTDIR. Prints "ok - " / "not ok - " lines.
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { check, launch, done } from './lib.mjs';
 
 const [url, wpid, outdir] = process.argv.slice(2);
-let failed = 0;
-function check(name, cond, detail) {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.log(`not ok - ${name}${detail !== undefined ? ': ' + detail : ''}`); }
-}
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-		'--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
 	const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
 	const page = await ctx.newPage();
@@ -133,6 +124,5 @@ try {
 	check('the diff SVG downloads', /<title>hot_function \(/.test(dsvg) && dd.suggestedFilename() === `scorch-diff-${id}-${id2}.svg`, dd.suggestedFilename());
 	check('no page errors', errors.length === 0, errors.join(' | '));
 } finally {
-	await browser.close();
+	await done(browser);
 }
-process.exit(failed ? 1 : 0);

@@ -7,17 +7,12 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { check, launch, done } from './lib.mjs';
 
 const [file, expectedPath] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const dist = path.join(path.dirname(require.resolve('speedscope/package.json')), 'dist', 'release');
 const expected = fs.readFileSync(expectedPath, 'utf8').trim().split('\n').map(l => l.split('\t'));
-let failed = 0;
-function check(name, cond, detail) {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.log(`not ok - ${name}${detail !== undefined ? ': ' + detail : ''}`); }
-}
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 const server = http.createServer((req, res) => {
 	const url = new URL(req.url, 'http://x');
@@ -32,11 +27,7 @@ const server = http.createServer((req, res) => {
 });
 await new Promise(r => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-		'--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const label = path.basename(file);
 try {
 	const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -57,7 +48,6 @@ try {
 		text.slice(0, 200));
 	check(`${label}: no console or page errors`, errors.length === 0, errors.join(' | '));
 } finally {
-	await browser.close();
 	server.close();
+	await done(browser);
 }
-process.exit(failed ? 1 : 0);

@@ -4,15 +4,10 @@
 // zoom and search kept in the URL. Prints "ok - " / "not ok - " lines for tests/run.sh.
 import http from 'node:http';
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { check, launch, done } from './lib.mjs';
 
 const svgPath = process.argv[2];
 const svg = fs.readFileSync(svgPath);
-let failed = 0;
-function check(name, cond, detail) {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.log(`not ok - ${name}${detail !== undefined ? ': ' + detail : ''}`); }
-}
 
 const server = http.createServer((req, res) => {
 	res.writeHead(200, { 'Content-Type': 'image/svg+xml' });
@@ -21,11 +16,7 @@ const server = http.createServer((req, res) => {
 await new Promise(r => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/graph.svg`;
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-		'--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
 	const page = await browser.newPage();
 	const errors = [];
@@ -83,7 +74,6 @@ try {
 		await page2.locator('#matched').textContent());
 	check('no script errors', errors.length === 0, errors.join('; '));
 } finally {
-	await browser.close();
 	server.close();
+	await done(browser);
 }
-process.exit(failed ? 1 : 0);

@@ -4,9 +4,7 @@
 # of the folded input, zoom, search, icicle, the top table, the diff colours and the heatmap of a
 # recorded two-phase workload (see viewer_test.mjs).
 source "$(dirname "$0")/../lib.sh"
-if [ ! -x /usr/bin/chromium ] || [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
-	skip_all "HTML viewer in Chromium" "chromium or playwright-core missing: run scripts/install-deps.sh"
-fi
+need_browser "HTML viewer in Chromium"
 IN=$CORPUS/stackcollapse-perf/expected/perf-vertx-stacks-01-collapsed-kernel.txt
 [ -s "$IN" ] || bail "corpus file $IN missing"
 REGEX=Slot
@@ -120,10 +118,5 @@ for (const [k, v] of Object.entries(process.env))
 w.top_self_matches = w.top_self_matches === "true";
 process.stdout.write(JSON.stringify(w));' >"$TMP/want.json" || bail "node could not write the expectations"
 
-node "$ROOT/tests/browser/viewer_test.mjs" "$TMP/want.json" >"$TMP/out" 2>&1
-st=$?
-cat "$TMP/out"
-if [ $st != 0 ] && ! grep -q '^not ok' "$TMP/out"; then
-	fail "browser test ran" "node exited $st: $(tail -5 "$TMP/out" | tr '\n' '|')"
-fi
+browser_test viewer_test.mjs "$TMP/want.json"
 finish

@@ -4,21 +4,12 @@
 // a JSON file): tooltips, zoom and breadcrumb, search's Matched %, icicle, the top table, the
 // heatmap range, the differential colours. Prints "ok - " / "not ok - " lines for tests/run.sh.
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { check, launch, done } from './lib.mjs';
 
 const want = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-let failed = 0;
-function check(name, cond, detail) {
-	if (cond) console.log(`ok - ${name}`);
-	else { failed++; console.log(`not ok - ${name}${detail !== undefined ? ': ' + detail : ''}`); }
-}
 const num = s => Number(String(s).replace(/,/g, ''));
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-		'--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 async function open(path) {
 	const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -313,6 +304,5 @@ try {
 } catch (e) {
 	check('browser session', false, String(e.stack || e).split('\n').slice(0, 3).join(' | '));
 } finally {
-	await browser.close();
+	await done(browser);
 }
-process.exit(failed ? 1 : 0);

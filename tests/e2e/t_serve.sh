@@ -14,27 +14,6 @@ cc -O1 -g -fno-omit-frame-pointer -pthread -o "$WL/cpu_split" "$ROOT/tests/workl
 WPID=$!
 on_exit "kill $WPID 2>/dev/null"
 
-# start_serve NAME ARGS...: runs serve in the background; sets URL, BASE, TOKEN, SPID.
-start_serve() {
-	local name=$1
-	shift
-	"$SCORCH" serve --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	SPID=$!
-	on_exit "kill $SPID 2>/dev/null; wait $SPID 2>/dev/null"
-	URL=
-	for _ in $(seq 50); do
-		URL=$(head -1 "$TMP/$name.out" 2>/dev/null)
-		[ -n "$URL" ] && break
-		sleep 0.1
-	done
-	BASE=${URL%%/\?*}
-	BASE=${BASE%/}
-	TOKEN=
-	[[ "$URL" == *token=* ]] && TOKEN=${URL#*token=}
-}
-# code ARGS...: the HTTP status of a curl request (body in $TMP/body)
-code() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
-auth() { code -H "Authorization: Bearer $TOKEN" "$@"; }
 
 start_serve main
 check "the first line is the URL with a 192-bit token" \

@@ -14,21 +14,8 @@ cc -O1 -g -fno-omit-frame-pointer -pthread -Wl,--build-id -o "$WL/cpu_split" "$R
 cc -O1 -g -fno-omit-frame-pointer -no-pie -pthread -o "$WL/offcpu_split" "$ROOT/tests/workloads/offcpu_split.c" ||
 	bail "cannot build the offcpu_split workload"
 
-"$SCORCH" serve --listen 127.0.0.1:0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
-SPID=$!
-on_exit "kill $SPID 2>/dev/null; wait $SPID 2>/dev/null"
-URL=
-for _ in $(seq 50); do
-	URL=$(head -1 "$TMP/serve.out" 2>/dev/null)
-	[ -n "$URL" ] && break
-	sleep 0.1
-done
-BASE=${URL%%/\?*}
-TOKEN=
-[[ "$URL" == *token=* ]] && TOKEN=${URL#*token=}
+start_serve serve
 [ -n "$TOKEN" ] || { fail "serve started" "$(head -c 300 "$TMP/serve.err")"; finish; }
-code() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
-auth() { code -H "Authorization: Bearer $TOKEN" "$@"; }
 post() { auth -X POST -H 'Content-Type: application/json' --data-binary "$1" "$BASE/api/profiles"; }
 # wait_state ID REGEX [TRIES]: polls the profile's status until it matches (0.1 s apart)
 wait_state() {
