@@ -41,8 +41,7 @@ struct file_table {
 
 struct bpf_unwind {
 	int shards_fd, procs_fd, tgids_fd;
-	int shard_fds[UNWIND_MAX_SHARDS];
-	struct unwind_row *shard_mem[UNWIND_MAX_SHARDS]; /* the shards, mmapped */
+	int shard_fds[UNWIND_MAX_SHARDS]; /* mapped only while rows are copied in (write_rows) */
 	uint64_t next_row; /* global index of the first free row */
 	struct hashmap files; /* (dev, ino) -> struct file_table * */
 	struct hashmap procs; /* (tgid, 0) -> struct unwind_proc * */
@@ -76,37 +75,48 @@ int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tg
 	return 0;
 }
 
-/* Shard i, created and put in the outer map on first use; NULL when the kernel refuses. */
-static struct unwind_row *shard(struct bpf_unwind *u, uint32_t i)
+/* Shard i's map, created and put in the outer map on first use; -1 when the kernel refuses. */
+static int shard(struct bpf_unwind *u, uint32_t i)
 {
 	if (i >= UNWIND_MAX_SHARDS)
-		return NULL;
-	if (u->shard_mem[i])
-		return u->shard_mem[i];
+		return -1;
+	if (u->shard_fds[i] >= 0)
+		return u->shard_fds[i];
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_rows", sizeof(__u32),
 				sizeof(struct unwind_row), UNWIND_SHARD_ROWS, &o);
 	if (fd < 0) {
 		util__warn("cannot create an unwind row shard: %s", strerror(errno));
-		return NULL;
-	}
-	size_t len = (size_t)UNWIND_SHARD_ROWS * sizeof(struct unwind_row);
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED) {
-		util__warn("cannot map an unwind row shard: %s", strerror(errno));
-		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (bpf_map_update_elem(u->shards_fd, &i, &fd, BPF_ANY) < 0) {
 		util__warn("cannot add an unwind row shard: %s", strerror(errno));
-		munmap(mem, len);
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	u->shard_fds[i] = fd;
-	u->shard_mem[i] = mem;
 	u->st.shards++;
-	return mem;
+	return fd;
+}
+
+/*
+ * Copies rows[0..n) to rows off.. of shard fd through a mapping of just the pages they
+ * cover, unmapped at once. (A BPF array's mapping holds all its pages from the start: kept
+ * mapped, every 2 MiB shard would count in the process's RSS for the whole run.)
+ */
+static int write_rows(int fd, uint64_t off, const struct unwind_row *rows, uint64_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t from = (size_t)off * sizeof(*rows), to = from + (size_t)n * sizeof(*rows);
+	size_t start = from & ~(page - 1), end = (to + page - 1) & ~(page - 1);
+	char *mem = mmap(NULL, end - start, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)start);
+	if (mem == MAP_FAILED) {
+		util__warn("cannot map an unwind row shard: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	memcpy(mem + (from - start), rows, (size_t)n * sizeof(*rows));
+	munmap(mem, end - start);
+	return 0;
 }
 
 /*
@@ -123,12 +133,13 @@ static int place_rows(struct bpf_unwind *u, const struct cfi_table *t, uint32_t 
 		return -ENOSPC;
 	for (uint64_t done = 0; done < n;) {
 		uint64_t g = pos + done;
-		struct unwind_row *mem = shard(u, (uint32_t)(g >> UNWIND_SHARD_SHIFT));
-		if (!mem)
+		int fd = shard(u, (uint32_t)(g >> UNWIND_SHARD_SHIFT));
+		if (fd < 0)
 			return -ENOMEM;
 		uint64_t off = g & (UNWIND_SHARD_ROWS - 1);
 		uint64_t k = UNWIND_SHARD_ROWS - off < n - done ? UNWIND_SHARD_ROWS - off : n - done;
-		memcpy(mem + off, t->rows + done, k * sizeof(*mem));
+		if (write_rows(fd, off, t->rows + done, k) < 0)
+			return -ENOMEM;
 		done += k;
 	}
 	*start = (uint32_t)pos;
@@ -492,13 +503,9 @@ void bpf_unwind__free(struct bpf_unwind *u)
 {
 	if (!u)
 		return;
-	size_t len = (size_t)UNWIND_SHARD_ROWS * sizeof(struct unwind_row);
-	for (int i = 0; i < UNWIND_MAX_SHARDS; i++) {
-		if (u->shard_mem[i])
-			munmap(u->shard_mem[i], len);
+	for (int i = 0; i < UNWIND_MAX_SHARDS; i++)
 		if (u->shard_fds[i] >= 0)
 			close(u->shard_fds[i]);
-	}
 	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&u->files, e));) {
 		struct file_table *f = (struct file_table *)(uintptr_t)e->value;
 		if (f)

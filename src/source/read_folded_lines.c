@@ -15,9 +15,11 @@
 #include "../util/util.h"
 
 /*
- * A line: s, the length it sorts by (len: the whole line, or with by_stack its stack),
- * the other length (aux) and its (after) count (val), so the sorted pass never reads the
- * line's end.
+ * A line: s, the length it sorts by (len: the whole line, or with by_stack its stack), its
+ * (after) count as the weight, and in the tag how many bytes follow the stack (the count
+ * and what else ends the line) and whether a whole line's stack ends in ';'. A count or a
+ * length too big for its field is read from the line's end again when it is needed, and so
+ * is a before count: 24 bytes a line keep 10 million lines within twice the input.
  */
 struct folded_lines {
 	const char *buf;
@@ -33,17 +35,23 @@ struct folded_lines {
 	bool unsorted; /* the lines are not in byte order yet */
 };
 
-static inline size_t line_len(const struct folded_lines *fl, const struct strsort_ent *l)
-{
-	return fl->by_stack ? l->aux : l->len;
-}
+/* Lines this long or longer are not read (their lengths must fit in an entry). */
+#define MAX_LINE 0x80000000u
+/* The tag: the bytes after the stack (TAIL_UNKNOWN: more, read them again), and a bit for
+ * a whole line's stack that ends in ';' (trailing empty frames). */
+#define TAIL_UNKNOWN 0x7fu
+#define TAG_SEMI 0x80u
 
-/* In aux of a line sorted whole: its stack ends in ';' (trailing empty frames) */
-#define TRAILING_SEMI 0x80000000u
-
-static inline size_t stack_len(const struct folded_lines *fl, const struct strsort_ent *l)
+/* The whole line's length (with by_stack, the entry has the stack's). */
+static size_t line_len(const struct folded_lines *fl, const struct strsort_ent *l)
 {
-	return fl->by_stack ? l->len : l->aux & ~TRAILING_SEMI;
+	if (!fl->by_stack)
+		return l->len;
+	if ((l->tag & TAIL_UNKNOWN) != TAIL_UNKNOWN)
+		return l->len + (l->tag & TAIL_UNKNOWN);
+	const char *e = l->s + l->len, *end = fl->buf + fl->len;
+	const char *nl = memchr(e, '\n', (size_t)(end - e));
+	return (size_t)((nl ? nl : end) - l->s);
 }
 
 /* Whether line x sorts after line y (the order strsort__sort gives). */
@@ -118,6 +126,30 @@ static bool plain_count(const char *s, size_t len, size_t *slen, uint64_t *v)
 }
 
 /*
+ * The stack's length and the (after) count of a line that line_scan() took: from the entry,
+ * or read from the line's end again when they did not fit (plain_count() for the usual line;
+ * the rest took the general path the first time as well, so it cannot fail now).
+ */
+static void line_tail(const struct folded_lines *fl, const struct strsort_ent *l, size_t *slen,
+		      uint64_t *value)
+{
+	unsigned tail = l->tag & TAIL_UNKNOWN;
+	if (tail != TAIL_UNKNOWN || fl->by_stack)
+		*slen = fl->by_stack ? l->len : l->len - tail;
+	*value = l->weight;
+	if ((tail != TAIL_UNKNOWN || fl->by_stack) && l->weight != STRSORT_WEIGHT_BIG)
+		return;
+	size_t len = line_len(fl, l), sl = 0;
+	uint64_t after = 0, before;
+	int two, frac;
+	if (fl->fixed || !plain_count(l->s, len, &sl, &after))
+		line_counts(fl, l, &sl, &after, &before, &two, &frac);
+	if (!fl->by_stack)
+		*slen = sl;
+	*value = after;
+}
+
+/*
  * Parses line l (fixed-point or not) into the stats; returns folded__match_count's answer.
  * *plain (may be NULL) tells a line plain_count() read: it has no fraction.
  */
@@ -141,14 +173,17 @@ static int line_scan(struct folded_lines *fl, struct strsort_ent *l, struct fold
 		fl->two = true;
 		st->before_col = 1;
 	}
+	size_t full = line_len(fl, l);
+	unsigned semi = 0;
 	if (fl->by_stack) {
 		while (slen > 0 && l->s[slen - 1] == ';')
 			slen--; /* "a;b; 1" is the stack a;b, as a profile keeps it */
 		l->len = (uint32_t)slen;
-	} else {
-		l->aux = (uint32_t)slen | (slen && l->s[slen - 1] == ';' ? TRAILING_SEMI : 0);
+	} else if (slen && l->s[slen - 1] == ';') {
+		semi = TAG_SEMI;
 	}
-	l->val = after;
+	l->tag = (full - slen < TAIL_UNKNOWN ? (unsigned)(full - slen) : TAIL_UNKNOWN) | semi;
+	l->weight = after < STRSORT_WEIGHT_BIG ? (uint32_t)after : STRSORT_WEIGHT_BIG;
 	fl->total += (double)after;
 	return 1;
 }
@@ -172,7 +207,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 		size_t llen = nl ? (size_t)(nl - line) : (size_t)(end - line);
 		st->lines++;
 		unsigned char last = llen ? (unsigned char)line[llen - 1] : 0;
-		if ((is_digit(last) || last == '.') && llen < TRAILING_SEMI) {
+		if ((is_digit(last) || last == '.') && llen < MAX_LINE) {
 			if (fl->n == fl->cap) {
 				size_t ncap = fl->cap ? fl->cap * 2 : 65536;
 				fl->v = bigmem__realloc(fl->v, sizeof(*fl->v) * fl->cap,
@@ -180,7 +215,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 				fl->cap = ncap;
 			}
 			struct strsort_ent *l = &fl->v[fl->n];
-			*l = (struct strsort_ent){line, (uint32_t)llen, (uint32_t)llen, 0, 0};
+			*l = (struct strsort_ent){line, (uint32_t)llen, 0, 0, 0};
 			bool plain;
 			int m = line_scan(fl, l, st, &plain);
 			if (m < 0) {
@@ -250,23 +285,33 @@ size_t folded__lines_count(const struct folded_lines *fl)
 	return fl->n;
 }
 
-void folded__lines_get(const struct folded_lines *fl, size_t i, struct folded_line_info *li)
+/* Line i, its stack's length slen known. */
+static void get_line(const struct folded_lines *fl, size_t i, size_t slen, uint64_t value,
+		     struct folded_line_info *li)
 {
 	const struct strsort_ent *l = &fl->v[i];
 	memset(li, 0, sizeof(*li));
 	if (fl->two) { /* the before count is read again, only in differential input */
-		size_t slen;
+		size_t sl;
 		int two, frac;
-		line_counts(fl, l, &slen, &li->value, &li->before, &two, &frac);
+		line_counts(fl, l, &sl, &li->value, &li->before, &two, &frac);
 		li->two = two;
 	}
-	li->value = l->val;
+	li->value = value;
 	li->stack = l->s;
-	li->len = stack_len(fl, l);
-	li->frames_len = li->len;
-	if (!fl->by_stack && (l->aux & TRAILING_SEMI))
+	li->len = slen;
+	li->frames_len = slen;
+	if (!fl->by_stack && (l->tag & (TAG_SEMI | TAIL_UNKNOWN)))
 		while (li->frames_len > 0 && li->stack[li->frames_len - 1] == ';')
 			li->frames_len--;
+}
+
+void folded__lines_get(const struct folded_lines *fl, size_t i, struct folded_line_info *li)
+{
+	size_t slen;
+	uint64_t value;
+	line_tail(fl, &fl->v[i], &slen, &value);
+	get_line(fl, i, slen, value, li);
 }
 
 uint64_t folded__lines_lineno(const struct folded_lines *fl, size_t i)
@@ -290,14 +335,14 @@ static size_t common_prefix(const char *a, const char *b, size_t n)
 	return i;
 }
 
-/* Bytes the stacks of lines i - 1 and i share (i > 0): from the sort, or read. */
-static size_t stack_lcp(const struct folded_lines *fl, size_t i)
+/* Bytes the stacks of lines i - 1 and i share (i > 0; their stacks' lengths given): from
+ * the sort, or read. */
+static size_t stack_lcp(const struct folded_lines *fl, size_t i, size_t xlen, size_t ylen)
 {
-	const struct strsort_ent *x = &fl->v[i - 1], *y = &fl->v[i];
-	size_t m = stack_len(fl, x) < stack_len(fl, y) ? stack_len(fl, x) : stack_len(fl, y);
+	size_t m = xlen < ylen ? xlen : ylen;
 	if (fl->lcp)
 		return fl->lcp[i] < m ? fl->lcp[i] : m;
-	return common_prefix(x->s, y->s, m);
+	return common_prefix(fl->v[i - 1].s, fl->v[i].s, m);
 }
 
 /* Lines ahead of the one given out whose text is asked for early. */
@@ -307,25 +352,34 @@ int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		       struct folded_stats *st)
 {
 	uint64_t run = 0; /* sum of the identical stacks just before */
-	size_t prevlen = 0, lcp_next = 0;
+	size_t prevlen = 0, lcp_next = 0, slen = 0, next_slen = 0;
+	uint64_t value = 0, next_value = 0;
+	if (fl->n)
+		line_tail(fl, &fl->v[0], &slen, &value);
 	for (size_t i = 0; i < fl->n; i++) {
 		struct folded_line_info li;
-		folded__lines_get(fl, i, &li);
+		get_line(fl, i, slen, value, &li);
 		li.lcp_prev = lcp_next;
 		if (i + 1 < fl->n) {
 			/* the next lines' text is read soon: ask for it now */
 			if (i + PREFETCH + 1 < fl->n) {
-				/* a writer reads a line where it parts from the lines around it */
+				/* a writer reads a line where it parts from the lines around it,
+				 * and its count is read at its end */
 				size_t j = i + PREFETCH;
+				const struct strsort_ent *lj = &fl->v[j];
 				if (!fl->lcp) {
-					__builtin_prefetch(fl->v[j].s);
+					__builtin_prefetch(lj->s);
 				} else if (fl->lcp[j + 1] > fl->lcp[j]) {
-					const char *q = fl->v[j].s + fl->lcp[j];
+					const char *q = lj->s + fl->lcp[j];
 					__builtin_prefetch(q - 24);
 					__builtin_prefetch(q + 40);
 				}
+				if ((lj->tag & TAIL_UNKNOWN) == TAIL_UNKNOWN ||
+				    lj->weight == STRSORT_WEIGHT_BIG)
+					__builtin_prefetch(lj->s + lj->len - 1);
 			}
-			lcp_next = stack_lcp(fl, i + 1);
+			line_tail(fl, &fl->v[i + 1], &next_slen, &next_value);
+			lcp_next = stack_lcp(fl, i + 1, slen, next_slen);
 		} else {
 			lcp_next = 0;
 		}
@@ -343,6 +397,8 @@ int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		int r = fn(&li, arg);
 		if (r < 0)
 			return r;
+		slen = next_slen;
+		value = next_value;
 	}
 	return 0;
 }

@@ -183,14 +183,16 @@ static size_t group_keys(struct strsort_ent *a, size_t n, size_t d)
 
 static void mkqs(struct sctx *c, size_t lo, size_t n, size_t d, int budget);
 
-/* Whether the vals of a[0..n) sum below limit. */
+/* Whether the weights of a[0..n) sum below limit (a STRSORT_WEIGHT_BIG may be more: not
+ * narrow). */
 static bool narrow(const struct strsort_ent *a, size_t n, uint64_t limit)
 {
 	uint64_t sum = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (a[i].val >= limit - sum)
+		uint32_t w = a[i].weight;
+		if (w == STRSORT_WEIGHT_BIG || w >= limit - sum)
 			return false;
-		sum += a[i].val;
+		sum += w;
 	}
 	return true;
 }

@@ -48,8 +48,8 @@ static void check_sort(const struct strsort_ent *in, size_t n, bool threads)
 		assert_int_equal(a[i].len, b[i].len);
 		assert_memory_equal(a[i].s, b[i].s, a[i].len);
 		/* the carried fields stay with their string */
-		assert_int_equal(a[i].val, (uint64_t)(uintptr_t)a[i].s);
-		assert_int_equal(a[i].aux, a[i].len ^ 0x5a5a);
+		assert_int_equal(a[i].weight, ((uint32_t)(uintptr_t)a[i].s ^ a[i].len) & 0xffffff);
+		assert_int_equal(a[i].tag, (a[i].len * 7) & 0xff);
 		assert_int_equal(lcp[i], i ? ref_lcp(&b[i - 1], &b[i]) : 0);
 	}
 	free(a);
@@ -59,8 +59,8 @@ static void check_sort(const struct strsort_ent *in, size_t n, bool threads)
 
 static struct strsort_ent ent(const char *s, size_t len)
 {
-	return (struct strsort_ent){s, (uint32_t)len, (uint32_t)len ^ 0x5a5a,
-				    (uint64_t)(uintptr_t)s, 0};
+	return (struct strsort_ent){s, (uint32_t)len, ((uint32_t)(uintptr_t)s ^ (uint32_t)len) & 0xffffff,
+				    ((uint32_t)len * 7) & 0xff, 0};
 }
 
 static void test_small_cases(void **state)
@@ -170,7 +170,7 @@ static void test_leave_below(void **state)
 	uint32_t *lcp = malloc(sizeof(*lcp) * n);
 	char *buf = make_lines(n, 11, in, 10);
 	for (size_t i = 0; i < n; i++) {
-		in[i].val = (uint64_t)(rand() % 7);
+		in[i].weight = (uint32_t)(rand() % 7);
 		in[i].key = strsort__key(in[i].s, in[i].len);
 	}
 	static const uint64_t limits[] = {1, 5, 30, 1000};
@@ -191,7 +191,7 @@ static void test_leave_below(void **state)
 				if (a[j].len < d || memcmp(a[j].s, a[i].s, d))
 					continue;
 				assert_true(a[j].len > d);
-				sum += a[j].val;
+				sum += a[j].weight;
 				count++;
 				first = j < first ? j : first;
 				last = j;
@@ -221,6 +221,36 @@ static void test_leave_below(void **state)
 	free(lcp);
 }
 
+/*
+ * A weight of STRSORT_WEIGHT_BIG stands for "this much or more": with any limit, a string that has
+ * one is sorted and its LCP exact, however small the other vals are.
+ */
+static void test_leave_below_big_vals(void **state)
+{
+	(void)state;
+	size_t n = 4000;
+	struct strsort_ent *a = malloc(sizeof(*a) * n);
+	assert_int_equal(sizeof(*a), 24);
+	uint32_t *lcp = malloc(sizeof(*lcp) * n);
+	char *buf = make_lines(n, 12, a, 10);
+	for (size_t i = 0; i < n; i++) {
+		a[i].weight = i % 10 == 3 ? STRSORT_WEIGHT_BIG : 0;
+		a[i].key = strsort__key(a[i].s, a[i].len);
+	}
+	strsort__sort(a, n, lcp, UINT64_MAX, false);
+	size_t excused = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (ref_cmp(&a[i - 1], &a[i]) <= 0 && lcp[i] == ref_lcp(&a[i - 1], &a[i]))
+			continue;
+		excused++;
+		assert_true(a[i - 1].weight != STRSORT_WEIGHT_BIG && a[i].weight != STRSORT_WEIGHT_BIG);
+	}
+	assert_true(excused > 0); /* the other strings were spared */
+	free(buf);
+	free(a);
+	free(lcp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_equal_and_long),
 		cmocka_unit_test(test_leave_below),
+		cmocka_unit_test(test_leave_below_big_vals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
