@@ -25,14 +25,11 @@ BACKEND=perf
 mkdir -p "$OUT"
 [ "$(id -u)" = 0 ] || { echo "soak: needs root (record -a)" >&2; exit 2; }
 [ -x "$SCORCH" ] || { echo "soak: $SCORCH is missing; run make" >&2; exit 2; }
-cc -O1 -g -fno-omit-frame-pointer -pthread -o "$OUT/cpu_split" tests/workloads/cpu_split.c ||
-	exit 2
 
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -f "$OUT/io.dat"
 }
 trap cleanup EXIT
 
@@ -49,12 +46,8 @@ fi
 rec=$!
 sleep 2
 kill -0 $rec 2>/dev/null || { echo "soak: record did not start: $(cat "$OUT/record.err")" >&2; exit 1; }
-# The load: CPU (two threads, 60/30/10 by design), a fork storm, file I/O with fsync. It runs
-# at nice 19 so that the machine stays usable: the sampler sees it all the same.
-renice -n 19 $$ >/dev/null
-(while :; do "$OUT/cpu_split" 5 0 2 >/dev/null; done) & pids+=($!)
-(while :; do for i in $(seq 200); do /bin/true; done; sh -c 'ls / >/dev/null; date >/dev/null'; done) & pids+=($!)
-(while :; do dd if=/dev/zero of="$OUT/io.dat" bs=1M count=32 conv=fsync status=none; rm -f "$OUT/io.dat"; sleep 1; done) & pids+=($!)
+# The load: CPU, a fork storm, file I/O with fsync, at nice 19 (bench/load.sh).
+bench/load.sh "$OUT/load" & pids+=($!)
 
 echo "t_s rss_kB fds" | tee "$OUT/curve.txt"
 t0=$SECONDS
