@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/hashmap.h"
 #include "../util/util.h"
 
 #define SIDEBAND_PAGES 32 /* 128 KiB per CPU: process events only */
@@ -41,6 +42,7 @@ struct bpf_sideband {
 	bool threaded;
 	int stop_fd, wake_fd;
 	unsigned burst; /* wake-ups read at once per READER_WINDOW_NS before resting */
+	uint64_t hook_skipped; /* records of processes gone by the end of their batch */
 };
 
 static void attr_init(struct perf_event_attr *a, size_t page, bool eager, bool inherit)
@@ -75,11 +77,58 @@ static void collect(struct bpf_sideband *sb);
  * -p, a process's start (its exec and a dozen mmaps within a few ms) stays under the burst:
  * its libraries' tables are in the kernel before its first samples, which a rest after every
  * wake-up delayed by 20 ms (2% of a one-second command's samples walked by frame pointers
- * alone). System-wide, the agent's CPU comes first: beside builds, a burst of 24 cost it 4.0%
- * of a CPU against 2.3% with a rest after every wake-up.
+ * alone). System-wide (a burst of 0), the agent's CPU comes first: beside builds, a burst of 24
+ * cost it 4.0% of a CPU against 2.3% with a rest after every wake-up, and the rest is longer:
+ * under a fork storm each wake-up and rest cost the agent two context switches (a fifth of its
+ * CPU at 20 ms), and a longer batch holds more processes that start and exit within it.
  */
 #define READER_WINDOW_NS 100000000L
 #define READER_REST_NS 20000000L
+#define READER_REST_ALL_NS 50000000L
+
+/* The process a record is about: a mapping's, an exec's, a fork's child; 0 for others. */
+static uint32_t record_pid(const struct perf_event_header *h)
+{
+	uint32_t pid = 0;
+	if ((h->type == PERF_RECORD_MMAP2 || h->type == PERF_RECORD_MMAP ||
+	     h->type == PERF_RECORD_COMM || h->type == PERF_RECORD_FORK) &&
+	    h->size >= sizeof(*h) + sizeof(pid))
+		memcpy(&pid, h + 1, sizeof(pid));
+	return pid;
+}
+
+/*
+ * exits: pid -> the time of its process's last exit among records buf[0..len). A record about
+ * a process from before that time needs no hook (the unwinder would build mapping tables for
+ * a process that can no longer be sampled): in a fork storm, most processes start and end
+ * within one batch. Their records still reach the drain, which names their samples.
+ */
+static void note_exits(struct hashmap *exits, const char *buf, size_t len)
+{
+	hashmap__clear(exits);
+	for (size_t off = 0; off + sizeof(struct perf_event_header) <= len;) {
+		const struct perf_event_header *h = (const void *)(buf + off);
+		uint32_t v[3]; /* pid, ppid, tid */
+		if (h->type == PERF_RECORD_EXIT && h->size >= sizeof(*h) + sizeof(v)) {
+			memcpy(v, h + 1, sizeof(v));
+			uint64_t t = bpf_sideband__time(h);
+			if (v[0] == v[2]) {
+				struct hashmap_entry *e = hashmap__put_u64(exits, v[0], 0, NULL);
+				e->value = t > e->value ? t : e->value;
+			}
+		}
+		off += h->size;
+	}
+}
+
+static bool gone_by_then(const struct hashmap *exits, const struct perf_event_header *h)
+{
+	if (!exits->n)
+		return false;
+	uint32_t pid = record_pid(h);
+	struct hashmap_entry *e = pid ? hashmap__get_u64(exits, pid, 0) : NULL;
+	return e && bpf_sideband__time(h) < e->value;
+}
 
 static uint64_t monotonic_ns(void)
 {
@@ -101,8 +150,10 @@ static void *reader(void *arg)
 	fds[n] = (struct pollfd){.fd = sb->stop_fd, .events = POLLIN};
 	fds[n + 1] = (struct pollfd){.fd = sb->wake_fd, .events = POLLIN};
 	struct strbuf mine = {0};
+	struct hashmap exits = {0};
 	uint64_t window = 0;
 	unsigned wakes = 0;
+	long rest = sb->burst ? READER_REST_NS : READER_REST_ALL_NS;
 	for (;;) {
 		if (poll(fds, (nfds_t)n + 2, -1) < 0 && errno != EINTR)
 			break;
@@ -119,10 +170,14 @@ static void *reader(void *arg)
 		sb->pending = mine;
 		mine = t;
 		pthread_mutex_unlock(&sb->lock);
+		note_exits(&exits, mine.buf, mine.len);
 		pthread_mutex_lock(&sb->hook_lock);
 		for (size_t off = 0; off + sizeof(struct perf_event_header) <= mine.len;) {
 			const struct perf_event_header *h = (const void *)(mine.buf + off);
-			sb->hook(sb->hook_ctx, h);
+			if (!gone_by_then(&exits, h))
+				sb->hook(sb->hook_ctx, h);
+			else
+				sb->hook_skipped++;
 			off += h->size;
 		}
 		pthread_mutex_unlock(&sb->hook_lock);
@@ -133,10 +188,11 @@ static void *reader(void *arg)
 			wakes = 0;
 		}
 		if (++wakes > sb->burst)
-			nanosleep(&(struct timespec){0, READER_REST_NS}, NULL);
+			nanosleep(&(struct timespec){0, rest}, NULL);
 	}
 	free(fds);
 	strbuf__free(&mine);
+	hashmap__destroy(&exits);
 	return NULL;
 }
 

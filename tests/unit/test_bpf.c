@@ -475,6 +475,82 @@ static void test_sideband_drain_does_not_wait_for_the_hook(void **state)
 	bpf_sideband__close(sb);
 }
 
+/* What a hook was shown: (type, pid of the record's process) pairs, in order. */
+#define SEEN_MAX 65536
+static struct {
+	uint32_t type, pid;
+} seen_recs[SEEN_MAX];
+static int nseen;
+
+static void recording_hook(void *ctx, const struct perf_event_header *h)
+{
+	(void)ctx;
+	uint32_t pid = 0;
+	if (h->size >= sizeof(*h) + sizeof(pid))
+		memcpy(&pid, h + 1, sizeof(pid));
+	int i = __atomic_fetch_add(&nseen, 1, __ATOMIC_SEQ_CST);
+	if (i < SEEN_MAX) {
+		seen_recs[i].type = h->type;
+		seen_recs[i].pid = pid;
+	}
+}
+
+static int seen_count(uint32_t type, pid_t pid)
+{
+	int n = 0, m = __atomic_load_n(&nseen, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < m && i < SEEN_MAX; i++)
+		n += seen_recs[i].type == type && seen_recs[i].pid == (uint32_t)pid;
+	return n;
+}
+
+/*
+ * System-wide, the reader rests between batches, and a process that starts and exits within
+ * one batch is not shown to the hook (no mapping tables for a process that is gone), except
+ * for its exit; a process that lives on is shown from its fork.
+ */
+static void test_sideband_hook_skips_processes_gone_by_then(void **state)
+{
+	if (skip_reason[0])
+		skip();
+	struct bpf_sideband *sb;
+	char err[256] = "";
+	int ret = bpf_sideband__open_hooked(&sb, -1, recording_hook, NULL, 0, err, sizeof(err));
+	if (ret)
+		print_message("# open: %s\n", err);
+	assert_int_equal(ret, 0);
+	fork_and_reap(); /* wakes the reader, which then rests */
+	for (int i = 0; i < 300 && !__atomic_load_n(&nseen, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	enum { SHORT = 20 };
+	pid_t shorts[SHORT];
+	for (int i = 0; i < SHORT; i++) {
+		shorts[i] = fork();
+		if (shorts[i] == 0)
+			_exit(0);
+		waitpid(shorts[i], NULL, 0);
+	}
+	pid_t lives = fork();
+	if (lives == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	track(lives);
+	usleep(300000);
+	bpf_sideband__drain(sb, UINT64_MAX, NULL, NULL);
+	int forks = 0, exits = 0;
+	for (int i = 0; i < SHORT; i++) {
+		forks += seen_count(PERF_RECORD_FORK, shorts[i]) > 0;
+		exits += seen_count(PERF_RECORD_EXIT, shorts[i]) > 0;
+	}
+	print_message("# of %d short children the hook saw %d forks and %d exits\n", SHORT, forks,
+		      exits);
+	assert_int_equal(exits, SHORT);
+	assert_true(forks <= SHORT / 2);
+	assert_true(seen_count(PERF_RECORD_FORK, lives) > 0);
+	bpf_sideband__close(sb);
+}
+
 int main(void)
 {
 	char why[160];
@@ -489,6 +565,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_exit_between_drains, kill_children),
 		cmocka_unit_test_teardown(test_no_such_pid, kill_children),
 		cmocka_unit_test_teardown(test_sideband_drain_does_not_wait_for_the_hook, kill_children),
+		cmocka_unit_test_teardown(test_sideband_hook_skips_processes_gone_by_then,
+					  kill_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
