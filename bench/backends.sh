@@ -27,7 +27,14 @@ int main(int c, char **v) { volatile unsigned long x = 0; long n = atol(v[1]);
 	for (long i = 0; i < n; i++) x += i * i; return (int)(x & 1); }
 EOF
 NCPU=$(nproc)
-N=${N:-400000000}
+# iterations per spinner: by default as many as take SECS alone (calibrated here), so the
+# workload runs for the whole recording
+if [ -z "${N:-}" ]; then
+	t0=$(date +%s.%N)
+	"$TMP/spin" 100000000
+	t1=$(date +%s.%N)
+	N=$(echo "100000000 * $SECS / ($t1 - $t0)" | bc)
+fi
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 cpu_of() { awk '{ print $1 + $2 }' "$1"; }
 # workload: NCPU spinners; prints wall seconds
