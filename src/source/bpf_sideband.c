@@ -42,7 +42,6 @@ struct bpf_sideband {
 	bool threaded;
 	int stop_fd, wake_fd;
 	unsigned burst; /* wake-ups read at once per READER_WINDOW_NS before resting */
-	uint64_t hook_skipped; /* records of processes gone by the end of their batch */
 };
 
 static void attr_init(struct perf_event_attr *a, size_t page, bool eager, bool inherit)
@@ -176,8 +175,6 @@ static void *reader(void *arg)
 			const struct perf_event_header *h = (const void *)(mine.buf + off);
 			if (!gone_by_then(&exits, h))
 				sb->hook(sb->hook_ctx, h);
-			else
-				sb->hook_skipped++;
 			off += h->size;
 		}
 		pthread_mutex_unlock(&sb->hook_lock);

@@ -301,7 +301,8 @@ static void get_line(const struct folded_lines *fl, size_t i, size_t slen, uint6
 	li->stack = l->s;
 	li->len = slen;
 	li->frames_len = slen;
-	if (!fl->by_stack && (l->tag & (TAG_SEMI | TAIL_UNKNOWN)))
+	if (!fl->by_stack &&
+	    ((l->tag & TAG_SEMI) || (l->tag & TAIL_UNKNOWN) == TAIL_UNKNOWN))
 		while (li->frames_len > 0 && li->stack[li->frames_len - 1] == ';')
 			li->frames_len--;
 }
