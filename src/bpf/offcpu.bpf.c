@@ -45,6 +45,18 @@ struct {
 	__type(value, __u8);
 } tgids SEC(".maps");
 
+/*
+ * tgid -> when its current image began (the fork tracepoint's time for a process forked while
+ * the programs run, or its latest exec's); gone at its exit. Written only in process context.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u64);
+} images SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
@@ -77,6 +89,14 @@ static __always_inline void count(__u32 which)
 
 	if (v)
 		(*v)++;
+}
+
+/* When tgid's current image began, 0 if before the programs were attached. */
+static __always_inline __u64 image_since(__u32 tgid)
+{
+	__u64 *since = bpf_map_lookup_elem(&images, &tgid);
+
+	return since ? *since : 0;
 }
 
 static __always_inline bool wanted(__u32 tgid)
@@ -145,6 +165,7 @@ static __always_inline void add_interval(struct offcpu_task *t, __u32 tid, __u32
 	key.ustack = t->ustack;
 	key.kstack = t->kstack;
 	key.cls = cls;
+	key.since = t->since;
 	key.w_ustack = -1;
 	key.w_kstack = -1;
 	if (with_waker) {
@@ -152,6 +173,7 @@ static __always_inline void add_interval(struct offcpu_task *t, __u32 tid, __u32
 		key.w_kstack = t->w_kstack;
 		key.w_tgid = t->w_tgid;
 		key.w_tid = per_thread ? t->w_tid : 0;
+		key.w_since = t->w_since;
 	}
 	v = bpf_map_lookup_elem(map, &key);
 	if (!v) {
@@ -219,6 +241,7 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 		return;
 	t->kstack = want_kernel ? stack_id(ctx, false) : -1;
 	t->ustack = want_user && BPF_CORE_READ(prev, mm) ? stack_id(ctx, true) : -1;
+	t->since = t->ustack >= 0 ? image_since(tgid) : 0;
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->out_ns = now;
 }
@@ -292,6 +315,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	bpf_get_current_comm(t->w_comm, sizeof(t->w_comm));
 	t->w_kstack = want_kernel ? stack_id(ctx, false) : -1;
 	t->w_ustack = want_user && t->w_tgid ? stack_id(ctx, true) : -1;
+	t->w_since = t->w_ustack >= 0 ? image_since(t->w_tgid) : 0;
 	return 0;
 }
 
@@ -312,16 +336,48 @@ int BPF_PROG(on_wakeup_new, struct task_struct *p)
 	return 0;
 }
 
-/* Follows the target set through fork: a child of a target process is a target. */
+/* A process's image begins now: its stacks from here on carry this time. */
+static __always_inline void image_begins(__u32 tgid)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (bpf_map_update_elem(&images, &tgid, &now, BPF_ANY))
+		count(OC_IMAGES_FULL);
+}
+
+/* A new process: its image begins; a child of a target process is a target. */
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
 
-	if (!filter_tgids || ptgid == ctgid || !bpf_map_lookup_elem(&tgids, &ptgid))
+	if (ptgid == ctgid || (filter_tgids && !bpf_map_lookup_elem(&tgids, &ptgid)))
 		return 0;
-	if (bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
+	image_begins(ctgid);
+	if (filter_tgids && bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
 		count(OC_TRACK_FULL);
+	return 0;
+}
+
+/* An exec: the process's new image begins (after the kernel's COMM and MMAP records). */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (wanted(tgid))
+		image_begins(tgid);
+	return 0;
+}
+
+/* The last thread of a process exits: forget its image (the tgid may be reused). */
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		bpf_map_delete_elem(&images, &tgid);
 	return 0;
 }

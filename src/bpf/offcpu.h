@@ -45,6 +45,11 @@ struct offcpu_key {
 	__u32 w_tid;
 	__u32 cls; /* enum offcpu_class */
 	__u32 pad;
+	/* When the image of tgid (w_since: of w_tgid) that owns the user stack began
+	 * (CLOCK_MONOTONIC ns, the fork or exec tracepoint's time; 0 when it began before the
+	 * programs were attached): tells two images apart within one drain, as in profile.h. */
+	__u64 since;
+	__u64 w_since;
 };
 
 struct offcpu_val {
@@ -72,6 +77,7 @@ struct offcpu_task {
 	__u8 pad[3];
 	char comm[OFFCPU_COMM_LEN];
 	char w_comm[OFFCPU_COMM_LEN];
+	__u64 since, w_since; /* the images at switch-out and at the wakeup (offcpu_key) */
 };
 
 /* One thread-state span, sent over the ring buffer when it ends. */
@@ -95,6 +101,7 @@ enum offcpu_counter {
 	OC_RINGBUF_FULL,     /* thread-state spans lost: the ring buffer was full */
 	OC_TRACK_FULL,       /* a forked child could not be added to the target set */
 	OC_FILTERED,         /* intervals outside [min_block_ns, max_block_ns] (not an error) */
+	OC_IMAGES_FULL,      /* a fork or exec not noted: the images map was full */
 	OC_NR,
 };
 

@@ -7,6 +7,7 @@
 #include "bpf_sideband.h"
 #include "bpf_stacks.h"
 #include "bpf_unwind.h"
+#include "image_order.h"
 #include "probe.h"
 #include "sampler_backend.h"
 #include "../bpf/unwind.h"
@@ -484,23 +485,21 @@ struct drain_run {
 	bpf_sample_fn sample;
 	void *ctx;
 	size_t n;
-	uint8_t *done;	     /* handed on */
-	uint32_t *order;     /* key indices by tgid, then by when their image began */
-	struct hashmap next; /* tgid -> its first position in order not handed on */
-	bool ordered;
+	uint64_t now;		 /* the time samples handed on now carry */
+	struct image_order order;
 };
 
 /* Count i of the drain to the sample callback, its stacks looked up. */
-static void emit(struct drain_run *r, size_t i, uint64_t now)
+static void emit(void *ctx, size_t i)
 {
+	struct drain_run *r = ctx;
 	struct bpf_backend *b = r->b;
 	const struct profile_key *k = &b->keys[i];
-	r->done[i] = 1;
 	struct raw_sample rs = {
 	    .pid = k->tgid,
 	    .tid = b->per_thread ? k->tid : k->tgid,
 	    .cpu = b->opts.group_by_cpu ? k->cpu : UINT32_MAX,
-	    .time_ns = now,
+	    .time_ns = r->now,
 	    .weight = b->vals[i],
 	};
 	if (k->kstack && !bpf_stacks__get(b->stacks, k->kstack, &rs.kips, &rs.nkips))
@@ -526,39 +525,11 @@ static void emit(struct drain_run *r, size_t i, uint64_t now)
 		r->sample(r->ctx, &rs);
 }
 
-static int cmp_image(const void *x, const void *y, void *arg)
+static unsigned key_image(void *ctx, size_t i, struct image_ref out[2])
 {
-	const struct profile_key *keys = arg;
-	const struct profile_key *a = &keys[*(const uint32_t *)x], *c = &keys[*(const uint32_t *)y];
-	if (a->tgid != c->tgid)
-		return a->tgid < c->tgid ? -1 : 1;
-	return a->since < c->since ? -1 : a->since > c->since;
-}
-
-/*
- * pid's image changes at time t (a fork that reused it, an exec): its counts from older
- * images go first, while the process state still describes them.
- */
-static void image_ends(struct drain_run *r, uint32_t pid, uint64_t t)
-{
-	const struct profile_key *keys = r->b->keys;
-	if (!r->ordered) {
-		r->order = xmalloc(sizeof(*r->order) * (r->n ? r->n : 1));
-		for (size_t i = 0; i < r->n; i++)
-			r->order[i] = (uint32_t)i;
-		qsort_r(r->order, r->n, sizeof(*r->order), cmp_image, r->b->keys);
-		for (size_t k = 0; k < r->n; k++)
-			if (k == 0 || keys[r->order[k]].tgid != keys[r->order[k - 1]].tgid)
-				hashmap__put_u64(&r->next, keys[r->order[k]].tgid, 0, NULL)->value = k;
-		r->ordered = true;
-	}
-	struct hashmap_entry *e = hashmap__get_u64(&r->next, pid, 0);
-	if (!e)
-		return;
-	size_t k = e->value;
-	for (; k < r->n && keys[r->order[k]].tgid == pid && keys[r->order[k]].since < t; k++)
-		emit(r, r->order[k], t);
-	e->value = k;
+	const struct profile_key *k = &((struct drain_run *)ctx)->b->keys[i];
+	out[0] = (struct image_ref){k->tgid, k->since};
+	return 1;
 }
 
 /* A process event of the drained interval, after the counts it ends. */
@@ -568,10 +539,12 @@ static void drain_record(void *ctx, const struct perf_event_header *h)
 	uint32_t ids[2]; /* FORK: {pid, ppid, ...}; COMM: {pid, tid, ...} */
 	if (r->n && h->size >= sizeof(*h) + sizeof(ids)) {
 		memcpy(ids, h + 1, sizeof(ids));
-		if (h->type == PERF_RECORD_FORK && ids[0] != ids[1])
-			image_ends(r, ids[0], bpf_sideband__time(h));
-		else if (h->type == PERF_RECORD_COMM && (h->misc & PERF_RECORD_MISC_COMM_EXEC))
-			image_ends(r, ids[0], bpf_sideband__time(h));
+		bool ends = (h->type == PERF_RECORD_FORK && ids[0] != ids[1]) ||
+			    (h->type == PERF_RECORD_COMM && (h->misc & PERF_RECORD_MISC_COMM_EXEC));
+		if (ends) {
+			r->now = bpf_sideband__time(h);
+			image_order__ends(&r->order, ids[0], r->now);
+		}
 	}
 	if (r->record)
 		r->record(r->ctx, h);
@@ -599,15 +572,12 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	ret = ret ? ret : sret;
 	read_counters(b, b->d.counters);
 	struct drain_run r = {.b = b, .set = set, .record = record, .sample = sample, .ctx = ctx,
-			      .n = n, .done = xcalloc(n ? n : 1, 1)};
+			      .n = n};
+	image_order__init(&r.order, n, key_image, emit, &r);
 	bpf_sideband__drain(b->sb, flipped, drain_record, &r);
-	uint64_t now = clock_mono();
-	for (size_t i = 0; i < n; i++)
-		if (!r.done[i])
-			emit(&r, i, now);
-	free(r.done);
-	free(r.order);
-	hashmap__destroy(&r.next);
+	r.now = clock_mono();
+	image_order__rest(&r.order);
+	image_order__destroy(&r.order);
 	bpf_stacks__drained(b->stacks);
 	if (b->dwarf)
 		bpf_ustacks__drained(b->ucache[set]);

@@ -2,6 +2,7 @@
 /* Off-CPU backend, user side: loads offcpu.bpf.c, drains its counts and spans into callbacks. */
 #include "bpf_offcpu.h"
 #include "bpf_btf.h"
+#include "image_order.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -27,7 +28,13 @@ struct bpf_offcpu {
 	bool finished;
 	uint64_t samples, spans, flushed, stacks_missing;
 	int cb_err;                /* first error a span callback returned */
-	struct offcpu_key *keys;   /* drain scratch, max_entries long */
+	int give_err;              /* first error a sample callback returned in this drain */
+	/* The intervals taken out of the kernel and not all handed on yet (2 x max_entries). */
+	struct offcpu_key *keys;
+	struct offcpu_val *vals;
+	uint32_t ntaken;
+	uint64_t taken_ns;         /* when they were taken: the time their samples carry */
+	struct image_order order;
 	uint64_t ips[4][OFFCPU_MAX_STACK];
 };
 
@@ -51,6 +58,7 @@ const char *bpf_offcpu__counter_name(int counter)
 		[OC_RINGBUF_FULL] = "spans lost (ring full)",
 		[OC_TRACK_FULL] = "children not tracked",
 		[OC_FILTERED] = "intervals outside min/max",
+		[OC_IMAGES_FULL] = "execs not noted (images full)",
 	};
 
 	return counter >= 0 && counter < OC_NR && names[counter] ? names[counter] : "?";
@@ -115,8 +123,9 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 		o->opts.ringbuf_bytes = DEFAULT_RINGBUF;
 	o->opts.tgids = NULL; /* not kept: the caller's array */
 	o->ncpus = libbpf_num_possible_cpus();
-	o->keys = calloc(o->opts.max_entries, sizeof(*o->keys));
-	if (o->ncpus <= 0 || !o->keys) {
+	o->keys = calloc(2 * (size_t)o->opts.max_entries, sizeof(*o->keys));
+	o->vals = calloc(2 * (size_t)o->opts.max_entries, sizeof(*o->vals));
+	if (o->ncpus <= 0 || !o->keys || !o->vals) {
 		ret = o->ncpus <= 0 ? o->ncpus : -ENOMEM;
 		snprintf(err, errlen, "off-cpu: out of memory or no CPU count");
 		goto out_free;
@@ -178,7 +187,7 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 	}
 	ret = offcpu_bpf__attach(skel);
 	if (ret) {
-		snprintf(err, errlen, "off-cpu: attaching to sched_switch/sched_waking: %s (is tracefs usable?)",
+		snprintf(err, errlen, "off-cpu: attaching to the scheduler's raw tracepoints: %s",
 			 strerror(-ret));
 		goto out_free;
 	}
@@ -264,38 +273,55 @@ static int emit(struct bpf_offcpu *o, const struct offcpu_key *k, uint64_t ns, u
 	return o->opts.on_sample(o->opts.ctx, &s, &t);
 }
 
-/* Moves every entry of one count hash to the callback, deleting it. */
-static int drain_counts(struct bpf_offcpu *o, struct bpf_map *map)
+/* Moves every entry of one count hash into keys/vals from ntaken on, deleting it. */
+static void take_counts(struct bpf_offcpu *o, struct bpf_map *map)
 {
-	int fd = bpf_map__fd(map), ret = 0;
-	uint32_t n = 0;
+	int fd = bpf_map__fd(map);
+	uint32_t first = o->ntaken, n = first, end = first + o->opts.max_entries;
 	struct offcpu_key *prev = NULL;
-	struct offcpu_val v;
-	uint64_t t = now_ns();
 
-	while (n < o->opts.max_entries && !bpf_map_get_next_key(fd, prev, &o->keys[n])) {
+	while (n < end && !bpf_map_get_next_key(fd, prev, &o->keys[n])) {
 		prev = &o->keys[n];
 		n++;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		char comm[OFFCPU_COMM_LEN + 1] = { 0 }, w_comm[OFFCPU_COMM_LEN + 1] = { 0 };
-
-		if (bpf_map_lookup_and_delete_elem(fd, &o->keys[i], &v))
-			continue;
-		memcpy(comm, v.comm, OFFCPU_COMM_LEN);
-		memcpy(w_comm, v.w_comm, OFFCPU_COMM_LEN);
-		ret = emit(o, &o->keys[i], v.total_ns, v.count, comm, w_comm, false, t);
-		if (ret)
-			break;
-	}
-	return ret;
+	for (uint32_t i = first; i < n; i++)
+		if (!bpf_map_lookup_and_delete_elem(fd, &o->keys[i], &o->vals[o->ntaken]))
+			o->keys[o->ntaken++] = o->keys[i];
 }
 
-int bpf_offcpu__drain(struct bpf_offcpu *o)
+static unsigned key_images(void *ctx, size_t i, struct image_ref out[2])
+{
+	const struct offcpu_key *k = &((struct bpf_offcpu *)ctx)->keys[i];
+	unsigned n = 0;
+
+	if (k->ustack >= 0)
+		out[n++] = (struct image_ref){ k->tgid, k->since };
+	if (k->w_ustack >= 0 && k->w_tgid)
+		out[n++] = (struct image_ref){ k->w_tgid, k->w_since };
+	return n;
+}
+
+/* Hands taken interval i to the callback; the first error stops the rest. */
+static void give_one(void *ctx, size_t i)
+{
+	struct bpf_offcpu *o = ctx;
+	const struct offcpu_val *v = &o->vals[i];
+	char comm[OFFCPU_COMM_LEN + 1] = { 0 }, w_comm[OFFCPU_COMM_LEN + 1] = { 0 };
+
+	if (o->give_err)
+		return;
+	memcpy(comm, v->comm, OFFCPU_COMM_LEN);
+	memcpy(w_comm, v->w_comm, OFFCPU_COMM_LEN);
+	o->give_err = emit(o, &o->keys[i], v->total_ns, v->count, comm, w_comm, false, o->taken_ns);
+}
+
+int bpf_offcpu__take(struct bpf_offcpu *o)
 {
 	uint32_t set;
 	int ret;
 
+	if (o->ntaken) /* the last take was not given: hand it on first */
+		bpf_offcpu__give(o);
 	if (o->rb) {
 		ret = ring_buffer__consume(o->rb);
 		if (o->cb_err)
@@ -309,12 +335,39 @@ int bpf_offcpu__drain(struct bpf_offcpu *o)
 	/* A program that read the old index just before the flip finishes within microseconds. */
 	if (!o->finished)
 		usleep(1000);
-	ret = drain_counts(o, set ? o->skel->maps.counts1 : o->skel->maps.counts0);
-	if (ret)
-		return ret;
+	o->taken_ns = now_ns();
+	o->ntaken = 0;
+	o->give_err = 0;
+	take_counts(o, set ? o->skel->maps.counts1 : o->skel->maps.counts0);
 	if (o->finished) /* nothing runs any more: take what the other hash got too */
-		ret = drain_counts(o, set ? o->skel->maps.counts0 : o->skel->maps.counts1);
+		take_counts(o, set ? o->skel->maps.counts0 : o->skel->maps.counts1);
+	image_order__init(&o->order, o->ntaken, key_images, give_one, o);
+	return 0;
+}
+
+void bpf_offcpu__image_ends(struct bpf_offcpu *o, uint32_t pid, uint64_t t)
+{
+	if (o->ntaken)
+		image_order__ends(&o->order, pid, t);
+}
+
+int bpf_offcpu__give(struct bpf_offcpu *o)
+{
+	int ret;
+
+	image_order__rest(&o->order);
+	image_order__destroy(&o->order);
+	o->ntaken = 0;
+	ret = o->give_err;
+	o->give_err = 0;
 	return ret;
+}
+
+int bpf_offcpu__drain(struct bpf_offcpu *o)
+{
+	int ret = bpf_offcpu__take(o);
+
+	return ret ? ret : bpf_offcpu__give(o);
 }
 
 static bool in_bounds(const struct bpf_offcpu *o, uint64_t d)
@@ -376,21 +429,22 @@ static int flush_task(struct bpf_offcpu *o, uint32_t tid, const struct offcpu_ta
 	return in_bounds(o, end - t->out_ns) ? emit(o, &k, end - t->out_ns, 1, comm, "", true, end) : 0;
 }
 
-int bpf_offcpu__finish(struct bpf_offcpu *o, uint64_t end_ns)
+void bpf_offcpu__stop(struct bpf_offcpu *o)
+{
+	if (o->finished)
+		return;
+	offcpu_bpf__detach(o->skel);
+	o->finished = true;
+}
+
+int bpf_offcpu__flush(struct bpf_offcpu *o, uint64_t end_ns)
 {
 	int fd, ret;
 	uint32_t key, next, *prev = NULL;
 	struct offcpu_task t;
 
-	if (o->finished)
-		return 0;
 	if (!end_ns)
 		end_ns = now_ns();
-	offcpu_bpf__detach(o->skel);
-	o->finished = true;
-	ret = bpf_offcpu__drain(o);
-	if (ret)
-		return ret;
 	fd = bpf_map__fd(o->skel->maps.tasks);
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -402,6 +456,17 @@ int bpf_offcpu__finish(struct bpf_offcpu *o, uint64_t end_ns)
 			return ret;
 	}
 	return 0;
+}
+
+int bpf_offcpu__finish(struct bpf_offcpu *o, uint64_t end_ns)
+{
+	int ret;
+
+	if (o->finished)
+		return 0;
+	bpf_offcpu__stop(o);
+	ret = bpf_offcpu__drain(o);
+	return ret ? ret : bpf_offcpu__flush(o, end_ns);
 }
 
 /* Kernel memory charged to one map, from /proc/self/fdinfo (the "memlock:" line). */
@@ -458,6 +523,8 @@ void bpf_offcpu__close(struct bpf_offcpu *o)
 		return;
 	ring_buffer__free(o->rb);
 	offcpu_bpf__destroy(o->skel);
+	image_order__destroy(&o->order);
 	free(o->keys);
+	free(o->vals);
 	free(o);
 }

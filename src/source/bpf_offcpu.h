@@ -117,14 +117,33 @@ int bpf_offcpu__poll(struct bpf_offcpu *o, int timeout_ms);
  * bpf_offcpu__drain - hands every interval aggregated since the last drain to on_sample
  * (the count hashes are double-buffered, so nothing is lost while draining) and every span
  * waiting in the ring buffer to on_span. Returns 0 or the first callback's or map's -errno.
+ * It is take() then give().
  */
 int bpf_offcpu__drain(struct bpf_offcpu *o);
 
 /*
+ * A drain in step with the process events of the same interval, so that each interval's user
+ * stack is named with the maps of the image that ran it (the key's `since`):
+ * - bpf_offcpu__take moves the intervals out of the kernel, without handing them on, after
+ *   handing the waiting spans to on_span;
+ * - bpf_offcpu__image_ends, called before applying a process event at time t that ends pid's
+ *   image (a fork reusing pid, an exec), hands on the intervals of pid's older images (and
+ *   those whose waker was such an image);
+ * - bpf_offcpu__give hands on the rest. take() and give() return 0 or the first -errno.
+ */
+int bpf_offcpu__take(struct bpf_offcpu *o);
+void bpf_offcpu__image_ends(struct bpf_offcpu *o, uint32_t pid, uint64_t t);
+int bpf_offcpu__give(struct bpf_offcpu *o);
+
+/*
  * bpf_offcpu__finish - detaches the programs, drains, then flushes every interval and span
  * still open, cut at end_ns (CLOCK_MONOTONIC; 0 = now). After it only stats() and close().
+ * The same in steps: stop(), a drain (take, image_ends, give: it then takes from both count
+ * hashes), flush(end_ns).
  */
 int bpf_offcpu__finish(struct bpf_offcpu *o, uint64_t end_ns);
+void bpf_offcpu__stop(struct bpf_offcpu *o);
+int bpf_offcpu__flush(struct bpf_offcpu *o, uint64_t end_ns);
 
 /* bpf_offcpu__stats - fills st (reads the counters from the kernel). */
 void bpf_offcpu__stats(struct bpf_offcpu *o, struct bpf_offcpu_stats *st);

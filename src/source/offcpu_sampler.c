@@ -33,7 +33,7 @@ struct offcpu_sampler {
 	size_t capabove;
 	struct sampler_stats dec; /* side-band decode counters */
 	struct hashmap comms;	  /* timeline: tid -> string id of its comm + 1 */
-	char note[160];
+	char note[224];
 };
 
 /* The string id of tid's comm in p: the last one a sample carried, else /proc's; cached. */
@@ -209,6 +209,22 @@ static void on_record(void *ctx, const struct perf_event_header *h)
 	perf_decode__record(os->s->stacks, os->p, h, &os->dec);
 }
 
+/* Before a process event ends pid's image: hand on the intervals that image's stacks name. */
+static void image_ends(void *ctx, uint32_t pid, uint64_t t)
+{
+	struct offcpu_sampler *os = ctx;
+	/* during the on-CPU backend's drain, whose samples are scaled to ns */
+	stack_builder__set_weight_scale(os->s->stacks, 1);
+	bpf_offcpu__image_ends(os->oc, pid, t);
+	if (os->has_on)
+		stack_builder__set_weight_scale(os->s->stacks, os->on_ns);
+}
+
+/*
+ * The intervals are taken out of the kernel first, then the process events are applied (the
+ * on-CPU backend's, or the side band's), each exec or reused pid handing on the intervals of
+ * the image it ends while that image's maps are still known, then the rest.
+ */
 static int offcpu_drain(struct sampler *s, struct profile *p)
 {
 	struct offcpu_sampler *os = s->priv;
@@ -216,23 +232,29 @@ static int offcpu_drain(struct sampler *s, struct profile *p)
 	profile__set_column(p, 0, "ns", COLUMN_NANOSECONDS);
 	os->s = s;
 	os->p = p;
-	/* Process events first, so that a new image's maps are known before its stacks. */
+	bool last = s->stopped && !os->finished;
+	if (last) /* nothing is counted after the stop; what is still off the CPU is cut there */
+		bpf_offcpu__stop(os->oc);
+	int tret = os->finished ? 0 : bpf_offcpu__take(os->oc);
+	stack_builder__set_image_hook(s->stacks, image_ends, os);
 	if (os->has_on) {
 		stack_builder__set_weight_scale(s->stacks, os->on_ns);
 		ret = os->on.ops->drain(inner(s), p);
 		stack_builder__set_weight_scale(s->stacks, 1);
-		if (ret < 0)
-			return ret;
 	} else {
 		bpf_sideband__drain(os->sb, UINT64_MAX, on_record, os);
 	}
+	stack_builder__set_image_hook(s->stacks, NULL, NULL);
 	if (os->finished)
-		return 0;
-	if (s->stopped) { /* the last drain: cut what is still off the CPU at the stop */
+		return ret;
+	int gret = bpf_offcpu__give(os->oc);
+	ret = ret ? ret : tret ? tret : gret;
+	if (last) {
 		os->finished = true;
-		return bpf_offcpu__finish(os->oc, s->tstop_ns);
+		int fret = bpf_offcpu__flush(os->oc, s->tstop_ns);
+		ret = ret ? ret : fret;
 	}
-	return bpf_offcpu__drain(os->oc);
+	return ret;
 }
 
 static void offcpu_stats(const struct sampler *s, struct sampler_stats *st)
@@ -255,15 +277,16 @@ static void offcpu_stats(const struct sampler *s, struct sampler_stats *st)
 	st->errors += ost.counters[OC_USTACK_COLLISION] + ost.counters[OC_KSTACK_COLLISION] +
 		      ost.counters[OC_STACK_ERROR] + ost.stacks_missing;
 	uint64_t bad = st->errors + ost.counters[OC_HASH_FULL] + ost.counters[OC_TASKS_FULL] +
-		       ost.counters[OC_TRACK_FULL];
+		       ost.counters[OC_TRACK_FULL] + ost.counters[OC_IMAGES_FULL];
 	if (bad && !st->note) {
 		snprintf(os->note, sizeof(os->note),
 			 "off-cpu: %llu intervals lost (hash full), %llu threads untracked, %llu "
-			 "stack errors, %llu children untracked",
+			 "stack errors, %llu children untracked, %llu execs not noted",
 			 (unsigned long long)ost.counters[OC_HASH_FULL],
 			 (unsigned long long)ost.counters[OC_TASKS_FULL],
 			 (unsigned long long)st->errors,
-			 (unsigned long long)ost.counters[OC_TRACK_FULL]);
+			 (unsigned long long)ost.counters[OC_TRACK_FULL],
+			 (unsigned long long)ost.counters[OC_IMAGES_FULL]);
 		st->note = os->note;
 	}
 }

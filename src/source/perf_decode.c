@@ -95,12 +95,16 @@ void perf_decode__record(struct stack_builder *b, struct profile *p,
 		const char *comm = (const char *)(ids + 2);
 		if (body < 8 + 1 || !memchr(comm, '\0', body - 8))
 			break;
+		if (h->misc & PERF_RECORD_MISC_COMM_EXEC)
+			stack_builder__image_ends(b, ids[0], perf_decode__time(h));
 		stack_builder__comm(b, ids[0], ids[1], comm, h->misc & PERF_RECORD_MISC_COMM_EXEC);
 		break;
 	}
 	case PERF_RECORD_FORK:
 		if (body >= sizeof(struct task_rec)) {
 			const struct task_rec *t = r;
+			if (t->pid != t->ppid)
+				stack_builder__image_ends(b, t->pid, perf_decode__time(h));
 			stack_builder__fork(b, t->ppid, t->ptid, t->pid, t->tid);
 		}
 		break;

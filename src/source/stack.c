@@ -67,6 +67,8 @@ struct stack_builder {
 	uint64_t epoch;
 	uint32_t dead_pids, dead_comms;
 	uint64_t reaped;
+	stack_image_end_fn image_end; /* stack_builder__set_image_hook */
+	void *image_end_ctx;
 };
 
 
@@ -335,6 +337,18 @@ static void cache_for(struct stack_builder *b, const struct profile *p)
 		b->npool = 0;
 		b->cache_prof = p;
 	}
+}
+
+void stack_builder__set_image_hook(struct stack_builder *b, stack_image_end_fn fn, void *ctx)
+{
+	b->image_end = fn;
+	b->image_end_ctx = ctx;
+}
+
+void stack_builder__image_ends(struct stack_builder *b, uint32_t pid, uint64_t t)
+{
+	if (b->image_end)
+		b->image_end(b->image_end_ctx, pid, t);
 }
 
 void stack_builder__set_weight_scale(struct stack_builder *b, uint64_t mult)

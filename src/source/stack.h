@@ -96,6 +96,16 @@ void stack_builder__mmap(struct stack_builder *b, uint32_t pid, uint64_t start, 
 			 uint64_t pgoff, const char *path);
 
 /*
+ * Told by the record decoders just before a process event that ends pid's image at time t
+ * (CLOCK_MONOTONIC): a fork that reuses pid, or an exec. A backend that counts in the kernel
+ * hands on the counts of the old image in fn, while its maps and comm are still known. fn
+ * NULL (the default): nothing is told.
+ */
+typedef void (*stack_image_end_fn)(void *ctx, uint32_t pid, uint64_t t);
+void stack_builder__set_image_hook(struct stack_builder *b, stack_image_end_fn fn, void *ctx);
+void stack_builder__image_ends(struct stack_builder *b, uint32_t pid, uint64_t t);
+
+/*
  * Ends one drain of the backend (every record and sample it had so far was passed in).
  * Processes and threads that exited in the drain before this one are forgotten now (their
  * samples are all resolved), so memory stays bounded however many short processes run.
