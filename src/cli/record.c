@@ -730,8 +730,10 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "%s: the deadline came first; %s (pid %d) keeps running (--kill ends it)\n",
 			util__progname, c.o.argv[0], (int)left_running);
 	char why[256];
-	if (!c.quiet && stack__unresolved_text(st.unresolved, why, sizeof(why)))
-		fprintf(stderr, "%s: unresolved frames: %s\n", util__progname, why);
+	bool timed = c.o.off_cpu || c.o.on_off || c.o.off_wake; /* ns-weighted stacks */
+	if (!c.quiet && stack__unresolved_text(st.unresolved, timed, why, sizeof(why)))
+		fprintf(stderr, "%s: unresolved frames%s: %s\n", util__progname,
+			timed ? ", by the time of their stacks" : "", why);
 	if (!c.quiet && st.unwind)
 		fprintf(stderr, "%s: %s\n", util__progname, st.unwind);
 	if (status == 0 && c.o.argv && !left_running && sampler__exit_code(s) >= 0)

@@ -382,7 +382,8 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 	cache_for(b, p);
 	uint32_t gen = pid_ensure(b, s->pid)->gen;
 	size_t n = 0;
-	uint64_t count = s->weight ? s->weight : 1;
+	/* in the profile's unit: samples, or ns for off-CPU and wall-clock profiles */
+	uint64_t count = (s->weight ? s->weight : 1) * (b->mult ? b->mult : 1);
 	push_ips(b, p, s->pid, gen, s->kips, s->nkips, true, count, &n);
 	push_ips(b, p, s->pid, gen, s->uips, s->nuips, false, count, &n);
 	/* Root first: comm, optional CPU, then the frames outermost first. */
@@ -404,7 +405,7 @@ bool stack_builder__sample(struct stack_builder *b, struct profile *p, const str
 		b->rev[m++] = b->stack[i];
 	for (uint32_t i = 0; i < s->nabove; i++)
 		b->rev[m++] = s->above[i];
-	uint64_t w = (s->weight ? s->weight : 1) * (b->mult ? b->mult : 1);
+	uint64_t w = count;
 	uint32_t leaf = profile__add_stack(p, b->rev, m, 0, w);
 	if (b->opts.timeline)
 		profile__timeline_add(p, s->time_ns > b->t0 ? s->time_ns - b->t0 : 0, s->pid,
@@ -596,7 +597,7 @@ void stack_builder__unresolved(const struct stack_builder *b, uint64_t counts[SY
 	counts[SYM_OK] = 0;
 }
 
-int stack__unresolved_text(const uint64_t counts[SYM_WHY_COUNT], char *buf, size_t size)
+int stack__unresolved_text(const uint64_t counts[SYM_WHY_COUNT], bool ns, char *buf, size_t size)
 {
 	static const char *const why[SYM_WHY_COUNT] = {
 		[SYM_NO_MAPPING] = "no mapping",
@@ -611,8 +612,12 @@ int stack__unresolved_text(const uint64_t counts[SYM_WHY_COUNT], char *buf, size
 		if (!counts[i])
 			continue;
 		size_t used = strlen(buf);
-		snprintf(buf + used, size - used, "%s%llu %s", n ? ", " : "",
-			 (unsigned long long)counts[i], why[i]);
+		if (ns)
+			snprintf(buf + used, size - used, "%s%.1f ms %s", n ? ", " : "",
+				 (double)counts[i] / 1e6, why[i]);
+		else
+			snprintf(buf + used, size - used, "%s%llu %s", n ? ", " : "",
+				 (unsigned long long)counts[i], why[i]);
 		n++;
 	}
 	return n;

@@ -123,14 +123,17 @@ void stack_builder__tables(const struct stack_builder *b, struct stack_tables *t
 
 /*
  * Sample frames the symbolizer could not name so far, counted once per occurrence in a
- * sample, by cause (enum sym_why; counts[SYM_OK] is 0).
+ * sample, by cause (enum sym_why; counts[SYM_OK] is 0), in the profile's unit: each frame
+ * counts its sample's weight (samples, or ns under a weight scale).
  */
 /* Accepts NULL (all zero). */
 void stack_builder__unresolved(const struct stack_builder *b, uint64_t counts[SYM_WHY_COUNT]);
 /*
- * Writes "12 no mapping, 3 no symbol" (the non-zero causes of counts) into buf. Returns how
- * many causes it named: 0 when every frame was resolved (buf is then "").
+ * Writes "12 no mapping, 3 no symbol" (the non-zero causes of counts) into buf; with ns (the
+ * counts are the nanoseconds of an off-CPU or wall-clock profile) "1.5 ms no mapping, ...".
+ * Returns how many causes it named: 0 when every frame was resolved (buf is then "").
  */
-int stack__unresolved_text(const uint64_t counts[SYM_WHY_COUNT], char *buf, size_t size);
+int stack__unresolved_text(const uint64_t counts[SYM_WHY_COUNT], bool ns, char *buf,
+			   size_t size);
 
 #endif

@@ -189,4 +189,19 @@ read -r st_run st_wait st_block <"$TMP/st.sums"
 near "thread states: the sleeper's running spans vs schedstat's run time (% of it)" 100 \
 	"$(pct "${st_run:-0}" "${run:-1}")" 5
 near "thread states: the sleeper's blocked spans are the design's 300 ms, in ns" 300000000 "${st_block:-0}" 24000000
+
+# Unresolved frames of an off-CPU profile are weighed by time, as its stacks are: the line at
+# the end gives the ms of the output's "[unknown]"/"[module]" frames (a stripped `sleep` without
+# frame pointers: its caller's frame is not found).
+"$SCORCH" record --off-cpu -o "$TMP/unres.folded" -- sh -c 'sleep 0.3; sleep 0.2' 2>"$TMP/unres.err"
+line=$(sed -n 's/^scorch record: unresolved frames, by the time of their stacks: //p' "$TMP/unres.err")
+said=$(echo "$line" | tr ',' '\n' | awk '$2 == "ms" { t += $1 } END { printf "%.1f", t }')
+shown=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";")
+		for (i = 2; i <= k; i++) if (f[i] ~ /^\[.*\](_\[k\])?$/) t += n }
+		END { printf "%.1f", t / 1000 }' "$TMP/unres.folded" 2>/dev/null)
+# the output is in whole us per stack, the line sums ns: within 0.1 ms
+[ -n "$line" ] && awk -v a="$said" -v b="$shown" 'BEGIN { d = a - b; exit !(a > 0 && d < 0.15 && d > -0.15) }' &&
+	ok "--off-cpu: unresolved frames in ms ($line) = the output's unnamed frames ($shown ms)" ||
+	fail "--off-cpu: unresolved frames in ms = the output's unnamed frames" \
+		"line '$line' ($said ms), output $shown ms: $(head -c 300 "$TMP/unres.err")"
 finish
