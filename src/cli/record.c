@@ -628,6 +628,7 @@ int cmd_record(int argc, char **argv)
 	}
 	if (c.noutputs == 0 && c.push.every_s > 0) /* a pure agent: hold one interval, not the run */
 		push_agent__reset_after_push(c.agent);
+	c.o.agent = c.push.every_s > 0;
 	struct sampler *s = sampler__open(&c.o, sym, err, sizeof(err));
 	if (!s) {
 		int e = errno;

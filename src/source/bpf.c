@@ -228,9 +228,9 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 				  tracked ? bpf_map__fd(s->maps.tgids) : -1, b->dwarf_auto, err, errlen);
 	if (ret)
 		return ret;
-	/* a command's or -p's process start read at once; system-wide, fewer wake-ups */
+	/* a process's start read at once; a system-wide agent, fewer wake-ups */
 	ret = bpf_sideband__open_hooked(&b->sb, sideband_pid(o), on_unwind_record, b->unwind,
-					tracked ? 24 : 0, err, errlen);
+					tracked || !o->agent ? 24 : 0, err, errlen);
 	if (ret)
 		return ret;
 	bpf_sideband__lock(b->sb); /* the reader thread runs already */

@@ -69,6 +69,13 @@ struct sampler_opts {
 #define SAMPLER_STATE_D 0x2u /* TASK_UNINTERRUPTIBLE: disk sleep (ps state D) */
 	uint64_t min_block_ns, max_block_ns;
 	unsigned state_mask;
+	/*
+	 * A long-running agent (record --every): its own CPU comes first. System-wide, the BPF
+	 * backend's side-band reader then rests 50 ms after every wake-up, so a new process's
+	 * DWARF tables can reach the kernel up to 50 ms after it starts (its samples until then
+	 * are walked by frame pointers); otherwise it reads a process's start at once.
+	 */
+	bool agent;
 };
 
 struct sampler_stats {
