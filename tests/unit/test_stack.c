@@ -135,7 +135,7 @@ static void test_user_stack_names_and_return_addresses(void **state)
 	uint64_t counts[SYM_WHY_COUNT];
 	char text[128];
 	stack_builder__unresolved(f.b, counts);
-	assert_int_equal(stack__unresolved_text(counts, text, sizeof(text)), 0);
+	assert_int_equal(stack__unresolved_text(counts, false, text, sizeof(text)), 0);
 	assert_string_equal(text, "");
 	uint64_t nowhere[] = {0x1000, (uint64_t)(uintptr_t)stk_caller + 1};
 	s.uips = nowhere;
@@ -145,11 +145,20 @@ static void test_user_stack_names_and_return_addresses(void **state)
 	assert_true(stack_builder__sample(f.b, f.p, &s)); /* from the address cache */
 	stack_builder__unresolved(f.b, counts);
 	assert_int_equal(counts[SYM_NO_MAPPING], 4);
-	assert_int_equal(stack__unresolved_text(counts, text, sizeof(text)), 1);
+	assert_int_equal(stack__unresolved_text(counts, false, text, sizeof(text)), 1);
 	assert_string_equal(text, "4 no mapping");
 	counts[SYM_NO_SYMBOL] = 2;
-	assert_int_equal(stack__unresolved_text(counts, text, sizeof(text)), 2);
+	assert_int_equal(stack__unresolved_text(counts, false, text, sizeof(text)), 2);
 	assert_string_equal(text, "4 no mapping, 2 no symbol");
+	/* Under a weight scale (ns per sample, --on-off) a frame counts its sample's ns. */
+	stack_builder__set_weight_scale(f.b, 1000000);
+	s.weight = 2;
+	assert_true(stack_builder__sample(f.b, f.p, &s));
+	stack_builder__unresolved(f.b, counts);
+	assert_int_equal(counts[SYM_NO_MAPPING], 4 + 2000000);
+	counts[SYM_NO_MAPPING] = 2500000;
+	assert_int_equal(stack__unresolved_text(counts, true, text, sizeof(text)), 1);
+	assert_string_equal(text, "2.5 ms no mapping");
 	fixture_fini(&f);
 }
 
