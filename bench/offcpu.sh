@@ -15,7 +15,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cc -O2 -pthread -o "$TMP/pingpong" "$ROOT/tests/workloads/offcpu_pingpong.c"
 cc -O2 -Wall -Wextra -Werror -I"$ROOT/src" -I"$ROOT/build/gen" -o "$TMP/attach" \
-	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" "$ROOT/build/obj/src/source/bpf_btf.o" -lbpf
+	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" "$ROOT/build/obj/src/source/bpf_btf.o" \
+	"$ROOT/build/obj/src/source/image_order.o" "$ROOT/build/obj/src/util/hashmap.o" "$ROOT/build/obj/src/util/util.o" -lbpf
 
 declare -A WALL CPU RATE
 modes=(none offcpu offcpu-user full offcpu-all)

@@ -27,6 +27,8 @@ const volatile bool want_spans = false;
 const volatile __u32 state_mask = OFFCPU_TASK_INTERRUPTIBLE | OFFCPU_TASK_UNINTERRUPTIBLE;
 const volatile __u64 min_block_ns = 1;
 const volatile __u64 max_block_ns = ~0ULL;
+/* Walk user stacks with CFI where user space loaded a process's mappings (procs). */
+const volatile bool want_dwarf = false;
 
 /* Which count hash is written; user space flips it before draining the other one. */
 __u32 active_set = 0;
@@ -71,6 +73,22 @@ struct {
 	__uint(value_size, OFFCPU_MAX_STACK * sizeof(__u64));
 } stacks SEC(".maps");
 
+/* User stacks walked with CFI, by the hash of their frames; sized by user space (1: no dwarf). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct offcpu_dstack);
+} dstacks SEC(".maps");
+
+/* The walked stack being stored on this CPU (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct offcpu_dstack);
+} dstack_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
@@ -97,6 +115,56 @@ static __always_inline __u64 image_since(__u32 tgid)
 	__u64 *since = bpf_map_lookup_elem(&images, &tgid);
 
 	return since ? *since : 0;
+}
+
+#define UNWIND_MAX_FRAMES OFFCPU_MAX_STACK
+#define UNWIND_CTR_FP_FRAMES OC_DW_FP_FRAMES
+#define UNWIND_CTR_READ_ERROR OC_DW_READ_ERROR
+#include "unwind_walk.h"
+
+/*
+ * The current task's user stack walked with CFI when its process has mapping tables: the key
+ * of the stored stack in dstacks, or 0 (no tables: the caller takes frame pointers; no user
+ * stack; the hash full, counted).
+ */
+static __always_inline __u64 dwarf_stack(__u32 tgid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	struct walk_state *st;
+	struct offcpu_dstack *d;
+	__u32 zero = 0, n;
+	__u64 h;
+	long err;
+
+	if (!want_dwarf || !task->mm || !bpf_map_lookup_elem(&procs, &tgid))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task); /* the user registers saved at entry */
+	if (!regs)
+		return 0;
+	st = unwind_walk(tgid, BPF_CORE_READ(regs, ip), BPF_CORE_READ(regs, sp),
+			 BPF_CORE_READ(regs, bp));
+	d = bpf_map_lookup_elem(&dstack_scratch, &zero);
+	if (!st || !d || st->n == 0)
+		return 0;
+	count(OC_DW_STACKS);
+	n = st->n;
+	h = (st->hash ^ st->leaf ^ n) * 0x100000001b3ull;
+	h |= 1; /* never 0: 0 means no stack */
+	if (bpf_map_lookup_elem(&dstacks, &h))
+		return h;
+	d->n = n;
+	d->ips[0] = st->leaf;
+	for (int i = 1; i < OFFCPU_MAX_STACK; i++) {
+		if (i >= n)
+			break;
+		d->ips[i] = st->pcs[(i - 1) & (UNWIND_STACK_SLOTS - 1)];
+	}
+	err = bpf_map_update_elem(&dstacks, &h, d, BPF_NOEXIST);
+	if (err == 0 || err == -E_EXIST)
+		return h;
+	count(OC_DW_FULL);
+	return 0;
 }
 
 static __always_inline bool wanted(__u32 tgid)
@@ -166,6 +234,7 @@ static __always_inline void add_interval(struct offcpu_task *t, __u32 tid, __u32
 	key.kstack = t->kstack;
 	key.cls = cls;
 	key.since = t->since;
+	key.udw = t->udw;
 	key.w_ustack = -1;
 	key.w_kstack = -1;
 	if (with_waker) {
@@ -174,6 +243,7 @@ static __always_inline void add_interval(struct offcpu_task *t, __u32 tid, __u32
 		key.w_tgid = t->w_tgid;
 		key.w_tid = per_thread ? t->w_tid : 0;
 		key.w_since = t->w_since;
+		key.w_udw = t->w_udw;
 	}
 	v = bpf_map_lookup_elem(map, &key);
 	if (!v) {
@@ -232,6 +302,7 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 	t->span_ns = now;
 	t->wake_ns = 0;
 	t->w_ustack = t->w_kstack = -1;
+	t->w_udw = 0;
 	t->w_tgid = t->w_tid = 0;
 	t->runnable = runnable;
 	t->state = prev_state;
@@ -240,8 +311,9 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 	if (runnable ? !want_runnable : !(prev_state & state_mask))
 		return;
 	t->kstack = want_kernel ? stack_id(ctx, false) : -1;
-	t->ustack = want_user && BPF_CORE_READ(prev, mm) ? stack_id(ctx, true) : -1;
-	t->since = t->ustack >= 0 ? image_since(tgid) : 0;
+	t->udw = want_user ? dwarf_stack(tgid) : 0;
+	t->ustack = want_user && !t->udw && BPF_CORE_READ(prev, mm) ? stack_id(ctx, true) : -1;
+	t->since = t->ustack >= 0 || t->udw ? image_since(tgid) : 0;
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->out_ns = now;
 }
@@ -314,8 +386,9 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	t->w_tid = (__u32)id;
 	bpf_get_current_comm(t->w_comm, sizeof(t->w_comm));
 	t->w_kstack = want_kernel ? stack_id(ctx, false) : -1;
-	t->w_ustack = want_user && t->w_tgid ? stack_id(ctx, true) : -1;
-	t->w_since = t->w_ustack >= 0 ? image_since(t->w_tgid) : 0;
+	t->w_udw = want_user && t->w_tgid ? dwarf_stack(t->w_tgid) : 0;
+	t->w_ustack = want_user && t->w_tgid && !t->w_udw ? stack_id(ctx, true) : -1;
+	t->w_since = t->w_ustack >= 0 || t->w_udw ? image_since(t->w_tgid) : 0;
 	return 0;
 }
 

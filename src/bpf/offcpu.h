@@ -50,6 +50,17 @@ struct offcpu_key {
 	 * programs were attached): tells two images apart within one drain, as in profile.h. */
 	__u64 since;
 	__u64 w_since;
+	/* A user stack walked with CFI (--call-graph dwarf/auto): its key in the dstacks hash,
+	 * 0 for none (then ustack, by frame pointers, holds it). */
+	__u64 udw;
+	__u64 w_udw;
+};
+
+/* A value of the dstacks hash: n addresses, leaf first (as a STACK_TRACE map's). */
+struct offcpu_dstack {
+	__u32 n;
+	__u32 pad;
+	__u64 ips[OFFCPU_MAX_STACK];
 };
 
 struct offcpu_val {
@@ -78,6 +89,7 @@ struct offcpu_task {
 	char comm[OFFCPU_COMM_LEN];
 	char w_comm[OFFCPU_COMM_LEN];
 	__u64 since, w_since; /* the images at switch-out and at the wakeup (offcpu_key) */
+	__u64 udw, w_udw;     /* CFI-walked user stacks (offcpu_key) */
 };
 
 /* One thread-state span, sent over the ring buffer when it ends. */
@@ -102,6 +114,11 @@ enum offcpu_counter {
 	OC_TRACK_FULL,       /* a forked child could not be added to the target set */
 	OC_FILTERED,         /* intervals outside [min_block_ns, max_block_ns] (not an error) */
 	OC_IMAGES_FULL,      /* a fork or exec not noted: the images map was full */
+	/* dwarf: user stacks of processes with mapping tables walked with CFI */
+	OC_DW_STACKS,        /* user stacks walked with CFI */
+	OC_DW_FP_FRAMES,     /* frames with no CFI row, walked with frame pointers instead */
+	OC_DW_READ_ERROR,    /* a walk ended on an unreadable stack word */
+	OC_DW_FULL,          /* a walked stack lost: the dstacks hash was full */
 	OC_NR,
 };
 

@@ -255,209 +255,10 @@ int on_kprobe(struct pt_regs *ctx)
 /* Bucket mask of the ustacks maps (their max_entries - 1, a power of two). */
 const volatile __u32 ustack_mask = 0;
 
-struct unwind_shard {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, UNWIND_SHARD_ROWS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct unwind_row));
-};
-
-/* The row shards, created and filled by user space as tables arrive. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, UNWIND_MAX_SHARDS);
-	__type(key, __u32);
-	__array(values, struct unwind_shard);
-} shards SEC(".maps");
-
-/* tgid -> its executable mappings, kept current by user space from mmap events (8 KiB
- * values: allocated as processes arrive rather than all at load). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1); /* sized by user space */
-	__type(key, __u32);
-	__type(value, struct unwind_proc);
-} procs SEC(".maps");
-
-/* Stacks walked here, by hash bucket (struct unwind_stack): the STACK_TRACE maps' role for
- * --call-graph dwarf, read by user space through mmap. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1); /* sized by user space */
-	__type(key, __u32);
-	__type(value, struct unwind_stack);
-} ustacks0 SEC(".maps"), ustacks1 SEC(".maps");
-
-/* The walk under way on this CPU (bpf_loop's callback finds it here). */
-struct walk_state {
-	__u64 ip, sp, bp;
-	__u64 hash;
-	__u32 tgid;
-	__u32 n;     /* frames walked, the leaf included */
-	__u64 leaf;  /* the first frame's pc */
-	__u64 pcs[UNWIND_STACK_SLOTS]; /* the return addresses after it */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct walk_state);
-} unwind_scratch SEC(".maps");
-
-static __always_inline const struct unwind_row *get_row(__u32 idx)
-{
-	__u32 shard = idx >> UNWIND_SHARD_SHIFT;
-	void *inner = bpf_map_lookup_elem(&shards, &shard);
-	if (!inner)
-		return NULL;
-	__u32 k = idx & (UNWIND_SHARD_ROWS - 1);
-	return bpf_map_lookup_elem(inner, &k);
-}
-
-/*
- * The searches are global functions: the verifier checks each once with unknown arguments,
- * instead of once per path of the caller (binary searches double the paths at every step).
- */
-
-/* The index of the mapping of proc that holds pc, or -1. */
-__noinline int unwind_find_mapping(const struct unwind_proc *proc, __u64 pc)
-{
-	if (!proc)
-		return -1;
-	__u32 n = proc->n, lo = 0, hi = n > UNWIND_MAX_MAPPINGS ? UNWIND_MAX_MAPPINGS : n;
-	for (int k = 0; k < UNWIND_MAPPING_STEPS && lo < hi; k++) {
-		__u32 mid = (lo + hi) / 2;
-		if (proc->m[mid & (UNWIND_MAX_MAPPINGS - 1)].start <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || pc >= proc->m[(lo - 1) & (UNWIND_MAX_MAPPINGS - 1)].end)
-		return -1;
-	return (int)(lo - 1);
-}
-
-/* The last of the len rows from global index base whose pc <= rel, into *out: 0, or -1. */
-__noinline int unwind_search_rows(__u32 base, __u32 len, __u32 rel, struct unwind_row *out)
-{
-	if (!out)
-		return -1;
-	__u32 lo = 0, hi = len;
-	for (int k = 0; k < UNWIND_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = lo + (hi - lo) / 2;
-		const struct unwind_row *r = get_row(base + mid);
-		if (!r)
-			return -1;
-		if (r->pc <= rel)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return -1;
-	const struct unwind_row *r = get_row(base + lo - 1);
-	if (!r)
-		return -1;
-	*out = *r;
-	return 0;
-}
-
-/* The row for pc in proc's mappings: 0 and *row, or -1 (no mapping, no table, no row). */
-static __always_inline int find_row(const struct unwind_proc *proc, __u64 pc,
-				    struct unwind_row *row)
-{
-	int i = unwind_find_mapping(proc, pc);
-	if (i < 0)
-		return -1;
-	const struct unwind_mapping *m = &proc->m[i & (UNWIND_MAX_MAPPINGS - 1)];
-	if (m->row_len == 0)
-		return -1;
-	__u64 rel = pc - m->bias;
-	if (rel > 0xffffffffull)
-		return -1;
-	return unwind_search_rows(m->row_start, m->row_len, (__u32)rel, row);
-}
-
-/* One frame: records st->ip, then finds the caller's ip, sp and bp. 1 ends the walk. */
-static long unwind_step(__u32 i, void *unused)
-{
-	__u32 zero = 0;
-	struct walk_state *st = bpf_map_lookup_elem(&unwind_scratch, &zero);
-	if (!st)
-		return 1;
-	__u64 ip = st->ip;
-	__u32 n = st->n;
-	if (ip == 0 || n >= PROFILE_MAX_STACK)
-		return 1;
-	if (n == 0) {
-		st->leaf = ip;
-	} else {
-		st->pcs[(n - 1) & (UNWIND_STACK_SLOTS - 1)] = ip;
-		st->hash = (st->hash ^ ip) * 0x100000001b3ull;
-	}
-	st->n = n + 1;
-
-	struct unwind_row row = {};
-	int found = -1;
-	struct unwind_proc *proc = bpf_map_lookup_elem(&procs, &st->tgid);
-	/* A return address's call instruction ends just before it: look that up. */
-	if (proc)
-		found = find_row(proc, n ? ip - 1 : ip, &row);
-	__u8 cfa_kind = found == 0 ? (row.kind & 7) : UNWIND_CFA_NONE;
-	__s64 cfa_off = row.kind & UNWIND_CFA_SCALED ? (__s64)row.cfa_off * 8 : row.cfa_off;
-	__u64 cfa, ra = 0, bp = st->bp;
-	switch (cfa_kind) {
-	case UNWIND_CFA_OUTERMOST:
-		st->ip = 0;
-		return 1;
-	case UNWIND_CFA_RSP:
-		cfa = st->sp + cfa_off;
-		break;
-	case UNWIND_CFA_RBP:
-		cfa = st->bp + cfa_off;
-		break;
-	case UNWIND_CFA_PLT:
-		cfa = st->sp + row.cfa_off + ((ip & 15) >= (__u64)row.rbp_off ? 8 : 0);
-		break;
-	default: /* frame pointers: [bp] = caller's bp, [bp + 8] = return address */
-		count(PC_DW_FP_FRAMES);
-		if (bp < st->sp || bp == 0)
-			goto stop;
-		cfa = bp + 16;
-		if (bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa - 16)))
-			goto read_error;
-		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
-			goto read_error;
-		goto next;
-	}
-	if (cfa <= st->sp)
-		goto stop; /* the stack only grows down: a bad rule or a corrupt stack */
-	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
-		goto read_error;
-	switch (row.kind >> 4) {
-	case UNWIND_RBP_CFA:
-		if (bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa + (__s64)row.rbp_off * 8)))
-			goto read_error;
-		break;
-	case UNWIND_RBP_UNKNOWN:
-		bp = 0;
-		break;
-	}
-next:
-	st->ip = ra;
-	st->sp = cfa;
-	st->bp = bp;
-	return ra == 0;
-read_error:
-	count(PC_DW_READ_ERROR);
-stop:
-	st->ip = 0;
-	return 1;
-}
+#define UNWIND_MAX_FRAMES PROFILE_MAX_STACK
+#define UNWIND_CTR_FP_FRAMES PC_DW_FP_FRAMES
+#define UNWIND_CTR_READ_ERROR PC_DW_READ_ERROR
+#include "unwind_walk.h"
 
 /*
  * The current task's user stack walked with CFI: the leaf pc into *leaf, the return addresses
@@ -470,30 +271,25 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (!task->mm)
 		return -EFAULT;
-	__u32 zero = 0;
-	struct walk_state *st = bpf_map_lookup_elem(&unwind_scratch, &zero);
-	if (!st)
-		return -EFAULT;
 	/* The context allows only whole 8-byte loads: no narrowing of cs & 3. */
-	__u64 cs = *(volatile __u64 *)&ctx->regs.cs;
+	__u64 cs = *(volatile __u64 *)&ctx->regs.cs, ip, sp, bp;
 	if ((cs & 3) == 3) {
-		st->ip = ctx->regs.ip;
-		st->sp = ctx->regs.sp;
-		st->bp = ctx->regs.bp;
+		ip = ctx->regs.ip;
+		sp = ctx->regs.sp;
+		bp = ctx->regs.bp;
 	} else { /* in the kernel: the registers saved at entry */
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 		if (!regs)
 			return -EFAULT;
-		st->ip = BPF_CORE_READ(regs, ip);
-		st->sp = BPF_CORE_READ(regs, sp);
-		st->bp = BPF_CORE_READ(regs, bp);
+		ip = BPF_CORE_READ(regs, ip);
+		sp = BPF_CORE_READ(regs, sp);
+		bp = BPF_CORE_READ(regs, bp);
 	}
-	st->tgid = tgid;
-	st->n = 0;
-	st->hash = 0xcbf29ce484222325ull;
 	if (!bpf_map_lookup_elem(&procs, &tgid))
 		count(PC_DW_NO_PROC);
-	bpf_loop(PROFILE_MAX_STACK, unwind_step, NULL, 0);
+	struct walk_state *st = unwind_walk(tgid, ip, sp, bp);
+	if (!st)
+		return -EFAULT;
 	__u32 n = st->n;
 	if (n == 0)
 		return -EFAULT;

@@ -234,14 +234,7 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 	if (ret)
 		return ret;
 	bpf_sideband__lock(b->sb); /* the reader thread runs already */
-	bpf_unwind__prewarm(b->unwind);
-	if (o->scope == SCOPE_COMMAND && o->argv && o->argv[0])
-		bpf_unwind__prewarm_command(b->unwind, o->argv[0]);
-	if (o->scope == SCOPE_PIDS)
-		for (int i = 0; i < o->npids; i++)
-			bpf_unwind__add_pid(b->unwind, (uint32_t)o->pids[i]);
-	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
-		bpf_unwind__add_all(b->unwind);
+	bpf_unwind__start(b->unwind, o);
 	bpf_sideband__unlock(b->sb);
 	return 0;
 }
@@ -601,6 +594,15 @@ static bool tracked_empty(const struct bpf_backend *b)
 {
 	__u32 k;
 	return bpf_map_get_next_key(bpf_map__fd(b->skel->maps.tgids), NULL, &k) != 0;
+}
+
+int bpf_backend__unwind_fds(const struct bpf_backend *b, int *shards_fd, int *procs_fd)
+{
+	if (!b->unwind)
+		return -ENOENT;
+	*shards_fd = bpf_map__fd(b->skel->maps.shards);
+	*procs_fd = bpf_map__fd(b->skel->maps.procs);
+	return 0;
 }
 
 void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d)

@@ -79,4 +79,11 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 /* Detaches and frees; accepts NULL. */
 void bpf_backend__close(struct bpf_backend *b);
 
+/*
+ * --call-graph dwarf/auto: the maps the backend's unwinder keeps current (CFI row shards,
+ * process mappings), for another BPF object to share (the off-CPU one of --on-off). Returns
+ * 0, or -ENOENT when user stacks are walked by frame pointers.
+ */
+int bpf_backend__unwind_fds(const struct bpf_backend *b, int *shards_fd, int *procs_fd);
+
 #endif

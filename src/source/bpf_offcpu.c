@@ -19,6 +19,8 @@
 #define DEFAULT_TASKS 16384
 #define DEFAULT_STACKS 16384
 #define DEFAULT_RINGBUF (4u << 20)
+#define DEFAULT_PROCS_ALL 4096u
+#define DEFAULT_PROCS_TRACKED 512u
 
 struct bpf_offcpu {
 	struct offcpu_bpf *skel;
@@ -36,6 +38,7 @@ struct bpf_offcpu {
 	uint64_t taken_ns;         /* when they were taken: the time their samples carry */
 	struct image_order order;
 	uint64_t ips[4][OFFCPU_MAX_STACK];
+	struct offcpu_dstack dstack; /* lookup buffer */
 };
 
 static uint64_t now_ns(void)
@@ -59,6 +62,10 @@ const char *bpf_offcpu__counter_name(int counter)
 		[OC_TRACK_FULL] = "children not tracked",
 		[OC_FILTERED] = "intervals outside min/max",
 		[OC_IMAGES_FULL] = "execs not noted (images full)",
+		[OC_DW_STACKS] = "user stacks walked with CFI",
+		[OC_DW_FP_FRAMES] = "frames walked by frame pointers (no CFI row)",
+		[OC_DW_READ_ERROR] = "CFI walks ended on an unreadable word",
+		[OC_DW_FULL] = "walked stacks lost (dstacks full)",
 	};
 
 	return counter >= 0 && counter < OC_NR && names[counter] ? names[counter] : "?";
@@ -160,6 +167,26 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 	bpf_map__set_max_entries(skel->maps.spans, o->opts.spans ? o->opts.ringbuf_bytes : 4096);
 	if (op->ntgids > (int)bpf_map__max_entries(skel->maps.tgids))
 		bpf_map__set_max_entries(skel->maps.tgids, (uint32_t)op->ntgids * 2);
+	skel->rodata->want_dwarf = o->opts.dwarf;
+	if (!o->opts.max_procs)
+		o->opts.max_procs = op->ntgids > 0 ? DEFAULT_PROCS_TRACKED : DEFAULT_PROCS_ALL;
+	bpf_map__set_max_entries(skel->maps.dstacks, o->opts.dwarf ? o->opts.max_stacks : 1);
+	if (!o->opts.dwarf) {
+		bpf_map__set_max_entries(skel->maps.procs, 1);
+		bpf_map__set_max_entries(skel->maps.shards, 1);
+	} else if (o->opts.shards_fd > 0 && o->opts.procs_fd > 0) {
+		ret = bpf_map__reuse_fd(skel->maps.shards, o->opts.shards_fd);
+		ret = ret ? ret : bpf_map__reuse_fd(skel->maps.procs, o->opts.procs_fd);
+		if (ret) {
+			snprintf(err, errlen, "off-cpu: sharing the on-CPU unwinder's maps: %s",
+				 strerror(-ret));
+			if (btf_fd >= 0)
+				close(btf_fd);
+			goto out_free;
+		}
+	} else {
+		bpf_map__set_max_entries(skel->maps.procs, o->opts.max_procs);
+	}
 
 	ret = offcpu_bpf__load(skel);
 	if (btf_fd >= 0)
@@ -209,6 +236,17 @@ int bpf_offcpu__add_tgid(struct bpf_offcpu *o, pid_t tgid)
 	return bpf_map_update_elem(bpf_map__fd(o->skel->maps.tgids), &key, &one, BPF_ANY) ? -errno : 0;
 }
 
+int bpf_offcpu__unwind_fds(const struct bpf_offcpu *o, int *shards_fd, int *procs_fd,
+			   int *tgids_fd)
+{
+	if (!o->opts.dwarf)
+		return -ENOENT;
+	*shards_fd = bpf_map__fd(o->skel->maps.shards);
+	*procs_fd = bpf_map__fd(o->skel->maps.procs);
+	*tgids_fd = o->skel->rodata->filter_tgids ? bpf_map__fd(o->skel->maps.tgids) : -1;
+	return 0;
+}
+
 int bpf_offcpu__poll(struct bpf_offcpu *o, int timeout_ms)
 {
 	int n;
@@ -242,6 +280,18 @@ static uint32_t stack_ips(struct bpf_offcpu *o, int32_t id, uint64_t *buf)
 	return n;
 }
 
+/* Copies the CFI-walked stack stored under hash into buf (leaf first); returns the count. */
+static uint32_t dwarf_ips(struct bpf_offcpu *o, uint64_t hash, uint64_t *buf)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(o->skel->maps.dstacks), &hash, &o->dstack)) {
+		o->stacks_missing++;
+		return 0;
+	}
+	uint32_t n = o->dstack.n < OFFCPU_MAX_STACK ? o->dstack.n : OFFCPU_MAX_STACK;
+	memcpy(buf, o->dstack.ips, n * sizeof(*buf));
+	return n;
+}
+
 /* Resolves a key's stacks and hands one sample to the callback. */
 static int emit(struct bpf_offcpu *o, const struct offcpu_key *k, uint64_t ns, uint64_t count,
 		const char *comm, const char *w_comm, bool flushed, uint64_t time_ns)
@@ -256,7 +306,7 @@ static int emit(struct bpf_offcpu *o, const struct offcpu_key *k, uint64_t ns, u
 	s.kips = o->ips[0];
 	s.nkips = stack_ips(o, k->kstack, o->ips[0]);
 	s.uips = o->ips[1];
-	s.nuips = stack_ips(o, k->ustack, o->ips[1]);
+	s.nuips = k->udw ? dwarf_ips(o, k->udw, o->ips[1]) : stack_ips(o, k->ustack, o->ips[1]);
 	s.weight = ns;
 	t.cls = (enum offcpu_class)k->cls;
 	t.count = count;
@@ -268,7 +318,7 @@ static int emit(struct bpf_offcpu *o, const struct offcpu_key *k, uint64_t ns, u
 	t.wkips = o->ips[2];
 	t.nwkips = stack_ips(o, k->w_kstack, o->ips[2]);
 	t.wuips = o->ips[3];
-	t.nwuips = stack_ips(o, k->w_ustack, o->ips[3]);
+	t.nwuips = k->w_udw ? dwarf_ips(o, k->w_udw, o->ips[3]) : stack_ips(o, k->w_ustack, o->ips[3]);
 	o->samples++;
 	return o->opts.on_sample(o->opts.ctx, &s, &t);
 }
@@ -294,9 +344,9 @@ static unsigned key_images(void *ctx, size_t i, struct image_ref out[2])
 	const struct offcpu_key *k = &((struct bpf_offcpu *)ctx)->keys[i];
 	unsigned n = 0;
 
-	if (k->ustack >= 0)
+	if (k->ustack >= 0 || k->udw)
 		out[n++] = (struct image_ref){ k->tgid, k->since };
-	if (k->w_ustack >= 0 && k->w_tgid)
+	if ((k->w_ustack >= 0 || k->w_udw) && k->w_tgid)
 		out[n++] = (struct image_ref){ k->w_tgid, k->w_since };
 	return n;
 }
@@ -402,6 +452,7 @@ static int flush_task(struct bpf_offcpu *o, uint32_t tid, const struct offcpu_ta
 	k.tgid = t->tgid;
 	k.tid = o->opts.per_thread ? tid : 0;
 	k.ustack = t->ustack;
+	k.udw = t->udw;
 	k.kstack = t->kstack;
 	k.w_ustack = k.w_kstack = -1;
 	o->flushed++;
@@ -415,6 +466,7 @@ static int flush_task(struct bpf_offcpu *o, uint32_t tid, const struct offcpu_ta
 
 		if (o->opts.wakers) {
 			w.w_ustack = t->w_ustack;
+			w.w_udw = t->w_udw;
 			w.w_kstack = t->w_kstack;
 			w.w_tgid = t->w_tgid;
 			w.w_tid = o->opts.per_thread ? t->w_tid : 0;

@@ -79,6 +79,15 @@ struct bpf_offcpu_opts {
 	uint32_t max_tasks;        /* per-thread state hash, default 16384 */
 	uint32_t max_stacks;       /* stack-trace map, default 16384 */
 	uint32_t ringbuf_bytes;    /* span ring buffer, power of two, default 4 MiB */
+	/*
+	 * dwarf: user stacks of processes whose mappings are in the procs map are walked with
+	 * CFI (src/bpf/unwind_walk.h), the others by frame pointers. Someone must fill the maps:
+	 * a bpf_unwind over bpf_offcpu__unwind_fds(), or the on-CPU BPF backend whose maps are
+	 * shared when shards_fd and procs_fd are given (both 0: this object's own).
+	 */
+	bool dwarf;
+	int shards_fd, procs_fd;
+	uint32_t max_procs;        /* dwarf, own maps: processes with mapping tables, default 4096 */
 	bpf_offcpu_sample_fn on_sample;
 	bpf_offcpu_span_fn on_span; /* required when spans is set */
 	void *ctx;
@@ -144,6 +153,14 @@ int bpf_offcpu__give(struct bpf_offcpu *o);
 int bpf_offcpu__finish(struct bpf_offcpu *o, uint64_t end_ns);
 void bpf_offcpu__stop(struct bpf_offcpu *o);
 int bpf_offcpu__flush(struct bpf_offcpu *o, uint64_t end_ns);
+
+/*
+ * bpf_offcpu__unwind_fds - with opts.dwarf, the maps a bpf_unwind fills: the row shards, the
+ * process mappings, and the target set (-1 when every process is a target). Returns 0, or
+ * -ENOENT without dwarf.
+ */
+int bpf_offcpu__unwind_fds(const struct bpf_offcpu *o, int *shards_fd, int *procs_fd,
+			   int *tgids_fd);
 
 /* bpf_offcpu__stats - fills st (reads the counters from the kernel). */
 void bpf_offcpu__stats(struct bpf_offcpu *o, struct bpf_offcpu_stats *st);

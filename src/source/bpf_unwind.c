@@ -2,6 +2,7 @@
 /* The BPF DWARF unwinder's user side: CFI tables per file in row shards, mappings per process. */
 #define _GNU_SOURCE
 #include "bpf_unwind.h"
+#include "sampler.h"
 
 #include <bpf/bpf.h>
 #include <dirent.h>
@@ -492,6 +493,18 @@ void bpf_unwind__add_all(struct bpf_unwind *u)
 			bpf_unwind__add_pid(u, (uint32_t)pid);
 	}
 	closedir(d);
+}
+
+void bpf_unwind__start(struct bpf_unwind *u, const struct sampler_opts *o)
+{
+	bpf_unwind__prewarm(u);
+	if (o->scope == SCOPE_COMMAND && o->argv && o->argv[0])
+		bpf_unwind__prewarm_command(u, o->argv[0]);
+	if (o->scope == SCOPE_PIDS)
+		for (int i = 0; i < o->npids; i++)
+			bpf_unwind__add_pid(u, (uint32_t)o->pids[i]);
+	else if (o->scope == SCOPE_ALL || o->scope == SCOPE_CPU)
+		bpf_unwind__add_all(u);
 }
 
 void bpf_unwind__stats(const struct bpf_unwind *u, struct bpf_unwind_stats *st)

@@ -56,6 +56,14 @@ int bpf_unwind__add_pid(struct bpf_unwind *u, uint32_t pid);
 /* bpf_unwind__add_pid for every process but this one (-a, -C). */
 void bpf_unwind__add_all(struct bpf_unwind *u);
 
+struct sampler_opts;
+/*
+ * The start of a recording with o's targets: prewarm, then the command's own tables (`--
+ * CMD`), the mappings of -p's processes or (-a, -C) of every process. Call it with the side
+ * band locked if its reader runs already.
+ */
+void bpf_unwind__start(struct bpf_unwind *u, const struct sampler_opts *o);
+
 void bpf_unwind__stats(const struct bpf_unwind *u, struct bpf_unwind_stats *st);
 
 /* Closes the shards (the kernel frees them with the program's maps); accepts NULL. */

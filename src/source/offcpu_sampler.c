@@ -11,6 +11,7 @@
 #include "bpf.h"
 #include "bpf_offcpu.h"
 #include "bpf_sideband.h"
+#include "bpf_unwind.h"
 #include "perf_decode.h"
 #include "sampler_backend.h"
 
@@ -24,6 +25,7 @@
 struct offcpu_sampler {
 	struct bpf_offcpu *oc;
 	struct bpf_sideband *sb;  /* off-CPU only */
+	struct bpf_unwind *unwind; /* off-CPU only, dwarf: CFI tables for the programs' maps */
 	struct sampler on;	  /* --on-off: the on-CPU backend's view of the sampler */
 	bool has_on, finished;
 	uint64_t on_ns;		  /* ns per on-CPU sample */
@@ -150,6 +152,34 @@ static int open_on_cpu(struct sampler *s, struct offcpu_sampler *os, char *err, 
 	return 0;
 }
 
+static void on_unwind_record(void *ctx, const struct perf_event_header *h)
+{
+	bpf_unwind__record(ctx, h);
+}
+
+/*
+ * Off-CPU only, dwarf: the side band hands every mmap, exec, fork and exit to an unwinder over
+ * the programs' own maps as it is read, and running targets get their mappings now.
+ */
+static int open_unwind(struct offcpu_sampler *os, const struct sampler_opts *o, char *err,
+		       size_t errlen)
+{
+	int shards, procs, tgids;
+	int ret = bpf_offcpu__unwind_fds(os->oc, &shards, &procs, &tgids);
+	ret = ret ? ret : bpf_unwind__new(&os->unwind, shards, procs, tgids,
+					  o->call_graph == CALL_GRAPH_AUTO, err, errlen);
+	if (ret)
+		return ret;
+	ret = bpf_sideband__open_hooked(&os->sb, -1, on_unwind_record, os->unwind,
+					o->agent && o->scope == SCOPE_ALL ? 0 : 24, err, errlen);
+	if (ret)
+		return ret;
+	bpf_sideband__lock(os->sb); /* the reader thread runs already */
+	bpf_unwind__start(os->unwind, o);
+	bpf_sideband__unlock(os->sb);
+	return 0;
+}
+
 static int offcpu_open(struct sampler *s, char *err, size_t errlen)
 {
 	const struct sampler_opts *o = &s->opts;
@@ -186,11 +216,24 @@ static int offcpu_open(struct sampler *s, char *err, size_t errlen)
 	    .on_span = on_span,
 	    .ctx = os,
 	};
+	/* User stacks by CFI as the on-CPU ones (auto: for binaries without frame pointers). */
+	bool dwarf = o->stacks != STACKS_KERNEL_ONLY &&
+		     (o->call_graph == CALL_GRAPH_AUTO || o->call_graph == CALL_GRAPH_DWARF);
+	if (o->on_off) {
+		/* first, so that the off-CPU programs share its unwinder's maps (a bpf backend) */
+		ret = open_on_cpu(s, os, err, errlen);
+		if (ret < 0)
+			return ret;
+		oo.dwarf = dwarf && os->on.ops == &sampler_bpf_ops &&
+			   bpf_backend__unwind_fds(os->on.priv, &oo.shards_fd, &oo.procs_fd) == 0;
+		return bpf_offcpu__open(&os->oc, &oo, err, errlen);
+	}
+	oo.dwarf = dwarf;
 	ret = bpf_offcpu__open(&os->oc, &oo, err, errlen);
 	if (ret < 0)
 		return ret;
-	if (o->on_off)
-		return open_on_cpu(s, os, err, errlen);
+	if (dwarf)
+		return open_unwind(os, o, err, errlen);
 	return bpf_sideband__open(&os->sb, -1, err, errlen);
 }
 
@@ -300,6 +343,7 @@ static void offcpu_close(struct sampler *s)
 		os->on.ops->close(&os->on);
 	bpf_sideband__close(os->sb);
 	bpf_offcpu__close(os->oc);
+	bpf_unwind__free(os->unwind);
 	hashmap__destroy(&os->comms);
 	free(os->above);
 	free(os);

@@ -80,7 +80,8 @@ done
 
 # 3. Off-CPU time is counted in the kernel too: an exec chain whose images sleep 60 ms each
 #    (2 ms naps in before_exec) before the next exec. Each image's blocked time must be named
-#    with its own maps (before the images were kept, 5 to 7 of 8 images came out [unknown]).
+#    with its own maps (before the images were kept, 4 or 5 of the 8 came out all [unknown], the
+#    rest partly).
 #    --off-cpu gives us, --on-off ns with a [blocked] frame; the inner on-CPU backend of
 #    --on-off brings the process events, perf's or bpf's.
 if [ -r /sys/kernel/btf/vmlinux ]; then

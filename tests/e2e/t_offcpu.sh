@@ -191,8 +191,8 @@ near "thread states: the sleeper's running spans vs schedstat's run time (% of i
 near "thread states: the sleeper's blocked spans are the design's 300 ms, in ns" 300000000 "${st_block:-0}" 24000000
 
 # Unresolved frames of an off-CPU profile are weighed by time, as its stacks are: the line at
-# the end gives the ms of the output's "[unknown]"/"[module]" frames (a stripped `sleep` without
-# frame pointers: its caller's frame is not found).
+# the end gives the ms of the output's "[unknown]"/"[module]" frames (stripped `sh` and `sleep`:
+# their own functions have no symbols).
 "$SCORCH" record --off-cpu -o "$TMP/unres.folded" -- sh -c 'sleep 0.3; sleep 0.2' 2>"$TMP/unres.err"
 line=$(sed -n 's/^scorch record: unresolved frames, by the time of their stacks: //p' "$TMP/unres.err")
 said=$(echo "$line" | tr ',' '\n' | awk '$2 == "ms" { t += $1 } END { printf "%.1f", t }')
@@ -204,4 +204,39 @@ shown=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";")
 	ok "--off-cpu: unresolved frames in ms ($line) = the output's unnamed frames ($shown ms)" ||
 	fail "--off-cpu: unresolved frames in ms = the output's unnamed frames" \
 		"line '$line' ($said ms), output $shown ms: $(head -c 300 "$TMP/unres.err")"
+
+# A binary without frame pointers (-O2 -fomit-frame-pointer): its blocked stacks are walked
+# with CFI by default (--call-graph auto), as its on-CPU stacks are. exec_after naps 300 ms in
+# 2 ms raw nanosleeps in nap() <- before_exec() <- main; by frame pointers the callers are lost.
+if cc -O2 -fomit-frame-pointer -o "$WL/nap_nofp" "$ROOT/tests/workloads/exec_after.c"; then
+	for cg in auto fp onoff; do
+		mode="--off-cpu --call-graph $cg" unit=1000
+		[ $cg = onoff ] && mode="--on-off" unit=1000000 # ns; the on-CPU backend's maps shared
+		# shellcheck disable=SC2086 # the mode is several options
+		"$SCORCH" record -q $mode -o "$TMP/nofp-$cg.folded" -- "$WL/nap_nofp" s300 /bin/true 2>"$TMP/nofp-$cg.err"
+		awk -v u=$unit '$1 ~ /^nap_nofp;/ && (u == 1000 || /;\[blocked\] [0-9]+$/) { n = $NF; t += n
+				if ($0 ~ /;__libc_start_call_main;main;before_exec;nap;/) m += n }
+			END { printf "%d %d\n", m / u, t / u }' "$TMP/nofp-$cg.folded" >"$TMP/nofp-$cg.sum" 2>/dev/null
+	done
+	read -r dw_main dw_all <"$TMP/nofp-auto.sum"
+	read -r fp_main fp_all <"$TMP/nofp-fp.sum"
+	# the design's 300 ms, of which the naps before the process's tables reach the kernel
+	# (its first few ms) are walked by frame pointers
+	[ "${dw_main:-0}" -ge 270 ] && [ $((dw_main * 100)) -ge $((dw_all * 90)) ] &&
+		ok "--off-cpu, no frame pointers: ${dw_main} of ${dw_all} ms blocked reach main through before_exec and nap by CFI (design 300)" ||
+		fail "--off-cpu, no frame pointers: blocked stacks reach main by CFI (>= 270 ms and 90%)" \
+			"${dw_main:-0} of ${dw_all:-0} ms: $(head -c 300 "$TMP/nofp-auto.err") $(sort -t' ' -k2 -rn "$TMP/nofp-auto.folded" 2>/dev/null | head -2 | cut -c1-160)"
+	read -r oo_main oo_all <"$TMP/nofp-onoff.sum"
+	[ "${oo_main:-0}" -ge 270 ] && [ $((oo_main * 100)) -ge $((oo_all * 90)) ] &&
+		ok "--on-off, no frame pointers: ${oo_main} of ${oo_all} ms blocked reach main by CFI (the on-CPU backend's tables)" ||
+		fail "--on-off, no frame pointers: blocked stacks reach main by CFI (>= 270 ms and 90%)" \
+			"${oo_main:-0} of ${oo_all:-0} ms: $(head -c 300 "$TMP/nofp-onoff.err")"
+	# the control: frame pointers alone do not find those callers
+	[ "${fp_all:-0}" -ge 270 ] && [ $((fp_main * 100)) -lt $((fp_all * 10)) ] &&
+		ok "--off-cpu --call-graph fp, no frame pointers: $fp_main of $fp_all ms reach main (the callers are lost, as expected)" ||
+		fail "--off-cpu --call-graph fp on a binary without frame pointers loses the callers" \
+			"${fp_main:-0} of ${fp_all:-0} ms reach main: $(head -c 300 "$TMP/nofp-fp.err")"
+else
+	fail "build exec_after -fomit-frame-pointer" "cc failed"
+fi
 finish
