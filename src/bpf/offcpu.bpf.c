@@ -73,10 +73,15 @@ struct {
 	__uint(value_size, OFFCPU_MAX_STACK * sizeof(__u64));
 } stacks SEC(".maps");
 
-/* User stacks walked with CFI, by the hash of their frames; sized by user space (1: no dwarf). */
+/*
+ * User stacks walked with CFI, by the hash of their frames; sized by user space (1: no dwarf).
+ * Not preallocated: a KiB an entry, and most runs see a few hundred stacks (the scheduler's
+ * tracepoint is not NMI context: the allocator serves it).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct offcpu_dstack);
 } dstacks SEC(".maps");
