@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,6 +56,12 @@ static char libbpf_last[256]; /* libbpf's last warning, for error messages */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (getenv("SCORCH_LIBBPF_LOG")) { /* everything libbpf says, the verifier's log too */
+		va_list copy;
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	char line[sizeof(libbpf_last)];

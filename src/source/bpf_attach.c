@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -183,4 +184,9 @@ void bpf_attach__select_programs(struct bpf_backend *b)
 	bpf_program__set_autoload(s->progs.on_kprobe, kp);
 	bpf_program__set_autoload(s->progs.on_sample, !b->dwarf && !b->probes.n);
 	bpf_program__set_autoload(s->progs.on_sample_dwarf, b->dwarf);
+	if (getenv("SCORCH_LIBBPF_LOG")) { /* the verifier's statistics for each program */
+		struct bpf_program *prog;
+		bpf_object__for_each_program(prog, s->obj)
+			bpf_program__set_log_level(prog, 4);
+	}
 }
