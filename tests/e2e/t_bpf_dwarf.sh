@@ -135,9 +135,11 @@ else
 	if [ "$theirs" = -1 ]; then
 		fail "perf --call-graph dwarf recorded sqlite3" "no samples in perf script"
 	else
-		# One point for sampling noise.
+		# Two points: a library's first milliseconds, before its mapping table reaches the
+		# kernel, are walked by frame pointers (0-1.4% of the samples here, more on a busy
+		# machine; perf unwinds every stack copy afterwards and has no such window).
 		at_least "sqlite3 stacks past the loader reaching main vs perf --call-graph dwarf ($theirs%)" \
-			"$(awk -v t="$theirs" 'BEGIN { print t - 1 }')" "$mine"
+			"$(awk -v t="$theirs" 'BEGIN { print t - 2 }')" "$mine"
 	fi
 	at_least "sqlite3 stacks reaching main" 90 "$mine"
 	check "sqlite3 stacks run through libsqlite3's exported frames" grep -q ';sqlite3_step;sqlite3VdbeExec' "$TMP/sq.folded"
