@@ -36,6 +36,7 @@ struct offcpu_sampler {
 	struct sampler_stats dec; /* side-band decode counters */
 	struct hashmap comms;	  /* timeline: tid -> string id of its comm + 1 */
 	char note[224];
+	char info[256];		  /* -v at the end: the CFI walks and tables */
 };
 
 /* The string id of tid's comm in p: the last one a sample carried, else /proc's; cached. */
@@ -313,6 +314,22 @@ static void offcpu_stats(const struct sampler *s, struct sampler_stats *st)
 		st->event = "sched_switch";
 		st->freq = s->opts.freq;
 		st->lost = os->dec.lost + bpf_sideband__lost(os->sb);
+	}
+	const uint64_t *c = ost.counters;
+	if (!st->info && (c[OC_DW_STACKS] || c[OC_DW_FULL])) {
+		struct bpf_unwind_stats u = {0};
+		if (os->unwind) {
+			bpf_sideband__lock(os->sb);
+			bpf_unwind__stats(os->unwind, &u);
+			bpf_sideband__unlock(os->sb);
+		}
+		snprintf(os->info, sizeof(os->info),
+			 "off-cpu user stacks: %llu walked with CFI, %llu frames by frame pointers, %llu "
+			 "read errors, %llu lost (dstacks full); %llu files, %llu rows in tables",
+			 (unsigned long long)c[OC_DW_STACKS], (unsigned long long)c[OC_DW_FP_FRAMES],
+			 (unsigned long long)c[OC_DW_READ_ERROR], (unsigned long long)c[OC_DW_FULL],
+			 (unsigned long long)u.files, (unsigned long long)u.rows);
+		st->info = os->info;
 	}
 	/* Intervals count as samples; lost: intervals or stacks the kernel could not keep. */
 	st->samples += ost.samples;
