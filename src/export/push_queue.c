@@ -56,27 +56,6 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int mkdir_p(const char *path)
-{
-	char *tmp = xstrdup(path);
-	int rc = 0;
-	for (char *s = tmp + 1;; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(tmp, 0700) < 0 && errno != EEXIST) {
-				rc = -errno;
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(tmp);
-	return rc;
-}
-
 static bool is_item(const char *name)
 {
 	size_t n = strlen(name);
@@ -389,7 +368,7 @@ struct push_queue *push_queue__new(const struct push_opts *o, char *err, size_t 
 			strbuf__addf(&d, "/var/tmp/scorch-push-%u", (unsigned)getuid());
 		q->dir = d.buf;
 	}
-	int rc = mkdir_p(q->dir);
+	int rc = util__mkdirs(q->dir, 0700);
 	if (rc == 0 && access(q->dir, W_OK | X_OK) < 0)
 		rc = -errno;
 	if (rc < 0) {

@@ -42,8 +42,19 @@ struct ksym {
 struct kallsyms;
 /* Reads path (normally /proc/kallsyms). -EPERM when every address reads as zero. */
 int kallsyms__load(const char *path, struct kallsyms **out);
+/*
+ * The core kernel's symbols from the cache in dir when it was written in the boot boot_id
+ * (see kallsyms.c), else kallsyms__load(path), whose core kernel part is then written there
+ * (best effort). dir or boot_id NULL or empty: no cache.
+ */
+int kallsyms__load_cached(const char *path, const char *dir, const char *boot_id,
+			  struct kallsyms **out);
+/* True when k came from the cache (it answers for the core kernel's text only). */
+bool kallsyms__from_cache(const struct kallsyms *k);
 void kallsyms__free(struct kallsyms *k);
-const struct ksym *kallsyms__find(const struct kallsyms *k, uint64_t addr);
+/* The symbol at addr into *out: 1, or 0 when none has it, or -ERANGE when k does not cover
+ * addr (a cached table and an address outside the core kernel: read the whole file). */
+int kallsyms__find(const struct kallsyms *k, uint64_t addr, struct ksym *out);
 
 /* ---- elf.c ---- */
 struct symelf_sym {
@@ -182,7 +193,6 @@ const struct jit_sym *jitmap__find(const struct jitmap *j, uint64_t addr);
 bool jitmap__stale(const struct jitmap *j, const char *path);
 
 /* util__cmp_u64_key finds these by their first field. */
-_Static_assert(offsetof(struct ksym, start) == 0, "ksym sorts by start");
 _Static_assert(offsetof(struct symelf_sym, start) == 0, "symelf_sym sorts by start");
 _Static_assert(offsetof(struct mapping, start) == 0, "mapping sorts by start");
 _Static_assert(offsetof(struct jit_sym, start) == 0, "jit_sym sorts by start");

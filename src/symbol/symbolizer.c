@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,8 +20,9 @@ struct symbolizer {
 	struct symmap *pids; /* "%u" -> struct pidmaps, or NULL once forgotten */
 	size_t forgotten;    /* NULL entries in pids, dropped in batches */
 	uint64_t sweeps;     /* ELF sweeps so far (sweep_elfs) */
-	struct kallsyms *ksyms;
-	bool ksyms_tried;
+	struct kallsyms *ksyms;     /* the core kernel's from the cache, or all of them */
+	struct kallsyms *ksyms_all; /* all of them, when ksyms came from the cache */
+	bool ksyms_tried, ksyms_all_tried;
 	struct symelf *vdso; /* this kernel's vDSO, read from our own address space */
 	bool vdso_tried;
 };
@@ -60,6 +62,7 @@ void symbolizer__free(struct symbolizer *s)
 	symmap__free(s->pids, free_pidmaps);
 	symmap__free(s->strings, NULL);
 	kallsyms__free(s->ksyms);
+	kallsyms__free(s->ksyms_all);
 	symelf__free(s->vdso);
 	free(s);
 }
@@ -297,21 +300,47 @@ static const char *pretty(struct symbolizer *s, const char *raw, bool params)
 	return r;
 }
 
+/* The boot's id (/proc/sys/kernel/random/boot_id) into buf, or "" when there is none. */
+static void read_boot_id(char *buf, size_t size)
+{
+	buf[0] = '\0';
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 static int resolve_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame *out)
 {
 	if (!s->ksyms_tried) {
+		/* the core kernel's symbols from this boot's cache (see kallsyms.c) */
+		char dir[4096], boot[64];
 		s->ksyms_tried = true;
-		kallsyms__load("/proc/kallsyms", &s->ksyms);
+		read_boot_id(boot, sizeof(boot));
+		kallsyms__load_cached("/proc/kallsyms", util__cache_dir(dir, sizeof(dir)) ? dir : NULL,
+				      boot, &s->ksyms);
 	}
 	out->kernel = 1;
 	out->module = kernel_module;
-	const struct ksym *k = s->ksyms ? kallsyms__find(s->ksyms, addr) : NULL;
-	out->why = k ? SYM_OK : SYM_NO_SYMBOL;
-	if (k) {
-		out->name = k->name;
-		out->raw = k->name;
-		out->module = k->module;
-		out->offset = addr - k->start;
+	struct ksym k;
+	int r = s->ksyms ? kallsyms__find(s->ksyms, addr, &k) : 0;
+	if (r == -ERANGE) { /* outside the cached core kernel: a module's, a BPF program's */
+		/* (the cached table stays: names it gave out live as long as the symbolizer) */
+		if (!s->ksyms_all_tried) {
+			s->ksyms_all_tried = true;
+			kallsyms__load("/proc/kallsyms", &s->ksyms_all);
+		}
+		r = s->ksyms_all ? kallsyms__find(s->ksyms_all, addr, &k) : 0;
+	}
+	out->why = r == 1 ? SYM_OK : SYM_NO_SYMBOL;
+	if (r == 1) {
+		out->name = k.name;
+		out->raw = k.name;
+		out->module = k.module;
+		out->offset = addr - k.start;
 	}
 	return 1;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -377,4 +378,40 @@ void util__unmap_file(char *buf, size_t len, int mapped)
 		munmap(buf, len);
 	else
 		free(buf);
+}
+
+int util__mkdirs(const char *path, unsigned mode)
+{
+	char *tmp = xstrdup(path);
+	int rc = 0;
+	for (char *s = tmp + 1;; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST) {
+				rc = -errno;
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(tmp);
+	return rc;
+}
+
+bool util__cache_dir(char *buf, size_t size)
+{
+	const char *d = getenv("SCORCH_CACHE_DIR");
+	int n;
+	if (d)
+		n = *d ? snprintf(buf, size, "%s", d) : -1;
+	else if ((d = getenv("XDG_CACHE_HOME")) && *d == '/')
+		n = snprintf(buf, size, "%s/scorch", d);
+	else if ((d = getenv("HOME")) && *d == '/')
+		n = snprintf(buf, size, "%s/.cache/scorch", d);
+	else
+		n = -1;
+	return n > 0 && (size_t)n < size;
 }

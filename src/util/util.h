@@ -4,6 +4,7 @@
 #define SCORCH_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <stdint.h>
@@ -93,6 +94,14 @@ static inline int util__cmp_u64_key(const void *key, const void *elem)
 	memcpy(&e, elem, sizeof(e));
 	return k < e ? -1 : k > e;
 }
+
+/* mkdir -p: creates path and its missing parents with mode. Returns 0 or -errno. */
+int util__mkdirs(const char *path, unsigned mode);
+/*
+ * The directory of scorch's caches, in buf: $SCORCH_CACHE_DIR, else $XDG_CACHE_HOME/scorch,
+ * else $HOME/.cache/scorch. False when there is none (SCORCH_CACHE_DIR set empty: caches off).
+ */
+bool util__cache_dir(char *buf, size_t size);
 
 /* A growable byte buffer; the caller owns buf and frees it with strbuf__free. */
 struct strbuf {

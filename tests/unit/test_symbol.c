@@ -9,12 +9,14 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,20 +287,135 @@ static void test_kallsyms_fixture(void **state)
 		{ 0xffffffffc0001003, "nf_ct_get", "[nf_conntrack]", 0xffffffffc0001000 },
 		{ 0xffffffffc0001050, "nf_ct_put", "[nf_conntrack]", 0xffffffffc0001040 },
 	};
+	struct ksym ks;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct ksym *s = kallsyms__find(k, cases[i].addr);
-		assert_non_null(s);
-		assert_string_equal(s->name, cases[i].name);
-		assert_string_equal(s->module, cases[i].module);
-		assert_true(s->start == cases[i].start);
+		assert_int_equal(kallsyms__find(k, cases[i].addr, &ks), 1);
+		assert_string_equal(ks.name, cases[i].name);
+		assert_string_equal(ks.module, cases[i].module);
+		assert_true(ks.start == cases[i].start);
 	}
-	assert_null(kallsyms__find(k, 0xffffffff80000000));
+	assert_int_equal(kallsyms__find(k, 0xffffffff80000000, &ks), 0);
 	kallsyms__free(k);
 
 	/* What a non-root user sees: every address zero. */
 	assert_int_equal(write_text(path, "0000000000000000 T _stext\n0000000000000000 T x\n"), 0);
 	assert_int_equal(kallsyms__load(path, &k), -EPERM);
 	unlink(path);
+}
+
+/* A file out of address order reads the same as one in order. */
+static void test_kallsyms_unsorted(void **state)
+{
+	char path[] = "/tmp/scorch-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(write_text(path, "ffffffffc0001040 T nf_ct_put\t[nf_conntrack]\n"
+					  "ffffffff81000200 t helper\n"
+					  "ffffffff81000100 t do_work\n"
+					  "ffffffff81000100 T do_work_alias\n"
+					  "ffffffff81000000 T _stext\n"),
+			 0);
+	struct kallsyms *k = NULL;
+	struct ksym ks;
+	assert_int_equal(kallsyms__load(path, &k), 0);
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000150, &ks), 1);
+	assert_string_equal(ks.name, "do_work_alias"); /* global before local */
+	assert_true(ks.end == 0xffffffff81000200);
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000210, &ks), 1);
+	assert_string_equal(ks.name, "helper");
+	assert_true(ks.end == 0xffffffffc0001040);
+	assert_int_equal(kallsyms__find(k, 0xffffffffc0001041, &ks), 1);
+	assert_string_equal(ks.module, "[nf_conntrack]");
+	kallsyms__free(k);
+	unlink(path);
+}
+
+/*
+ * The per-boot cache: written at the first read, then read instead of the file in the same
+ * boot only; it answers for the core kernel's text only; a damaged or foreign cache is
+ * ignored.
+ */
+static void test_kallsyms_cache(void **state)
+{
+	char dir[] = "/tmp/scorch-kcache-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[512], cdir[512], cfile[600];
+	snprintf(path, sizeof(path), "%s/kallsyms.txt", dir);
+	snprintf(cdir, sizeof(cdir), "%s/cache/scorch", dir); /* made by the first write */
+	snprintf(cfile, sizeof(cfile), "%s/kallsyms", cdir);
+	static const char v1[] = "ffffffff81000000 T _stext\n"
+				 "ffffffff81000100 T do_work\n"
+				 "ffffffff81000200 t helper\n"
+				 "ffffffffc0001000 t nf_ct_get\t[nf_conntrack]\n";
+	assert_int_equal(write_text(path, v1), 0);
+	struct kallsyms *k = NULL;
+	struct ksym ks;
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-A", &k), 0);
+	assert_false(kallsyms__from_cache(k));
+	kallsyms__free(k);
+	struct stat st;
+	assert_int_equal(stat(cfile, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* the same boot: the names come from the cache, not from the (changed) file */
+	assert_int_equal(write_text(path, "ffffffff81000000 T renamed_stext\n"
+					  "ffffffff81000100 T renamed_work\n"),
+			 0);
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-A", &k), 0);
+	assert_true(kallsyms__from_cache(k));
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000104, &ks), 1);
+	assert_string_equal(ks.name, "do_work");
+	assert_string_equal(ks.module, "[kernel.kallsyms]");
+	assert_true(ks.start == 0xffffffff81000100 && ks.end == 0xffffffff81000200);
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000230, &ks), 1);
+	assert_string_equal(ks.name, "helper");
+	/* a page past the core kernel's last symbol, and modules: the whole file is needed */
+	assert_int_equal(kallsyms__find(k, 0xffffffff81001200, &ks), -ERANGE);
+	assert_int_equal(kallsyms__find(k, 0xffffffffc0001004, &ks), -ERANGE);
+	assert_int_equal(kallsyms__find(k, 0xffffffff80000000, &ks), -ERANGE);
+	kallsyms__free(k);
+
+	/* another boot: the file is read and the cache rewritten */
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-B", &k), 0);
+	assert_false(kallsyms__from_cache(k));
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000104, &ks), 1);
+	assert_string_equal(ks.name, "renamed_work");
+	kallsyms__free(k);
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-B", &k), 0);
+	assert_true(kallsyms__from_cache(k));
+	kallsyms__free(k);
+
+	/* damaged: cut short, or group-writable (somebody else could have written it) */
+	assert_int_equal(write_text(path, v1), 0);
+	assert_int_equal(stat(cfile, &st), 0);
+	assert_int_equal(truncate(cfile, (off_t)st.st_size - 3), 0);
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-B", &k), 0);
+	assert_false(kallsyms__from_cache(k));
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000104, &ks), 1);
+	assert_string_equal(ks.name, "do_work");
+	kallsyms__free(k);
+	int fd = open(cfile, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "scksym1\nboot-B", 14), 14);
+	close(fd);
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-B", &k), 0);
+	assert_false(kallsyms__from_cache(k)); /* the bad file was replaced */
+	kallsyms__free(k);
+	assert_int_equal(chmod(cfile, 0620), 0);
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-B", &k), 0);
+	assert_false(kallsyms__from_cache(k));
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000104, &ks), 1);
+	assert_string_equal(ks.name, "do_work");
+	kallsyms__free(k);
+
+	/* no cache at all: a directory that cannot be made */
+	assert_int_equal(kallsyms__load_cached(path, "/proc/no/such", "boot-C", &k), 0);
+	assert_false(kallsyms__from_cache(k));
+	kallsyms__free(k);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void test_kallsyms_live(void **state)
@@ -812,6 +929,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demangle_table),
 		cmocka_unit_test(test_kallsyms_fixture),
+		cmocka_unit_test(test_kallsyms_unsorted),
+		cmocka_unit_test(test_kallsyms_cache),
 		cmocka_unit_test(test_kallsyms_live),
 		cmocka_unit_test(test_pie_symbols),
 		cmocka_unit_test(test_inline_frames),
