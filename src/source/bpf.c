@@ -579,8 +579,14 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	image_order__rest(&r.order);
 	image_order__destroy(&r.order);
 	bpf_stacks__drained(b->stacks);
-	if (b->dwarf)
-		bpf_ustacks__drained(b->ucache[set]);
+	if (b->dwarf) {
+		/* Buckets no count refers to come from lost counts (a full map, a failed
+		 * drain): swept then, and every 64th drain of the set for anything else. */
+		uint64_t lost = b->d.counters[PC_HASH_FULL];
+		bool sweep = ret != 0 || lost != b->swept_lost[set] || b->d.drains % 128 >= 126;
+		b->swept_lost[set] = lost;
+		bpf_ustacks__drained(b->ucache[set], sweep);
+	}
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
 	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_STACKMAP_FULL];

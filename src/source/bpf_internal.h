@@ -33,6 +33,7 @@ struct bpf_backend {
 	size_t capkv;
 	struct bpf_stacks *stacks;		     /* every stack drained, by hash */
 	struct bpf_ustacks *ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks arrays */
+	uint64_t swept_lost[PROFILE_NSETS]; /* PC_HASH_FULL at the set's last drain */
 	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
 	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
 	bool dwarf_auto; /* auto under -a/-C: CFI tables only for binaries without frame pointers */

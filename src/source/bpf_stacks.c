@@ -220,7 +220,7 @@ static void free_bucket(struct bpf_ustacks *c, uint32_t id)
 	__atomic_store_n(&c->mem[id].hash, 0, __ATOMIC_RELEASE);
 }
 
-void bpf_ustacks__drained(struct bpf_ustacks *c)
+void bpf_ustacks__drained(struct bpf_ustacks *c, bool sweep)
 {
 	for (size_t i = 0; i < c->nids;) {
 		uint32_t id = c->ids[i];
@@ -235,7 +235,7 @@ void bpf_ustacks__drained(struct bpf_ustacks *c)
 		sl->n = 0;
 		c->ids[i] = c->ids[--c->nids];
 	}
-	for (uint32_t id = 0; id < c->nslots; id++)
+	for (uint32_t id = 0; sweep && id < c->nslots; id++)
 		if (c->mem[id].hash && !c->slots[id].ips)
 			free_bucket(c, id);
 	c->drains++;

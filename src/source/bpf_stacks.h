@@ -52,9 +52,13 @@ void bpf_ustacks__free(struct bpf_ustacks *c);
 /* The stack of bucket id (a key's uslot): true, or false (none, out of range: *n = 0). */
 bool bpf_ustacks__get(struct bpf_ustacks *c, int32_t id, const uint64_t **ips, uint32_t *n,
 		      uint64_t *bytes);
-/* Ends a drain of the set: frees the buckets of stacks that do not recur, and any bucket the
- * drain did not refer to (its count was lost). No CPU writes to the set meanwhile. */
-void bpf_ustacks__drained(struct bpf_ustacks *c);
+/*
+ * Ends a drain of the set: frees the buckets of stacks that do not recur. With sweep, also
+ * any bucket the drain did not refer to (its count was lost): that reads every bucket, a page
+ * fault per four of them the first time, so the caller asks for it when counts were lost (and
+ * now and then). No CPU writes to the set meanwhile.
+ */
+void bpf_ustacks__drained(struct bpf_ustacks *c, bool sweep);
 /* Stacks held. */
 size_t bpf_ustacks__count(const struct bpf_ustacks *c);
 
