@@ -20,6 +20,8 @@
 
 #include "source/bpf.h"
 #include "source/bpf_sideband.h"
+#include "source/bpf_stacks.h"
+#include "bpf/unwind.h"
 
 #define FREQ 999
 #define CPU_WANTED 0.5  /* seconds of CPU the measured child should get (about 1 s idle) */
@@ -551,6 +553,44 @@ static void test_sideband_hook_skips_processes_gone_by_then(void **state)
 	bpf_sideband__close(sb);
 }
 
+/*
+ * The user-stack buckets of --call-graph dwarf (bpf_ustacks, over a plain array standing in
+ * for the mapped BPF map): a bucket a drain referred to is kept while drains refer to it; one
+ * no count referred to (its count was lost) stays until a drain sweeps.
+ */
+static void test_ustacks_sweep(void **state)
+{
+	enum { SLOTS = 64 };
+	struct unwind_stack *mem = calloc(SLOTS, sizeof(*mem));
+	assert_non_null(mem);
+	struct bpf_ustacks *c = bpf_ustacks__new(mem, SLOTS);
+	/* bucket 3 referred to by a count, bucket 9 written by BPF only */
+	mem[3] = (struct unwind_stack){.hash = 0x31, .n = 2, .pcs = {0x1000, 0x2000}};
+	mem[9] = (struct unwind_stack){.hash = 0x91, .n = 1, .pcs = {0x3000}};
+	const uint64_t *ips;
+	uint32_t n;
+	uint64_t bytes = 0;
+	assert_true(bpf_ustacks__get(c, 3, &ips, &n, &bytes));
+	assert_int_equal(n, 2);
+	assert_true(ips[0] == 0x1000 && ips[1] == 0x2000);
+	assert_false(bpf_ustacks__get(c, SLOTS, &ips, &n, &bytes));
+	bpf_ustacks__drained(c, false);
+	assert_true(mem[3].hash == 0x31); /* referred to: kept, cached */
+	assert_true(mem[9].hash == 0x91); /* no sweep: left */
+	assert_int_equal(bpf_ustacks__count(c), 1);
+	/* referred to in the next drain too: still kept */
+	assert_true(bpf_ustacks__get(c, 3, &ips, &n, &bytes));
+	bpf_ustacks__drained(c, true);
+	assert_true(mem[3].hash == 0x31);
+	assert_true(mem[9].hash == 0); /* swept */
+	/* a drain that does not refer to it frees it */
+	bpf_ustacks__drained(c, false);
+	assert_true(mem[3].hash == 0);
+	assert_int_equal(bpf_ustacks__count(c), 0);
+	bpf_ustacks__free(c);
+	free(mem);
+}
+
 int main(void)
 {
 	char why[160];
@@ -559,6 +599,7 @@ int main(void)
 	if (skip_reason[0])
 		print_message("# skipping the BPF tests: %s\n", skip_reason);
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ustacks_sweep),
 		cmocka_unit_test_teardown(test_pid_spinner, kill_children),
 		cmocka_unit_test_teardown(test_command_follows_fork, kill_children),
 		cmocka_unit_test_teardown(test_system_wide, kill_children),
