@@ -8,7 +8,7 @@ PKGS=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev libdw-
       zlib1g-dev libcmocka-dev linux-perf tmux chromium nodejs python3 hyperfine
       libclang-rt-14-dev binutils elfutils procps time
       libjansson-dev libexpat1-dev wrk golang-go golang-github-google-pprof-dev
-      sqlite3 xz-utils libcurl4-openssl-dev libyajl-dev strace)
+      sqlite3 xz-utils libcurl4-openssl-dev libyajl-dev strace liblzma-dev libbz2-dev)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -352,12 +352,6 @@ static void *probe_thread(void *arg)
 	return NULL;
 }
 
-static bool use_threads(void)
-{
-	const char *e = getenv("SCORCH_THREADS");
-	return !(e && atoi(e) == 1);
-}
-
 /*
  * Output: streamed to stdout in chunks by a writer thread while the next chunk is filled
  * (two buffers), or gathered whole for util__write_file's atomic rename of a named file.
@@ -591,7 +585,7 @@ int diff_join__run(const char *before_path, const char *after_path, bool normali
 		side_open(&sd[1]);
 	if (sd[0].declined || sd[1].declined)
 		goto out;
-	bool threads = use_threads();
+	bool threads = util__use_threads();
 	pthread_t t;
 	bool joined = threads && pthread_create(&t, NULL, side_read_thread, &sd[1]) == 0;
 	side_read(&sd[0]);

@@ -151,8 +151,7 @@ static int span_cmp(const void *a, const void *b)
 /* SCORCH_THREADS=1 keeps the reader on one thread (for comparisons and debugging). */
 bool folded__use_threads(void)
 {
-	const char *e = getenv("SCORCH_THREADS");
-	return !(e && atoi(e) == 1);
+	return util__use_threads();
 }
 
 struct sort_job {

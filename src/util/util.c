@@ -415,3 +415,9 @@ bool util__cache_dir(char *buf, size_t size)
 		n = -1;
 	return n > 0 && (size_t)n < size;
 }
+
+bool util__use_threads(void)
+{
+	const char *e = getenv("SCORCH_THREADS");
+	return !(e && atoi(e) == 1);
+}

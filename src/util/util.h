@@ -103,6 +103,9 @@ int util__mkdirs(const char *path, unsigned mode);
  */
 bool util__cache_dir(char *buf, size_t size);
 
+/* False when SCORCH_THREADS=1 asks scorch to stay on one thread (comparisons, debugging). */
+bool util__use_threads(void);
+
 /* A growable byte buffer; the caller owns buf and frees it with strbuf__free. */
 struct strbuf {
 	char *buf;
