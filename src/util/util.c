@@ -401,18 +401,27 @@ int util__mkdirs(const char *path, unsigned mode)
 	return rc;
 }
 
+/* Whether path exists and belongs to this process's effective user. */
+static bool owned(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && st.st_uid == geteuid();
+}
+
 bool util__cache_dir(char *buf, size_t size)
 {
 	const char *d = getenv("SCORCH_CACHE_DIR");
-	int n;
-	if (d)
-		n = *d ? snprintf(buf, size, "%s", d) : -1;
-	else if ((d = getenv("XDG_CACHE_HOME")) && *d == '/')
+	int n = -1;
+	if (d) {
+		if (*d)
+			n = snprintf(buf, size, "%s", d);
+	} else if ((d = getenv("XDG_CACHE_HOME")) && *d == '/') {
 		n = snprintf(buf, size, "%s/scorch", d);
-	else if ((d = getenv("HOME")) && *d == '/')
+	} else if ((d = getenv("HOME")) && *d == '/' && owned(d)) {
+		/* (not another user's home, as under sudo with HOME kept: root's files there
+		 * would be in that user's way) */
 		n = snprintf(buf, size, "%s/.cache/scorch", d);
-	else
-		n = -1;
+	}
 	return n > 0 && (size_t)n < size;
 }
 

@@ -99,7 +99,8 @@ static inline int util__cmp_u64_key(const void *key, const void *elem)
 int util__mkdirs(const char *path, unsigned mode);
 /*
  * The directory of scorch's caches, in buf: $SCORCH_CACHE_DIR, else $XDG_CACHE_HOME/scorch,
- * else $HOME/.cache/scorch. False when there is none (SCORCH_CACHE_DIR set empty: caches off).
+ * else $HOME/.cache/scorch when $HOME is this user's. False when there is none
+ * (SCORCH_CACHE_DIR set empty: caches off).
  */
 bool util__cache_dir(char *buf, size_t size);
 

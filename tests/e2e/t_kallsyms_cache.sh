@@ -3,7 +3,8 @@
 # The per-boot cache of the core kernel's symbols (src/symbol/kallsyms.c): the first run with
 # kernel frames reads /proc/kallsyms and writes the cache; later runs of the boot name kernel
 # frames from it without opening /proc/kallsyms (strace shows which files a run opens); a
-# damaged cache is read around and replaced; SCORCH_CACHE_DIR= turns it off. Every kernel
+# damaged cache is read around and replaced; SCORCH_CACHE_DIR= turns it off; another
+# user's HOME (sudo) gets no cache. Every kernel
 # frame's name is checked against /proc/kallsyms itself.
 source "$(dirname "$0")/../lib.sh"
 is_root || skip_all "kallsyms cache" "needs root (kernel addresses and kernel stacks); run tests as root"
@@ -78,5 +79,15 @@ if [ "$(opened_kallsyms 4)" -ge 1 ] && [ ! -e "$CD" ] && ! grep -q 'scorch/kalls
 	ok "SCORCH_CACHE_DIR= turns the cache off"
 else
 	fail "SCORCH_CACHE_DIR= turns the cache off" "$(grep kallsyms "$TMP/open.4" | head -3)"
+fi
+
+# under sudo with another user's HOME: nothing is written in that home
+mkdir -p "$TMP/alice" && chown nobody "$TMP/alice"
+run 5 -u SCORCH_CACHE_DIR -u XDG_CACHE_HOME HOME="$TMP/alice"
+names_ok 5 "another user's HOME: kernel frames named"
+if [ -z "$(ls -A "$TMP/alice")" ] && [ "$(opened_kallsyms 5)" -ge 1 ]; then
+	ok "another user's HOME: no cache written there"
+else
+	fail "another user's HOME: no cache written there" "$(ls -lAR "$TMP/alice" | head -5)"
 fi
 finish
