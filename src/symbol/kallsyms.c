@@ -305,7 +305,7 @@ int kallsyms__find(const struct kallsyms *k, uint64_t addr, struct ksym *out)
 		if (better_alias(k, &k->e[i], best))
 			best = &k->e[i];
 	}
-	if (addr >= best->end)
+	if (addr >= best->end || best->name >= k->text_len) /* (a cache damaged in place) */
 		return 0;
 	*out = (struct ksym){.start = best->start,
 			     .end = best->end,

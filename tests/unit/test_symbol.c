@@ -409,6 +409,24 @@ static void test_kallsyms_cache(void **state)
 	assert_string_equal(ks.name, "do_work");
 	kallsyms__free(k);
 
+	/* entries whose name offsets and module indexes point outside the file (a cache
+	 * damaged in place, sizes intact): no read outside it, no symbol */
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-D", &k), 0);
+	kallsyms__free(k);
+	fd = open(cfile, O_RDWR);
+	assert_true(fd >= 0);
+	for (off_t e = 80; e < 80 + 3 * 24; e += 24) { /* after the 80-byte header, 24 each */
+		static const unsigned char bad[4] = {0xff, 0xff, 0xff, 0x7f};
+		static const unsigned char mod[2] = {7, 0};
+		assert_int_equal(pwrite(fd, bad, 4, e + 16), 4);
+		assert_int_equal(pwrite(fd, mod, 2, e + 20), 2);
+	}
+	close(fd);
+	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-D", &k), 0);
+	assert_true(kallsyms__from_cache(k));
+	assert_int_equal(kallsyms__find(k, 0xffffffff81000104, &ks), 0);
+	kallsyms__free(k);
+
 	/* no cache at all: a directory that cannot be made */
 	assert_int_equal(kallsyms__load_cached(path, "/proc/no/such", "boot-C", &k), 0);
 	assert_false(kallsyms__from_cache(k));
