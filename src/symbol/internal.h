@@ -49,6 +49,9 @@ int kallsyms__load(const char *path, struct kallsyms **out);
  */
 int kallsyms__load_cached(const char *path, const char *dir, const char *boot_id,
 			  struct kallsyms **out);
+/* Reads path (normally /proc/kallsyms) without the core kernel's symbols that the cached
+ * table core answers for: the modules', BPF programs' and the rest (a small table). */
+int kallsyms__load_outside(const char *path, const struct kallsyms *core, struct kallsyms **out);
 /* True when k came from the cache (it answers for the core kernel's text only). */
 bool kallsyms__from_cache(const struct kallsyms *k);
 void kallsyms__free(struct kallsyms *k);

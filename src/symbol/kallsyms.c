@@ -48,6 +48,7 @@ struct kallsyms {
 	char **modules; /* "[kernel.kallsyms]", then "[modname]"s */
 	size_t nmodules;
 	uint64_t lo, hi; /* addresses this table answers for: [lo, hi) */
+	uint64_t skip_lo, skip_hi; /* while reading: core kernel symbols here are left out */
 	void *map;       /* the cache file, when read from one */
 	size_t map_len;
 };
@@ -152,6 +153,8 @@ static void parse_line(struct kallsyms *k, struct strbuf *names, const char *lin
 	}
 	if (addr)
 		*any_nonzero = true;
+	if (module == 0 && addr >= k->skip_lo && addr < k->skip_hi)
+		return;
 	if (names->len > UINT32_MAX - 4096)
 		return; /* (4 GB of names: not a kallsyms) */
 	if (k->n == k->cap) {
@@ -214,12 +217,15 @@ static struct kallsyms *new_table(void)
 /* The file's read in 256 KiB pieces: only the function names are kept, never the file. */
 #define KALLSYMS_PIECE (256u << 10)
 
-int kallsyms__load(const char *path, struct kallsyms **out)
+/* Reads path, leaving out the core kernel's symbols in [skip_lo, skip_hi). */
+static int load_file(const char *path, uint64_t skip_lo, uint64_t skip_hi, struct kallsyms **out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct kallsyms *k = new_table();
+	k->skip_lo = skip_lo;
+	k->skip_hi = skip_hi;
 	struct strbuf names = {0};
 	strbuf__grow(&names, 4u << 20); /* (~2.5 MB for a distribution kernel: no regrowth) */
 	size_t have = 0;
@@ -272,6 +278,16 @@ int kallsyms__load(const char *path, struct kallsyms **out)
 	}
 	*out = k;
 	return 0;
+}
+
+int kallsyms__load(const char *path, struct kallsyms **out)
+{
+	return load_file(path, 0, 0, out);
+}
+
+int kallsyms__load_outside(const char *path, const struct kallsyms *core, struct kallsyms **out)
+{
+	return load_file(path, core->lo, core->hi, out);
 }
 
 void kallsyms__free(struct kallsyms *k)
@@ -342,7 +358,9 @@ static struct kallsyms *cache_read(const char *dir, const char *boot_id)
 		close(fd);
 		return NULL;
 	}
-	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* all of it mapped at once (a few ms): it takes its place in the RSS now, not page by
+	 * page as kernel frames come */
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED)
 		return NULL;

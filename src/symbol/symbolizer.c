@@ -21,7 +21,7 @@ struct symbolizer {
 	size_t forgotten;    /* NULL entries in pids, dropped in batches */
 	uint64_t sweeps;     /* ELF sweeps so far (sweep_elfs) */
 	struct kallsyms *ksyms;     /* the core kernel's from the cache, or all of them */
-	struct kallsyms *ksyms_all; /* all of them, when ksyms came from the cache */
+	struct kallsyms *ksyms_all; /* the rest of them, when ksyms came from the cache */
 	bool ksyms_tried, ksyms_all_tried;
 	struct symelf *vdso; /* this kernel's vDSO, read from our own address space */
 	bool vdso_tried;
@@ -331,7 +331,7 @@ static int resolve_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame 
 		/* (the cached table stays: names it gave out live as long as the symbolizer) */
 		if (!s->ksyms_all_tried) {
 			s->ksyms_all_tried = true;
-			kallsyms__load("/proc/kallsyms", &s->ksyms_all);
+			kallsyms__load_outside("/proc/kallsyms", s->ksyms, &s->ksyms_all);
 		}
 		r = s->ksyms_all ? kallsyms__find(s->ksyms_all, addr, &k) : 0;
 	}

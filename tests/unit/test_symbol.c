@@ -374,7 +374,19 @@ static void test_kallsyms_cache(void **state)
 	assert_int_equal(kallsyms__find(k, 0xffffffff81001200, &ks), -ERANGE);
 	assert_int_equal(kallsyms__find(k, 0xffffffffc0001004, &ks), -ERANGE);
 	assert_int_equal(kallsyms__find(k, 0xffffffff80000000, &ks), -ERANGE);
+	/* the rest, read from the file without what the cache answers for: the module */
+	struct kallsyms *rest = NULL;
+	assert_int_equal(write_text(path, v1), 0);
+	assert_int_equal(kallsyms__load_outside(path, k, &rest), 0);
+	assert_int_equal(kallsyms__find(rest, 0xffffffffc0001004, &ks), 1);
+	assert_string_equal(ks.name, "nf_ct_get");
+	assert_string_equal(ks.module, "[nf_conntrack]");
+	assert_int_equal(kallsyms__find(rest, 0xffffffff81000104, &ks), 0);
+	kallsyms__free(rest);
 	kallsyms__free(k);
+	assert_int_equal(write_text(path, "ffffffff81000000 T renamed_stext\n"
+					  "ffffffff81000100 T renamed_work\n"),
+			 0);
 
 	/* another boot: the file is read and the cache rewritten */
 	assert_int_equal(kallsyms__load_cached(path, cdir, "boot-B", &k), 0);
