@@ -259,20 +259,25 @@ static void test_demangle_table(void **state)
 
 /* ---- kallsyms ---- */
 
-static void test_kallsyms_fixture(void **state)
+/* A new file from the mkstemp template path, holding text. */
+static void temp_text(char *path, const char *text)
 {
-	char path[] = "/tmp/scorch-kallsyms-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(write_text(path, "ffffffff81000000 T _stext\n"
-					  "ffffffff81000000 t __pfx_stext\n"
-					  "ffffffff81000100 T do_work\n"
-					  "ffffffff81000180 D some_data\n"
-					  "ffffffff81000200 t helper\n"
-					  "ffffffffc0001000 t nf_ct_get\t[nf_conntrack]\n"
-					  "ffffffffc0001040 T nf_ct_put\t[nf_conntrack]\n"),
-			 0);
+	assert_int_equal(write_text(path, text), 0);
+}
+
+static void test_kallsyms_fixture(void **state)
+{
+	char path[] = "/tmp/scorch-kallsyms-XXXXXX";
+	temp_text(path, "ffffffff81000000 T _stext\n"
+			"ffffffff81000000 t __pfx_stext\n"
+			"ffffffff81000100 T do_work\n"
+			"ffffffff81000180 D some_data\n"
+			"ffffffff81000200 t helper\n"
+			"ffffffffc0001000 t nf_ct_get\t[nf_conntrack]\n"
+			"ffffffffc0001040 T nf_ct_put\t[nf_conntrack]\n");
 	struct kallsyms *k = NULL;
 	assert_int_equal(kallsyms__load(path, &k), 0);
 	static const struct {
@@ -307,15 +312,11 @@ static void test_kallsyms_fixture(void **state)
 static void test_kallsyms_unsorted(void **state)
 {
 	char path[] = "/tmp/scorch-kallsyms-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(write_text(path, "ffffffffc0001040 T nf_ct_put\t[nf_conntrack]\n"
-					  "ffffffff81000200 t helper\n"
-					  "ffffffff81000100 t do_work\n"
-					  "ffffffff81000100 T do_work_alias\n"
-					  "ffffffff81000000 T _stext\n"),
-			 0);
+	temp_text(path, "ffffffffc0001040 T nf_ct_put\t[nf_conntrack]\n"
+			"ffffffff81000200 t helper\n"
+			"ffffffff81000100 t do_work\n"
+			"ffffffff81000100 T do_work_alias\n"
+			"ffffffff81000000 T _stext\n");
 	struct kallsyms *k = NULL;
 	struct ksym ks;
 	assert_int_equal(kallsyms__load(path, &k), 0);
