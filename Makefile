@@ -287,6 +287,9 @@ endif
 $(BUILD)/bench/tui_bench: bench/tui_bench.c $(LIB_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bench/cputime: bench/cputime.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 $(BUILD)/bench/bpf_dwarf_bench: bench/bpf_dwarf_bench.c $(LIB_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)

@@ -19,8 +19,9 @@ trap 'rm -rf "$TMP"' EXIT
 die() { echo "bench/backends.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (BPF, system-wide perf events)"
 [ -x "$SCORCH" ] || die "$SCORCH is missing; run: make"
+make -s -C "$ROOT" build/bench/cputime >/dev/null || die "cannot build build/bench/cputime"
+cputime() { "$ROOT/build/bench/cputime" "$@"; } # CPU seconds to the microsecond (wait4's rusage)
 command -v perf >/dev/null || die "perf is not installed (apt-get install linux-perf)"
-[ -x /usr/bin/time ] || die "/usr/bin/time is not installed (apt-get install time)"
 cc -O2 -o "$TMP/spin" -x c - <<'EOF' || die "cannot build the workload"
 #include <stdlib.h>
 int main(int c, char **v) { volatile unsigned long x = 0; long n = atol(v[1]);
@@ -55,17 +56,17 @@ for hz in 99 999; do
 		for _ in $(seq "$RUNS"); do
 			case $tool in
 			bpf | perf)
-				/usr/bin/time -f '%U %S' -o "$TMP/time" "$SCORCH" record -q --backend "$tool" -a -F "$hz" \
+				cputime "$TMP/time" "$SCORCH" record -q --backend "$tool" -a -F "$hz" \
 					-d "$SECS" -o "$TMP/out.folded" &
 				;;
 			bpf-fp)
-				/usr/bin/time -f '%U %S' -o "$TMP/time" "$SCORCH" record -q --backend bpf --call-graph fp \
+				cputime "$TMP/time" "$SCORCH" record -q --backend bpf --call-graph fp \
 					-a -F "$hz" -d "$SECS" -o "$TMP/out.folded" &
 				;;
 			perf-record)
-				(/usr/bin/time -f '%U %S' -o "$TMP/time.rec" perf record -q -a -g -F "$hz" -o "$TMP/perf.data" \
+				(cputime "$TMP/time.rec" perf record -q -a -g -F "$hz" -o "$TMP/perf.data" \
 					-- sleep "$SECS" 2>/dev/null &&
-					/usr/bin/time -f '%U %S' -o "$TMP/time.scr" perf script -i "$TMP/perf.data" >"$TMP/perf.txt" 2>/dev/null &&
+					cputime "$TMP/time.scr" perf script -i "$TMP/perf.data" >"$TMP/perf.txt" 2>/dev/null &&
 					awk -v a="$(cpu_of "$TMP/time.rec")" -v b="$(cpu_of "$TMP/time.scr")" 'BEGIN { print a + b, 0 }' >"$TMP/time") &
 				;;
 			esac
@@ -83,7 +84,7 @@ for hz in 99 999; do
 		c=$(printf '%s\n' "${cpus[@]}" | median)
 		w=$(printf '%s\n' "${walls[@]}" | median)
 		b=$(printf '%s\n' "${bytes[@]}" | median)
-		printf '%-22s %6s %12.3f %9.1f%% %12s\n' "$tool" "$hz" "$c" "$(echo "($w / $base - 1) * 100" | bc -l)" \
+		printf '%-22s %6s %12.4f %9.1f%% %12s\n' "$tool" "$hz" "$c" "$(echo "($w / $base - 1) * 100" | bc -l)" \
 			"$([ "$b" = 0 ] && echo - || echo "$b")"
 		eval "cpu_${tool//-/_}_$hz=$c"
 	done

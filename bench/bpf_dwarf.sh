@@ -22,7 +22,8 @@ die() { echo "bench/bpf_dwarf.sh: $*" >&2; exit 1; }
 [ -x "$SCORCH" ] || die "$SCORCH is missing; run: make"
 make -s -C "$ROOT" "build/bench/bpf_dwarf_bench" >/dev/null || die "cannot build $BENCH"
 command -v perf >/dev/null || die "perf is not installed (apt-get install linux-perf)"
-[ -x /usr/bin/time ] || die "/usr/bin/time is not installed (apt-get install time)"
+make -s -C "$ROOT" build/bench/cputime >/dev/null || die "cannot build build/bench/cputime"
+CPUTIME=$ROOT/build/bench/cputime
 cc -O2 -fomit-frame-pointer -o "$TMP/bpfdw_split" "$ROOT/tests/workloads/bpfdw_split.c" -ldl ||
 	die "cannot build the workload"
 cpu_of() { awk '{ print $1 + $2 }' "$1"; }
@@ -30,11 +31,11 @@ cpu_of() { awk '{ print $1 + $2 }' "$1"; }
 SQL="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 12000000) SELECT sum(x*x % 7) FROM c;"
 
 # measure NAME CMD: one run of each profiler on CMD; sets SC_CPU SC_N BYTES BPF_US P_CPU P_N P_BYTES.
-# The profilers' own CPU: /usr/bin/time of the profiler counts its waited-for children, so the
-# workload runs under a second /usr/bin/time and its CPU is taken off.
+# The profilers' own CPU: cputime (wait4's rusage, to the microsecond) of the profiler counts
+# its waited-for children, so the workload runs under a second cputime and its CPU is taken off.
 measure() {
-	local cmd="/usr/bin/time -f '%U %S' -o $TMP/t.wl $2"
-	eval /usr/bin/time -f "'%U %S'" -o "$TMP/t.sc" "$SCORCH" record -q --backend bpf --call-graph dwarf \
+	local cmd="$CPUTIME $TMP/t.wl $2"
+	eval "$CPUTIME" "$TMP/t.sc" "$SCORCH" record -q --backend bpf --call-graph dwarf \
 		-F "$HZ" -o "$TMP/sc.folded" -- "$cmd" >/dev/null
 	SC_CPU=$(awk -v a="$(cpu_of "$TMP/t.sc")" -v b="$(cpu_of "$TMP/t.wl")" 'BEGIN { print a - b }')
 	SC_N=$(awk '{ t += $NF } END { print t + 0 }' "$TMP/sc.folded")
@@ -49,10 +50,10 @@ measure() {
 	read -r _ bn _ bbytes _ _ _ bns _ < <(grep '^samples ' "$TMP/bench.txt")
 	BPF_US=$(awk -v n="$bn" -v ns="$bns" 'BEGIN { print n ? ns / n / 1000 : 0 }')
 	BYTES=$(awk -v n="$bn" -v b="$bbytes" 'BEGIN { print n ? b / n : 0 }')
-	cmd="/usr/bin/time -f '%U %S' -o $TMP/t.wl $2"
-	eval /usr/bin/time -f "'%U %S'" -o "$TMP/t.rec" perf record -q --call-graph dwarf -F "$HZ" \
+	cmd="$CPUTIME $TMP/t.wl $2"
+	eval "$CPUTIME" "$TMP/t.rec" perf record -q --call-graph dwarf -F "$HZ" \
 		-o "$TMP/perf.data" -- "$cmd" >/dev/null 2>&1
-	/usr/bin/time -f '%U %S' -o "$TMP/t.scr" perf script -i "$TMP/perf.data" >"$TMP/perf.txt" 2>/dev/null
+	"$CPUTIME" "$TMP/t.scr" perf script -i "$TMP/perf.data" >"$TMP/perf.txt" 2>/dev/null
 	P_N=$(awk 'BEGIN { RS = "" } END { print NR }' "$TMP/perf.txt")
 	P_CPU=$(awk -v a="$(cpu_of "$TMP/t.rec")" -v w="$(cpu_of "$TMP/t.wl")" -v b="$(cpu_of "$TMP/t.scr")" \
 		'BEGIN { print a - w + b }')
@@ -64,8 +65,8 @@ report() {
 	awk -v w="$1" -v sc="$SC_CPU" -v sn="$SC_N" -v bu="$BPF_US" -v by="$BYTES" -v pc="$P_CPU" \
 		-v pn="$P_N" -v pb="$P_BYTES" 'BEGIN {
 		s = sn ? sc * 1e6 / sn + bu : 0; p = pn ? pc * 1e6 / pn : 0
-		printf "%-14s %-26s %8d %8.2f %14.0f %12.1f   (BPF program %.1f us/sample)\n", w, "scorch bpf dwarf", sn, sc + bu * sn / 1e6, s, by, bu
-		printf "%-14s %-26s %8d %8.2f %14.0f %12.0f\n", w, "perf record+script dwarf", pn, pc, p, pb
+		printf "%-14s %-26s %8d %8.3f %14.0f %12.1f   (BPF program %.1f us/sample)\n", w, "scorch bpf dwarf", sn, sc + bu * sn / 1e6, s, by, bu
+		printf "%-14s %-26s %8d %8.3f %14.0f %12.0f\n", w, "perf record+script dwarf", pn, pc, p, pb
 		printf "%-14s total CPU per sample: scorch = 1/%.1f of perf (target 1/5: %s); bytes/sample %s 64\n", "",
 			p / s, (p / s >= 5 ? "met" : "NOT met"), (by <= 64 ? "<=" : ">") }'
 }
