@@ -2,6 +2,7 @@
 /* scorch record: sample stacks of a command, pids, CPUs or the whole system into files. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -498,7 +499,7 @@ static void progress(const struct cli *c, const struct sampler_stats *st)
 static int run(struct sampler *s, struct profile *p, const struct cli *c)
 {
 	bool tty = !c->quiet && isatty(STDERR_FILENO);
-	double start = now_s(), last = 0;
+	double start = now_s(), last = 0, trimmed = start;
 	double end = c->duration > 0 ? start + c->duration : 0;
 	int ret = 0;
 	while (!exiting) {
@@ -524,6 +525,12 @@ static int run(struct sampler *s, struct profile *p, const struct cli *c)
 			break;
 		}
 		push_agent__tick(c->agent, p); /* --every: the interval's profile when due */
+		if (c->push.every_s > 0 && now_s() - trimmed >= c->push.every_s) {
+			/* the heap's free pages back to the system once an interval: what processes
+			 * that exited left there (their maps, tables no longer used) */
+			malloc_trim(0);
+			trimmed = now_s();
+		}
 		struct sampler_stats st;
 		sampler__stats(s, &st);
 		if (st.targets_exited)
@@ -631,6 +638,15 @@ int cmd_record(int argc, char **argv)
 	if (c.noutputs == 0 && c.push.every_s > 0) /* a pure agent: hold one interval, not the run */
 		push_agent__reset_after_push(c.agent);
 	c.o.agent = c.push.every_s > 0;
+	if (c.o.agent) {
+		/*
+		 * An agent runs for weeks beside processes that come and go: blocks of 256 KiB and
+		 * more (a file's symbol or CFI tables being built, a push's encoding) are mapped
+		 * and unmapped when freed, rather than left in the heap, where glibc's growing
+		 * threshold would put them after the first free.
+		 */
+		mallopt(M_MMAP_THRESHOLD, 256 << 10);
+	}
 	struct sampler *s = sampler__open(&c.o, sym, err, sizeof(err));
 	if (!s) {
 		int e = errno;
