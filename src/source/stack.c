@@ -466,31 +466,52 @@ void stack_builder__exit(struct stack_builder *b, uint32_t pid, uint32_t tid)
 	};
 }
 
+/*
+ * Moves the live slots of an array of n elements of size sz to its front, in index order (so
+ * none is overwritten before it moves), and points the map's entries at their new slots.
+ * Returns the number of live slots.
+ */
+static uint32_t compact_slots(struct hashmap *map, void *arr, size_t sz, uint32_t n,
+			      bool (*dead)(const void *))
+{
+	uint32_t *moved = xmalloc(sizeof(*moved) * (n ? n : 1));
+	uint32_t live = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		char *slot = (char *)arr + (size_t)i * sz;
+		if (dead(slot)) {
+			moved[i] = UINT32_MAX;
+			continue;
+		}
+		if (live != i)
+			memcpy((char *)arr + (size_t)live * sz, slot, sz);
+		moved[i] = live++;
+	}
+	struct hashmap kept = {0};
+	for (struct hashmap_entry *e = NULL; (e = hashmap__next(map, e));)
+		if (moved[e->value] != UINT32_MAX)
+			hashmap__put_u64(&kept, e->a, e->b, NULL)->value = moved[e->value];
+	hashmap__destroy(map);
+	*map = kept;
+	free(moved);
+	return live;
+}
+
+static bool pid_dead(const void *p)
+{
+	return ((const struct pidinfo *)p)->dead;
+}
+
+static bool comm_dead(const void *c)
+{
+	return ((const struct comminfo *)c)->dead;
+}
+
 /* Rebuilds the pid and comm tables without their dead slots, and empties the address cache
  * (its keys name dead processes too; live ones are resolved again on their next sample). */
 static void rebuild_tables(struct stack_builder *b)
 {
-	struct hashmap pids = {0}, comms = {0};
-	uint32_t n = 0;
-	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->pids, e));) {
-		if (b->pidv[e->value].dead)
-			continue;
-		b->pidv[n] = b->pidv[e->value];
-		hashmap__put_u64(&pids, e->a, 0, NULL)->value = n++;
-	}
-	b->npidv = n;
-	n = 0;
-	for (struct hashmap_entry *e = NULL; (e = hashmap__next(&b->comms, e));) {
-		if (b->commv[e->value].dead)
-			continue;
-		b->commv[n] = b->commv[e->value];
-		hashmap__put_u64(&comms, e->a, 0, NULL)->value = n++;
-	}
-	b->ncommv = n;
-	hashmap__destroy(&b->pids);
-	hashmap__destroy(&b->comms);
-	b->pids = pids;
-	b->comms = comms;
+	b->npidv = compact_slots(&b->pids, b->pidv, sizeof(*b->pidv), b->npidv, pid_dead);
+	b->ncommv = compact_slots(&b->comms, b->commv, sizeof(*b->commv), b->ncommv, comm_dead);
 	b->dead_pids = b->dead_comms = 0;
 	hashmap__destroy(&b->addrs);
 	b->npool = 0;

@@ -286,6 +286,60 @@ static void test_reap_after_exit(void **state)
 	fixture_fini(&f);
 }
 
+/*
+ * When enough exited tasks are reaped, the tables are compacted. Every task still alive keeps
+ * its own name: the idle task stays "swapper" and a thread seen first stays itself, whatever
+ * order the map lists them in (a compaction in map order once copied a short-lived process's
+ * name over the idle task's slot, and idle samples came out under that name).
+ */
+static void test_compaction_keeps_names(void **state)
+{
+	(void)state;
+	struct sampler_opts o = {.timeline = true, .root = ROOT_COMM};
+	struct fixture f;
+	fixture_init(&f, &o);
+	uint64_t kips[] = {1};
+	struct raw_sample idle = {.pid = 0, .tid = 0, .kips = kips, .nkips = 1};
+	assert_true(stack_builder__sample(f.b, f.p, &idle));
+	const uint32_t base = 0x3fff0000; /* above pid_max: never live processes */
+	char name[16], want[64];
+	size_t nsamples = 1;
+	for (uint32_t round = 0; round < 4; round++) {
+		for (uint32_t i = 0; i < 400; i++) {
+			/* every 8th task lives on, the others exit */
+			uint32_t pid = base + round * 1000 + i;
+			stack_builder__fork(f.b, f.pid, f.tid, pid, pid);
+			snprintf(name, sizeof(name), "t%u", pid - base);
+			stack_builder__comm(f.b, pid, pid, name, true);
+			struct raw_sample s = {.pid = pid, .tid = pid, .kips = kips, .nkips = 1};
+			assert_true(stack_builder__sample(f.b, f.p, &s));
+			nsamples++;
+			if (i % 8)
+				stack_builder__exit(f.b, pid, pid);
+		}
+		stack_builder__drained(f.b);
+		stack_builder__drained(f.b);
+		assert_true(stack_builder__sample(f.b, f.p, &idle));
+		char *got = path_of(f.p, nsamples++);
+		assert_string_equal(got, "swapper;[[kernel.kallsyms]]");
+		free(got);
+		for (uint32_t r = 0; r <= round; r++)
+			for (uint32_t i = 0; i < 400; i += 8) {
+				uint32_t pid = base + r * 1000 + i;
+				struct raw_sample s = {.pid = pid, .tid = pid, .kips = kips, .nkips = 1};
+				assert_true(stack_builder__sample(f.b, f.p, &s));
+				got = path_of(f.p, nsamples++);
+				snprintf(want, sizeof(want), "t%u;[[kernel.kallsyms]]", pid - base);
+				assert_string_equal(got, want);
+				free(got);
+			}
+	}
+	struct stack_tables t;
+	stack_builder__tables(f.b, &t);
+	assert_int_equal(t.reaped, 4 * 350);
+	fixture_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +347,7 @@ int main(void)
 	    cmocka_unit_test(test_root_frames),
 	    cmocka_unit_test(test_skip_idle),
 	    cmocka_unit_test(test_reap_after_exit),
+	    cmocka_unit_test(test_compaction_keeps_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
