@@ -678,11 +678,11 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 		    "%sdwarf: %" PRIu64 " stacks, %" PRIu64 " frames by frame pointers, %" PRIu64
 		    " without tables, %" PRIu64 " read errors, %" PRIu64 " truncated; %" PRIu64
 		    " files (%" PRIu64 " failed, %" PRIu64 " over the auto budget), %" PRIu64
-		    " rows in %u shards, built in %.0f ms",
+		    " rows in %u shards, built in %.0f ms (%" PRIu64 " files from the cache)",
 		    used ? "; " : "", d.counters[PC_DW_STACKS], d.counters[PC_DW_FP_FRAMES],
 		    d.counters[PC_DW_NO_PROC], d.counters[PC_DW_READ_ERROR], d.counters[PC_DW_TRUNCATED],
 		    u->files, u->files_failed, u->files_over_budget, u->rows, u->shards,
-		    (double)u->build_ns / 1e6);
+		    (double)u->build_ns / 1e6, u->files_cached);
 	}
 	if (d.drains && used < len) /* what the backend holds between drains */
 		used += (size_t)snprintf(buf + used, len - used,

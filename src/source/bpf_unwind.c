@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../unwind/cfi_cache.h"
 #include "../unwind/cfi_table.h"
 #include "../unwind/dwarf.h"
 #include "../util/hashmap.h"
@@ -51,6 +52,7 @@ struct bpf_unwind {
 	struct hashmap verdict;	 /* (tgid, 0) -> 0 undecided, 1 dwarf, 2 frame pointers */
 	struct hashmap binaries; /* binary path -> unwind__pid_lacks_fp's cache */
 	struct bpf_unwind_stats st;
+	char cache_dir[4096]; /* compiled tables kept between runs ("" without a cache) */
 };
 
 static uint64_t now_ns(void)
@@ -70,6 +72,8 @@ int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tg
 	u->tgids_fd = tgids_fd;
 	for (int i = 0; i < UNWIND_MAX_SHARDS; i++)
 		u->shard_fds[i] = -1;
+	if (!util__cache_dir(u->cache_dir, sizeof(u->cache_dir)))
+		u->cache_dir[0] = '\0';
 	*out = u;
 	(void)err;
 	(void)errlen;
@@ -186,7 +190,8 @@ static struct file_table *file_table(struct bpf_unwind *u, uint32_t pid, const c
 	int fd = open_mapped(pid, path, dev, ino);
 	struct cfi_table *t = NULL;
 	char err[256] = "";
-	int ret = fd < 0 ? fd : cfi_table__build(fd, &t, err, sizeof(err));
+	bool cached = false;
+	int ret = fd < 0 ? fd : cfi_cache__build(fd, u->cache_dir, &t, &cached, err, sizeof(err));
 	if (fd >= 0)
 		close(fd);
 	if (ret == 0 && t->nrows && place_rows(u, t, &f->row_start) == 0) {
@@ -195,6 +200,7 @@ static struct file_table *file_table(struct bpf_unwind *u, uint32_t pid, const c
 		f->nloads = t->nloads;
 		t->loads = NULL;
 		u->st.files++;
+		u->st.files_cached += cached;
 	} else {
 		u->st.files_failed++;
 	}

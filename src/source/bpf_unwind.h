@@ -13,6 +13,7 @@ struct bpf_unwind;
 /* What the unwinder's user side did so far. */
 struct bpf_unwind_stats {
 	uint64_t files;          /* ELF files compiled into tables */
+	uint64_t files_cached;   /* of those, read compiled from the cache directory */
 	uint64_t files_failed;   /* unreadable or not x86-64: their frames use frame pointers */
 	uint64_t rows;           /* rows loaded, all tables */
 	uint32_t shards;         /* row shards created (UNWIND_SHARD_ROWS rows each) */

@@ -16,6 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include "unwind/cfi_cache.h"
 #include "unwind/cfi_table.h"
 
 /* The row of t in force at pc (the last whose pc <= pc), or NULL. */
@@ -214,12 +218,96 @@ static void test_not_elf(void **state)
 	close(fd);
 }
 
+/* Copies src to dst; returns dst's fd, open for reading. */
+static int copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(in >= 0 && out >= 0);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	return open(dst, O_RDONLY);
+}
+
+static void assert_same_table(const struct cfi_table *a, const struct cfi_table *b)
+{
+	assert_int_equal(a->nrows, b->nrows);
+	assert_memory_equal(a->rows, b->rows, a->nrows * sizeof(*a->rows));
+	assert_int_equal(a->nloads, b->nloads);
+	assert_memory_equal(a->loads, b->loads, (size_t)a->nloads * sizeof(*a->loads));
+	assert_int_equal(a->nfdes, b->nfdes);
+	assert_int_equal(a->unsupported, b->unsupported);
+	assert_int_equal(a->nodata, b->nodata);
+}
+
+/*
+ * The cache gives back the table it stored, exactly; a file rewritten in place (new times)
+ * or a damaged cache file is compiled again, never read stale or short.
+ */
+static void test_cache(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/scorch-cfi-cache.XXXXXX", elf[4200], entry[4300];
+	assert_non_null(mkdtemp(dir));
+	snprintf(elf, sizeof(elf), "%s/libc.so", dir);
+	int fd = copy_file("/lib/x86_64-linux-gnu/libc.so.6", elf);
+	struct cfi_table *want = NULL, *t = NULL;
+	char err[256];
+	bool cached = true;
+	assert_int_equal(cfi_table__build(fd, &want, err, sizeof(err)), 0);
+	assert_int_equal(cfi_cache__build(fd, dir, &t, &cached, err, sizeof(err)), 0);
+	assert_false(cached);
+	assert_same_table(want, t);
+	cfi_table__free(t);
+	assert_int_equal(cfi_cache__build(fd, dir, &t, &cached, err, sizeof(err)), 0);
+	assert_true(cached);
+	assert_same_table(want, t);
+	cfi_table__free(t);
+
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	snprintf(entry, sizeof(entry), "%s/cfi/cfi-%llx-%llu", dir, (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	assert_int_equal(truncate(entry, 100), 0); /* damaged */
+	assert_int_equal(cfi_cache__build(fd, dir, &t, &cached, err, sizeof(err)), 0);
+	assert_false(cached);
+	assert_same_table(want, t);
+	cfi_table__free(t);
+
+	/* the same inode rewritten: an empty CFI section table now, a newer time */
+	close(fd);
+	int w = open(elf, O_WRONLY | O_TRUNC);
+	assert_true(w >= 0);
+	close(w);
+	fd = copy_file("/proc/self/exe", elf);
+	struct cfi_table *self = NULL;
+	assert_int_equal(cfi_table__build(fd, &self, err, sizeof(err)), 0);
+	assert_int_equal(cfi_cache__build(fd, dir, &t, &cached, err, sizeof(err)), 0);
+	assert_false(cached);
+	assert_same_table(self, t);
+	cfi_table__free(t);
+
+	/* no cache directory: compiled, nothing written */
+	assert_int_equal(cfi_cache__build(fd, "", &t, &cached, err, sizeof(err)), 0);
+	assert_false(cached);
+	cfi_table__free(t);
+	cfi_table__free(self);
+	cfi_table__free(want);
+	close(fd);
+	char cmd[4300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libc),    cmocka_unit_test(test_sqlite),
 		cmocka_unit_test(test_self),    cmocka_unit_test(test_plt_rows),
-		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_not_elf), cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
