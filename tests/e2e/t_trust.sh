@@ -280,6 +280,14 @@ for backend in perf bpf; do
 		ok "reaping ($backend): $pids pids held at the end ($live processes alive), $reaped reaped (3000+ started)" ||
 		fail "reaping ($backend): pids held near the live count, every short process reaped" \
 			"${pids:-?} pids held, $live alive, ${reaped:-?} reaped: $(grep per-process "$TMP/reap-$backend.err")"
+	# The idle loop runs only in the idle task: its stacks are swapper's, whatever else ran
+	# and exited (they once came out under a reaped process's name after the tables shrank).
+	idle=$(grep -c ';do_idle;' "$TMP/reap-$backend.folded")
+	other=$(grep ';do_idle;' "$TMP/reap-$backend.folded" | grep -vc '^swapper;')
+	[ "${idle:-0}" -ge 1 ] && [ "${other:-1}" = 0 ] &&
+		ok "reaping ($backend): all $idle idle-loop stacks are swapper's" ||
+		fail "reaping ($backend): idle-loop stacks named swapper only" \
+			"$idle idle stacks, $other under other names: $(grep ';do_idle;' "$TMP/reap-$backend.folded" | grep -v '^swapper;' | cut -c1-80 | head -3 | tr '\n' '|')"
 	cs=$TMP/reap-$backend.cs
 	grep '^reapwl;' "$TMP/reap-$backend.folded" >"$cs"
 	h=$(share "$cs" ";hot_function( |;)")
