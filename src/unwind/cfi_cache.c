@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "cfi_cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,6 +14,11 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+
+/* The directory's bound: past either, the oldest entries go (a host that keeps building new
+ * binaries would otherwise fill it, one entry per inode ever profiled). */
+#define CFI_CACHE_MAX_FILES 256
+#define CFI_CACHE_MAX_BYTES ((uint64_t)64 << 20)
 
 /* Bumped whenever the rows' meaning or layout changes: older files are then rebuilt. */
 #define CFI_CACHE_MAGIC "scorch-cfi-v1\n"
@@ -83,6 +89,55 @@ out:
 	return t;
 }
 
+struct dir_entry {
+	char name[256];
+	int64_t mtime;
+	uint64_t bytes;
+};
+
+static int by_age(const void *a, const void *b)
+{
+	const struct dir_entry *x = a, *y = b;
+	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
+}
+
+/* Removes the oldest entries of dir (by modification time) until it is within its bound. */
+static void prune(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dir_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t bytes = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (strncmp(de->d_name, "cfi-", 4) != 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, sizeof(*v) * cap);
+		}
+		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+		v[n].mtime = (int64_t)st.st_mtim.tv_sec;
+		v[n].bytes = (uint64_t)st.st_size;
+		bytes += v[n].bytes;
+		n++;
+	}
+	if (n > CFI_CACHE_MAX_FILES || bytes > CFI_CACHE_MAX_BYTES) {
+		qsort(v, n, sizeof(*v), by_age);
+		for (size_t i = 0; i < n && (n - i > CFI_CACHE_MAX_FILES || bytes > CFI_CACHE_MAX_BYTES);
+		     i++) {
+			unlinkat(dirfd(d), v[i].name, 0);
+			bytes -= v[i].bytes;
+		}
+	}
+	closedir(d);
+	free(v);
+}
+
 static void store(const char *dir, const char *path, struct cache_header *h,
 		  const struct cfi_table *t)
 {
@@ -120,6 +175,7 @@ static void store(const char *dir, const char *path, struct cache_header *h,
 			unlink(tmp);
 	}
 	free(buf);
+	prune(dir);
 }
 
 int cfi_cache__build(int fd, const char *dir, struct cfi_table **out, bool *cached, char *err,

@@ -250,7 +250,7 @@ static void assert_same_table(const struct cfi_table *a, const struct cfi_table 
 static void test_cache(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/scorch-cfi-cache.XXXXXX", elf[4200], entry[4300];
+	char dir[] = "/tmp/scorch-cfi-cache.XXXXXX", elf[4200], entry[4300], cmd_count[4300];
 	assert_non_null(mkdtemp(dir));
 	snprintf(elf, sizeof(elf), "%s/libc.so", dir);
 	int fd = copy_file("/lib/x86_64-linux-gnu/libc.so.6", elf);
@@ -289,6 +289,33 @@ static void test_cache(void **state)
 	assert_false(cached);
 	assert_same_table(self, t);
 	cfi_table__free(t);
+
+	/* the directory stays bounded: 300 older entries, and a store keeps the newest 256 */
+	char name[4400];
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "%s/cfi/cfi-0-%d", dir, i);
+		FILE *f = fopen(name, "w");
+		assert_non_null(f);
+		fputs("old", f);
+		fclose(f);
+		struct timeval tv[2] = {{1000000 + i, 0}, {1000000 + i, 0}};
+		assert_int_equal(utimes(name, tv), 0);
+	}
+	assert_int_equal(unlink(entry), 0);
+	assert_int_equal(cfi_cache__build(fd, dir, &t, &cached, err, sizeof(err)), 0);
+	assert_false(cached);
+	cfi_table__free(t);
+	snprintf(cmd_count, sizeof(cmd_count), "ls '%s/cfi' | wc -l", dir);
+	FILE *pc = popen(cmd_count, "r");
+	int files = -1;
+	assert_int_equal(fscanf(pc, "%d", &files), 1);
+	pclose(pc);
+	assert_int_equal(files, 256);
+	assert_int_equal(access(entry, F_OK), 0); /* the new entry stays */
+	snprintf(name, sizeof(name), "%s/cfi/cfi-0-0", dir);
+	assert_int_not_equal(access(name, F_OK), 0); /* the oldest went */
+	snprintf(name, sizeof(name), "%s/cfi/cfi-0-299", dir);
+	assert_int_equal(access(name, F_OK), 0);
 
 	/* no cache directory: compiled, nothing written */
 	assert_int_equal(cfi_cache__build(fd, "", &t, &cached, err, sizeof(err)), 0);
