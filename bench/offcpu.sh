@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Off-CPU mode overhead: a two-thread pipe ping-pong (~100k context switches/s on an idle
-# machine) with and without the off-CPU BPF programs, then RSS and map memory over time.
+# Off-CPU mode overhead: a two-thread pipe ping-pong with and without the off-CPU BPF
+# programs, then RSS and map memory over time. Two cases: the two threads on both CPUs, as
+# fast as they go (each wake-up crosses CPUs: 50-150k switches/s on this VM), and the issue's
+# case, both pinned to one CPU and held to about 100k switches/s by WORK_NS of computing per
+# round trip (unhindered, one CPU does 1.1M switches/s here).
 #   RUNS=5 ROUNDS=100000 MEM_SECONDS=20 bench/offcpu.sh      (MEM_SECONDS=600 for 10 minutes)
+#   WORK_NS=17000 RATE_ROUNDS=50000: the fixed-rate case (about 1 s a run)
 # Prints medians of interleaved runs: wall time and the workload's CPU time (user + system;
 # the BPF programs run in its context at each switch, so their cost lands there). Needs root.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-5} ROUNDS=${ROUNDS:-100000} MEM_SECONDS=${MEM_SECONDS:-20}
+WORK_NS=${WORK_NS:-17000} RATE_ROUNDS=${RATE_ROUNDS:-50000}
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
 [ -r /sys/kernel/btf/vmlinux ] || { echo "skipped: no /sys/kernel/btf/vmlinux"; exit 0; }
 make -C "$ROOT" -s build/obj/src/source/bpf_offcpu.o build/obj/src/source/bpf_btf.o >/dev/null
@@ -20,31 +25,45 @@ cc -O2 -Wall -Wextra -Werror -I"$ROOT/src" -I"$ROOT/build/gen" -o "$TMP/attach" 
 
 declare -A WALL CPU RATE
 modes=(none offcpu offcpu-user full offcpu-all)
+# run_mode MODE CMD...: the workload CMD under the programs of MODE
 run_mode() {
-	case $1 in
-	none) "$TMP/pingpong" "$ROUNDS" ;;
-	offcpu) "$TMP/attach" -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
-	offcpu-user) "$TMP/attach" --user -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
-	full) "$TMP/attach" --full -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
-	offcpu-all) "$TMP/attach" --all -- "$TMP/pingpong" "$ROUNDS" 2>/dev/null ;;
+	local m=$1
+	shift
+	case $m in
+	none) "$@" ;;
+	offcpu) "$TMP/attach" -- "$@" 2>/dev/null ;;
+	offcpu-user) "$TMP/attach" --user -- "$@" 2>/dev/null ;;
+	full) "$TMP/attach" --full -- "$@" 2>/dev/null ;;
+	offcpu-all) "$TMP/attach" --all -- "$@" 2>/dev/null ;;
 	esac
 }
-for ((i = 0; i < RUNS; i++)); do
-	for m in "${modes[@]}"; do
-		read -r wall rate cpu < <(run_mode "$m")
-		WALL[$m]+="$wall " CPU[$m]+="$cpu " RATE[$m]+="$rate "
-	done
-done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs; $RUNS interleaved runs of $ROUNDS round trips"
-bw=$(echo "${WALL[none]}" | median) bc=$(echo "${CPU[none]}" | median)
-printf '%-11s %10s %10s %12s %10s %10s\n' mode wall_ms vs_none cpu_ms vs_none switch/s
-for m in "${modes[@]}"; do
-	w=$(echo "${WALL[$m]}" | median) c=$(echo "${CPU[$m]}" | median) r=$(echo "${RATE[$m]}" | median)
-	awk -v m="$m" -v w="$w" -v c="$c" -v r="$r" -v bw="$bw" -v bc="$bc" 'BEGIN {
-		printf "%-11s %10.0f %+9.1f%% %12.0f %+9.1f%% %10.0f\n", m, w / 1e6, 100 * (w / bw - 1), c / 1e6,
-			100 * (c / bc - 1), r }'
-done
+# one_case TITLE CMD...: every mode, RUNS interleaved runs, medians against none
+one_case() {
+	local title=$1 i m
+	shift
+	WALL=() CPU=() RATE=()
+	for ((i = 0; i < RUNS; i++)); do
+		for m in "${modes[@]}"; do
+			read -r wall rate cpu < <(run_mode "$m" "$@")
+			WALL[$m]+="$wall " CPU[$m]+="$cpu " RATE[$m]+="$rate "
+		done
+	done
+	echo "$title"
+	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs; $RUNS interleaved runs"
+	bw=$(echo "${WALL[none]}" | median) bc=$(echo "${CPU[none]}" | median)
+	printf '%-11s %10s %10s %12s %10s %10s\n' mode wall_ms vs_none cpu_ms vs_none switch/s
+	for m in "${modes[@]}"; do
+		w=$(echo "${WALL[$m]}" | median) c=$(echo "${CPU[$m]}" | median) r=$(echo "${RATE[$m]}" | median)
+		awk -v m="$m" -v w="$w" -v c="$c" -v r="$r" -v bw="$bw" -v bc="$bc" 'BEGIN {
+			printf "%-11s %10.0f %+9.1f%% %12.0f %+9.1f%% %10.0f\n", m, w / 1e6, 100 * (w / bw - 1), c / 1e6,
+				100 * (c / bc - 1), r }'
+	done
+	echo
+}
+one_case "both CPUs, as fast as it goes: $ROUNDS round trips" "$TMP/pingpong" "$ROUNDS"
+one_case "one CPU (taskset -c 0), ${WORK_NS} ns of computing per round trip: $RATE_ROUNDS round trips" \
+	taskset -c 0 "$TMP/pingpong" "$RATE_ROUNDS" "$WORK_NS"
 echo "modes: offcpu = blocked time of the ping-pong's process; offcpu-user = the same with user"
 echo "stacks only (record --off-cpu --user-only); full = + wakers, runnable time,"
 echo "thread-state spans; offcpu-all = blocked time of every task on the machine."
