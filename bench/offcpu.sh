@@ -12,7 +12,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-5} ROUNDS=${ROUNDS:-100000} MEM_SECONDS=${MEM_SECONDS:-20}
-WORK_NS=${WORK_NS:-17000} RATE_ROUNDS=${RATE_ROUNDS:-50000}
+WORK_NS=${WORK_NS:-17000} RATE_ROUNDS=${RATE_ROUNDS:-50000} NCPU=$(nproc)
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
 [ -r /sys/kernel/btf/vmlinux ] || { echo "skipped: no /sys/kernel/btf/vmlinux"; exit 0; }
 make -C "$ROOT" -s build/obj/src/source/bpf_offcpu.o build/obj/src/source/bpf_btf.o >/dev/null
@@ -64,6 +64,21 @@ one_case() {
 one_case "both CPUs, as fast as it goes: $ROUNDS round trips" "$TMP/pingpong" "$ROUNDS"
 one_case "one CPU (taskset -c 0), ${WORK_NS} ns of computing per round trip: $RATE_ROUNDS round trips" \
 	taskset -c 0 "$TMP/pingpong" "$RATE_ROUNDS" "$WORK_NS"
+# the same rate spread over the machine: one ping-pong pinned to each CPU at once, each with
+# more computing per round trip (the rate divided by the CPUs); wall of the slowest,
+# switches/s and CPU summed
+cat >"$TMP/pair" <<EOF
+#!/usr/bin/env bash
+n=\$(nproc); d=\$(mktemp -d)
+for ((c = 0; c < n; c++)); do taskset -c \$c "$TMP/pingpong" "\$1" "\$2" >"\$d/\$c" & done
+wait
+cat "\$d"/* | awk '{ w = \$1 > w ? \$1 : w; r += \$2; c += \$3 } END { printf "%.0f %.0f %.0f\\n", w, r, c }'
+rm -rf "\$d"
+EOF
+chmod +x "$TMP/pair"
+WORK2=$(((WORK_NS + 1800) * NCPU - 1800))
+one_case "every CPU, one ping-pong pinned to each, ${WORK2} ns of computing per round trip: $RATE_ROUNDS round trips each" \
+	"$TMP/pair" "$RATE_ROUNDS" "$WORK2"
 echo "modes: offcpu = blocked time of the ping-pong's process; offcpu-user = the same with user"
 echo "stacks only (record --off-cpu --user-only); full = + wakers, runnable time,"
 echo "thread-state spans; offcpu-all = blocked time of every task on the machine."
