@@ -25,7 +25,6 @@
 #include "../util/util.h"
 
 #define MAX_OUTPUTS 16
-#define POLL_MS 100
 /*
  * An agent (--every) drains once a second: the kernel counts stacks in between, and a drain
  * costs system calls per distinct stack whatever the rate, so fewer drains fold more
@@ -503,7 +502,7 @@ static int run(struct sampler *s, struct profile *p, const struct cli *c)
 	double end = c->duration > 0 ? start + c->duration : 0;
 	int ret = 0;
 	while (!exiting) {
-		int timeout = c->push.every_s > 0 ? AGENT_POLL_MS : POLL_MS;
+		int timeout = c->push.every_s > 0 ? AGENT_POLL_MS : sampler__drain_interval_ms(s);
 		int due = push_agent__due_ms(c->agent); /* wake for the interval's end too */
 		if (due >= 0 && due < timeout)
 			timeout = due;

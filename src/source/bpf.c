@@ -463,16 +463,29 @@ static int take_counts(struct bpf_backend *b, int fd, size_t *n)
 	return 0;
 }
 
+/*
+ * The counters summed over CPUs: one batch lookup of the whole array (this runs at every
+ * drain and status read, ten times a second under `record`: a lookup per counter was most
+ * of the backend's syscalls), or one lookup a counter where batches are missing.
+ */
 static void read_counters(const struct bpf_backend *b, uint64_t *out)
 {
 	int fd = bpf_map__fd(b->skel->maps.counters);
-	uint64_t *v = xmalloc(sizeof(*v) * (size_t)b->npossible);
-	for (__u32 i = 0; i < PC_NR; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, v) != 0)
-			continue;
-		for (int c = 0; c < b->npossible; c++)
-			out[i] += v[c];
+	size_t np = (size_t)b->npossible;
+	uint64_t *v = xmalloc(sizeof(*v) * np * PC_NR);
+	__u32 keys[PC_NR], count = PC_NR, next;
+	memset(out, 0, sizeof(*out) * PC_NR);
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	int ret = bpf_map_lookup_batch(fd, NULL, &next, keys, v, &count, &bo);
+	if ((ret == 0 || errno == ENOENT) && count == PC_NR) {
+		for (__u32 i = 0; i < count; i++)
+			for (size_t c = 0; c < np && keys[i] < PC_NR; c++)
+				out[keys[i]] += v[i * np + c];
+	} else {
+		for (__u32 i = 0; i < PC_NR; i++)
+			if (bpf_map_lookup_elem(fd, &i, v) == 0)
+				for (size_t c = 0; c < np; c++)
+					out[i] += v[c];
 	}
 	free(v);
 }
@@ -618,10 +631,24 @@ int bpf_backend__unwind_fds(const struct bpf_backend *b, int *shards_fd, int *pr
 	return 0;
 }
 
-void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d)
+/* What the backend keeps between drains, with the counters as the last drain read them. */
+static void snapshot(const struct bpf_backend *b, struct bpf_backend_detail *d)
 {
 	*d = b->d;
 	d->sideband_lost = bpf_sideband__lost(b->sb);
+	if (b->unwind) {
+		bpf_sideband__lock(b->sb);
+		bpf_unwind__stats(b->unwind, &d->unwind);
+		bpf_sideband__unlock(b->sb);
+	}
+	d->stacks_cached = bpf_stacks__count(b->stacks);
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		d->stacks_cached += bpf_ustacks__count(b->ucache[i]);
+}
+
+void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d)
+{
+	snapshot(b, d);
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 	memset(&info, 0, sizeof(info));
@@ -630,21 +657,15 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 		d->prog_run_ns = info.run_time_ns;
 		d->prog_runs = info.run_cnt;
 	}
-	if (b->unwind) {
-		bpf_sideband__lock(b->sb);
-		bpf_unwind__stats(b->unwind, &d->unwind);
-		bpf_sideband__unlock(b->sb);
-	}
 	read_counters(b, d->counters);
-	d->stacks_cached = bpf_stacks__count(b->stacks);
-	for (int i = 0; i < PROFILE_NSETS; i++)
-		d->stacks_cached += bpf_ustacks__count(b->ucache[i]);
 }
 
 void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 {
+	/* the counters of the last drain: the status is read after every drain (ten times a
+	 * second under `record`), and what it shows was counted by then */
 	struct bpf_backend_detail d;
-	bpf_backend__detail(b, &d);
+	snapshot(b, &d);
 	memset(st, 0, sizeof(*st));
 	st->backend = "bpf";
 	st->event = b->event;
@@ -699,6 +720,11 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 	if (used)
 		st->info = buf;
 	st->freq = b->opts.freq;
+}
+
+size_t bpf_backend__collect(struct bpf_backend *b)
+{
+	return bpf_sideband__collect(b->sb);
 }
 
 void bpf_backend__close(struct bpf_backend *b)

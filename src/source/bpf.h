@@ -71,7 +71,11 @@ int bpf_backend__poll(struct bpf_backend *b, int timeout_ms);
 int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_fn sample,
 		       void *ctx);
 
-/* Fills st (backend "bpf") from the kernel counters; st->note may point into b. */
+/* Reads the process events that arrived into the queue the next drain replays; returns how
+ * many wait there. */
+size_t bpf_backend__collect(struct bpf_backend *b);
+
+/* Fills st (backend "bpf") from the counters of the last drain; st->note may point into b. */
 void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st);
 /* Fills d with the backend's own counters. */
 void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../util/util.h"
 #include "bpf.h"
@@ -26,13 +27,49 @@ static int bpf_open(struct sampler *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The side band's rings (128 KiB a CPU) are read this often while the caller waits; once
+ * this many process events wait, the caller drains at once (processes come and go fast: the
+ * state of those that exited goes a drain after their exit, as with perf_event's pace). */
+#define SIDEBAND_MS 100
+#define SIDEBAND_EARLY 256
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * The kernel aggregates; there is nothing to wake for but a target's exit or the caller's
- * wake fd, so wait on those only and let drain() move what the interval counted.
+ * wake fd, so wait on those only and let drain() move what the interval counted. Drains are
+ * a second apart under `record` (sampler__drain_interval_ms): meanwhile the process events
+ * are read out of the side band's rings every SIDEBAND_MS, so a burst of new processes does
+ * not overflow them, and a burst of SIDEBAND_EARLY of them ends the wait.
  */
 static int bpf_poll(struct sampler *s, int timeout_ms)
 {
-	return sampler__wait_targets(s, timeout_ms);
+	int max = SAMPLER_MAX_WAIT_FDS(s);
+	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
+	int n = sampler__wait_fds(s, fds, max);
+	uint64_t end = timeout_ms >= 0 ? mono_ms() + (uint64_t)timeout_ms : UINT64_MAX;
+	int ret = 0;
+	for (;;) {
+		uint64_t now = mono_ms();
+		int step = end == UINT64_MAX || end - now > SIDEBAND_MS ? SIDEBAND_MS
+		           : now < end ? (int)(end - now) : 0;
+		int r = poll(fds, (nfds_t)n, step);
+		if (r < 0) {
+			ret = -errno;
+			break;
+		}
+		if (r > 0 || mono_ms() >= end)
+			break;
+		if (bpf_backend__collect(s->priv) >= SIDEBAND_EARLY)
+			break;
+	}
+	free(fds);
+	return ret;
 }
 
 static void on_record(void *ctx, const struct perf_event_header *h)
@@ -73,4 +110,5 @@ const struct sampler_ops sampler_bpf_ops = {
     .drain = bpf_drain,
     .stats = bpf_stats,
     .close = bpf_close,
+    .drain_ms = 1000,
 };

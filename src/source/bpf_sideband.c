@@ -313,6 +313,14 @@ void bpf_sideband__unlock(struct bpf_sideband *sb)
 	pthread_mutex_unlock(&sb->hook_lock);
 }
 
+/* Wakes the reader thread when records wait for its hook (called without sb->lock). */
+static void wake_reader(struct bpf_sideband *sb, bool wake)
+{
+	uint64_t one = 1;
+	if (wake && sb->wake_fd >= 0 && write(sb->wake_fd, &one, sizeof(one)) < 0)
+		util__warn("side band: cannot wake the reader: %s", strerror(errno));
+}
+
 void bpf_sideband__drain(struct bpf_sideband *sb, uint64_t until, bpf_record_fn record, void *ctx)
 {
 	pthread_mutex_lock(&sb->lock);
@@ -320,9 +328,18 @@ void bpf_sideband__drain(struct bpf_sideband *sb, uint64_t until, bpf_record_fn 
 	rec_batch__replay_until(&sb->batch, until, record, ctx);
 	bool wake = sb->pending.len > 0;
 	pthread_mutex_unlock(&sb->lock);
-	uint64_t one = 1;
-	if (wake && sb->wake_fd >= 0 && write(sb->wake_fd, &one, sizeof(one)) < 0)
-		util__warn("side band: cannot wake the reader: %s", strerror(errno));
+	wake_reader(sb, wake);
+}
+
+size_t bpf_sideband__collect(struct bpf_sideband *sb)
+{
+	pthread_mutex_lock(&sb->lock);
+	collect(sb);
+	bool wake = sb->pending.len > 0;
+	size_t queued = sb->batch.nrefs;
+	pthread_mutex_unlock(&sb->lock);
+	wake_reader(sb, wake);
+	return queued;
 }
 
 uint64_t bpf_sideband__lost(const struct bpf_sideband *sb)

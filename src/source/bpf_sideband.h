@@ -37,6 +37,9 @@ int bpf_sideband__poll(struct bpf_sideband *sb, int timeout_ms);
  * be NULL), all CPUs merged in time order; later ones wait for the next call.
  */
 void bpf_sideband__drain(struct bpf_sideband *sb, uint64_t until, bpf_record_fn record, void *ctx);
+/* Copies what the rings hold into the queue bpf_sideband__drain replays (so the rings do not
+ * fill between drains), and shows it to the hook. Returns the records queued now. */
+size_t bpf_sideband__collect(struct bpf_sideband *sb);
 /* A record's time: sample_id_all ends every non-sample record with {..., time, cpu}. */
 uint64_t bpf_sideband__time(const struct perf_event_header *h);
 /* Records the kernel lost so far (PERF_RECORD_LOST). */

@@ -290,6 +290,11 @@ int sampler__wait_targets(const struct sampler *s, int timeout_ms)
 	return ret;
 }
 
+int sampler__drain_interval_ms(const struct sampler *s)
+{
+	return s->ops->drain_ms > 0 ? s->ops->drain_ms : SAMPLER_DRAIN_MS;
+}
+
 void sampler__wake_on(struct sampler *s, int fd)
 {
 	s->wake_fd = fd;

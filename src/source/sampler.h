@@ -116,7 +116,12 @@ struct sampler_ops {
 	int (*drain)(struct sampler *s, struct profile *p);
 	void (*stats)(const struct sampler *s, struct sampler_stats *st);
 	void (*close)(struct sampler *s);
+	/* How often the caller need drain, in ms (0: SAMPLER_DRAIN_MS). A backend whose kernel
+	 * side aggregates wants fewer drains than one whose rings fill. */
+	int drain_ms;
 };
+
+#define SAMPLER_DRAIN_MS 100
 
 struct symbolizer;
 
@@ -143,6 +148,9 @@ int sampler__poll(struct sampler *s, int timeout_ms);
  * the same profile: the symbol cache holds its frame ids. Returns 0 or a negative errno.
  */
 int sampler__drain(struct sampler *s, struct profile *p);
+/* How long a caller that only records may wait between drains, in ms: 100 for perf_event's
+ * rings, 1000 for the BPF backend, whose kernel side counts (issue 8: drained once a second). */
+int sampler__drain_interval_ms(const struct sampler *s);
 /* Makes sampler__poll return as soon as fd is readable (a UI's keyboard); -1: none. */
 void sampler__wake_on(struct sampler *s, int fd);
 /* Current statistics; elapsed_ns stops growing at sampler__stop. */
