@@ -111,8 +111,12 @@ if command -v perf >/dev/null && command -v make >/dev/null && command -v cc >/d
 		m=$(echo " $mine_comms " | sed -n "s/.* $c=\([0-9]*\) .*/\1/p")
 		[ -n "$m" ] && [ $((m - v)) -le 10 ] && [ $((v - m)) -le 10 ] || comms_ok=0
 	done
+	# Unnamed shares of one build of ~2,700 samples on this 2-CPU VM: scorch 35.4-38.1% over
+	# 12 builds, perf 34.2-37.1% over 4. Each moves by ~3 points from build to build, and a
+	# 3-point bound failed once (38.1 against 34.2). A tool that lost names would be off by
+	# far more than the 5 points allowed here.
 	[ -s "$TMP/make.folded" ] && [ -n "$theirs_comms" ] && [ $comms_ok = 1 ] &&
-		awk -v a="$mine" -v b="$theirs" 'BEGIN { exit !(a >= 0 && b >= 0 && a <= b + 3) }' &&
+		awk -v a="$mine" -v b="$theirs" 'BEGIN { exit !(a >= 0 && b >= 0 && a <= b + 5) }' &&
 		ok "make -j2 build: processes as perf saw them ($mine_comms; perf $theirs_comms), $mine% of samples with no name (perf $theirs%)" ||
 		fail "make -j2 build: the processes and unnamed samples perf sees" \
 			"scorch: $mine% unnamed, $mine_comms; perf: $theirs% unnamed, $theirs_comms; $(head -c 200 "$TMP/make.err")"
