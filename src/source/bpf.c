@@ -465,8 +465,8 @@ static int take_counts(struct bpf_backend *b, int fd, size_t *n)
 
 /*
  * The counters summed over CPUs: one batch lookup of the whole array (this runs at every
- * drain and status read, ten times a second under `record`: a lookup per counter was most
- * of the backend's syscalls), or one lookup a counter where batches are missing.
+ * drain, and a lookup per counter was most of the backend's system calls), or one lookup a
+ * counter where batches are missing.
  */
 static void read_counters(const struct bpf_backend *b, uint64_t *out)
 {
@@ -662,8 +662,8 @@ void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail 
 
 void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 {
-	/* the counters of the last drain: the status is read after every drain (ten times a
-	 * second under `record`), and what it shows was counted by then */
+	/* the counters of the last drain: the status is read after every drain, and what it
+	 * shows was counted by then */
 	struct bpf_backend_detail d;
 	snapshot(b, &d);
 	memset(st, 0, sizeof(*st));

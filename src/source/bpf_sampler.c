@@ -49,27 +49,17 @@ static uint64_t mono_ms(void)
  */
 static int bpf_poll(struct sampler *s, int timeout_ms)
 {
-	int max = SAMPLER_MAX_WAIT_FDS(s);
-	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
-	int n = sampler__wait_fds(s, fds, max);
 	uint64_t end = timeout_ms >= 0 ? mono_ms() + (uint64_t)timeout_ms : UINT64_MAX;
-	int ret = 0;
 	for (;;) {
 		uint64_t now = mono_ms();
 		int step = end == UINT64_MAX || end - now > SIDEBAND_MS ? SIDEBAND_MS
-		           : now < end ? (int)(end - now) : 0;
-		int r = poll(fds, (nfds_t)n, step);
-		if (r < 0) {
-			ret = -errno;
-			break;
-		}
-		if (r > 0 || mono_ms() >= end)
-			break;
+			   : now < end ? (int)(end - now) : 0;
+		int r = sampler__wait_targets(s, step);
+		if (r != 0 || mono_ms() >= end)
+			return r < 0 ? r : 0;
 		if (bpf_backend__collect(s->priv) >= SIDEBAND_EARLY)
-			break;
+			return 0;
 	}
-	free(fds);
-	return ret;
 }
 
 static void on_record(void *ctx, const struct perf_event_header *h)

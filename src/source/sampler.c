@@ -285,7 +285,8 @@ int sampler__wait_targets(const struct sampler *s, int timeout_ms)
 	int max = SAMPLER_MAX_WAIT_FDS(s);
 	struct pollfd *fds = xcalloc((size_t)max, sizeof(*fds));
 	int n = sampler__wait_fds(s, fds, max);
-	int ret = poll(fds, (nfds_t)n, timeout_ms) < 0 ? -errno : 0;
+	int ret = poll(fds, (nfds_t)n, timeout_ms);
+	ret = ret < 0 ? -errno : ret;
 	free(fds);
 	return ret;
 }
@@ -303,6 +304,7 @@ void sampler__wake_on(struct sampler *s, int fd)
 int sampler__poll(struct sampler *s, int timeout_ms)
 {
 	int ret = s->ops->poll(s, timeout_ms);
+	ret = ret > 0 ? 0 : ret; /* ready fds are the caller's to look at, not a result */
 	/* Before the drain: a target's samples are all in the buffers once it is seen dead. */
 	target__update(s->target);
 	return ret;

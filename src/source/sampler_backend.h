@@ -45,7 +45,8 @@ struct sampler {
 int sampler__wait_fds(const struct sampler *s, struct pollfd *out, int max);
 /*
  * poll() for backends whose kernel side aggregates: waits only for a target's exit or the
- * wake fd, up to timeout_ms. Returns 0 or -errno (-EINTR on a signal).
+ * wake fd, up to timeout_ms. Returns how many of those fds are ready (0: the time ran out),
+ * or -errno (-EINTR on a signal).
  */
 int sampler__wait_targets(const struct sampler *s, int timeout_ms);
 
