@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,16 +19,21 @@
 #include "../util/util.h"
 
 /*
- * Each file is read twice, as a stream through one small buffer: never mapped, never held
- * whole (page faults, not parsing, dominate on the machines this is measured on).
+ * Both files are mapped, never copied whole, and read as text in place: the first pass
+ * reduces a file to its distinct stacks, in the order they first appear, each a 128-bit
+ * hash of its text, where it starts, and its summed count. Stacks are told apart by the hash
+ * alone: two different stacks share one with odds of about n^2 / 2^129 (1e-28 for a million
+ * stacks), far below the odds of a memory error, and the text is never kept. The output
+ * copies each stack's text from its first line: BEFORE's stacks in order, then the ones only
+ * AFTER has, in AFTER's order.
  *
- * The first pass reduces a file to its distinct stacks, in the order they first appear,
- * each a 128-bit hash of its text, where it starts, and its summed count. Stacks are told
- * apart by the hash alone: two different stacks share one with odds of about n^2 / 2^129
- * (1e-28 for a million stacks), far below the odds of a memory error, and the text is never
- * kept. BEFORE's stacks are then looked up in AFTER's table, and the second pass copies each
- * stack's text from its first line into the output: BEFORE's stacks in order, then the ones
- * only AFTER has, in AFTER's order.
+ * When stdout is a regular file, BEFORE is read once, speculating that no stack appears on
+ * two of its lines (so a line's count is the stack's): AFTER's table is built first, by two
+ * threads over its halves, then each line of BEFORE is written as it is read, while a
+ * writer thread writes the last chunk. A stack seen twice ends the speculation: the output
+ * is cut back to where it started, and BEFORE is read twice as below. Otherwise (a pipe, a
+ * named file, --normalize, which needs BEFORE's total first), both tables are built side by
+ * side, then BEFORE's text is read again for the output.
  *
  * Any line this path does not read exactly as the profile path would (a fraction, two
  * counts, no count, an overflow) makes it decline, and the caller takes the general path.
@@ -50,114 +56,21 @@ struct stack_ent {
 struct side {
 	const char *path;
 	int fd;
+	const char *map; /* the file, mapped; size bytes */
+	size_t size;
 	struct stack_ent *e;
 	size_t n, cap;  /* entries used, allocated */
 	uint32_t *slot;
 	size_t mask;
 	size_t expect; /* stacks expected from the file's size and its first lines */
 	uint64_t total; /* saturating sum of every line's count (for --normalize) */
-	char *iobuf;    /* a reader's buffer, kept for the next pass */
-	size_t iocap;
 	int declined;
 };
 
-/*
- * Input read in chunks through one buffer: line by line (the first pass), or byte ranges at
- * increasing offsets (the second). A line longer than the buffer grows it.
- */
+/* The output's chunks, and the lines hashed a batch ahead of their use (so the slots'
+ * cache misses overlap). */
 #define CHUNK ((size_t)1 << 20)
-struct reader {
-	int fd;
-	char *buf;
-	size_t cap;
-	size_t len;    /* bytes in buf */
-	size_t pos;    /* first unread byte in buf */
-	uint64_t base; /* file offset of buf[0] */
-	int eof, err;
-};
-
-/* buf: a bigmem buffer of cap bytes to use (fresh memory costs: the passes pass theirs on),
- * or NULL for a new one. */
-static void reader_init(struct reader *r, int fd, char *buf, size_t cap)
-{
-	memset(r, 0, sizeof(*r));
-	r->fd = fd;
-	r->cap = buf ? cap : CHUNK;
-	r->buf = buf ? buf : bigmem__alloc(r->cap);
-}
-
-/* Keeps buf[pos..len), reads behind it; returns 0, or -1 at the end or after an error. */
-static int reader_fill(struct reader *r)
-{
-	size_t avail = r->len - r->pos;
-	memmove(r->buf, r->buf + r->pos, avail);
-	r->base += r->pos;
-	r->pos = 0;
-	r->len = avail;
-	if (r->len == r->cap) {
-		r->buf = bigmem__realloc(r->buf, r->cap, r->cap * 2);
-		r->cap *= 2;
-	}
-	for (;;) {
-		ssize_t got = pread(r->fd, r->buf + r->len, r->cap - r->len, (off_t)(r->base + r->len));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			r->err = got < 0 ? -errno : 0;
-			r->eof = 1;
-			return -1;
-		}
-		r->len += (size_t)got;
-		return 0;
-	}
-}
-
-/*
- * The next line: *line and *len (without '\n'), *off its file offset. Returns 1, or 0 at the
- * end of the file (r->err set after a read error).
- */
-static int reader_line(struct reader *r, const char **line, size_t *len, uint64_t *off)
-{
-	for (;;) {
-		char *s = r->buf + r->pos;
-		size_t avail = r->len - r->pos;
-		char *nl = avail ? memchr(s, '\n', avail) : NULL;
-		if (nl || (r->eof && avail)) {
-			*line = s;
-			*len = nl ? (size_t)(nl - s) : avail;
-			*off = r->base + r->pos;
-			r->pos += *len + (nl != NULL);
-			return 1;
-		}
-		if (r->eof || reader_fill(r) < 0) {
-			if (r->len > r->pos)
-				continue; /* the last line has no '\n' */
-			return 0;
-		}
-	}
-}
-
-/*
- * The bytes [off, off + len) of the file (off not below the last range asked for), or NULL
- * at the end of the file or after an error. Far ranges are read directly, skipping the gap.
- */
-static const char *reader_range(struct reader *r, uint64_t off, size_t len)
-{
-	if (off > r->base + r->len + CHUNK) {
-		r->base = off;
-		r->len = r->pos = 0;
-	}
-	while (off + len > r->base + r->len) {
-		if (off >= r->base + r->len) {
-			r->pos = r->len; /* nothing buffered is needed */
-		} else if (off > r->base + r->pos) {
-			r->pos = (size_t)(off - r->base);
-		}
-		if (r->eof || reader_fill(r) < 0)
-			return NULL;
-	}
-	return r->buf + (off - r->base);
-}
+enum { BATCH = 16 };
 
 static inline int is_space(unsigned char c)
 {
@@ -267,61 +180,123 @@ static int parse_line(const char *p, size_t llen, size_t *slen, uint64_t *count)
 	return 0;
 }
 
-/* The first pass: every line into the table, or sd->declined. */
-static void side_read(struct side *sd)
+/*
+ * The lines of map[from, to) (from at a line's start), parsed and hashed a batch at a time,
+ * each batch handed to fn; the slot of each line's hash in pf (and in pf2 when given) is
+ * fetched as it is hashed. Adds the counts to *total (saturating). Returns 0, -1 for a line
+ * the general path would read differently, or what fn returned when not 0.
+ */
+typedef int (*batch_fn)(void *ctx, const struct stack_ent *b, size_t n);
+
+static int scan_lines(const char *map, size_t from, size_t to, const struct side *pf,
+		      const struct side *pf2, uint64_t *total, batch_fn fn, void *ctx)
 {
-	/* sized for the expected stacks: every page of a table is touched, and a fresh page
-	 * costs more than the work done in it */
+	struct stack_ent batch[BATCH];
+	size_t nb = 0;
+	const char *p = map + from, *end = map + to;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p), slen;
+		uint64_t v;
+		if (parse_line(p, llen, &slen, &v) < 0)
+			return -1;
+		struct stack_ent *l = &batch[nb++];
+		strhash__128(p, slen, &l->h1, &l->h2);
+		l->off = (uint64_t)(p - map);
+		l->count = v;
+		l->slen = slen;
+		__builtin_prefetch(&pf->slot[l->h1 & pf->mask]);
+		if (pf2)
+			__builtin_prefetch(&pf2->slot[l->h1 & pf2->mask], 1);
+		if (__builtin_add_overflow(*total, v, total))
+			*total = UINT64_MAX;
+		p = nl ? nl + 1 : end;
+		if (nb == BATCH) {
+			int rc = fn(ctx, batch, nb);
+			if (rc)
+				return rc;
+			nb = 0;
+		}
+	}
+	return nb ? fn(ctx, batch, nb) : 0;
+}
+
+/* The tables, sized for the expected stacks: every page of a table is touched, and a fresh
+ * page costs more than the work done in it. */
+static void side_alloc(struct side *sd)
+{
 	sd->cap = sd->expect + sd->expect / 8 + 1024;
 	sd->e = bigmem__alloc(sizeof(*sd->e) * sd->cap);
 	sd->mask = 0;
 	table_resize(sd, table_size(sd->cap));
-	struct reader r;
-	reader_init(&r, sd->fd, NULL, 0);
-	const char *line;
-	size_t llen, slen;
-	uint64_t off, v;
-	/* lines are hashed a batch ahead of their inserts, so the slots' cache misses overlap */
-	enum { BATCH = 16 };
-	struct stack_ent batch[BATCH];
-	size_t nb = 0;
-	int more;
-	do {
-		more = reader_line(&r, &line, &llen, &off);
-		if (more) {
-			if (parse_line(line, llen, &slen, &v) < 0)
-				goto decline;
-			struct stack_ent *l = &batch[nb++];
-			strhash__128(line, slen, &l->h1, &l->h2);
-			l->off = off;
-			l->count = v;
-			l->slen = slen;
-			__builtin_prefetch(&sd->slot[l->h1 & sd->mask], 1);
-			if (__builtin_add_overflow(sd->total, v, &sd->total))
-				sd->total = UINT64_MAX;
-		}
-		if (nb == BATCH || (!more && nb)) {
-			for (size_t k = 0; k < nb; k++)
-				if (side_add(sd, &batch[k]) < 0)
-					goto decline;
-			nb = 0;
-		}
-	} while (more);
-	sd->iobuf = r.buf;
-	sd->iocap = r.cap;
-	if (r.err || sd->n == 0)
-		sd->declined = 1;
-	return;
-decline:
-	sd->iobuf = r.buf;
-	sd->iocap = r.cap;
-	sd->declined = 1;
 }
 
-static void *side_read_thread(void *arg)
+static void side_free(struct side *sd)
 {
-	side_read(arg);
+	bigmem__free(sd->e, sizeof(*sd->e) * sd->cap);
+	bigmem__free(sd->slot, sizeof(*sd->slot) * (sd->mask + 1));
+	sd->e = NULL;
+	sd->slot = NULL;
+	sd->n = sd->cap = sd->mask = 0;
+	sd->total = 0;
+}
+
+static int add_batch(void *ctx, const struct stack_ent *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (side_add(ctx, &b[k]) < 0)
+			return -1;
+	return 0;
+}
+
+/* The first pass over the lines of [from, to): each into the table; returns 0 or -1. */
+static int side_read(struct side *sd, size_t from, size_t to)
+{
+	if (!sd->e)
+		side_alloc(sd);
+	return scan_lines(sd->map, from, to, sd, NULL, &sd->total, add_batch, sd) < 0 ? -1 : 0;
+}
+
+struct read_job {
+	struct side *sd;
+	size_t from, to;
+	int rc;
+};
+
+static void *read_thread(void *arg)
+{
+	struct read_job *j = arg;
+	j->rc = side_read(j->sd, j->from, j->to);
 	return NULL;
+}
+
+/*
+ * AFTER's table, built by two threads over the two halves of the file when it is worth it:
+ * the second half's stacks are then added to the first's in their order, so the entries
+ * keep the order in which stacks first appear. Returns 0 or -1.
+ */
+static int read_split(struct side *sd, bool threads)
+{
+	const char *nl = NULL;
+	if (threads && sd->size >= ((size_t)8 << 20))
+		nl = memchr(sd->map + sd->size / 2, '\n', sd->size - sd->size / 2);
+	size_t mid = nl ? (size_t)(nl + 1 - sd->map) : sd->size;
+	struct side half = {.map = sd->map, .size = sd->size, .expect = sd->expect / 2 + 1};
+	struct read_job j = {&half, mid, sd->size, 0};
+	pthread_t t;
+	bool joined = mid < sd->size && pthread_create(&t, NULL, read_thread, &j) == 0;
+	int rc = side_read(sd, 0, joined ? mid : sd->size);
+	if (joined) {
+		pthread_join(t, NULL);
+		if (!rc)
+			rc = j.rc;
+		if (!rc && add_batch(sd, half.e, half.n) < 0)
+			rc = -1;
+		if (__builtin_add_overflow(sd->total, half.total, &sd->total))
+			sd->total = UINT64_MAX;
+		side_free(&half);
+	}
+	return rc;
 }
 
 /* BEFORE's entries [from, to): AFTER's count of each stack; marks AFTER's matches. */
@@ -393,14 +368,17 @@ static void *out_writer(void *arg)
 	return NULL;
 }
 
-/* buf: a bigmem buffer of cap bytes the output takes over. */
-static void out_init(struct out *o, const char *path, bool threads, char *buf, size_t cap)
+static bool is_stdout(const char *path)
+{
+	return !strcmp(path, "-") || !strcmp(path, "/dev/stdout");
+}
+
+static void out_init(struct out *o, const char *path, bool threads)
 {
 	memset(o, 0, sizeof(*o));
-	o->stream = !strcmp(path, "-") || !strcmp(path, "/dev/stdout");
-	o->cap = cap;
-	o->buf = buf;
-	o->spare_cap = CHUNK;
+	o->stream = is_stdout(path);
+	o->cap = o->spare_cap = CHUNK;
+	o->buf = bigmem__alloc(o->cap);
 	if (!o->stream)
 		return;
 	o->spare = bigmem__alloc(o->spare_cap);
@@ -508,14 +486,11 @@ static void out_line(struct out *o, const char *s, size_t len, uint64_t b, uint6
 /*
  * The second pass over one file: the text of each entry's first line, with its counts.
  * before selects which counts (BEFORE's scaled by t2 / t1 when scale); AFTER's entries that
- * BEFORE had are skipped. Returns 0 or -errno of a read (-EIO: the file is shorter now).
+ * BEFORE had are skipped.
  */
-static int side_write(struct side *sd, bool before, bool scale, uint64_t t1, uint64_t t2,
-		      struct out *o)
+static void side_write(const struct side *sd, bool before, bool scale, uint64_t t1,
+		       uint64_t t2, struct out *o)
 {
-	struct reader r;
-	reader_init(&r, sd->fd, sd->iobuf, sd->iocap);
-	int err = 0;
 	for (size_t i = 0; i < sd->n && !o->err; i++) {
 		const struct stack_ent *e = &sd->e[i];
 		uint64_t b = e->count, a = e->other;
@@ -527,21 +502,54 @@ static int side_write(struct side *sd, bool before, bool scale, uint64_t t1, uin
 		} else if (scale && b) { /* difffolded.pl: int(count * total2 / total1) */
 			b = (uint64_t)((double)b * (double)t2 / (double)t1);
 		}
-		if (!b && !a)
-			continue;
-		const char *s = reader_range(&r, e->off & ~OFF_SEEN, e->slen);
-		if (!s) {
-			err = r.err ? r.err : -EIO;
-			break;
-		}
-		out_line(o, s, e->slen, b, a);
+		if (b || a)
+			out_line(o, sd->map + (e->off & ~OFF_SEEN), e->slen, b, a);
 	}
-	sd->iobuf = r.buf;
-	sd->iocap = r.cap;
-	return err;
 }
 
-/* Opens the file; declines (the general path then says what is wrong) unless it is a
+/* The speculative single pass over BEFORE (see the top of the file). */
+struct stream {
+	struct side *before, *after;
+	struct out *o;
+};
+
+static int stream_batch(void *ctx, const struct stack_ent *b, size_t n)
+{
+	struct stream *st = ctx;
+	for (size_t k = 0; k < n; k++) {
+		size_t had = st->before->n;
+		if (side_add(st->before, &b[k]) < 0)
+			return -1;
+		if (st->before->n == had)
+			return 1; /* seen on an earlier line: its count there was not the sum */
+		struct stack_ent *o = table_find(st->after, b[k].h1, b[k].h2);
+		uint64_t a = 0;
+		if (o) {
+			a = o->count;
+			o->off |= OFF_SEEN;
+		}
+		if (b[k].count || a)
+			out_line(st->o, st->before->map + b[k].off, b[k].slen, b[k].count, a);
+	}
+	return 0;
+}
+
+/*
+ * Stdout's offset when it is a regular file the output can be cut back to, or -1: then the
+ * speculation is not tried.
+ */
+static off_t stdout_start(void)
+{
+	struct stat st;
+	if (fstat(1, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	int fl = fcntl(1, F_GETFL);
+	if (fl < 0)
+		return -1;
+	return (fl & O_APPEND) ? st.st_size : lseek(1, 0, SEEK_CUR);
+}
+
+/* Maps the file; declines (the general path then says what is wrong) unless it is a
  * regular file that starts like folded text. */
 static void side_open(struct side *sd)
 {
@@ -564,15 +572,57 @@ static void side_open(struct side *sd)
 		sd->expect = (size_t)((double)st.st_size * (double)lines / (double)got) + 1;
 	}
 	free(head);
+	if (sd->declined)
+		return;
+	/* every page mapped up front: one call costs less than a fault every 16 pages */
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, sd->fd, 0);
+	if (m == MAP_FAILED) {
+		sd->declined = 1;
+		return;
+	}
+	sd->map = m;
+	sd->size = (size_t)st.st_size;
+}
+
+/* 0, or -1 when the file is shorter than when it was mapped (its pages would fault). */
+static int side_check(const struct side *sd)
+{
+	struct stat st;
+	return fstat(sd->fd, &st) == 0 && (size_t)st.st_size >= sd->size ? 0 : -1;
 }
 
 static void side_close(struct side *sd)
 {
-	bigmem__free(sd->iobuf, sd->iocap);
-	bigmem__free(sd->e, sizeof(*sd->e) * sd->cap);
-	bigmem__free(sd->slot, sizeof(*sd->slot) * (sd->mask + 1));
+	side_free(sd);
+	if (sd->map)
+		munmap((void *)sd->map, sd->size);
 	if (sd->fd >= 0)
 		close(sd->fd);
+}
+
+/*
+ * The single pass over BEFORE into stdout, from start. Returns 0 (written, or a write error
+ * in o->err), 1 when a stack was seen twice (the output is cut back and AFTER's marks
+ * cleared: the caller reads BEFORE twice instead), or -1 (declined; the output is cut back).
+ */
+static int run_stream(struct side *sd, off_t start, bool threads, struct out *o)
+{
+	out_init(o, "-", threads);
+	struct stream st = {&sd[0], &sd[1], o};
+	side_alloc(&sd[0]);
+	int rc = scan_lines(sd[0].map, 0, sd[0].size, &sd[1], &sd[0], &sd[0].total,
+			    stream_batch, &st);
+	if (!rc && sd[0].n)
+		return 0;
+	out_finish(o, "-", false);
+	if (ftruncate(1, start) < 0 || lseek(1, start, SEEK_SET) < 0)
+		util__die(1, "cannot cut back the output: %s", strerror(errno));
+	if (rc <= 0)
+		return -1;
+	for (size_t i = 0; i < sd[1].n; i++)
+		sd[1].e[i].off &= ~OFF_SEEN;
+	side_free(&sd[0]);
+	return 1;
 }
 
 int diff_join__run(const char *before_path, const char *after_path, bool normalize,
@@ -586,48 +636,63 @@ int diff_join__run(const char *before_path, const char *after_path, bool normali
 	if (sd[0].declined || sd[1].declined)
 		goto out;
 	bool threads = util__use_threads();
-	pthread_t t;
-	bool joined = threads && pthread_create(&t, NULL, side_read_thread, &sd[1]) == 0;
-	side_read(&sd[0]);
-	if (joined)
-		pthread_join(t, NULL);
-	else
-		side_read(&sd[1]);
-	if (sd[0].declined || sd[1].declined)
-		goto out;
-
-	struct probe_job half[2] = {{&sd[0], &sd[1], 0, sd[0].n / 2},
-				    {&sd[0], &sd[1], sd[0].n / 2, sd[0].n}};
-	joined = threads && sd[0].n >= 20000 &&
-		 pthread_create(&t, NULL, probe_thread, &half[1]) == 0;
-	if (!joined)
-		half[0].to = sd[0].n;
-	probe_range(&half[0]);
-	if (joined)
-		pthread_join(t, NULL);
-
-	uint64_t t1 = sd[0].total, t2 = sd[1].total;
-	bool scale = normalize && t1 != t2 && t1;
+	off_t start = !normalize && is_stdout(out_path) ? stdout_start() : -1;
 	struct out o;
-	out_init(&o, out_path, threads, sd[1].iobuf, sd[1].iocap);
-	sd[1].iobuf = NULL;
-	int k = 0, err = side_write(&sd[0], true, scale, t1, t2, &o);
-	if (!err) {
-		sd[1].iobuf = sd[0].iobuf;
-		sd[1].iocap = sd[0].iocap;
-		sd[0].iobuf = NULL;
-		err = side_write(&sd[++k], false, false, 0, 0, &o);
-	}
-	int werr = out_finish(&o, out_path, !err);
-	if (err) {
-		util__error("cannot read '%s' again: %s", sd[k].path,
-			    err == -EIO ? "it is shorter now" : strerror(-err));
-		status = 2;
+	bool streamed = false;
+	if (start >= 0) {
+		if (read_split(&sd[1], threads) < 0 || !sd[1].n)
+			goto out;
+		int rc = run_stream(sd, start, threads, &o);
+		if (rc < 0)
+			goto out;
+		streamed = rc == 0;
+		if (!streamed && side_read(&sd[0], 0, sd[0].size) < 0)
+			goto out;
 	} else {
-		if (werr < 0)
-			util__error("cannot write '%s': %s", out_path, strerror(-werr));
-		status = werr < 0 ? 1 : 0;
+		struct read_job j = {&sd[1], 0, sd[1].size, 0};
+		pthread_t t;
+		bool joined = threads && pthread_create(&t, NULL, read_thread, &j) == 0;
+		int rc = side_read(&sd[0], 0, sd[0].size);
+		if (joined)
+			pthread_join(t, NULL);
+		else
+			j.rc = side_read(&sd[1], 0, sd[1].size);
+		if (rc < 0 || j.rc < 0)
+			goto out;
 	}
+	if (!sd[0].n || !sd[1].n)
+		goto out;
+	if (!streamed) {
+		struct probe_job half[2] = {{&sd[0], &sd[1], 0, sd[0].n / 2},
+					    {&sd[0], &sd[1], sd[0].n / 2, sd[0].n}};
+		pthread_t t;
+		bool joined = threads && sd[0].n >= 20000 &&
+			      pthread_create(&t, NULL, probe_thread, &half[1]) == 0;
+		if (!joined)
+			half[0].to = sd[0].n;
+		probe_range(&half[0]);
+		if (joined)
+			pthread_join(t, NULL);
+	}
+
+	int k = 0;
+	if (side_check(&sd[k]) < 0 || side_check(&sd[++k]) < 0) {
+		if (streamed)
+			out_finish(&o, out_path, false);
+		util__error("cannot read '%s' again: it is shorter now", sd[k].path);
+		status = 2;
+		goto out;
+	}
+	if (!streamed) {
+		uint64_t t1 = sd[0].total, t2 = sd[1].total;
+		out_init(&o, out_path, threads);
+		side_write(&sd[0], true, normalize && t1 != t2 && t1, t1, t2, &o);
+	}
+	side_write(&sd[1], false, false, 0, 0, &o);
+	int werr = out_finish(&o, out_path, true);
+	if (werr < 0)
+		util__error("cannot write '%s': %s", out_path, strerror(-werr));
+	status = werr < 0 ? 1 : 0;
 out:
 	side_close(&sd[0]);
 	side_close(&sd[1]);

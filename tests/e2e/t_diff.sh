@@ -54,14 +54,41 @@ awk 'BEGIN {
 		if (i % 10 != 3) print s, (i * 11) % 40 > "'"$TMP"'/ga.folded"
 		if (i <= 500) print "root;new;n" i, i > "'"$TMP"'/ga.folded"
 	} }'
-awk 'FNR == NR { k = $1; if (!(k in b)) ord[++n] = k; b[k] += $2; next }
+# join BEFORE AFTER: the expected lines, computed by awk
+join() {
+	awk 'FNR == NR { k = $1; if (!(k in b)) ord[++n] = k; b[k] += $2; next }
 	{ k = $1; if (!(k in a) && !(k in b)) ord2[++m] = k; a[k] += $2 }
 	END {
 		for (i = 1; i <= n; i++) if (b[ord[i]] || a[ord[i]]) print ord[i], b[ord[i]], a[ord[i]] + 0
 		for (i = 1; i <= m; i++) if (a[ord2[i]]) print ord2[i], 0, a[ord2[i]]
-	}' "$TMP/gb.folded" "$TMP/ga.folded" >"$TMP/g.expected"
+	}' "$1" "$2"
+}
+join "$TMP/gb.folded" "$TMP/ga.folded" >"$TMP/g.expected"
 "$SCORCH" diff --folded "$TMP/gb.folded" "$TMP/ga.folded" >"$TMP/g2.out"
 same_file "6,000 generated stacks: the awk join's lines, in order" "$TMP/g.expected" "$TMP/g2.out"
+
+
+# Into a regular file, BEFORE is read once when no stack is on two of its lines; a repeat
+# found late (after megabytes were written) cuts the output back to where it started, and
+# a line the fast path does not take (a fraction) hands the whole job to the general path.
+join "$TMP/ga.folded" "$TMP/gb.folded" >"$TMP/r.expected"
+"$SCORCH" diff --folded "$TMP/ga.folded" "$TMP/gb.folded" >"$TMP/r.out"
+same_file "no repeated stack in BEFORE: the awk join's lines, in order" "$TMP/r.expected" "$TMP/r.out"
+awk 'BEGIN { for (i = 1; i <= 60000; i++) printf "root;mod%d;path%d;leaf_function_%d %d\n", i % 7, i % 101, i, i % 9 + 1 }' >"$TMP/big.folded"
+awk 'NR % 3 { print $1, $2 * 2 }' "$TMP/big.folded" >"$TMP/big-after.folded"
+{ cat "$TMP/big.folded"; echo "root;mod1;path1;leaf_function_1 5"; } >"$TMP/bigdup.folded"
+{ echo "kept line"; join "$TMP/bigdup.folded" "$TMP/big-after.folded"; } >"$TMP/bigdup.expected"
+echo "kept line" >"$TMP/bigdup.out"
+"$SCORCH" diff --folded "$TMP/bigdup.folded" "$TMP/big-after.folded" >>"$TMP/bigdup.out"
+same_file "a stack repeated on BEFORE's last line (2 MB in), appended to a file" "$TMP/bigdup.expected" "$TMP/bigdup.out"
+{ cat "$TMP/big.folded"; echo "root;frac 1.5"; } >"$TMP/bigfrac.folded"
+# (the general path prints its lines sorted)
+{ join "$TMP/big.folded" "$TMP/big-after.folded"; echo "root;frac 2 0"; } | LC_ALL=C sort >"$TMP/bigfrac.expected"
+"$SCORCH" diff --folded "$TMP/bigfrac.folded" "$TMP/big-after.folded" >"$TMP/bigfrac.out" 2>/dev/null
+same_file "a fraction on BEFORE's last line: the general path's lines, and no others" "$TMP/bigfrac.expected" "$TMP/bigfrac.out"
+"$SCORCH" diff --folded "$TMP/bigdup.folded" "$TMP/big-after.folded" | cat >"$TMP/pipe.out"
+tail -n +2 "$TMP/bigdup.expected" >"$TMP/pipe.expected"
+same_file "the same lines through a pipe" "$TMP/pipe.expected" "$TMP/pipe.out"
 
 if [ -f "$DIFFPL" ]; then
 	perl "$DIFFPL" "$TMP/gb.folded" "$TMP/ga.folded" | grep -v ' 0 0$' | LC_ALL=C sort >"$TMP/p.txt"
