@@ -24,7 +24,7 @@ cc -O2 -Wall -Wextra -Werror -I"$ROOT/src" -I"$ROOT/build/gen" -o "$TMP/attach" 
 	"$ROOT/build/obj/src/source/image_order.o" "$ROOT/build/obj/src/util/hashmap.o" "$ROOT/build/obj/src/util/util.o" -lbpf
 
 declare -A WALL CPU RATE
-modes=(none offcpu offcpu-user full offcpu-all)
+modes=(none offcpu offcpu-exact offcpu-user full offcpu-all)
 # run_mode MODE CMD...: the workload CMD under the programs of MODE
 run_mode() {
 	local m=$1
@@ -32,6 +32,7 @@ run_mode() {
 	case $m in
 	none) "$@" ;;
 	offcpu) "$TMP/attach" -- "$@" 2>/dev/null ;;
+	offcpu-exact) "$TMP/attach" --kstack-every 1 -- "$@" 2>/dev/null ;;
 	offcpu-user) "$TMP/attach" --user -- "$@" 2>/dev/null ;;
 	full) "$TMP/attach" --full -- "$@" 2>/dev/null ;;
 	offcpu-all) "$TMP/attach" --all -- "$@" 2>/dev/null ;;
@@ -79,7 +80,9 @@ chmod +x "$TMP/pair"
 WORK2=$(((WORK_NS + 1800) * NCPU - 1800))
 one_case "every CPU, one ping-pong pinned to each, ${WORK2} ns of computing per round trip: $RATE_ROUNDS round trips each" \
 	"$TMP/pair" "$RATE_ROUNDS" "$WORK2"
-echo "modes: offcpu = blocked time of the ping-pong's process; offcpu-user = the same with user"
+echo "modes: offcpu = blocked time of the ping-pong's process (record --off-cpu: a kernel stack"
+echo "walked anew at least every 8 blocks at one site); offcpu-exact = walked at every block"
+echo "(--kstack-every 1); offcpu-user = the same with user"
 echo "stacks only (record --off-cpu --user-only); full = + wakers, runnable time,"
 echo "thread-state spans; offcpu-all = blocked time of every task on the machine."
 
@@ -90,7 +93,7 @@ sysctl -qw kernel.bpf_stats_enabled=1
 ( while :; do "$TMP/pingpong" "$ROUNDS" >/dev/null; done ) &
 loop=$!
 printf '%-24s %-14s %8s %10s\n' stacks program ns/call calls
-for m in "user+kernel:" "user-only:--user" "kernel-only:--kernel" "full (+wakers, spans):--full"; do
+for m in "user+kernel:" "user+kernel, every 1:--kstack-every 1" "user-only:--user" "kernel-only:--kernel" "full (+wakers, spans):--full"; do
 	"$TMP/attach" ${m#*:} --all -d 3 2>/dev/null &
 	att=$!
 	sleep 2.5

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* Benchmark driver: runs the off-CPU BPF programs around a command, or system-wide for -d SEC. */
 /*
- * Usage: offcpu_attach [--full] [--all] [-d SEC] [-- CMD ARGS]
+ * Usage: offcpu_attach [--full] [--kernel|--user] [--kstack-every N] [--all] [-d SEC] [-- CMD ARGS]
  *   --full  wakers, runnable time and thread-state spans too (everything --off-wake and the
  *           timeline ask for); default: blocked time only, like `record --off-cpu`
  *   --kernel, --user  only kernel or only user stacks (default both)
+ *   --kstack-every N  a kernel stack walked anew at least every N blocks at one site (default
+ *           8, as record; 1: at every block)
  *   --all   every task instead of CMD's process tree
  * Drains once a second like the live path, and prints one line per second on stderr:
  *   mon SEC RSS_KIB MAP_KIB TASKS SAMPLES SPANS LOST
@@ -72,7 +74,9 @@ static void report(struct bpf_offcpu *o, const char *what, double sec)
 
 int main(int argc, char **argv)
 {
-	struct bpf_offcpu_opts opts = { .per_thread = true, .on_sample = on_sample, .on_span = on_span };
+	/* record's default: a kernel stack walked anew at least every 8 blocks */
+	struct bpf_offcpu_opts opts = { .per_thread = true, .kstack_reuse = 7, .on_sample = on_sample,
+					.on_span = on_span };
 	struct bpf_offcpu *o;
 	char err[256], c = 'g';
 	int i, go[2], status = 0, dur = 0;
@@ -89,13 +93,15 @@ int main(int argc, char **argv)
 			opts.user_stacks = true;
 		else if (!strcmp(argv[i], "--all"))
 			all = true;
+		else if (!strcmp(argv[i], "--kstack-every") && i + 1 < argc)
+			opts.kstack_reuse = (uint8_t)(atoi(argv[++i]) - 1);
 		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
 			dur = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
 		} else {
-			fprintf(stderr, "usage: offcpu_attach [--full] [--kernel|--user] [--all] [-d SEC] [-- CMD ARGS]\n");
+			fprintf(stderr, "usage: offcpu_attach [--full] [--kernel|--user] [--kstack-every N] [--all] [-d SEC] [-- CMD ARGS]\n");
 			return 2;
 		}
 	}

@@ -27,6 +27,13 @@ const volatile bool want_spans = false;
 const volatile __u32 state_mask = OFFCPU_TASK_INTERRUPTIBLE | OFFCPU_TASK_UNINTERRUPTIBLE;
 const volatile __u64 min_block_ns = 1;
 const volatile __u64 max_block_ns = ~0ULL;
+/*
+ * A thread that blocks again with the same user stack, in the same task state, in the same
+ * system call with the same first argument, is taken to be in the same kernel path: its last
+ * kernel stack is reused this many times in a row before the kernel's unwinder walks it
+ * again (0: walked at every switch-out). The walk is most of a switch-out's cost.
+ */
+const volatile __u8 kstack_reuse = 0;
 /* Walk user stacks with CFI where user space loaded a process's mappings (procs). */
 const volatile bool want_dwarf = false;
 
@@ -290,6 +297,8 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 {
 	struct offcpu_task *t;
 	bool runnable = preempt || prev_state == OFFCPU_TASK_RUNNING;
+	__s32 ustack;
+	__u64 udw, since;
 
 	if (prev_state & OFFCPU_TASK_DEAD) { /* its last switch: close the span, forget it */
 		t = bpf_map_lookup_elem(&tasks, &tid);
@@ -315,10 +324,32 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 	t->out_ns = 0;
 	if (runnable ? !want_runnable : !(prev_state & state_mask))
 		return;
-	t->kstack = want_kernel ? stack_id(ctx, false) : -1;
-	t->udw = want_user ? dwarf_stack(tgid) : 0;
-	t->ustack = want_user && !t->udw && BPF_CORE_READ(prev, mm) ? stack_id(ctx, true) : -1;
-	t->since = t->ustack >= 0 || t->udw ? image_since(tgid) : 0;
+	udw = want_user ? dwarf_stack(tgid) : 0;
+	ustack = want_user && !udw && BPF_CORE_READ(prev, mm) ? stack_id(ctx, true) : -1;
+	since = ustack >= 0 || udw ? image_since(tgid) : 0;
+	if (want_kernel) {
+		/* the system call and its first argument (a file descriptor, a futex's address)
+		 * as the user registers saved at kernel entry hold them (-1: not in one) */
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		__u64 nr = regs ? BPF_CORE_READ(regs, orig_ax) : 0;
+		__u64 arg = regs ? BPF_CORE_READ(regs, di) : 0;
+
+		if (t->kreuse && t->kstack >= 0 && (ustack >= 0 || udw) && ustack == t->ustack &&
+		    udw == t->udw && since == t->since && prev_state == t->kstate && nr == t->knr &&
+		    arg == t->karg) {
+			t->kreuse--;
+			count(OC_KSTACK_REUSED);
+		} else {
+			t->kstack = stack_id(ctx, false);
+			t->kreuse = kstack_reuse;
+			t->kstate = prev_state;
+			t->knr = nr;
+			t->karg = arg;
+		}
+	}
+	t->udw = udw;
+	t->ustack = ustack;
+	t->since = since;
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->out_ns = now;
 }

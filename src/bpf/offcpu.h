@@ -85,11 +85,17 @@ struct offcpu_task {
 	__u32 w_tgid, w_tid;
 	__u32 span_state; /* enum offcpu_state */
 	__u8 runnable;  /* preempted (runnable) at switch-out */
-	__u8 pad[3];
+	__u8 kreuse;    /* switch-outs left that may reuse kstack (see kstack_reuse) */
+	__u8 pad[2];
 	char comm[OFFCPU_COMM_LEN];
 	char w_comm[OFFCPU_COMM_LEN];
 	__u64 since, w_since; /* the images at switch-out and at the wakeup (offcpu_key) */
 	__u64 udw, w_udw;     /* CFI-walked user stacks (offcpu_key) */
+	/* at the last kernel stack walk (see kstack_reuse): the system call, its first
+	 * argument, the task state */
+	__u64 knr, karg;
+	__u32 kstate;
+	__u32 pad2;
 };
 
 /* One thread-state span, sent over the ring buffer when it ends. */
@@ -114,6 +120,7 @@ enum offcpu_counter {
 	OC_TRACK_FULL,       /* a forked child could not be added to the target set */
 	OC_FILTERED,         /* intervals outside [min_block_ns, max_block_ns] (not an error) */
 	OC_IMAGES_FULL,      /* a fork or exec not noted: the images map was full */
+	OC_KSTACK_REUSED,    /* switch-outs that reused the thread's last kernel stack */
 	/* dwarf: user stacks of processes with mapping tables walked with CFI */
 	OC_DW_STACKS,        /* user stacks walked with CFI */
 	OC_DW_FP_FRAMES,     /* frames with no CFI row, walked with frame pointers instead */

@@ -104,6 +104,11 @@ static void usage(FILE *f)
 		"                     D (uninterruptible); default S,D\n"
 		"                     A sleep already under way at the start is not counted (no start\n"
 		"                     time is known); one still open at the end is cut there.\n"
+		"      --kstack-every N\n"
+		"                     a thread that blocks again with the same user stack, in the\n"
+		"                     same state, keeps its last kernel stack, walked anew at least\n"
+		"                     every N blocks (default 8; 1: at every block, as bcc's\n"
+		"                     offcputime does); the kernel's walk is most of the cost\n"
 		"      --call-graph MODE[,SIZE]\n"
 		"                     how user stacks are walked: fp (frame pointers), dwarf (CFI\n"
 		"                     unwinding of a SIZE-byte stack copy, default 16384, at most\n"
@@ -220,6 +225,7 @@ enum {
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
 	OPT_STATE,
+	OPT_KSTACK_EVERY,
 	OPT_KILL,
 	OPT_PUSH, /* every push option: push_opts__parse reads them by name */
 };
@@ -252,6 +258,7 @@ static const struct option longopts[] = {
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
 	{"state", required_argument, NULL, OPT_STATE},
+	{"kstack-every", required_argument, NULL, OPT_KSTACK_EVERY},
 	{"push", required_argument, NULL, OPT_PUSH},
 	{"app", required_argument, NULL, OPT_PUSH},
 	{"labels", required_argument, NULL, OPT_PUSH},
@@ -434,6 +441,12 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (!o->state_mask)
 				return bad_usage("invalid --state '%s': expected S, D or S,D", optarg);
 			break;
+		case OPT_KSTACK_EVERY:
+			v = parse_positive(optarg, 256);
+			if (v < 0)
+				return bad_usage("invalid --kstack-every '%s': expected 1 to 256", optarg);
+			o->kstack_every = (unsigned)v;
+			break;
 		case OPT_PUSH: {
 			char msg[256];
 			if (push_opts__parse(&c->push, longopts[li].name, optarg, msg, sizeof(msg)) < 0)
@@ -450,8 +463,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			return bad_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if ((o->min_block_ns || o->max_block_ns || o->state_mask) && !o->off_cpu)
-		return bad_usage("%s", "--min-block, --max-block and --state need --off-cpu");
+	if ((o->min_block_ns || o->max_block_ns || o->state_mask || o->kstack_every) && !o->off_cpu)
+		return bad_usage("%s", "--min-block, --max-block, --state and --kstack-every need --off-cpu");
 	if (o->min_block_ns && o->max_block_ns && o->max_block_ns < o->min_block_ns)
 		return bad_usage("%s", "--max-block is below --min-block");
 	char pmsg[256];

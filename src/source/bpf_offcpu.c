@@ -62,6 +62,7 @@ const char *bpf_offcpu__counter_name(int counter)
 		[OC_TRACK_FULL] = "children not tracked",
 		[OC_FILTERED] = "intervals outside min/max",
 		[OC_IMAGES_FULL] = "execs not noted (images full)",
+		[OC_KSTACK_REUSED] = "kernel stacks reused",
 		[OC_DW_STACKS] = "user stacks walked with CFI",
 		[OC_DW_FP_FRAMES] = "frames walked by frame pointers (no CFI row)",
 		[OC_DW_READ_ERROR] = "CFI walks ended on an unreadable word",
@@ -154,6 +155,7 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 	skel->rodata->per_thread = o->opts.per_thread;
 	skel->rodata->want_user = o->opts.user_stacks;
 	skel->rodata->want_kernel = o->opts.kernel_stacks;
+	skel->rodata->kstack_reuse = o->opts.kstack_reuse;
 	skel->rodata->want_runnable = o->opts.runnable;
 	skel->rodata->want_wakers = o->opts.wakers;
 	skel->rodata->want_spans = o->opts.spans;

@@ -68,6 +68,11 @@ struct bpf_offcpu_opts {
 	bool per_thread;           /* key by tid too (else tid = pid in samples) */
 	bool user_stacks;          /* both false means both true */
 	bool kernel_stacks;
+	/*
+	 * kstack_reuse: times in a row a thread that blocks again with the same user stack and
+	 * task state takes its last kernel stack instead of a new walk (0: a walk every time).
+	 */
+	uint8_t kstack_reuse;
 	bool runnable;             /* also count runnable-but-waiting time (--on-off) */
 	bool wakers;               /* join the waker's stacks to blocked time (--off-wake) */
 	bool spans;                /* thread-state spans over the ring buffer */

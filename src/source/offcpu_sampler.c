@@ -36,7 +36,7 @@ struct offcpu_sampler {
 	struct sampler_stats dec; /* side-band decode counters */
 	struct hashmap comms;	  /* timeline: tid -> string id of its comm + 1 */
 	char note[224];
-	char info[256];		  /* -v at the end: the CFI walks and tables */
+	char info[384];		  /* -v at the end: the CFI walks and tables */
 };
 
 /* The string id of tid's comm in p: the last one a sample carried, else /proc's; cached. */
@@ -207,6 +207,7 @@ static int offcpu_open(struct sampler *s, char *err, size_t errlen)
 	    .per_thread = true, /* each thread's own comm, as on-CPU samples have */
 	    .user_stacks = o->stacks != STACKS_KERNEL_ONLY,
 	    .kernel_stacks = o->stacks != STACKS_USER_ONLY,
+	    .kstack_reuse = (uint8_t)((o->kstack_every ? o->kstack_every : 8) - 1),
 	    .runnable = o->on_off,
 	    .wakers = o->off_wake,
 	    .state_mask = o->state_mask,
@@ -316,19 +317,28 @@ static void offcpu_stats(const struct sampler *s, struct sampler_stats *st)
 		st->lost = os->dec.lost + bpf_sideband__lost(os->sb);
 	}
 	const uint64_t *c = ost.counters;
-	if (!st->info && (c[OC_DW_STACKS] || c[OC_DW_FULL])) {
-		struct bpf_unwind_stats u = {0};
-		if (os->unwind) {
-			bpf_sideband__lock(os->sb);
-			bpf_unwind__stats(os->unwind, &u);
-			bpf_sideband__unlock(os->sb);
+	if (!st->info && (c[OC_DW_STACKS] || c[OC_DW_FULL] || c[OC_KSTACK_REUSED])) {
+		size_t n = (size_t)snprintf(
+		    os->info, sizeof(os->info),
+		    "off-cpu: %llu kernel stacks kept from the thread's last block (walked anew at "
+		    "least every %u)",
+		    (unsigned long long)c[OC_KSTACK_REUSED],
+		    s->opts.kstack_every ? s->opts.kstack_every : 8);
+		if ((c[OC_DW_STACKS] || c[OC_DW_FULL]) && n < sizeof(os->info)) {
+			struct bpf_unwind_stats u = {0};
+			if (os->unwind) {
+				bpf_sideband__lock(os->sb);
+				bpf_unwind__stats(os->unwind, &u);
+				bpf_sideband__unlock(os->sb);
+			}
+			snprintf(os->info + n, sizeof(os->info) - n,
+				 "; user stacks: %llu walked with CFI, %llu frames by frame pointers, "
+				 "%llu read errors, %llu lost (dstacks full); %llu files, %llu rows in "
+				 "tables",
+				 (unsigned long long)c[OC_DW_STACKS], (unsigned long long)c[OC_DW_FP_FRAMES],
+				 (unsigned long long)c[OC_DW_READ_ERROR], (unsigned long long)c[OC_DW_FULL],
+				 (unsigned long long)u.files, (unsigned long long)u.rows);
 		}
-		snprintf(os->info, sizeof(os->info),
-			 "off-cpu user stacks: %llu walked with CFI, %llu frames by frame pointers, %llu "
-			 "read errors, %llu lost (dstacks full); %llu files, %llu rows in tables",
-			 (unsigned long long)c[OC_DW_STACKS], (unsigned long long)c[OC_DW_FP_FRAMES],
-			 (unsigned long long)c[OC_DW_READ_ERROR], (unsigned long long)c[OC_DW_FULL],
-			 (unsigned long long)u.files, (unsigned long long)u.rows);
 		st->info = os->info;
 	}
 	/* Intervals count as samples; lost: intervals or stacks the kernel could not keep. */

@@ -69,6 +69,9 @@ struct sampler_opts {
 #define SAMPLER_STATE_D 0x2u /* TASK_UNINTERRUPTIBLE: disk sleep (ps state D) */
 	uint64_t min_block_ns, max_block_ns;
 	unsigned state_mask;
+	/* a thread's kernel stack at a block is walked anew at least every kstack_every blocks
+	 * at the same user stack and state, else its last one is kept (0: 8) */
+	unsigned kstack_every;
 	/*
 	 * A long-running agent (record --every): its own CPU comes first. System-wide, the BPF
 	 * backend's side-band reader then rests 50 ms after every wake-up, so a new process's

@@ -31,11 +31,13 @@ field() { awk -v r="$1" -v n="$2" '$1 == r { print $n }' "$TMP/wl.out" 2>/dev/nu
 
 # Usage errors need no privileges.
 expect_exit "--state with an unknown state" 2 "invalid --state 'X'" "$SCORCH" record --off-cpu --state X -- true
-expect_exit "--min-block needs --off-cpu" 2 "--min-block, --max-block and --state need --off-cpu" \
+expect_exit "--min-block needs --off-cpu" 2 "--min-block, --max-block, --state and --kstack-every need --off-cpu" \
 	"$SCORCH" record --min-block 10 -- true
 expect_exit "--max-block below --min-block" 2 "--max-block is below --min-block" \
 	"$SCORCH" record --off-cpu --min-block 100 --max-block 10 -- true
 expect_exit "--min-block 0 is refused" 2 "invalid block time '0'" "$SCORCH" record --off-cpu --min-block 0 -- true
+expect_exit "--kstack-every 0 is refused" 2 "invalid --kstack-every '0': expected 1 to 256" \
+	"$SCORCH" record --off-cpu --kstack-every 0 -- true
 "$SCORCH" record --help >"$TMP/ee.out" 2>&1
 check "--help says how blocks at the start and the end are handled" \
 	grep -q "A sleep already under way at the start is not counted" "$TMP/ee.out"
@@ -238,5 +240,31 @@ if cc -O2 -fomit-frame-pointer -o "$WL/nap_nofp" "$ROOT/tests/workloads/exec_aft
 			"${fp_main:-0} of ${fp_all:-0} ms reach main: $(head -c 300 "$TMP/nofp-fp.err")"
 else
 	fail "build exec_after -fomit-frame-pointer" "cc failed"
+fi
+
+# Kernel stacks kept from a thread's last block (--kstack-every, default 8). offcpu_twofd's
+# reader blocks at one call site, in one system call and state, in two kernel paths in turn
+# (a pipe and an eventfd): each path's blocked time must match the reader's own clock, which
+# a kept stack of the other path would break. The writer's 2,000 naps at one site keep 7 of 8.
+if cc -O1 -g -fno-omit-frame-pointer -pthread -o "$WL/offcpu_twofd" "$ROOT/tests/workloads/offcpu_twofd.c"; then
+	for every in 8 1; do
+		"$SCORCH" record --off-cpu --kstack-every "$every" -v -o "$TMP/twofd$every.folded" -- \
+			"$WL/offcpu_twofd" 2000 >"$TMP/twofd$every.out" 2>"$TMP/twofd$every.err"
+		want_pipe=$(awk '$1 == "pipe_us" { print $2 }' "$TMP/twofd$every.out")
+		want_efd=$(awk '$1 == "pipe_us" { print $4 }' "$TMP/twofd$every.out")
+		got_pipe=$(awk '/;main;read;/ && /;anon_pipe_read;/ { s += $NF } END { print s + 0 }' "$TMP/twofd$every.folded")
+		got_efd=$(awk '/;main;read;/ && /;eventfd_read;/ { s += $NF } END { print s + 0 }' "$TMP/twofd$every.folded")
+		near "--kstack-every $every: the pipe's share of the reader's blocked time, against its own clock" \
+			"$(pct "${want_pipe:-0}" "$((${want_pipe:-0} + ${want_efd:-0}))")" \
+			"$(pct "$got_pipe" "$((got_pipe + got_efd))")" 3
+		near "--kstack-every $every: ms blocked in eventfd_read, against the reader's clock" \
+			"$((${want_efd:-0} / 1000))" "$((got_efd / 1000))" "$((${want_efd:-0} / 20000 + 5))"
+	done
+	kept=$(grep -o '[0-9]* kernel stacks kept' "$TMP/twofd8.err" | awk '{ print $1 }')
+	near "the writer's 2,000 naps at one site: 7 in 8 kernel stacks kept" 1750 "${kept:-0}" 100
+	expect_eq "--kstack-every 1: every kernel stack walked (a summary, no stack kept)" "1 0" \
+		"$(grep -c 'ms off-CPU in' "$TMP/twofd1.err") $(grep -c 'kernel stacks kept' "$TMP/twofd1.err")"
+else
+	fail "build offcpu_twofd" "cc failed"
 fi
 finish
