@@ -95,4 +95,27 @@ for hz in 99 999; do
 		printf "%4d Hz: bpf / perf backend %.2f (target <= 0.5); bpf fp / perf record+script %.3f = 1/%.1f (target <= 1/10); bpf / perf record+script %.2f\n",
 			hz, (p > 0 ? a / p : 0), (r > 0 ? f / r : 0), (f > 0 ? r / f : 0), (r > 0 ? a / r : 0) }'
 done
+# Start-up: the same scorch recordings cut to 0.5 s, the spinners running. A short recording
+# is mostly start-up (the BPF verifier, map creation, reading every process's maps); the CPU
+# per second after it is what a long or continuous recording costs.
+startup() { # startup BACKEND HZ: median CPU seconds of a 0.5 s recording
+	local pids
+	for _ in $(seq "$RUNS"); do
+		pids=()
+		for _ in $(seq "$NCPU"); do "$TMP/spin" "$N" & pids+=($!); done
+		sleep 0.3
+		cputime "$TMP/time" "$SCORCH" record -q --backend "$1" -a -F "$2" -d 0.5 -o "$TMP/out.folded"
+		kill "${pids[@]}" 2>/dev/null
+		wait "${pids[@]}" 2>/dev/null
+		cpu_of "$TMP/time"
+	done | median
+}
+for hz in 99 999; do
+	sb=$(startup bpf "$hz") sp=$(startup perf "$hz")
+	eval "a=\$cpu_bpf_$hz p=\$cpu_perf_$hz"
+	awk -v hz="$hz" -v a="$a" -v p="$p" -v sb="$sb" -v sp="$sp" -v secs="$SECS" 'BEGIN {
+		rb = (a - sb) / (secs - 0.5); rp = (p - sp) / (secs - 0.5)
+		printf "%4d Hz after start-up: bpf %.2f ms/s, perf backend %.2f ms/s: bpf / perf %.2f (start-up, a 0.5 s recording: bpf %.1f ms, perf %.1f ms)\n",
+			hz, rb * 1000, rp * 1000, (rp > 0 ? rb / rp : 0), sb * 1000, sp * 1000 }'
+done
 echo "note: the bpf backend's bytes per drain are measured by tests/unit/test_bpf.c (bench lines)."

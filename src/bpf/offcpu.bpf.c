@@ -149,7 +149,8 @@ static __always_inline __u64 dwarf_stack(__u32 tgid)
 	__u64 h;
 	long err;
 
-	if (!want_dwarf || !task->mm || !bpf_map_lookup_elem(&procs, &tgid))
+	/* BPF_CORE_READ, not task->mm: see profile.bpf.c's dwarf_stack */
+	if (!want_dwarf || !BPF_CORE_READ(task, mm) || !bpf_map_lookup_elem(&procs, &tgid))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task); /* the user registers saved at entry */
 	if (!regs)
