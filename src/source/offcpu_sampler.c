@@ -81,6 +81,25 @@ static int on_span(void *ctx, const struct offcpu_thread_span *sp)
 	return 0;
 }
 
+/*
+ * Leading kernel frames of the tracepoint's iterator (__traceiter_sched_switch, _waking), to
+ * skip. The programs skip their own frames, which leaves __schedule (try_to_wake_up) as the
+ * leaf. But when another probe is on the same tracepoint (a second scorch, perf sched, ftrace
+ * recording comms), the kernel calls the probes through the iterator, one frame more.
+ */
+static uint32_t iterator_frames(struct sampler *s, const uint64_t *ips, uint32_t n)
+{
+	uint32_t k = 0;
+	struct sym_frame f;
+	while (k < n && k < 2) {
+		symbolizer__resolve(s->sym, 0, ips[k] - 1, true, &f, 1);
+		if (!f.name || strncmp(f.name, "__traceiter_", 12) != 0)
+			break;
+		k++;
+	}
+	return k;
+}
+
 static int on_offcpu_sample(void *ctx, const struct raw_sample *rs, const struct offcpu_tag *t)
 {
 	struct offcpu_sampler *os = ctx;
@@ -91,6 +110,9 @@ static int on_offcpu_sample(void *ctx, const struct raw_sample *rs, const struct
 
 	if (!rs->weight)
 		return 0;
+	uint32_t skip = iterator_frames(s, r.kips, r.nkips);
+	r.kips += skip;
+	r.nkips -= skip;
 	if (os->capabove < 2) {
 		os->capabove = 64;
 		os->above = xrealloc(os->above, sizeof(*os->above) * os->capabove);
@@ -111,8 +133,10 @@ static int on_offcpu_sample(void *ctx, const struct raw_sample *rs, const struct
 		if (t->waker_comm && t->waker_comm[0] && t->waker_tid)
 			stack_builder__comm(s->stacks, t->waker_pid, t->waker_tid, t->waker_comm,
 					    false);
-		n = stack_builder__frames(s->stacks, p, t->waker_pid, t->waker_tid, t->wkips,
-					  t->nwkips, t->wuips, t->nwuips, &os->above, &os->capabove, n);
+		skip = iterator_frames(s, t->wkips, t->nwkips);
+		n = stack_builder__frames(s->stacks, p, t->waker_pid, t->waker_tid, t->wkips + skip,
+					  t->nwkips - skip, t->wuips, t->nwuips, &os->above,
+					  &os->capabove, n);
 	}
 	r.above = os->above;
 	r.nabove = (uint32_t)n;

@@ -262,6 +262,15 @@ if cc -O1 -g -fno-omit-frame-pointer -pthread -o "$WL/offcpu_twofd" "$ROOT/tests
 	done
 	kept=$(grep -o '[0-9]* kernel stacks kept' "$TMP/twofd8.err" | awk '{ print $1 }')
 	near "the writer's 2,000 naps at one site: 7 in 8 kernel stacks kept" 1750 "${kept:-0}" 100
+	# A second recording on the same tracepoint makes the kernel call both through the
+	# iterator (__traceiter_sched_switch), one frame more under __schedule: it is dropped.
+	"$SCORCH" record --off-cpu -a -d 5 -q -o "$TMP/bg.folded" 2>/dev/null &
+	bg=$!
+	sleep 1.5
+	"$SCORCH" record --off-cpu -q -o "$TMP/twofd2.folded" -- "$WL/offcpu_twofd" 600 >/dev/null 2>&1
+	wait "$bg"
+	expect_eq "two off-CPU recordings at once: the reader's two paths end at __schedule, no iterator frame" "2 0 0" \
+		"$(grep -cE ';main;read;.*;schedule;__schedule [0-9]+$' "$TMP/twofd2.folded") $(grep -c '__traceiter_' "$TMP/twofd2.folded") $(grep -c '__traceiter_' "$TMP/bg.folded")"
 	expect_eq "--kstack-every 1: every kernel stack walked (a summary, no stack kept)" "1 0" \
 		"$(grep -c 'ms off-CPU in' "$TMP/twofd1.err") $(grep -c 'kernel stacks kept' "$TMP/twofd1.err")"
 else
