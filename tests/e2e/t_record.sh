@@ -120,11 +120,12 @@ st=$?
 check "SIGINT still writes the output" grep -q 'hot_function' "$TMP/int.folded"
 expect_eq "SIGINT: exit status is the command's (SIGTERM)" 143 "$st"
 
-# -p: an existing process, all threads, --tid roots; -d stops it.
+# -p: an existing process, all threads, --tid roots; -d stops it. 499 Hz: ~1,000 samples in
+# the second: the share's standard deviation is 1.5 points (3.5 at 99 Hz, ~200 samples).
 "$WL/cpu_split" 3 >/dev/null &
 wpid=$!
 sleep 0.3
-"$SCORCH" record -q -p "$wpid" -d 1 --tid -o "$TMP/p.folded"
+"$SCORCH" record -q -F 499 -p "$wpid" -d 1 --tid -o "$TMP/p.folded"
 st=$?
 if [ $st != 0 ]; then fail "-p -d: exit status 0 and the workload's split" "exit $st"
 else near "-p -d: exit status 0 and the workload's hot_function share" 60 "$(share "$TMP/p.folded" hot_function)" 10; fi
