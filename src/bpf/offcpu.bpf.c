@@ -28,10 +28,12 @@ const volatile __u32 state_mask = OFFCPU_TASK_INTERRUPTIBLE | OFFCPU_TASK_UNINTE
 const volatile __u64 min_block_ns = 1;
 const volatile __u64 max_block_ns = ~0ULL;
 /*
- * A thread that blocks again with the same user stack, in the same task state, in the same
- * system call with the same first argument, is taken to be in the same kernel path: its last
- * kernel stack is reused this many times in a row before the kernel's unwinder walks it
- * again (0: walked at every switch-out). The walk is most of a switch-out's cost.
+ * A thread that blocks again in an interruptible sleep (S) with the same user stack, in the
+ * same system call with the same first argument, is taken to be in the same kernel path: its
+ * last kernel stack is reused this many times in a row before the kernel's unwinder walks it
+ * again (0: walked at every switch-out). The walk is most of a switch-out's cost. Disk waits
+ * (D) are always walked: one fdatasync waits in three kernel paths in turn, same key each.
+ * Preempted switch-outs (runnable) are always walked: they stop anywhere in the kernel.
  */
 const volatile __u8 kstack_reuse = 0;
 /* Walk user stacks with CFI where user space loaded a process's mappings (procs). */
@@ -335,7 +337,8 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 		__u64 nr = regs ? BPF_CORE_READ(regs, orig_ax) : 0;
 		__u64 arg = regs ? BPF_CORE_READ(regs, di) : 0;
 
-		if (t->kreuse && t->kstack >= 0 && (ustack >= 0 || udw) && ustack == t->ustack &&
+		if (t->kreuse && t->kstack >= 0 && (prev_state & OFFCPU_TASK_INTERRUPTIBLE) &&
+		    !(prev_state & OFFCPU_TASK_UNINTERRUPTIBLE) && (ustack >= 0 || udw) && ustack == t->ustack &&
 		    udw == t->udw && since == t->since && prev_state == t->kstate && nr == t->knr &&
 		    arg == t->karg) {
 			t->kreuse--;
