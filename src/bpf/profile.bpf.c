@@ -107,6 +107,21 @@ static __always_inline void count(__u32 which)
  * returns its hash, or 0 when there is none (-EFAULT, an empty stack) or it could not be kept
  * (counted).
  */
+struct hash_walk {
+	struct profile_stack *st;
+	__u64 h;
+};
+
+/* bpf_loop's body: the verifier checks it once, not once for each of 127 unrolled frames. */
+static long hash_frame(__u32 i, void *arg)
+{
+	struct hash_walk *hw = arg;
+	if (i >= PROFILE_MAX_STACK)
+		return 1;
+	hw->h = (hw->h ^ hw->st->ips[i]) * 0x100000001b3ull;
+	return 0;
+}
+
 static __always_inline __u64 stack_hash(void *ctx, void *map, __u64 flags)
 {
 	__u32 zero = 0;
@@ -120,13 +135,9 @@ static __always_inline __u64 stack_hash(void *ctx, void *map, __u64 flags)
 		return 0;
 	}
 	__u32 n = (__u32)len / 8;
-	__u64 h = 0xcbf29ce484222325ull ^ (flags ? PROFILE_USER_SALT : 0);
-	for (int i = 0; i < PROFILE_MAX_STACK; i++) {
-		if (i >= n)
-			break;
-		h = (h ^ st->ips[i]) * 0x100000001b3ull;
-	}
-	h = (h ^ n) * 0x100000001b3ull;
+	struct hash_walk hw = { st, 0xcbf29ce484222325ull ^ (flags ? PROFILE_USER_SALT : 0) };
+	bpf_loop(n, hash_frame, &hw, 0);
+	__u64 h = (hw.h ^ n) * 0x100000001b3ull;
 	h |= 1; /* never 0: 0 means no stack */
 	if (bpf_map_lookup_elem(map, &h))
 		return h;
@@ -315,12 +326,13 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 		count(PC_USTACK_COLLISION);
 		return -EEXIST;
 	}
-	for (int i = 0; i < UNWIND_STACK_SLOTS - 2; i++) {
-		if (i >= n)
-			break;
-		slot->pcs[i] = st->pcs[i & (UNWIND_STACK_SLOTS - 1)];
-	}
-	slot->n = n;
+	/* one copy, not a loop the verifier would follow frame by frame */
+	__u64 bytes = (__u64)n * sizeof(slot->pcs[0]);
+	asm volatile("" : "+r"(bytes)); /* so that clang keeps the bound where the verifier sees it */
+	if (bytes > sizeof(slot->pcs))
+		bytes = sizeof(slot->pcs);
+	bpf_probe_read_kernel(slot->pcs, bytes, st->pcs);
+	slot->n = bytes / sizeof(slot->pcs[0]);
 	return (__s32)key;
 }
 

@@ -76,6 +76,17 @@ static __always_inline const struct unwind_row *get_row(__u32 idx)
 }
 
 /*
+ * All ones when a <= b, else 0 (both below 2^63), without a branch: the verifier then follows
+ * one path through a search, not one for each way every halving went.
+ */
+static __always_inline __u64 le_mask(__u64 a, __u64 b)
+{
+	__u64 m = ((b - a) >> 63) - 1;
+	asm volatile("" : "+r"(m)); /* keep clang from making it a select, a branch in BPF */
+	return m;
+}
+
+/*
  * The searches are global functions: the verifier checks each once with unknown arguments,
  * instead of once per path of the caller (binary searches double the paths at every step).
  */
@@ -95,8 +106,8 @@ __noinline int unwind_find_mapping(const struct unwind_proc *proc, __u64 pc)
 	/* invariant: the last mapping starting at or below pc is in [base, base + len) */
 	for (int k = 0; k < UNWIND_MAPPING_STEPS; k++) {
 		__u32 half = len >> 1;
-		if (proc->m[(base + half) & (UNWIND_MAX_MAPPINGS - 1)].start <= pc)
-			base += half;
+		__u64 start = proc->m[(base + half) & (UNWIND_MAX_MAPPINGS - 1)].start;
+		base += half & le_mask(start, pc);
 		len -= half;
 	}
 	const struct unwind_mapping *m = &proc->m[base & (UNWIND_MAX_MAPPINGS - 1)];
@@ -108,23 +119,22 @@ __noinline int unwind_find_mapping(const struct unwind_proc *proc, __u64 pc)
 /* The last of the len rows from global index base whose pc <= rel, into *out: 0, or -1. */
 __noinline int unwind_search_rows(__u32 base, __u32 len, __u32 rel, struct unwind_row *out)
 {
-	if (!out)
+	if (!out || len == 0)
 		return -1;
-	__u32 lo = 0, hi = len;
-	for (int k = 0; k < UNWIND_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = lo + (hi - lo) / 2;
-		const struct unwind_row *r = get_row(base + mid);
+	/* invariant: the last row with pc <= rel, if any, is in [lo, lo + n) */
+	__u32 lo = 0, n = len;
+	for (int k = 0; k < UNWIND_SEARCH_STEPS; k++) {
+		__u32 half = n >> 1;
+		if (half == 0)
+			break;
+		const struct unwind_row *r = get_row(base + lo + half);
 		if (!r)
 			return -1;
-		if (r->pc <= rel)
-			lo = mid + 1;
-		else
-			hi = mid;
+		lo += half & (__u32)le_mask(r->pc, rel);
+		n -= half;
 	}
-	if (lo == 0)
-		return -1;
-	const struct unwind_row *r = get_row(base + lo - 1);
-	if (!r)
+	const struct unwind_row *r = get_row(base + lo);
+	if (!r || r->pc > rel)
 		return -1;
 	*out = *r;
 	return 0;

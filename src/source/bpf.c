@@ -53,6 +53,25 @@
 
 
 static char libbpf_last[256]; /* libbpf's last warning, for error messages */
+static char verifier_why[192]; /* the verifier's reason for its last rejection */
+
+/* Keeps the line of a verifier log that says why: the one before its statistics. */
+static void note_verifier_log(const char *log)
+{
+	const char *end = strstr(log, "\nverification time");
+	if (!end)
+		end = strstr(log, "\nprocessed ");
+	if (!end)
+		return;
+	const char *start = end;
+	while (start > log && start[-1] != '\n')
+		start--;
+	size_t n = (size_t)(end - start);
+	if (n >= sizeof(verifier_why))
+		n = sizeof(verifier_why) - 1;
+	memcpy(verifier_why, start, n);
+	verifier_why[n] = '\0';
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -64,6 +83,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	}
 	if (level == LIBBPF_DEBUG)
 		return 0;
+	if (strstr(fmt, "PROG LOAD LOG")) { /* the whole log, where the reason is near the end */
+		char *text = NULL;
+		va_list copy;
+		va_copy(copy, ap);
+		if (vasprintf(&text, fmt, copy) >= 0)
+			note_verifier_log(text);
+		va_end(copy);
+		free(text);
+	}
 	char line[sizeof(libbpf_last)];
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == '\n')
@@ -71,6 +99,27 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (n > 0)
 		memcpy(libbpf_last, line, sizeof(line));
 	return 0;
+}
+
+void bpf_backend__quiet_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+	libbpf_last[0] = '\0';
+	verifier_why[0] = '\0';
+}
+
+int bpf_backend__load_error(int e, const char *what, char *err, size_t errlen)
+{
+	if (e == EACCES && verifier_why[0])
+		snprintf(err, errlen, "the kernel's verifier rejected %s (%s); use --backend perf", what,
+			 verifier_why);
+	else if (e == EPERM || e == EACCES)
+		snprintf(err, errlen, "loading %s needs root (CAP_BPF, CAP_PERFMON); use --backend perf",
+			 what);
+	else
+		snprintf(err, errlen, "cannot load %s: %s%s%s", what, strerror(e),
+			 libbpf_last[0] ? ": " : "", libbpf_last);
+	return -e;
 }
 
 static uint64_t clock_mono(void)
@@ -194,17 +243,6 @@ static int add_targets(struct bpf_backend *b, const struct sampler_opts *o, char
 	return 0;
 }
 
-static int load_error(int e, char *err, size_t errlen)
-{
-	if (e == EPERM || e == EACCES)
-		snprintf(err, errlen,
-			 "loading BPF programs needs root (CAP_BPF, CAP_PERFMON); use --backend perf");
-	else
-		snprintf(err, errlen, "cannot load the BPF sampler: %s%s%s", strerror(e),
-			 libbpf_last[0] ? ": " : "", libbpf_last);
-	return -e;
-}
-
 static void on_unwind_record(void *ctx, const struct perf_event_header *h)
 {
 	bpf_unwind__record(ctx, h);
@@ -281,8 +319,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 		snprintf(err, errlen, "the sampling frequency must be above 0");
 		return -EINVAL;
 	}
-	libbpf_set_print(libbpf_print);
-	libbpf_last[0] = '\0';
+	bpf_backend__quiet_libbpf();
 	struct bpf_backend *b = xcalloc(1, sizeof(*b));
 	b->opts = *o;
 	b->opts.pids = NULL;
@@ -315,7 +352,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_fd >= 0 ? btf_path : NULL);
 	b->skel = profile_bpf__open_opts(&oo);
 	if (!b->skel) {
-		ret = load_error(errno, err, errlen);
+		ret = bpf_backend__load_error(errno, "the BPF sampler", err, errlen);
 		if (btf_fd >= 0)
 			close(btf_fd);
 		goto out_close;
@@ -326,7 +363,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	if (btf_fd >= 0)
 		close(btf_fd);
 	if (ret) {
-		ret = load_error(-ret, err, errlen);
+		ret = bpf_backend__load_error(-ret, "the BPF sampler", err, errlen);
 		goto out_close;
 	}
 	ret = add_targets(b, o, err, errlen);

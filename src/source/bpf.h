@@ -48,6 +48,15 @@ struct bpf_backend;
  */
 int bpf_backend__available(char *why, size_t whylen);
 
+/* Routes libbpf's messages (kept for error messages; printed with SCORCH_LIBBPF_LOG set). */
+void bpf_backend__quiet_libbpf(void);
+
+/*
+ * A load of what (e.g. "the BPF sampler") failed with errno e: the message into err, naming
+ * the verifier's reason when it rejected a program. Returns -e.
+ */
+int bpf_backend__load_error(int e, const char *what, char *err, size_t errlen);
+
 /*
  * Loads and attaches the BPF programs for o's targets and starts sampling: one perf event per
  * sampled CPU (cycles, or cpu-clock without a PMU), a side-band event per online CPU for

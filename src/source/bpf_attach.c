@@ -184,9 +184,11 @@ void bpf_attach__select_programs(struct bpf_backend *b)
 	bpf_program__set_autoload(s->progs.on_kprobe, kp);
 	bpf_program__set_autoload(s->progs.on_sample, !b->dwarf && !b->probes.n);
 	bpf_program__set_autoload(s->progs.on_sample_dwarf, b->dwarf);
-	if (getenv("SCORCH_LIBBPF_LOG")) { /* the verifier's statistics for each program */
+	/* the verifier's statistics for each program; SCORCH_LIBBPF_LOG=2: every instruction too */
+	const char *log = getenv("SCORCH_LIBBPF_LOG");
+	if (log) {
 		struct bpf_program *prog;
 		bpf_object__for_each_program(prog, s->obj)
-			bpf_program__set_log_level(prog, 4);
+			bpf_program__set_log_level(prog, strcmp(log, "2") == 0 ? 2 | 4 : 4);
 	}
 }

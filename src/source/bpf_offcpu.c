@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Off-CPU backend, user side: loads offcpu.bpf.c, drains its counts and spans into callbacks. */
 #include "bpf_offcpu.h"
+#include "bpf.h"
 #include "bpf_btf.h"
 #include "image_order.h"
 
@@ -139,6 +140,7 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 		goto out_free;
 	}
 
+	bpf_backend__quiet_libbpf();
 	char btf_path[64];
 	int btf_fd = bpf_btf__open(btf_path, sizeof(btf_path));
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_fd >= 0 ? btf_path : NULL);
@@ -194,8 +196,7 @@ int bpf_offcpu__open(struct bpf_offcpu **out, const struct bpf_offcpu_opts *opts
 	if (btf_fd >= 0)
 		close(btf_fd);
 	if (ret) {
-		snprintf(err, errlen, "off-cpu: loading the BPF programs: %s (root and a BTF kernel are needed)",
-			 strerror(-ret));
+		bpf_backend__load_error(-ret, "the off-CPU BPF programs", err, errlen);
 		goto out_free;
 	}
 	for (int i = 0; i < op->ntgids; i++) {

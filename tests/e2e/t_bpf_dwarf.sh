@@ -42,7 +42,7 @@ fi
 
 # A kernel whose verifier or helpers cannot take the unwinder (bpf_loop: 5.17) is a skip.
 "$SCORCH" record -q --backend bpf --call-graph dwarf -o "$TMP/probe.folded" -- true 2>"$TMP/probe.err"
-if grep -q "cannot load the BPF sampler" "$TMP/probe.err"; then
+if grep -q "verifier rejected.*unknown func\|cannot load the BPF sampler" "$TMP/probe.err"; then
 	skip_all "BPF DWARF unwinding" "this kernel refuses the unwinder: $(head -c 200 "$TMP/probe.err")"
 fi
 
