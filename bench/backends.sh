@@ -14,6 +14,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCORCH=${SCORCH:-$ROOT/build/scorch}
 RUNS=${RUNS:-3}
 SECS=${SECS:-5}
+HZS=${HZS:-99 999} # the sampling rates to measure
 TMP=$(mktemp -d /tmp/scorch-bench-backends.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 die() { echo "bench/backends.sh: $*" >&2; exit 1; }
@@ -50,10 +51,14 @@ workload() {
 base=$(for _ in $(seq "$RUNS"); do workload; done | median)
 printf 'workload alone: %.2f s (%d spinners)\n' "$base" "$NCPU"
 printf '%-22s %6s %12s %10s %12s\n' profiler Hz "CPU s" slowdown "bytes/s"
-for hz in 99 999; do
-	for tool in bpf bpf-fp perf perf-record; do
-		cpus=() walls=() bytes=()
-		for _ in $(seq "$RUNS"); do
+# The tools take turns run by run, so that a slow spell of the machine falls on all of them.
+TOOLS="bpf bpf-fp perf perf-record"
+for hz in $HZS; do
+	for tool in $TOOLS; do
+		: >"$TMP/cpus.$tool" && : >"$TMP/walls.$tool" && : >"$TMP/bytes.$tool"
+	done
+	for _ in $(seq "$RUNS"); do
+		for tool in $TOOLS; do
 			case $tool in
 			bpf | perf)
 				cputime "$TMP/time" "$SCORCH" record -q --backend "$tool" -a -F "$hz" \
@@ -72,24 +77,26 @@ for hz in 99 999; do
 			esac
 			p=$!
 			sleep 0.5
-			walls+=("$(workload)")
+			(workload) >>"$TMP/walls.$tool" # a subshell: its wait is for its spinners only
 			wait $p
-			cpus+=("$(cpu_of "$TMP/time")")
+			cpu_of "$TMP/time" >>"$TMP/cpus.$tool"
 			if [ "$tool" = perf-record ]; then
-				bytes+=("$(($(stat -c %s "$TMP/perf.data") / SECS))")
+				echo "$(($(stat -c %s "$TMP/perf.data") / SECS))" >>"$TMP/bytes.$tool"
 			else
-				bytes+=(0)
+				echo 0 >>"$TMP/bytes.$tool"
 			fi
 		done
-		c=$(printf '%s\n' "${cpus[@]}" | median)
-		w=$(printf '%s\n' "${walls[@]}" | median)
-		b=$(printf '%s\n' "${bytes[@]}" | median)
+	done
+	for tool in $TOOLS; do
+		c=$(median <"$TMP/cpus.$tool")
+		w=$(median <"$TMP/walls.$tool")
+		b=$(median <"$TMP/bytes.$tool")
 		printf '%-22s %6s %12.4f %9.1f%% %12s\n' "$tool" "$hz" "$c" "$(echo "($w / $base - 1) * 100" | bc -l)" \
 			"$([ "$b" = 0 ] && echo - || echo "$b")"
 		eval "cpu_${tool//-/_}_$hz=$c"
 	done
 done
-for hz in 99 999; do
+for hz in $HZS; do
 	eval "a=\$cpu_bpf_$hz f=\$cpu_bpf_fp_$hz p=\$cpu_perf_$hz r=\$cpu_perf_record_$hz"
 	awk -v hz="$hz" -v a="$a" -v f="$f" -v p="$p" -v r="$r" 'BEGIN {
 		printf "%4d Hz: bpf / perf backend %.2f (target <= 0.5); bpf fp / perf record+script %.3f = 1/%.1f (target <= 1/10); bpf / perf record+script %.2f\n",
@@ -110,7 +117,7 @@ startup() { # startup BACKEND HZ: median CPU seconds of a 0.5 s recording
 		cpu_of "$TMP/time"
 	done | median
 }
-for hz in 99 999; do
+for hz in $HZS; do
 	sb=$(startup bpf "$hz") sp=$(startup perf "$hz")
 	eval "a=\$cpu_bpf_$hz p=\$cpu_perf_$hz"
 	awk -v hz="$hz" -v a="$a" -v p="$p" -v sb="$sb" -v sp="$sp" -v secs="$SECS" 'BEGIN {

@@ -265,6 +265,8 @@ int on_kprobe(struct pt_regs *ctx)
 
 /* Bucket mask of the ustacks maps (their max_entries - 1, a power of two). */
 const volatile __u32 ustack_mask = 0;
+/* Buckets tried for a stack, from the one its hash names. */
+#define USTACK_PROBES 4
 
 #define UNWIND_MAX_FRAMES PROFILE_MAX_STACK
 #define UNWIND_CTR_FP_FRAMES PC_DW_FP_FRAMES
@@ -274,7 +276,7 @@ const volatile __u32 ustack_mask = 0;
 /*
  * The current task's user stack walked with CFI: the leaf pc into *leaf, the return addresses
  * after it into the ustacks map. Returns their bucket id, or -EFAULT (no such frames: a kernel
- * thread, or a leaf alone), -EEXIST (another stack holds the bucket), another -errno.
+ * thread, or a leaf alone), -EEXIST (other stacks hold all its buckets), another -errno.
  */
 static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *ustacks,
 					 __u32 tgid, __u64 *leaf)
@@ -313,27 +315,32 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 	if (--n == 0)
 		return -EFAULT;
 	__u64 hash = (st->hash ^ n) | 1; /* never 0: 0 marks a free slot */
-	__u32 key = (__u32)(hash ^ (hash >> 32)) & ustack_mask;
-	struct unwind_stack *slot = bpf_map_lookup_elem(ustacks, &key);
-	if (!slot) {
-		count(PC_STACK_ERROR);
-		return -EFAULT;
+	__u32 first = (__u32)(hash ^ (hash >> 32));
+	/* linear probing: the stack's bucket or one of the next few. A bucket user space freed
+	 * can make a stack stored twice; both copies are whole. */
+	for (__u32 i = 0; i < USTACK_PROBES; i++) {
+		__u32 key = (first + i) & ustack_mask;
+		struct unwind_stack *slot = bpf_map_lookup_elem(ustacks, &key);
+		if (!slot) {
+			count(PC_STACK_ERROR);
+			return -EFAULT;
+		}
+		__u64 old = __sync_val_compare_and_swap(&slot->hash, 0, hash);
+		if (old == hash)
+			return (__s32)key; /* written before, here or on another CPU during this set */
+		if (old != 0)
+			continue;
+		/* one copy, not a loop the verifier would follow frame by frame */
+		__u64 bytes = (__u64)n * sizeof(slot->pcs[0]);
+		asm volatile("" : "+r"(bytes)); /* so that clang keeps the bound the verifier sees */
+		if (bytes > sizeof(slot->pcs))
+			bytes = sizeof(slot->pcs);
+		bpf_probe_read_kernel(slot->pcs, bytes, st->pcs);
+		slot->n = bytes / sizeof(slot->pcs[0]);
+		return (__s32)key;
 	}
-	__u64 old = __sync_val_compare_and_swap(&slot->hash, 0, hash);
-	if (old == hash)
-		return (__s32)key; /* written before, here or on another CPU during this set */
-	if (old != 0) {
-		count(PC_USTACK_COLLISION);
-		return -EEXIST;
-	}
-	/* one copy, not a loop the verifier would follow frame by frame */
-	__u64 bytes = (__u64)n * sizeof(slot->pcs[0]);
-	asm volatile("" : "+r"(bytes)); /* so that clang keeps the bound where the verifier sees it */
-	if (bytes > sizeof(slot->pcs))
-		bytes = sizeof(slot->pcs);
-	bpf_probe_read_kernel(slot->pcs, bytes, st->pcs);
-	slot->n = bytes / sizeof(slot->pcs[0]);
-	return (__s32)key;
+	count(PC_USTACK_COLLISION);
+	return -EEXIST;
 }
 
 static __always_inline void sample_dwarf(struct bpf_perf_event_data *ctx, void *counts,

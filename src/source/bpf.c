@@ -198,9 +198,10 @@ static void size_maps(struct bpf_backend *b)
 				 : UNWIND_PROCS_TRACKED;
 	procs = env_entries("SCORCH_BPF_UNWIND_PROCS", procs);
 	bpf_map__set_max_entries(s->maps.procs, b->dwarf ? procs : 1);
-	/* --call-graph dwarf: user stacks go to the ustacks arrays, by hash bucket. Callers'
-	 * stacks recur (the leaf is in the key): a bucket per two samples of an interval. */
-	uint64_t ub = roundup_pow2(per_drain > (1u << 30) ? (1u << 30) : (uint32_t)per_drain) * 2;
+	/* --call-graph dwarf: user stacks go to the ustacks arrays, by hash bucket (probing the
+	 * next 3 when it is taken). Callers' stacks recur (the leaf is in the key): a bucket per
+	 * sample of two intervals keeps them under half full. */
+	uint64_t ub = roundup_pow2(per_drain > (1u << 30) ? (1u << 30) : (uint32_t)per_drain);
 	b->uslots = !b->dwarf ? 1 : ub < USTACK_MIN ? USTACK_MIN : ub > USTACK_MAX ? USTACK_MAX : (uint32_t)ub;
 	bpf_map__set_max_entries(s->maps.ustacks0, b->uslots);
 	bpf_map__set_max_entries(s->maps.ustacks1, b->uslots);
