@@ -170,12 +170,7 @@ static __always_inline __u64 dwarf_stack(__u32 tgid)
 		return h;
 	d->n = n;
 	d->ips[0] = st->leaf;
-	/* one copy, not a loop the verifier would follow frame by frame */
-	__u64 bytes = (__u64)(n - 1) * sizeof(d->ips[0]);
-	asm volatile("" : "+r"(bytes)); /* so that clang keeps the bound where the verifier sees it */
-	if (bytes > sizeof(d->ips) - sizeof(d->ips[0]))
-		bytes = sizeof(d->ips) - sizeof(d->ips[0]);
-	bpf_probe_read_kernel(&d->ips[1], bytes, st->pcs);
+	unwind_copy_pcs(&d->ips[1], sizeof(d->ips) - sizeof(d->ips[0]), st, n - 1);
 	err = bpf_map_update_elem(&dstacks, &h, d, BPF_NOEXIST);
 	if (err == 0 || err == -E_EXIST)
 		return h;

@@ -330,13 +330,7 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 			return (__s32)key; /* written before, here or on another CPU during this set */
 		if (old != 0)
 			continue;
-		/* one copy, not a loop the verifier would follow frame by frame */
-		__u64 bytes = (__u64)n * sizeof(slot->pcs[0]);
-		asm volatile("" : "+r"(bytes)); /* so that clang keeps the bound the verifier sees */
-		if (bytes > sizeof(slot->pcs))
-			bytes = sizeof(slot->pcs);
-		bpf_probe_read_kernel(slot->pcs, bytes, st->pcs);
-		slot->n = bytes / sizeof(slot->pcs[0]);
+		slot->n = unwind_copy_pcs(slot->pcs, sizeof(slot->pcs), st, n);
 		return (__s32)key;
 	}
 	count(PC_USTACK_COLLISION);

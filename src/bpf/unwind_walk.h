@@ -234,6 +234,21 @@ stop:
 }
 
 /*
+ * Copies the walk's return addresses, at most n, into dst (room bytes) with one helper call,
+ * not a loop the verifier would follow frame by frame. Returns how many it copied.
+ */
+static __always_inline __u32 unwind_copy_pcs(__u64 *dst, __u64 room, const struct walk_state *st,
+					     __u32 n)
+{
+	__u64 bytes = (__u64)n * sizeof(*dst);
+	asm volatile("" : "+r"(bytes)); /* so that clang keeps the bound where the verifier sees it */
+	if (bytes > room)
+		bytes = room;
+	bpf_probe_read_kernel(dst, bytes, st->pcs);
+	return bytes / sizeof(*dst);
+}
+
+/*
  * Walks the current task's user stack from ip, sp, bp with the rows of tgid's mappings (frame
  * pointers where a pc has none). Returns the walk's state: n frames, the leaf pc, the return
  * addresses after it in pcs[0..n-2], their hash; NULL when the scratch is missing.
