@@ -95,6 +95,19 @@ expect_run() {
 }
 
 is_root() { [ "$(id -u)" = 0 ]; }
+# hot_near NAME GOT CLOCK: GOT (hot_function's percent of a profile of cpu_split, run with
+# CPU_SPLIT_CLOCK=CLOCK) is within 10 points of hot_function's share of the CPU time the
+# workload's threads measured themselves (60 by its design; the VM sometimes runs one copy of
+# the identical loop slower for seconds).
+hot_near() {
+	local want
+	want=$(awk -F'[ =]' '{ t = $2 + $4 + $6; if (t > 0) printf "%d\n", 100 * $2 / t + 0.5 }' "$3" 2>/dev/null)
+	if [ -n "$want" ] && [ -n "$2" ] && [ "$2" -ge $((want - 10)) ] 2>/dev/null && [ "$2" -le $((want + 10)) ]; then
+		ok "$1: hot_function $2% (its clock: $want%, 60 by design)"
+	else
+		fail "$1: hot_function near its clock's share (60 by design)" "got '$2', clock '$want'"
+	fi
+}
 have_perl_tools() { [ -f "$FLAMEGRAPH_DIR/stackcollapse-perf.pl" ] && [ -f "$FLAMEGRAPH_DIR/flamegraph.pl" ]; }
 # pl_collapse ARGS...: stackcollapse-perf.pl (the reference for scorch collapse and record).
 pl_collapse() { perl "$FLAMEGRAPH_DIR/stackcollapse-perf.pl" "$@"; }
