@@ -22,12 +22,13 @@ static int frame_name_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
- * Children by name in O(nodes + frames) after one sort of the frame table: nodes are
- * bucketed by their frame's rank, then distributed to their parents in that order.
+ * Children by name: one sort of the frame table ranks the frames, then each node's sibling
+ * list is sorted by rank in place (no per-node arrays: a profile of millions of nodes would
+ * need two more words a node).
  */
-static void build_children(struct aggregate *s, const struct profile *p)
+static void sort_children(struct profile *p)
 {
-	uint32_t nf = profile__nframes(p), nn = s->nnodes;
+	uint32_t nf = profile__nframes(p);
 	uint32_t *byname = xmalloc(sizeof(uint32_t) * (nf + 1));
 	for (uint32_t i = 0; i < nf; i++)
 		byname[i] = i;
@@ -35,30 +36,7 @@ static void build_children(struct aggregate *s, const struct profile *p)
 	uint32_t *rank = xmalloc(sizeof(uint32_t) * (nf + 1));
 	for (uint32_t i = 0; i < nf; i++)
 		rank[byname[i]] = i;
-
-	uint32_t *cnt = xcalloc(nf + 1, sizeof(uint32_t));
-	for (uint32_t n = 1; n < nn; n++)
-		cnt[rank[profile__node_frame(p, n)] + 1]++;
-	for (uint32_t i = 0; i < nf; i++)
-		cnt[i + 1] += cnt[i];
-	uint32_t *sorted = xmalloc(sizeof(uint32_t) * (nn + 1));
-	for (uint32_t n = 1; n < nn; n++)
-		sorted[cnt[rank[profile__node_frame(p, n)]]++] = n;
-
-	/* kid_off[n] counts n's children, then holds where they end; placing them from the
-	 * last one back leaves it where they start (no second array of positions) */
-	s->kid_off = xcalloc(nn + 1, sizeof(uint32_t));
-	for (uint32_t n = 1; n < nn; n++)
-		s->kid_off[profile__node_parent(p, n)]++;
-	for (uint32_t n = 1; n <= nn; n++)
-		s->kid_off[n] += s->kid_off[n - 1];
-	s->kids = xmalloc(sizeof(uint32_t) * (nn + 1));
-	for (uint32_t i = nn - 1; i-- > 0;) {
-		uint32_t n = sorted[i];
-		s->kids[--s->kid_off[profile__node_parent(p, n)]] = n;
-	}
-	free(sorted);
-	free(cnt);
+	profile__sort_children(p, rank);
 	free(rank);
 	free(byname);
 }
@@ -78,16 +56,17 @@ static void build_funcs(struct aggregate *s, const struct profile *p)
 		uint32_t node, next;
 	} *st = xmalloc(sizeof(*st) * (s->maxdepth + 2));
 	size_t depth = 0;
-	st[depth++] = (struct it){PROFILE_ROOT, s->kid_off[PROFILE_ROOT]};
+	st[depth++] = (struct it){PROFILE_ROOT, profile__first_child(p, PROFILE_ROOT)};
 	while (depth) {
 		struct it *top = &st[depth - 1];
-		if (top->next == s->kid_off[top->node + 1]) {
+		if (top->next == PROFILE_NONE) {
 			if (top->node != PROFILE_ROOT)
 				onstack[profile__frame_get(p, profile__node_frame(p, top->node))->name]--;
 			depth--;
 			continue;
 		}
-		uint32_t n = s->kids[top->next++];
+		uint32_t n = top->next;
+		top->next = profile__next_sibling(p, n);
 		const struct frame *f = profile__frame_get(p, profile__node_frame(p, n));
 		uint32_t fi = idx[f->name];
 		if (fi == PROFILE_NONE) {
@@ -109,7 +88,7 @@ static void build_funcs(struct aggregate *s, const struct profile *p)
 		if (s->total[n] > s->total[r->best])
 			r->best = n;
 		onstack[f->name]++;
-		st[depth++] = (struct it){n, s->kid_off[n]};
+		st[depth++] = (struct it){n, profile__first_child(p, n)};
 	}
 	(void)nn;
 	free(st);
@@ -197,14 +176,18 @@ static enum agg_threads_from parse_root(const char *name, uint32_t *id, uint32_t
  */
 static void threads_from_roots(struct aggregate *s, const struct profile *p)
 {
-	uint32_t nroots = s->kid_off[PROFILE_ROOT + 1] - s->kid_off[PROFILE_ROOT];
+	uint32_t nroots = 0;
+	for (uint32_t r = profile__first_child(p, PROFILE_ROOT); r != PROFILE_NONE && nroots <= MAX_THREADS;
+	     r = profile__next_sibling(p, r))
+		nroots++;
 	if (!nroots || nroots > MAX_THREADS)
 		return;
 	enum agg_threads_from kind = AGG_THREADS_NONE;
 	s->threads = xmalloc(sizeof(*s->threads) * nroots);
 	uint32_t *row = xmalloc(sizeof(uint32_t) * s->nnodes); /* node -> its root's row */
-	for (uint32_t k = s->kid_off[PROFILE_ROOT]; k < s->kid_off[PROFILE_ROOT + 1]; k++) {
-		uint32_t r = s->kids[k], id, len;
+	for (uint32_t r = profile__first_child(p, PROFILE_ROOT); r != PROFILE_NONE;
+	     r = profile__next_sibling(p, r)) {
+		uint32_t id, len;
 		const struct frame *f = profile__frame_get(p, profile__node_frame(p, r));
 		enum agg_threads_from kk = parse_root(profile__str(p, f->name), &id, &len);
 		if (kk == AGG_THREADS_NONE || (kind != AGG_THREADS_NONE && kk != kind)) {
@@ -318,7 +301,7 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
 }
 
-int aggregate__build(struct aggregate *s, const struct profile *p, int col)
+int aggregate__build(struct aggregate *s, struct profile *p, int col)
 {
 	memset(s, 0, sizeof(*s));
 	if (col < 0 || col >= profile__ncolumns(p))
@@ -333,7 +316,7 @@ int aggregate__build(struct aggregate *s, const struct profile *p, int col)
 		uint32_t d = profile__node_depth(p, n);
 		s->maxdepth = d > s->maxdepth ? d : s->maxdepth;
 	}
-	build_children(s, p);
+	sort_children(p);
 	build_funcs(s, p);
 	build_threads(s, p);
 	return 0;
@@ -342,8 +325,6 @@ int aggregate__build(struct aggregate *s, const struct profile *p, int col)
 void aggregate__free(struct aggregate *s)
 {
 	free(s->total);
-	free(s->kid_off);
-	free(s->kids);
 	free(s->funcs);
 	free(s->threads);
 	memset(s, 0, sizeof(*s));

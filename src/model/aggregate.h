@@ -47,8 +47,6 @@ struct aggregate {
 	uint32_t nnodes;
 	uint64_t *total;   /* inclusive values of column col */
 	const uint64_t *self; /* the profile's own column (profile__column), not a copy */
-	uint32_t *kid_off; /* children of n: kids[kid_off[n] .. kid_off[n + 1]), by name */
-	uint32_t *kids;
 	uint32_t maxdepth;
 	struct agg_func *funcs; /* in first-visit order of a by-name depth-first walk */
 	uint32_t nfuncs;
@@ -65,10 +63,12 @@ struct aggregate {
 };
 
 /*
- * Fills a (replacing nothing: a must be zeroed or freed) from column col of p. Takes
- * O(nodes + frames log frames + timeline). Returns 0 or -EINVAL for a column p lacks.
+ * Fills a (replacing nothing: a must be zeroed or freed) from column col of p, and orders
+ * the children of every node of p by name (profile__first_child, profile__next_sibling),
+ * ties by frame id. Takes O(nodes log children + frames log frames + timeline). Returns 0
+ * or -EINVAL for a column p lacks.
  */
-int aggregate__build(struct aggregate *a, const struct profile *p, int col);
+int aggregate__build(struct aggregate *a, struct profile *p, int col);
 /* Frees the arrays and zeroes a; accepts a zeroed aggregate. */
 void aggregate__free(struct aggregate *a);
 

@@ -37,7 +37,7 @@ struct profile *profile__new(void)
 	p->capnodes = 1024;
 	p->nodes = xmalloc(sizeof(*p->nodes) * p->capnodes);
 	p->vals[0] = xcalloc(p->capnodes, sizeof(uint64_t));
-	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0, 0};
+	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0};
 	p->nnodes = 1;
 	return p;
 }
@@ -411,7 +411,7 @@ static void childtab_put(struct profile *p, uint32_t n)
 		p->childtab_mask = size - 1;
 		p->nhashed = 0;
 		for (uint32_t m = 1; m < p->nnodes; m++)
-			if (p->nodes[p->nodes[m].parent].nchild & CHILDREN_HASHED)
+			if (p->nodes[p->nodes[m].parent].depth & CHILDREN_HASHED)
 				childtab_put(p, m);
 	}
 }
@@ -430,7 +430,7 @@ static void nodes_grow(struct profile *p)
 uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
 {
 	struct node *parent = &p->nodes[node];
-	if (parent->nchild & CHILDREN_HASHED) {
+	if (parent->depth & CHILDREN_HASHED) {
 		uint32_t i = child_hash(node, frame) & p->childtab_mask;
 		for (;;) {
 			uint32_t n = p->childtab[i];
@@ -455,13 +455,18 @@ uint32_t profile__child_new(struct profile *p, uint32_t node, uint32_t frame)
 		nodes_grow(p);
 	uint32_t n = p->nnodes++;
 	parent = &p->nodes[node];
-	p->nodes[n] = (struct node){frame, node, PROFILE_NONE, parent->first, parent->depth + 1, 0};
+	p->nodes[n] = (struct node){frame, node, PROFILE_NONE, parent->first, NODE_DEPTH(parent) + 1};
 	parent->first = n;
-	parent->nchild++;
-	if (parent->nchild & CHILDREN_HASHED) {
+	if (parent->depth & CHILDREN_HASHED) {
 		childtab_put(p, n);
-	} else if (parent->nchild == HASH_FANOUT) {
-		parent->nchild |= CHILDREN_HASHED;
+		return n;
+	}
+	/* the list is short until it is hashed: count it rather than keep a count a node */
+	uint32_t k = 0;
+	for (uint32_t c = parent->first; c != PROFILE_NONE && k < HASH_FANOUT; c = p->nodes[c].next)
+		k++;
+	if (k == HASH_FANOUT) {
+		parent->depth |= CHILDREN_HASHED;
 		for (uint32_t c = parent->first; c != PROFILE_NONE; c = p->nodes[c].next)
 			childtab_put(p, c);
 	}
@@ -510,7 +515,7 @@ uint32_t profile__node_parent(const struct profile *p, uint32_t node)
 
 uint32_t profile__node_depth(const struct profile *p, uint32_t node)
 {
-	return p->nodes[node].depth;
+	return NODE_DEPTH(&p->nodes[node]);
 }
 
 uint32_t profile__first_child(const struct profile *p, uint32_t node)
@@ -521,6 +526,45 @@ uint32_t profile__first_child(const struct profile *p, uint32_t node)
 uint32_t profile__next_sibling(const struct profile *p, uint32_t node)
 {
 	return p->nodes[node].next;
+}
+
+static bool child_before(const struct profile *p, const uint32_t *key, uint32_t a, uint32_t b)
+{
+	uint32_t ka = key[p->nodes[a].frame], kb = key[p->nodes[b].frame];
+	return ka != kb ? ka < kb : a < b;
+}
+
+/* Merge sort of the sibling list from head; returns its new head. Recursion depth is the
+ * log of the list's length. */
+static uint32_t sort_siblings(struct profile *p, const uint32_t *key, uint32_t head)
+{
+	struct node *nd = p->nodes;
+	if (head == PROFILE_NONE || nd[head].next == PROFILE_NONE)
+		return head;
+	uint32_t slow = head, fast = nd[head].next;
+	while (fast != PROFILE_NONE && nd[fast].next != PROFILE_NONE) {
+		slow = nd[slow].next;
+		fast = nd[nd[fast].next].next;
+	}
+	uint32_t b = nd[slow].next;
+	nd[slow].next = PROFILE_NONE;
+	uint32_t a = sort_siblings(p, key, head);
+	b = sort_siblings(p, key, b);
+	uint32_t out = PROFILE_NONE, *tail = &out;
+	while (a != PROFILE_NONE && b != PROFILE_NONE) {
+		uint32_t *from = child_before(p, key, a, b) ? &a : &b;
+		*tail = *from;
+		tail = &nd[*from].next;
+		*from = nd[*from].next;
+	}
+	*tail = a != PROFILE_NONE ? a : b;
+	return out;
+}
+
+void profile__sort_children(struct profile *p, const uint32_t *key)
+{
+	for (uint32_t n = 0; n < p->nnodes; n++)
+		p->nodes[n].first = sort_siblings(p, key, p->nodes[n].first);
 }
 
 uint64_t profile__self(const struct profile *p, uint32_t node, int col)
@@ -574,7 +618,7 @@ void profile__reset_tree(struct profile *p)
 	p->capnodes = 1024;
 	free(p->nodes);
 	p->nodes = xmalloc(sizeof(*p->nodes) * p->capnodes);
-	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0, 0};
+	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0};
 	p->nnodes = 1;
 	for (int c = 0; c < p->ncols; c++) {
 		free(p->vals[c]);

@@ -202,6 +202,9 @@ uint32_t profile__node_parent(const struct profile *p, uint32_t node);
 uint32_t profile__node_depth(const struct profile *p, uint32_t node);
 uint32_t profile__first_child(const struct profile *p, uint32_t node);
 uint32_t profile__next_sibling(const struct profile *p, uint32_t node);
+/* Orders every node's children (profile__first_child, profile__next_sibling) by key[frame],
+ * ties by node id, in place: O(nodes log children), no memory besides the nodes. */
+void profile__sort_children(struct profile *p, const uint32_t *key);
 uint64_t profile__self(const struct profile *p, uint32_t node, int col);
 /* Every node's self value in column col (profile__nnodes() entries), owned by the profile:
  * valid until the profile changes. */

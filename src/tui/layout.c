@@ -70,8 +70,8 @@ void layout__build(struct layout *l, const struct aggregate *s, uint32_t zoom, i
 		for (uint32_t i = from; i < to; i++) {
 			uint32_t n = l->f[i].node;
 			double x = l->fx[i];
-			for (uint32_t k = s->kid_off[n]; k < s->kid_off[n + 1]; k++) {
-				uint32_t c = s->kids[k];
+			for (uint32_t c = profile__first_child(p, n); c != PROFILE_NONE;
+			     c = profile__next_sibling(p, c)) {
 				double w = (double)s->total[c] * scale;
 				if (w >= 1.0 - 1e-9)
 					push(l, c, x, w);
