@@ -122,7 +122,7 @@ static int load_sorted(const char *buf, size_t len, struct profile *p, struct fo
 {
 	if (format__sniff(buf, len) != FORMAT_FOLDED)
 		return 1;
-	struct folded_opts fo = {0};
+	struct folded_opts fo = {.release_behind = true};
 	struct folded_lines *fl = NULL;
 	int rc = folded__lines_open(buf, len, &fo, &fl, st);
 	if (rc == 0 && st->before_col >= 0)

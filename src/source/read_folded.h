@@ -28,6 +28,9 @@ struct folded_opts {
 	bool by_stack;
 	/* folded__lines_open() only: leave the sort to folded__lines_sort() */
 	bool defer_sort;
+	/* folded__lines_open() only: folded__lines_each() runs once and gives back the memory of
+	 * the index behind the line it is at (a profile of 10 million lines indexes 280 MB) */
+	bool release_behind;
 };
 
 /*

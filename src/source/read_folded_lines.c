@@ -34,6 +34,7 @@ struct folded_lines {
 	const char *first_ignored; /* the earliest ignored line, or NULL */
 	bool by_stack;
 	bool unsorted; /* the lines are not in byte order yet */
+	bool release_behind; /* folded_opts.release_behind */
 };
 
 /* Lines this long or longer are not read (their lengths must fit in an entry). */
@@ -280,6 +281,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	fl->buf = buf;
 	fl->len = len;
 	fl->by_stack = opts && opts->by_stack;
+	fl->release_behind = opts && opts->release_behind;
 	memset(st, 0, sizeof(*st));
 	st->before_col = -1;
 	*out = fl;
@@ -460,6 +462,9 @@ static size_t stack_lcp(const struct folded_lines *fl, size_t i, size_t xlen, si
 
 /* Lines ahead of the one given out whose text is asked for early. */
 #define PREFETCH 16
+/* With release_behind: every this many lines, the index before the last few is given back. */
+#define RELEASE_EVERY (1u << 16)
+#define RELEASE_KEEP 64u
 
 int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		       struct folded_stats *st)
@@ -510,6 +515,11 @@ int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		int r = fn(&li, arg);
 		if (r < 0)
 			return r;
+		if (fl->release_behind && i % RELEASE_EVERY == 0 && i > RELEASE_KEEP) {
+			bigmem__release(fl->v, sizeof(*fl->v) * (i - RELEASE_KEEP));
+			if (fl->lcp)
+				bigmem__release(fl->lcp, sizeof(*fl->lcp) * (i - RELEASE_KEEP));
+		}
 		slen = next_slen;
 		value = next_value;
 	}

@@ -70,6 +70,13 @@ void bigmem__free(void *p, size_t n)
 		munmap(p, map_size(n));
 }
 
+void bigmem__release(void *p, size_t n)
+{
+	size_t len = n & ~(HUGE_SZ - 1);
+	if (p && len)
+		madvise(p, len, MADV_DONTNEED);
+}
+
 void bigmem__advise(void *p, size_t n)
 {
 	uintptr_t a = ((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);

@@ -18,6 +18,9 @@
 void *bigmem__alloc(size_t n);
 void *bigmem__realloc(void *p, size_t old_n, size_t new_n);
 void bigmem__free(void *p, size_t n);
+/* Gives back the whole huge pages of [p, p + n) (p from bigmem__alloc): they read as zeros
+ * after. For an array walked once, behind the walk. */
+void bigmem__release(void *p, size_t n);
 
 /*
  * For memory from malloc (freed with free()): asks for huge pages on the 2 MB-aligned part of
