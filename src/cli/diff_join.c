@@ -82,17 +82,23 @@ static inline int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-static void table_resize(struct side *sd, size_t cap)
+/* The slots of the first sd->n entries, into an empty table. */
+static void table_fill(struct side *sd)
 {
-	bigmem__free(sd->slot, sizeof(*sd->slot) * (sd->mask + 1));
-	sd->slot = bigmem__alloc(sizeof(*sd->slot) * cap);
-	sd->mask = cap - 1;
 	for (size_t i = 0; i < sd->n; i++) {
 		size_t j = sd->e[i].h1 & sd->mask;
 		while (sd->slot[j])
 			j = (j + 1) & sd->mask;
 		sd->slot[j] = (uint32_t)(i + 1);
 	}
+}
+
+static void table_resize(struct side *sd, size_t cap)
+{
+	bigmem__free(sd->slot, sizeof(*sd->slot) * (sd->mask + 1));
+	sd->slot = bigmem__alloc(sizeof(*sd->slot) * cap);
+	sd->mask = cap - 1;
+	table_fill(sd);
 }
 
 /* A table of at least n / 0.7 slots, a power of two. */
@@ -507,29 +513,42 @@ static void side_write(const struct side *sd, bool before, bool scale, uint64_t 
 	}
 }
 
-/* The speculative single pass over BEFORE (see the top of the file). */
+/*
+ * The speculative single pass over BEFORE (see the top of the file). BEFORE keeps no table
+ * of its own: AFTER's serves as the set of stacks seen. A stack of both is marked there when
+ * BEFORE's line is written, and a stack only BEFORE has is added to it, marked and with no
+ * count (so AFTER's own output skips it); a line whose stack is marked already ends the
+ * speculation.
+ */
 struct stream {
-	struct side *before, *after;
+	struct side *after;
+	const char *map; /* BEFORE's text */
+	size_t lines;
 	struct out *o;
 };
 
 static int stream_batch(void *ctx, const struct stack_ent *b, size_t n)
 {
 	struct stream *st = ctx;
+	struct side *a = st->after;
 	for (size_t k = 0; k < n; k++) {
-		size_t had = st->before->n;
-		if (side_add(st->before, &b[k]) < 0)
-			return -1;
-		if (st->before->n == had)
-			return 1; /* seen on an earlier line: its count there was not the sum */
-		struct stack_ent *o = table_find(st->after, b[k].h1, b[k].h2);
-		uint64_t a = 0;
+		struct stack_ent *o = table_find(a, b[k].h1, b[k].h2);
+		uint64_t ac = 0;
 		if (o) {
-			a = o->count;
+			if (o->off & OFF_SEEN)
+				return 1; /* seen on an earlier line: its count there was not the sum */
+			ac = o->count;
 			o->off |= OFF_SEEN;
+		} else {
+			struct stack_ent e = b[k];
+			e.count = 0;
+			if (side_add(a, &e) < 0)
+				return -1;
+			a->e[a->n - 1].off |= OFF_SEEN;
 		}
-		if (b[k].count || a)
-			out_line(st->o, st->before->map + b[k].off, b[k].slen, b[k].count, a);
+		st->lines++;
+		if (b[k].count || ac)
+			out_line(st->o, st->map + b[k].off, b[k].slen, b[k].count, ac);
 	}
 	return 0;
 }
@@ -602,26 +621,30 @@ static void side_close(struct side *sd)
 
 /*
  * The single pass over BEFORE into stdout, from start. Returns 0 (written, or a write error
- * in o->err), 1 when a stack was seen twice (the output is cut back and AFTER's marks
- * cleared: the caller reads BEFORE twice instead), or -1 (declined; the output is cut back).
+ * in o->err), 1 when a stack was seen twice (the output is cut back and AFTER's table is as
+ * it was: the caller reads BEFORE twice instead), or -1 (declined; the output is cut back).
  */
 static int run_stream(struct side *sd, off_t start, bool threads, struct out *o)
 {
 	out_init(o, "-", threads);
-	struct stream st = {&sd[0], &sd[1], o};
-	side_alloc(&sd[0]);
-	int rc = scan_lines(sd[0].map, 0, sd[0].size, &sd[1], &sd[0], &sd[0].total,
-			    stream_batch, &st);
-	if (!rc && sd[0].n)
+	size_t n_after = sd[1].n;
+	struct stream st = {.after = &sd[1], .map = sd[0].map, .o = o};
+	int rc = scan_lines(sd[0].map, 0, sd[0].size, &sd[1], NULL, &sd[0].total, stream_batch,
+			    &st);
+	if (!rc && st.lines)
 		return 0;
 	out_finish(o, "-", false);
 	if (ftruncate(1, start) < 0 || lseek(1, start, SEEK_SET) < 0)
 		util__die(1, "cannot cut back the output: %s", strerror(errno));
 	if (rc <= 0)
 		return -1;
-	for (size_t i = 0; i < sd[1].n; i++)
+	/* BEFORE's stacks out of AFTER's table, and AFTER's marks cleared */
+	sd[1].n = n_after;
+	for (size_t i = 0; i < n_after; i++)
 		sd[1].e[i].off &= ~OFF_SEEN;
-	side_free(&sd[0]);
+	memset(sd[1].slot, 0, sizeof(*sd[1].slot) * (sd[1].mask + 1));
+	table_fill(&sd[1]);
+	sd[0].total = 0;
 	return 1;
 }
 
@@ -660,7 +683,7 @@ int diff_join__run(const char *before_path, const char *after_path, bool normali
 		if (rc < 0 || j.rc < 0)
 			goto out;
 	}
-	if (!sd[0].n || !sd[1].n)
+	if (!streamed && (!sd[0].n || !sd[1].n))
 		goto out;
 	if (!streamed) {
 		struct probe_job half[2] = {{&sd[0], &sd[1], 0, sd[0].n / 2},

@@ -81,6 +81,12 @@ awk 'NR % 3 { print $1, $2 * 2 }' "$TMP/big.folded" >"$TMP/big-after.folded"
 echo "kept line" >"$TMP/bigdup.out"
 "$SCORCH" diff --folded "$TMP/bigdup.folded" "$TMP/big-after.folded" >>"$TMP/bigdup.out"
 same_file "a stack repeated on BEFORE's last line (2 MB in), appended to a file" "$TMP/bigdup.expected" "$TMP/bigdup.out"
+# line 3's stack is not in AFTER: while BEFORE is read once it is kept in AFTER's table, and
+# taken out again when the repeat is found
+{ cat "$TMP/big.folded"; echo "root;mod3;path3;leaf_function_3 7"; } >"$TMP/bigdup3.folded"
+join "$TMP/bigdup3.folded" "$TMP/big-after.folded" >"$TMP/bigdup3.expected"
+"$SCORCH" diff --folded "$TMP/bigdup3.folded" "$TMP/big-after.folded" >"$TMP/bigdup3.out"
+same_file "a stack only BEFORE has, repeated on its last line" "$TMP/bigdup3.expected" "$TMP/bigdup3.out"
 { cat "$TMP/big.folded"; echo "root;frac 1.5"; } >"$TMP/bigfrac.folded"
 # (the general path prints its lines sorted)
 { join "$TMP/big.folded" "$TMP/big-after.folded"; echo "root;frac 2 0"; } | LC_ALL=C sort >"$TMP/bigfrac.expected"
