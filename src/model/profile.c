@@ -416,15 +416,14 @@ static void childtab_put(struct profile *p, uint32_t n)
 	}
 }
 
+/* The values past nnodes are set as their nodes are made, not here: a big realloc maps new
+ * pages, which stay out of the resident set until a node of theirs exists. */
 static void nodes_grow(struct profile *p)
 {
-	uint32_t old = p->capnodes;
 	p->capnodes *= 2;
 	p->nodes = xrealloc(p->nodes, sizeof(*p->nodes) * p->capnodes);
-	for (int c = 0; c < p->ncols; c++) {
+	for (int c = 0; c < p->ncols; c++)
 		p->vals[c] = xrealloc(p->vals[c], sizeof(uint64_t) * p->capnodes);
-		memset(p->vals[c] + old, 0, sizeof(uint64_t) * (p->capnodes - old));
-	}
 }
 
 uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
@@ -457,6 +456,8 @@ uint32_t profile__child_new(struct profile *p, uint32_t node, uint32_t frame)
 	parent = &p->nodes[node];
 	p->nodes[n] = (struct node){frame, node, PROFILE_NONE, parent->first, NODE_DEPTH(parent) + 1};
 	parent->first = n;
+	for (int c = 0; c < p->ncols; c++)
+		p->vals[c][n] = 0;
 	if (parent->depth & CHILDREN_HASHED) {
 		childtab_put(p, n);
 		return n;
