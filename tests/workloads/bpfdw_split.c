@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Built -O2 -fomit-frame-pointer: a known CPU split behind frames without frame pointers.
- * Each round spends 3 units in heavy_a and 1 in heavy_b (75% / 25%), both through a chain of
+ * Each round spends 3 units in heavy_a and 1 in heavy_b (75% / 25%; a unit's length varies
+ * from round to round), both through a chain of
  * DEPTH recursive frames into one leaf, spin(). With a library argument it first sleeps,
  * dlopens it mid-run and spends 2 more units a round in its lib_work (a = 50%, b = 16.7%,
  * lib = 33.3%). At exit it prints the CPU time each part took, by its own thread clock
@@ -39,16 +40,16 @@ __attribute__((noinline)) uint64_t descend(int depth, uint64_t n)
 	return r + (uint64_t)depth;
 }
 
-__attribute__((noinline)) uint64_t heavy_a(void)
+__attribute__((noinline)) uint64_t heavy_a(uint64_t unit)
 {
-	uint64_t r = descend(DEPTH, 3 * UNIT);
+	uint64_t r = descend(DEPTH, 3 * unit);
 	bpfdw_sink += r;
 	return r + 1;
 }
 
-__attribute__((noinline)) uint64_t heavy_b(void)
+__attribute__((noinline)) uint64_t heavy_b(uint64_t unit)
 {
-	uint64_t r = descend(DEPTH, UNIT);
+	uint64_t r = descend(DEPTH, unit);
 	bpfdw_sink += r;
 	return r + 2;
 }
@@ -79,14 +80,19 @@ int main(int argc, char **argv)
 		}
 	}
 	double end = now() + secs, spent[3] = {0, 0, 0};
+	unsigned seed = 1;
 	while (now() < end) {
+		/* a round of ~2 ms against a sampler's period of ~1 ms: of a fixed length, its
+		 * parts would start at nearly the same phase of the samples round after round and
+		 * take their shares of them by that phase, not by their time */
+		uint64_t unit = UNIT / 2 + (uint64_t)rand_r(&seed) % UNIT;
 		double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-		bpfdw_sink += heavy_a();
+		bpfdw_sink += heavy_a(unit);
 		double t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-		bpfdw_sink += heavy_b();
+		bpfdw_sink += heavy_b(unit);
 		double t2 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 		if (lib_work)
-			bpfdw_sink += lib_work(2 * UNIT);
+			bpfdw_sink += lib_work(2 * unit);
 		double t3 = lib_work ? clock_s(CLOCK_THREAD_CPUTIME_ID) : t2;
 		spent[0] += t1 - t0;
 		spent[1] += t2 - t1;
