@@ -52,16 +52,23 @@ static void build_funcs(struct aggregate *s, const struct profile *p)
 	s->funcs = xmalloc(sizeof(*s->funcs) * cap);
 	s->nfuncs = 0;
 
+	/* a node's self value; of an inclusive column, its total less its children's, which
+	 * are summed as they are visited */
+	const uint64_t *selfcol = profile__column(p, s->col);
 	struct it {
-		uint32_t node, next;
+		uint32_t node, next, func;
+		uint64_t below;
 	} *st = xmalloc(sizeof(*st) * (s->maxdepth + 2));
 	size_t depth = 0;
-	st[depth++] = (struct it){PROFILE_ROOT, profile__first_child(p, PROFILE_ROOT)};
+	st[depth++] = (struct it){PROFILE_ROOT, profile__first_child(p, PROFILE_ROOT), 0, 0};
 	while (depth) {
 		struct it *top = &st[depth - 1];
 		if (top->next == PROFILE_NONE) {
-			if (top->node != PROFILE_ROOT)
+			if (top->node != PROFILE_ROOT) {
 				onstack[profile__frame_get(p, profile__node_frame(p, top->node))->name]--;
+				s->funcs[top->func].self += selfcol ? selfcol[top->node]
+								    : s->total[top->node] - top->below;
+			}
 			depth--;
 			continue;
 		}
@@ -82,13 +89,13 @@ static void build_funcs(struct aggregate *s, const struct profile *p)
 			r->file = f->file;
 			r->line = f->line;
 		}
-		r->self += s->self[n];
 		if (!onstack[f->name])
 			r->total += s->total[n];
 		if (s->total[n] > s->total[r->best])
 			r->best = n;
 		onstack[f->name]++;
-		st[depth++] = (struct it){n, profile__first_child(p, n)};
+		top->below += s->total[n];
+		st[depth++] = (struct it){n, profile__first_child(p, n), fi, 0};
 	}
 	(void)nn;
 	free(st);
@@ -301,7 +308,7 @@ static void build_threads(struct aggregate *s, const struct profile *p)
 	qsort(s->threads, s->nthreads, sizeof(*s->threads), by_samples);
 }
 
-int aggregate__build(struct aggregate *s, struct profile *p, int col)
+static int build(struct aggregate *s, struct profile *p, int col, bool in_place)
 {
 	memset(s, 0, sizeof(*s));
 	if (col < 0 || col >= profile__ncolumns(p))
@@ -309,8 +316,10 @@ int aggregate__build(struct aggregate *s, struct profile *p, int col)
 	s->p = p;
 	s->col = col;
 	s->nnodes = profile__nnodes(p);
-	s->total = profile__totals(p, col);
-	s->self = profile__column(p, col);
+	if (in_place)
+		s->total = profile__make_inclusive(p, col);
+	else
+		s->total = s->own_total = profile__totals(p, col);
 	s->maxdepth = 0;
 	for (uint32_t n = 0; n < s->nnodes; n++) {
 		uint32_t d = profile__node_depth(p, n);
@@ -322,9 +331,19 @@ int aggregate__build(struct aggregate *s, struct profile *p, int col)
 	return 0;
 }
 
+int aggregate__build(struct aggregate *s, struct profile *p, int col)
+{
+	return build(s, p, col, false);
+}
+
+int aggregate__build_in_place(struct aggregate *s, struct profile *p, int col)
+{
+	return build(s, p, col, true);
+}
+
 void aggregate__free(struct aggregate *s)
 {
-	free(s->total);
+	free(s->own_total);
 	free(s->funcs);
 	free(s->threads);
 	memset(s, 0, sizeof(*s));

@@ -45,8 +45,8 @@ struct aggregate {
 	const struct profile *p;
 	int col;
 	uint32_t nnodes;
-	uint64_t *total;   /* inclusive values of column col */
-	const uint64_t *self; /* the profile's own column (profile__column), not a copy */
+	const uint64_t *total; /* inclusive values of column col */
+	uint64_t *own_total;   /* total when the aggregate made it (freed with it), else NULL */
 	uint32_t maxdepth;
 	struct agg_func *funcs; /* in first-visit order of a by-name depth-first walk */
 	uint32_t nfuncs;
@@ -69,6 +69,12 @@ struct aggregate {
  * or -EINVAL for a column p lacks.
  */
 int aggregate__build(struct aggregate *a, struct profile *p, int col);
+/*
+ * The same for a profile that no longer changes: column col of p becomes its totals in
+ * place (profile__make_inclusive), so the aggregate of a huge profile takes no second
+ * array of them.
+ */
+int aggregate__build_in_place(struct aggregate *a, struct profile *p, int col);
 /* Frees the arrays and zeroes a; accepts a zeroed aggregate. */
 void aggregate__free(struct aggregate *a);
 

@@ -121,7 +121,8 @@ struct live_snap *live_snap__of_profile(struct profile *p, const struct live_sta
 		s->info.stats = *stats;
 	else
 		s->info.stats.backend = "file";
-	aggregate__build(&s->agg, p, 0);
+	/* nothing changes p any more: its values become the totals */
+	aggregate__build_in_place(&s->agg, p, 0);
 	return s;
 }
 

@@ -570,12 +570,17 @@ void profile__sort_children(struct profile *p, const uint32_t *key)
 
 uint64_t profile__self(const struct profile *p, uint32_t node, int col)
 {
-	return p->vals[col][node];
+	uint64_t v = p->vals[col][node];
+	if (!(p->inclusive & (1u << col)))
+		return v;
+	for (uint32_t c = p->nodes[node].first; c != PROFILE_NONE; c = p->nodes[c].next)
+		v -= p->vals[col][c];
+	return v;
 }
 
 const uint64_t *profile__column(const struct profile *p, int col)
 {
-	return p->vals[col];
+	return p->inclusive & (1u << col) ? NULL : p->vals[col];
 }
 
 const char *profile__node_name(const struct profile *p, uint32_t node)
@@ -585,21 +590,38 @@ const char *profile__node_name(const struct profile *p, uint32_t node)
 	return p->strs[p->frames[p->nodes[node].frame].name].s;
 }
 
-uint64_t *profile__totals(const struct profile *p, int col)
+/* Self values in t become inclusive ones (saturating). */
+static void sum_up(const struct profile *p, uint64_t *t)
 {
-	uint64_t *t = xmalloc(sizeof(uint64_t) * p->nnodes);
-	memcpy(t, p->vals[col], sizeof(uint64_t) * p->nnodes);
 	/* children always have larger ids than their parent */
 	for (uint32_t n = p->nnodes - 1; n > 0; n--) {
 		uint64_t *d = &t[p->nodes[n].parent];
 		if (__builtin_add_overflow(*d, t[n], d))
 			*d = UINT64_MAX;
 	}
+}
+
+uint64_t *profile__totals(const struct profile *p, int col)
+{
+	uint64_t *t = xmalloc(sizeof(uint64_t) * p->nnodes);
+	memcpy(t, p->vals[col], sizeof(uint64_t) * p->nnodes);
+	if (!(p->inclusive & (1u << col)))
+		sum_up(p, t);
 	return t;
+}
+
+const uint64_t *profile__make_inclusive(struct profile *p, int col)
+{
+	if (!(p->inclusive & (1u << col)))
+		sum_up(p, p->vals[col]);
+	p->inclusive |= 1u << col;
+	return p->vals[col];
 }
 
 uint64_t profile__column_total(const struct profile *p, int col)
 {
+	if (p->inclusive & (1u << col))
+		return p->vals[col][PROFILE_ROOT];
 	uint64_t sum = 0;
 	for (uint32_t n = 0; n < p->nnodes; n++)
 		if (__builtin_add_overflow(sum, p->vals[col][n], &sum))
@@ -611,6 +633,7 @@ void profile__clear_values(struct profile *p)
 {
 	for (int c = 0; c < p->ncols; c++)
 		memset(p->vals[c], 0, sizeof(uint64_t) * p->nnodes);
+	p->inclusive = 0;
 	p->ntimeline = 0;
 }
 
@@ -625,6 +648,7 @@ void profile__reset_tree(struct profile *p)
 		free(p->vals[c]);
 		p->vals[c] = xcalloc(p->capnodes, sizeof(uint64_t));
 	}
+	p->inclusive = 0;
 	free(p->childtab);
 	p->childtab_mask = 1023;
 	p->childtab = table_new(1024);
@@ -695,10 +719,11 @@ int profile__merge(struct profile *dst, const struct profile *src, const int *co
 		if (n)
 			nmap[n] = profile__child(dst, nmap[src->nodes[n].parent],
 						 fmap[src->nodes[n].frame]);
-		for (int c = 0; c < src->ncols; c++)
-			if (colmap[c] >= 0 && src->vals[c][n] &&
-			    profile__add(dst, nmap[n], colmap[c], src->vals[c][n]) < 0)
+		for (int c = 0; c < src->ncols; c++) {
+			uint64_t v = colmap[c] >= 0 ? profile__self(src, n, c) : 0;
+			if (v && profile__add(dst, nmap[n], colmap[c], v) < 0)
 				err = -EOVERFLOW;
+		}
 	}
 	free(nmap);
 	free(fmap);

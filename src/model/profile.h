@@ -205,9 +205,11 @@ uint32_t profile__next_sibling(const struct profile *p, uint32_t node);
 /* Orders every node's children (profile__first_child, profile__next_sibling) by key[frame],
  * ties by node id, in place: O(nodes log children), no memory besides the nodes. */
 void profile__sort_children(struct profile *p, const uint32_t *key);
+/* A node's self value (of an inclusive column: its total less its children's, which costs a
+ * walk of its children). */
 uint64_t profile__self(const struct profile *p, uint32_t node, int col);
 /* Every node's self value in column col (profile__nnodes() entries), owned by the profile:
- * valid until the profile changes. */
+ * valid until the profile changes. NULL for an inclusive column. */
 const uint64_t *profile__column(const struct profile *p, int col);
 /* Name string of the node's frame ("" for the root). */
 const char *profile__node_name(const struct profile *p, uint32_t node);
@@ -217,6 +219,14 @@ const char *profile__node_name(const struct profile *p, uint32_t node);
  * entries that the caller frees. Saturates at UINT64_MAX instead of wrapping.
  */
 uint64_t *profile__totals(const struct profile *p, int col);
+/*
+ * For a profile that no longer changes: column col is made to hold inclusive values in
+ * place (saturating) and is returned (profile__nnodes() entries, owned by the profile), so
+ * a viewer of a huge profile needs no second array of totals. Readers of the profile go on
+ * as before (profile__self derives self values); its values must not be added to or set
+ * afterwards (profile__clear_values makes the column a self column again).
+ */
+const uint64_t *profile__make_inclusive(struct profile *p, int col);
 /* Sum of all self values in a column (saturating). */
 uint64_t profile__column_total(const struct profile *p, int col);
 

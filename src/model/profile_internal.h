@@ -68,6 +68,7 @@ struct profile {
 	enum column_type coltypes[PROFILE_MAX_COLUMNS];
 	int ncols;
 	uint64_t value_scale; /* 0 means 1 */
+	unsigned inclusive; /* bit c: vals[c] holds inclusive values (profile__make_inclusive) */
 
 	struct timeline_entry *timeline;
 	size_t ntimeline, captimeline;

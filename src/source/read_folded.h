@@ -31,6 +31,11 @@ struct folded_opts {
 	/* folded__lines_open() only: folded__lines_each() runs once and gives back the memory of
 	 * the index behind the line it is at (a profile of 10 million lines indexes 280 MB) */
 	bool release_behind;
+	/* with release_behind: buf is a private file mapping, and the pages of it that
+	 * folded__lines_each() has read for the last time (lines in the input's order, or the
+	 * runs of folded__lines_sort_runs() before the one at hand) are given back too (they
+	 * read again from the file if asked for) */
+	bool release_input;
 };
 
 /*
@@ -92,6 +97,14 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
  * leave_below, may stay in any order among themselves (see strsort__sort); 0 sorts all.
  */
 void folded__lines_sort(struct folded_lines *fl, uint64_t leave_below);
+/*
+ * Instead of that sort (opts->defer_sort): sorts the lines of each run of about run_bytes
+ * of the input on its own, the runs in the input's order, so a reader that builds a profile
+ * shares the prefixes of neighbouring lines while only one run of the input is in use at a
+ * time. Returns whether all the lines are in byte order now (the input was sorted or is one
+ * run); a line's lcp_prev is 0 at the start of a run.
+ */
+bool folded__lines_sort_runs(struct folded_lines *fl, size_t run_bytes);
 uint64_t folded__lines_scale(const struct folded_lines *fl);
 /* Sum of every line's (after) count, in scaled units. */
 double folded__lines_total(const struct folded_lines *fl);

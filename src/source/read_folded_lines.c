@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../util/bigmem.h"
 #include "../util/strsort.h"
@@ -34,7 +36,13 @@ struct folded_lines {
 	const char *first_ignored; /* the earliest ignored line, or NULL */
 	bool by_stack;
 	bool unsorted; /* the lines are not in byte order yet */
+	bool input_order; /* the lines are in the input's order (which may be byte order) */
+	size_t *runs;       /* folded__lines_sort_runs(): index of each run's first line, */
+	const char **froms; /* and where its bytes start in buf */
+	size_t nruns;
 	bool release_behind; /* folded_opts.release_behind */
+	bool release_input;  /* folded_opts.release_input */
+	size_t released;     /* bytes of buf given back */
 };
 
 /* Lines this long or longer are not read (their lengths must fit in an entry). */
@@ -282,6 +290,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	fl->len = len;
 	fl->by_stack = opts && opts->by_stack;
 	fl->release_behind = opts && opts->release_behind;
+	fl->release_input = fl->release_behind && opts->release_input;
 	memset(st, 0, sizeof(*st));
 	st->before_col = -1;
 	*out = fl;
@@ -370,6 +379,7 @@ int folded__lines_open(const char *buf, size_t len, const struct folded_opts *op
 	if (fl->first_ignored)
 		st->first_ignored_line = line_number(buf, fl->first_ignored);
 	fl->unsorted = !sorted;
+	fl->input_order = true;
 	if (!(opts && opts->defer_sort))
 		folded__lines_sort(fl, 0);
 	return 0;
@@ -380,8 +390,41 @@ void folded__lines_sort(struct folded_lines *fl, uint64_t leave_below)
 	if (!fl->unsorted)
 		return;
 	fl->unsorted = false;
+	fl->input_order = false;
 	fl->lcp = bigmem__alloc(sizeof(*fl->lcp) * fl->n);
 	strsort__sort(fl->v, fl->n, fl->lcp, leave_below, folded__use_threads());
+}
+
+bool folded__lines_sort_runs(struct folded_lines *fl, size_t run_bytes)
+{
+	if (!fl->unsorted)
+		return true;
+	fl->unsorted = false;
+	fl->input_order = false;
+	fl->lcp = bigmem__alloc(sizeof(*fl->lcp) * fl->n);
+	size_t cap = 0;
+	for (size_t a = 0; a < fl->n;) {
+		/* the run ends at the first line past run_bytes of input from its start */
+		const char *limit = fl->v[a].s + run_bytes;
+		size_t lo = a + 1, hi = fl->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (fl->v[mid].s < limit)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (fl->nruns == cap) {
+			cap = cap ? cap * 2 : 16;
+			fl->runs = xrealloc(fl->runs, sizeof(*fl->runs) * cap);
+			fl->froms = xrealloc(fl->froms, sizeof(*fl->froms) * cap);
+		}
+		fl->runs[fl->nruns] = a;
+		fl->froms[fl->nruns++] = fl->v[a].s;
+		strsort__sort(fl->v + a, lo - a, fl->lcp + a, 0, folded__use_threads());
+		a = lo;
+	}
+	return fl->nruns <= 1;
 }
 
 uint64_t folded__lines_scale(const struct folded_lines *fl)
@@ -460,6 +503,19 @@ static size_t stack_lcp(const struct folded_lines *fl, size_t i, size_t xlen, si
 	return common_prefix(fl->v[i - 1].s, fl->v[i].s, m);
 }
 
+/* The input's whole pages before upto, not given back yet, are given back: in the input's
+ * order every line before upto has been read. */
+static void release_input(struct folded_lines *fl, const char *upto)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)fl->buf + fl->released + page - 1) & ~(page - 1);
+	uintptr_t e = (uintptr_t)upto & ~(page - 1);
+	if (e > a)
+		madvise((void *)a, (size_t)(e - a), MADV_DONTNEED);
+	if (e > (uintptr_t)fl->buf)
+		fl->released = (size_t)(e - (uintptr_t)fl->buf);
+}
+
 /* Lines ahead of the one given out whose text is asked for early. */
 #define PREFETCH 16
 /* With release_behind: every this many lines, the index before the last few is given back. */
@@ -469,7 +525,8 @@ static size_t stack_lcp(const struct folded_lines *fl, size_t i, size_t xlen, si
 int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		       struct folded_stats *st)
 {
-	uint64_t run = 0; /* sum of the identical stacks just before */
+	uint64_t run_sum = 0; /* sum of the identical stacks just before */
+	size_t run = 1; /* the next run of folded__lines_sort_runs() */
 	size_t prevlen = 0, lcp_next = 0, slen = 0, next_slen = 0;
 	uint64_t value = 0, next_value = 0;
 	if (fl->n)
@@ -504,12 +561,12 @@ int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 		li.lcp_next = lcp_next;
 		/* a sum that no longer fits in 64 bits is an error, as when a profile adds it */
 		if (i && prevlen == li.len && li.lcp_prev == li.len) {
-			if (__builtin_add_overflow(run, li.value, &run)) {
+			if (__builtin_add_overflow(run_sum, li.value, &run_sum)) {
 				st->overflow_line = folded__lines_lineno(fl, i);
 				return -EOVERFLOW;
 			}
 		} else {
-			run = li.value;
+			run_sum = li.value;
 		}
 		prevlen = li.len;
 		int r = fn(&li, arg);
@@ -519,6 +576,13 @@ int folded__lines_each(struct folded_lines *fl, folded_line_fn fn, void *arg,
 			bigmem__release(fl->v, sizeof(*fl->v) * (i - RELEASE_KEEP));
 			if (fl->lcp)
 				bigmem__release(fl->lcp, sizeof(*fl->lcp) * (i - RELEASE_KEEP));
+			if (fl->release_input && fl->input_order)
+				release_input(fl, fl->v[i - RELEASE_KEEP].s);
+		}
+		/* a run's first line: every line of the runs before it has been read */
+		if (fl->release_input && run < fl->nruns && i + 1 == fl->runs[run]) {
+			release_input(fl, fl->froms[run]);
+			run++;
 		}
 		slen = next_slen;
 		value = next_value;
@@ -532,5 +596,7 @@ void folded__lines_free(struct folded_lines *fl)
 		return;
 	bigmem__free(fl->v, sizeof(*fl->v) * fl->cap);
 	bigmem__free(fl->lcp, sizeof(*fl->lcp) * fl->n);
+	free(fl->runs);
+	free(fl->froms);
 	free(fl);
 }

@@ -257,6 +257,35 @@ else
 fi
 quit_sane "q quits the 50k-deep view" q
 
+# a 21 MB profile is loaded in several runs of its lines (each sorted alone, the input given
+# back behind them), and its totals are kept in place of the self values: w writes back the
+# same stacks with the same counts, summed across runs, as awk sums them
+BIG="$TMP/big.folded"
+awk 'BEGIN { for (i = 0; i < 600000; i++) {
+	if (i % 10 == 0) printf "root_%d;middle_%d %d\n", i % 7, i % 13, 1
+	else printf "root_%d;middle_%d;leaf_function_%d %d\n", i % 7, i % 13, i % 211, i % 5 + 1 } }' >"$BIG"
+tm send-keys -t "$S" "clear; '$SCORCH' view '$BIG'" Enter
+wait_row 27 "all" 20 || fail "the 21 MB profile opens" "$(screen | tail -3)"
+tm send-keys -t "$S" w
+if wait_grep '^write to \(the ending picks the format\):'; then
+	tm send-keys -t "$S" -l "$TMP/bigw.folded"
+	tm send-keys -t "$S" Enter
+	want_n=$(awk '{ s += $NF } END { print s }' "$BIG")
+	if wait_grep "^wrote .* to '.*bigw\.folded' \($want_n samples\)" 10; then
+		ok "view of 21 MB: w reports every sample"; else
+		fail "view of 21 MB: w reports every sample" "want $want_n: $(screen | tail -2)"; fi
+	want=$(awk '{ n = $NF; sub(/ [^ ]*$/, ""); t[$0] += n } END { for (k in t) print k, t[k] }' "$BIG" |
+		LC_ALL=C sort)
+	got=$(LC_ALL=C sort "$TMP/bigw.folded" 2>/dev/null)
+	if [ -n "$want" ] && [ "$got" == "$want" ]; then
+		ok "view of 21 MB: the stacks written are the input's, summed across its runs"; else
+		fail "view of 21 MB: the stacks written are the input's, summed across its runs" \
+			"$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -5)"; fi
+else
+	fail "view of 21 MB: w prompts for a file name" "$(screen | tail -2)"
+fi
+quit_sane "q quits the 21 MB view" q
+
 # per-thread (--tid) and per-process (--pid) root frames give the Threads view its rows
 TIDF="$TMP/tid.folded"
 cat >"$TIDF" <<'FOLDED'

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "model/aggregate.h"
 #include "model/profile.h"
 #include "sink/sink.h"
 #include "source/read_folded.h"
@@ -86,6 +87,62 @@ static void test_trie_totals(void **state)
 	assert_int_equal(profile__self(p, a, 0), 5);
 	profile__clear_values(p);
 	assert_int_equal(profile__column_total(p, 0), 0);
+	profile__free(p);
+}
+
+/* A column made inclusive in place: self values, totals, sums, the folded text, a merge and
+ * the per-function figures read as they did from the self column. */
+static void test_inclusive_in_place(void **state)
+{
+	(void)state;
+	const char *text = "main;a;b 30\nmain;a 10\nmain;c;a 7\nmain 2\nother;a;a 4\n";
+	struct profile *p = profile__new(), *q = profile__new();
+	struct folded_stats st;
+	assert_int_equal(folded__read(text, strlen(text), p, 0, NULL, &st), 0);
+	assert_int_equal(folded__read(text, strlen(text), q, 0, NULL, &st), 0);
+	char *before = folded_of(p, 0);
+	struct aggregate ref, in;
+	assert_int_equal(aggregate__build(&ref, q, 0), 0);
+	assert_int_equal(aggregate__build_in_place(&in, p, 0), 0);
+	assert_null(profile__column(p, 0));
+	assert_null(in.own_total);
+	assert_int_equal(in.total[PROFILE_ROOT], 53);
+	for (uint32_t n = 0; n < profile__nnodes(p); n++) {
+		assert_int_equal(profile__self(p, n, 0), profile__self(q, n, 0));
+		assert_int_equal(in.total[n], ref.total[n]);
+	}
+	assert_int_equal(in.nfuncs, ref.nfuncs);
+	for (uint32_t i = 0; i < in.nfuncs; i++) {
+		assert_int_equal(in.funcs[i].name, ref.funcs[i].name);
+		assert_int_equal(in.funcs[i].self, ref.funcs[i].self);
+		assert_int_equal(in.funcs[i].total, ref.funcs[i].total);
+	}
+	/* "a" alone: 30 + 10 + 7 + 4 below it, its self 10 + 7 + 4 (recursion counted once) */
+	uint32_t sa = profile__intern(p, "a", 1);
+	for (uint32_t i = 0; i < in.nfuncs; i++)
+		if (in.funcs[i].name == sa) {
+			assert_int_equal(in.funcs[i].self, 21);
+			assert_int_equal(in.funcs[i].total, 51);
+		}
+	assert_int_equal(profile__column_total(p, 0), 53);
+	uint64_t *t = profile__totals(p, 0);
+	assert_memory_equal(t, ref.total, sizeof(*t) * profile__nnodes(p));
+	free(t);
+	char *after = folded_of(p, 0);
+	assert_string_equal(after, before);
+	assert_string_equal(before, "main 2\nmain;a 10\nmain;a;b 30\nmain;c;a 7\nother;a;a 4\n");
+	struct profile *m = profile__new();
+	int colmap[1] = {0};
+	assert_int_equal(profile__merge(m, p, colmap), 0);
+	char *merged = folded_of(m, 0);
+	assert_string_equal(merged, before);
+	free(merged);
+	free(after);
+	free(before);
+	aggregate__free(&in);
+	aggregate__free(&ref);
+	profile__free(m);
+	profile__free(q);
 	profile__free(p);
 }
 
@@ -338,6 +395,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test(test_trie_totals),
+		cmocka_unit_test(test_inclusive_in_place),
 		cmocka_unit_test(test_walk_order),
 		cmocka_unit_test(test_folded_lines),
 		cmocka_unit_test(test_perf_script),
