@@ -58,8 +58,8 @@ static void build_funcs(struct aggregate *s, const struct profile *p)
 	struct it {
 		uint32_t node, next, func;
 		uint64_t below;
-	} *st = xmalloc(sizeof(*st) * (s->maxdepth + 2));
-	size_t depth = 0;
+	} *st = xmalloc(sizeof(*st) * 64);
+	size_t depth = 0, capst = 64;
 	st[depth++] = (struct it){PROFILE_ROOT, profile__first_child(p, PROFILE_ROOT), 0, 0};
 	while (depth) {
 		struct it *top = &st[depth - 1];
@@ -95,6 +95,13 @@ static void build_funcs(struct aggregate *s, const struct profile *p)
 			r->best = n;
 		onstack[f->name]++;
 		top->below += s->total[n];
+		if (depth == capst) {
+			capst *= 2;
+			st = xrealloc(st, sizeof(*st) * capst);
+		}
+		/* the node's depth: the deepest sets maxdepth, which nodes do not keep */
+		if (depth > s->maxdepth)
+			s->maxdepth = (uint32_t)depth;
 		st[depth++] = (struct it){n, profile__first_child(p, n), fi, 0};
 	}
 	(void)nn;
@@ -320,11 +327,6 @@ static int build(struct aggregate *s, struct profile *p, int col, bool in_place)
 		s->total = profile__make_inclusive(p, col);
 	else
 		s->total = s->own_total = profile__totals(p, col);
-	s->maxdepth = 0;
-	for (uint32_t n = 0; n < s->nnodes; n++) {
-		uint32_t d = profile__node_depth(p, n);
-		s->maxdepth = d > s->maxdepth ? d : s->maxdepth;
-	}
 	sort_children(p);
 	build_funcs(s, p);
 	build_threads(s, p);

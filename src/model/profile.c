@@ -36,8 +36,9 @@ struct profile *profile__new(void)
 	profile__intern(p, "", 0);
 	p->capnodes = 1024;
 	p->nodes = xmalloc(sizeof(*p->nodes) * p->capnodes);
+	p->hashed = xcalloc(p->capnodes / 64, sizeof(*p->hashed));
 	p->vals[0] = xcalloc(p->capnodes, sizeof(uint64_t));
-	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0};
+	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE};
 	p->nnodes = 1;
 	return p;
 }
@@ -59,6 +60,7 @@ void profile__free(struct profile *p)
 	free(p->maps);
 	free(p->maptab);
 	free(p->nodes);
+	free(p->hashed);
 	for (int i = 0; i < PROFILE_MAX_COLUMNS; i++) {
 		free(p->vals[i]);
 		free(p->colnames[i]);
@@ -398,6 +400,11 @@ static inline uint32_t child_hash(uint32_t parent, uint32_t frame)
 	return (uint32_t)util__hash_u64(((uint64_t)parent << 32) | frame);
 }
 
+static inline bool is_hashed(const struct profile *p, uint32_t n)
+{
+	return p->hashed[n / 64] >> (n % 64) & 1;
+}
+
 static void childtab_put(struct profile *p, uint32_t n)
 {
 	uint32_t i = child_hash(p->nodes[n].parent, p->nodes[n].frame) & p->childtab_mask;
@@ -411,7 +418,7 @@ static void childtab_put(struct profile *p, uint32_t n)
 		p->childtab_mask = size - 1;
 		p->nhashed = 0;
 		for (uint32_t m = 1; m < p->nnodes; m++)
-			if (p->nodes[p->nodes[m].parent].depth & CHILDREN_HASHED)
+			if (is_hashed(p, p->nodes[m].parent))
 				childtab_put(p, m);
 	}
 }
@@ -420,8 +427,11 @@ static void childtab_put(struct profile *p, uint32_t n)
  * pages, which stay out of the resident set until a node of theirs exists. */
 static void nodes_grow(struct profile *p)
 {
+	size_t words = p->capnodes / 64;
 	p->capnodes *= 2;
 	p->nodes = xrealloc(p->nodes, sizeof(*p->nodes) * p->capnodes);
+	p->hashed = xrealloc(p->hashed, sizeof(*p->hashed) * p->capnodes / 64);
+	memset(p->hashed + words, 0, sizeof(*p->hashed) * (p->capnodes / 64 - words));
 	for (int c = 0; c < p->ncols; c++)
 		p->vals[c] = xrealloc(p->vals[c], sizeof(uint64_t) * p->capnodes);
 }
@@ -429,7 +439,7 @@ static void nodes_grow(struct profile *p)
 uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
 {
 	struct node *parent = &p->nodes[node];
-	if (parent->depth & CHILDREN_HASHED) {
+	if (is_hashed(p, node)) {
 		uint32_t i = child_hash(node, frame) & p->childtab_mask;
 		for (;;) {
 			uint32_t n = p->childtab[i];
@@ -454,11 +464,11 @@ uint32_t profile__child_new(struct profile *p, uint32_t node, uint32_t frame)
 		nodes_grow(p);
 	uint32_t n = p->nnodes++;
 	parent = &p->nodes[node];
-	p->nodes[n] = (struct node){frame, node, PROFILE_NONE, parent->first, NODE_DEPTH(parent) + 1};
+	p->nodes[n] = (struct node){frame, node, PROFILE_NONE, parent->first};
 	parent->first = n;
 	for (int c = 0; c < p->ncols; c++)
 		p->vals[c][n] = 0;
-	if (parent->depth & CHILDREN_HASHED) {
+	if (is_hashed(p, node)) {
 		childtab_put(p, n);
 		return n;
 	}
@@ -467,7 +477,7 @@ uint32_t profile__child_new(struct profile *p, uint32_t node, uint32_t frame)
 	for (uint32_t c = parent->first; c != PROFILE_NONE && k < HASH_FANOUT; c = p->nodes[c].next)
 		k++;
 	if (k == HASH_FANOUT) {
-		parent->depth |= CHILDREN_HASHED;
+		p->hashed[node / 64] |= 1ull << (node % 64);
 		for (uint32_t c = parent->first; c != PROFILE_NONE; c = p->nodes[c].next)
 			childtab_put(p, c);
 	}
@@ -516,7 +526,7 @@ uint32_t profile__node_parent(const struct profile *p, uint32_t node)
 
 uint32_t profile__node_depth(const struct profile *p, uint32_t node)
 {
-	return NODE_DEPTH(&p->nodes[node]);
+	return node_depth(p, node);
 }
 
 uint32_t profile__first_child(const struct profile *p, uint32_t node)
@@ -642,7 +652,9 @@ void profile__reset_tree(struct profile *p)
 	p->capnodes = 1024;
 	free(p->nodes);
 	p->nodes = xmalloc(sizeof(*p->nodes) * p->capnodes);
-	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, 0};
+	free(p->hashed);
+	p->hashed = xcalloc(p->capnodes / 64, sizeof(*p->hashed));
+	p->nodes[0] = (struct node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE, PROFILE_NONE};
 	p->nnodes = 1;
 	for (int c = 0; c < p->ncols; c++) {
 		free(p->vals[c]);

@@ -22,16 +22,15 @@ struct strent {
 	uint32_t hash;
 };
 
-/* 20 bytes: a profile of 10 million distinct stacks holds about 27 million nodes. */
+/* 16 bytes: a profile of 10 million distinct stacks holds about 27 million nodes. A node's
+ * depth is not kept: it is the number of steps up to the root (node_depth). */
 struct node {
 	uint32_t frame, parent, first, next;
-	uint32_t depth; /* and CHILDREN_HASHED once the children are in childtab */
 };
 
 /* Fan-out from which a node's children are found through the hash table instead of its
- * list: most nodes have a handful of children and are never hashed at all. */
-#define CHILDREN_HASHED 0x80000000u
-#define NODE_DEPTH(n) ((n)->depth & ~CHILDREN_HASHED)
+ * list (its bit in profile.hashed is set then): most nodes have a handful of children and
+ * are never hashed at all. */
 #define HASH_FANOUT 8
 
 struct profile {
@@ -63,6 +62,7 @@ struct profile {
 	uint32_t *childtab;
 	uint32_t childtab_mask;
 	uint32_t nhashed;
+	uint64_t *hashed; /* bit n: node n's children are in childtab (capnodes bits) */
 
 	char *colnames[PROFILE_MAX_COLUMNS];
 	enum column_type coltypes[PROFILE_MAX_COLUMNS];
@@ -80,5 +80,13 @@ struct profile {
 	struct sequence_entry *seq;
 	size_t nseq, capseq;
 };
+
+static inline uint32_t node_depth(const struct profile *p, uint32_t n)
+{
+	uint32_t d = 0;
+	for (; n != PROFILE_ROOT; n = p->nodes[n].parent)
+		d++;
+	return d;
+}
 
 #endif

@@ -13,7 +13,7 @@
 void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *len,
 		   size_t *cap)
 {
-	uint32_t depth = NODE_DEPTH(&p->nodes[node]);
+	uint32_t depth = node_depth(p, node);
 	size_t need = *len;
 	for (uint32_t n = node; n != PROFILE_ROOT; n = p->nodes[n].parent)
 		need += p->strs[p->frames[p->nodes[n].frame].name].len + 1;
@@ -37,7 +37,7 @@ void profile__path(const struct profile *p, uint32_t node, char **buf, size_t *l
 const char *profile_path__of(struct profile_path *pp, const struct profile *p, uint32_t node,
 			     size_t *len)
 {
-	size_t depth = NODE_DEPTH(&p->nodes[node]);
+	size_t depth = node_depth(p, node);
 	if (depth > pp->capdepth) {
 		pp->capdepth = depth * 2 + 16;
 		pp->nodes = xrealloc(pp->nodes, sizeof(*pp->nodes) * pp->capdepth);
