@@ -46,27 +46,52 @@ struct {
 	__type(value, __u64);
 } images SEC(".maps");
 
-struct {
+/* The counts of a map set: one per key, drained in batches. */
+struct counts_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* sized by user space */
-	__type(key, struct profile_key);
-	__type(value, __u64);
-} counts0 SEC(".maps"), counts1 SEC(".maps");
+	__uint(max_entries, 1); /* created by user space */
+	__uint(key_size, sizeof(struct profile_key));
+	__uint(value_size, sizeof(__u64));
+};
 
 /*
- * Stacks by the hash of their frames. Not a STACK_TRACE map: that one loses a stack whenever
- * two share a bucket, so it had to be kept sparse (64 MiB preallocated at 999 Hz, most of the
- * start-up time), and can only be read one stack per syscall. A hash chains: sized for the
- * stacks of one interval, it keeps them all, and user space empties the set it drains in a few
- * batch calls. Preallocated: allocating in the sampling interrupt fails when a burst of new
- * stacks empties the kernel's per-CPU cache.
+ * The stacks of a map set, by the hash of their frames. Not a STACK_TRACE map: that one loses a
+ * stack whenever two share a bucket, so it had to be kept sparse (64 MiB preallocated at 999 Hz,
+ * most of the start-up time), and can only be read one stack per syscall. A hash chains, and
+ * user space empties the set it drains in a few batch calls. Preallocated: allocating in the
+ * sampling interrupt fails when a burst of new stacks empties the kernel's per-CPU cache.
+ */
+struct stacks_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* created by user space */
+	__uint(key_size, sizeof(__u64));
+	__uint(value_size, sizeof(struct profile_stack));
+};
+
+/*
+ * The two map sets. User space creates each set's maps small (preallocating costs start-up
+ * time: 0.4 ms a MiB) and replaces a drained one with a bigger map when it was more than half
+ * full; meanwhile it drains early when the active set passes half full (`filled`).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* sized by user space */
-	__type(key, __u64);
-	__type(value, struct profile_stack);
-} stacks0 SEC(".maps"), stacks1 SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, PROFILE_NSETS);
+	__type(key, __u32);
+	__array(values, struct counts_map);
+} count_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, PROFILE_NSETS);
+	__type(key, __u32);
+	__array(values, struct stacks_map);
+} stack_sets SEC(".maps");
+
+/* Entries added to each set's counts and stacks since user space last emptied it. */
+volatile __u32 filled_counts[PROFILE_NSETS];
+volatile __u32 filled_stacks[PROFILE_NSETS];
+/* --call-graph dwarf: buckets of each set's ustacks array taken since its last drain. */
+volatile __u32 filled_ustacks[PROFILE_NSETS];
 
 /* The stack being taken on this CPU (too big for the BPF stack). */
 struct {
@@ -122,7 +147,7 @@ static long hash_frame(__u32 i, void *arg)
 	return 0;
 }
 
-static __always_inline __u64 stack_hash(void *ctx, void *map, __u64 flags)
+static __always_inline __u64 stack_hash(void *ctx, void *map, __u32 set, __u64 flags)
 {
 	__u32 zero = 0;
 	struct profile_stack *st = bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -143,13 +168,15 @@ static __always_inline __u64 stack_hash(void *ctx, void *map, __u64 flags)
 		return h;
 	st->n = n;
 	long err = bpf_map_update_elem(map, &h, st, BPF_NOEXIST);
+	if (err == 0)
+		__sync_fetch_and_add(&filled_stacks[set & 1], 1);
 	if (err == 0 || err == -EEXIST) /* -EEXIST: another CPU stored it meanwhile */
 		return h;
 	count(err == -E2BIG || err == -ENOMEM ? PC_STACKMAP_FULL : PC_STACK_ERROR);
 	return 0;
 }
 
-static __always_inline void add(void *counts, struct profile_key *key)
+static __always_inline void add(void *counts, __u32 set, struct profile_key *key)
 {
 	__u64 *v = bpf_map_lookup_elem(counts, key);
 	if (v) {
@@ -159,6 +186,8 @@ static __always_inline void add(void *counts, struct profile_key *key)
 	}
 	__u64 one = 1;
 	long err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
+	if (err == 0)
+		__sync_fetch_and_add(&filled_counts[set & 1], 1);
 	if (err == -EEXIST) { /* another CPU inserted the same key meanwhile */
 		v = bpf_map_lookup_elem(counts, key);
 		if (v)
@@ -168,13 +197,18 @@ static __always_inline void add(void *counts, struct profile_key *key)
 	count(err ? PC_HASH_FULL : PC_SAMPLES);
 }
 
-static __always_inline void sample(void *ctx, void *counts, void *stacks, struct profile_key *key,
-				   bool kernel)
+static __always_inline void sample(void *ctx, __u32 set, struct profile_key *key, bool kernel)
 {
+	void *counts = bpf_map_lookup_elem(&count_sets, &set);
+	void *stacks = bpf_map_lookup_elem(&stack_sets, &set);
+	if (!counts || !stacks) {
+		count(PC_STACK_ERROR);
+		return;
+	}
 	key->uslot = -1;
-	key->ustack = want_user ? stack_hash(ctx, stacks, BPF_F_USER_STACK) : 0;
-	key->kstack = kernel && want_kernel ? stack_hash(ctx, stacks, 0) : 0;
-	add(counts, key);
+	key->ustack = want_user ? stack_hash(ctx, stacks, set, BPF_F_USER_STACK) : 0;
+	key->kstack = kernel && want_kernel ? stack_hash(ctx, stacks, set, 0) : 0;
+	add(counts, set, key);
 }
 
 /* The sample's key, or false when the sample is not counted (filtered out, idle). */
@@ -207,10 +241,7 @@ static __always_inline int take(void *ctx, bool kernel)
 	if (!seq)
 		return 0;
 	__sync_fetch_and_add(seq, 1);
-	if (active_set & 1)
-		sample(ctx, &counts1, &stacks1, &key, kernel);
-	else
-		sample(ctx, &counts0, &stacks0, &key, kernel);
+	sample(ctx, active_set & 1, &key, kernel);
 	__sync_fetch_and_add(seq, 1);
 	return 0;
 }
@@ -266,7 +297,7 @@ int on_kprobe(struct pt_regs *ctx)
 /* Bucket mask of the ustacks maps (their max_entries - 1, a power of two). */
 const volatile __u32 ustack_mask = 0;
 /* Buckets tried for a stack, from the one its hash names. */
-#define USTACK_PROBES 4
+#define USTACK_PROBES 8
 
 #define UNWIND_MAX_FRAMES PROFILE_MAX_STACK
 #define UNWIND_CTR_FP_FRAMES PC_DW_FP_FRAMES
@@ -279,7 +310,7 @@ const volatile __u32 ustack_mask = 0;
  * thread, or a leaf alone), -EEXIST (other stacks hold all its buckets), another -errno.
  */
 static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *ustacks,
-					 __u32 tgid, __u64 *leaf)
+					 __u32 set, __u32 tgid, __u64 *leaf)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	/* a probe read: a load through the trusted pointer costs the verifier a search of the
@@ -331,18 +362,25 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 		if (old != 0)
 			continue;
 		slot->n = unwind_copy_pcs(slot->pcs, sizeof(slot->pcs), st, n);
+		__sync_fetch_and_add(&filled_ustacks[set & 1], 1);
 		return (__s32)key;
 	}
 	count(PC_USTACK_COLLISION);
 	return -EEXIST;
 }
 
-static __always_inline void sample_dwarf(struct bpf_perf_event_data *ctx, void *counts,
-					 void *stacks, void *ustacks, struct profile_key *key)
+static __always_inline void sample_dwarf(struct bpf_perf_event_data *ctx, __u32 set,
+					 void *ustacks, struct profile_key *key)
 {
-	key->uslot = want_user ? dwarf_stack(ctx, ustacks, key->tgid, &key->uleaf) : -1;
-	key->kstack = want_kernel ? stack_hash(ctx, stacks, 0) : 0;
-	add(counts, key);
+	void *counts = bpf_map_lookup_elem(&count_sets, &set);
+	void *stacks = bpf_map_lookup_elem(&stack_sets, &set);
+	if (!counts || !stacks) {
+		count(PC_STACK_ERROR);
+		return;
+	}
+	key->uslot = want_user ? dwarf_stack(ctx, ustacks, set, key->tgid, &key->uleaf) : -1;
+	key->kstack = want_kernel ? stack_hash(ctx, stacks, set, 0) : 0;
+	add(counts, set, key);
 }
 
 SEC("perf_event")
@@ -357,9 +395,9 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 		return 0;
 	__sync_fetch_and_add(seq, 1);
 	if (active_set & 1)
-		sample_dwarf(ctx, &counts1, &stacks1, &ustacks1, &key);
+		sample_dwarf(ctx, 1, &ustacks1, &key);
 	else
-		sample_dwarf(ctx, &counts0, &stacks0, &ustacks0, &key);
+		sample_dwarf(ctx, 0, &ustacks0, &key);
 	__sync_fetch_and_add(seq, 1);
 	return 0;
 }

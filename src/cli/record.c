@@ -692,7 +692,9 @@ int cmd_record(int argc, char **argv)
 	if (c.o.argv && c.duration > 0 && !exiting && !st.targets_exited && !c.kill)
 		left_running = sampler__detach_command(s);
 	sampler__stop(s);
-	if (c.o.off_cpu && ret == 0) /* after the stop: threads still off the CPU, cut there */
+	/* after the stop: threads still off the CPU, cut there; what the BPF sampler counted
+	 * after the last drain */
+	if (ret == 0)
 		ret = sampler__drain(s, p);
 	sampler__stats(s, &st);
 	status = 0;
@@ -758,6 +760,10 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)st.lost, (unsigned long long)st.throttled,
 			written.len ? written.buf : "nothing");
 	strbuf__free(&written);
+	if (!c.quiet && st.errors) /* counted by the backend: full stack maps, collisions, errors */
+		fprintf(stderr, "%s: %llu stacks not kept (their samples have no stack)%s%s\n",
+			util__progname, (unsigned long long)st.errors, st.note ? "; " : "",
+			st.note ? st.note : "");
 	if (left_running && !c.quiet)
 		fprintf(stderr, "%s: the deadline came first; %s (pid %d) keeps running (--kill ends it)\n",
 			util__progname, c.o.argv[0], (int)left_running);

@@ -44,9 +44,9 @@
 /* `-- CMD`: the command's processes alive at once (exits free their slots; a full table is
  * counted and reported). Preallocated: 65,536 slots cost 5 MB and ~15 ms of start-up. */
 #define TRACKED_TGIDS 16384u
-/* Processes forked or exec'd while sampling and still alive (the images map; allocated as
- * they come, so the bound costs nothing until used). */
-#define IMAGES_ALL 65536u
+/* Processes forked or exec'd while sampling and still alive (the images map; entries are
+ * allocated as they come, but its bucket array, 16 bytes an entry, at load). */
+#define IMAGES_ALL 16384u
 /* --call-graph dwarf: processes with mapping tables (8 KiB each, preallocated). */
 #define UNWIND_PROCS_TRACKED 512u
 #define UNWIND_PROCS_ALL 4096u
@@ -166,6 +166,15 @@ int bpf_backend__available(char *why, size_t whylen)
 	return 0;
 }
 
+/* The size a set's counts or stacks hash starts at: four times the entries a poll step can add
+ * at worst, so that an early drain (bpf_backend__filling) comes before it is full. */
+static uint32_t start_entries(uint64_t per_step, uint32_t max)
+{
+	uint64_t n = per_step * 4 < MIN_ENTRIES ? MIN_ENTRIES : per_step * 4;
+	n = roundup_pow2(n > max ? max : (uint32_t)n);
+	return n > max ? max : (uint32_t)n;
+}
+
 static void size_maps(struct bpf_backend *b)
 {
 	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
@@ -181,11 +190,19 @@ static void size_maps(struct bpf_backend *b)
 					  counts > MAX_COUNTS ? MAX_COUNTS : (uint32_t)counts);
 	b->d.stack_entries = env_entries("SCORCH_BPF_STACK_ENTRIES",
 					 stacks > MAX_STACKS ? MAX_STACKS : (uint32_t)stacks);
+	/* Samples in one step of the poll, which drains early when a set is past half full.
+	 * Overridden sizes are fixed. */
+	uint64_t per_step = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * BPF_POLL_STEP_MS / 1000;
+	for (int i = 0; i < PROFILE_NSETS; i++) {
+		b->set[i].counts_n = getenv("SCORCH_BPF_COUNTS_ENTRIES")
+					 ? b->d.counts_entries
+					 : start_entries(per_step, b->d.counts_entries);
+		/* at most two new stacks a sample */
+		b->set[i].stacks_n = getenv("SCORCH_BPF_STACK_ENTRIES")
+					 ? b->d.stack_entries
+					 : start_entries(2 * per_step, b->d.stack_entries);
+	}
 	struct profile_bpf *s = b->skel;
-	bpf_map__set_max_entries(s->maps.counts0, b->d.counts_entries);
-	bpf_map__set_max_entries(s->maps.counts1, b->d.counts_entries);
-	bpf_map__set_max_entries(s->maps.stacks0, b->d.stack_entries);
-	bpf_map__set_max_entries(s->maps.stacks1, b->d.stack_entries);
 	uint32_t ntgids = 1;
 	if (b->opts.scope == SCOPE_COMMAND)
 		ntgids = TRACKED_TGIDS;
@@ -274,6 +291,9 @@ static int open_unwind(struct bpf_backend *b, const struct sampler_opts *o, char
 				  tracked ? bpf_map__fd(s->maps.tgids) : -1, b->dwarf_auto, err, errlen);
 	if (ret)
 		return ret;
+	if (b->spare_shard >= 0)
+		bpf_unwind__adopt_shard(b->unwind, b->spare_shard);
+	b->spare_shard = -1;
 	/* a process's start read at once; a system-wide agent, fewer wake-ups */
 	ret = bpf_sideband__open_hooked(&b->sb, sideband_pid(o), on_unwind_record, b->unwind,
 					tracked || !o->agent ? 24 : 0, err, errlen);
@@ -308,6 +328,71 @@ static void pick_call_graph(struct bpf_backend *b, const struct sampler_opts *o)
 #endif
 }
 
+/*
+ * A new counts (or stacks) hash of n entries for set i, put in the set's slot of count_sets (or
+ * stack_sets) in place of the one before, which is closed: the kernel frees it once no program
+ * holds it. Only for a set no program writes (before attaching, or just drained).
+ */
+static int new_set_map(struct bpf_backend *b, int i, bool stacks, uint32_t n, char *err,
+		       size_t errlen)
+{
+	struct bpf_map *outer = stacks ? b->skel->maps.stack_sets : b->skel->maps.count_sets;
+	char name[16];
+	snprintf(name, sizeof(name), "%s%d", stacks ? "stacks" : "counts", i);
+	/* as struct counts_map and struct stacks_map declare them (libbpf keeps no template) */
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, name,
+				stacks ? sizeof(__u64) : sizeof(struct profile_key),
+				stacks ? sizeof(struct profile_stack) : sizeof(__u64), n, NULL);
+	int ret = fd < 0 ? -errno : 0;
+	__u32 key = (__u32)i;
+	if (fd >= 0 && bpf_map_update_elem(bpf_map__fd(outer), &key, &fd, BPF_ANY) < 0) {
+		ret = -errno;
+		close(fd);
+	}
+	if (ret) {
+		snprintf(err, errlen, "cannot create the BPF %s map (%u entries): %s",
+			 stacks ? "stacks" : "counts", n, strerror(-ret));
+		return ret;
+	}
+	struct bpf_set *set = &b->set[i];
+	int *slot = stacks ? &set->stacks_fd : &set->counts_fd;
+	if (*slot >= 0)
+		close(*slot);
+	*slot = fd;
+	*(stacks ? &set->stacks_n : &set->counts_n) = n;
+	return 0;
+}
+
+/*
+ * After set i was drained: its counts or stacks hash is replaced by one four times bigger
+ * (up to the bound) when it had been more than half full, and its fill is reset.
+ */
+static void grow_set(struct bpf_backend *b, int i)
+{
+	volatile __u32 *fill[2] = {&b->skel->bss->filled_counts[i], &b->skel->bss->filled_stacks[i]};
+	uint32_t max[2] = {b->d.counts_entries, b->d.stack_entries};
+	uint32_t cur[2] = {b->set[i].counts_n, b->set[i].stacks_n};
+	for (int k = 0; k < 2; k++) {
+		uint32_t want = cur[k] > max[k] / 4 ? max[k] : cur[k] * 4;
+		char err[160];
+		if ((uint64_t)*fill[k] * 2 > cur[k] && cur[k] < max[k] &&
+		    new_set_map(b, i, k == 1, want, err, sizeof(err)) == 0)
+			b->d.set_grown++;
+		*fill[k] = 0;
+	}
+}
+
+bool bpf_backend__filling(const struct bpf_backend *b)
+{
+	uint32_t i = __atomic_load_n(&b->skel->bss->active_set, __ATOMIC_RELAXED) & 1;
+	const struct bpf_set *set = &b->set[i];
+	/* --call-graph dwarf: the ustacks buckets still held since the last drain count too */
+	uint64_t ustacks = b->dwarf ? b->skel->bss->filled_ustacks[i] + b->ukept[i] : 0;
+	return (uint64_t)b->skel->bss->filled_counts[i] * 2 > set->counts_n ||
+	       (uint64_t)b->skel->bss->filled_stacks[i] * 2 > set->stacks_n ||
+	       ustacks * 4 > b->uslots;
+}
+
 int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
 		      size_t errlen)
 {
@@ -322,6 +407,9 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	}
 	bpf_backend__quiet_libbpf();
 	struct bpf_backend *b = xcalloc(1, sizeof(*b));
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		b->set[i].counts_fd = b->set[i].stacks_fd = -1;
+	b->spare_shard = -1;
 	b->opts = *o;
 	b->opts.pids = NULL;
 	b->opts.cpu_list = NULL;
@@ -360,12 +448,23 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	}
 	configure(b);
 	size_maps(b);
+	if (b->dwarf) { /* the first shard as the template: no 2 MiB template made and dropped */
+		b->spare_shard = bpf_unwind__create_shard();
+		if (b->spare_shard >= 0)
+			bpf_map__set_inner_map_fd(b->skel->maps.shards, b->spare_shard);
+	}
 	ret = profile_bpf__load(b->skel);
 	if (btf_fd >= 0)
 		close(btf_fd);
 	if (ret) {
 		ret = bpf_backend__load_error(-ret, "the BPF sampler", err, errlen);
 		goto out_close;
+	}
+	for (int i = 0; i < PROFILE_NSETS; i++) {
+		ret = new_set_map(b, i, false, b->set[i].counts_n, err, errlen);
+		ret = ret ? ret : new_set_map(b, i, true, b->set[i].stacks_n, err, errlen);
+		if (ret)
+			goto out_close;
 	}
 	ret = add_targets(b, o, err, errlen);
 	if (ret)
@@ -612,9 +711,8 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 {
 	uint32_t set = flip_sets(b);
 	uint64_t flipped = clock_mono(); /* every drained count is older */
-	struct profile_bpf *s = b->skel;
-	int cfd = bpf_map__fd(set ? s->maps.counts1 : s->maps.counts0);
-	int sfd = bpf_map__fd(set ? s->maps.stacks1 : s->maps.stacks0);
+	int cfd = b->set[set].counts_fd;
+	int sfd = b->set[set].stacks_fd;
 	size_t n;
 	int ret = take_counts(b, cfd, &n);
 	b->d.bytes_moved += n * (sizeof(*b->keys) + sizeof(*b->vals));
@@ -630,6 +728,7 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	image_order__rest(&r.order);
 	image_order__destroy(&r.order);
 	bpf_stacks__drained(b->stacks);
+	grow_set(b, (int)set);
 	if (b->dwarf) {
 		/* Buckets no count refers to come from lost counts (a full map, a failed
 		 * drain): swept then, and every 64th drain of the set for anything else. */
@@ -637,15 +736,21 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 		bool sweep = ret != 0 || lost != b->swept_lost[set] || b->d.drains % 128 >= 126;
 		b->swept_lost[set] = lost;
 		bpf_ustacks__drained(b->ucache[set], sweep);
+		b->ukept[set] = bpf_ustacks__count(b->ucache[set]);
+		b->skel->bss->filled_ustacks[set] = 0;
 	}
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
-	uint64_t lost = c[PC_USTACK_COLLISION] + c[PC_STACKMAP_FULL];
-	if (lost * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
+	if (c[PC_STACKMAP_FULL] * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
 		snprintf(b->hint, sizeof(b->hint),
 			 "%" PRIu64 " stacks lost in the full stack map; raise "
 			 "SCORCH_BPF_STACK_ENTRIES (now %u)",
-			 lost, b->d.stack_entries);
+			 c[PC_STACKMAP_FULL], b->d.stack_entries);
+	if (c[PC_USTACK_COLLISION] * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
+		snprintf(b->hint, sizeof(b->hint),
+			 "%" PRIu64 " user stacks lost: the buckets of the user stacks array (%u) "
+			 "were taken",
+			 c[PC_USTACK_COLLISION], b->uslots);
 	if (c[PC_HASH_FULL] * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
 		snprintf(b->hint, sizeof(b->hint),
 			 "%" PRIu64 " samples lost in the full counts map; raise "
@@ -744,12 +849,15 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 		    (double)u->build_ns / 1e6, u->files_cached);
 	}
 	if (d.drains && used < len) /* what the backend holds between drains */
-		used += (size_t)snprintf(buf + used, len - used,
-					 "%sbpf tables: %" PRIu64 " stacks cached (bound %u)%s, %u per "
-					 "kernel stacks hash, %u per counts hash",
-					 used ? "; " : "", d.stacks_cached, 2 * d.stack_entries,
-					 b->dwarf ? " + user stacks by bucket" : "", d.stack_entries,
-					 d.counts_entries);
+		used += (size_t)snprintf(
+		    buf + used, len - used,
+		    "%sbpf tables: %" PRIu64 " stacks cached (bound %u)%s; each set's stacks hash "
+		    "%u/%u entries, counts hash %u/%u (bounds %u, %u; %" PRIu64 " grown); %" PRIu64
+		    " drains",
+		    used ? "; " : "", d.stacks_cached, 2 * d.stack_entries,
+		    b->dwarf ? " + user stacks by bucket" : "", b->set[0].stacks_n, b->set[1].stacks_n,
+		    b->set[0].counts_n, b->set[1].counts_n, d.stack_entries, d.counts_entries,
+		    d.set_grown, d.drains);
 	if (d.counters[PC_IMAGES_FULL] && used < len)
 		used += (size_t)snprintf(buf + used, len - used,
 					 "%s%" PRIu64 " forks or execs not noted (images map full): "
@@ -765,6 +873,14 @@ size_t bpf_backend__collect(struct bpf_backend *b)
 	return bpf_sideband__collect(b->sb);
 }
 
+void bpf_backend__stop(struct bpf_backend *b)
+{
+	for (int i = 0; b && i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	if (b)
+		b->nlinks = 0;
+}
+
 void bpf_backend__close(struct bpf_backend *b)
 {
 	if (!b)
@@ -777,6 +893,14 @@ void bpf_backend__close(struct bpf_backend *b)
 	bpf_sideband__close(b->sb);
 	bpf_unwind__free(b->unwind);
 	profile_bpf__destroy(b->skel);
+	if (b->spare_shard >= 0)
+		close(b->spare_shard);
+	for (int i = 0; i < PROFILE_NSETS; i++) {
+		if (b->set[i].counts_fd >= 0)
+			close(b->set[i].counts_fd);
+		if (b->set[i].stacks_fd >= 0)
+			close(b->set[i].stacks_fd);
+	}
 	free(b->links);
 	probe__free(&b->probes);
 	free(b->event_names);

@@ -27,8 +27,9 @@ struct bpf_backend_detail {
 	uint64_t drains;
 	uint64_t stacks_cached;   /* stacks held on the user side (below 2 x stack_entries, plus
 				     --call-graph dwarf's user stacks, one per bucket at most) */
-	uint32_t counts_entries;  /* max entries of each counts hash */
-	uint32_t stack_entries;   /* max entries of each stacks hash */
+	uint32_t counts_entries;  /* bound of each counts hash (they start smaller and grow) */
+	uint32_t stack_entries;   /* bound of each stacks hash */
+	uint64_t set_grown;       /* counts or stacks hashes replaced by bigger ones */
 	struct bpf_unwind_stats unwind; /* --call-graph dwarf: tables and mappings loaded */
 	uint64_t prog_run_ns, prog_runs; /* the sampling program's time in the kernel, when
 					    kernel.bpf_stats_enabled is 1 (else 0) */
@@ -41,6 +42,9 @@ typedef void (*bpf_sample_fn)(void *ctx, const struct raw_sample *s);
 typedef void (*bpf_record_fn)(void *ctx, const struct perf_event_header *h);
 
 struct bpf_backend;
+
+/* How often the sampler's poll looks at the side band and at the active set's fill. */
+#define BPF_POLL_STEP_MS 100
 
 /*
  * 0 when this machine can run the backend (root, kernel BTF); else -errno and a one-line
@@ -83,6 +87,20 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 /* Reads the process events that arrived into the queue the next drain replays; returns how
  * many wait there. */
 size_t bpf_backend__collect(struct bpf_backend *b);
+
+/*
+ * Detaches the sampling events: nothing more is counted, and the next drain takes all that
+ * was (without this, the samples counted after the last drain's flip would be lost).
+ */
+void bpf_backend__stop(struct bpf_backend *b);
+
+/*
+ * True when the set being written is past half full (its counts or its stacks hash): the
+ * caller should drain now rather than at the interval's end. The sets start small and grow
+ * at the drains that find them past half full, so this comes while they grow and when a
+ * burst of new stacks outruns them.
+ */
+bool bpf_backend__filling(const struct bpf_backend *b);
 
 /* Fills st (backend "bpf") from the counters of the last drain; st->note may point into b. */
 void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st);

@@ -12,6 +12,12 @@
 #include "probe.h"
 #include "profile.skel.h"
 
+/* One map set's counts and stacks hashes (the inner maps of count_sets and stack_sets). */
+struct bpf_set {
+	int counts_fd, stacks_fd;
+	uint32_t counts_n, stacks_n; /* their max entries, grown up to the bounds in d */
+};
+
 struct bpf_backend {
 	struct sampler_opts opts;
 	struct profile_bpf *skel;
@@ -31,6 +37,7 @@ struct bpf_backend {
 	struct profile_key *keys;
 	uint64_t *vals;
 	size_t capkv;
+	struct bpf_set set[PROFILE_NSETS];
 	struct bpf_stacks *stacks;		     /* every stack drained, by hash */
 	struct bpf_ustacks *ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks arrays */
 	uint64_t swept_lost[PROFILE_NSETS]; /* PC_HASH_FULL at the set's last drain */
@@ -40,11 +47,13 @@ struct bpf_backend {
 	const char *cg_note; /* -v: how --call-graph auto chose */
 	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
 	uint32_t uslots;
+	size_t ukept[PROFILE_NSETS]; /* buckets of each ustacks array kept at its last drain */
 	struct bpf_unwind *unwind;
+	int spare_shard; /* a row shard made before the load, until the unwinder takes it */
 	struct bpf_backend_detail d;
 	char note[160];
 	const char *info; /* -v only: the event fallback */
-	char info_buf[560]; /* -v only: the event fallback, the DWARF walk's counters, the tables */
+	char info_buf[720]; /* -v only: the event fallback, the DWARF walk's counters, the tables */
 	char hint[200]; /* shown instead of note: what to change when stacks are being lost */
 };
 

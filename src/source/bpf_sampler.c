@@ -27,10 +27,10 @@ static int bpf_open(struct sampler *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* The side band's rings (128 KiB a CPU) are read this often while the caller waits; once
- * this many process events wait, the caller drains at once (processes come and go fast: the
- * state of those that exited goes a drain after their exit, as with perf_event's pace). */
-#define SIDEBAND_MS 100
+/* The side band's rings (128 KiB a CPU) are read every BPF_POLL_STEP_MS while the caller
+ * waits; once this many process events wait, the caller drains at once (processes come and go
+ * fast: the state of those that exited goes a drain after their exit, as with perf_event's
+ * pace). So does a map set past half full. */
 #define SIDEBAND_EARLY 256
 
 static uint64_t mono_ms(void)
@@ -44,7 +44,7 @@ static uint64_t mono_ms(void)
  * The kernel aggregates; there is nothing to wake for but a target's exit or the caller's
  * wake fd, so wait on those only and let drain() move what the interval counted. Drains are
  * a second apart under `record` (sampler__drain_interval_ms): meanwhile the process events
- * are read out of the side band's rings every SIDEBAND_MS, so a burst of new processes does
+ * are read out of the side band's rings every BPF_POLL_STEP_MS, so a burst of new processes does
  * not overflow them, and a burst of SIDEBAND_EARLY of them ends the wait.
  */
 static int bpf_poll(struct sampler *s, int timeout_ms)
@@ -52,12 +52,12 @@ static int bpf_poll(struct sampler *s, int timeout_ms)
 	uint64_t end = timeout_ms >= 0 ? mono_ms() + (uint64_t)timeout_ms : UINT64_MAX;
 	for (;;) {
 		uint64_t now = mono_ms();
-		int step = end == UINT64_MAX || end - now > SIDEBAND_MS ? SIDEBAND_MS
+		int step = end == UINT64_MAX || end - now > BPF_POLL_STEP_MS ? BPF_POLL_STEP_MS
 			   : now < end ? (int)(end - now) : 0;
 		int r = sampler__wait_targets(s, step);
 		if (r != 0 || mono_ms() >= end)
 			return r < 0 ? r : 0;
-		if (bpf_backend__collect(s->priv) >= SIDEBAND_EARLY)
+		if (bpf_backend__collect(s->priv) >= SIDEBAND_EARLY || bpf_backend__filling(s->priv))
 			return 0;
 	}
 }
@@ -87,6 +87,11 @@ static void bpf_stats(const struct sampler *s, struct sampler_stats *st)
 		st->freq = s->opts.freq;
 }
 
+static void bpf_stop(struct sampler *s)
+{
+	bpf_backend__stop(s->priv);
+}
+
 static void bpf_close(struct sampler *s)
 {
 	bpf_backend__close(s->priv);
@@ -100,5 +105,6 @@ const struct sampler_ops sampler_bpf_ops = {
     .drain = bpf_drain,
     .stats = bpf_stats,
     .close = bpf_close,
+    .stop = bpf_stop,
     .drain_ms = 1000,
 };

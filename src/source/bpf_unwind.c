@@ -44,6 +44,7 @@ struct file_table {
 struct bpf_unwind {
 	int shards_fd, procs_fd, tgids_fd;
 	int shard_fds[UNWIND_MAX_SHARDS]; /* mapped only while rows are copied in (write_rows) */
+	int spare_shard; /* bpf_unwind__adopt_shard's, the next shard to use */
 	uint64_t next_row; /* global index of the first free row */
 	struct hashmap files; /* (dev, ino) -> struct file_table * */
 	struct hashmap procs; /* (tgid, 0) -> struct unwind_proc * */
@@ -72,12 +73,28 @@ int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tg
 	u->tgids_fd = tgids_fd;
 	for (int i = 0; i < UNWIND_MAX_SHARDS; i++)
 		u->shard_fds[i] = -1;
+	u->spare_shard = -1;
 	if (!util__cache_dir(u->cache_dir, sizeof(u->cache_dir)))
 		u->cache_dir[0] = '\0';
 	*out = u;
 	(void)err;
 	(void)errlen;
 	return 0;
+}
+
+void bpf_unwind__adopt_shard(struct bpf_unwind *u, int fd)
+{
+	if (u->spare_shard >= 0)
+		close(u->spare_shard);
+	u->spare_shard = fd;
+}
+
+int bpf_unwind__create_shard(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_rows", sizeof(__u32),
+				sizeof(struct unwind_row), UNWIND_SHARD_ROWS, &o);
+	return fd < 0 ? -errno : fd;
 }
 
 /* Shard i's map, created and put in the outer map on first use; -1 when the kernel refuses. */
@@ -87,10 +104,10 @@ static int shard(struct bpf_unwind *u, uint32_t i)
 		return -1;
 	if (u->shard_fds[i] >= 0)
 		return u->shard_fds[i];
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "unwind_rows", sizeof(__u32),
-				sizeof(struct unwind_row), UNWIND_SHARD_ROWS, &o);
+	int fd = u->spare_shard >= 0 ? u->spare_shard : bpf_unwind__create_shard();
+	u->spare_shard = -1;
 	if (fd < 0) {
+		errno = -fd;
 		util__warn("cannot create an unwind row shard: %s", strerror(errno));
 		return -1;
 	}
@@ -522,6 +539,8 @@ void bpf_unwind__free(struct bpf_unwind *u)
 {
 	if (!u)
 		return;
+	if (u->spare_shard >= 0)
+		close(u->spare_shard);
 	for (int i = 0; i < UNWIND_MAX_SHARDS; i++)
 		if (u->shard_fds[i] >= 0)
 			close(u->shard_fds[i]);

@@ -36,6 +36,16 @@ int bpf_unwind__new(struct bpf_unwind **out, int shards_fd, int procs_fd, int tg
 		    bool only_without_fp, char *err, size_t errlen);
 
 /*
+ * A new, empty row shard (a BPF array): its fd, or -errno. Given to libbpf as the shards
+ * map's inner map before the load, it spares the template libbpf would otherwise create and
+ * drop (2 MiB preallocated), and then becomes the first shard (bpf_unwind__adopt_shard).
+ */
+int bpf_unwind__create_shard(void);
+
+/* fd, a shard from bpf_unwind__create_shard, is u's to use (and close) as its next shard. */
+void bpf_unwind__adopt_shard(struct bpf_unwind *u, int fd);
+
+/*
  * One side-band record (MMAP2, COMM with exec, FORK, EXIT), as it arrives: an executable
  * mapping's file gets its table (built once per file, shared by every process mapping it) and
  * the process's mapping table in the kernel is rewritten before this returns.

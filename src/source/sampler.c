@@ -377,6 +377,8 @@ void sampler__stop(struct sampler *s)
 	s->stopped = true;
 	s->tstop_ns = clock_ns(CLOCK_MONOTONIC);
 	target__stop(s->target);
+	if (s->ops->stop)
+		s->ops->stop(s);
 }
 
 pid_t sampler__detach_command(struct sampler *s)

@@ -119,6 +119,8 @@ struct sampler_ops {
 	int (*drain)(struct sampler *s, struct profile *p);
 	void (*stats)(const struct sampler *s, struct sampler_stats *st);
 	void (*close)(struct sampler *s);
+	/* Optional: sampling ends (sampler__stop); what was taken stays to be drained. */
+	void (*stop)(struct sampler *s);
 	/* How often the caller need drain, in ms (0: SAMPLER_DRAIN_MS). A backend whose kernel
 	 * side aggregates wants fewer drains than one whose rings fill. */
 	int drain_ms;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# --backend bpf under a burst of new stacks (root, BPF): two processes whose every sample is a
+# stack never seen before, sampled at 4999 Hz. The map sets start small and grow; while they
+# grow, a set past half full is drained early. Every sample must keep its whole stack, and
+# nothing may be reported lost.
+source "$(dirname "$0")/../lib.sh"
+
+is_root || skip_all "bpf stack burst" "needs root (BPF programs and perf events); run tests as root"
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "bpf stack burst" "no kernel BTF (/sys/kernel/btf/vmlinux)"
+WL=$TMP/wl
+mkdir -p "$WL"
+cc -O1 -g -fno-omit-frame-pointer -o "$WL/stack_burst" "$ROOT/tests/workloads/stack_burst.c" ||
+	bail "cannot build the workload"
+
+"$WL/stack_burst" 4 &
+w1=$!
+"$WL/stack_burst" 4 &
+w2=$!
+on_exit "kill $w1 $w2 2>/dev/null"
+"$SCORCH" record --backend bpf --call-graph fp -F 4999 -d 3 -v -p "$w1,$w2" \
+	-o "$TMP/burst.folded" 2>"$TMP/burst.err"
+st=$?
+wait $w1 $w2
+if [ $st -eq 0 ]; then
+	ok "record --backend bpf of a stack burst exits 0"
+else
+	fail "record --backend bpf of a stack burst exits 0" "status $st: $(head -c 300 "$TMP/burst.err")"
+fi
+
+# The workload runs in user space only, so every sample has user frames below the root frame
+# (the process's name). A sample whose stack was not kept has nothing but that root frame.
+read -r total kept distinct < <(awk '
+	$1 == "stack_burst" || /^stack_burst;/ {
+		total += $NF; lines++
+		if ($1 != "stack_burst") kept += $NF
+	}
+	END { print total + 0, kept + 0, lines + 0 }' "$TMP/burst.folded")
+echo "# $total samples of the workload, $kept with their stack, $distinct distinct stacks"
+# 2 processes x 4999 Hz x 3 s; a loaded machine gives less, but never this little
+if [ "$total" -ge 10000 ] && [ "$distinct" -ge $((total * 8 / 10)) ]; then
+	ok "the burst is sampled: $total samples, $distinct distinct stacks"
+else
+	fail "the burst is sampled" "$total samples (expected >= 10000), $distinct distinct stacks (expected >= 80%)"
+fi
+if [ "$total" -gt 0 ] && [ "$kept" -eq "$total" ]; then
+	ok "every sample of the burst keeps its stack"
+else
+	fail "every sample of the burst keeps its stack" "$kept of $total"
+fi
+if grep -q 'not kept\|lost in the full' "$TMP/burst.err"; then
+	fail "no stack reported lost" "$(grep 'not kept\|lost in the full' "$TMP/burst.err" | head -c 300)"
+else
+	ok "no stack reported lost"
+fi
+# The samples the summary counts are the ones written
+said=$(sed -n 's/^scorch: \([0-9]*\) samples .* 0 lost.*/\1/p' "$TMP/burst.err")
+total=$(awk '{ t += $NF } END { print t + 0 }' "$TMP/burst.folded")
+if [ -n "$said" ] && [ "$said" -eq "$total" ]; then
+	ok "the summary counts every sample written, none lost"
+else
+	fail "the summary counts every sample written, none lost" "summary: $(grep '^scorch:' "$TMP/burst.err"), written: $total"
+fi
+
+# --call-graph dwarf: user stacks are walked in BPF into arrays of buckets that outlive a drain
+# (stacks recur); a burst fills them with stacks that do not. The leaf pc travels apart from
+# the rest, so a sample whose user stack was not kept has only its leaf under the root.
+"$WL/stack_burst" 4 &
+w1=$!
+"$WL/stack_burst" 4 &
+w2=$!
+on_exit "kill $w1 $w2 2>/dev/null"
+"$SCORCH" record --backend bpf --call-graph dwarf -F 4999 -d 3 -p "$w1,$w2" \
+	-o "$TMP/dwarf.folded" 2>"$TMP/dwarf.err"
+st=$?
+wait $w1 $w2
+read -r total leafonly < <(awk -F';' '/^stack_burst;/ { split($NF, v, " "); t += v[2]; if (NF == 2) l += v[2] }
+	END { print t + 0, l + 0 }' "$TMP/dwarf.folded")
+echo "# dwarf: $total samples of the workload, $leafonly with their leaf alone"
+if [ $st -eq 0 ] && [ "$total" -ge 10000 ] && [ $((leafonly * 200)) -le "$total" ]; then
+	ok "--call-graph dwarf keeps the user stacks of a burst (at most 0.5% lost)"
+else
+	fail "--call-graph dwarf keeps the user stacks of a burst (at most 0.5% lost)" \
+		"status $st, $leafonly of $total samples with the leaf alone"
+fi
+if [ "$leafonly" -eq 0 ] || grep -q 'stacks not kept' "$TMP/dwarf.err"; then
+	ok "--call-graph dwarf: stacks not kept are reported"
+else
+	fail "--call-graph dwarf: stacks not kept are reported" "$leafonly samples with the leaf alone, none reported"
+fi
+finish
