@@ -8,7 +8,8 @@
 # of the perf backend, <= 1/10 of perf record -g + perf script) are printed at the end.
 # Prints the profiler's CPU seconds (user+sys, medians of RUNS runs), the workload's slowdown
 # against a run without a profiler, and the bytes each moved to user space per second
-# (perf: the perf.data size; scorch perf: ring-buffer bytes are not counted, see the note).
+# (perf record: the perf.data size; scorch: what `record -v` counts it read from the kernel:
+# ring-buffer records, BPF map entries and stacks).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCORCH=${SCORCH:-$ROOT/build/scorch}
@@ -61,12 +62,12 @@ for hz in $HZS; do
 		for tool in $TOOLS; do
 			case $tool in
 			bpf | perf)
-				cputime "$TMP/time" "$SCORCH" record -q --backend "$tool" -a -F "$hz" \
-					-d "$SECS" -o "$TMP/out.folded" &
+				cputime "$TMP/time" "$SCORCH" record -v --backend "$tool" -a -F "$hz" \
+					-d "$SECS" -o "$TMP/out.folded" 2>"$TMP/err" &
 				;;
 			bpf-fp)
-				cputime "$TMP/time" "$SCORCH" record -q --backend bpf --call-graph fp \
-					-a -F "$hz" -d "$SECS" -o "$TMP/out.folded" &
+				cputime "$TMP/time" "$SCORCH" record -v --backend bpf --call-graph fp \
+					-a -F "$hz" -d "$SECS" -o "$TMP/out.folded" 2>"$TMP/err" &
 				;;
 			perf-record)
 				(cputime "$TMP/time.rec" perf record -q -a -g -F "$hz" -o "$TMP/perf.data" \
@@ -83,7 +84,8 @@ for hz in $HZS; do
 			if [ "$tool" = perf-record ]; then
 				echo "$(($(stat -c %s "$TMP/perf.data") / SECS))" >>"$TMP/bytes.$tool"
 			else
-				echo 0 >>"$TMP/bytes.$tool"
+				sed -n 's/.*bytes read from the kernel (\([0-9]*\) a second).*/\1/p' "$TMP/err" |
+					grep . >>"$TMP/bytes.$tool" || die "$tool: no byte count in: $(tail -c 300 "$TMP/err")"
 			fi
 		done
 	done
@@ -125,4 +127,3 @@ for hz in $HZS; do
 		printf "%4d Hz after start-up: bpf %.2f ms/s, perf backend %.2f ms/s: bpf / perf %.2f (start-up, a 0.5 s recording: bpf %.1f ms, perf %.1f ms)\n",
 			hz, rb * 1000, rp * 1000, (rp > 0 ? rb / rp : 0), sb * 1000, sp * 1000 }'
 done
-echo "note: the bpf backend's bytes per drain are measured by tests/unit/test_bpf.c (bench lines)."

@@ -715,6 +715,9 @@ int cmd_record(int argc, char **argv)
 			profile__nmappings(p));
 		if (st.info) /* the backend's own tables, now that they are at their largest */
 			fprintf(stderr, "%s: at the end: %s\n", util__progname, st.info);
+		fprintf(stderr, "%s: %llu bytes read from the kernel (%.0f a second)\n",
+			util__progname, (unsigned long long)st.bytes_in,
+			st.elapsed_ns ? (double)st.bytes_in * 1e9 / (double)st.elapsed_ns : 0.0);
 		if (st.unwind_spaces)
 			fprintf(stderr,
 				"%s: dwarf unwinder at the end: %zu address spaces, %zu with their CFI "

@@ -814,6 +814,7 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 	st->event = b->event;
 	st->samples = d.counters[PC_SAMPLES];
 	st->lost = d.counters[PC_HASH_FULL] + d.sideband_lost;
+	st->bytes_in = d.bytes_moved + bpf_sideband__bytes(b->sb);
 	st->errors = d.counters[PC_USTACK_COLLISION] + d.counters[PC_KSTACK_COLLISION] +
 		     d.counters[PC_STACKMAP_FULL] + d.counters[PC_STACK_ERROR] +
 		     d.counters[PC_TRACK_FULL] + d.stacks_missing;

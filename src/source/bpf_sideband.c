@@ -342,6 +342,12 @@ size_t bpf_sideband__collect(struct bpf_sideband *sb)
 	return queued;
 }
 
+uint64_t bpf_sideband__bytes(const struct bpf_sideband *sb)
+{
+	/* written by the reader thread under sb->lock; an 8-byte load is whole */
+	return sb ? __atomic_load_n(&sb->batch.bytes, __ATOMIC_RELAXED) : 0;
+}
+
 uint64_t bpf_sideband__lost(const struct bpf_sideband *sb)
 {
 	return sb ? __atomic_load_n(&sb->lost, __ATOMIC_RELAXED) : 0;

@@ -44,6 +44,8 @@ size_t bpf_sideband__collect(struct bpf_sideband *sb);
 uint64_t bpf_sideband__time(const struct perf_event_header *h);
 /* Records the kernel lost so far (PERF_RECORD_LOST). */
 uint64_t bpf_sideband__lost(const struct bpf_sideband *sb);
+/* Bytes of records read out of the rings so far. */
+uint64_t bpf_sideband__bytes(const struct bpf_sideband *sb);
 /* Unmaps and closes; accepts NULL. */
 void bpf_sideband__close(struct bpf_sideband *sb);
 

@@ -552,6 +552,7 @@ static void perf_stats(const struct sampler *s, struct sampler_stats *st)
 	st->samples = pb->st.samples;
 	st->lost = pb->st.lost;
 	st->throttled = pb->st.throttled;
+	st->bytes_in = pb->batch.bytes;
 	st->note = pb->note[0] ? pb->note : NULL;
 	struct unwind_stats us;
 	unwinder__stats(pb->us.uw, &us);

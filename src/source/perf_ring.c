@@ -35,6 +35,7 @@ void rec_batch__read(struct rec_batch *b, struct perf_ring *r, size_t page, rec_
 		if (seen)
 			seen(ctx, rec);
 		b->buf.len += h.size;
+		b->bytes += h.size;
 		tail += h.size;
 	}
 	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);

@@ -31,6 +31,7 @@ struct rec_batch {
 	size_t nrefs, caprefs;
 	uint64_t seq; /* ties in time keep the order of reading */
 	struct strbuf spare; /* where the records kept for the next replay are gathered */
+	uint64_t bytes; /* record bytes read out of the rings, in all */
 };
 
 /* A record's time (0 when it has none), and a visitor of records. */

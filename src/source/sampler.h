@@ -88,6 +88,7 @@ struct sampler_stats {
 	uint64_t lost;        /* samples the kernel could not deliver (ring full, map full) */
 	uint64_t throttled;   /* throttle events */
 	uint64_t errors;      /* other per-sample failures the backend counted */
+	uint64_t bytes_in;    /* bytes read from the kernel: ring records, BPF map entries */
 	uint64_t elapsed_ns;
 	double self_cpu;      /* scorch's own CPU use, percent of one core */
 	bool targets_exited;  /* every target process has exited */
