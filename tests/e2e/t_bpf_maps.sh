@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# --backend bpf under a burst of new stacks (root, BPF): two processes whose every sample is a
-# stack never seen before, sampled at 4999 Hz. The map sets start small and grow; while they
-# grow, a set past half full is drained early. Every sample must keep its whole stack, and
-# nothing may be reported lost.
+# --backend bpf's maps (root, BPF).
+# - Under a burst of new stacks: two processes whose every sample is a stack never seen
+#   before, sampled at 4999 Hz. The map sets start small and grow; while they grow, a set past
+#   half full is drained early. Every sample must keep its stack, and nothing may be reported
+#   lost.
+# - What crosses to user space: counted in the kernel, a steady workload moves a small
+#   fraction of what the perf backend's per-sample records do.
 source "$(dirname "$0")/../lib.sh"
 
 is_root || skip_all "bpf stack burst" "needs root (BPF programs and perf events); run tests as root"
@@ -87,5 +90,36 @@ if [ "$leafonly" -eq 0 ] || grep -q 'stacks not kept' "$TMP/dwarf.err"; then
 	ok "--call-graph dwarf: stacks not kept are reported"
 else
 	fail "--call-graph dwarf: stacks not kept are reported" "$leafonly samples with the leaf alone, none reported"
+fi
+
+# Bytes read from the kernel (record -v): one spinning process, 2 s at 999 Hz, frame pointers.
+# The perf backend moves a record per sample (about 2,000 of them, over 100 bytes each: the
+# header, ids, time, the call chain); the bpf backend moves a few counts and stacks a drain.
+cat >"$WL/spin.c" <<'EOS'
+#include <stdlib.h>
+__attribute__((noinline)) void spin(long n) { volatile long x = 0; for (long i = 0; i < n; i++) x += i; }
+int main(int argc, char **argv) { for (;;) spin(1000000); }
+EOS
+cc -O1 -fno-omit-frame-pointer -o "$WL/spin" "$WL/spin.c" || bail "cannot build the spinner"
+"$WL/spin" &
+sp=$!
+on_exit "kill $sp 2>/dev/null"
+bytes_of() { sed -n 's/.*: \([0-9]*\) bytes read from the kernel.*/\1/p' "$1"; }
+"$SCORCH" record -v --backend bpf --call-graph fp -F 999 -d 2 -p $sp -o "$TMP/b.folded" 2>"$TMP/b.err"
+"$SCORCH" record -v --backend perf --call-graph fp -F 999 -d 2 -p $sp -o "$TMP/p.folded" 2>"$TMP/p.err"
+kill $sp 2>/dev/null
+bb=$(bytes_of "$TMP/b.err") pb=$(bytes_of "$TMP/p.err")
+nb=$(awk '{ t += $NF } END { print t + 0 }' "$TMP/b.folded")
+np=$(awk '{ t += $NF } END { print t + 0 }' "$TMP/p.folded")
+echo "# bytes read from the kernel: bpf $bb for $nb samples, perf $pb for $np samples"
+if [ -n "$pb" ] && [ "$np" -ge 1000 ] && [ "$pb" -ge $((np * 64)) ]; then
+	ok "the perf backend reads a record of 64 bytes or more per sample ($pb bytes, $np samples)"
+else
+	fail "the perf backend reads a record of 64 bytes or more per sample" "${pb:-no count} bytes, $np samples"
+fi
+if [ -n "$bb" ] && [ "$nb" -ge 1000 ] && [ "$bb" -gt 0 ] && [ $((bb * 10)) -le "${pb:-0}" ]; then
+	ok "the bpf backend reads under a tenth of that ($bb bytes, $nb samples)"
+else
+	fail "the bpf backend reads under a tenth of that" "${bb:-no count} bytes for $nb samples, perf ${pb:-no count}"
 fi
 finish
