@@ -294,8 +294,28 @@ int on_kprobe(struct pt_regs *ctx)
 
 /* ---- --call-graph dwarf: user stacks walked with CFI rows (src/source/bpf_unwind.c) ---- */
 
-/* Bucket mask of the ustacks maps (their max_entries - 1, a power of two). */
-const volatile __u32 ustack_mask = 0;
+/*
+ * Each set's user stacks walked here, by hash bucket (struct unwind_stack): the STACK_TRACE
+ * maps' role for --call-graph dwarf, read by user space through mmap. Arrays of any power of
+ * two (BPF_F_INNER_MAP), replaced by bigger ones as they fill, like the hashes above.
+ */
+struct ustack_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(max_entries, 1); /* created by user space */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct unwind_stack));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, PROFILE_NSETS);
+	__type(key, __u32);
+	__array(values, struct ustack_array);
+} ustack_sets SEC(".maps");
+
+/* Bucket mask of each set's ustacks array (its max_entries - 1), set with the array. */
+volatile __u32 ustack_mask[PROFILE_NSETS];
 /* Buckets tried for a stack, from the one its hash names. */
 #define USTACK_PROBES 8
 
@@ -350,7 +370,7 @@ static __always_inline __s32 dwarf_stack(struct bpf_perf_event_data *ctx, void *
 	/* linear probing: the stack's bucket or one of the next few. A bucket user space freed
 	 * can make a stack stored twice; both copies are whole. */
 	for (__u32 i = 0; i < USTACK_PROBES; i++) {
-		__u32 key = (first + i) & ustack_mask;
+		__u32 key = (first + i) & ustack_mask[set & 1];
 		struct unwind_stack *slot = bpf_map_lookup_elem(ustacks, &key);
 		if (!slot) {
 			count(PC_STACK_ERROR);
@@ -394,10 +414,12 @@ int on_sample_dwarf(struct bpf_perf_event_data *ctx)
 	if (!seq)
 		return 0;
 	__sync_fetch_and_add(seq, 1);
-	if (active_set & 1)
-		sample_dwarf(ctx, 1, &ustacks1, &key);
+	__u32 set = active_set & 1;
+	void *ustacks = bpf_map_lookup_elem(&ustack_sets, &set);
+	if (ustacks)
+		sample_dwarf(ctx, set, ustacks, &key);
 	else
-		sample_dwarf(ctx, 0, &ustacks0, &key);
+		count(PC_STACK_ERROR);
 	__sync_fetch_and_add(seq, 1);
 	return 0;
 }

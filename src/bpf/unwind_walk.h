@@ -38,15 +38,6 @@ struct {
 	__type(value, struct unwind_proc);
 } procs SEC(".maps");
 
-/* Stacks walked here, by hash bucket (struct unwind_stack): the STACK_TRACE maps' role for
- * --call-graph dwarf, read by user space through mmap. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1); /* sized by user space */
-	__type(key, __u32);
-	__type(value, struct unwind_stack);
-} ustacks0 SEC(".maps"), ustacks1 SEC(".maps");
 
 /* The walk under way on this CPU (bpf_loop's callback finds it here). */
 struct walk_state {

@@ -216,15 +216,15 @@ static void size_maps(struct bpf_backend *b)
 	procs = env_entries("SCORCH_BPF_UNWIND_PROCS", procs);
 	bpf_map__set_max_entries(s->maps.procs, b->dwarf ? procs : 1);
 	/* --call-graph dwarf: user stacks go to the ustacks arrays, by hash bucket (probing the
-	 * next 3 when it is taken). Callers' stacks recur (the leaf is in the key): a bucket per
-	 * sample of two intervals keeps them under half full. */
+	 * next 7 when it is taken). Callers' stacks recur (the leaf is in the key): the bound, a
+	 * bucket per sample of two intervals, keeps them under half full. Each starts at four
+	 * times the stacks a poll step can bring (the sampler drains early past a quarter). */
 	uint64_t ub = roundup_pow2(per_drain > (1u << 30) ? (1u << 30) : (uint32_t)per_drain);
 	b->uslots = !b->dwarf ? 1 : ub < USTACK_MIN ? USTACK_MIN : ub > USTACK_MAX ? USTACK_MAX : (uint32_t)ub;
-	bpf_map__set_max_entries(s->maps.ustacks0, b->uslots);
-	bpf_map__set_max_entries(s->maps.ustacks1, b->uslots);
+	for (int i = 0; i < PROFILE_NSETS; i++)
+		b->set[i].uslots = start_entries(per_step, b->uslots);
 	if (!b->dwarf)
 		bpf_map__set_max_entries(s->maps.shards, 1);
-	s->rodata->ustack_mask = b->uslots - 1;
 }
 
 static void configure(struct bpf_backend *b)
@@ -382,15 +382,64 @@ static void grow_set(struct bpf_backend *b, int i)
 	}
 }
 
+/*
+ * --call-graph dwarf: a new ustacks array of n buckets for set i, mapped, with an empty cache,
+ * in place of the one before (only for a set no program writes).
+ */
+static int new_ustacks(struct bpf_backend *b, int i, uint32_t n, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	char name[16];
+	snprintf(name, sizeof(name), "ustacks%d", i);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), sizeof(struct unwind_stack),
+				n, &mo);
+	int ret = fd < 0 ? -errno : 0;
+	void *mem = MAP_FAILED;
+	if (fd >= 0) {
+		mem = mmap(NULL, (size_t)n * sizeof(struct unwind_stack), PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, 0);
+		ret = mem == MAP_FAILED ? -errno : 0;
+	}
+	struct bpf_set *set = &b->set[i];
+	if (ret == 0) {
+		b->skel->bss->ustack_mask[i] = n - 1; /* before the array: never past its end */
+		__u32 key = (__u32)i;
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.ustack_sets), &key, &fd, BPF_ANY) < 0)
+			ret = -errno;
+	}
+	if (ret) {
+		if (mem != MAP_FAILED)
+			munmap(mem, (size_t)n * sizeof(struct unwind_stack));
+		if (fd >= 0)
+			close(fd);
+		if (set->uslots)
+			b->skel->bss->ustack_mask[i] = set->uslots - 1;
+		snprintf(err, errlen, "cannot create the BPF user stack array (%u buckets): %s", n,
+			 strerror(-ret));
+		return ret;
+	}
+	if (set->umem)
+		munmap(set->umem, (size_t)set->uslots * sizeof(struct unwind_stack));
+	if (set->ustacks_fd >= 0)
+		close(set->ustacks_fd);
+	bpf_ustacks__free(set->ucache);
+	set->ustacks_fd = fd;
+	set->umem = mem;
+	set->uslots = n;
+	set->ucache = bpf_ustacks__new(mem, n);
+	set->ukept = 0;
+	return 0;
+}
+
 bool bpf_backend__filling(const struct bpf_backend *b)
 {
 	uint32_t i = __atomic_load_n(&b->skel->bss->active_set, __ATOMIC_RELAXED) & 1;
 	const struct bpf_set *set = &b->set[i];
 	/* --call-graph dwarf: the ustacks buckets still held since the last drain count too */
-	uint64_t ustacks = b->dwarf ? b->skel->bss->filled_ustacks[i] + b->ukept[i] : 0;
+	uint64_t ustacks = b->dwarf ? b->skel->bss->filled_ustacks[i] + set->ukept : 0;
 	return (uint64_t)b->skel->bss->filled_counts[i] * 2 > set->counts_n ||
 	       (uint64_t)b->skel->bss->filled_stacks[i] * 2 > set->stacks_n ||
-	       ustacks * 4 > b->uslots;
+	       ustacks * 4 > set->uslots;
 }
 
 int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
@@ -408,7 +457,7 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	bpf_backend__quiet_libbpf();
 	struct bpf_backend *b = xcalloc(1, sizeof(*b));
 	for (int i = 0; i < PROFILE_NSETS; i++)
-		b->set[i].counts_fd = b->set[i].stacks_fd = -1;
+		b->set[i].counts_fd = b->set[i].stacks_fd = b->set[i].ustacks_fd = -1;
 	b->spare_shard = -1;
 	b->opts = *o;
 	b->opts.pids = NULL;
@@ -463,23 +512,17 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	for (int i = 0; i < PROFILE_NSETS; i++) {
 		ret = new_set_map(b, i, false, b->set[i].counts_n, err, errlen);
 		ret = ret ? ret : new_set_map(b, i, true, b->set[i].stacks_n, err, errlen);
+		if (ret == 0 && b->dwarf) {
+			uint32_t n = b->set[i].uslots;
+			b->set[i].uslots = 0;
+			ret = new_ustacks(b, i, n, err, errlen);
+		}
 		if (ret)
 			goto out_close;
 	}
 	ret = add_targets(b, o, err, errlen);
 	if (ret)
 		goto out_close;
-	for (int i = 0; b->dwarf && i < PROFILE_NSETS; i++) {
-		struct bpf_map *m = i ? b->skel->maps.ustacks1 : b->skel->maps.ustacks0;
-		void *mem = mmap(NULL, (size_t)b->uslots * sizeof(struct unwind_stack),
-				 PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
-		if (mem == MAP_FAILED) {
-			ret = -errno;
-			snprintf(err, errlen, "cannot map the user stack array: %s", strerror(-ret));
-			goto out_close;
-		}
-		b->umem[i] = mem;
-	}
 	/* Process events first: a sample must never reach the drain before its process's maps. */
 	if (b->dwarf) {
 		ret = open_unwind(b, o, err, errlen);
@@ -499,8 +542,6 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 	if (ret)
 		goto out_close;
 	b->stacks = bpf_stacks__new(2 * b->d.stack_entries);
-	for (int i = 0; b->dwarf && i < PROFILE_NSETS; i++)
-		b->ucache[i] = bpf_ustacks__new(b->umem[i], b->uslots);
 	if (o->timeline)
 		snprintf(b->note, sizeof(b->note),
 			 "the BPF backend counts in the kernel: no per-sample timeline");
@@ -658,7 +699,7 @@ static void emit(void *ctx, size_t i)
 		const uint64_t *callers;
 		uint32_t nc;
 		if (k->uslot >= 0 &&
-		    !bpf_ustacks__get(b->ucache[r->set], k->uslot, &callers, &nc, &b->d.bytes_moved))
+		    !bpf_ustacks__get(b->set[r->set].ucache, k->uslot, &callers, &nc, &b->d.bytes_moved))
 			b->d.stacks_missing++;
 		/* The leaf pc travels in the key; the stack holds its callers. */
 		rs.nuips = 0;
@@ -735,8 +776,16 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 		uint64_t lost = b->d.counters[PC_HASH_FULL];
 		bool sweep = ret != 0 || lost != b->swept_lost[set] || b->d.drains % 128 >= 126;
 		b->swept_lost[set] = lost;
-		bpf_ustacks__drained(b->ucache[set], sweep);
-		b->ukept[set] = bpf_ustacks__count(b->ucache[set]);
+		struct bpf_set *us = &b->set[set];
+		bpf_ustacks__drained(us->ucache, sweep);
+		/* past a quarter full since its last drain: four times bigger (and empty) */
+		uint64_t held = b->skel->bss->filled_ustacks[set] + us->ukept;
+		char err[160];
+		if (held * 4 > us->uslots && us->uslots < b->uslots &&
+		    new_ustacks(b, (int)set, us->uslots > b->uslots / 4 ? b->uslots : us->uslots * 4,
+				err, sizeof(err)) == 0)
+			b->d.set_grown++;
+		us->ukept = bpf_ustacks__count(us->ucache);
 		b->skel->bss->filled_ustacks[set] = 0;
 	}
 	b->d.drains++;
@@ -750,7 +799,7 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 		snprintf(b->hint, sizeof(b->hint),
 			 "%" PRIu64 " user stacks lost: the buckets of the user stacks array (%u) "
 			 "were taken",
-			 c[PC_USTACK_COLLISION], b->uslots);
+			 c[PC_USTACK_COLLISION], b->set[set].uslots);
 	if (c[PC_HASH_FULL] * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
 		snprintf(b->hint, sizeof(b->hint),
 			 "%" PRIu64 " samples lost in the full counts map; raise "
@@ -786,7 +835,7 @@ static void snapshot(const struct bpf_backend *b, struct bpf_backend_detail *d)
 	}
 	d->stacks_cached = bpf_stacks__count(b->stacks);
 	for (int i = 0; i < PROFILE_NSETS; i++)
-		d->stacks_cached += bpf_ustacks__count(b->ucache[i]);
+		d->stacks_cached += bpf_ustacks__count(b->set[i].ucache);
 }
 
 void bpf_backend__detail(const struct bpf_backend *b, struct bpf_backend_detail *d)
@@ -849,15 +898,19 @@ void bpf_backend__stats(const struct bpf_backend *b, struct sampler_stats *st)
 		    u->files, u->files_failed, u->files_over_budget, u->rows, u->shards,
 		    (double)u->build_ns / 1e6, u->files_cached);
 	}
+	char ubuf[64] = "";
+	if (b->dwarf)
+		snprintf(ubuf, sizeof(ubuf), ", user stack buckets %u/%u (bound %u)", b->set[0].uslots,
+			 b->set[1].uslots, b->uslots);
 	if (d.drains && used < len) /* what the backend holds between drains */
 		used += (size_t)snprintf(
 		    buf + used, len - used,
 		    "%sbpf tables: %" PRIu64 " stacks cached (bound %u)%s; each set's stacks hash "
-		    "%u/%u entries, counts hash %u/%u (bounds %u, %u; %" PRIu64 " grown); %" PRIu64
+		    "%u/%u entries, counts hash %u/%u%s (bounds %u, %u; %" PRIu64 " grown); %" PRIu64
 		    " drains",
 		    used ? "; " : "", d.stacks_cached, 2 * d.stack_entries,
 		    b->dwarf ? " + user stacks by bucket" : "", b->set[0].stacks_n, b->set[1].stacks_n,
-		    b->set[0].counts_n, b->set[1].counts_n, d.stack_entries, d.counts_entries,
+		    b->set[0].counts_n, b->set[1].counts_n, ubuf, d.stack_entries, d.counts_entries,
 		    d.set_grown, d.drains);
 	if (d.counters[PC_IMAGES_FULL] && used < len)
 		used += (size_t)snprintf(buf + used, len - used,
@@ -889,8 +942,8 @@ void bpf_backend__close(struct bpf_backend *b)
 	for (int i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
 	for (int i = 0; i < PROFILE_NSETS; i++)
-		if (b->umem[i])
-			munmap(b->umem[i], (size_t)b->uslots * sizeof(struct unwind_stack));
+		if (b->set[i].umem)
+			munmap(b->set[i].umem, (size_t)b->set[i].uslots * sizeof(struct unwind_stack));
 	bpf_sideband__close(b->sb);
 	bpf_unwind__free(b->unwind);
 	profile_bpf__destroy(b->skel);
@@ -901,6 +954,8 @@ void bpf_backend__close(struct bpf_backend *b)
 			close(b->set[i].counts_fd);
 		if (b->set[i].stacks_fd >= 0)
 			close(b->set[i].stacks_fd);
+		if (b->set[i].ustacks_fd >= 0)
+			close(b->set[i].ustacks_fd);
 	}
 	free(b->links);
 	probe__free(&b->probes);
@@ -911,6 +966,6 @@ void bpf_backend__close(struct bpf_backend *b)
 	free(b->vals);
 	bpf_stacks__free(b->stacks);
 	for (int i = 0; i < PROFILE_NSETS; i++)
-		bpf_ustacks__free(b->ucache[i]);
+		bpf_ustacks__free(b->set[i].ucache);
 	free(b);
 }

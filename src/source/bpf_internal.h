@@ -16,6 +16,13 @@
 struct bpf_set {
 	int counts_fd, stacks_fd;
 	uint32_t counts_n, stacks_n; /* their max entries, grown up to the bounds in d */
+	/* --call-graph dwarf: the ustacks array (ustack_sets), mmapped at umem, its buckets, the
+	 * user side's cache of it, and the buckets kept at its last drain */
+	int ustacks_fd;
+	uint32_t uslots;
+	struct unwind_stack *umem;
+	struct bpf_ustacks *ucache;
+	size_t ukept;
 };
 
 struct bpf_backend {
@@ -39,15 +46,12 @@ struct bpf_backend {
 	size_t capkv;
 	struct bpf_set set[PROFILE_NSETS];
 	struct bpf_stacks *stacks;		     /* every stack drained, by hash */
-	struct bpf_ustacks *ucache[PROFILE_NSETS]; /* --call-graph dwarf: the ustacks arrays */
 	uint64_t swept_lost[PROFILE_NSETS]; /* PC_HASH_FULL at the set's last drain */
 	uint64_t ubuf[UNWIND_STACK_SLOTS]; /* --call-graph dwarf: a sample's leaf, then its stack */
 	bool dwarf; /* --call-graph dwarf: user stacks walked with CFI (on_sample_dwarf) */
 	bool dwarf_auto; /* auto under -a/-C: CFI tables only for binaries without frame pointers */
 	const char *cg_note; /* -v: how --call-graph auto chose */
-	struct unwind_stack *umem[PROFILE_NSETS]; /* the ustacks arrays, mmapped */
-	uint32_t uslots;
-	size_t ukept[PROFILE_NSETS]; /* buckets of each ustacks array kept at its last drain */
+	uint32_t uslots; /* --call-graph dwarf: the bound of each ustacks array's buckets */
 	struct bpf_unwind *unwind;
 	int spare_shard; /* a row shard made before the load, until the unwinder takes it */
 	struct bpf_backend_detail d;
