@@ -15,12 +15,12 @@ RUNS=${RUNS:-5} ROUNDS=${ROUNDS:-100000} MEM_SECONDS=${MEM_SECONDS:-20}
 WORK_NS=${WORK_NS:-17000} RATE_ROUNDS=${RATE_ROUNDS:-50000} NCPU=$(nproc)
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
 [ -r /sys/kernel/btf/vmlinux ] || { echo "skipped: no /sys/kernel/btf/vmlinux"; exit 0; }
-make -C "$ROOT" -s build/obj/src/source/bpf_offcpu.o build/obj/src/source/bpf_btf.o >/dev/null
+make -C "$ROOT" -s build/obj/src/source/bpf_offcpu.o build/obj/src/source/bpf_btf.o build/obj/src/source/bpf_log.o >/dev/null
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cc -O2 -pthread -o "$TMP/pingpong" "$ROOT/tests/workloads/offcpu_pingpong.c"
 cc -O2 -Wall -Wextra -Werror -I"$ROOT/src" -I"$ROOT/build/gen" -o "$TMP/attach" \
-	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" "$ROOT/build/obj/src/source/bpf_btf.o" \
+	"$ROOT/bench/offcpu_attach.c" "$ROOT/build/obj/src/source/bpf_offcpu.o" "$ROOT/build/obj/src/source/bpf_btf.o" "$ROOT/build/obj/src/source/bpf_log.o" \
 	"$ROOT/build/obj/src/source/image_order.o" "$ROOT/build/obj/src/util/hashmap.o" "$ROOT/build/obj/src/util/util.o" -lbpf
 
 declare -A WALL CPU RATE
