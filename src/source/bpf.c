@@ -59,14 +59,6 @@ static uint64_t clock_mono(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t roundup_pow2(uint32_t v)
-{
-	uint32_t p = 1;
-	while (p < v && p < (1u << 31))
-		p <<= 1;
-	return p;
-}
-
 /* An override from the environment, or dflt. */
 static uint32_t env_entries(const char *name, uint32_t dflt)
 {
@@ -96,15 +88,6 @@ int bpf_backend__available(char *why, size_t whylen)
 	return 0;
 }
 
-/* The size a set's counts or stacks hash starts at: four times the entries a poll step can add
- * at worst, so that an early drain (bpf_backend__filling) comes before it is full. */
-static uint32_t start_entries(uint64_t per_step, uint32_t max)
-{
-	uint64_t n = per_step * 4 < MIN_ENTRIES ? MIN_ENTRIES : per_step * 4;
-	n = roundup_pow2(n > max ? max : (uint32_t)n);
-	return n > max ? max : (uint32_t)n;
-}
-
 static void size_maps(struct bpf_backend *b)
 {
 	uint64_t per_drain = (uint64_t)b->opts.freq * (uint64_t)b->ncpus * DRAIN_INTERVAL_S;
@@ -126,11 +109,11 @@ static void size_maps(struct bpf_backend *b)
 	for (int i = 0; i < PROFILE_NSETS; i++) {
 		b->set[i].counts_n = getenv("SCORCH_BPF_COUNTS_ENTRIES")
 					 ? b->d.counts_entries
-					 : start_entries(per_step, b->d.counts_entries);
+					 : bpf_sets__start_size(per_step, b->d.counts_entries);
 		/* at most two new stacks a sample */
 		b->set[i].stacks_n = getenv("SCORCH_BPF_STACK_ENTRIES")
 					 ? b->d.stack_entries
-					 : start_entries(2 * per_step, b->d.stack_entries);
+					 : bpf_sets__start_size(2 * per_step, b->d.stack_entries);
 	}
 	struct profile_bpf *s = b->skel;
 	uint32_t ntgids = 1;
@@ -149,10 +132,10 @@ static void size_maps(struct bpf_backend *b)
 	 * next 7 when it is taken). Callers' stacks recur (the leaf is in the key): the bound, a
 	 * bucket per sample of two intervals, keeps them under half full. Each starts at four
 	 * times the stacks a poll step can bring (the sampler drains early past a quarter). */
-	uint64_t ub = roundup_pow2(per_drain > (1u << 30) ? (1u << 30) : (uint32_t)per_drain);
+	uint64_t ub = bpf_sets__roundup_pow2(per_drain > (1u << 30) ? (1u << 30) : (uint32_t)per_drain);
 	b->uslots = !b->dwarf ? 1 : ub < USTACK_MIN ? USTACK_MIN : ub > USTACK_MAX ? USTACK_MAX : (uint32_t)ub;
 	for (int i = 0; i < PROFILE_NSETS; i++)
-		b->set[i].uslots = start_entries(per_step, b->uslots);
+		b->set[i].uslots = bpf_sets__start_size(per_step, b->uslots);
 	if (!b->dwarf)
 		bpf_map__set_max_entries(s->maps.shards, 1);
 }
@@ -258,119 +241,6 @@ static void pick_call_graph(struct bpf_backend *b, const struct sampler_opts *o)
 #endif
 }
 
-/*
- * A new counts (or stacks) hash of n entries for set i, put in the set's slot of count_sets (or
- * stack_sets) in place of the one before, which is closed: the kernel frees it once no program
- * holds it. Only for a set no program writes (before attaching, or just drained).
- */
-static int new_set_map(struct bpf_backend *b, int i, bool stacks, uint32_t n, char *err,
-		       size_t errlen)
-{
-	struct bpf_map *outer = stacks ? b->skel->maps.stack_sets : b->skel->maps.count_sets;
-	char name[16];
-	snprintf(name, sizeof(name), "%s%d", stacks ? "stacks" : "counts", i);
-	/* as struct counts_map and struct stacks_map declare them (libbpf keeps no template) */
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, name,
-				stacks ? sizeof(__u64) : sizeof(struct profile_key),
-				stacks ? sizeof(struct profile_stack) : sizeof(__u64), n, NULL);
-	int ret = fd < 0 ? -errno : 0;
-	__u32 key = (__u32)i;
-	if (fd >= 0 && bpf_map_update_elem(bpf_map__fd(outer), &key, &fd, BPF_ANY) < 0) {
-		ret = -errno;
-		close(fd);
-	}
-	if (ret) {
-		snprintf(err, errlen, "cannot create the BPF %s map (%u entries): %s",
-			 stacks ? "stacks" : "counts", n, strerror(-ret));
-		return ret;
-	}
-	struct bpf_set *set = &b->set[i];
-	int *slot = stacks ? &set->stacks_fd : &set->counts_fd;
-	if (*slot >= 0)
-		close(*slot);
-	*slot = fd;
-	*(stacks ? &set->stacks_n : &set->counts_n) = n;
-	return 0;
-}
-
-/*
- * After set i was drained: its counts or stacks hash is replaced by one four times bigger
- * (up to the bound) when it had been more than half full, and its fill is reset.
- */
-static void grow_set(struct bpf_backend *b, int i)
-{
-	volatile __u32 *fill[2] = {&b->skel->bss->filled_counts[i], &b->skel->bss->filled_stacks[i]};
-	uint32_t max[2] = {b->d.counts_entries, b->d.stack_entries};
-	uint32_t cur[2] = {b->set[i].counts_n, b->set[i].stacks_n};
-	for (int k = 0; k < 2; k++) {
-		uint32_t want = cur[k] > max[k] / 4 ? max[k] : cur[k] * 4;
-		char err[160];
-		if ((uint64_t)*fill[k] * 2 > cur[k] && cur[k] < max[k] &&
-		    new_set_map(b, i, k == 1, want, err, sizeof(err)) == 0)
-			b->d.set_grown++;
-		*fill[k] = 0;
-	}
-}
-
-/*
- * --call-graph dwarf: a new ustacks array of n buckets for set i, mapped, with an empty cache,
- * in place of the one before (only for a set no program writes).
- */
-static int new_ustacks(struct bpf_backend *b, int i, uint32_t n, char *err, size_t errlen)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
-	char name[16];
-	snprintf(name, sizeof(name), "ustacks%d", i);
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), sizeof(struct unwind_stack),
-				n, &mo);
-	int ret = fd < 0 ? -errno : 0;
-	void *mem = MAP_FAILED;
-	if (fd >= 0) {
-		mem = mmap(NULL, (size_t)n * sizeof(struct unwind_stack), PROT_READ | PROT_WRITE,
-			   MAP_SHARED, fd, 0);
-		ret = mem == MAP_FAILED ? -errno : 0;
-	}
-	struct bpf_set *set = &b->set[i];
-	if (ret == 0) {
-		b->skel->bss->ustack_mask[i] = n - 1; /* before the array: never past its end */
-		__u32 key = (__u32)i;
-		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.ustack_sets), &key, &fd, BPF_ANY) < 0)
-			ret = -errno;
-	}
-	if (ret) {
-		if (mem != MAP_FAILED)
-			munmap(mem, (size_t)n * sizeof(struct unwind_stack));
-		if (fd >= 0)
-			close(fd);
-		if (set->uslots)
-			b->skel->bss->ustack_mask[i] = set->uslots - 1;
-		snprintf(err, errlen, "cannot create the BPF user stack array (%u buckets): %s", n,
-			 strerror(-ret));
-		return ret;
-	}
-	if (set->umem)
-		munmap(set->umem, (size_t)set->uslots * sizeof(struct unwind_stack));
-	if (set->ustacks_fd >= 0)
-		close(set->ustacks_fd);
-	bpf_ustacks__free(set->ucache);
-	set->ustacks_fd = fd;
-	set->umem = mem;
-	set->uslots = n;
-	set->ucache = bpf_ustacks__new(mem, n);
-	set->ukept = 0;
-	return 0;
-}
-
-bool bpf_backend__filling(const struct bpf_backend *b)
-{
-	uint32_t i = __atomic_load_n(&b->skel->bss->active_set, __ATOMIC_RELAXED) & 1;
-	const struct bpf_set *set = &b->set[i];
-	/* --call-graph dwarf: the ustacks buckets still held since the last drain count too */
-	uint64_t ustacks = b->dwarf ? b->skel->bss->filled_ustacks[i] + set->ukept : 0;
-	return (uint64_t)b->skel->bss->filled_counts[i] * 2 > set->counts_n ||
-	       (uint64_t)b->skel->bss->filled_stacks[i] * 2 > set->stacks_n ||
-	       ustacks * 4 > set->uslots;
-}
 
 int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, char *err,
 		      size_t errlen)
@@ -439,17 +309,9 @@ int bpf_backend__open(struct bpf_backend **out, const struct sampler_opts *o, ch
 		ret = bpf_backend__load_error(-ret, "the BPF sampler", err, errlen);
 		goto out_close;
 	}
-	for (int i = 0; i < PROFILE_NSETS; i++) {
-		ret = new_set_map(b, i, false, b->set[i].counts_n, err, errlen);
-		ret = ret ? ret : new_set_map(b, i, true, b->set[i].stacks_n, err, errlen);
-		if (ret == 0 && b->dwarf) {
-			uint32_t n = b->set[i].uslots;
-			b->set[i].uslots = 0;
-			ret = new_ustacks(b, i, n, err, errlen);
-		}
-		if (ret)
-			goto out_close;
-	}
+	ret = bpf_sets__create(b, err, errlen);
+	if (ret)
+		goto out_close;
 	ret = add_targets(b, o, err, errlen);
 	if (ret)
 		goto out_close;
@@ -699,25 +561,15 @@ int bpf_backend__drain(struct bpf_backend *b, bpf_record_fn record, bpf_sample_f
 	image_order__rest(&r.order);
 	image_order__destroy(&r.order);
 	bpf_stacks__drained(b->stacks);
-	grow_set(b, (int)set);
 	if (b->dwarf) {
 		/* Buckets no count refers to come from lost counts (a full map, a failed
 		 * drain): swept then, and every 64th drain of the set for anything else. */
 		uint64_t lost = b->d.counters[PC_HASH_FULL];
 		bool sweep = ret != 0 || lost != b->swept_lost[set] || b->d.drains % 128 >= 126;
 		b->swept_lost[set] = lost;
-		struct bpf_set *us = &b->set[set];
-		bpf_ustacks__drained(us->ucache, sweep);
-		/* past a quarter full since its last drain: four times bigger (and empty) */
-		uint64_t held = b->skel->bss->filled_ustacks[set] + us->ukept;
-		char err[160];
-		if (held * 4 > us->uslots && us->uslots < b->uslots &&
-		    new_ustacks(b, (int)set, us->uslots > b->uslots / 4 ? b->uslots : us->uslots * 4,
-				err, sizeof(err)) == 0)
-			b->d.set_grown++;
-		us->ukept = bpf_ustacks__count(us->ucache);
-		b->skel->bss->filled_ustacks[set] = 0;
+		bpf_ustacks__drained(b->set[set].ucache, sweep);
 	}
+	bpf_sets__drained(b, (int)set);
 	b->d.drains++;
 	const uint64_t *c = b->d.counters;
 	if (c[PC_STACKMAP_FULL] * 100 > c[PC_SAMPLES] && c[PC_SAMPLES] >= 1000)
@@ -871,22 +723,12 @@ void bpf_backend__close(struct bpf_backend *b)
 		return;
 	for (int i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
-	for (int i = 0; i < PROFILE_NSETS; i++)
-		if (b->set[i].umem)
-			munmap(b->set[i].umem, (size_t)b->set[i].uslots * sizeof(struct unwind_stack));
 	bpf_sideband__close(b->sb);
 	bpf_unwind__free(b->unwind);
+	bpf_sets__close(b);
 	profile_bpf__destroy(b->skel);
 	if (b->spare_shard >= 0)
 		close(b->spare_shard);
-	for (int i = 0; i < PROFILE_NSETS; i++) {
-		if (b->set[i].counts_fd >= 0)
-			close(b->set[i].counts_fd);
-		if (b->set[i].stacks_fd >= 0)
-			close(b->set[i].stacks_fd);
-		if (b->set[i].ustacks_fd >= 0)
-			close(b->set[i].ustacks_fd);
-	}
 	free(b->links);
 	probe__free(&b->probes);
 	free(b->event_names);
@@ -895,7 +737,5 @@ void bpf_backend__close(struct bpf_backend *b)
 	free(b->keys);
 	free(b->vals);
 	bpf_stacks__free(b->stacks);
-	for (int i = 0; i < PROFILE_NSETS; i++)
-		bpf_ustacks__free(b->set[i].ucache);
 	free(b);
 }

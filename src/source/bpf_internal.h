@@ -69,6 +69,22 @@ struct bpf_backend {
 int bpf_attach__resolve_probes(struct bpf_backend *b, const struct sampler_opts *o, char *err,
 			       size_t errlen);
 
+/* ---- the map sets (bpf_sets.c) ---- */
+
+/* The smallest power of two at or above v. */
+uint32_t bpf_sets__roundup_pow2(uint32_t v);
+/* The size a set's map starts at: four times the entries a poll step (per_step at worst) can
+ * add, at least 1,024, at most max; the early drain comes before it is full. */
+uint32_t bpf_sets__start_size(uint64_t per_step, uint32_t max);
+/* After the load: each set's maps at the sizes in b->set[] (dwarf: its ustacks array mapped,
+ * with its cache). Returns 0, or -errno with a reason in err. */
+int bpf_sets__create(struct bpf_backend *b, char *err, size_t errlen);
+/* After set i was drained: each of its maps that was past half full (ustacks: a quarter) since
+ * its last drain is replaced by one four times bigger, up to its bound; the fills reset. */
+void bpf_sets__drained(struct bpf_backend *b, int i);
+/* Unmaps and closes the sets' maps. */
+void bpf_sets__close(struct bpf_backend *b);
+
 /* Chooses the programs to load (before the skeleton's load): the timer's or the probes'. */
 void bpf_attach__select_programs(struct bpf_backend *b);
 
